@@ -1,0 +1,205 @@
+/*
+ * berth.h — the C ABI of berth, a daemonless container-image toolkit.
+ *
+ * This is the only extern "C" surface of libberth. Python (ctypes), Go (cgo) and C
+ * programs use it; C++ programs may use it or the C++ API in <berth/...>.
+ *
+ * Conventions (they hold for every function below):
+ *
+ *  - Every call that can fail returns int: 0 (BERTH_OK) on success, a negative
+ *    BERTH_E* code otherwise. Codes never change value; new ones are only added.
+ *  - Outputs come first (berth_x **out). On failure *out is set to NULL.
+ *  - berth_last_error() describes the calling thread's last failure: message, and
+ *    when known the HTTP status, AWS error code and request id. It stays valid until
+ *    the next berth call on the same thread.
+ *  - Strings are UTF-8 and NUL-terminated. String arguments are borrowed for the
+ *    duration of the call only. Strings and buffers berth returns are owned by the
+ *    caller and released with berth_free() (never free()), unless a comment says they
+ *    belong to a handle.
+ *  - Opaque handles: berth_x_new(&out, opts) / berth_x_free(x). Free accepts NULL.
+ *  - Options structs begin with uint32_t version. Initialise them with the
+ *    BERTH_X_OPTIONS_INIT macro or berth_x_options_init(&opts, BERTH_X_OPTIONS_VERSION)
+ *    (the function suits ctypes and cgo). Passing NULL means "all defaults".
+ *    Fields are only ever appended; the version tells berth which fields you know.
+ *  - No C++ exception ever crosses this boundary; a failure inside berth becomes a
+ *    negative code (BERTH_EINTERNAL at worst).
+ *  - Thread safety is stated per function and per handle. Functions without handles
+ *    may be called from any thread concurrently.
+ *
+ * Only symbols starting with berth_ are exported from libberth.so.
+ */
+#ifndef BERTH_H
+#define BERTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(BERTH_BUILDING_LIBRARY)
+#define BERTH_API __attribute__((visibility("default")))
+#else
+#define BERTH_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------ */
+/* Versions                                                                        */
+/* ------------------------------------------------------------------------------ */
+
+/* The ABI version this header describes. Bindings compare it with
+ * berth_abi_version() at load time and refuse a mismatch. */
+#define BERTH_ABI_VERSION 1
+
+/* Library version as MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100). */
+BERTH_API uint32_t berth_version(void);
+
+/* Library version as static text, e.g. "0.1.0". Never NULL; do not free. */
+BERTH_API const char *berth_version_string(void);
+
+/* ABI version of the loaded library (see BERTH_ABI_VERSION). */
+BERTH_API uint32_t berth_abi_version(void);
+
+/* ------------------------------------------------------------------------------ */
+/* Errors                                                                          */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_OK 0
+#define BERTH_EINVAL (-1)       /* invalid argument, malformed input */
+#define BERTH_ENOMEM (-2)       /* out of memory */
+#define BERTH_EIO (-3)          /* local file-system error */
+#define BERTH_ENETWORK (-4)     /* connection failed, reset, DNS, TLS */
+#define BERTH_ETIMEOUT (-5)     /* an operation or wait timed out */
+#define BERTH_EAUTH (-6)        /* missing, invalid or expired credentials (401) */
+#define BERTH_EDENIED (-7)      /* authenticated but not allowed (403, AccessDenied) */
+#define BERTH_ENOTFOUND (-8)    /* repository, manifest, blob, file or profile missing */
+#define BERTH_EEXISTS (-9)      /* already exists, or an immutable tag */
+#define BERTH_EDIGEST (-10)     /* content does not match its digest */
+#define BERTH_EPROTOCOL (-11)   /* a server broke the protocol or sent garbage */
+#define BERTH_EUNSUPPORTED (-12) /* valid but not supported (media type, option) */
+#define BERTH_ECANCELLED (-13)  /* a callback asked to stop */
+#define BERTH_ETOOLARGE (-14)   /* size limit exceeded (manifest, bomb, policy) */
+#define BERTH_ETHROTTLED (-15)  /* rate limited after all retries (429, Throttling) */
+#define BERTH_ECONFIG (-16)     /* malformed configuration file or environment */
+#define BERTH_EUNSAFE (-17)     /* refused for safety (path escape, credential leak) */
+#define BERTH_EGATE (-18)       /* a policy gate failed (e.g. scan findings) */
+#define BERTH_ESERVER (-19)     /* the server failed (5xx after all retries) */
+#define BERTH_EINTERNAL (-99)   /* a bug in berth; please report it */
+
+/* Static text for a code, e.g. "invalid argument". Never NULL; do not free. */
+BERTH_API const char *berth_strerror(int code);
+
+/* Details of the calling thread's last failure. */
+typedef struct berth_error_info {
+  int32_t code;            /* the BERTH_E* code, BERTH_OK when there was none */
+  int32_t http_status;     /* HTTP status of the failing reply, 0 when none */
+  const char *message;     /* human-readable, never NULL, "" when none */
+  const char *aws_code;    /* e.g. "AccessDenied", "" when none */
+  const char *request_id;  /* x-amzn-RequestId / x-amz-request-id, "" when none */
+} berth_error_info;
+
+/* The calling thread's last error. Never NULL. The struct and its strings belong to
+ * berth and stay valid until the next berth call on this thread. Thread-local. */
+BERTH_API const berth_error_info *berth_last_error(void);
+
+/* Releases a string or buffer berth returned. NULL is accepted. */
+BERTH_API void berth_free(void *p);
+
+/* ------------------------------------------------------------------------------ */
+/* AWS Signature Version 4                                                         */
+/* ------------------------------------------------------------------------------ */
+
+/* One HTTP header. Both strings are borrowed. */
+typedef struct berth_header {
+  const char *name;
+  const char *value;
+} berth_header;
+
+#define BERTH_SIGN_OPTIONS_VERSION 1
+
+typedef struct berth_sign_options {
+  uint32_t version;            /* BERTH_SIGN_OPTIONS_VERSION */
+  const char *region;          /* required, e.g. "us-east-1" */
+  const char *service;         /* required, e.g. "ecr", "sts", "s3" */
+  const char *access_key_id;   /* required */
+  const char *secret_access_key; /* required */
+  const char *session_token;   /* NULL or "" when none */
+  /* Signing time in seconds since the Unix epoch; 0 means now. */
+  int64_t timestamp;
+  /* > 0: presign — put the signature in the query with X-Amz-Expires set to this
+   * many seconds (at most 604800). 0: sign with the Authorization header. */
+  int64_t presign_expires;
+  /* Non-zero: add and sign an x-amz-content-sha256 header (S3, ECR uploads). */
+  int32_t content_sha256_header;
+  /* Non-zero: use UNSIGNED-PAYLOAD instead of hashing the body. */
+  int32_t unsigned_payload;
+  /* Non-zero (default): remove "." and ".." segments and collapse "//" before
+   * encoding the path. Zero is S3 style. */
+  int32_t normalize_path;
+  /* Non-zero (default): URI-encode the path once more for the canonical request, as
+   * every service but S3 expects. Zero takes the wire form of the path as is. */
+  int32_t double_encode;
+  /* Non-zero (default): include the session token in what is signed. Zero adds it to
+   * the request after signing (services that want it unsigned). */
+  int32_t sign_session_token;
+  /* Hex SHA-256 of the body when the caller has already computed it (streaming
+   * uploads); NULL means hash the body given. */
+  const char *payload_hash;
+} berth_sign_options;
+
+#define BERTH_SIGN_OPTIONS_INIT \
+  { BERTH_SIGN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 1, 1, 1, NULL }
+
+/* Fills *opts with defaults for the given struct version. Returns BERTH_EINVAL when
+ * the version is unknown to this library. */
+BERTH_API int berth_sign_options_init(berth_sign_options *opts, uint32_t version);
+
+/* The result of signing: the request as it must be sent, plus each signing stage.
+ * Opaque; read it with the accessors below. Not thread-safe to free concurrently
+ * with reads; reads from several threads are fine. */
+typedef struct berth_signed_request berth_signed_request;
+
+/*
+ * Signs one HTTP request with SigV4.
+ *
+ *   out      receives the signed request; free it with berth_signed_request_free().
+ *   method   e.g. "GET".
+ *   url      absolute http(s) URL. The path is taken literally: characters that are
+ *            not allowed on the wire (space, non-ASCII) are percent-encoded in the
+ *            result, and with double_encode the canonical path encodes the given
+ *            path once more (so "%2F" is signed as "%252F", as AWS expects).
+ *   headers  n_headers headers (may be NULL when n_headers is 0). A Host header is
+ *            added from the URL when missing.
+ *   body     the payload (may be NULL when body_len is 0); used only for its hash.
+ *   opts     options; region, service and credentials are required.
+ *
+ * Returns BERTH_OK, or BERTH_EINVAL for a malformed URL, missing option or bad
+ * header. Thread-safe; derived signing keys are cached per (secret, date, region,
+ * service) across calls.
+ */
+BERTH_API int berth_sign_request(berth_signed_request **out, const char *method, const char *url,
+                                 const berth_header *headers, size_t n_headers, const void *body,
+                                 size_t body_len, const berth_sign_options *opts);
+
+BERTH_API void berth_signed_request_free(berth_signed_request *req);
+
+/* The accessors return strings owned by req, valid until berth_signed_request_free. */
+BERTH_API const char *berth_signed_request_method(const berth_signed_request *req);
+/* The URL as sent on the wire (presigned requests carry the signature in it). */
+BERTH_API const char *berth_signed_request_url(const berth_signed_request *req);
+/* The given headers followed by those signing added (Host, X-Amz-Date, ...). */
+BERTH_API size_t berth_signed_request_header_count(const berth_signed_request *req);
+/* Header i (0-based); returns BERTH_EINVAL when i is out of range. */
+BERTH_API int berth_signed_request_header(const berth_signed_request *req, size_t i,
+                                          const char **name, const char **value);
+BERTH_API const char *berth_signed_request_canonical_request(const berth_signed_request *req);
+BERTH_API const char *berth_signed_request_string_to_sign(const berth_signed_request *req);
+/* Lower-case hex signature. */
+BERTH_API const char *berth_signed_request_signature(const berth_signed_request *req);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BERTH_H */

@@ -1,0 +1,52 @@
+// The one place C++ exceptions become C error codes. Every exported function body
+// runs through guard(), so nothing thrown inside berth ever crosses the C boundary.
+#pragma once
+
+#include <berth.h>
+#include <berth/error.hpp>
+
+#include <cstdint>
+#include <new>
+#include <string>
+
+namespace berth::capi {
+
+void set_last_error(int code, std::string message, int http_status = 0,
+                    std::string aws_code = {}, std::string request_id = {}) noexcept;
+void clear_last_error() noexcept;
+const berth_error_info &last_error_info() noexcept;
+
+// Runs fn(); returns BERTH_OK, or the code of what it threw after recording it as the
+// thread's last error.
+template <typename Fn> int guard(Fn &&fn) noexcept {
+  clear_last_error();
+  try {
+    fn();
+    return BERTH_OK;
+  } catch (const Error &e) {
+    set_last_error(static_cast<int>(e.code()), e.what(), e.http_status(), e.aws_code(),
+                   e.request_id());
+    return static_cast<int>(e.code());
+  } catch (const std::bad_alloc &) {
+    set_last_error(BERTH_ENOMEM, "out of memory");
+    return BERTH_ENOMEM;
+  } catch (const std::exception &e) {
+    set_last_error(BERTH_EINTERNAL, std::string("internal error: ") + e.what());
+    return BERTH_EINTERNAL;
+  } catch (...) {
+    set_last_error(BERTH_EINTERNAL, "internal error: unknown exception");
+    return BERTH_EINTERNAL;
+  }
+}
+
+// Borrowed C string or "" for NULL.
+inline std::string str(const char *s) { return s ? std::string(s) : std::string(); }
+
+inline void require(bool ok, const char *what) {
+  if (!ok) throw Error(Errc::invalid_argument, what);
+}
+
+// Copies a string into memory the caller releases with berth_free().
+char *dup_for_caller(const std::string &s);
+
+} // namespace berth::capi

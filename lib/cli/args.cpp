@@ -1,0 +1,67 @@
+#include "cli/args.hpp"
+
+namespace berth::cli {
+
+Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
+           const std::set<std::string> &flags) {
+  bool only_positional = false;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const auto &a = argv[i];
+    if (only_positional || a.size() < 2 || a[0] != '-') {
+      positional_.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positional = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      help_ = true;
+      continue;
+    }
+    std::string name = a, inline_value;
+    bool has_inline = false;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = a.substr(0, eq);
+      inline_value = a.substr(eq + 1);
+      has_inline = true;
+    }
+    if (value_options.count(name)) {
+      if (has_inline) {
+        values_[name].push_back(inline_value);
+      } else {
+        if (i + 1 >= argv.size()) throw UsageError{"option " + name + " needs a value"};
+        values_[name].push_back(argv[++i]);
+      }
+    } else if (flags.count(name) && !has_inline) {
+      flags_.insert(name);
+    } else {
+      throw UsageError{"unknown option " + name};
+    }
+  }
+}
+
+std::optional<std::string> Args::value(const std::string &name) const {
+  auto it = values_.find(name);
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::string Args::value_or(const std::string &name, const std::string &fallback) const {
+  auto v = value(name);
+  return v ? *v : fallback;
+}
+
+std::string Args::required(const std::string &name) const {
+  auto v = value(name);
+  if (!v) throw UsageError{"option " + name + " is required"};
+  return *v;
+}
+
+const std::vector<std::string> &Args::values(const std::string &name) const {
+  static const std::vector<std::string> none;
+  auto it = values_.find(name);
+  return it == values_.end() ? none : it->second;
+}
+
+} // namespace berth::cli

@@ -1,0 +1,41 @@
+// A small command-line parser: long options with values (--name VALUE or
+// --name=VALUE), repeatable options, flags and positional arguments, with usage
+// errors that name the offending argument.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace berth::cli {
+
+// Thrown for a usage error; main() prints it with the command's help and exits 2.
+struct UsageError {
+  std::string message;
+};
+
+class Args {
+public:
+  // value_options take a value; flags do not. Anything else starting with "--" is
+  // an error.
+  Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
+       const std::set<std::string> &flags);
+
+  bool flag(const std::string &name) const { return flags_.count(name) != 0; }
+  std::optional<std::string> value(const std::string &name) const;
+  std::string value_or(const std::string &name, const std::string &fallback) const;
+  std::string required(const std::string &name) const;
+  const std::vector<std::string> &values(const std::string &name) const;
+  const std::vector<std::string> &positional() const { return positional_; }
+  bool help() const { return help_; }
+
+private:
+  std::map<std::string, std::vector<std::string>> values_;
+  std::set<std::string> flags_;
+  std::vector<std::string> positional_;
+  bool help_ = false;
+};
+
+} // namespace berth::cli

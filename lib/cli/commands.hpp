@@ -1,0 +1,36 @@
+// The berth command's subcommands. Each takes its arguments (after the command
+// name) and returns the process exit code.
+#pragma once
+
+#include <berth/error.hpp>
+
+#include <string>
+#include <vector>
+
+namespace berth::cli {
+
+// Exit codes distinguish what CI scripts branch on.
+enum Exit : int {
+  kOk = 0,
+  kFailure = 1,   // anything not listed below
+  kUsage = 2,     // bad command line
+  kAuth = 3,      // credentials missing, invalid, expired or denied
+  kGate = 4,      // a policy gate (scan findings) failed
+  kTransfer = 5,  // network, registry or digest failure while moving bytes
+};
+
+int exit_code_for(const Error &e);
+
+struct Command {
+  const char *name;
+  const char *summary;
+  const char *usage; // full help text
+  int (*run)(const std::vector<std::string> &args);
+};
+
+const std::vector<Command> &commands();
+
+int cmd_version(const std::vector<std::string> &args);
+int cmd_sign_request(const std::vector<std::string> &args);
+
+} // namespace berth::cli

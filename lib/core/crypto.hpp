@@ -1,0 +1,39 @@
+// SHA-256 and HMAC-SHA256 over OpenSSL's EVP interfaces, plus hex encoding.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace berth::core {
+
+using Sha256Bytes = std::array<unsigned char, 32>;
+
+std::string hex(const unsigned char *data, std::size_t len);
+inline std::string hex(const Sha256Bytes &b) { return hex(b.data(), b.size()); }
+
+Sha256Bytes sha256(std::string_view data);
+std::string sha256_hex(std::string_view data);
+
+Sha256Bytes hmac_sha256(std::string_view key, std::string_view data);
+
+// Incremental SHA-256 for streams (blobs, layers): update as bytes pass, then finish.
+class Sha256 {
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256 &&) noexcept;
+  Sha256 &operator=(Sha256 &&) noexcept;
+  void update(const void *data, std::size_t len);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  Sha256Bytes finish();
+  std::string finish_hex() { return hex(finish()); }
+
+private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
+
+} // namespace berth::core

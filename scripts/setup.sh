@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything berth's build, tests, demo and benchmarks need, then builds.
+# Idempotent: re-running only installs what is missing and rebuilds what changed.
+# Sources: Debian packages (apt-get), PyPI (pip), the Go module proxy (go install),
+# npm. Nothing is downloaded from anywhere else.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+
+debs=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
+  libexpat1-dev libdeflate-dev
+  docker-registry apache2-utils skopeo umoci openssl curl
+  pigz libdeflate-tools zstd time
+)
+missing=()
+for p in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  echo "setup: installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python test tools (the image ships them; elsewhere pip brings them).
+python3 - <<'PY' 2>/dev/null || python3 -m pip install -q pytest 'moto[server]' boto3 botocore
+import pytest, moto, boto3, botocore  # noqa: F401
+PY
+
+# Go peers, installed into the project's own tool folder.
+export GOBIN="$here/.tools/bin"
+mkdir -p "$GOBIN"
+[[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+
+# npm signer for the SigV4 benchmark and differential tests.
+if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then
+  mkdir -p "$here/.tools/node"
+  (cd "$here/.tools/node" && npm install --silent --no-audit --no-fund aws4@1 >/dev/null)
+fi
+
+# Build (Release by default; BERTH_BUILD_TYPE / BERTH_SANITIZE override).
+cmake -S . -B build -G Ninja \
+  -DCMAKE_BUILD_TYPE="${BERTH_BUILD_TYPE:-Release}" \
+  -DBERTH_SANITIZE="${BERTH_SANITIZE:-OFF}" \
+  -DBERTH_WERROR="${BERTH_WERROR:-ON}" >/dev/null
+cmake --build build
