@@ -1,0 +1,55 @@
+// Package berth is the Go binding of libberth, a daemonless container-image
+// toolkit. It wraps the C ABI in berth.h with cgo; nothing but the installed
+// library, its header and its pkg-config file is needed.
+//
+// # Building
+//
+// The package finds libberth through pkg-config (#cgo pkg-config: berth). Point
+// pkg-config at the installed prefix, and the dynamic loader at its library
+// directory when the prefix is not a system one:
+//
+//	cmake -S . -B build -G Ninja -DCMAKE_INSTALL_PREFIX=$PREFIX
+//	ninja -C build && cmake --install build
+//	export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig   # or $PREFIX/lib/x86_64-linux-gnu/pkgconfig
+//	export LD_LIBRARY_PATH=$PREFIX/lib             # or $PREFIX/lib/x86_64-linux-gnu
+//	go test ./...
+//
+// CMake's GNUInstallDirs decides whether the library directory is lib or, on
+// Debian-style multiarch systems with a /usr prefix, lib/x86_64-linux-gnu; use
+// whichever directory holds libberth.so and pkgconfig/berth.pc. The prefix
+// recorded in berth.pc is the CMAKE_INSTALL_PREFIX given when configuring, so
+// configure with the prefix you install to (cmake --install --prefix alone
+// does not rewrite berth.pc).
+//
+// # Versions
+//
+// [Version] and [ABIVersion] describe the loaded library. Before its first call
+// into the library every function checks that the library's ABI version equals
+// the BERTH_ABI_VERSION of the header this package was compiled against
+// ([HeaderABIVersion]); on a mismatch it returns an [*Error] with code
+// [EUnsupported] instead of calling in. [CheckABI] runs the same check
+// explicitly, e.g. at program start.
+//
+// # Errors
+//
+// Every failure is an [*Error] carrying the BERTH_E* code and the details that
+// berth_last_error() reported on the OS thread of the failing call (message,
+// HTTP status, AWS error code, request id). Test for a kind of failure with
+// errors.Is against the sentinel values, or against any *Error with the code:
+// two *Error values match when their codes are equal.
+//
+//	if errors.Is(err, berth.ErrInvalid) { ... }
+//	if errors.Is(err, &berth.Error{Code: berth.EInvalid}) { ... } // the same test
+//
+// Read the details with errors.As:
+//
+//	var be *berth.Error
+//	if errors.As(err, &be) {
+//		log.Printf("code %d (%s), HTTP %d, %s, request %s",
+//			be.Code, berth.CodeText(be.Code), be.HTTPStatus, be.AWSCode, be.RequestID)
+//	}
+//
+// # Concurrency
+//
+// All functions may be called from any number of goroutines at once.
+package berth

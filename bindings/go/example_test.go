@@ -1,0 +1,56 @@
+package berth_test
+
+import (
+	"fmt"
+	"log"
+	"time"
+
+	berth "github.com/berth-project/berth/bindings/go"
+)
+
+// Sign a request with the Authorization header. A fixed Time makes the output
+// reproducible; leave Time zero to sign with the current time.
+func ExampleSignRequest() {
+	signed, err := berth.SignRequest(berth.SignInput{
+		Method:    "GET",
+		URL:       "https://example.amazonaws.com/",
+		Region:    "us-east-1",
+		Service:   "service",
+		AccessKey: "AKIDEXAMPLE",
+		SecretKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+		Time:      time.Date(2015, 8, 30, 12, 36, 0, 0, time.UTC),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(signed.Method, signed.URL)
+	for _, h := range signed.Headers {
+		fmt.Printf("%s: %s\n", h.Name, h.Value)
+	}
+	// Output:
+	// GET https://example.amazonaws.com/
+	// Host: example.amazonaws.com
+	// X-Amz-Date: 20150830T123600Z
+	// Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31
+}
+
+// Presign a URL valid for one hour: the signature travels in the query, so the
+// URL can be handed to a client without credentials.
+func ExampleSignRequest_presign() {
+	signed, err := berth.SignRequest(berth.SignInput{
+		Method:         "GET",
+		URL:            "https://example.amazonaws.com/",
+		Region:         "us-east-1",
+		Service:        "service",
+		AccessKey:      "AKIDEXAMPLE",
+		SecretKey:      "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+		Time:           time.Date(2015, 8, 30, 12, 36, 0, 0, time.UTC),
+		PresignExpires: time.Hour,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(signed.Signature)
+	// Output:
+	// e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d
+}

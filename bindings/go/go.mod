@@ -1,0 +1,3 @@
+module github.com/berth-project/berth/bindings/go
+
+go 1.21
