@@ -1,0 +1,86 @@
+"""berth: Python binding of libberth, a daemonless container-image toolkit.
+
+A thin ctypes layer over the C ABI in include/berth.h; it needs nothing but the
+standard library and libberth.so. The library is found, on first use, through
+``BERTH_LIBRARY`` (a full path), then a copy next to this package, then the
+repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
+
+Each area lives in its own private module and is re-exported here, so a new area
+(copy, push, ...) is a new module plus a few lines below.
+"""
+
+from ._errors import (
+    ERROR_CLASSES,
+    AbiMismatchError,
+    AlreadyExistsError,
+    AuthError,
+    BerthError,
+    BerthIOError,
+    BerthLibraryError,
+    BerthTimeoutError,
+    CancelledError,
+    ConfigError,
+    DeniedError,
+    DigestMismatchError,
+    GateFailedError,
+    InternalError,
+    InvalidArgumentError,
+    NetworkError,
+    NotFoundError,
+    OutOfMemoryError,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    TooLargeError,
+    UnsafeError,
+    UnsupportedError,
+    error_class,
+)
+from ._lib import ABI_VERSION
+from ._runtime import abi_version, library_path, strerror, version
+from ._sigv4 import SignedRequest, sign_request
+
+#: Version of this binding (the library's is ``version()``).
+__version__ = "0.1.0"
+
+# Tracebacks and pickles name the public module, not the private one that
+# happens to define the class.
+for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
+             SignedRequest):
+    _cls.__module__ = __name__
+del _cls
+
+__all__ = [
+    "ABI_VERSION",
+    "ERROR_CLASSES",
+    "AbiMismatchError",
+    "AlreadyExistsError",
+    "AuthError",
+    "BerthError",
+    "BerthIOError",
+    "BerthLibraryError",
+    "BerthTimeoutError",
+    "CancelledError",
+    "ConfigError",
+    "DeniedError",
+    "DigestMismatchError",
+    "GateFailedError",
+    "InternalError",
+    "InvalidArgumentError",
+    "NetworkError",
+    "NotFoundError",
+    "OutOfMemoryError",
+    "ProtocolError",
+    "ServerError",
+    "SignedRequest",
+    "ThrottledError",
+    "TooLargeError",
+    "UnsafeError",
+    "UnsupportedError",
+    "abi_version",
+    "error_class",
+    "library_path",
+    "sign_request",
+    "strerror",
+    "version",
+]

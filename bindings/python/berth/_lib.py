@@ -1,0 +1,194 @@
+"""ctypes view of include/berth.h: structs, prototypes, loading and error checks.
+
+Everything that knows the C ABI's shape lives here, so a change to berth.h is one
+edit in one file. Later modules (copy, push, ...) add their structs and a line per
+function to PROTOTYPES, then call ``lib().berth_x(...)`` followed by ``check(rc)``.
+
+The library is loaded on first use, not at import: ``import berth`` must work for
+tooling (pip, docs, type checkers) on machines without libberth, and the error
+about a missing library is clearer at the call that needs it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from ctypes import (POINTER, Structure, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint32,
+                    c_void_p)
+from typing import Iterable, Optional
+
+from . import _discover
+from ._errors import AbiMismatchError, BerthLibraryError, make_error
+
+#: The BERTH_ABI_VERSION of the berth.h this binding mirrors.
+ABI_VERSION = 1
+#: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
+SIGN_OPTIONS_VERSION = 1
+
+
+class ErrorInfo(Structure):
+    """berth_error_info."""
+
+    _fields_ = [
+        ("code", c_int32),
+        ("http_status", c_int32),
+        ("message", c_char_p),
+        ("aws_code", c_char_p),
+        ("request_id", c_char_p),
+    ]
+
+
+class Header(Structure):
+    """berth_header: both strings borrowed for the call."""
+
+    _fields_ = [("name", c_char_p), ("value", c_char_p)]
+
+
+class SignOptions(Structure):
+    """berth_sign_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("region", c_char_p),
+        ("service", c_char_p),
+        ("access_key_id", c_char_p),
+        ("secret_access_key", c_char_p),
+        ("session_token", c_char_p),
+        ("timestamp", c_int64),
+        ("presign_expires", c_int64),
+        ("content_sha256_header", c_int32),
+        ("unsigned_payload", c_int32),
+        ("normalize_path", c_int32),
+        ("double_encode", c_int32),
+        ("sign_session_token", c_int32),
+        ("payload_hash", c_char_p),
+    ]
+
+
+class SignedRequestHandle(Structure):
+    """Opaque berth_signed_request; only pointers to it are used."""
+
+
+SignedRequestP = POINTER(SignedRequestHandle)
+
+# name: (restype, argtypes). Functions returning strings the caller must release
+# with berth_free must use c_void_p, not c_char_p, or the pointer is lost.
+PROTOTYPES = {
+    "berth_version": (c_uint32, []),
+    "berth_version_string": (c_char_p, []),
+    "berth_abi_version": (c_uint32, []),
+    "berth_strerror": (c_char_p, [c_int]),
+    "berth_last_error": (POINTER(ErrorInfo), []),
+    "berth_free": (None, [c_void_p]),
+    "berth_sign_options_init": (c_int, [POINTER(SignOptions), c_uint32]),
+    "berth_sign_request": (c_int, [POINTER(SignedRequestP), c_char_p, c_char_p, POINTER(Header),
+                                   c_size_t, c_void_p, c_size_t, POINTER(SignOptions)]),
+    "berth_signed_request_free": (None, [SignedRequestP]),
+    "berth_signed_request_method": (c_char_p, [SignedRequestP]),
+    "berth_signed_request_url": (c_char_p, [SignedRequestP]),
+    "berth_signed_request_header_count": (c_size_t, [SignedRequestP]),
+    "berth_signed_request_header": (c_int, [SignedRequestP, c_size_t, POINTER(c_char_p),
+                                            POINTER(c_char_p)]),
+    "berth_signed_request_canonical_request": (c_char_p, [SignedRequestP]),
+    "berth_signed_request_string_to_sign": (c_char_p, [SignedRequestP]),
+    "berth_signed_request_signature": (c_char_p, [SignedRequestP]),
+}
+
+_lock = threading.Lock()
+_loaded: Optional[ctypes.CDLL] = None
+_loaded_path: Optional[str] = None
+
+
+def _dlopen(candidate: _discover.Candidate) -> ctypes.CDLL:
+    target = candidate.target
+    if candidate.source == _discover.ENV_VAR:
+        if not os.path.isfile(target):
+            raise BerthLibraryError(
+                f"{_discover.ENV_VAR}={target!r} is not a file; set it to the full path of "
+                f"libberth.so (e.g. <repo>/build/libberth.so) or unset it to search elsewhere")
+        # A bare name would make dlopen search the system instead of this file.
+        target = os.path.abspath(target)
+    try:
+        return ctypes.CDLL(target)
+    except OSError as e:
+        if candidate.source == "the system loader":
+            raise BerthLibraryError(
+                f"libberth not found: {_discover.searched()}. Build it (cmake -S . -B build -G "
+                f"Ninja && ninja -C build libberth.so) or set {_discover.ENV_VAR} to its full "
+                f"path") from e
+        raise BerthLibraryError(
+            f"cannot load libberth from {target} (found via {candidate.source}): {e}") from e
+
+
+def open_library(candidate: Optional[_discover.Candidate] = None) -> ctypes.CDLL:
+    """Loads and checks one library, without caching it (tests use this directly)."""
+    candidate = candidate or _discover.find()
+    cdll = _dlopen(candidate)
+    try:
+        abi_fn = cdll.berth_abi_version
+    except AttributeError:
+        raise BerthLibraryError(
+            f"{candidate.target} (found via {candidate.source}) is not libberth: it has no "
+            f"berth_abi_version") from None
+    abi_fn.restype, abi_fn.argtypes = c_uint32, []
+    abi = abi_fn()
+    if abi != ABI_VERSION:
+        raise AbiMismatchError(
+            f"{candidate.target} (found via {candidate.source}) has ABI version {abi}, but this "
+            f"berth binding needs ABI version {ABI_VERSION}; install matching versions")
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            raise BerthLibraryError(
+                f"{candidate.target} lacks {name} although it claims ABI version {abi}; "
+                f"rebuild libberth") from None
+        fn.restype, fn.argtypes = restype, argtypes
+    return cdll
+
+
+def lib() -> ctypes.CDLL:
+    """The process-wide libberth, loaded and checked on first use."""
+    global _loaded, _loaded_path
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                cdll = open_library(_discover.find())
+                # What was actually dlopened (an absolute path for BERTH_LIBRARY).
+                _loaded_path = cdll._name
+                _loaded = cdll
+    return _loaded
+
+
+def loaded_path() -> str:
+    """Path (or soname, when the system loader found it) of the loaded library."""
+    lib()
+    assert _loaded_path is not None
+    return _loaded_path
+
+
+def text(raw: Optional[bytes]) -> str:
+    """A UTF-8 C string from berth as str (NULL becomes "")."""
+    return raw.decode("utf-8", errors="replace") if raw else ""
+
+
+def check(rc: int, secrets: Iterable[Optional[str]] = ()) -> None:
+    """Raises the BerthError for rc, from berth_last_error(), when rc is not BERTH_OK.
+
+    Call it right after the failing function and on the same thread: the last error
+    is thread-local and the next berth call overwrites it. ``secrets`` are scrubbed
+    from the message.
+    """
+    if rc == 0:
+        return
+    L = lib()
+    info = L.berth_last_error().contents
+    # The return value is authoritative; the details are used only if they describe it.
+    if info.code == rc:
+        message, status = text(info.message), info.http_status
+        aws_code, request_id = text(info.aws_code), text(info.request_id)
+    else:
+        message, status, aws_code, request_id = "", 0, "", ""
+    raise make_error(rc, message or text(L.berth_strerror(rc)), status, aws_code, request_id,
+                     secrets)

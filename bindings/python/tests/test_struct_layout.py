@@ -1,0 +1,57 @@
+"""The ctypes structs mirror berth.h exactly: same size, same field offsets.
+
+A field added to berth.h but not here (or in another order) would make berth read
+garbage from Python-filled structs; the C compiler is the judge of the layout.
+"""
+
+import ctypes
+import shutil
+import subprocess
+
+import pytest
+
+from berth import _lib
+
+STRUCTS = {
+    "berth_error_info": _lib.ErrorInfo,
+    "berth_header": _lib.Header,
+    "berth_sign_options": _lib.SignOptions,
+}
+
+
+@pytest.fixture(scope="module")
+def c_layout(tmp_path_factory, repo_root):
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        pytest.skip("no C compiler to check struct layouts against")
+    lines = []
+    for c_name, cls in STRUCTS.items():
+        lines.append(f'printf("{c_name} size %zu\\n", sizeof({c_name}));')
+        for field, _ in cls._fields_:
+            lines.append(f'printf("{c_name} {field} %zu\\n", offsetof({c_name}, {field}));')
+    src = ("#include <berth.h>\n#include <stddef.h>\n#include <stdio.h>\n"
+           "int main(void) {\n" + "\n".join(lines) + "\nreturn 0;\n}\n")
+    d = tmp_path_factory.mktemp("layout")
+    (d / "layout.c").write_text(src)
+    subprocess.run([cc, "-std=c99", "-I", str(repo_root / "include"), "-o", str(d / "layout"),
+                    str(d / "layout.c")], check=True)
+    out = subprocess.run([str(d / "layout")], check=True, capture_output=True, text=True).stdout
+    return {tuple(line.split()[:2]): int(line.split()[2]) for line in out.splitlines()}
+
+
+@pytest.mark.parametrize("c_name", sorted(STRUCTS))
+def test_struct_matches_c(c_layout, c_name):
+    cls = STRUCTS[c_name]
+    assert c_layout[(c_name, "size")] == ctypes.sizeof(cls)
+    for field, _ in cls._fields_:
+        assert c_layout[(c_name, field)] == getattr(cls, field).offset, field
+
+
+def test_sign_options_defaults_match_the_init_macro():
+    opts = _lib.SignOptions()
+    assert _lib.lib().berth_sign_options_init(opts, _lib.SIGN_OPTIONS_VERSION) == 0
+    assert (opts.version, opts.normalize_path, opts.double_encode, opts.sign_session_token) == \
+        (1, 1, 1, 1)
+    assert (opts.timestamp, opts.presign_expires, opts.unsigned_payload,
+            opts.content_sha256_header) == (0, 0, 0, 0)
+    assert opts.region is None and opts.payload_hash is None
