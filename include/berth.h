@@ -198,6 +198,86 @@ BERTH_API const char *berth_signed_request_string_to_sign(const berth_signed_req
 /* Lower-case hex signature. */
 BERTH_API const char *berth_signed_request_signature(const berth_signed_request *req);
 
+
+/* ------------------------------------------------------------------------------ */
+/* Progress                                                                        */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_PROGRESS_BLOB_STARTED 0
+#define BERTH_PROGRESS_BLOB_PROGRESS 1
+#define BERTH_PROGRESS_BLOB_DONE 2
+#define BERTH_PROGRESS_BLOB_SKIPPED 3  /* the destination already had it */
+#define BERTH_PROGRESS_BLOB_MOUNTED 4  /* mounted from another repository */
+#define BERTH_PROGRESS_MANIFEST_DONE 5
+
+typedef struct berth_progress {
+  int32_t event;          /* BERTH_PROGRESS_* */
+  const char *digest;     /* the blob or manifest; valid during the callback only */
+  uint64_t bytes;         /* bytes of this item moved so far */
+  uint64_t total;         /* size of this item */
+  uint64_t overall_bytes; /* all items, moved so far */
+  uint64_t overall_total; /* all items known so far */
+} berth_progress;
+
+/* Called from berth's worker threads, never two calls at once. Return non-zero to
+ * cancel: the operation then fails with BERTH_ECANCELLED. */
+typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data);
+
+/* ------------------------------------------------------------------------------ */
+/* Copy                                                                            */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_COPY_OPTIONS_VERSION 1
+
+/* Registry access for one side of a copy. */
+typedef struct berth_copy_options {
+  uint32_t version;          /* BERTH_COPY_OPTIONS_VERSION */
+  const char *src_creds;     /* "USER:PASS" overriding the keychain, or NULL */
+  const char *dst_creds;
+  int32_t src_plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t dst_plain_http;
+  int32_t src_insecure;      /* non-zero: skip TLS verification */
+  int32_t dst_insecure;
+  const char *src_ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  const char *dst_ca_bundle;
+  const char *platform;      /* "os/arch[/variant]": one image of an index; NULL = all */
+  int32_t jobs;              /* parallel blob transfers; default 4 */
+  berth_progress_fn progress; /* NULL: no reports */
+  void *progress_user_data;
+} berth_copy_options;
+
+#define BERTH_COPY_OPTIONS_INIT \
+  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL }
+
+BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
+
+/* What a copy did. Fixed-size fields: nothing to free. */
+typedef struct berth_copy_result {
+  char digest[160];       /* of the top manifest or index written */
+  char media_type[128];
+  uint64_t bytes_copied;
+  int32_t blobs_copied;
+  int32_t blobs_skipped;
+  int32_t blobs_mounted;
+  int32_t manifests;
+} berth_copy_result;
+
+/*
+ * Copies an image or index. src and dst use skopeo's transports: "docker://REF"
+ * (or a bare REF) and "oci:DIR[:TAG]". Blobs the destination has are skipped,
+ * blobs in another repository of the same registry are mounted, the rest stream
+ * (never held whole in memory) with `jobs` in parallel; the destination tag is
+ * written last, after everything it references verified.
+ *
+ * result may be NULL. Credentials come from the docker keychain (config.json,
+ * credential helpers) unless *_creds are given.
+ *
+ * Errors: BERTH_EINVAL (bad reference), BERTH_ENOTFOUND, BERTH_EAUTH, BERTH_EDENIED,
+ * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, ... Thread-safe.
+ */
+BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_options *opts,
+                         berth_copy_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,8 @@ using core::uri_encode;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto &c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto &c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -32,23 +33,31 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // Hop-by-hop and proxy-rewritten headers are never signed: a proxy or the HTTP stack
 // may change them in flight. The list is botocore's, so both sign the same set.
-constexpr std::array<std::string_view, 11> kUnsignedHeaders = {
-    "connection", "expect",  "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer",    "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"};
+constexpr std::array<std::string_view, 11> kUnsignedHeaders = {"connection",
+                                                               "expect",
+                                                               "keep-alive",
+                                                               "proxy-authenticate",
+                                                               "proxy-authorization",
+                                                               "te",
+                                                               "trailer",
+                                                               "transfer-encoding",
+                                                               "upgrade",
+                                                               "user-agent",
+                                                               "x-amzn-trace-id"};
 
 bool is_unsigned_header(std::string_view lname) {
-  return std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lname) != kUnsignedHeaders.end();
+  return std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lname) !=
+         kUnsignedHeaders.end();
 }
 
 bool is_token_char(unsigned char c) {
-  return std::isalnum(c) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                     std::string_view::npos;
+  return std::isalnum(c) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 void validate_header(const Header &h) {
-  if (h.name.empty() || !std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) {
-        return is_token_char(c);
-      }))
+  if (h.name.empty() ||
+      !std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) { return is_token_char(c); }))
     throw Error(Errc::invalid_argument, "invalid header name: '" + h.name + "'");
   // Folded continuation lines (a newline followed by a space or tab) are legal in
   // what we sign; a bare newline would let a value smuggle in another header.
@@ -57,7 +66,8 @@ void validate_header(const Header &h) {
     if (c == '\r' && i + 1 < h.value.size() && h.value[i + 1] == '\n') continue;
     if (c == '\r' || c == '\n') {
       if (i + 1 >= h.value.size() || (h.value[i + 1] != ' ' && h.value[i + 1] != '\t'))
-        throw Error(Errc::invalid_argument, "header '" + h.name + "' has a line break in its value");
+        throw Error(Errc::invalid_argument,
+                    "header '" + h.name + "' has a line break in its value");
     } else if (c == '\0') {
       throw Error(Errc::invalid_argument, "header '" + h.name + "' has a NUL byte in its value");
     }
@@ -261,7 +271,8 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
 
   sigv4::Prepared p;
   p.method = req.method;
-  for (auto &c : p.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto &c : p.method)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   p.scheme = url.scheme;
   p.path = url.path;
   p.query = url.query;
@@ -307,12 +318,12 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
       if (!signed_headers.empty()) signed_headers.push_back(';');
       signed_headers.append(n);
     }
-    std::string auth = "X-Amz-Algorithm=" + std::string(kAlgorithm) +
-                       "&X-Amz-Credential=" +
-                       uri_encode(opts.credentials.access_key_id + "/" + out.credential_scope, false) +
-                       "&X-Amz-Date=" + date_time +
-                       "&X-Amz-Expires=" + std::to_string(opts.presign_expires.count()) +
-                       "&X-Amz-SignedHeaders=" + uri_encode(signed_headers, false);
+    std::string auth =
+        "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=" +
+        uri_encode(opts.credentials.access_key_id + "/" + out.credential_scope, false) +
+        "&X-Amz-Date=" + date_time +
+        "&X-Amz-Expires=" + std::to_string(opts.presign_expires.count()) +
+        "&X-Amz-SignedHeaders=" + uri_encode(signed_headers, false);
     if (has_token && opts.sign_session_token)
       auth += "&X-Amz-Security-Token=" + uri_encode(token, false);
     p.query = p.query.empty() ? auth : p.query + "&" + auth;
@@ -324,7 +335,8 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
 
   out.canonical_request = sigv4::canonical_request(p, payload_hash, opts.normalize_path,
                                                    opts.double_encode, &out.signed_headers);
-  out.string_to_sign = sigv4::string_to_sign(out.canonical_request, date_time, out.credential_scope);
+  out.string_to_sign =
+      sigv4::string_to_sign(out.canonical_request, date_time, out.credential_scope);
   out.signature = sigv4::signature(signing_key(opts, date), out.string_to_sign);
 
   if (presign) {
@@ -332,11 +344,10 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
     if (has_token && !opts.sign_session_token)
       query_suffix += "&X-Amz-Security-Token=" + uri_encode(token, false);
   } else {
-    p.headers.push_back({"Authorization", std::string(kAlgorithm) + " Credential=" +
-                                              opts.credentials.access_key_id + "/" +
-                                              out.credential_scope +
-                                              ", SignedHeaders=" + out.signed_headers +
-                                              ", Signature=" + out.signature});
+    p.headers.push_back({"Authorization",
+                         std::string(kAlgorithm) + " Credential=" + opts.credentials.access_key_id +
+                             "/" + out.credential_scope + ", SignedHeaders=" + out.signed_headers +
+                             ", Signature=" + out.signature});
     if (has_token && !opts.sign_session_token) p.headers.push_back({"X-Amz-Security-Token", token});
   }
 

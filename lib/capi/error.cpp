@@ -39,7 +39,9 @@ void clear_last_error() noexcept {
   e.info = {0, 0, e.message.c_str(), e.aws_code.c_str(), e.request_id.c_str()};
 }
 
-const berth_error_info &last_error_info() noexcept { return last().info; }
+const berth_error_info &last_error_info() noexcept {
+  return last().info;
+}
 
 char *dup_for_caller(const std::string &s) {
   auto *p = static_cast<char *>(std::malloc(s.size() + 1));
@@ -56,8 +58,12 @@ BERTH_API const char *berth_strerror(int code) {
   return berth::errc_text(static_cast<berth::Errc>(code));
 }
 
-BERTH_API const berth_error_info *berth_last_error(void) { return &berth::capi::last_error_info(); }
+BERTH_API const berth_error_info *berth_last_error(void) {
+  return &berth::capi::last_error_info();
+}
 
-BERTH_API void berth_free(void *p) { std::free(p); }
+BERTH_API void berth_free(void *p) {
+  std::free(p);
+}
 
 } // extern "C"

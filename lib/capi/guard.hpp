@@ -4,6 +4,7 @@
 
 #include <berth.h>
 #include <berth/error.hpp>
+#include <berth/progress.hpp>
 
 #include <cstdint>
 #include <new>
@@ -11,8 +12,8 @@
 
 namespace berth::capi {
 
-void set_last_error(int code, std::string message, int http_status = 0,
-                    std::string aws_code = {}, std::string request_id = {}) noexcept;
+void set_last_error(int code, std::string message, int http_status = 0, std::string aws_code = {},
+                    std::string request_id = {}) noexcept;
 void clear_last_error() noexcept;
 const berth_error_info &last_error_info() noexcept;
 
@@ -40,7 +41,9 @@ template <typename Fn> int guard(Fn &&fn) noexcept {
 }
 
 // Borrowed C string or "" for NULL.
-inline std::string str(const char *s) { return s ? std::string(s) : std::string(); }
+inline std::string str(const char *s) {
+  return s ? std::string(s) : std::string();
+}
 
 inline void require(bool ok, const char *what) {
   if (!ok) throw Error(Errc::invalid_argument, what);
@@ -48,5 +51,8 @@ inline void require(bool ok, const char *what) {
 
 // Copies a string into memory the caller releases with berth_free().
 char *dup_for_caller(const std::string &s);
+
+// Adapts a C progress callback (may be NULL) to the C++ one.
+ProgressFn c_progress(berth_progress_fn fn, void *user_data);
 
 } // namespace berth::capi

@@ -43,7 +43,8 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
     require(out != nullptr, "out is NULL");
     require(method != nullptr && url != nullptr, "method and url are required");
     require(opts != nullptr, "sign options are required (region, service, credentials)");
-    require(opts->version >= 1, "berth_sign_options.version is not set; use BERTH_SIGN_OPTIONS_INIT");
+    require(opts->version >= 1,
+            "berth_sign_options.version is not set; use BERTH_SIGN_OPTIONS_INIT");
     require(headers != nullptr || n_headers == 0, "headers is NULL but n_headers is not 0");
     require(body != nullptr || body_len == 0, "body is NULL but body_len is not 0");
 
@@ -51,7 +52,8 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
     req.method = method;
     req.url = url;
     for (size_t i = 0; i < n_headers; ++i) {
-      require(headers[i].name != nullptr && headers[i].value != nullptr, "header name or value is NULL");
+      require(headers[i].name != nullptr && headers[i].value != nullptr,
+              "header name or value is NULL");
       req.headers.push_back({headers[i].name, headers[i].value});
     }
     req.body = std::string_view(static_cast<const char *>(body), body ? body_len : 0);
@@ -59,7 +61,8 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
     aws::SigningOptions o;
     o.region = str(opts->region);
     o.service = str(opts->service);
-    o.credentials = {str(opts->access_key_id), str(opts->secret_access_key), str(opts->session_token)};
+    o.credentials = {str(opts->access_key_id), str(opts->secret_access_key),
+                     str(opts->session_token)};
     if (opts->timestamp != 0)
       o.time = std::chrono::system_clock::time_point(std::chrono::seconds(opts->timestamp));
     o.presign_expires = std::chrono::seconds(opts->presign_expires);
@@ -76,7 +79,9 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
   });
 }
 
-BERTH_API void berth_signed_request_free(berth_signed_request *req) { delete req; }
+BERTH_API void berth_signed_request_free(berth_signed_request *req) {
+  delete req;
+}
 
 BERTH_API const char *berth_signed_request_method(const berth_signed_request *req) {
   return req ? req->req.method.c_str() : "";

@@ -11,8 +11,12 @@ BERTH_API uint32_t berth_version(void) {
          BERTH_VERSION_PATCH_VALUE;
 }
 
-BERTH_API const char *berth_version_string(void) { return BERTH_VERSION_STRING_VALUE; }
+BERTH_API const char *berth_version_string(void) {
+  return BERTH_VERSION_STRING_VALUE;
+}
 
-BERTH_API uint32_t berth_abi_version(void) { return BERTH_ABI_VERSION_VALUE; }
+BERTH_API uint32_t berth_abi_version(void) {
+  return BERTH_ABI_VERSION_VALUE;
+}
 
 } // extern "C"

@@ -26,12 +26,6 @@ std::chrono::system_clock::time_point parse_amz_date(const std::string &s) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-const Command &self() {
-  for (const auto &c : commands())
-    if (std::string(c.name) == "sign-request") return c;
-  std::abort();
-}
-
 } // namespace
 
 int cmd_sign_request(const std::vector<std::string> &argv) {
@@ -41,7 +35,7 @@ int cmd_sign_request(const std::vector<std::string> &argv) {
             {"--unsigned-payload", "--content-sha256", "--no-normalize-path", "--no-double-encode",
              "--unsigned-session-token"});
   if (args.help()) {
-    std::fputs(self().usage, stdout);
+    std::fputs(find_command("sign-request").usage, stdout);
     return kOk;
   }
   aws::SignableRequest req;
@@ -49,10 +43,12 @@ int cmd_sign_request(const std::vector<std::string> &argv) {
   req.url = args.required("--url");
   for (const auto &h : args.values("--header")) {
     auto colon = h.find(':');
-    if (colon == std::string::npos) throw UsageError{"--header must be 'Name: value', got '" + h + "'"};
+    if (colon == std::string::npos)
+      throw UsageError{"--header must be 'Name: value', got '" + h + "'"};
     std::string value = h.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(" \t") == std::string::npos ? value.size()
-                                                                          : value.find_first_not_of(" \t"));
+    value.erase(0, value.find_first_not_of(" \t") == std::string::npos
+                       ? value.size()
+                       : value.find_first_not_of(" \t"));
     req.headers.push_back({h.substr(0, colon), value});
   }
   std::string body;
@@ -67,10 +63,11 @@ int cmd_sign_request(const std::vector<std::string> &argv) {
 
   aws::SigningOptions o;
   o.region = args.value_or("--region", env("AWS_REGION").empty() ? env("AWS_DEFAULT_REGION")
-                                                                  : env("AWS_REGION"));
+                                                                 : env("AWS_REGION"));
   if (o.region.empty()) throw UsageError{"--region is required (or set AWS_REGION)"};
   o.service = args.required("--service");
-  o.credentials = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  o.credentials = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+                   env("AWS_SESSION_TOKEN")};
   if (o.credentials.access_key_id.empty() || o.credentials.secret_access_key.empty())
     throw Error(Errc::auth, "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   if (auto p = args.value("--presign")) {
@@ -90,8 +87,10 @@ int cmd_sign_request(const std::vector<std::string> &argv) {
   aws::Signer signer;
   auto s = signer.sign(req, o);
   std::printf("# canonical request\n%s\n\n# string to sign\n%s\n\n# signed request\n%s %s\n",
-              s.canonical_request.c_str(), s.string_to_sign.c_str(), s.method.c_str(), s.url.c_str());
-  for (const auto &h : s.headers) std::printf("%s: %s\n", h.name.c_str(), h.value.c_str());
+              s.canonical_request.c_str(), s.string_to_sign.c_str(), s.method.c_str(),
+              s.url.c_str());
+  for (const auto &h : s.headers)
+    std::printf("%s: %s\n", h.name.c_str(), h.value.c_str());
   return kOk;
 }
 

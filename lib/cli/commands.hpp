@@ -12,11 +12,11 @@ namespace berth::cli {
 // Exit codes distinguish what CI scripts branch on.
 enum Exit : int {
   kOk = 0,
-  kFailure = 1,   // anything not listed below
-  kUsage = 2,     // bad command line
-  kAuth = 3,      // credentials missing, invalid, expired or denied
-  kGate = 4,      // a policy gate (scan findings) failed
-  kTransfer = 5,  // network, registry or digest failure while moving bytes
+  kFailure = 1,  // anything not listed below
+  kUsage = 2,    // bad command line
+  kAuth = 3,     // credentials missing, invalid, expired or denied
+  kGate = 4,     // a policy gate (scan findings) failed
+  kTransfer = 5, // network, registry or digest failure while moving bytes
 };
 
 int exit_code_for(const Error &e);
@@ -29,8 +29,10 @@ struct Command {
 };
 
 const std::vector<Command> &commands();
+const Command &find_command(const std::string &name);
 
 int cmd_version(const std::vector<std::string> &args);
 int cmd_sign_request(const std::vector<std::string> &args);
+int cmd_copy(const std::vector<std::string> &args);
 
 } // namespace berth::cli

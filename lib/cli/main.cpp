@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 
 namespace berth::cli {
 
@@ -37,8 +38,29 @@ const std::vector<Command> &commands() {
        "AWS_SESSION_TOKEN. Prints the canonical request, the string to sign and the\n"
        "signed request (the secret key is never printed).\n",
        cmd_sign_request},
+      {"copy", "copy an image or index between registries and OCI layouts",
+       "usage: berth copy [OPTIONS] SRC DST\n"
+       "\n"
+       "SRC and DST: docker://REF (or a bare REF) or oci:DIR[:TAG].\n"
+       "\n"
+       "  --platform OS/ARCH[/VARIANT]  copy one image of a multi-arch index\n"
+       "  --jobs N                      parallel blob transfers (default 4)\n"
+       "  --src-creds USER:PASS         source credentials (else docker config.json)\n"
+       "  --dest-creds USER:PASS        destination credentials\n"
+       "  --plain-http                  use http:// (loopback registries always do)\n"
+       "  --insecure                    skip TLS verification\n"
+       "  --ca-bundle FILE              trust these CAs too\n"
+       "  --json                        progress and result as JSON lines\n"
+       "  --quiet                       print only the digest\n",
+       cmd_copy},
   };
   return all;
+}
+
+const Command &find_command(const std::string &name) {
+  for (const auto &c : commands())
+    if (name == c.name) return c;
+  throw std::logic_error("no command " + name);
 }
 
 } // namespace berth::cli
@@ -48,7 +70,8 @@ namespace {
 void print_overview() {
   std::printf("berth — build, push, pull and replicate container images without a daemon\n\n"
               "usage: berth COMMAND [OPTIONS]\n\ncommands:\n");
-  for (const auto &c : berth::cli::commands()) std::printf("  %-16s %s\n", c.name, c.summary);
+  for (const auto &c : berth::cli::commands())
+    std::printf("  %-16s %s\n", c.name, c.summary);
   std::printf("\nRun 'berth COMMAND --help' for a command's options.\n");
 }
 

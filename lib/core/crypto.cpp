@@ -50,7 +50,9 @@ Sha256Bytes sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return hex(sha256(data));
+}
 
 Sha256Bytes hmac_sha256(std::string_view key, std::string_view data) {
   // The digest parameter is constant; building it once avoids re-parsing per call.

@@ -12,7 +12,9 @@ namespace berth::core {
 using Sha256Bytes = std::array<unsigned char, 32>;
 
 std::string hex(const unsigned char *data, std::size_t len);
-inline std::string hex(const Sha256Bytes &b) { return hex(b.data(), b.size()); }
+inline std::string hex(const Sha256Bytes &b) {
+  return hex(b.data(), b.size());
+}
 
 Sha256Bytes sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);

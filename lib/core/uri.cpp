@@ -10,7 +10,9 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-bool is_hex(char c) noexcept { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) noexcept {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -94,7 +96,8 @@ Url parse_url(std::string_view url) {
     throw Error(Errc::invalid_argument, "URL has no scheme: '" + std::string(url) + "'");
   u.scheme = lower(url.substr(0, scheme_end));
   if (u.scheme != "http" && u.scheme != "https")
-    throw Error(Errc::invalid_argument, "URL scheme must be http or https: '" + std::string(url) + "'");
+    throw Error(Errc::invalid_argument,
+                "URL scheme must be http or https: '" + std::string(url) + "'");
   auto rest = url.substr(scheme_end + 3);
   auto frag = rest.find('#');
   if (frag != std::string_view::npos) rest = rest.substr(0, frag);
@@ -110,12 +113,14 @@ Url parse_url(std::string_view url) {
   if (authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos)
-      throw Error(Errc::invalid_argument, "URL has an unterminated IPv6 literal: '" + std::string(url) + "'");
+      throw Error(Errc::invalid_argument,
+                  "URL has an unterminated IPv6 literal: '" + std::string(url) + "'");
     u.host = lower(authority.substr(0, close + 1));
     auto after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after.front() != ':')
-        throw Error(Errc::invalid_argument, "URL has junk after its IPv6 host: '" + std::string(url) + "'");
+        throw Error(Errc::invalid_argument,
+                    "URL has junk after its IPv6 host: '" + std::string(url) + "'");
       u.port = std::string(after.substr(1));
     }
   } else {
@@ -126,9 +131,9 @@ Url parse_url(std::string_view url) {
   if (u.host.empty() || u.host == "[]")
     throw Error(Errc::invalid_argument, "URL has no host: '" + std::string(url) + "'");
   if (!u.port.empty()) {
-    bool digits = u.port.size() <= 5 && std::all_of(u.port.begin(), u.port.end(), [](unsigned char c) {
-                    return std::isdigit(c) != 0;
-                  });
+    bool digits =
+        u.port.size() <= 5 && std::all_of(u.port.begin(), u.port.end(),
+                                          [](unsigned char c) { return std::isdigit(c) != 0; });
     if (!digits || std::stoi(u.port) > 65535)
       throw Error(Errc::invalid_argument, "URL has an invalid port: '" + std::string(url) + "'");
   }
@@ -147,8 +152,8 @@ int Url::effective_port() const {
 }
 
 std::string Url::authority() const {
-  bool default_port = port.empty() || (scheme == "http" && port == "80") ||
-                      (scheme == "https" && port == "443");
+  bool default_port =
+      port.empty() || (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
   return default_port ? host : host + ":" + port;
 }
 

@@ -57,7 +57,8 @@ HttpMessage parse_message(const std::string &text) {
 }
 
 std::string trim_trailing_newlines(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
   return s;
 }
 
@@ -113,7 +114,8 @@ aws::SigningOptions options_for(const std::filesystem::path &dir) {
   if (c.HasMember("token")) o.credentials.session_token = c["token"].GetString();
   o.normalize_path = ctx["normalize"].GetBool();
   o.content_sha256_header = ctx["sign_body"].GetBool();
-  if (ctx.HasMember("omit_session_token")) o.sign_session_token = !ctx["omit_session_token"].GetBool();
+  if (ctx.HasMember("omit_session_token"))
+    o.sign_session_token = !ctx["omit_session_token"].GetBool();
   // 2015-08-30T12:36:00Z, the timestamp of every case.
   REQUIRE(std::string(ctx["timestamp"].GetString()) == "2015-08-30T12:36:00Z");
   o.time = std::chrono::system_clock::time_point(std::chrono::seconds(1440938160));
@@ -122,7 +124,9 @@ aws::SigningOptions options_for(const std::filesystem::path &dir) {
 
 } // namespace
 
-TEST_CASE("sigv4 suite: all 38 v4 cases are present") { CHECK(cases().size() == 38); }
+TEST_CASE("sigv4 suite: all 38 v4 cases are present") {
+  CHECK(cases().size() == 38);
+}
 
 TEST_CASE("sigv4 suite, header and query mode") {
   aws::Signer signer;
@@ -168,7 +172,9 @@ TEST_CASE("sigv4 stages can be called one by one") {
   // The derived key of the AWS documentation's worked example.
   CHECK(core::hex(reinterpret_cast<const unsigned char *>(key.data()), key.size()) ==
         "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
-  auto sts = aws::sigv4::string_to_sign("x", "20150830T123600Z", "20150830/us-east-1/iam/aws4_request");
-  CHECK(sts.rfind("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n", 0) == 0);
+  auto sts =
+      aws::sigv4::string_to_sign("x", "20150830T123600Z", "20150830/us-east-1/iam/aws4_request");
+  CHECK(sts.rfind("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n", 0) ==
+        0);
   CHECK(aws::sigv4::signature(key, sts).size() == 64);
 }

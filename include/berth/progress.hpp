@@ -1,0 +1,31 @@
+// Progress reporting shared by every operation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace berth {
+
+struct Progress {
+  enum class Event {
+    blob_started,  // a blob transfer begins (bytes_total known)
+    blob_progress, // more bytes of the blob moved
+    blob_done,     // the blob is stored at the destination
+    blob_skipped,  // the destination already had it
+    blob_mounted,  // mounted from another repository, no bytes moved
+    manifest_done, // a manifest or index was written
+  };
+  Event event = Event::blob_progress;
+  std::string digest;              // the blob or manifest concerned
+  std::uint64_t bytes = 0;         // bytes of this item moved so far
+  std::uint64_t total = 0;         // size of this item
+  std::uint64_t overall_bytes = 0; // all items, moved so far
+  std::uint64_t overall_total = 0; // all items known so far
+};
+
+// Called from worker threads, never two at once. Return true to cancel the
+// operation (it then fails with Errc::cancelled).
+using ProgressFn = std::function<bool(const Progress &)>;
+
+} // namespace berth

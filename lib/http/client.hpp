@@ -1,0 +1,68 @@
+// The libcurl transport. One Client is shared by every transfer of an operation:
+// connections, DNS results and TLS sessions are pooled across threads through a
+// curl share handle, and easy handles are recycled.
+//
+// The Client follows redirects itself (curl's FOLLOWLOCATION would forward the
+// Authorization header to wherever a registry points): credentials are dropped as
+// soon as a redirect leaves the origin they were issued for.
+#pragma once
+
+#include "http/retry.hpp"
+#include "http/types.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace berth::http {
+
+struct ClientOptions {
+  std::string user_agent; // default "berth/<version>"
+  std::string ca_bundle;  // extra trusted CAs (PEM file), added to the system store
+  bool insecure = false;  // skip TLS verification (never the default)
+  // curl --connect-to entries "HOST:PORT:ADDR:PORT". BERTH_CONNECT_TO (comma
+  // separated) is appended when read_environment is set.
+  std::vector<std::string> connect_to;
+  // Docker's per-registry trust: <dir>/<host[:port]>/ca.crt for each dir.
+  std::vector<std::string> certs_d_dirs;
+  bool read_environment = true; // BERTH_CONNECT_TO, SSL_CERT_FILE/DIR, DOCKER_CONFIG
+  std::chrono::seconds connect_timeout{30};
+  // A transfer slower than 1 byte/s for this long is abandoned.
+  std::chrono::seconds stall_timeout{60};
+  RetryPolicy retry;
+  int max_redirects = 10;
+  // Upper bound for bodies buffered in memory (API replies, manifests).
+  std::size_t max_buffered_body = 32u << 20;
+};
+
+class Client {
+public:
+  explicit Client(ClientOptions options = {});
+  ~Client();
+  Client(const Client &) = delete;
+  Client &operator=(const Client &) = delete;
+
+  // One attempt, redirects not followed. Throws Error(network|timeout|cancelled)
+  // when no HTTP response arrived; any HTTP status is returned.
+  Response send_once(const Request &req);
+
+  // Retries (idempotent requests, rewindable bodies, nothing yet handed to the
+  // sink) and follows redirects without leaking credentials across origins.
+  Response send(Request req);
+
+  const ClientOptions &options() const { return options_; }
+
+private:
+  struct Impl;
+  ClientOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Resolves a Location header against the URL it came from.
+std::string resolve_url(const std::string &base, const std::string &location);
+
+// True when a and b differ in scheme, host or port.
+bool different_origin(const std::string &a, const std::string &b);
+
+} // namespace berth::http

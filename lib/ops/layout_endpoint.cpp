@@ -1,0 +1,133 @@
+// OCI image-layout sources and destinations.
+#include "ops/endpoints.hpp"
+#include "ops/registry_access.hpp"
+
+#include <berth/digest.hpp>
+#include <berth/error.hpp>
+#include <berth/layout.hpp>
+
+#include "core/file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace berth::ops {
+namespace {
+
+class FileReader final : public registry::Reader {
+public:
+  FileReader(const std::string &path, std::uint64_t offset)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_.get() < 0) throw Error(Errc::io, "cannot open " + path);
+    if (::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
+      throw Error(Errc::io, "cannot seek " + path);
+  }
+  std::size_t read(char *buf, std::size_t len) override {
+    for (;;) {
+      auto n = ::read(fd_.get(), buf, len);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno != EINTR) throw Error(Errc::io, "read failed");
+    }
+  }
+
+private:
+  core::UniqueFd fd_;
+};
+
+class LayoutSource final : public ImageSource {
+public:
+  explicit LayoutSource(const Location &loc)
+      : loc_(loc), layout_(layout::OciLayout::open(loc.path)) {}
+
+  registry::FetchedManifest manifest(const std::string &ref) override {
+    image::Descriptor d;
+    if (ref.empty() || !image::Digest::valid(ref)) {
+      auto found = layout_.find(ref.empty() ? loc_.tag : ref);
+      if (!found)
+        throw Error(Errc::not_found,
+                    "no image tagged '" + (ref.empty() ? loc_.tag : ref) + "' in " + loc_.path);
+      d = *found;
+    } else {
+      d.digest = ref;
+    }
+    registry::FetchedManifest m;
+    m.raw = layout_.read_blob(d.digest);
+    m.digest = d.digest;
+    m.media_type = image::detect_media_type(m.raw, d.media_type);
+    return m;
+  }
+  void blob(const image::Descriptor &d, const http::BodySink &sink,
+            const registry::ByteProgress &progress) override {
+    layout_.read_blob(
+        d.digest,
+        [&](const char *p, std::size_t n) {
+          sink(p, n);
+          if (progress && progress(n)) throw Error(Errc::cancelled, "cancelled");
+        },
+        d.size);
+  }
+  std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
+    struct Source final : registry::BlobSource {
+      std::string path;
+      explicit Source(std::string p) : path(std::move(p)) {}
+      std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
+        return std::make_unique<FileReader>(path, offset);
+      }
+    };
+    if (!layout_.has_blob(d.digest))
+      throw Error(Errc::not_found, "blob " + d.digest + " is missing from " + loc_.path);
+    return std::make_unique<Source>(layout_.blob_path(d.digest));
+  }
+
+private:
+  Location loc_;
+  layout::OciLayout layout_;
+};
+
+class LayoutDestination final : public ImageDestination {
+public:
+  explicit LayoutDestination(const Location &loc)
+      : loc_(loc), layout_(layout::OciLayout::create(loc.path)) {}
+
+  bool has_blob(const image::Descriptor &d) override {
+    return layout_.has_blob(d.digest) &&
+           layout_.blob_size(d.digest) == static_cast<std::uint64_t>(d.size);
+  }
+  bool put_blob(const image::Descriptor &d, ImageSource &src,
+                const registry::ByteProgress &progress) override {
+    auto writer = layout_.write_blob(d.digest, d.size);
+    src.blob(
+        d, [&](const char *p, std::size_t n) { writer.write(p, n); }, progress);
+    writer.commit();
+    return false;
+  }
+  void put_manifest(const std::string &raw, const std::string &media_type, bool tagged) override {
+    auto digest = layout_.write_blob(std::string_view(raw));
+    if (!tagged) return;
+    image::Descriptor d;
+    d.media_type = media_type;
+    d.digest = digest;
+    d.size = static_cast<std::int64_t>(raw.size());
+    layout_.add_manifest(d, loc_.tag);
+  }
+  bool tag_points_to(const std::string &digest) override {
+    if (loc_.tag.empty()) return false;
+    auto d = layout_.find(loc_.tag);
+    return d && d->digest == digest;
+  }
+
+private:
+  Location loc_;
+  layout::OciLayout layout_;
+};
+
+} // namespace
+
+std::unique_ptr<ImageSource> open_layout_source(const Location &loc) {
+  return std::make_unique<LayoutSource>(loc);
+}
+std::unique_ptr<ImageDestination> open_layout_destination(const Location &loc) {
+  return std::make_unique<LayoutDestination>(loc);
+}
+
+} // namespace berth::ops

@@ -1,0 +1,33 @@
+#include "ops/registry_access.hpp"
+
+#include "http/client.hpp"
+#include "registry/keychain.hpp"
+
+namespace berth::ops {
+
+std::shared_ptr<registry::Registry> connect(const std::string &host, const RegistryAccess &access) {
+  http::ClientOptions hopts;
+  hopts.ca_bundle = access.ca_bundle;
+  hopts.insecure = access.insecure;
+  auto http = std::make_shared<http::Client>(hopts);
+  std::shared_ptr<const registry::Keychain> keychain =
+      access.creds.empty()
+          ? registry::default_keychain()
+          : std::make_shared<registry::StaticKeychain>("", registry::parse_user_pass(access.creds));
+  registry::RegistryOptions ropts;
+  ropts.plain_http = access.plain_http;
+  return std::make_shared<registry::Registry>(host, std::move(http), std::move(keychain), ropts);
+}
+
+std::unique_ptr<ImageSource> open_source(const Location &loc, const RegistryAccess &access) {
+  return loc.kind == Location::Kind::registry ? open_registry_source(loc, access)
+                                              : open_layout_source(loc);
+}
+
+std::unique_ptr<ImageDestination> open_destination(const Location &loc,
+                                                   const RegistryAccess &access) {
+  return loc.kind == Location::Kind::registry ? open_registry_destination(loc, access)
+                                              : open_layout_destination(loc);
+}
+
+} // namespace berth::ops

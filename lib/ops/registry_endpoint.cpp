@@ -1,0 +1,94 @@
+// Registry sources and destinations.
+#include "ops/endpoints.hpp"
+#include "ops/pipe_reader.hpp"
+#include "ops/registry_access.hpp"
+
+#include <berth/digest.hpp>
+#include <berth/error.hpp>
+
+namespace berth::ops {
+namespace {
+
+class RegistrySource final : public ImageSource {
+public:
+  RegistrySource(const Location &loc, const RegistryAccess &access)
+      : loc_(loc), repo_(connect(loc.ref.registry_host(), access), loc.ref.repository) {}
+
+  registry::FetchedManifest manifest(const std::string &ref) override {
+    return repo_.get_manifest(ref.empty() ? loc_.ref.identifier() : ref);
+  }
+  void blob(const image::Descriptor &d, const http::BodySink &sink,
+            const registry::ByteProgress &progress) override {
+    repo_.fetch_blob(d.digest, d.size, sink, progress);
+  }
+  std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
+    // Each open streams the blob from the offset through a bounded pipe; the
+    // destination registry verifies the digest when the upload completes.
+    struct Source final : registry::BlobSource {
+      registry::Repository &repo;
+      std::string digest;
+      Source(registry::Repository &r, std::string dg) : repo(r), digest(std::move(dg)) {}
+      std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
+        return std::make_unique<PipeReader>([this, offset](const http::BodySink &sink) {
+          repo.fetch_blob_range(digest, offset, sink);
+        });
+      }
+    };
+    return std::make_unique<Source>(repo_, d.digest);
+  }
+  std::string registry_host() const override { return loc_.ref.registry_host(); }
+  std::string repository() const override { return loc_.ref.repository; }
+
+private:
+  Location loc_;
+  registry::Repository repo_;
+};
+
+class RegistryDestination final : public ImageDestination {
+public:
+  RegistryDestination(const Location &loc, const RegistryAccess &access)
+      : loc_(loc), repo_(connect(loc.ref.registry_host(), access), loc.ref.repository) {}
+
+  bool has_blob(const image::Descriptor &d) override {
+    return repo_.blob_size(d.digest).has_value();
+  }
+
+  bool put_blob(const image::Descriptor &d, ImageSource &src,
+                const registry::ByteProgress &progress) override {
+    std::string mount_from;
+    if (src.registry_host() == loc_.ref.registry_host() && src.repository() != loc_.ref.repository)
+      mount_from = src.repository();
+    auto source = src.blob_source(d);
+    return repo_.push_blob(d.digest, static_cast<std::uint64_t>(d.size), *source, mount_from,
+                           progress);
+  }
+
+  void put_manifest(const std::string &raw, const std::string &media_type, bool tagged) override {
+    std::string ref = tagged ? loc_.ref.identifier() : image::digest_of(raw);
+    if (tagged && !loc_.ref.digest.empty()) ref = image::digest_of(raw);
+    repo_.put_manifest(ref, raw, media_type);
+  }
+
+  bool tag_points_to(const std::string &digest) override {
+    if (!loc_.ref.digest.empty()) return false;
+    auto d = repo_.head_manifest(loc_.ref.identifier());
+    return d && d->digest == digest;
+  }
+
+private:
+  Location loc_;
+  registry::Repository repo_;
+};
+
+} // namespace
+
+std::unique_ptr<ImageSource> open_registry_source(const Location &loc,
+                                                  const RegistryAccess &access) {
+  return std::make_unique<RegistrySource>(loc, access);
+}
+std::unique_ptr<ImageDestination> open_registry_destination(const Location &loc,
+                                                            const RegistryAccess &access) {
+  return std::make_unique<RegistryDestination>(loc, access);
+}
+
+} // namespace berth::ops

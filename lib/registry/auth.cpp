@@ -1,0 +1,154 @@
+#include "registry/auth.hpp"
+
+#include "core/base64.hpp"
+#include "core/json.hpp"
+#include "core/uri.hpp"
+#include "registry/errors.hpp"
+
+#include <berth/error.hpp>
+
+namespace berth::registry {
+namespace {
+
+std::string join(const std::vector<std::string> &v, char sep) {
+  std::string out;
+  for (const auto &s : v) {
+    if (!out.empty()) out.push_back(sep);
+    out += s;
+  }
+  return out;
+}
+
+// A token lives this much shorter than the service says, so a request never leaves
+// with a token that expires in flight.
+constexpr auto kExpiryMargin = std::chrono::seconds(10);
+
+} // namespace
+
+Authenticator::Authenticator(std::string registry, std::string base_url, http::Client &http,
+                             std::shared_ptr<const Keychain> keychain)
+    : registry_(std::move(registry)), base_url_(std::move(base_url)), http_(http),
+      keychain_(std::move(keychain)) {}
+
+int Authenticator::token_fetches() const {
+  std::lock_guard g(mutex_);
+  return fetches_;
+}
+
+void Authenticator::learn(const http::Response &resp) {
+  challenged_ = true;
+  challenge_.reset();
+  if (resp.status != 401) return;
+  auto header = resp.header("WWW-Authenticate");
+  if (!header) return;
+  auto all = parse_challenges(*header);
+  for (const auto &c : all)
+    if (c.scheme == "bearer") challenge_ = c;
+  if (!challenge_)
+    for (const auto &c : all)
+      if (c.scheme == "basic") challenge_ = c;
+}
+
+void Authenticator::ensure_challenge() {
+  if (challenged_) return;
+  http::Request ping;
+  ping.method = "GET";
+  ping.url = base_url_ + "/v2/";
+  auto resp = http_.send(ping);
+  if (resp.status != 200 && resp.status != 401)
+    throw registry_error(resp, "GET " + base_url_ + "/v2/ (registry ping)");
+  learn(resp);
+}
+
+const AuthConfig &Authenticator::credentials() {
+  if (!creds_) creds_ = keychain_ ? keychain_->resolve(registry_) : AuthConfig{};
+  return *creds_;
+}
+
+Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &scopes) {
+  const auto &creds = credentials();
+  if (!creds.registry_token.empty())
+    return {creds.registry_token, std::chrono::steady_clock::time_point::max()};
+  auto realm = challenge_->params.count("realm") ? challenge_->params.at("realm") : "";
+  if (realm.empty())
+    throw Error(Errc::protocol, registry_ + " sent a Bearer challenge without a realm");
+  std::string service = challenge_->params.count("service") ? challenge_->params.at("service") : "";
+
+  http::Request req;
+  std::string form;
+  std::unique_ptr<http::StringSource> body;
+  if (!creds.identity_token.empty()) {
+    // OAuth2 refresh-token grant, as docker does for identity tokens.
+    req.method = "POST";
+    req.url = realm;
+    form = "grant_type=refresh_token&client_id=berth&refresh_token=" +
+           core::uri_encode(creds.identity_token, false) +
+           "&service=" + core::uri_encode(service, false);
+    if (!scopes.empty()) form += "&scope=" + core::uri_encode(join(scopes, ' '), false);
+    body = std::make_unique<http::StringSource>(form);
+    req.body = body.get();
+    req.idempotent = true;
+    req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  } else {
+    req.method = "GET";
+    req.url = realm + (realm.find('?') == std::string::npos ? "?" : "&");
+    req.url += "service=" + core::uri_encode(service, false);
+    for (const auto &s : scopes)
+      req.url += "&scope=" + core::uri_encode(s, false);
+    if (!creds.username.empty())
+      req.headers.push_back(
+          {"Authorization", "Basic " + core::base64_encode(creds.username + ":" + creds.password)});
+  }
+  ++fetches_;
+  auto resp = http_.send(std::move(req));
+  if (!resp.ok()) {
+    auto e = registry_error(resp, "token request to " + realm.substr(0, realm.find('?')));
+    if (resp.status == 401 || resp.status == 403)
+      throw Error(Errc::auth,
+                  std::string(e.what()) +
+                      (creds.username.empty()
+                           ? " (no credentials configured for " + registry_ + ")"
+                           : " (credentials of user '" + creds.username + "' were rejected)"))
+          .with_http_status(resp.status);
+    throw e;
+  }
+  auto doc = core::json::parse(resp.body, "token service reply");
+  auto token = core::json::get_string(doc, "token");
+  if (token.empty()) token = core::json::get_string(doc, "access_token");
+  if (token.empty())
+    throw Error(Errc::protocol, "token service reply from " + realm + " has no token");
+  auto expires_in = core::json::get_int(doc, "expires_in", 60);
+  if (expires_in < 60) expires_in = 60; // the spec's minimum lifetime
+  return {token,
+          std::chrono::steady_clock::now() + std::chrono::seconds(expires_in) - kExpiryMargin};
+}
+
+std::string Authenticator::authorization(const std::vector<std::string> &scopes) {
+  std::lock_guard g(mutex_);
+  ensure_challenge();
+  if (!challenge_) return "";
+  if (challenge_->scheme == "basic") {
+    const auto &c = credentials();
+    if (c.username.empty() && c.password.empty()) return "";
+    return "Basic " + core::base64_encode(c.username + ":" + c.password);
+  }
+  if (challenge_->scheme != "bearer")
+    throw Error(Errc::unsupported,
+                registry_ + " asks for unsupported authentication '" + challenge_->scheme + "'");
+  auto key = join(scopes, ' ');
+  auto it = tokens_.find(key);
+  if (it != tokens_.end() && std::chrono::steady_clock::now() < it->second.expires)
+    return "Bearer " + it->second.value;
+  auto token = fetch_token(scopes);
+  tokens_[key] = token;
+  return "Bearer " + token.value;
+}
+
+void Authenticator::unauthorized(const http::Response &resp,
+                                 const std::vector<std::string> &scopes) {
+  std::lock_guard g(mutex_);
+  learn(resp);
+  tokens_.erase(join(scopes, ' '));
+}
+
+} // namespace berth::registry

@@ -1,0 +1,60 @@
+// Registry authentication for one registry: learns the challenge from GET /v2/,
+// then answers Basic challenges from the keychain and Bearer challenges with tokens
+// from the registry's token service (anonymous, Basic-authenticated GET, or OAuth2
+// POST with an identity/refresh token). Tokens are cached per scope set until they
+// expire. Thread-safe.
+#pragma once
+
+#include "http/client.hpp"
+#include "registry/challenge.hpp"
+#include "registry/keychain.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::registry {
+
+class Authenticator {
+public:
+  // registry: host[:port] (for the keychain); base_url: "https://host[:port]".
+  Authenticator(std::string registry, std::string base_url, http::Client &http,
+                std::shared_ptr<const Keychain> keychain);
+
+  // The Authorization header value for a request needing these scopes
+  // ("repository:NAME:pull[,push]"), or "" when the registry needs none.
+  std::string authorization(const std::vector<std::string> &scopes);
+
+  // After a 401: re-learns the challenge from it and forgets the cached token for
+  // these scopes, so the next authorization() fetches a fresh one.
+  void unauthorized(const http::Response &resp, const std::vector<std::string> &scopes);
+
+  // Counts token-service round trips (tests assert token reuse).
+  int token_fetches() const;
+
+private:
+  struct Token {
+    std::string value;
+    std::chrono::steady_clock::time_point expires;
+  };
+  void ensure_challenge();
+  void learn(const http::Response &resp);
+  const AuthConfig &credentials();
+  Token fetch_token(const std::vector<std::string> &scopes);
+
+  std::string registry_, base_url_;
+  http::Client &http_;
+  std::shared_ptr<const Keychain> keychain_;
+  mutable std::mutex mutex_;
+  bool challenged_ = false;
+  std::optional<Challenge> challenge_; // nullopt: the registry asks for nothing
+  std::optional<AuthConfig> creds_;
+  std::map<std::string, Token> tokens_;
+  int fetches_ = 0;
+};
+
+} // namespace berth::registry

@@ -1,0 +1,472 @@
+#include "registry/registry.hpp"
+
+#include "core/crypto.hpp"
+#include "core/json.hpp"
+#include "http/client.hpp"
+#include "registry/errors.hpp"
+
+#include <berth/digest.hpp>
+#include <berth/error.hpp>
+#include <berth/reference.hpp>
+
+#include <algorithm>
+
+namespace berth::registry {
+namespace {
+
+bool is_loopback_host(const std::string &host) {
+  try {
+    return image::Reference::parse(host + "/x").is_loopback();
+  } catch (const Error &) {
+    return false;
+  }
+}
+
+std::string with_query(const std::string &url, const std::string &param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+// "<url>; rel=\"next\"" -> url.
+std::optional<std::string> next_link(const http::Response &resp) {
+  auto link = resp.header("Link");
+  if (!link) return std::nullopt;
+  auto open = link->find('<'), close = link->find('>');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  if (link->find("next", close) == std::string::npos) return std::nullopt;
+  return link->substr(open + 1, close - open - 1);
+}
+
+// A request body that is one slice [offset, offset+len) of a BlobSource; rewinding
+// reopens the source at the slice start.
+class SliceBody final : public http::BodySource {
+public:
+  SliceBody(BlobSource &src, std::uint64_t offset, std::uint64_t len, const ByteProgress &progress)
+      : src_(src), offset_(offset), len_(len), progress_(progress) {}
+  std::optional<std::uint64_t> size() const override { return len_; }
+  std::size_t read(char *buf, std::size_t len) override {
+    if (!reader_) reader_ = src_.open(offset_);
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(len, len_ - pos_));
+    std::size_t got = 0;
+    while (got < want) {
+      std::size_t n = reader_->read(buf + got, want - got);
+      if (n == 0)
+        throw Error(Errc::io,
+                    "blob source ended early at byte " + std::to_string(offset_ + pos_ + got));
+      got += n;
+    }
+    pos_ += got;
+    if (progress_ && got && progress_(got)) throw Error(Errc::cancelled, "cancelled");
+    return got;
+  }
+  bool rewind() override {
+    if (pos_ == 0 && !reader_) return true;
+    reader_.reset();
+    pos_ = 0;
+    return true;
+  }
+  std::uint64_t sent() const { return pos_; }
+
+private:
+  BlobSource &src_;
+  std::uint64_t offset_, len_, pos_ = 0;
+  const ByteProgress &progress_;
+  std::unique_ptr<Reader> reader_;
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------
+// Registry
+
+Registry::Registry(std::string host, std::shared_ptr<http::Client> http,
+                   std::shared_ptr<const Keychain> keychain, RegistryOptions options)
+    : host_(std::move(host)),
+      base_url_(((options.plain_http || is_loopback_host(host_)) ? "http://" : "https://") + host_),
+      http_(std::move(http)), options_(options),
+      auth_(host_, base_url_, *http_, std::move(keychain)) {
+  if (options_.chunk_size == 0)
+    throw Error(Errc::invalid_argument, "upload chunk size must be > 0");
+}
+
+http::Response Registry::send(http::Request req, const std::vector<std::string> &scopes) {
+  auto with_auth = [&](http::Request r) {
+    auto authz = auth_.authorization(scopes);
+    http::erase_header(r.headers, "Authorization");
+    if (!authz.empty()) r.headers.push_back({"Authorization", authz});
+    return r;
+  };
+  auto resp = http_->send(with_auth(req));
+  if (resp.status != 401) return resp;
+  auth_.unauthorized(resp, scopes);
+  if (req.body && !req.body->rewind()) return resp;
+  return http_->send(with_auth(std::move(req)));
+}
+
+std::vector<std::string> Registry::catalog(int page_size) {
+  std::vector<std::string> out;
+  std::string url = base_url_ + "/v2/_catalog?n=" + std::to_string(page_size);
+  while (true) {
+    http::Request req;
+    req.url = url;
+    auto resp = send(req, {"registry:catalog:*"});
+    if (!resp.ok()) throw registry_error(resp, "GET catalog of " + host_);
+    auto doc = core::json::parse(resp.body, "catalog reply");
+    if (auto it = doc.FindMember("repositories");
+        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
+      for (const auto &r : it->value.GetArray())
+        if (r.IsString()) out.emplace_back(r.GetString());
+    auto next = next_link(resp);
+    if (!next) break;
+    url = http::resolve_url(url, *next);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
+// Repository
+
+Repository::Repository(std::shared_ptr<Registry> registry, std::string name)
+    : registry_(std::move(registry)), name_(std::move(name)) {}
+
+std::string Repository::url(std::string_view path) const {
+  return registry_->base_url() + "/v2/" + name_ + std::string(path);
+}
+
+std::vector<std::string> Repository::pull_scope() const {
+  return {"repository:" + name_ + ":pull"};
+}
+
+std::vector<std::string> Repository::push_scope(const std::string &mount_from) const {
+  std::vector<std::string> s = {"repository:" + name_ + ":pull,push"};
+  if (!mount_from.empty() && mount_from != name_) s.push_back("repository:" + mount_from + ":pull");
+  return s;
+}
+
+std::optional<std::int64_t> Repository::blob_size(const std::string &digest) {
+  http::Request req;
+  req.method = "HEAD";
+  req.url = url("/blobs/" + digest);
+  auto resp = registry_->send(req, pull_scope());
+  if (resp.status == 404) return std::nullopt;
+  if (!resp.ok()) throw registry_error(resp, "HEAD blob " + name_ + "@" + digest);
+  auto len = resp.header("Content-Length");
+  return len ? std::stoll(*len) : 0;
+}
+
+void Repository::fetch_blob_range(const std::string &digest, std::uint64_t offset,
+                                  const http::BodySink &sink) {
+  http::Request req;
+  req.url = url("/blobs/" + digest);
+  if (offset > 0) req.headers.push_back({"Range", "bytes=" + std::to_string(offset) + "-"});
+  // A registry (or the storage it redirects to) may ignore Range and send it all.
+  std::uint64_t skip = 0;
+  req.on_response = [&](const http::Response &r) {
+    skip = offset > 0 && r.status == 200 ? offset : 0;
+  };
+  req.sink = [&](const char *d, std::size_t n) {
+    if (skip > 0) {
+      auto k = static_cast<std::size_t>(std::min<std::uint64_t>(skip, n));
+      d += k;
+      n -= k;
+      skip -= k;
+    }
+    if (n > 0) sink(d, n);
+  };
+  auto resp = registry_->send(req, pull_scope());
+  if (!resp.ok())
+    throw registry_error(resp, "GET blob " + registry_->host() + "/" + name_ + "@" + digest);
+}
+
+void Repository::fetch_blob(const std::string &digest, std::int64_t size,
+                            const http::BodySink &sink, const ByteProgress &progress) {
+  auto expected = image::Digest::parse(digest);
+  core::Sha256 hash;
+  std::uint64_t received = 0;
+  auto counting = [&](const char *d, std::size_t n) {
+    if (size >= 0 && received + n > static_cast<std::uint64_t>(size))
+      throw Error(Errc::digest_mismatch, "blob " + digest +
+                                             " is larger than its descriptor says (" +
+                                             std::to_string(size) + " bytes)");
+    hash.update(d, n);
+    sink(d, n);
+    received += n;
+    if (progress && progress(n)) throw Error(Errc::cancelled, "cancelled");
+  };
+  for (int attempt = 1;; ++attempt) {
+    try {
+      fetch_blob_range(digest, received, counting);
+      break;
+    } catch (const Error &e) {
+      bool transient = e.code() == Errc::network || e.code() == Errc::timeout;
+      if (!transient || attempt >= registry_->options().resume_attempts) throw;
+    }
+  }
+  if (size >= 0 && received != static_cast<std::uint64_t>(size))
+    throw Error(Errc::digest_mismatch, "blob " + digest + " has " + std::to_string(received) +
+                                           " bytes, its descriptor says " + std::to_string(size));
+  if (expected.algorithm() == "sha256") {
+    auto got = "sha256:" + hash.finish_hex();
+    if (got != digest)
+      throw Error(Errc::digest_mismatch,
+                  "blob " + name_ + "@" + digest + " arrived with digest " + got);
+  }
+}
+
+void Repository::delete_blob(const std::string &digest) {
+  http::Request req;
+  req.method = "DELETE";
+  req.url = url("/blobs/" + digest);
+  auto resp = registry_->send(req, {"repository:" + name_ + ":delete"});
+  if (!resp.ok()) throw registry_error(resp, "DELETE blob " + name_ + "@" + digest);
+}
+
+std::string Repository::start_upload(const std::string &digest, const std::string &mount_from,
+                                     bool &mounted) {
+  http::Request req;
+  req.method = "POST";
+  req.url = url("/blobs/uploads/");
+  if (!mount_from.empty() && mount_from != name_)
+    req.url += "?mount=" + digest + "&from=" + mount_from;
+  req.idempotent = true; // an abandoned upload session is harmless
+  auto resp = registry_->send(req, push_scope(mount_from));
+  mounted = resp.status == 201;
+  if (mounted) return {};
+  if (resp.status != 202) throw registry_error(resp, "POST blob upload " + name_);
+  auto location = resp.header("Location");
+  if (!location)
+    throw Error(Errc::protocol, "registry started an upload for " + name_ + " without a Location");
+  return http::resolve_url(resp.url, *location);
+}
+
+std::optional<std::uint64_t> Repository::upload_offset(const std::string &location) {
+  http::Request req;
+  req.url = location;
+  auto resp = registry_->send(req, push_scope());
+  if (resp.status != 204 && !resp.ok()) return std::nullopt;
+  auto range = resp.header("Range");
+  if (!range) return 0;
+  auto dash = range->find('-');
+  if (dash == std::string::npos) return std::nullopt;
+  return std::stoull(range->substr(dash + 1)) + 1; // "0-<last byte received>"
+}
+
+void Repository::upload_monolithic(const std::string &location, const std::string &digest,
+                                   std::uint64_t size, BlobSource &source,
+                                   const ByteProgress &progress) {
+  SliceBody body(source, 0, size, progress);
+  http::Request req;
+  req.method = "PUT";
+  req.url = with_query(location, "digest=" + digest);
+  req.body = &body;
+  req.headers.push_back({"Content-Type", "application/octet-stream"});
+  auto resp = registry_->send(req, push_scope());
+  if (resp.status != 201 && !resp.ok())
+    throw registry_error(resp, "PUT blob " + name_ + "@" + digest);
+}
+
+void Repository::upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
+                                BlobSource &source, const ByteProgress &progress) {
+  const auto chunk = registry_->options().chunk_size;
+  std::uint64_t offset = 0;
+  int failures = 0;
+  while (offset < size) {
+    std::uint64_t len = std::min(chunk, size - offset);
+    SliceBody body(source, offset, len, progress);
+    http::Request req;
+    req.method = "PATCH";
+    req.url = location;
+    req.body = &body;
+    req.idempotent = false;
+    req.headers.push_back({"Content-Type", "application/octet-stream"});
+    req.headers.push_back(
+        {"Content-Range", std::to_string(offset) + "-" + std::to_string(offset + len - 1)});
+    http::Response resp;
+    bool dropped = false;
+    try {
+      resp = registry_->send(req, push_scope());
+      dropped = resp.status >= 500 || resp.status == 408 || resp.status == 429;
+    } catch (const Error &e) {
+      if (e.code() != Errc::network && e.code() != Errc::timeout) throw;
+      dropped = true;
+    }
+    if (dropped) {
+      // Ask the registry how much arrived and go on from there; the part in flight
+      // is re-sent from that offset, never the whole blob.
+      if (++failures >= registry_->options().resume_attempts)
+        throw Error(Errc::network, "upload of " + digest + " to " + name_ +
+                                       " kept failing at byte " + std::to_string(offset));
+      auto reported = upload_offset(location);
+      if (!reported)
+        throw Error(Errc::network, "upload of " + digest + " to " + name_ +
+                                       " was interrupted and the "
+                                       "registry no longer knows the session");
+      offset = *reported;
+      continue;
+    }
+    // ECR answers 201 where distribution answers 202.
+    if (resp.status != 202 && resp.status != 201 && resp.status != 204)
+      throw registry_error(resp, "PATCH blob upload " + name_ + "@" + digest);
+    if (auto loc = resp.header("Location")) location = http::resolve_url(resp.url, *loc);
+    offset += len;
+  }
+  http::Request fin;
+  fin.method = "PUT";
+  fin.url = with_query(location, "digest=" + digest);
+  fin.headers.push_back({"Content-Type", "application/octet-stream"});
+  http::StringSource empty("");
+  fin.body = &empty;
+  auto resp = registry_->send(fin, push_scope());
+  if (resp.status != 201 && !resp.ok())
+    throw registry_error(resp, "PUT (finish) blob " + name_ + "@" + digest);
+}
+
+bool Repository::push_blob(const std::string &digest, std::uint64_t size, BlobSource &source,
+                           const std::string &mount_from, const ByteProgress &progress) {
+  image::Digest::parse(digest);
+  bool mounted = false;
+  auto location = start_upload(digest, mount_from, mounted);
+  if (mounted) return true;
+  if (size <= registry_->options().monolithic_limit) {
+    upload_monolithic(location, digest, size, source, progress);
+  } else {
+    upload_chunked(location, digest, size, source, progress);
+  }
+  return false;
+}
+
+FetchedManifest Repository::get_manifest(const std::string &ref) {
+  http::Request req;
+  req.url = url("/manifests/" + ref);
+  req.headers.push_back({"Accept", image::media::manifest_accept()});
+  std::string raw;
+  req.sink = [&](const char *d, std::size_t n) {
+    if (raw.size() + n > image::kMaxManifestSize)
+      throw Error(Errc::too_large, "manifest " + name_ + ":" + ref + " is larger than 4 MiB");
+    raw.append(d, n);
+  };
+  auto resp = registry_->send(req, pull_scope());
+  if (!resp.ok())
+    throw registry_error(resp, "GET manifest " + registry_->host() + "/" + name_ + ":" + ref);
+  FetchedManifest m;
+  m.digest = image::digest_of(raw);
+  bool by_digest = image::Digest::valid(ref);
+  if (by_digest && ref.rfind("sha256:", 0) == 0 && m.digest != ref)
+    throw Error(Errc::digest_mismatch,
+                "manifest " + name_ + "@" + ref + " arrived with digest " + m.digest);
+  if (auto dcd = resp.header("Docker-Content-Digest");
+      dcd && dcd->rfind("sha256:", 0) == 0 && *dcd != m.digest)
+    throw Error(Errc::digest_mismatch, "manifest " + name_ + ":" + ref + " has digest " + m.digest +
+                                           " but the registry says " + *dcd);
+  m.media_type = image::detect_media_type(raw, resp.header("Content-Type").value_or(""));
+  m.raw = std::move(raw);
+  return m;
+}
+
+std::optional<image::Descriptor> Repository::head_manifest(const std::string &ref) {
+  http::Request req;
+  req.method = "HEAD";
+  req.url = url("/manifests/" + ref);
+  req.headers.push_back({"Accept", image::media::manifest_accept()});
+  auto resp = registry_->send(req, pull_scope());
+  if (resp.status == 404) return std::nullopt;
+  if (!resp.ok()) throw registry_error(resp, "HEAD manifest " + name_ + ":" + ref);
+  image::Descriptor d;
+  d.media_type = resp.header("Content-Type").value_or("");
+  d.digest = resp.header("Docker-Content-Digest").value_or("");
+  d.size = std::stoll(resp.header("Content-Length").value_or("0"));
+  if (d.digest.empty() && image::Digest::valid(ref)) d.digest = ref;
+  if (d.digest.empty()) {
+    // Some registries omit the digest on HEAD; a GET tells it.
+    auto m = get_manifest(ref);
+    d.digest = m.digest;
+    d.media_type = m.media_type;
+    d.size = static_cast<std::int64_t>(m.raw.size());
+  }
+  return d;
+}
+
+std::string Repository::put_manifest(const std::string &ref, const std::string &raw,
+                                     const std::string &media_type) {
+  if (raw.size() > image::kMaxManifestSize)
+    throw Error(Errc::too_large, "manifest for " + name_ + ":" + ref + " is larger than 4 MiB");
+  http::StringSource body(raw);
+  http::Request req;
+  req.method = "PUT";
+  req.url = url("/manifests/" + ref);
+  req.body = &body;
+  req.headers.push_back({"Content-Type", media_type});
+  auto resp = registry_->send(req, push_scope());
+  if (resp.status != 201 && !resp.ok())
+    throw registry_error(resp, "PUT manifest " + registry_->host() + "/" + name_ + ":" + ref);
+  auto digest = image::digest_of(raw);
+  if (auto dcd = resp.header("Docker-Content-Digest");
+      dcd && dcd->rfind("sha256:", 0) == 0 && *dcd != digest)
+    throw Error(Errc::digest_mismatch, "registry stored manifest " + name_ + ":" + ref + " as " +
+                                           *dcd + ", expected " + digest);
+  return digest;
+}
+
+void Repository::delete_manifest(const std::string &digest) {
+  http::Request req;
+  req.method = "DELETE";
+  req.url = url("/manifests/" + digest);
+  auto resp = registry_->send(req, {"repository:" + name_ + ":delete"});
+  if (!resp.ok()) throw registry_error(resp, "DELETE manifest " + name_ + "@" + digest);
+}
+
+std::vector<std::string> Repository::tags(int page_size) {
+  std::vector<std::string> out;
+  std::string next_url = url("/tags/list?n=" + std::to_string(page_size));
+  while (true) {
+    http::Request req;
+    req.url = next_url;
+    auto resp = registry_->send(req, pull_scope());
+    if (!resp.ok()) throw registry_error(resp, "GET tags of " + name_);
+    auto doc = core::json::parse(resp.body, "tag list");
+    if (auto it = doc.FindMember("tags");
+        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
+      for (const auto &t : it->value.GetArray())
+        if (t.IsString()) out.emplace_back(t.GetString());
+    auto next = next_link(resp);
+    if (!next) break;
+    next_url = http::resolve_url(next_url, *next);
+  }
+  return out;
+}
+
+image::Index Repository::referrers(const std::string &digest, const std::string &artifact_type) {
+  auto parsed = image::Digest::parse(digest);
+  http::Request req;
+  req.url = url("/referrers/" + digest);
+  if (!artifact_type.empty()) req.url += "?artifactType=" + artifact_type;
+  req.headers.push_back({"Accept", std::string(image::media::oci_index)});
+  auto resp = registry_->send(req, pull_scope());
+  if (resp.ok()) {
+    auto idx = image::parse_index(resp.body, image::media::oci_index);
+    if (!artifact_type.empty() && !resp.header("OCI-Filters-Applied")) {
+      auto &ms = idx.manifests;
+      ms.erase(std::remove_if(
+                   ms.begin(), ms.end(),
+                   [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
+               ms.end());
+    }
+    return idx;
+  }
+  if (resp.status != 404 && resp.status != 400 && resp.status != 405)
+    throw registry_error(resp, "GET referrers of " + name_ + "@" + digest);
+  // Fallback tag schema: the referrers index lives at tag "<alg>-<hex>".
+  auto tag = parsed.algorithm() + "-" + parsed.hex();
+  if (!head_manifest(tag)) return image::Index::make(std::string(image::media::oci_index), {});
+  auto m = get_manifest(tag);
+  auto idx = image::parse_index(m.raw, m.media_type);
+  if (!artifact_type.empty()) {
+    auto &ms = idx.manifests;
+    ms.erase(std::remove_if(
+                 ms.begin(), ms.end(),
+                 [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
+             ms.end());
+  }
+  return idx;
+}
+
+} // namespace berth::registry

@@ -1,0 +1,132 @@
+// The OCI distribution client: a Registry (one host: base URL, authentication,
+// catalog) and Repositories on it (blobs, uploads, manifests, tags, referrers).
+//
+// Bytes stream: blob downloads go to a sink, uploads read from a BlobSource that can
+// be reopened at any offset, so a dropped connection resumes where the registry
+// says it stopped instead of starting over.
+#pragma once
+
+#include <berth/manifest.hpp>
+
+#include "http/client.hpp"
+#include "registry/auth.hpp"
+#include "registry/keychain.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::registry {
+
+struct RegistryOptions {
+  bool plain_http = false;                    // force http:// (loopback hosts use it anyway)
+  std::uint64_t chunk_size = 16u << 20;       // PATCH size; ECR needs >= 5 MiB
+  std::uint64_t monolithic_limit = 16u << 20; // blobs up to this go up in one PUT
+  int resume_attempts = 5;                    // per blob, for dropped uploads/downloads
+};
+
+// Something that reads bytes sequentially.
+class Reader {
+public:
+  virtual ~Reader() = default;
+  // Up to len bytes; 0 at the end. Throws on failure.
+  virtual std::size_t read(char *buf, std::size_t len) = 0;
+};
+
+// The content of a blob being uploaded, readable from any offset.
+class BlobSource {
+public:
+  virtual ~BlobSource() = default;
+  virtual std::unique_ptr<Reader> open(std::uint64_t offset) = 0;
+};
+
+// Called with byte counts as a transfer advances (deltas, may be called from the
+// transfer's thread). Return true to cancel.
+using ByteProgress = std::function<bool(std::uint64_t delta)>;
+
+class Registry {
+public:
+  Registry(std::string host, std::shared_ptr<http::Client> http,
+           std::shared_ptr<const Keychain> keychain, RegistryOptions options = {});
+
+  const std::string &host() const { return host_; }
+  const std::string &base_url() const { return base_url_; }
+  const RegistryOptions &options() const { return options_; }
+  http::Client &http() { return *http_; }
+  Authenticator &auth() { return auth_; }
+
+  // Sends with the Authorization these scopes need; after a 401 it re-authenticates
+  // once and repeats (the body, if any, must rewind).
+  http::Response send(http::Request req, const std::vector<std::string> &scopes);
+
+  std::vector<std::string> catalog(int page_size = 1000);
+
+private:
+  std::string host_, base_url_;
+  std::shared_ptr<http::Client> http_;
+  RegistryOptions options_;
+  Authenticator auth_;
+};
+
+struct FetchedManifest {
+  std::string raw;
+  std::string media_type;
+  std::string digest;
+};
+
+class Repository {
+public:
+  Repository(std::shared_ptr<Registry> registry, std::string name);
+
+  const std::string &name() const { return name_; }
+  Registry &registry() { return *registry_; }
+  std::string url(std::string_view path) const; // base_url + "/v2/" + name + path
+
+  // Blobs.
+  std::optional<std::int64_t> blob_size(const std::string &digest); // HEAD; nullopt when absent
+  // Streams the blob to sink, verifying size and digest at the end (a mismatch
+  // throws Error(digest_mismatch) after the last byte). Interrupted downloads resume
+  // with a Range request.
+  void fetch_blob(const std::string &digest, std::int64_t size, const http::BodySink &sink,
+                  const ByteProgress &progress = {});
+  // Streams from offset without digest verification (the caller verifies).
+  void fetch_blob_range(const std::string &digest, std::uint64_t offset,
+                        const http::BodySink &sink);
+  void delete_blob(const std::string &digest);
+
+  // Uploads a blob of known digest and size. When mount_from names another
+  // repository on the same registry, a cross-repository mount is tried first.
+  // Returns true when the blob was mounted rather than uploaded.
+  bool push_blob(const std::string &digest, std::uint64_t size, BlobSource &source,
+                 const std::string &mount_from = {}, const ByteProgress &progress = {});
+
+  // Manifests. ref is a tag or a digest.
+  FetchedManifest get_manifest(const std::string &ref);
+  std::optional<image::Descriptor> head_manifest(const std::string &ref);
+  // Returns the digest the registry stored.
+  std::string put_manifest(const std::string &ref, const std::string &raw,
+                           const std::string &media_type);
+  void delete_manifest(const std::string &digest);
+
+  std::vector<std::string> tags(int page_size = 1000);
+  // Referrers API, with the "sha256-<hex>" tag-schema fallback.
+  image::Index referrers(const std::string &digest, const std::string &artifact_type = {});
+
+private:
+  std::vector<std::string> pull_scope() const;
+  std::vector<std::string> push_scope(const std::string &mount_from = {}) const;
+  std::string start_upload(const std::string &digest, const std::string &mount_from, bool &mounted);
+  void upload_monolithic(const std::string &location, const std::string &digest, std::uint64_t size,
+                         BlobSource &source, const ByteProgress &progress);
+  void upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
+                      BlobSource &source, const ByteProgress &progress);
+  std::optional<std::uint64_t> upload_offset(const std::string &location);
+
+  std::shared_ptr<Registry> registry_;
+  std::string name_;
+};
+
+} // namespace berth::registry
