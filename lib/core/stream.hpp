@@ -1,0 +1,31 @@
+// Push-style byte streams: producers (a tar writer, a blob download) write into a
+// ByteSink; filters (compressors, hashers) are sinks that forward to another sink.
+// finish() flushes what a filter still holds and then finishes its downstream sink.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace berth::core {
+
+class ByteSink {
+public:
+  virtual ~ByteSink() = default;
+  virtual void write(const char *data, std::size_t len) = 0;
+  void write(std::string_view s) { write(s.data(), s.size()); }
+  virtual void finish() {}
+};
+
+// Collects everything in memory (tests, small blobs).
+class StringSink final : public ByteSink {
+public:
+  void write(const char *data, std::size_t len) override { data_.append(data, len); }
+  using ByteSink::write;
+  const std::string &str() const { return data_; }
+
+private:
+  std::string data_;
+};
+
+} // namespace berth::core
