@@ -1,0 +1,111 @@
+// Small POSIX file helpers with RAII descriptors: atomic replacement of a file, bounded
+// reads, and temporary files that vanish unless committed by a rename. Every failure
+// is a berth::Error whose code follows errno (ENOENT -> not_found, EACCES -> denied,
+// ENOSPC -> io, ...) and whose message names the path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace berth::core {
+
+// Throws Error with the code matching `err` (an errno value) and "<what>: <strerror>".
+[[noreturn]] void throw_errno(int err, const std::string &what);
+
+// Owns a file descriptor; closes it on destruction. Move-only.
+class UniqueFd {
+public:
+  UniqueFd() noexcept = default;
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
+  UniqueFd &operator=(UniqueFd &&other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd &) = delete;
+  UniqueFd &operator=(const UniqueFd &) = delete;
+
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  // Closes the current descriptor (errors ignored) and takes `fd`.
+  void reset(int fd = -1) noexcept;
+  // Closes and reports a failed close() (it can carry a delayed write error on NFS);
+  // `what` names the file in the message.
+  void close(const std::string &what);
+
+private:
+  int fd_ = -1;
+};
+
+// open(2) with O_CLOEXEC and EINTR retry; throws the errno-mapped Error naming `path`.
+UniqueFd open_fd(const std::string &path, int flags, unsigned mode = 0666);
+
+// Writes all of [data, data+len), retrying short writes and EINTR.
+void write_all(int fd, const char *data, std::size_t len, const std::string &what);
+// Reads up to len bytes, retrying EINTR; returns 0 at end of file.
+std::size_t read_some(int fd, char *data, std::size_t len, const std::string &what);
+
+// fsync(2) a directory so a rename or creation inside it survives a crash. File
+// systems that cannot sync directories (EINVAL) are tolerated.
+void fsync_dir(const std::string &dir);
+
+// mkdir -p with mode 0777 & ~umask; existing directories are fine.
+void make_dirs(const std::string &path);
+
+// Replaces `path` with `data` atomically: a temp file in the same directory is
+// written, fsynced and renamed over `path`, then the directory is fsynced. Readers
+// see the old or the new content, never a mix; on failure `path` is untouched and
+// the temp file is removed. An existing file keeps its permission bits.
+void write_file_atomic(const std::string &path, std::string_view data);
+
+// Reads a whole file of at most `max` bytes. Error(not_found) when missing,
+// Error(too_large) when bigger than `max`, Error(io) for other failures.
+std::string read_small_file(const std::string &path, std::size_t max);
+
+// A new, uniquely named file "<dir>/<prefix><random>" open for writing. It is
+// removed on destruction unless rename_to() committed it.
+class TempFile {
+public:
+  // Creates the file (O_EXCL, mode 0666 & ~umask). `dir` must exist.
+  static TempFile create(const std::string &dir, const std::string &prefix);
+
+  TempFile(TempFile &&other) noexcept;
+  TempFile &operator=(TempFile &&other) noexcept;
+  TempFile(const TempFile &) = delete;
+  TempFile &operator=(const TempFile &) = delete;
+  ~TempFile();
+
+  const std::string &path() const noexcept { return path_; }
+  int fd() const noexcept { return fd_.get(); }
+  bool active() const noexcept { return !path_.empty(); }
+  std::uint64_t size() const noexcept { return written_; }
+
+  void write(const char *data, std::size_t len);
+  void write(std::string_view s) { write(s.data(), s.size()); }
+  // fsyncs and closes the file, renames it to `dest` (atomically replacing any
+  // file there) and fsyncs the destination directory. The TempFile is then
+  // inactive. On failure the temp file is removed.
+  void rename_to(const std::string &dest);
+  // Closes and removes the file now (idempotent, never throws).
+  void discard() noexcept;
+
+private:
+  TempFile(UniqueFd fd, std::string path) noexcept : fd_(std::move(fd)), path_(std::move(path)) {}
+
+  UniqueFd fd_;
+  std::string path_; // empty once committed or discarded
+  std::uint64_t written_ = 0;
+};
+
+// The directory part of a path ("." when there is none).
+std::string parent_dir(const std::string &path);
+
+} // namespace berth::core
