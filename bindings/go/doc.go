@@ -49,6 +49,40 @@
 //			be.Code, berth.CodeText(be.Code), be.HTTPStatus, be.AWSCode, be.RequestID)
 //	}
 //
+// # Copying images
+//
+// [Copy] copies an image or index between registries ("docker://HOST/REPO:TAG",
+// or a bare reference) and OCI image layouts ("oci:DIR[:TAG]"), like skopeo
+// copy. Blobs the destination has are skipped, blobs in another repository of
+// the same registry are mounted, and the destination tag is written last:
+//
+//	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+//	defer cancel()
+//	res, err := berth.Copy(ctx, "oci:/tmp/layout:v1", "docker://registry.example:5000/app:v1",
+//		&berth.CopyOptions{
+//			DestCreds: "user:password", // else the docker keychain
+//			Jobs:      4,
+//			Progress: func(p berth.Progress) bool {
+//				if p.Event == berth.BlobDone || p.Event == berth.ManifestDone {
+//					log.Printf("%v %s %d/%d", p.Event, p.Digest, p.OverallBytes, p.OverallTotal)
+//				}
+//				return false // true cancels the copy
+//			},
+//		})
+//	switch {
+//	case errors.Is(err, context.Canceled):
+//		// interrupted: err is an *Error with code ECancelled wrapping ctx.Err()
+//	case errors.Is(err, berth.ErrNotFound), errors.Is(err, berth.ErrAuth):
+//		// ...
+//	case err == nil:
+//		log.Printf("%s: %d blobs copied, %d skipped, %d mounted",
+//			res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted)
+//	}
+//
+// The Progress func runs on libberth's threads, one call at a time. The context
+// is watched through the same progress reports, so a cancelled copy stops at
+// the next report (they come with every chunk of a blob moved).
+//
 // # Concurrency
 //
 // All functions may be called from any number of goroutines at once.

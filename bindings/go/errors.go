@@ -121,10 +121,14 @@ type Error struct {
 	HTTPStatus int    // HTTP status of the failing reply, 0 when none
 	AWSCode    string // AWS error code such as "AccessDenied", "" when none
 	RequestID  string // x-amzn-RequestId / x-amz-request-id, "" when none
+
+	// cause is what made berth fail when it came from the Go side: the
+	// context's error for a copy cancelled through its context. See Unwrap.
+	cause error
 }
 
 // Error formats the failure as
-// "berth: <code text>: <message> (HTTP <status>, <AWS code>, request id <id>)",
+// "berth: <code text>: <message>: <cause> (HTTP <status>, <AWS code>, request id <id>)",
 // leaving out the parts that are empty.
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -133,6 +137,10 @@ func (e *Error) Error() string {
 	if e.Message != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
+	}
+	if e.cause != nil {
+		b.WriteString(": ")
+		b.WriteString(e.cause.Error())
 	}
 	var extra []string
 	if e.HTTPStatus != 0 {
@@ -158,6 +166,17 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t != nil && e != nil && t.Code == e.Code
+}
+
+// Unwrap returns the Go error behind the failure, or nil. A copy cancelled
+// because its context ended fails with code ECancelled and unwraps to the
+// context's error, so that both errors.Is(err, berth.ErrCancelled) and
+// errors.Is(err, context.Canceled) (or context.DeadlineExceeded) hold.
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.cause
 }
 
 // CodeText returns the library's static text for a code, e.g. "invalid

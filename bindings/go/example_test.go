@@ -1,8 +1,12 @@
 package berth_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log"
+	"os"
+	"os/signal"
 	"time"
 
 	berth "github.com/berth-project/berth/bindings/go"
@@ -53,4 +57,29 @@ func ExampleSignRequest_presign() {
 	fmt.Println(signed.Signature)
 	// Output:
 	// e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d
+}
+
+// Copy an image from an OCI layout to a registry, printing each finished blob,
+// and stop cleanly on Ctrl-C. (Not run: it needs a registry.)
+func ExampleCopy() {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	res, err := berth.Copy(ctx, "oci:/tmp/layout:v1", "docker://127.0.0.1:5000/app:v1",
+		&berth.CopyOptions{
+			Jobs: 4,
+			Progress: func(p berth.Progress) bool {
+				if p.Event == berth.BlobDone || p.Event == berth.BlobSkipped {
+					fmt.Printf("%-12v %s %d/%d bytes\n", p.Event, p.Digest, p.OverallBytes, p.OverallTotal)
+				}
+				return false
+			},
+		})
+	switch {
+	case errors.Is(err, context.Canceled):
+		log.Fatal("interrupted")
+	case err != nil:
+		log.Fatal(err)
+	}
+	fmt.Printf("%s: %d blobs copied, %d already there, %d mounted\n",
+		res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted)
 }

@@ -5,8 +5,18 @@ standard library and libberth.so. The library is found, on first use, through
 ``BERTH_LIBRARY`` (a full path), then a copy next to this package, then the
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
+Areas: versions and errors, SigV4 signing (``sign_request``) and image copies
+(``copy``)::
+
+    import berth
+
+    result = berth.copy("oci:/tmp/layout:v1", "docker://registry.example/app:v1",
+                        dest_creds="user:password",
+                        progress=lambda p: print(p.event, p.digest, p.overall_bytes))
+    print(result.digest, result.blobs_copied, result.blobs_skipped)
+
 Each area lives in its own private module and is re-exported here, so a new area
-(copy, push, ...) is a new module plus a few lines below.
+(push, build, ...) is a new module plus a few lines below.
 """
 
 from ._errors import (
@@ -36,6 +46,7 @@ from ._errors import (
     UnsupportedError,
     error_class,
 )
+from ._copy import CopyResult, Progress, copy
 from ._lib import ABI_VERSION
 from ._runtime import abi_version, library_path, strerror, version
 from ._sigv4 import SignedRequest, sign_request
@@ -46,7 +57,7 @@ __version__ = "0.1.0"
 # Tracebacks and pickles name the public module, not the private one that
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
-             SignedRequest):
+             SignedRequest, CopyResult, Progress):
     _cls.__module__ = __name__
 del _cls
 
@@ -62,6 +73,7 @@ __all__ = [
     "BerthTimeoutError",
     "CancelledError",
     "ConfigError",
+    "CopyResult",
     "DeniedError",
     "DigestMismatchError",
     "GateFailedError",
@@ -70,6 +82,7 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "OutOfMemoryError",
+    "Progress",
     "ProtocolError",
     "ServerError",
     "SignedRequest",
@@ -78,6 +91,7 @@ __all__ = [
     "UnsafeError",
     "UnsupportedError",
     "abi_version",
+    "copy",
     "error_class",
     "library_path",
     "sign_request",

@@ -14,17 +14,19 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from ctypes import (POINTER, Structure, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint32,
-                    c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_int, c_int32, c_int64,
+                    c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Iterable, Optional
 
 from . import _discover
-from ._errors import AbiMismatchError, BerthLibraryError, make_error
+from ._errors import AbiMismatchError, BerthLibraryError, UnsupportedError, make_error
 
 #: The BERTH_ABI_VERSION of the berth.h this binding mirrors.
 ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
+#: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
+COPY_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -72,6 +74,67 @@ class SignedRequestHandle(Structure):
 
 SignedRequestP = POINTER(SignedRequestHandle)
 
+
+class ProgressInfo(Structure):
+    """berth_progress: one event; ``digest`` is valid during the callback only."""
+
+    _fields_ = [
+        ("event", c_int32),
+        ("digest", c_char_p),
+        ("bytes", c_uint64),
+        ("total", c_uint64),
+        ("overall_bytes", c_uint64),
+        ("overall_total", c_uint64),
+    ]
+
+
+#: BERTH_PROGRESS_* event codes -> the names the binding reports.
+PROGRESS_EVENTS = {
+    0: "blob_started",
+    1: "blob_progress",
+    2: "blob_done",
+    3: "blob_skipped",
+    4: "blob_mounted",
+    5: "manifest_done",
+}
+
+#: berth_progress_fn: int (*)(const berth_progress *, void *user_data).
+ProgressFn = CFUNCTYPE(c_int, POINTER(ProgressInfo), c_void_p)
+
+
+class CopyOptions(Structure):
+    """berth_copy_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("src_creds", c_char_p),
+        ("dst_creds", c_char_p),
+        ("src_plain_http", c_int32),
+        ("dst_plain_http", c_int32),
+        ("src_insecure", c_int32),
+        ("dst_insecure", c_int32),
+        ("src_ca_bundle", c_char_p),
+        ("dst_ca_bundle", c_char_p),
+        ("platform", c_char_p),
+        ("jobs", c_int32),
+        ("progress", ProgressFn),
+        ("progress_user_data", c_void_p),
+    ]
+
+
+class CopyResult(Structure):
+    """berth_copy_result: fixed-size fields, nothing to free."""
+
+    _fields_ = [
+        ("digest", c_char * 160),
+        ("media_type", c_char * 128),
+        ("bytes_copied", c_uint64),
+        ("blobs_copied", c_int32),
+        ("blobs_skipped", c_int32),
+        ("blobs_mounted", c_int32),
+        ("manifests", c_int32),
+    ]
+
 # name: (restype, argtypes). Functions returning strings the caller must release
 # with berth_free must use c_void_p, not c_char_p, or the pointer is lost.
 PROTOTYPES = {
@@ -93,6 +156,15 @@ PROTOTYPES = {
     "berth_signed_request_canonical_request": (c_char_p, [SignedRequestP]),
     "berth_signed_request_string_to_sign": (c_char_p, [SignedRequestP]),
     "berth_signed_request_signature": (c_char_p, [SignedRequestP]),
+}
+
+# Functions added to ABI 1 after its first release. The ABI version only changes on
+# incompatible changes, so an older libberth of the same ABI may lack them: they are
+# bound when present, and ``function(name)`` fails at the call that needs one
+# instead of the whole binding refusing to load.
+OPTIONAL_PROTOTYPES = {
+    "berth_copy_options_init": (c_int, [POINTER(CopyOptions), c_uint32]),
+    "berth_copy": (c_int, [c_char_p, c_char_p, POINTER(CopyOptions), POINTER(CopyResult)]),
 }
 
 _lock = threading.Lock()
@@ -145,6 +217,10 @@ def open_library(candidate: Optional[_discover.Candidate] = None) -> ctypes.CDLL
                 f"{candidate.target} lacks {name} although it claims ABI version {abi}; "
                 f"rebuild libberth") from None
         fn.restype, fn.argtypes = restype, argtypes
+    for name, (restype, argtypes) in OPTIONAL_PROTOTYPES.items():
+        fn = getattr(cdll, name, None)
+        if fn is not None:
+            fn.restype, fn.argtypes = restype, argtypes
     return cdll
 
 
@@ -159,6 +235,17 @@ def lib() -> ctypes.CDLL:
                 _loaded_path = cdll._name
                 _loaded = cdll
     return _loaded
+
+
+def function(name: str):
+    """A function of OPTIONAL_PROTOTYPES, or UnsupportedError when the library predates it."""
+    cdll = lib()
+    fn = getattr(cdll, name, None)
+    if fn is None:
+        raise UnsupportedError(
+            f"the loaded libberth ({_loaded_path}, version {text(cdll.berth_version_string())}) "
+            f"has no {name}; install a newer libberth")
+    return fn
 
 
 def loaded_path() -> str:

@@ -4,6 +4,9 @@ The package under test is the source tree next to this directory, even when an
 older berth is installed. libberth comes from BERTH_LIBRARY when it is set (as in
 CI, where it names build/libberth.so); otherwise from the repository's build
 directories, build/ first, so that `pytest` works right after a build.
+
+The copy tests run a real registry through the repository's test stack
+(tests/servers/stack.py), which is put on sys.path here.
 """
 
 import os
@@ -17,6 +20,10 @@ PACKAGE_ROOT = TESTS_DIR.parent           # bindings/python
 REPO_ROOT = PACKAGE_ROOT.parents[1]       # the berth checkout
 
 sys.path.insert(0, str(PACKAGE_ROOT))
+# `import stack` (the registry test stack). Appended, so that it shadows nothing.
+STACK_DIR = REPO_ROOT / "tests" / "servers"
+if str(STACK_DIR) not in sys.path:
+    sys.path.append(str(STACK_DIR))
 
 
 def _built_library():

@@ -140,3 +140,11 @@ def test_berth_library_in_a_fresh_process(real_library_file):
                   {"BERTH_LIBRARY": str(real_library_file)})
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.split() == [str(real_library_file), berth.version()]
+
+
+def test_functions_newer_than_the_library_fail_at_their_call():
+    """A libberth of the same ABI but older than the binding still loads; only the
+    call that needs a function it lacks fails, and says why."""
+    with pytest.raises(berth.UnsupportedError, match="berth_not_yet_invented"):
+        _lib.function("berth_not_yet_invented")
+    assert _lib.function("berth_copy") is _lib.lib().berth_copy

@@ -10,12 +10,16 @@ import subprocess
 
 import pytest
 
+import berth
 from berth import _lib
 
 STRUCTS = {
     "berth_error_info": _lib.ErrorInfo,
     "berth_header": _lib.Header,
     "berth_sign_options": _lib.SignOptions,
+    "berth_progress": _lib.ProgressInfo,
+    "berth_copy_options": _lib.CopyOptions,
+    "berth_copy_result": _lib.CopyResult,
 }
 
 
@@ -55,3 +59,28 @@ def test_sign_options_defaults_match_the_init_macro():
     assert (opts.timestamp, opts.presign_expires, opts.unsigned_payload,
             opts.content_sha256_header) == (0, 0, 0, 0)
     assert opts.region is None and opts.payload_hash is None
+
+
+def test_copy_options_defaults_match_the_init_macro():
+    opts = _lib.CopyOptions()
+    assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
+    assert (opts.version, opts.jobs) == (1, 4)
+    assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
+        (0, 0, 0, 0)
+    assert opts.src_creds is None and opts.dst_ca_bundle is None and opts.platform is None
+    assert not opts.progress and opts.progress_user_data is None
+
+
+def test_copy_options_init_refuses_unknown_versions():
+    opts = _lib.CopyOptions()
+    rc = _lib.function("berth_copy_options_init")(opts, 999)
+    with pytest.raises(berth.InvalidArgumentError, match="version"):
+        _lib.check(rc)
+
+
+def test_progress_events_match_the_header(berth_header_text):
+    import re
+
+    defined = {int(code): name.lower() for name, code in
+               re.findall(r"#define BERTH_PROGRESS_(\w+) (\d+)", berth_header_text)}
+    assert defined == _lib.PROGRESS_EVENTS

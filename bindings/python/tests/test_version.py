@@ -25,6 +25,11 @@ def test_sign_options_version_matches_header(berth_header_text):
     assert int(v) == _lib.SIGN_OPTIONS_VERSION
 
 
+def test_copy_options_version_matches_header(berth_header_text):
+    v = re.search(r"#define BERTH_COPY_OPTIONS_VERSION (\d+)", berth_header_text).group(1)
+    assert int(v) == _lib.COPY_OPTIONS_VERSION
+
+
 def test_strerror():
     assert berth.strerror(-1) == "invalid argument"
     assert berth.strerror(-10) == "digest mismatch"
