@@ -278,6 +278,61 @@ typedef struct berth_copy_result {
 BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_options *opts,
                          berth_copy_result *result);
 
+/* ------------------------------------------------------------------------------ */
+/* AWS credentials, STS and ECR                                                    */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_AWS_OPTIONS_VERSION 1
+
+/* How to find AWS credentials and endpoints. Every field may be NULL/0: the AWS
+ * CLI's chain then applies (environment, web identity, GitHub Actions OIDC when a
+ * role is set, shared config profile, ECS, IMDSv2), with AWS_REGION,
+ * AWS_ENDPOINT_URL_ECR / _STS / AWS_ENDPOINT_URL and AWS_CA_BUNDLE honoured. */
+typedef struct berth_aws_options {
+  uint32_t version;              /* BERTH_AWS_OPTIONS_VERSION */
+  const char *region;
+  const char *profile;
+  const char *role_arn;          /* assume this role */
+  const char *role_session_name;
+  const char *external_id;
+  int64_t role_duration_seconds; /* 0 = 3600 */
+  const char *ecr_endpoint;      /* e.g. "http://127.0.0.1:5000" */
+  const char *sts_endpoint;
+  const char *ca_bundle;
+} berth_aws_options;
+
+#define BERTH_AWS_OPTIONS_INIT \
+  { BERTH_AWS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+
+BERTH_API int berth_aws_options_init(berth_aws_options *opts, uint32_t version);
+
+/* Resolves credentials through the chain. *out_json receives credential_process
+ * JSON: {"Version":1,"AccessKeyId","SecretAccessKey","SessionToken","Expiration",
+ * "Provider"}; free it with berth_free. It holds secrets: handle with care.
+ * Errors: BERTH_EAUTH (none found, or a provider failed), BERTH_EDENIED,
+ * BERTH_ECONFIG (malformed config file). Thread-safe. */
+BERTH_API int berth_aws_credentials(char **out_json, const berth_aws_options *opts);
+
+/* sts:GetCallerIdentity: {"Account","Arn","UserId"}; free with berth_free. */
+BERTH_API int berth_aws_caller_identity(char **out_json, const berth_aws_options *opts);
+
+/* ecr:GetAuthorizationToken for an ECR registry host (or NULL: the caller's default
+ * registry in the region). *out_json: {"registry","username","password","expiresAt"}
+ * (expiresAt in seconds since the epoch); free with berth_free. */
+BERTH_API int berth_ecr_login(char **out_json, const char *registry, const berth_aws_options *opts);
+
+/* Writes the registry's AWS:<password> entry into docker's config.json
+ * (config_path, or $DOCKER_CONFIG/config.json, or ~/.docker/config.json),
+ * atomically, keeping other entries. *out_path receives the file; free it. */
+BERTH_API int berth_ecr_docker_login(char **out_path, const char *registry, const char *config_path,
+                                     const berth_aws_options *opts);
+
+/* Any ECR API operation ("DescribeRepositories", "PutLifecyclePolicy", ...) with a
+ * JSON request body (NULL = "{}"); *out_json receives the JSON reply. AWS errors come
+ * back as codes with berth_last_error()->aws_code and request_id set. */
+BERTH_API int berth_ecr_call(char **out_json, const char *operation, const char *json_body,
+                             const berth_aws_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

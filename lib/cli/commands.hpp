@@ -34,5 +34,7 @@ const Command &find_command(const std::string &name);
 int cmd_version(const std::vector<std::string> &args);
 int cmd_sign_request(const std::vector<std::string> &args);
 int cmd_copy(const std::vector<std::string> &args);
+int cmd_ecr(const std::vector<std::string> &args);
+int cmd_credential_helper(const std::vector<std::string> &args);
 
 } // namespace berth::cli

@@ -53,6 +53,25 @@ const std::vector<Command> &commands() {
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
+      {"ecr", "ECR logins and API calls",
+       "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+       "       berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
+       "       berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
+       "\n"
+       "get-login-password prints the registry password (as 'aws ecr get-login-password');\n"
+       "login writes it into docker's config.json; call runs any ECR API operation.\n"
+       "\n"
+       "AWS options (else the AWS CLI's environment and config files apply):\n"
+       "  --region R  --profile P  --role-arn ARN  --role-session-name N  --external-id ID\n"
+       "  --endpoint-url URL (ECR API)  --sts-endpoint-url URL  --ca-bundle FILE\n",
+       cmd_ecr},
+      {"credential-helper", "docker credential helper for ECR (get|store|erase|list)",
+       "usage: berth credential-helper get|store|erase|list\n"
+       "\n"
+       "Speaks the docker-credential-helpers protocol on stdin/stdout, so docker,\n"
+       "skopeo and podman can use berth for ECR hosts: link it as\n"
+       "docker-credential-berth and set \"credHelpers\": {\"<ecr host>\": \"berth\"}.\n",
+       cmd_credential_helper},
   };
   return all;
 }
@@ -79,6 +98,16 @@ void print_overview() {
 
 int main(int argc, char **argv) {
   using namespace berth::cli;
+  // Installed as docker-credential-berth, berth speaks the helper protocol directly.
+  std::string self = argv[0];
+  if (self.substr(self.rfind('/') + 1).rfind("docker-credential-", 0) == 0) {
+    try {
+      return cmd_credential_helper(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const berth::Error &e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return exit_code_for(e);
+    }
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     print_overview();

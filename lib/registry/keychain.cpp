@@ -1,5 +1,7 @@
 #include "registry/keychain.hpp"
 
+#include "registry/ecr_keychain.hpp"
+
 #include "core/json.hpp"
 #include "registry/credential_helper.hpp"
 
@@ -322,8 +324,15 @@ AuthConfig ChainKeychain::resolve(const std::string &registry) const {
   return {};
 }
 
+void ChainKeychain::invalidate(const std::string &registry) const {
+  for (const auto &k : keychains_) k->invalidate(registry);
+}
+
 std::shared_ptr<const Keychain> default_keychain() {
-  return std::make_shared<DockerKeychain>();
+  // ECR hosts get tokens from the AWS credential chain; everything else (and ECR
+  // hosts when AWS has nothing) from the docker/podman configuration.
+  return std::make_shared<ChainKeychain>(std::vector<std::shared_ptr<const Keychain>>{
+      std::make_shared<EcrKeychain>(), std::make_shared<DockerKeychain>()});
 }
 
 AuthConfig parse_user_pass(std::string_view s) {

@@ -34,6 +34,9 @@ public:
   // configured helper fails for a reason other than "not found". No message ever
   // carries a secret. Implementations are stateless and safe to share across threads.
   virtual AuthConfig resolve(const std::string &registry) const = 0;
+  // The registry refused what resolve() gave (401, or ECR's "token expired" 403):
+  // keychains that cache short-lived credentials drop them here.
+  virtual void invalidate(const std::string &registry) const { (void)registry; }
 };
 
 struct DockerKeychainOptions {
@@ -76,6 +79,7 @@ public:
   // Throws Error(invalid_argument) for a null entry.
   explicit ChainKeychain(std::vector<std::shared_ptr<const Keychain>> keychains);
   AuthConfig resolve(const std::string &registry) const override;
+  void invalidate(const std::string &registry) const override;
 
 private:
   std::vector<std::shared_ptr<const Keychain>> keychains_;

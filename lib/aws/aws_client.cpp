@@ -1,0 +1,57 @@
+#include "aws/aws_client.hpp"
+
+#include "aws/aws_error.hpp"
+#include "http/retry.hpp"
+
+#include <berth/error.hpp>
+
+#include <random>
+#include <thread>
+
+namespace berth::aws {
+
+http::Response aws_call(http::Client &http, CredentialsProvider *credentials, const AwsCall &call) {
+  static const Signer signer;
+  std::mt19937_64 rng{std::random_device{}()};
+  http::RetryPolicy policy;
+  for (int attempt = 1;; ++attempt) {
+    http::Request req;
+    req.method = call.method;
+    req.url = call.url;
+    req.headers = call.headers;
+    req.idempotent = true;
+    http::StringSource body(call.body);
+    if (!call.body.empty() || call.method == "POST") req.body = &body;
+    if (credentials) {
+      auto creds = credentials->resolve();
+      SigningOptions o;
+      o.region = call.region;
+      o.service = call.service;
+      o.credentials = creds.credentials;
+      SignableRequest sr{call.method, call.url, {}, call.body};
+      for (const auto &h : call.headers)
+        sr.headers.push_back({h.name, h.value});
+      auto signed_req = signer.sign(sr, o);
+      req.headers.clear();
+      for (const auto &h : signed_req.headers)
+        if (h.name != "Host") req.headers.push_back({h.name, h.value});
+    }
+    auto resp = http.send(std::move(req));
+    if (resp.ok()) return resp;
+    auto err = aws_error(resp, call.what);
+    bool retry = err.code() == Errc::throttled || resp.status >= 500;
+    if (!retry || attempt >= call.max_attempts) throw err;
+    std::this_thread::sleep_for(http::backoff_delay(policy, attempt, std::nullopt, rng));
+  }
+}
+
+std::shared_ptr<http::Client> aws_http_client(const ProviderContext &ctx) {
+  http::ClientOptions o;
+  o.ca_bundle = ctx.ca_bundle;
+  if (o.ca_bundle.empty())
+    if (auto b = ctx.env("AWS_CA_BUNDLE")) o.ca_bundle = *b;
+  o.connect_timeout = std::chrono::milliseconds(10000);
+  return std::make_shared<http::Client>(o);
+}
+
+} // namespace berth::aws

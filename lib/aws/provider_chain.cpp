@@ -1,0 +1,68 @@
+// The chain (first provider that answers wins) and the refreshing cache.
+#include <berth/aws_credentials.hpp>
+#include <berth/error.hpp>
+
+#include <mutex>
+
+namespace berth::aws {
+namespace {
+
+class ChainProvider final : public CredentialsProvider {
+public:
+  explicit ChainProvider(std::vector<ProviderPtr> providers) : providers_(std::move(providers)) {}
+
+  ResolvedCredentials resolve() override {
+    std::string reasons;
+    for (const auto &p : providers_) {
+      try {
+        return p->resolve();
+      } catch (const Error &e) {
+        // A provider that is configured but fails (a denied role, a broken
+        // credential_process) is the answer; only "not configured here"
+        // (Errc::not_found) falls through to the next.
+        if (e.code() != Errc::not_found) throw;
+        reasons += reasons.empty() ? "" : "; ";
+        reasons += e.what();
+      }
+    }
+    throw Error(Errc::auth, "no AWS credentials found (" + reasons + ")");
+  }
+  std::string name() const override { return "chain"; }
+
+private:
+  std::vector<ProviderPtr> providers_;
+};
+
+class CachingProvider final : public CredentialsProvider {
+public:
+  CachingProvider(ProviderPtr inner, std::chrono::seconds margin)
+      : inner_(std::move(inner)), margin_(margin) {}
+
+  ResolvedCredentials resolve() override {
+    // One mutex: concurrent callers wait for the single refresh in flight.
+    std::lock_guard g(mutex_);
+    auto now = std::chrono::system_clock::now();
+    if (cached_ && (!cached_->expiration || now + margin_ < *cached_->expiration)) return *cached_;
+    cached_ = inner_->resolve();
+    return *cached_;
+  }
+  std::string name() const override { return inner_->name(); }
+
+private:
+  ProviderPtr inner_;
+  std::chrono::seconds margin_;
+  std::mutex mutex_;
+  std::optional<ResolvedCredentials> cached_;
+};
+
+} // namespace
+
+ProviderPtr chain_provider(std::vector<ProviderPtr> providers) {
+  return std::make_shared<ChainProvider>(std::move(providers));
+}
+
+ProviderPtr caching_provider(ProviderPtr inner, std::chrono::seconds refresh_margin) {
+  return std::make_shared<CachingProvider>(std::move(inner), refresh_margin);
+}
+
+} // namespace berth::aws

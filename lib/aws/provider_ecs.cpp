@@ -1,0 +1,97 @@
+// ECS (and EKS Pod Identity) container credentials.
+#include <berth/aws_credentials.hpp>
+#include <berth/error.hpp>
+
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "core/uri.hpp"
+#include "http/client.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace berth::aws {
+namespace {
+
+// FULL_URI may only point at the container agent or loopback over plain HTTP, so a
+// misconfigured variable cannot ship the authorization token elsewhere.
+bool allowed_full_uri(const core::Url &u) {
+  if (u.scheme == "https") return true;
+  const auto &h = u.host;
+  return h == "localhost" || h.rfind("127.", 0) == 0 || h == "[::1]" || h == "169.254.170.2" ||
+         h == "169.254.170.23" || h == "[fd00:ec2::23]";
+}
+
+class EcsProvider final : public CredentialsProvider {
+public:
+  explicit EcsProvider(ProviderContext ctx) : ctx_(std::move(ctx)) {}
+
+  ResolvedCredentials resolve() override {
+    std::string url;
+    if (auto rel = ctx_.env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); rel && !rel->empty()) {
+      url = "http://169.254.170.2" + *rel;
+    } else if (auto full = ctx_.env("AWS_CONTAINER_CREDENTIALS_FULL_URI"); full && !full->empty()) {
+      auto u = core::parse_url(*full);
+      if (!allowed_full_uri(u))
+        throw Error(Errc::config, "ecs: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a "
+                                  "loopback/ECS agent address");
+      url = *full;
+    } else {
+      throw Error(Errc::not_found,
+                  "ecs: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / FULL_URI not set");
+    }
+    http::Request req;
+    req.url = url;
+    std::string token;
+    if (auto file = ctx_.env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); file && !file->empty()) {
+      std::ifstream in(*file);
+      if (!in)
+        throw Error(Errc::config,
+                    "ecs: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + *file);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      token = ss.str();
+      while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+        token.pop_back();
+    } else if (auto t = ctx_.env("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
+      token = *t;
+    }
+    if (token.find_first_of("\r\n") != std::string::npos)
+      throw Error(Errc::config, "ecs: the authorization token contains a line break");
+    if (!token.empty()) req.headers.push_back({"Authorization", token});
+    req.headers.push_back({"Accept", "application/json"});
+    http::ClientOptions o;
+    o.connect_timeout = std::chrono::milliseconds(2000);
+    o.total_timeout = std::chrono::milliseconds(5000);
+    o.retry.max_attempts = 3;
+    http::Client client(o);
+    auto resp = client.send(req);
+    if (!resp.ok())
+      throw Error(resp.status == 401 || resp.status == 403 ? Errc::auth : Errc::protocol,
+                  "ecs: the credentials endpoint answered HTTP " + std::to_string(resp.status))
+          .with_http_status(resp.status);
+    auto doc = core::json::parse(resp.body, "ecs: credentials reply");
+    ResolvedCredentials c;
+    c.provider = "ecs";
+    c.credentials.access_key_id = core::json::get_string(doc, "AccessKeyId");
+    c.credentials.secret_access_key = core::json::get_string(doc, "SecretAccessKey");
+    c.credentials.session_token = core::json::get_string(doc, "Token");
+    if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())
+      throw Error(Errc::protocol, "ecs: the reply lacks AccessKeyId or SecretAccessKey");
+    if (auto exp = core::json::get_string(doc, "Expiration"); !exp.empty())
+      c.expiration = core::parse_iso8601(exp);
+    return c;
+  }
+  std::string name() const override { return "ecs"; }
+
+private:
+  ProviderContext ctx_;
+};
+
+} // namespace
+
+ProviderPtr ecs_provider(const ProviderContext &ctx) {
+  return std::make_shared<EcsProvider>(ctx);
+}
+
+} // namespace berth::aws

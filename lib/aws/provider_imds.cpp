@@ -1,0 +1,97 @@
+// EC2 instance metadata, IMDSv2 only: a session token from PUT /latest/api/token,
+// then the role's credentials.
+#include <berth/aws_credentials.hpp>
+#include <berth/error.hpp>
+
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "http/client.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace berth::aws {
+namespace {
+
+class ImdsProvider final : public CredentialsProvider {
+public:
+  explicit ImdsProvider(ProviderContext ctx) : ctx_(std::move(ctx)) {}
+
+  ResolvedCredentials resolve() override {
+    if (auto off = ctx_.env("AWS_EC2_METADATA_DISABLED")) {
+      std::string v = *off;
+      std::transform(v.begin(), v.end(), v.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (v == "true") throw Error(Errc::not_found, "imds: disabled by AWS_EC2_METADATA_DISABLED");
+    }
+    std::string base = ctx_.imds_endpoint;
+    if (base.empty())
+      if (auto e = ctx_.env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) base = *e;
+    if (base.empty()) base = "http://169.254.169.254";
+    while (!base.empty() && base.back() == '/')
+      base.pop_back();
+
+    http::ClientOptions o;
+    o.connect_timeout = ctx_.imds_timeout;
+    o.total_timeout = ctx_.imds_timeout * 2;
+    o.retry.max_attempts = 2;
+    o.read_environment = false; // never via a proxy or a connect-to mapping
+    http::Client client(o);
+
+    http::Request put;
+    put.method = "PUT";
+    put.url = base + "/latest/api/token";
+    put.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
+    http::Response tok;
+    try {
+      tok = client.send(put);
+    } catch (const Error &e) {
+      throw Error(Errc::not_found,
+                  std::string("imds: no instance metadata service (") + e.what() + ")");
+    }
+    // Whatever answers at the metadata address without serving IMDSv2 is no
+    // metadata service: the chain goes on.
+    if (!tok.ok())
+      throw Error(Errc::not_found,
+                  "imds: token request answered HTTP " + std::to_string(tok.status));
+    auto get = [&](const std::string &path) {
+      http::Request r;
+      r.url = base + path;
+      r.headers = {{"X-aws-ec2-metadata-token", tok.body}};
+      auto resp = client.send(r);
+      if (!resp.ok())
+        throw Error(Errc::auth,
+                    "imds: GET " + path + " answered HTTP " + std::to_string(resp.status));
+      return resp.body;
+    };
+    std::string role = get("/latest/meta-data/iam/security-credentials/");
+    role = role.substr(0, role.find('\n'));
+    if (role.empty()) throw Error(Errc::auth, "imds: the instance has no IAM role");
+    auto doc = core::json::parse(get("/latest/meta-data/iam/security-credentials/" + role),
+                                 "imds: credentials reply");
+    if (auto code = core::json::get_string(doc, "Code", "Success"); code != "Success")
+      throw Error(Errc::auth, "imds: credentials reply says " + code);
+    ResolvedCredentials c;
+    c.provider = "imds";
+    c.credentials.access_key_id = core::json::get_string(doc, "AccessKeyId");
+    c.credentials.secret_access_key = core::json::get_string(doc, "SecretAccessKey");
+    c.credentials.session_token = core::json::get_string(doc, "Token");
+    if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())
+      throw Error(Errc::protocol, "imds: the reply lacks AccessKeyId or SecretAccessKey");
+    if (auto exp = core::json::get_string(doc, "Expiration"); !exp.empty())
+      c.expiration = core::parse_iso8601(exp);
+    return c;
+  }
+  std::string name() const override { return "imds"; }
+
+private:
+  ProviderContext ctx_;
+};
+
+} // namespace
+
+ProviderPtr imds_provider(const ProviderContext &ctx) {
+  return std::make_shared<ImdsProvider>(ctx);
+}
+
+} // namespace berth::aws

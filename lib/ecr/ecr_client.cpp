@@ -1,0 +1,151 @@
+#include "ecr/ecr_client.hpp"
+
+#include "aws/aws_client.hpp"
+#include "aws/endpoints.hpp"
+#include "core/base64.hpp"
+
+#include <berth/error.hpp>
+
+namespace berth::ecr {
+
+EcrClient::EcrClient(std::shared_ptr<http::Client> http, aws::ProviderPtr credentials,
+                     std::string region, std::string endpoint, aws::EnvFn env)
+    : http_(std::move(http)), credentials_(std::move(credentials)), region_(std::move(region)),
+      endpoint_(endpoint.empty() ? aws::resolve_endpoint("ecr", region_, {}, env)
+                                 : std::move(endpoint)) {
+  if (region_.empty())
+    throw Error(Errc::config, "ecr: no region (set AWS_REGION or pass --region)");
+}
+
+std::string EcrClient::call(const std::string &operation, const std::string &body_json) {
+  for (char c : operation)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      throw Error(Errc::invalid_argument, "ecr: invalid operation name '" + operation + "'");
+  aws::AwsCall c;
+  c.service = "ecr";
+  c.region = region_;
+  c.url = endpoint_ + (endpoint_.back() == '/' ? "" : "/");
+  c.body = body_json.empty() ? "{}" : body_json;
+  c.what = "ecr:" + operation;
+  c.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+               {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921." + operation}};
+  return aws::aws_call(*http_, credentials_.get(), c).body;
+}
+
+void EcrClient::paginate(const std::string &operation, const std::string &body_json,
+                         const char *items_key,
+                         const std::function<void(const core::json::Value &)> &fn) {
+  std::string token;
+  for (int page = 0; page < 10000; ++page) {
+    auto req = core::json::parse(body_json.empty() ? "{}" : body_json, "request");
+    if (!token.empty())
+      req.AddMember("nextToken", rapidjson::Value(token.c_str(), req.GetAllocator()),
+                    req.GetAllocator());
+    core::json::StringWriter w;
+    req.Accept(w.writer);
+    auto doc = core::json::parse(call(operation, w.str()), ("ecr:" + operation + " reply").c_str());
+    if (auto it = doc.FindMember(items_key);
+        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
+      for (const auto &item : it->value.GetArray())
+        fn(item);
+    token = core::json::get_string(doc, "nextToken");
+    if (token.empty()) return;
+  }
+  throw Error(Errc::protocol, "ecr:" + operation + " kept returning nextToken");
+}
+
+AuthorizationToken EcrClient::get_authorization_token(const std::string &registry_id) {
+  std::string body = registry_id.empty() ? "{}" : "{\"registryIds\":[\"" + registry_id + "\"]}";
+  auto doc =
+      core::json::parse(call("GetAuthorizationToken", body), "ecr:GetAuthorizationToken reply");
+  auto it = doc.FindMember("authorizationData");
+  if (!doc.IsObject() || it == doc.MemberEnd() || !it->value.IsArray() || it->value.Empty())
+    throw Error(Errc::protocol, "ecr:GetAuthorizationToken reply has no authorizationData");
+  const auto &d = it->value[0];
+  auto decoded = core::base64_decode(core::json::get_string(d, "authorizationToken"));
+  if (!decoded) throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not base64");
+  auto colon = decoded->find(':');
+  if (colon == std::string::npos)
+    throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not USER:PASSWORD");
+  AuthorizationToken t;
+  t.username = decoded->substr(0, colon);
+  t.password = decoded->substr(colon + 1);
+  t.proxy_endpoint = core::json::get_string(d, "proxyEndpoint");
+  // expiresAt is epoch seconds (a JSON number, possibly fractional).
+  auto exp = d.FindMember("expiresAt");
+  double secs = exp != d.MemberEnd() && exp->value.IsNumber() ? exp->value.GetDouble() : 0;
+  t.expires_at = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::duration<double>(secs)));
+  return t;
+}
+
+RepositoryInfo parse_repository(const core::json::Value &v) {
+  RepositoryInfo r;
+  r.name = core::json::get_string(v, "repositoryName");
+  r.arn = core::json::get_string(v, "repositoryArn");
+  r.uri = core::json::get_string(v, "repositoryUri");
+  r.registry_id = core::json::get_string(v, "registryId");
+  r.tag_mutability = core::json::get_string(v, "imageTagMutability", "MUTABLE");
+  if (auto s = v.FindMember("imageScanningConfiguration"); s != v.MemberEnd())
+    r.scan_on_push = core::json::get_bool(s->value, "scanOnPush");
+  if (auto e = v.FindMember("encryptionConfiguration"); e != v.MemberEnd()) {
+    r.encryption_type = core::json::get_string(e->value, "encryptionType");
+    r.kms_key = core::json::get_string(e->value, "kmsKey");
+  }
+  return r;
+}
+
+std::vector<RepositoryInfo>
+EcrClient::describe_repositories(const std::vector<std::string> &names) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  if (!names.empty()) {
+    w.writer.Key("repositoryNames");
+    w.writer.StartArray();
+    for (const auto &n : names)
+      w.writer.String(n.c_str(), static_cast<rapidjson::SizeType>(n.size()));
+    w.writer.EndArray();
+  }
+  w.writer.EndObject();
+  std::vector<RepositoryInfo> out;
+  paginate("DescribeRepositories", w.str(), "repositories",
+           [&](const core::json::Value &v) { out.push_back(parse_repository(v)); });
+  return out;
+}
+
+RepositoryInfo EcrClient::create_repository(const CreateRepositoryParams &p) {
+  core::json::StringWriter w;
+  auto &j = w.writer;
+  j.StartObject();
+  j.Key("repositoryName");
+  j.String(p.name.c_str(), static_cast<rapidjson::SizeType>(p.name.size()));
+  j.Key("imageTagMutability");
+  j.String(p.immutable ? "IMMUTABLE" : "MUTABLE");
+  j.Key("imageScanningConfiguration");
+  j.StartObject();
+  j.Key("scanOnPush");
+  j.Bool(p.scan_on_push);
+  j.EndObject();
+  if (!p.encryption_type.empty()) {
+    if (p.encryption_type != "AES256" && p.encryption_type != "KMS")
+      throw Error(Errc::invalid_argument, "encryption must be AES256 or KMS");
+    j.Key("encryptionConfiguration");
+    j.StartObject();
+    j.Key("encryptionType");
+    j.String(p.encryption_type.c_str(), static_cast<rapidjson::SizeType>(p.encryption_type.size()));
+    if (!p.kms_key.empty()) {
+      j.Key("kmsKey");
+      j.String(p.kms_key.c_str(), static_cast<rapidjson::SizeType>(p.kms_key.size()));
+    }
+    j.EndObject();
+  }
+  j.EndObject();
+  auto doc = core::json::parse(call("CreateRepository", w.str()), "ecr:CreateRepository reply");
+  auto it = doc.FindMember("repository");
+  if (!doc.IsObject() || it == doc.MemberEnd())
+    throw Error(Errc::protocol, "ecr:CreateRepository reply has no repository");
+  return parse_repository(it->value);
+}
+
+} // namespace berth::ecr

@@ -1,0 +1,26 @@
+// ECR registry hosts, recognised from the name alone:
+//   <12 digits>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]  (and other partitions)
+//   <12 digits>.dkr-ecr[-fips].<region>.on.aws              (dual-stack)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::ecr {
+
+struct EcrHost {
+  std::string account; // "123456789012"
+  std::string region;  // "us-east-1"
+  bool fips = false;
+  bool dualstack = false;
+};
+
+// host may carry a port ("…amazonaws.com:443"); nullopt for non-ECR hosts.
+std::optional<EcrHost> parse_registry_host(std::string_view host);
+
+// "<account>.dkr.ecr.<region>.amazonaws.com" for the partition of the region.
+std::string registry_host(const std::string &account, const std::string &region, bool fips = false,
+                          bool dualstack = false);
+
+} // namespace berth::ecr

@@ -1,0 +1,132 @@
+#include <berth/ecr.hpp>
+#include <berth/error.hpp>
+
+#include "aws/aws_client.hpp"
+#include "aws/sts.hpp"
+#include "core/base64.hpp"
+#include "core/file.hpp"
+#include "core/json.hpp"
+#include "ecr/ecr_client.hpp"
+#include "ecr/registry_host.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace berth {
+namespace {
+
+aws::ProviderContext context_for(const AwsOptions &o) {
+  aws::ProviderContext ctx;
+  ctx.region = o.region;
+  ctx.sts_endpoint = o.sts_endpoint;
+  ctx.ca_bundle = o.ca_bundle;
+  return ctx;
+}
+
+std::string region_for(const AwsOptions &o, const std::optional<ecr::EcrHost> &host) {
+  if (!o.region.empty()) return o.region;
+  if (host) return host->region;
+  auto r = aws::default_region(context_for(o), o.profile);
+  if (r.empty())
+    throw Error(Errc::config,
+                "no AWS region: set AWS_REGION, pass --region or name an ECR registry");
+  return r;
+}
+
+} // namespace
+
+aws::ProviderPtr aws_credentials_provider(const AwsOptions &o) {
+  aws::ChainOptions c;
+  c.context = context_for(o);
+  c.profile = o.profile;
+  c.role.role_arn = o.role_arn;
+  c.role.session_name = o.role_session_name;
+  c.role.external_id = o.external_id;
+  c.role.duration = o.role_duration;
+  return aws::default_chain(c);
+}
+
+CallerIdentity aws_caller_identity(const AwsOptions &o) {
+  auto ctx = context_for(o);
+  auto creds = aws_credentials_provider(o);
+  aws::StsClient sts(aws::aws_http_client(ctx), region_for(o, std::nullopt), o.sts_endpoint,
+                     ctx.env);
+  auto id = sts.get_caller_identity(*creds);
+  return {id.account, id.arn, id.user_id};
+}
+
+EcrLogin ecr_login(const AwsOptions &o, const std::string &registry) {
+  std::optional<ecr::EcrHost> host;
+  if (!registry.empty()) {
+    host = ecr::parse_registry_host(registry);
+    if (!host)
+      throw Error(Errc::invalid_argument, "'" + registry + "' is not an ECR registry host");
+  }
+  auto ctx = context_for(o);
+  auto region = region_for(o, host);
+  ecr::EcrClient client(aws::aws_http_client(ctx), aws_credentials_provider(o), region,
+                        o.ecr_endpoint, ctx.env);
+  auto t = client.get_authorization_token(host ? host->account : std::string());
+  EcrLogin login;
+  login.username = t.username;
+  login.password = t.password;
+  login.expires_at = t.expires_at;
+  if (!registry.empty()) {
+    login.registry = registry;
+  } else {
+    // proxyEndpoint is "https://<host>".
+    login.registry = t.proxy_endpoint.substr(
+        t.proxy_endpoint.find("://") == std::string::npos ? 0 : t.proxy_endpoint.find("://") + 3);
+  }
+  return login;
+}
+
+std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
+                             const std::string &config_path) {
+  auto login = ecr_login(o, registry);
+  std::string path = config_path;
+  if (path.empty()) {
+    const char *dc = std::getenv("DOCKER_CONFIG");
+    const char *home = std::getenv("HOME");
+    if (dc && *dc)
+      path = std::string(dc) + "/config.json";
+    else if (home && *home)
+      path = std::string(home) + "/.docker/config.json";
+    else
+      throw Error(Errc::config, "neither DOCKER_CONFIG nor HOME is set");
+  }
+  core::json::Document doc;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    doc = core::json::parse(core::read_small_file(path, 16u << 20), path.c_str());
+    if (!doc.IsObject()) throw Error(Errc::config, path + " is not a JSON object");
+  } else {
+    doc.SetObject();
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  }
+  auto &alloc = doc.GetAllocator();
+  if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
+    doc.RemoveMember("auths");
+    doc.AddMember("auths", rapidjson::Value(rapidjson::kObjectType), alloc);
+  }
+  auto &auths = doc["auths"];
+  auths.RemoveMember(login.registry.c_str());
+  rapidjson::Value entry(rapidjson::kObjectType);
+  auto encoded = core::base64_encode(login.username + ":" + login.password);
+  entry.AddMember("auth", rapidjson::Value(encoded.c_str(), alloc), alloc);
+  auths.AddMember(rapidjson::Value(login.registry.c_str(), alloc), entry, alloc);
+  core::json::StringWriter w;
+  doc.Accept(w.writer);
+  core::write_file_atomic(path, w.str() + "\n");
+  return path;
+}
+
+std::string ecr_call(const AwsOptions &o, const std::string &operation,
+                     const std::string &json_body) {
+  auto ctx = context_for(o);
+  ecr::EcrClient client(aws::aws_http_client(ctx), aws_credentials_provider(o),
+                        region_for(o, std::nullopt), o.ecr_endpoint, ctx.env);
+  return client.call(operation, json_body);
+}
+
+} // namespace berth
