@@ -27,7 +27,9 @@ struct ClientOptions {
   // Docker's per-registry trust: <dir>/<host[:port]>/ca.crt for each dir.
   std::vector<std::string> certs_d_dirs;
   bool read_environment = true; // BERTH_CONNECT_TO, SSL_CERT_FILE/DIR, DOCKER_CONFIG
-  std::chrono::seconds connect_timeout{30};
+  std::chrono::milliseconds connect_timeout{30000};
+  // Whole-transfer limit; zero means none (blobs take as long as they take).
+  std::chrono::milliseconds total_timeout{0};
   // A transfer slower than 1 byte/s for this long is abandoned.
   std::chrono::seconds stall_timeout{60};
   RetryPolicy retry;
