@@ -65,6 +65,36 @@ const AuthConfig &Authenticator::credentials() {
   return *creds_;
 }
 
+std::string Authenticator::credentials_hint() {
+  const auto &c = credentials();
+  if (c.anonymous()) return " (no credentials configured for " + registry_ + ")";
+  if (c.username.empty()) return " (the token configured for " + registry_ + " was rejected)";
+  return " (credentials of user '" + c.username + "' were rejected)";
+}
+
+Error Authenticator::rejected(const http::Response &resp, std::string_view what) {
+  auto e = registry_error(resp, what);
+  std::lock_guard g(mutex_);
+  std::string hint = credentials_hint();
+  // A Bearer 401 naming insufficient_scope means the token service accepted the
+  // credentials but granted less than the request needs.
+  if (auto header = resp.header("WWW-Authenticate")) {
+    for (const auto &c : parse_challenges(*header)) {
+      auto err = c.params.find("error");
+      if (c.scheme != "bearer" || err == c.params.end() || err->second != "insufficient_scope")
+        continue;
+      const auto &creds = credentials();
+      auto scope = c.params.count("scope") ? c.params.at("scope") : std::string("this request");
+      hint = " (" + (creds.anonymous() ? "anonymous access" : "user '" + creds.username + "'") +
+             " is not granted " + scope + ")";
+    }
+  }
+  // HEAD replies carry no error body; the status alone says nothing to most users.
+  std::string text = e.what();
+  if (resp.body.empty()) text += " Unauthorized";
+  return Error(Errc::auth, text + hint).with_http_status(401);
+}
+
 Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &scopes) {
   const auto &creds = credentials();
   if (!creds.registry_token.empty())
@@ -104,11 +134,7 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
   if (!resp.ok()) {
     auto e = registry_error(resp, "token request to " + realm.substr(0, realm.find('?')));
     if (resp.status == 401 || resp.status == 403)
-      throw Error(Errc::auth,
-                  std::string(e.what()) +
-                      (creds.username.empty()
-                           ? " (no credentials configured for " + registry_ + ")"
-                           : " (credentials of user '" + creds.username + "' were rejected)"))
+      throw Error(Errc::auth, std::string(e.what()) + credentials_hint())
           .with_http_status(resp.status);
     throw e;
   }

@@ -5,6 +5,8 @@
 // expire. Thread-safe.
 #pragma once
 
+#include <berth/error.hpp>
+
 #include "http/client.hpp"
 #include "registry/challenge.hpp"
 #include "registry/keychain.hpp"
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::registry {
@@ -33,6 +36,11 @@ public:
   // these scopes, so the next authorization() fetches a fresh one.
   void unauthorized(const http::Response &resp, const std::vector<std::string> &scopes);
 
+  // The error for a 401 that survived re-authentication: the registry's reply plus
+  // whose credentials it refused (or that none were configured), so the user knows
+  // which login to fix. `what` names the request, as for registry_error().
+  Error rejected(const http::Response &resp, std::string_view what);
+
   // Counts token-service round trips (tests assert token reuse).
   int token_fetches() const;
 
@@ -44,6 +52,7 @@ private:
   void ensure_challenge();
   void learn(const http::Response &resp);
   const AuthConfig &credentials();
+  std::string credentials_hint();
   Token fetch_token(const std::vector<std::string> &scopes);
 
   std::string registry_, base_url_;

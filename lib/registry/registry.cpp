@@ -10,6 +10,7 @@
 #include <berth/reference.hpp>
 
 #include <algorithm>
+#include <charconv>
 
 namespace berth::registry {
 namespace {
@@ -99,7 +100,12 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
   if (resp.status != 401) return resp;
   auth_.unauthorized(resp, scopes);
   if (req.body && !req.body->rewind()) return resp;
-  return http_->send(with_auth(std::move(req)));
+  std::string what = req.method + " " + req.url.substr(0, req.url.find('?'));
+  resp = http_->send(with_auth(std::move(req)));
+  // Fresh credentials were refused too: no caller can do better than report it, with
+  // whose credentials they were (a bare "HTTP 401" from a HEAD tells nothing).
+  if (resp.status == 401) throw auth_.rejected(resp, what);
+  return resp;
 }
 
 std::vector<std::string> Registry::catalog(int page_size) {
@@ -245,12 +251,19 @@ std::optional<std::uint64_t> Repository::upload_offset(const std::string &locati
   if (resp.status != 204 && !resp.ok()) return std::nullopt;
   auto range = resp.header("Range");
   if (!range) return 0;
+  // "0-<last byte received>". distribution also answers "0-0" for an empty session
+  // (it clamps the end at 0), so "0-0" reads as nothing received: were it one byte,
+  // the next PATCH gets 416 and the upload starts over in a new session.
   auto dash = range->find('-');
   if (dash == std::string::npos) return std::nullopt;
-  return std::stoull(range->substr(dash + 1)) + 1; // "0-<last byte received>"
+  std::uint64_t last = 0;
+  auto text = range->substr(dash + 1);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), last);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return last == 0 ? 0 : last + 1;
 }
 
-void Repository::upload_monolithic(const std::string &location, const std::string &digest,
+bool Repository::upload_monolithic(const std::string &location, const std::string &digest,
                                    std::uint64_t size, BlobSource &source,
                                    const ByteProgress &progress) {
   SliceBody body(source, 0, size, progress);
@@ -260,11 +273,15 @@ void Repository::upload_monolithic(const std::string &location, const std::strin
   req.body = &body;
   req.headers.push_back({"Content-Type", "application/octet-stream"});
   auto resp = registry_->send(req, push_scope());
+  // 404 on the session URL (BLOB_UPLOAD_UNKNOWN/INVALID): the session is gone, as
+  // after a PUT cut off mid-body that the transport then repeated.
+  if (resp.status == 404) return false;
   if (resp.status != 201 && !resp.ok())
     throw registry_error(resp, "PUT blob " + name_ + "@" + digest);
+  return true;
 }
 
-void Repository::upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
+bool Repository::upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
                                 BlobSource &source, const ByteProgress &progress) {
   const auto chunk = registry_->options().chunk_size;
   std::uint64_t offset = 0;
@@ -296,13 +313,14 @@ void Repository::upload_chunked(std::string location, const std::string &digest,
         throw Error(Errc::network, "upload of " + digest + " to " + name_ +
                                        " kept failing at byte " + std::to_string(offset));
       auto reported = upload_offset(location);
-      if (!reported)
-        throw Error(Errc::network, "upload of " + digest + " to " + name_ +
-                                       " was interrupted and the "
-                                       "registry no longer knows the session");
+      // distribution 2.8 cancels a session whose stored bytes no longer match its
+      // state, which is what a PATCH cut off mid-body leaves behind.
+      if (!reported || *reported > size) return false;
       offset = *reported;
       continue;
     }
+    // 404: the session is gone; 416: it holds other bytes than we think.
+    if (resp.status == 404 || resp.status == 416) return false;
     // ECR answers 201 where distribution answers 202.
     if (resp.status != 202 && resp.status != 201 && resp.status != 204)
       throw registry_error(resp, "PATCH blob upload " + name_ + "@" + digest);
@@ -316,22 +334,29 @@ void Repository::upload_chunked(std::string location, const std::string &digest,
   http::StringSource empty("");
   fin.body = &empty;
   auto resp = registry_->send(fin, push_scope());
+  if (resp.status == 404) return false;
   if (resp.status != 201 && !resp.ok())
     throw registry_error(resp, "PUT (finish) blob " + name_ + "@" + digest);
+  return true;
 }
 
 bool Repository::push_blob(const std::string &digest, std::uint64_t size, BlobSource &source,
                            const std::string &mount_from, const ByteProgress &progress) {
   image::Digest::parse(digest);
-  bool mounted = false;
-  auto location = start_upload(digest, mount_from, mounted);
-  if (mounted) return true;
-  if (size <= registry_->options().monolithic_limit) {
-    upload_monolithic(location, digest, size, source, progress);
-  } else {
-    upload_chunked(location, digest, size, source, progress);
+  // A lost session is not the end of the push: a connection cut mid-body leaves
+  // distribution with a session it refuses to continue, and a fresh one succeeds.
+  const int sessions = registry_->options().resume_attempts;
+  for (int attempt = 1; attempt <= sessions; ++attempt) {
+    bool mounted = false;
+    auto location = start_upload(digest, attempt == 1 ? mount_from : std::string(), mounted);
+    if (mounted) return true;
+    bool done = size <= registry_->options().monolithic_limit
+                    ? upload_monolithic(location, digest, size, source, progress)
+                    : upload_chunked(location, digest, size, source, progress);
+    if (done) return false;
   }
-  return false;
+  throw Error(Errc::network, "upload of " + digest + " to " + name_ + " lost its session " +
+                                 std::to_string(sessions) + " times");
 }
 
 FetchedManifest Repository::get_manifest(const std::string &ref) {

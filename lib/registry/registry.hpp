@@ -119,9 +119,11 @@ private:
   std::vector<std::string> pull_scope() const;
   std::vector<std::string> push_scope(const std::string &mount_from = {}) const;
   std::string start_upload(const std::string &digest, const std::string &mount_from, bool &mounted);
-  void upload_monolithic(const std::string &location, const std::string &digest, std::uint64_t size,
+  // Both return false when the registry lost the upload session (the caller starts
+  // a new one) and throw on any other failure.
+  bool upload_monolithic(const std::string &location, const std::string &digest, std::uint64_t size,
                          BlobSource &source, const ByteProgress &progress);
-  void upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
+  bool upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
                       BlobSource &source, const ByteProgress &progress);
   std::optional<std::uint64_t> upload_offset(const std::string &location);
 

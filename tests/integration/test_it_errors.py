@@ -1,0 +1,48 @@
+"""Errors the user must be able to act on: exit codes and messages."""
+
+from __future__ import annotations
+
+import stack
+from itlib import EXIT_FAILURE, EXIT_TRANSFER, EXIT_USAGE
+
+
+def test_bad_reference_is_a_usage_error(plain_reg, small_image, berth, tmp_path):
+    for bad in ("docker://%s/UPPER/case:v1" % plain_reg.hostport,
+                "docker://%s/repo:bad tag" % plain_reg.hostport,
+                "docker://%s/repo@sha256:1234" % plain_reg.hostport,
+                "docker://"):
+        r = berth.copy(small_image["ref"], bad, check=False)
+        assert r.returncode == EXIT_USAGE, r.describe()
+        assert r.stderr.startswith("berth copy: "), r.stderr
+        assert "reference" in r.stderr.lower() or "invalid" in r.stderr.lower(), r.stderr
+    r = berth.copy("oci:", "oci:%s:v1" % (tmp_path / "x"), check=False)
+    assert r.returncode == EXIT_USAGE and "oci:DIR" in r.stderr, r.describe()
+    r = berth.copy(small_image["ref"], "docker-archive:/tmp/x.tar", check=False)
+    assert r.returncode != 0 and "docker-archive" in r.stderr, r.describe()
+
+
+def test_missing_tag_and_repository(plain_reg, small_image, berth, repo, tmp_path):
+    berth.copy(small_image["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, repo))
+    out = "oci:%s:x" % (tmp_path / "out")
+    r = berth.copy("docker://%s/%s:nope" % (plain_reg.hostport, repo), out, check=False)
+    assert r.returncode == EXIT_FAILURE, r.describe()
+    assert "MANIFEST_UNKNOWN" in r.stderr and "%s:nope" % repo in r.stderr, r.stderr
+    assert "not found" in r.stderr.lower() or "unknown" in r.stderr.lower()
+    r = berth.copy("docker://%s/%s-absent:v1" % (plain_reg.hostport, repo), out, check=False)
+    assert r.returncode == EXIT_FAILURE, r.describe()
+    assert "%s-absent" % repo in r.stderr and "UNKNOWN" in r.stderr, r.stderr
+    r = berth.copy("oci:%s:nope" % small_image["layout"], out, check=False)
+    assert r.returncode == EXIT_FAILURE and "nope" in r.stderr, r.describe()
+    assert not (tmp_path / "out" / "blobs" / "sha256").exists() or \
+        list((tmp_path / "out" / "blobs" / "sha256").iterdir()) == []
+
+
+def test_nothing_listening(small_image, berth):
+    port = stack.free_port()
+    r = berth.copy(small_image["ref"], "docker://127.0.0.1:%d/x/y:v1" % port, check=False)
+    assert r.returncode == EXIT_TRANSFER, r.describe()
+    assert str(port) in r.stderr and ("connect" in r.stderr.lower() or "refused" in r.stderr.lower()), r.stderr
+    assert r.seconds < 20
+    r = berth.copy("docker://127.0.0.1:%d/x/y:v1" % port, "oci:/nonexistent-dir-never/x:v1",
+                   check=False)
+    assert r.returncode == EXIT_TRANSFER, r.describe()
