@@ -1,0 +1,79 @@
+// Extractor: flattens image layers, in order, into a directory, applying OCI whiteouts.
+//
+// Hostile archives are expected. Every path is resolved component by component from
+// an open descriptor of the target with openat(O_NOFOLLOW | O_DIRECTORY), so nothing
+// is ever written, linked or removed through a symlink — whether an earlier entry or
+// layer created it or it was there before. Refused with Error(unsafe), naming the entry:
+// absolute paths, paths with "..", entries (and whiteouts) below a symlink, hardlinks
+// whose target is absolute, has "..", goes through a symlink or does not exist in the
+// target. A symlink entry itself may point anywhere: it is stored, never followed.
+//
+// Regular files, symlinks, fifos, devices and hardlinks are created under a temporary
+// name in their directory and renamed into place, so a failure (a truncated stream, a
+// cap) never leaves a half-written file under its real name. Directories get their
+// mode and mtime after the whole layer, so read-only directories can still be filled.
+//
+// Limits: max_total_bytes caps the file data of all layers together, checked against
+// each header's size before anything is written (Error(too_large)); a non-zero
+// max_expansion_ratio caps written bytes / note_compressed_bytes() total, checked while
+// data is written once more than 1 MiB has been written.
+//
+// Without preserve_owner, files belong to the caller and setuid/setgid bits and
+// security.capability are dropped; with it, owners, those bits and the capability
+// xattr are applied (usually needs root). Device nodes are created only when running
+// as root and are otherwise skipped without error. Entries of type `other` are skipped.
+#pragma once
+
+#include "core/file.hpp"
+#include "layer/tar_reader.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace berth::layer {
+
+struct ExtractOptions {
+  std::uint64_t max_total_bytes = 64ull << 30;
+  // 0 = off; else uncompressed/compressed limit, compressed count fed via
+  // note_compressed_bytes.
+  double max_expansion_ratio = 0;
+  bool preserve_owner = false;
+};
+
+class Extractor {
+public:
+  // Creates `target_dir` (and its parents) when missing.
+  explicit Extractor(std::string target_dir, ExtractOptions opts = {});
+  ~Extractor();
+  Extractor(Extractor &&) noexcept;
+  Extractor &operator=(Extractor &&) noexcept;
+  Extractor(const Extractor &) = delete;
+  Extractor &operator=(const Extractor &) = delete;
+
+  // One layer: whiteouts delete what earlier layers wrote; an opaque whiteout empties
+  // its directory of everything earlier layers put there.
+  void apply_layer(TarReader &reader);
+  // Adds compressed input bytes for the expansion-ratio cap.
+  void note_compressed_bytes(std::uint64_t n);
+
+  // File data bytes written by all layers so far.
+  std::uint64_t bytes_written() const noexcept { return written_; }
+  const std::string &target_dir() const noexcept { return target_; }
+
+private:
+  struct Layer;
+  void apply_entry(const TarEntry &e, TarReader &reader, Layer &layer);
+  void write_file(const TarEntry &e, TarReader &reader, int dirfd, const std::string &name);
+  void check_ratio(const std::string &entry) const;
+
+  std::string target_;
+  ExtractOptions opts_;
+  core::UniqueFd root_;
+  bool is_root_ = false;
+  std::uint64_t written_ = 0;
+  std::uint64_t compressed_ = 0;
+  std::vector<char> buf_;
+};
+
+} // namespace berth::layer
