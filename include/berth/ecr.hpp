@@ -5,8 +5,10 @@
 #include <berth/aws_credentials.hpp>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace berth {
 
@@ -50,5 +52,93 @@ std::string ecr_docker_login(const AwsOptions &options, const std::string &regis
 // Any ECR API operation with a JSON body; returns the JSON reply.
 std::string ecr_call(const AwsOptions &options, const std::string &operation,
                      const std::string &json_body);
+
+// --- Repository set-up --------------------------------------------------------------
+
+struct RepositorySettings {
+  bool scan_on_push = false;
+  bool immutable = false;
+  std::string encryption; // "" (ECR's default, AES256) | "AES256" | "KMS"
+  std::string kms_key;    // with KMS
+};
+
+struct EnsureRepositoryResult {
+  bool created = false;
+  std::string uri;
+  // Settings of an existing repository that differ from those asked for, as
+  // "scanOnPush: true (wanted false)". Encryption cannot change after creation.
+  std::vector<std::string> differences;
+  bool updated = false; // differences were applied (apply = true)
+};
+
+// DescribeRepositories; CreateRepository when missing. Differences are reported,
+// and changed (tag mutability, scan on push) only when apply is set.
+EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const std::string &name,
+                                             const RepositorySettings &settings,
+                                             bool apply = false);
+
+// --- Lifecycle policies -------------------------------------------------------------
+
+// A policy from the shorthand: expire untagged images older than N days (priority 1)
+// and keep the last N images of any tag status (last priority).
+std::string lifecycle_policy_from_shorthand(std::optional<int> keep_last,
+                                            std::optional<int> expire_untagged_days);
+
+// ECR's rules: JSON object with "rules"; unique rulePriority >= 1; tagStatus
+// tagged|untagged|any (tagged needs tagPrefixList or tagPatternList; at most one
+// "any" rule, with the highest priority number); countType imageCountMoreThan or
+// sinceImagePushed (which needs countUnit "days"); countNumber >= 1; action
+// {"type":"expire"}; at most 30,720 characters. Throws Error(invalid_argument)
+// naming the rule and field.
+void validate_lifecycle_policy(const std::string &policy_json);
+
+struct ImageInfo {
+  std::string digest;
+  std::vector<std::string> tags;
+  std::chrono::system_clock::time_point pushed_at;
+};
+
+struct ExpiringImage {
+  ImageInfo image;
+  int rule_priority = 0;
+};
+
+// Applies a (valid) policy to a list of images, as ECR does: rules in priority
+// order, each image claimed by the first rule whose selection it matches.
+std::vector<ExpiringImage> lifecycle_preview(const std::string &policy_json,
+                                             const std::vector<ImageInfo> &images,
+                                             std::chrono::system_clock::time_point now);
+
+// DescribeImages of a repository (all pages).
+std::vector<ImageInfo> ecr_describe_images(const AwsOptions &options,
+                                           const std::string &repository);
+
+// Validates, then PutLifecyclePolicy.
+void ecr_put_lifecycle_policy(const AwsOptions &options, const std::string &repository,
+                              const std::string &policy_json);
+
+// --- Scan gate ----------------------------------------------------------------------
+
+struct ScanGateOptions {
+  std::string fail_on = "CRITICAL"; // this severity and every one above it count
+  int max = 0;                      // more counted findings than this fail the gate
+  std::chrono::seconds timeout{600};
+  std::chrono::milliseconds poll{5000};
+};
+
+struct ScanGateResult {
+  std::string status;                // COMPLETE, FAILED, ...
+  std::map<std::string, int> counts; // severity -> findings
+  int counted = 0;                   // findings at or above fail_on
+  bool passed = false;
+  std::string table; // a Markdown summary table
+};
+
+// Starts a scan when none exists, waits for COMPLETE or FAILED (as "aws ecr wait
+// image-scan-complete"), then judges the counts. image: a tag or "sha256:..".
+// Throws Error(timeout) when the scan does not finish in time; returns passed=false
+// (the caller turns that into Errc::gate_failed) when findings exceed the limit.
+ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repository,
+                             const std::string &image, const ScanGateOptions &gate);
 
 } // namespace berth

@@ -2,6 +2,7 @@
 #include "cli/args.hpp"
 #include "cli/aws_args.hpp"
 #include "cli/commands.hpp"
+#include "cli/github.hpp"
 
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
@@ -36,18 +37,13 @@ std::set<std::string> with_aws_options(std::set<std::string> value_options) {
 
 namespace {
 
-bool github_actions() {
-  const char *v = std::getenv("GITHUB_ACTIONS");
-  return v && std::string(v) == "true";
-}
-
 int ecr_get_login_password(const Args &args) {
   if (args.positional().size() > 1)
     throw UsageError{"get-login-password takes at most one REGISTRY"};
   auto login =
       ecr_login(aws_options_from(args), args.positional().empty() ? "" : args.positional()[0]);
   // In GitHub Actions the password is masked in every later log line.
-  if (github_actions()) std::printf("::add-mask::%s\n", login.password.c_str());
+  github_mask(login.password);
   std::printf("%s\n", login.password.c_str());
   return kOk;
 }
@@ -77,6 +73,8 @@ int cmd_ecr(const std::vector<std::string> &argv) {
     return argv.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" || argv[0] == "scan-gate")
+    return cmd_ecr_pipeline(argv[0], rest);
   Args args(rest, with_aws_options({"--config"}), {});
   if (args.help()) {
     std::fputs(find_command("ecr").usage, stdout);

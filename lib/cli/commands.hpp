@@ -36,5 +36,7 @@ int cmd_sign_request(const std::vector<std::string> &args);
 int cmd_copy(const std::vector<std::string> &args);
 int cmd_ecr(const std::vector<std::string> &args);
 int cmd_credential_helper(const std::vector<std::string> &args);
+int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &args);
+int cmd_tags(const std::vector<std::string> &args);
 
 } // namespace berth::cli

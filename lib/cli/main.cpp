@@ -55,11 +55,22 @@ const std::vector<Command> &commands() {
        cmd_copy},
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+       "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
+       "                 [--encryption AES256|KMS [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+       "       berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
+       "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
+       "       berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
+       "                 [--timeout 10m] [AWS OPTIONS]\n"
        "       berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
        "       berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
        "\n"
        "get-login-password prints the registry password (as 'aws ecr get-login-password');\n"
        "login writes it into docker's config.json; call runs any ECR API operation.\n"
+       "ensure-repository creates a missing repository and reports settings that differ\n"
+       "(--apply changes them). put-lifecycle-policy validates against ECR's rules;\n"
+       "--preview lists what the policy would expire now. scan-gate starts a scan when\n"
+       "none exists, waits for it and exits 4 when more than --max findings are at or\n"
+       "above --fail-on; in GitHub Actions it writes a findings table to the summary.\n"
        "\n"
        "AWS options (else the AWS CLI's environment and config files apply):\n"
        "  --region R  --profile P  --role-arn ARN  --role-session-name N  --external-id ID\n"
@@ -72,6 +83,17 @@ const std::vector<Command> &commands() {
        "skopeo and podman can use berth for ECR hosts: link it as\n"
        "docker-credential-berth and set \"credHelpers\": {\"<ecr host>\": \"berth\"}.\n",
        cmd_credential_helper},
+      {"tags", "compute image tags from the CI context (docker/metadata-action rules)",
+       "usage: berth tags compute [--tag-rule RULE]... [--latest auto|true|false]\n"
+       "                          [--prefix P] [--suffix S] [--image NAME] [--json]\n"
+       "                          [--event E] [--ref REF] [--sha SHA] [--default-branch B]\n"
+       "\n"
+       "Rules are docker/metadata-action's: type=sha[,prefix=,format=short|long],\n"
+       "type=ref,event=branch|tag|pr, type=semver,pattern={{version}}|{{major}}.{{minor}}|\n"
+       "{{major}}, type=raw,value=V, type=schedule; each with prefix=, suffix=,\n"
+       "enable=true|false|{{is_default_branch}}. The context comes from GITHUB_* unless\n"
+       "given. In GitHub Actions the tags and version are written to $GITHUB_OUTPUT.\n",
+       cmd_tags},
   };
   return all;
 }

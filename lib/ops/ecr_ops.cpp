@@ -8,6 +8,7 @@
 #include "core/json.hpp"
 #include "ecr/ecr_client.hpp"
 #include "ecr/registry_host.hpp"
+#include "ops/ecr_session.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -123,10 +124,19 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
 
 std::string ecr_call(const AwsOptions &o, const std::string &operation,
                      const std::string &json_body) {
-  auto ctx = context_for(o);
-  ecr::EcrClient client(aws::aws_http_client(ctx), aws_credentials_provider(o),
-                        region_for(o, std::nullopt), o.ecr_endpoint, ctx.env);
-  return client.call(operation, json_body);
+  return ops::ecr_client(o).call(operation, json_body);
 }
+
+namespace ops {
+
+ecr::EcrClient ecr_client(const AwsOptions &o, const std::string &region_hint) {
+  auto ctx = context_for(o);
+  std::string region =
+      o.region.empty() && !region_hint.empty() ? region_hint : region_for(o, std::nullopt);
+  return ecr::EcrClient(aws::aws_http_client(ctx), aws_credentials_provider(o), region,
+                        o.ecr_endpoint, ctx.env);
+}
+
+} // namespace ops
 
 } // namespace berth

@@ -1,0 +1,209 @@
+// berth ecr ensure-repository | put-lifecycle-policy | scan-gate, and berth tags.
+#include "cli/args.hpp"
+#include "cli/aws_args.hpp"
+#include "cli/commands.hpp"
+#include "cli/github.hpp"
+
+#include <berth/ecr.hpp>
+#include <berth/error.hpp>
+#include <berth/reference.hpp>
+#include <berth/tags.hpp>
+
+#include "core/file.hpp"
+#include "core/time.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace berth::cli {
+namespace {
+
+std::optional<int> int_option(const Args &args, const std::string &name) {
+  auto v = args.value(name);
+  if (!v) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    int n = std::stoi(*v, &used);
+    if (used != v->size()) throw std::invalid_argument("junk");
+    return n;
+  } catch (const std::exception &) {
+    throw UsageError{name + " needs a whole number, got '" + *v + "'"};
+  }
+}
+
+// "90s", "15m", "1h", or plain seconds.
+std::chrono::seconds duration_option(const Args &args, const std::string &name,
+                                     std::chrono::seconds fallback) {
+  auto v = args.value(name);
+  if (!v) return fallback;
+  try {
+    std::size_t used = 0;
+    long long n = std::stoll(*v, &used);
+    std::string unit = v->substr(used);
+    long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+    if (mult < 0 || n < 0) throw std::invalid_argument("unit");
+    return std::chrono::seconds(n * mult);
+  } catch (const std::exception &) {
+    throw UsageError{name + " needs a duration such as 90s, 15m or 1h"};
+  }
+}
+
+int ensure_repository(const Args &args) {
+  if (args.positional().size() != 1) throw UsageError{"ensure-repository needs NAME"};
+  RepositorySettings s;
+  s.scan_on_push = args.flag("--scan-on-push");
+  s.immutable = args.flag("--immutable");
+  s.encryption = args.value_or("--encryption", "");
+  s.kms_key = args.value_or("--kms-key", "");
+  if (!s.encryption.empty() && s.encryption != "AES256" && s.encryption != "KMS")
+    throw UsageError{"--encryption must be AES256 or KMS"};
+  if (!s.kms_key.empty() && s.encryption != "KMS")
+    throw UsageError{"--kms-key needs --encryption KMS"};
+  auto r =
+      ecr_ensure_repository(aws_options_from(args), args.positional()[0], s, args.flag("--apply"));
+  if (r.created)
+    std::fprintf(stderr, "created repository %s\n", r.uri.c_str());
+  else
+    std::fprintf(stderr, "repository %s exists\n", r.uri.c_str());
+  for (const auto &d : r.differences)
+    std::fprintf(stderr, "  differs: %s%s\n", d.c_str(), r.updated ? " (updated)" : "");
+  if (!r.differences.empty() && !args.flag("--apply"))
+    std::fprintf(stderr, "  (pass --apply to change tag mutability and scan-on-push)\n");
+  std::printf("%s\n", r.uri.c_str());
+  github_output("repository", r.uri);
+  return kOk;
+}
+
+int put_lifecycle_policy(const Args &args) {
+  if (args.positional().size() != 1) throw UsageError{"put-lifecycle-policy needs NAME"};
+  const auto &repo = args.positional()[0];
+  std::string policy;
+  if (auto f = args.value("--file")) {
+    if (args.value("--keep-last") || args.value("--expire-untagged-after"))
+      throw UsageError{"use --file or the shorthand options, not both"};
+    policy = core::read_small_file(*f, 1u << 20);
+  } else {
+    policy = lifecycle_policy_from_shorthand(int_option(args, "--keep-last"),
+                                             int_option(args, "--expire-untagged-after"));
+  }
+  validate_lifecycle_policy(policy);
+  auto aws = aws_options_from(args);
+  if (args.flag("--preview")) {
+    auto images = ecr_describe_images(aws, repo);
+    auto expiring = lifecycle_preview(policy, images, std::chrono::system_clock::now());
+    std::printf("%zu of %zu images would expire\n", expiring.size(), images.size());
+    for (const auto &e : expiring) {
+      std::string tags;
+      for (const auto &t : e.image.tags)
+        tags += (tags.empty() ? "" : ",") + t;
+      std::printf("  rule %d  %s  pushed %s  %s\n", e.rule_priority, e.image.digest.c_str(),
+                  core::format_iso8601(e.image.pushed_at).c_str(),
+                  tags.empty() ? "<untagged>" : tags.c_str());
+    }
+    return kOk;
+  }
+  ecr_put_lifecycle_policy(aws, repo, policy);
+  std::fprintf(stderr, "lifecycle policy set on %s\n", repo.c_str());
+  return kOk;
+}
+
+int scan_gate(const Args &args) {
+  if (args.positional().size() != 1)
+    throw UsageError{"scan-gate needs REF (registry/repository:tag or @digest)"};
+  auto ref = image::Reference::parse(args.positional()[0]);
+  ScanGateOptions g;
+  g.fail_on = args.value_or("--fail-on", "CRITICAL");
+  // "--fail-on CRITICAL,HIGH" counts from the lowest severity named.
+  if (auto comma = g.fail_on.rfind(','); comma != std::string::npos)
+    g.fail_on = g.fail_on.substr(comma + 1);
+  g.max = int_option(args, "--max").value_or(0);
+  g.timeout = duration_option(args, "--timeout", std::chrono::minutes(10));
+  if (auto p = int_option(args, "--poll-ms")) g.poll = std::chrono::milliseconds(*p);
+  auto aws = aws_options_from(args);
+  if (aws.region.empty()) {
+    // The region of an ECR host is in its name.
+    auto dot = ref.registry.find(".dkr.ecr.");
+    if (dot != std::string::npos) {
+      auto rest = ref.registry.substr(dot + 9);
+      aws.region = rest.substr(0, rest.find('.'));
+    }
+  }
+  auto r =
+      ecr_scan_gate(aws, ref.repository, ref.digest.empty() ? ref.identifier() : ref.digest, g);
+  std::printf("scan %s: %d finding(s) at or above %s (limit %d)\n\n%s", r.status.c_str(), r.counted,
+              g.fail_on.c_str(), g.max, r.table.c_str());
+  github_summary("### Image scan: " + ref.str() + "\n\n" + r.table + "\n" +
+                 (r.passed ? "Passed" : "**Failed**") + ": " + std::to_string(r.counted) +
+                 " finding(s) at or above " + g.fail_on + " (limit " + std::to_string(g.max) +
+                 ").\n");
+  if (!r.passed) {
+    std::fprintf(stderr, "berth ecr scan-gate: gate failed\n");
+    return kGate;
+  }
+  return kOk;
+}
+
+} // namespace
+
+int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &rest) {
+  Args args(
+      rest,
+      with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
+                        "--expire-untagged-after", "--fail-on", "--max", "--timeout", "--poll-ms"}),
+      {"--scan-on-push", "--immutable", "--apply", "--preview"});
+  if (verb == "ensure-repository") return ensure_repository(args);
+  if (verb == "put-lifecycle-policy") return put_lifecycle_policy(args);
+  return scan_gate(args);
+}
+
+int cmd_tags(const std::vector<std::string> &argv) {
+  if (argv.empty() || argv[0] != "compute") {
+    std::fputs(find_command("tags").usage, stdout);
+    return argv.empty() || argv[0] == "--help" ? kOk : kUsage;
+  }
+  std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  Args args(rest,
+            {"--tag-rule", "--latest", "--prefix", "--suffix", "--event", "--ref", "--sha",
+             "--default-branch", "--repository", "--image"},
+            {"--json"});
+  if (args.help()) {
+    std::fputs(find_command("tags").usage, stdout);
+    return kOk;
+  }
+  auto env = [](const std::string &k) {
+    const char *v = std::getenv(k.c_str());
+    return std::string(v ? v : "");
+  };
+  auto ctx = CiContext::from_github_env(env);
+  if (auto v = args.value("--event")) ctx.event = *v;
+  if (auto v = args.value("--ref")) ctx.ref = *v;
+  if (auto v = args.value("--sha")) ctx.sha = *v;
+  if (auto v = args.value("--default-branch")) ctx.default_branch = *v;
+  if (auto v = args.value("--repository")) ctx.repository = *v;
+  TagOptions o;
+  o.rules = args.values("--tag-rule");
+  o.latest = args.value_or("--latest", "auto");
+  o.prefix = args.value_or("--prefix", "");
+  o.suffix = args.value_or("--suffix", "");
+  auto r = compute_tags(ctx, o);
+  std::string image = args.value_or("--image", "");
+  std::string joined;
+  for (const auto &t : r.tags)
+    joined += (joined.empty() ? "" : "\n") + (image.empty() ? t : image + ":" + t);
+  if (args.flag("--json")) {
+    std::string tags, labels;
+    for (const auto &t : r.tags)
+      tags += (tags.empty() ? "\"" : ",\"") + t + "\"";
+    for (const auto &[k, v] : r.labels)
+      labels += (labels.empty() ? "\"" : ",\"") + k + "\":\"" + v + "\"";
+    std::printf("{\"tags\":[%s],\"version\":\"%s\",\"labels\":{%s}}\n", tags.c_str(),
+                r.version.c_str(), labels.c_str());
+  } else {
+    std::printf("%s\n", joined.c_str());
+  }
+  github_output("tags", joined);
+  github_output("version", r.version);
+  return kOk;
+}
+
+} // namespace berth::cli
