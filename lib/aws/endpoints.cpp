@@ -62,8 +62,12 @@ std::string resolve_endpoint(const std::string &service, const std::string &regi
     if (flags.fips) prefix += "-fips";
     return "https://" + prefix + "." + region + "." + suffix;
   }
-  if (service == "sts")
-    return "https://" + std::string(flags.fips ? "sts-fips" : "sts") + "." + region + "." + suffix;
+  if (service == "sts") {
+    // GovCloud's regular STS endpoints are FIPS endpoints already; there is no
+    // sts-fips host there (botocore's rule set answers sts.<region>.amazonaws.com).
+    bool fips_host = flags.fips && !(p.name == "aws-us-gov" && !flags.dualstack);
+    return "https://" + std::string(fips_host ? "sts-fips" : "sts") + "." + region + "." + suffix;
+  }
   return "https://" + service + (flags.fips ? "-fips" : "") + "." + region + "." + suffix;
 }
 
