@@ -46,8 +46,14 @@ std::map<std::string, Profile> parse_ini(const std::string &text, const std::str
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     bool indented = line[0] == ' ' || line[0] == '\t';
     if (t[0] == '[') {
-      if (t.back() != ']') fail("section header without a closing ']'");
-      std::string name = trim(t.substr(1, t.size() - 2));
+      // A comment may follow the header ("[profile x] # dev"), as botocore and the
+      // SDKs accept.
+      auto close = t.find(']');
+      if (close == std::string::npos) fail("section header without a closing ']'");
+      std::string after = trim(t.substr(close + 1));
+      if (!after.empty() && after[0] != '#' && after[0] != ';')
+        fail("unexpected text after a section header");
+      std::string name = trim(t.substr(1, close - 1));
       if (name.empty()) fail("empty section name");
       skip_section = false;
       if (is_config) {
