@@ -43,7 +43,15 @@ public:
     std::lock_guard g(mutex_);
     auto now = std::chrono::system_clock::now();
     if (cached_ && (!cached_->expiration || now + margin_ < *cached_->expiration)) return *cached_;
-    cached_ = inner_->resolve();
+    try {
+      cached_ = inner_->resolve();
+    } catch (const Error &) {
+      // The margin is advisory, as in the SDKs: credentials that have not expired yet
+      // still work, so a refresh that fails (STS briefly unreachable) must not fail
+      // the caller. Expired ones are no answer.
+      if (cached_ && cached_->expiration && now < *cached_->expiration) return *cached_;
+      throw;
+    }
     return *cached_;
   }
   std::string name() const override { return inner_->name(); }
