@@ -143,6 +143,19 @@ CURLcode on_ssl_ctx(CURL *, void *ssl_ctx, void *user) {
   return CURLE_OK;
 }
 
+// A failure that another attempt cannot cure: the peer's certificate will be just as
+// untrusted a moment later. Thrown so that send() reports it at once instead of
+// after the whole backoff; callers see an ordinary Error(network).
+class PermanentTransferError final : public Error {
+public:
+  explicit PermanentTransferError(const Error &e) : Error(e) {}
+};
+
+bool permanent(CURLcode code) {
+  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+         code == CURLE_SSL_CERTPROBLEM;
+}
+
 Error transfer_error(CURLcode code, const char *errbuf, const std::string &url) {
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(code);
   std::string where = " (" + url.substr(0, url.find('?')) + ")";
@@ -259,7 +272,8 @@ Response Client::send_once(const Request &req) {
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   if (options_.total_timeout.count() > 0)
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -325,7 +339,10 @@ Response Client::send_once(const Request &req) {
   impl_->release(std::move(easy));
   if (t.error) std::rethrow_exception(t.error);
   if (t.cancelled) throw Error(Errc::cancelled, "cancelled");
-  if (rc != CURLE_OK) throw transfer_error(rc, errbuf, req.url);
+  if (rc != CURLE_OK) {
+    if (permanent(rc)) throw PermanentTransferError(transfer_error(rc, errbuf, req.url));
+    throw transfer_error(rc, errbuf, req.url);
+  }
   return std::move(t.resp);
 }
 
@@ -358,7 +375,8 @@ Response Client::send(Request req) {
     try {
       resp = send_once(req);
     } catch (const Error &e) {
-      bool transient = e.code() == Errc::network || e.code() == Errc::timeout;
+      bool transient = (e.code() == Errc::network || e.code() == Errc::timeout) &&
+                       dynamic_cast<const PermanentTransferError *>(&e) == nullptr;
       if (transient && can_repeat && attempt < options_.retry.max_attempts && delivered == 0 &&
           (req.body == nullptr || req.body->rewind())) {
         sleep_before_retry(std::nullopt);
@@ -397,6 +415,27 @@ Response Client::send(Request req) {
     }
     req.url = std::move(next);
   }
+}
+
+bool Client::speaks_tls(const std::string &host_port) {
+  // A handle of its own, outside the share and the pool: this connection skips
+  // verification and must never carry a request.
+  EasyHandle easy(curl_easy_init());
+  if (!easy) throw Error(Errc::no_memory, "curl_easy_init failed");
+  CURL *h = easy.get();
+  std::string url = "https://" + host_port + "/";
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  Slist connect_to;
+  for (const auto &m : impl_->connect_to)
+    slist_append(connect_to, m.c_str());
+  if (connect_to) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.get());
+  return curl_easy_perform(h) == CURLE_OK;
 }
 
 std::string resolve_url(const std::string &base, const std::string &location) {

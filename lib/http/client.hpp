@@ -53,6 +53,11 @@ public:
   // sink) and follows redirects without leaking credentials across origins.
   Response send(Request req);
 
+  // Whether the server at host[:port] completes a TLS handshake (certificate not
+  // checked: the question is the protocol, trust is decided by the real requests).
+  // For loopback registries, which may serve either; false when nothing answers.
+  bool speaks_tls(const std::string &host_port);
+
   const ClientOptions &options() const { return options_; }
 
 private:

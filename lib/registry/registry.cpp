@@ -23,6 +23,15 @@ bool is_loopback_host(const std::string &host) {
   }
 }
 
+// Loopback registries are mostly plain HTTP (docker and crane treat them as
+// insecure), but one that serves TLS gets TLS, verified like any other: plain
+// requests to it only earn a "400 Client sent an HTTP request to an HTTPS server".
+std::string base_url_for(const std::string &host, http::Client &http,
+                         const RegistryOptions &options) {
+  bool plain = options.plain_http || (is_loopback_host(host) && !http.speaks_tls(host));
+  return (plain ? "http://" : "https://") + host;
+}
+
 std::string with_query(const std::string &url, const std::string &param) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
 }
@@ -82,7 +91,7 @@ private:
 Registry::Registry(std::string host, std::shared_ptr<http::Client> http,
                    std::shared_ptr<const Keychain> keychain, RegistryOptions options)
     : host_(std::move(host)),
-      base_url_(((options.plain_http || is_loopback_host(host_)) ? "http://" : "https://") + host_),
+      base_url_(base_url_for(host_, *http, options)), // before http is moved into http_
       http_(std::move(http)), options_(options),
       auth_(host_, base_url_, *http_, std::move(keychain)) {
   if (options_.chunk_size == 0)

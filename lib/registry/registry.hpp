@@ -22,7 +22,7 @@
 namespace berth::registry {
 
 struct RegistryOptions {
-  bool plain_http = false;                    // force http:// (loopback hosts use it anyway)
+  bool plain_http = false;                    // force http:// (loopback: unless they speak TLS)
   std::uint64_t chunk_size = 16u << 20;       // PATCH size; ECR needs >= 5 MiB
   std::uint64_t monolithic_limit = 16u << 20; // blobs up to this go up in one PUT
   int resume_attempts = 5;                    // per blob, for dropped uploads/downloads
