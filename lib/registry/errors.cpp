@@ -13,14 +13,16 @@ Errc code_for(std::string_view code, std::string_view message, int status) {
   if (code == "DENIED") return Errc::denied;
   if (code == "DIGEST_INVALID") return Errc::digest_mismatch;
   if (code == "UNSUPPORTED") return Errc::unsupported;
+  // The registry refused the transfer itself, not anything the caller asked for:
+  // callers (and the CLI's exit code) treat it as a failure while moving bytes.
+  if (code == "BLOB_UPLOAD_INVALID" || code == "RANGE_INVALID" || code == "SIZE_INVALID")
+    return Errc::protocol;
   if (code == "TOOMANYREQUESTS") return Errc::throttled;
   if (code == "TAG_INVALID" && (message.find("immutable") != std::string_view::npos ||
                                 message.find("already exists") != std::string_view::npos))
     return Errc::exists;
   if (code == "MANIFEST_INVALID" || code == "MANIFEST_BLOB_UNKNOWN" || code == "NAME_INVALID" ||
-      code == "TAG_INVALID" || code == "SIZE_INVALID" || code == "BLOB_UPLOAD_INVALID" ||
-      code == "RANGE_INVALID" || code == "PAGINATION_NUMBER_INVALID" ||
-      code == "MANIFEST_UNVERIFIED")
+      code == "TAG_INVALID" || code == "PAGINATION_NUMBER_INVALID" || code == "MANIFEST_UNVERIFIED")
     return Errc::invalid_argument;
   switch (status) {
   case 401: return Errc::auth;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import stack
 from itlib import EXIT_FAILURE, EXIT_TRANSFER, EXIT_USAGE
 
@@ -46,3 +48,18 @@ def test_nothing_listening(small_image, berth):
     r = berth.copy("docker://127.0.0.1:%d/x/y:v1" % port, "oci:/nonexistent-dir-never/x:v1",
                    check=False)
     assert r.returncode == EXIT_TRANSFER, r.describe()
+
+
+def test_registry_refusing_an_upload_is_a_transfer_error(plain_reg, small_image, berth, repo,
+                                                         proxy_for):
+    """A registry that rejects an upload session is a failure while moving bytes
+    (exit 5), not a bad command line (exit 2)."""
+    px = proxy_for(plain_reg)
+    body = json.dumps({"errors": [{"code": "BLOB_UPLOAD_INVALID", "message": "blob upload invalid",
+                                   "detail": "injected"}]})
+    rule = px.fail("PUT", r"/blobs/uploads/", status=400, times=None, retry_after=None, body=body)
+    r = berth.copy(small_image["ref"], "docker://%s/%s:v1" % (px.hostport, repo), check=False)
+    assert rule.hits >= 1
+    assert r.returncode == EXIT_TRANSFER, r.describe()
+    assert "BLOB_UPLOAD_INVALID" in r.stderr and "blob upload invalid" in r.stderr, r.stderr
+    assert px.find("PUT", "/manifests/") == []  # nothing tagged
