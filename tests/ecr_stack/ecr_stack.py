@@ -1,0 +1,2663 @@
+#!/usr/bin/env python3
+"""An Amazon ECR stand-in for berth's tests: moto (ECR, STS, IAM with auth on), IAM
+users/roles/policies, a GitHub-Actions-like OIDC token endpoint, and an ECR registry
+front (TLS, ECR's data-plane behaviour) in front of a real CNCF distribution registry.
+
+Everything listens on 127.0.0.1 (ephemeral ports) and lives in temp dirs.  Reuses
+tests/servers/stack.py (Registry, TestCA, JWTSigner) -- see README.md here.
+
+Python use::
+
+    import sys; sys.path.insert(0, "tests/ecr_stack")
+    import ecr_stack
+    with ecr_stack.EcrStack() as st:
+        st.front.connect_to        # "123456789012.dkr.ecr.us-east-1.amazonaws.com:443:127.0.0.1:PORT"
+        st.moto.url                # AWS_ENDPOINT_URL
+        st.iam.users["pusher"]     # access_key_id / secret_access_key
+        st.state()                 # the dict the CLI writes to ecr_stack.json
+
+CLI use (shell, C++ and Go tests)::
+
+    python3 tests/ecr_stack/ecr_stack.py up --state-dir DIR     # prints DIR/ecr_stack.json
+    python3 tests/ecr_stack/ecr_stack.py status --state-dir DIR
+    python3 tests/ecr_stack/ecr_stack.py down --state-dir DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import ctypes
+import fnmatch
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import re
+import secrets
+import select
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from typing import Any, Iterable, Iterator
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVERS_DIR = os.path.normpath(os.path.join(HERE, "..", "servers"))
+if SERVERS_DIR not in sys.path:
+    sys.path.insert(0, SERVERS_DIR)
+
+import stack  # noqa: E402  (tests/servers/stack.py)
+from stack import LOOPBACK, JWTSigner, Registry, TestCA, free_port, jwt_decode, jwt_encode  # noqa: E402
+
+__all__ = [
+    "ACCOUNT", "REGION", "ecr_host", "MotoServer", "IamSetup", "OidcTokenEndpoint", "EcrFront",
+    "ConnectProxy", "ConnectToHTTPSConnection", "EcrStack", "push_policy_document",
+    "scan_findings_result", "main",
+]
+
+ACCOUNT = "123456789012"          # moto's default account
+REGION = "us-east-1"
+MIN_PART_SIZE = 5 * 1024 * 1024   # ECR/S3 multipart minimum for every part but the last
+MAX_MANIFEST_SIZE = 4 * 1024 * 1024
+MAX_TAGS_N = 1000
+ECR_SERVICE = "ecr.amazonaws.com"
+EXPIRED_MESSAGE = "Your authorization token has expired. Reauthenticate and try again."
+NOT_AUTHORIZED_MESSAGE = "Not Authorized\n"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+DEFAULT_SUBJECT = "repo:org/app:ref:refs/heads/main"
+STS_AUDIENCE = "sts.amazonaws.com"
+#: GitHub's well-known intermediate thumbprint; moto stores but never checks it
+GITHUB_THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"
+PUSH_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+    "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+]
+KEEP = os.environ.get("BERTH_STACK_KEEP", "") not in ("", "0")
+_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+        "proxy-authorization", "te", "trailer", "trailers", "upgrade", "transfer-encoding",
+        "expect", "content-length"}
+
+
+def ecr_host(account: str = ACCOUNT, region: str = REGION) -> str:
+    """The registry host name of a private ECR registry."""
+    return "%s.dkr.ecr.%s.amazonaws.com" % (account, region)
+
+
+def s3_bucket_host(region: str = REGION) -> str:
+    """The host real ECR redirects layer downloads to (its S3 'starport' bucket)."""
+    return "prod-%s-starport-layer-bucket.s3.%s.amazonaws.com" % (region, region)
+
+
+# --------------------------------------------------------------------------
+# small helpers (stack.py keeps its own private; these mirror them)
+
+
+def _rmtree(path: str | None) -> None:
+    if path and not KEEP:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _set_pdeathsig() -> None:  # in the child before exec
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
+
+
+def _pid_cmdline(pid: int) -> str:
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _write_atomic(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _is_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[0-9.]+|[0-9a-fA-F:]+:[0-9a-fA-F:]*", host))
+
+
+def _client_error_code(exc: Exception) -> str | None:
+    resp = getattr(exc, "response", None) or {}
+    return (resp.get("Error") or {}).get("Code")
+
+
+def _client_error_text(exc: Exception) -> str:
+    """Code and message of a botocore ClientError, also when moto answered in XML
+    (botocore then reports Code "403" and the raw XML as the message)."""
+    resp = getattr(exc, "response", None) or {}
+    err = resp.get("Error") or {}
+    return "%s %s" % (err.get("Code"), err.get("Message"))
+
+
+class _Tracked:
+    """Objects stopped at interpreter exit if a test forgot."""
+    live: "set[Any]" = set()
+    lock = threading.Lock()
+
+    @classmethod
+    def add(cls, obj: Any) -> None:
+        with cls.lock:
+            cls.live.add(obj)
+
+    @classmethod
+    def discard(cls, obj: Any) -> None:
+        with cls.lock:
+            cls.live.discard(obj)
+
+
+def _stop_all() -> None:
+    with _Tracked.lock:
+        objs = list(_Tracked.live)
+    for obj in objs:
+        try:
+            obj.stop()
+        except Exception:
+            pass
+
+
+import atexit  # noqa: E402
+
+atexit.register(_stop_all)
+
+
+# --------------------------------------------------------------------------
+# moto
+
+
+class MotoServer:
+    """``python3 -m moto.server -H 127.0.0.1 -p PORT`` in a child process.
+
+    With ``iam_auth`` (default) the server starts with ``INITIAL_NO_AUTH_ACTION_COUNT=inf``
+    (auth off: every request passes); ``auth_on()`` (``reset_auth(0)``) makes moto check
+    SigV4 signatures against keys made through its IAM and enforce IAM policies;
+    ``auth_off()`` lets everything through again.  Every request that passes while auth
+    is off counts against the allowance, signed or not (moto's ``request_count``).
+
+    ``lock`` is held by EcrFront around its own moto calls; ``unsigned_window()`` takes it
+    too, so the front cannot use up a one-request allowance meant for a test's unsigned
+    ``AssumeRoleWithWebIdentity``."""
+
+    def __init__(self, *, host: str = LOOPBACK, port: int = 0, iam_auth: bool = True,
+                 account: str = ACCOUNT, region: str = REGION, workdir: str | None = None,
+                 start_timeout: float = 40.0, die_with_parent: bool = True,
+                 python: str | None = None):
+        self.host, self.port, self.iam_auth = host, port, iam_auth
+        self.account, self.region = account, region
+        self._workdir_arg = workdir
+        self.workdir: str | None = None
+        self._owns_workdir = False
+        self.start_timeout = start_timeout
+        self.die_with_parent = die_with_parent
+        self.python = python or sys.executable
+        self.proc: subprocess.Popen | None = None
+        self.log_file: str | None = None
+        self._log_fh = None
+        self.lock = threading.RLock()
+        self.auth_state = "off" if iam_auth else "disabled"
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> "MotoServer":
+        if self.proc:
+            return self
+        if self._workdir_arg:
+            self.workdir = self._workdir_arg
+            os.makedirs(self.workdir, exist_ok=True)
+        else:
+            self.workdir = tempfile.mkdtemp(prefix="berth-moto-")
+            self._owns_workdir = True
+        _Tracked.add(self)
+        self.log_file = os.path.join(self.workdir, "moto.log")
+        env = {k: v for k, v in os.environ.items()
+               if not k.upper().endswith("_PROXY") and not k.startswith("MOTO_")
+               and k != "INITIAL_NO_AUTH_ACTION_COUNT"}
+        if self.iam_auth:
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "inf"
+        if self.account != ACCOUNT:
+            env["MOTO_ACCOUNT_ID"] = self.account
+        fixed = self.port
+        last = ""
+        try:
+            for _attempt in range(6):
+                self.port = fixed or free_port(self.host)
+                self._log_fh = open(self.log_file, "ab")
+                self.proc = subprocess.Popen(
+                    [self.python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+                    stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT,
+                    env=env, cwd=self.workdir,
+                    preexec_fn=_set_pdeathsig if self.die_with_parent else None)
+                if self._wait_ready():
+                    return self
+                last = self.log_text()[-3000:]
+                self._kill()
+                if fixed or "in use" not in last:
+                    break
+            raise RuntimeError("moto server did not start; log:\n" + last)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                # GET on reset-auth only answers 400 "Need to POST": cheap, changes nothing
+                # and is not counted against INITIAL_NO_AUTH_ACTION_COUNT.
+                status, _, _ = self._raw("GET", "/moto-api/reset-auth", timeout=2)
+                if status in (200, 400):
+                    return True
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def _kill(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if self._log_fh:
+            self._log_fh.close()
+            self._log_fh = None
+
+    def stop(self) -> None:
+        self._kill()
+        _Tracked.discard(self)
+        if self._owns_workdir:
+            _rmtree(self.workdir)
+            self._owns_workdir = False
+
+    def __enter__(self) -> "MotoServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def log_text(self) -> str:
+        try:
+            with open(self.log_file or "", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # -- addresses -----------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The endpoint URL (AWS_ENDPOINT_URL / --endpoint-url)."""
+        return "http://%s:%d" % (self.host, self.port)
+
+    endpoint_url = url
+
+    @property
+    def hostport(self) -> str:
+        return "%s:%d" % (self.host, self.port)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    # -- moto-api --------------------------------------------------------------
+    def _raw(self, method: str, path: str, body: bytes | None = None,
+             headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def reset_auth(self, n: int | float | str) -> dict:
+        """``POST /moto-api/reset-auth`` (text/plain body ``n``): the next ``n`` requests
+        pass without authentication, later ones must be signed and allowed by IAM.
+        ``n`` may be ``"inf"`` / ``float("inf")`` (auth off).  Returns moto's JSON."""
+        if isinstance(n, float) and n == float("inf"):
+            n = "inf"
+        with self.lock:
+            status, _, body = self._raw("POST", "/moto-api/reset-auth", str(n).encode(),
+                                        {"Content-Type": "text/plain"})
+            if status != 200:
+                raise RuntimeError("reset-auth answered %d: %r" % (status, body[:300]))
+            self.auth_state = "on" if str(n) == "0" else ("off" if str(n) == "inf" else
+                                                         "allow-%s" % n)
+            return json.loads(body)
+
+    def auth_on(self) -> dict:
+        return self.reset_auth(0)
+
+    def auth_off(self) -> dict:
+        return self.reset_auth("inf")
+
+    @contextlib.contextmanager
+    def unsigned_window(self, n: int = 1) -> Iterator[None]:
+        """Let exactly the next ``n`` requests through unsigned (for real, unsigned
+        ``AssumeRoleWithWebIdentity`` calls, which moto answers with 500 while auth is on),
+        then turn auth on again.  Holds ``lock`` so an in-process EcrFront cannot use
+        the allowance."""
+        with self.lock:
+            self.reset_auth(n)
+            try:
+                yield
+            finally:
+                self.reset_auth(0)
+
+    def reset_all(self) -> None:
+        """``POST /moto-api/reset``: wipes every backend (IAM users, repositories...)."""
+        with self.lock:
+            self._raw("POST", "/moto-api/reset")
+
+    def set_scan_findings(self, results: dict | list[dict], region: str | None = None) -> None:
+        """``POST /moto-api/static/ecr/scan-finding-results``: queue exact
+        ``DescribeImageScanFindings`` responses (see ``scan_findings_result``).  moto
+        hands a queued result to the first ``describe_image_scan_findings`` call whose
+        repository and imageTag/imageDigest match, and keeps answering that call (keyed
+        by its imageId JSON) with it; the image needs ``StartImageScan`` first."""
+        if isinstance(results, dict):
+            results = [results]
+        body = json.dumps({"results": results, "region": region or self.region}).encode()
+        status, _, raw = self._raw("POST", "/moto-api/static/ecr/scan-finding-results", body,
+                                   {"Content-Type": "application/json"})
+        if status != 201 and status != 200:
+            raise RuntimeError("scan-finding-results answered %d: %r" % (status, raw[:300]))
+
+    # -- boto3 ---------------------------------------------------------------
+    def client(self, service: str, *, access_key_id: str | None = None,
+               secret_access_key: str | None = None, session_token: str | None = None,
+               creds: dict | None = None, region: str | None = None, unsigned: bool = False,
+               max_attempts: int = 1, **config: Any) -> Any:
+        """A boto3 client pointed at this moto.  ``creds`` may be a dict with
+        ``access_key_id``/``secret_access_key``[/``session_token``] (IamSetup.users[...]) or
+        boto3's ``Credentials`` shape.  Without keys, dummy ones are used (fine while auth
+        is off).  ``unsigned=True`` sends unsigned requests.  Retries are off by default
+        (``max_attempts=1``) so that request counts stay exact."""
+        import boto3
+        import botocore
+        from botocore.config import Config
+        if creds:
+            access_key_id = creds.get("access_key_id") or creds.get("AccessKeyId")
+            secret_access_key = creds.get("secret_access_key") or creds.get("SecretAccessKey")
+            session_token = creds.get("session_token") or creds.get("SessionToken")
+        cfg = dict(config)
+        cfg.setdefault("retries", {"total_max_attempts": max_attempts, "mode": "standard"})
+        if unsigned:
+            cfg["signature_version"] = botocore.UNSIGNED
+        session = boto3.session.Session(
+            aws_access_key_id=access_key_id or "berth-dummy-key",
+            aws_secret_access_key=secret_access_key or "berth-dummy-secret",
+            aws_session_token=session_token, region_name=region or self.region)
+        return session.client(service, endpoint_url=self.url, config=Config(**cfg))
+
+
+def scan_findings_result(repository: str, *, tag: str | None = None, digest: str | None = None,
+                         counts: dict[str, int] | None = None, findings: list | None = None,
+                         registry_id: str = ACCOUNT, status: str = "COMPLETE") -> dict:
+    """One ``DescribeImageScanFindings`` response for ``MotoServer.set_scan_findings``:
+    ``counts`` like ``{"CRITICAL": 1, "HIGH": 2}`` (``findingSeverityCounts``); when
+    ``findings`` is None one finding per counted severity is made up."""
+    counts = dict(counts or {})
+    if findings is None:
+        findings = []
+        for sev, n in counts.items():
+            for i in range(n):
+                findings.append({"name": "CVE-2099-%s%d" % (sev[:1], i + 1),
+                                 "uri": "https://example.invalid/CVE-2099-%s%d" % (sev[:1], i + 1),
+                                 "severity": sev,
+                                 "attributes": [{"key": "package_name", "value": "berth-test"}]})
+    image_id: dict[str, str] = {}
+    if tag:
+        image_id["imageTag"] = tag
+    if digest:
+        image_id["imageDigest"] = digest
+    return {
+        "registryId": registry_id, "repositoryName": repository, "imageId": image_id,
+        "imageScanStatus": {"status": status,
+                            "description": "The scan was completed successfully."},
+        "imageScanFindings": {"findings": findings, "findingSeverityCounts": counts},
+    }
+
+
+# --------------------------------------------------------------------------
+# IAM
+
+
+def push_policy_document(repository_arns: str | Iterable[str]) -> dict:
+    """The least-privilege push policy: GetAuthorizationToken on ``*``, the seven layer
+    and image actions on the repositories."""
+    arns = [repository_arns] if isinstance(repository_arns, str) else list(repository_arns)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
+             "Resource": "*"},
+            {"Sid": "EcrPush", "Effect": "Allow", "Action": list(PUSH_ACTIONS),
+             "Resource": arns if len(arns) > 1 else arns[0]},
+        ],
+    }
+
+
+class IamSetup:
+    """Users, roles, an OIDC provider and repositories in moto, made with auth off, then
+    auth turned on (``moto.auth_on()``) and checked (``verification``).
+
+    * user ``pusher``: managed policy ``berth-ecr-push`` (``push_policy_document`` on the
+      one repository ARN) and an access key;
+    * user ``admin``: inline ``*`` on ``*`` and an access key;
+    * OIDC provider for ``oidc_issuer`` (client id ``sts.amazonaws.com``);
+    * role ``ci-pusher``: trust ``sts:AssumeRoleWithWebIdentity`` from that provider with
+      ``<issuer host>:aud = sts.amazonaws.com`` and ``<issuer host>:sub = oidc_subject``;
+      policy ``berth-ecr-push``;
+    * role ``push-role``: trust ``sts:AssumeRole`` by the admin user; policy ``berth-ecr-push``;
+    * repositories ``repository`` (MUTABLE) and ``immutable_repository`` (IMMUTABLE).
+
+    ``users[name]`` = ``{user_name, arn, access_key_id, secret_access_key}``;
+    ``roles[key]`` = ``{name, arn, trust_policy}`` for keys ``ci_pusher``, ``push_role``."""
+
+    def __init__(self, moto: MotoServer, *, repository: str = "berth/app",
+                 immutable_repository: str | None = "berth/immutable",
+                 extra_repositories: Iterable[str] = (), oidc_issuer: str = GITHUB_ISSUER,
+                 oidc_audience: str = STS_AUDIENCE, oidc_subject: str = DEFAULT_SUBJECT,
+                 policy_name: str = "berth-ecr-push", turn_auth_on: bool = True):
+        self.moto = moto
+        self.account, self.region = moto.account, moto.region
+        self.repository = repository
+        self.immutable_repository = immutable_repository
+        self.extra_repositories = list(extra_repositories)
+        self.oidc_issuer, self.oidc_audience, self.oidc_subject = \
+            oidc_issuer, oidc_audience, oidc_subject
+        self.policy_name = policy_name
+        self.turn_auth_on = turn_auth_on
+        self.users: dict[str, dict] = {}
+        self.roles: dict[str, dict] = {}
+        self.policy_arn: str | None = None
+        self.oidc_provider_arn: str | None = None
+        self.verification: dict | None = None
+
+    def repository_arn(self, name: str | None = None) -> str:
+        return "arn:aws:ecr:%s:%s:repository/%s" % (self.region, self.account,
+                                                    name or self.repository)
+
+    def repository_uri(self, name: str | None = None) -> str:
+        return "%s/%s" % (ecr_host(self.account, self.region), name or self.repository)
+
+    @property
+    def oidc_host(self) -> str:
+        return urllib.parse.urlsplit(self.oidc_issuer).netloc + \
+            urllib.parse.urlsplit(self.oidc_issuer).path.rstrip("/")
+
+    def push_policy(self) -> dict:
+        return push_policy_document(self.repository_arn())
+
+    def web_identity_trust_policy(self) -> dict:
+        return {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": self.oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"%s:aud" % self.oidc_host: self.oidc_audience,
+                                           "%s:sub" % self.oidc_host: self.oidc_subject}},
+        }]}
+
+    def run(self) -> "IamSetup":
+        moto = self.moto
+        moto.auth_off()
+        iam = moto.client("iam")
+        ecr = moto.client("ecr")
+        pol = iam.create_policy(PolicyName=self.policy_name,
+                                PolicyDocument=json.dumps(self.push_policy()),
+                                Description="berth: least-privilege ECR push")
+        self.policy_arn = pol["Policy"]["Arn"]
+
+        def user(name: str) -> dict:
+            u = iam.create_user(UserName=name)["User"]
+            key = iam.create_access_key(UserName=name)["AccessKey"]
+            return {"user_name": name, "arn": u["Arn"], "access_key_id": key["AccessKeyId"],
+                    "secret_access_key": key["SecretAccessKey"]}
+
+        self.users["pusher"] = user("pusher")
+        iam.attach_user_policy(UserName="pusher", PolicyArn=self.policy_arn)
+        self.users["admin"] = user("admin")
+        iam.put_user_policy(UserName="admin", PolicyName="admin-everything",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+
+        prov = iam.create_open_id_connect_provider(Url=self.oidc_issuer,
+                                                   ClientIDList=[self.oidc_audience],
+                                                   ThumbprintList=[GITHUB_THUMBPRINT])
+        self.oidc_provider_arn = prov["OpenIDConnectProviderArn"]
+
+        def role(key: str, name: str, trust: dict) -> None:
+            r = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                                MaxSessionDuration=3600)["Role"]
+            iam.attach_role_policy(RoleName=name, PolicyArn=self.policy_arn)
+            self.roles[key] = {"name": name, "arn": r["Arn"], "trust_policy": trust}
+
+        role("ci_pusher", "ci-pusher", self.web_identity_trust_policy())
+        role("push_role", "push-role", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": self.users["admin"]["arn"]},
+            "Action": "sts:AssumeRole"}]})
+        self.roles["push_role"]["assumable_by"] = self.users["admin"]["arn"]
+
+        ecr.create_repository(repositoryName=self.repository, imageTagMutability="MUTABLE")
+        if self.immutable_repository:
+            ecr.create_repository(repositoryName=self.immutable_repository,
+                                  imageTagMutability="IMMUTABLE")
+        for name in self.extra_repositories:
+            ecr.create_repository(repositoryName=name)
+        if self.turn_auth_on:
+            moto.auth_on()
+            self.verification = self.verify()
+        return self
+
+    def verify(self) -> dict:
+        """With auth on: the pusher gets a token and is refused CreateRepository
+        (moto's AccessDenied comes back as XML with status 403; botocore then reports
+        Error.Code "403" and the XML as the message)."""
+        pusher = self.moto.client("ecr", creds=self.users["pusher"])
+        token = pusher.get_authorization_token()["authorizationData"][0]
+        user, _, password = base64.b64decode(token["authorizationToken"]).decode().partition(":")
+        try:
+            pusher.create_repository(repositoryName="berth-should-be-denied")
+        except Exception as e:  # botocore ClientError
+            denied = _client_error_text(e)
+        else:
+            raise AssertionError("moto let the least-privilege pusher create a repository: "
+                                 "is IAM auth on?")
+        if "AccessDenied" not in denied:
+            raise AssertionError("expected AccessDenied for the pusher, got: %s" % denied)
+        return {"pusher_get_authorization_token": True, "username": user, "password": password,
+                "proxy_endpoint": token["proxyEndpoint"],
+                "pusher_create_repository": "AccessDenied", "denial": denied}
+
+    def client_for(self, who: str, service: str = "ecr") -> Any:
+        """A boto3 client signed with user ``who``'s keys."""
+        return self.moto.client(service, creds=self.users[who])
+
+    def state(self) -> dict:
+        return {"users": self.users, "roles": self.roles, "policy_arn": self.policy_arn,
+                "policy_name": self.policy_name, "push_policy": self.push_policy(),
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "repository": self.repository, "repository_arn": self.repository_arn(),
+                "repository_uri": self.repository_uri(),
+                "immutable_repository": self.immutable_repository,
+                "extra_repositories": self.extra_repositories}
+
+
+# --------------------------------------------------------------------------
+# servers: a threading HTTP(S) server that does the TLS handshake in the worker thread
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], handler: Any, ssl_ctx: ssl.SSLContext | None):
+        self.ssl_ctx = ssl_ctx
+        self.conns: set[socket.socket] = set()
+        self.conns_lock = threading.Lock()
+        super().__init__(addr, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        sock = request
+        try:
+            if self.ssl_ctx is not None:
+                request.settimeout(30)
+                sock = self.ssl_ctx.wrap_socket(request, server_side=True)
+                sock.settimeout(None)
+        except (OSError, ssl.SSLError):
+            try:
+                request.close()
+            except OSError:
+                pass
+            return
+        with self.conns_lock:
+            self.conns.add(sock)
+        try:
+            self.RequestHandlerClass(sock, client_address, self)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            with self.conns_lock:
+                self.conns.discard(sock)
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def close_all(self) -> None:
+        with self.conns_lock:
+            conns = list(self.conns)
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _serve(server: _Server, name: str) -> threading.Thread:
+    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                         name=name, daemon=True)
+    t.start()
+    return t
+
+
+def _shutdown(server: _Server | None, thread: threading.Thread | None) -> None:
+    if server is None:
+        return
+    server.shutdown()
+    server.close_all()
+    server.server_close()
+    if thread:
+        thread.join(5)
+
+
+def _server_context(cert: stack.IssuedCert) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert.chain_file, cert.key_file)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120
+
+    def log_message(self, fmt: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: Iterable[tuple[str, str]] = (), close: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, obj: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
+        self._send(status, json.dumps(obj, default=str).encode(), "application/json", headers)
+
+    def _read_small_body(self) -> bytes:
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+
+# --------------------------------------------------------------------------
+# OIDC token endpoint (stand-in for GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL)
+
+
+class OidcTokenEndpoint:
+    """GitHub Actions' OIDC token service on loopback.
+
+    ``GET /token?api-version=2.0&audience=AUD`` with ``Authorization: Bearer
+    <request_token>`` answers ``{"value": "<JWT>"}`` -- an RS256 JWT with ``iss``
+    (``issuer``), ``sub`` (``subject``), ``aud`` (the ``audience`` parameter, else
+    ``https://github.com/<owner>`` as GitHub does), ``exp``/``iat``/``nbf``/``jti`` and
+    GitHub's repository/ref claims.  A missing or wrong bearer gets 401.  ``request_url``
+    (what goes into ACTIONS_ID_TOKEN_REQUEST_URL) already holds ``?api-version=2.0`` so
+    clients append ``&audience=...`` as they do on GitHub.
+
+    Also: ``/.well-known/openid-configuration``, ``/.well-known/jwks``; records at
+    ``GET/DELETE /__oidc__/requests``; ``POST /__oidc__/fail {"count": 1, "status": 500}``.
+    ``write_token_file()`` writes a token for AWS_WEB_IDENTITY_TOKEN_FILE.
+
+    moto does not verify the JWT; ``verify(token)`` does (signature, exp) for tests."""
+
+    def __init__(self, *, issuer: str = GITHUB_ISSUER, subject: str = DEFAULT_SUBJECT,
+                 request_token: str | None = None, expires_in: int = 300,
+                 default_audience: str | None = None, extra_claims: dict | None = None,
+                 tls_cert: stack.IssuedCert | None = None, workdir: str | None = None):
+        self.issuer, self.subject, self.expires_in = issuer, subject, expires_in
+        self.request_token = request_token or "berth-oidc-request-" + secrets.token_urlsafe(18)
+        m = re.match(r"repo:([^/:]+)/([^:]+):", subject)
+        self.owner = m.group(1) if m else "org"
+        self.repo_name = ("%s/%s" % (m.group(1), m.group(2))) if m else "org/app"
+        self.default_audience = default_audience or "https://github.com/%s" % self.owner
+        self.extra_claims = dict(extra_claims or {})
+        self.tls_cert = tls_cert
+        self._workdir_arg = workdir
+        self.workdir: str | None = None
+        self._owns_workdir = False
+        self._lock = threading.Lock()
+        self._requests: list[dict] = []
+        self._issued: list[dict] = []
+        self._fail: list[list[int]] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.host, self.port = LOOPBACK, 0
+        self.token_file: str | None = None
+
+    def start(self) -> "OidcTokenEndpoint":
+        if self._server:
+            return self
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        if self._workdir_arg:
+            self.workdir = self._workdir_arg
+            os.makedirs(self.workdir, exist_ok=True)
+        else:
+            self.workdir = tempfile.mkdtemp(prefix="berth-oidc-")
+            self._owns_workdir = True
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key_file = os.path.join(self.workdir, "oidc-signing.key")
+        with open(self.key_file, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        os.chmod(self.key_file, 0o600)
+        self._public_key = key.public_key()
+        spki = self._public_key.public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.key_id = hashlib.sha256(spki).hexdigest()[:40]
+        self.signer = JWTSigner(self.key_file, "RS256")
+        endpoint = self
+
+        class Handler(_OidcHandler):
+            ep = endpoint
+
+        self._server = _Server((LOOPBACK, 0), Handler,
+                               _server_context(self.tls_cert) if self.tls_cert else None)
+        self.port = self._server.server_address[1]
+        self._thread = _serve(self._server, "berth-oidc")
+        _Tracked.add(self)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        _shutdown(server, self._thread)
+        _Tracked.discard(self)
+        if self._owns_workdir:
+            _rmtree(self.workdir)
+            self._owns_workdir = False
+
+    def __enter__(self) -> "OidcTokenEndpoint":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+    @property
+    def url(self) -> str:
+        return "%s://%s:%d" % (self.scheme, self.host, self.port)
+
+    @property
+    def request_url(self) -> str:
+        """ACTIONS_ID_TOKEN_REQUEST_URL: append ``&audience=...``."""
+        return self.url + "/token?api-version=2.0"
+
+    @property
+    def requests_url(self) -> str:
+        return self.url + "/__oidc__/requests"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.url + "/.well-known/jwks"
+
+    @property
+    def requests(self) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._requests]
+
+    @property
+    def issued(self) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._issued]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._issued.clear()
+
+    def fail_next(self, count: int = 1, status: int = 500) -> None:
+        with self._lock:
+            self._fail.append([count, status])
+
+    def _take_failure(self) -> int | None:
+        with self._lock:
+            while self._fail:
+                if self._fail[0][0] <= 0:
+                    self._fail.pop(0)
+                    continue
+                self._fail[0][0] -= 1
+                return self._fail[0][1]
+        return None
+
+    def jwks(self) -> dict:
+        nums = self._public_key.public_numbers()
+        return {"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.key_id,
+                          "n": _b64url(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
+                          "e": _b64url(nums.e.to_bytes(3, "big"))}]}
+
+    def mint(self, audience: str | None = None, subject: str | None = None,
+             expires_in: int | None = None, **claims: Any) -> str:
+        """A signed token (what the endpoint hands out)."""
+        now = int(time.time())
+        sub = subject or self.subject
+        body = {
+            "jti": str(uuid.uuid4()), "sub": sub, "aud": audience or self.default_audience,
+            "ref": "refs/heads/main", "sha": hashlib.sha1(sub.encode()).hexdigest(),
+            "repository": self.repo_name, "repository_owner": self.owner,
+            "run_id": "4242", "run_attempt": "1", "actor": "berth-ci",
+            "workflow": "release", "event_name": "push", "ref_type": "branch",
+            "job_workflow_ref": "%s/.github/workflows/release.yml@refs/heads/main" % self.repo_name,
+            "iss": self.issuer, "nbf": now - 5, "iat": now - 5,
+            "exp": now + (self.expires_in if expires_in is None else expires_in),
+        }
+        m = re.search(r":ref:(.+)$", sub)
+        if m:
+            body["ref"] = m.group(1)
+        body.update(self.extra_claims)
+        body.update(claims)
+        token = jwt_encode({"typ": "JWT", "alg": "RS256", "kid": self.key_id}, body, self.signer)
+        with self._lock:
+            self._issued.append({"jti": body["jti"], "aud": body["aud"], "sub": sub,
+                                 "exp": body["exp"], "token": token})
+        return token
+
+    def decode(self, token: str) -> tuple[dict, dict]:
+        return jwt_decode(token)
+
+    def verify(self, token: str, audience: str | None = None) -> dict:
+        """Check signature, ``exp`` and (optionally) ``aud``; return the claims."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        h, c, s = token.split(".")
+        sig = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+        self._public_key.verify(sig, ("%s.%s" % (h, c)).encode(), padding.PKCS1v15(),
+                                hashes.SHA256())
+        claims = jwt_decode(token)[1]
+        if claims["exp"] < time.time():
+            raise ValueError("token expired")
+        if audience is not None and claims["aud"] != audience:
+            raise ValueError("audience %r != %r" % (claims["aud"], audience))
+        return claims
+
+    def write_token_file(self, path: str | None = None, audience: str = STS_AUDIENCE,
+                         expires_in: int = 3600) -> str:
+        """Write a fresh token (for AWS_WEB_IDENTITY_TOKEN_FILE); returns the path."""
+        path = path or os.path.join(self.workdir, "web-identity-token")
+        _write_atomic(path, self.mint(audience=audience, expires_in=expires_in))
+        self.token_file = path
+        return path
+
+    def state(self) -> dict:
+        return {"url": self.url, "request_url": self.request_url,
+                "request_token": self.request_token, "issuer": self.issuer,
+                "subject": self.subject, "audience": STS_AUDIENCE,
+                "default_audience": self.default_audience, "jwks_url": self.jwks_url,
+                "requests_url": self.requests_url, "token_file": self.token_file,
+                "key_id": self.key_id, "tls": bool(self.tls_cert)}
+
+
+class _OidcHandler(_QuietHandler):
+    ep: OidcTokenEndpoint
+    server_version = "berth-oidc/1"
+
+    def do_GET(self) -> None:
+        ep = self.ep
+        split = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        if split.path == "/__oidc__/requests":
+            return self._json(200, ep.requests)
+        if split.path == "/__oidc__/issued":
+            return self._json(200, ep.issued)
+        if split.path == "/.well-known/openid-configuration":
+            return self._json(200, {"issuer": ep.issuer, "jwks_uri": ep.jwks_url,
+                                    "subject_types_supported": ["public", "pairwise"],
+                                    "response_types_supported": ["id_token"],
+                                    "id_token_signing_alg_values_supported": ["RS256"],
+                                    "claims_supported": ["sub", "aud", "exp", "iat", "iss",
+                                                         "jti", "nbf", "ref", "repository"],
+                                    "scopes_supported": ["openid"]})
+        if split.path == "/.well-known/jwks":
+            return self._json(200, ep.jwks())
+        auth = self.headers.get("Authorization")
+        rec = {"time": time.time(), "method": "GET", "path": split.path, "query": split.query,
+               "audience": (q.get("audience") or [None])[0],
+               "api_version": (q.get("api-version") or [None])[0],
+               "authorization": auth is not None, "bearer_ok": False, "status": None,
+               "user_agent": self.headers.get("User-Agent"), "jti": None}
+        with ep._lock:
+            ep._requests.append(rec)
+        if split.path != "/token":
+            rec["status"] = 404
+            return self._json(404, {"message": "Not Found"})
+        failure = ep._take_failure()
+        if failure:
+            rec["status"] = failure
+            return self._json(failure, {"message": "injected failure"})
+        scheme, _, value = (auth or "").partition(" ")
+        rec["bearer_ok"] = scheme.lower() == "bearer" and \
+            secrets.compare_digest(value.strip(), ep.request_token)
+        if not rec["bearer_ok"]:
+            rec["status"] = 401
+            return self._json(401, {"message": "Bad credentials"})
+        token = ep.mint(audience=rec["audience"])
+        rec["jti"] = jwt_decode(token)[1]["jti"]
+        rec["status"] = 200
+        self._json(200, {"count": 1, "value": token})
+
+    def do_POST(self) -> None:
+        raw = self._read_small_body()
+        if urllib.parse.urlsplit(self.path).path == "/__oidc__/fail":
+            spec = json.loads(raw or b"{}")
+            self.ep.fail_next(int(spec.get("count", 1)), int(spec.get("status", 500)))
+            return self._json(200, {})
+        self._json(405, {"message": "Method Not Allowed"})
+
+    def do_DELETE(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == "/__oidc__/requests":
+            self.ep.clear_requests()
+            return self._json(200, {})
+        self._json(405, {"message": "Method Not Allowed"})
+
+
+# --------------------------------------------------------------------------
+# CONNECT proxy: lets clients without --connect-to (skopeo, Go) reach the front under
+# its real host name, with TLS verification on
+
+
+class ConnectProxy:
+    """An HTTP CONNECT-only proxy on 127.0.0.1 that maps ``HOST:PORT`` targets in
+    ``routes`` (``{"host:443": ("127.0.0.1", 12345)}``) to loopback ports and refuses
+    every other target with 403 -- nothing ever leaves loopback.  Use as
+    ``HTTPS_PROXY=proxy.url`` (Go clients such as skopeo honour it; they bypass the proxy
+    for localhost/127.0.0.1 on their own).  ``connects`` records the CONNECT targets."""
+
+    def __init__(self, routes: dict[str, tuple[str, int]] | None = None):
+        self.routes = dict(routes or {})
+        self.host, self.port = LOOPBACK, 0
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._conns: set[socket.socket] = set()
+        self._connects: list[dict] = []
+        self._stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return "http://%s:%d" % (self.host, self.port)
+
+    @property
+    def connects(self) -> list[dict]:
+        with self._lock:
+            return [dict(c) for c in self._connects]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._connects.clear()
+
+    def start(self) -> "ConnectProxy":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((LOOPBACK, 0))
+        s.listen(64)
+        s.settimeout(0.2)
+        self._sock = s
+        self.port = s.getsockname()[1]
+        self._thread = threading.Thread(target=self._accept, name="berth-connect-proxy",
+                                        daemon=True)
+        self._thread.start()
+        _Tracked.add(self)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread:
+            self._thread.join(5)
+        if self._sock:
+            self._sock.close()
+            self._sock = None
+        with self._lock:
+            conns = list(self._conns)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+        _Tracked.discard(self)
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                c, _ = self._sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _handle(self, c: socket.socket) -> None:
+        up = None
+        with self._lock:
+            self._conns.add(c)
+        try:
+            c.settimeout(30)
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                data = c.recv(4096)
+                if not data or len(buf) > 65536:
+                    return
+                buf += data
+            head, _, rest = buf.partition(b"\r\n\r\n")
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            parts = line.split()
+            rec = {"time": time.time(), "request": line, "target": None, "allowed": False}
+            with self._lock:
+                self._connects.append(rec)
+            if len(parts) != 3 or parts[0].upper() != "CONNECT":
+                c.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n"
+                          b"Connection: close\r\n\r\n")
+                return
+            target = parts[1].lower()
+            rec["target"] = target
+            dest = self.routes.get(target)
+            if dest is None:
+                c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                          b"Connection: close\r\n\r\n")
+                return
+            up = socket.create_connection(dest, timeout=30)
+            rec["allowed"] = True
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            if rest:
+                up.sendall(rest)
+            c.settimeout(None)
+            up.settimeout(None)
+            socks = [c, up]
+            while not self._stopping.is_set():
+                r, _, _ = select.select(socks, [], [], 0.5)
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (up if s is c else c).sendall(data)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._conns.discard(c)
+            for s in (c, up):
+                if s is not None:
+                    try:
+                        s.close()
+                    except OSError:
+                        pass
+
+
+class ConnectToHTTPSConnection(http.client.HTTPSConnection):
+    """``http.client`` with curl's ``--connect-to``: the URL host (SNI, certificate check,
+    Host header) is ``host``, the TCP connection goes to ``addr`` (``("127.0.0.1", PORT)``)."""
+
+    def __init__(self, host: str, port: int = 443, *, addr: tuple[str, int],
+                 context: ssl.SSLContext, timeout: float = 60):
+        super().__init__(host, port, context=context, timeout=timeout)
+        self._addr = addr
+
+    def connect(self) -> None:
+        sock = socket.create_connection(self._addr, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+# --------------------------------------------------------------------------
+# the ECR registry front
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class _Body:
+    """A request body read from the client (Content-Length or chunked), streamed."""
+
+    def __init__(self, rfile: Any, headers: Any):
+        te = (headers.get("Transfer-Encoding") or "").lower()
+        self.rfile = rfile
+        self.chunked = "chunked" in te
+        cl = headers.get("Content-Length")
+        self.length = None if self.chunked else int(cl or 0)
+        self.remaining = self.length or 0
+        self.count = 0
+        self.done = (not self.chunked) and self.remaining == 0
+        self._chunk_left: int | None = None
+        self._need_crlf = False
+
+    @property
+    def present(self) -> bool:
+        return self.chunked or bool(self.length)
+
+    def _next_chunk(self) -> None:
+        if self._need_crlf:
+            if not self.rfile.readline(65537):
+                raise _ClientGone("EOF after chunk")
+            self._need_crlf = False
+        line = self.rfile.readline(65537)
+        if not line:
+            raise _ClientGone("EOF in chunk header")
+        size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while True:
+                t = self.rfile.readline(65537)
+                if not t:
+                    raise _ClientGone("EOF in trailers")
+                if t in (b"\r\n", b"\n"):
+                    break
+            self.done = True
+            self._chunk_left = 0
+        else:
+            self._chunk_left = size
+
+    def empty(self) -> bool:
+        """Whether the body is empty (reads the first chunk header if chunked)."""
+        if not self.chunked:
+            return self.length == 0
+        if self._chunk_left is None and not self.done:
+            self._next_chunk()
+        return self.done and self.count == 0
+
+    def read(self, n: int = 65536) -> bytes:
+        if self.done:
+            return b""
+        if not self.chunked:
+            data = self.rfile.read1(min(n, self.remaining))
+            if not data:
+                raise _ClientGone("EOF in body")
+            self.remaining -= len(data)
+            self.count += len(data)
+            self.done = self.remaining == 0
+            return data
+        if not self._chunk_left:
+            self._next_chunk()
+            if self.done:
+                return b""
+        data = self.rfile.read1(min(n, self._chunk_left))
+        if not data:
+            raise _ClientGone("EOF in chunk")
+        self._chunk_left -= len(data)
+        self.count += len(data)
+        if self._chunk_left == 0:
+            self._need_crlf = True
+        return data
+
+    def read_all(self, limit: int | None = None) -> bytes:
+        """The whole body; raises ValueError past ``limit`` bytes (rest left unread)."""
+        out = bytearray()
+        while not self.done:
+            data = self.read()
+            out += data
+            if limit is not None and len(out) > limit:
+                raise ValueError("body larger than %d" % limit)
+        return bytes(out)
+
+    def drain(self, limit: int) -> bool:
+        """Read and drop up to ``limit`` bytes; True when the body is fully consumed."""
+        while not self.done:
+            if self.count > limit:
+                return False
+            self.read()
+        return True
+
+
+class EcrFront:
+    """ECR's registry data plane, in front of a real ``docker-registry`` (stack.Registry,
+    plain HTTP, no auth), as documented in ../shared/docs/TEST-STACK.md:
+
+    * HTTPS with a ``ca`` certificate for ``host`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
+      ``localhost`` and ``127.0.0.1``, on ``127.0.0.1:port``; reach it by ``connect_to``
+      (curl / berth), through ``https_proxy`` (a CONNECT proxy, for skopeo and other Go
+      clients) or as ``localhost:PORT`` (``localhost_hostport``).
+    * ``GET /v2/`` and everything else without credentials: 401 ``WWW-Authenticate: Basic
+      realm="https://<host>/",service="ecr.amazonaws.com"``, body ``Not Authorized``.
+      Only ``Basic base64(AWS:<password>)`` with a password moto's GetAuthorizationToken
+      issued (``<account>-auth-token``, read from moto at start) is accepted.
+    * expired mode (``set_expired(True)`` or ``expire_next(n)``): 403, text/plain body
+      ``Your authorization token has expired. Reauthenticate and try again.``
+    * a repository unknown to moto (DescribeRepositories with the admin keys): 404
+      ``NAME_UNKNOWN``.
+    * ``PATCH`` answers 201 (not 202); each chunk but the last must be >= ``min_part_size``
+      (5 MiB): a PATCH, or a final PUT with a body, after a smaller part gets 400
+      ``BLOB_UPLOAD_INVALID`` (message names ``LayerPartTooSmallException``).  Monolithic
+      PUT (POST then PUT with the whole blob) works.
+    * blob ``GET`` answers 307 to a pre-signed-looking URL on the S3 listener (``s3_url``;
+      TLS, same CA), which answers 400 ``InvalidArgument`` "Only one auth mechanism
+      allowed..." to any request with ``Authorization``, 403 for an unknown or expired
+      signature (``presign_ttl``), else streams the blob (Range supported).  HEAD is not
+      redirected.
+    * manifest ``PUT``: over ``max_manifest_size`` (4 MiB), invalid JSON, or without a
+      top-level ``mediaType`` -> 400 ``MANIFEST_INVALID`` (``missing_media_type_code``);
+      a tag that already exists in an IMMUTABLE repository (asked of moto; exclusion
+      filters honoured) -> 400 ``TAG_INVALID`` with ECR's message.  After the registry
+      accepts it, the manifest is reported to moto (``PutImage`` with imageManifest,
+      imageManifestMediaType, imageDigest and imageTag) so that DescribeImages, scan
+      findings and lifecycle previews see it (``reported`` lists the results).
+    * ``tags/list`` with ``n`` > 1000 -> 400.
+    * ``POST ...?mount=&from=``: with ``mount_enabled`` False (default) the mount is
+      ignored and a normal upload session (202) is opened; ``set_mount(True)`` passes it on.
+
+    Records (``requests``): method, path, query, host, authorization (bool), auth
+    (missing/invalid/ok/expired), repository, kind, action, status, upstream_status,
+    error_code, request_bytes, response_bytes, location, moto.  ``s3_requests``:
+    method, path, query, authorization, status, bytes.  A plain-HTTP control API at
+    ``control_url`` serves the same to non-Python tests (see README.md)."""
+
+    def __init__(self, registry: Registry, moto: MotoServer, *, admin: dict, ca: TestCA,
+                 host: str | None = None, s3_host: str = LOOPBACK,
+                 min_part_size: int = MIN_PART_SIZE, max_manifest_size: int = MAX_MANIFEST_SIZE,
+                 max_tags_n: int = MAX_TAGS_N, mount_enabled: bool = False,
+                 expired: bool = False, report_images: bool = True, presign_ttl: int = 900,
+                 missing_media_type_code: str = "MANIFEST_INVALID", passwords: Iterable[str] | None = None,
+                 https_proxy: bool = True, control: bool = True, timeout: float = 300.0):
+        self.registry, self.moto, self.admin, self.ca = registry, moto, dict(admin), ca
+        self.account, self.region = moto.account, moto.region
+        self.host = host or ecr_host(self.account, self.region)
+        self.s3_host = s3_host
+        self.min_part_size, self.max_manifest_size = min_part_size, max_manifest_size
+        self.max_tags_n = max_tags_n
+        self.default_mount, self.mount_enabled = mount_enabled, mount_enabled
+        self.default_expired, self.expired = expired, expired
+        self._expire_next = 0
+        self.report_images, self.presign_ttl = report_images, presign_ttl
+        self.missing_media_type_code = missing_media_type_code
+        self.passwords: set[str] = set(passwords or ())
+        self.want_proxy, self.want_control, self.timeout = https_proxy, control, timeout
+        self.username = "AWS"
+        self._lock = threading.Lock()
+        self._requests: list[dict] = []
+        self._s3_requests: list[dict] = []
+        self._reported: list[dict] = []
+        self._sessions: dict[str, dict] = {}
+        self._presigned: dict[str, dict] = {}
+        self._front: _Server | None = None
+        self._s3: _Server | None = None
+        self._control: _Server | None = None
+        self._threads: list[threading.Thread] = []
+        self.proxy: ConnectProxy | None = None
+        self.port = self.s3_port = self.control_port = 0
+        self._ecr = None
+        self.proxy_endpoint: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> "EcrFront":
+        if self._front:
+            return self
+        _Tracked.add(self)
+        try:
+            self._ecr = self.moto.client("ecr", creds=self.admin, max_attempts=2)
+            if not self.passwords:
+                with self.moto.lock:
+                    data = self._ecr.get_authorization_token()["authorizationData"][0]
+                user, _, pw = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+                if user != "AWS" or not pw:
+                    raise RuntimeError("unexpected token from moto: %r" % data)
+                self.passwords.add(pw)
+                self.proxy_endpoint = data["proxyEndpoint"]
+            names = [self.host, "localhost", LOOPBACK]
+            self.cert = self.ca.issue("ecr-front", hosts=names)  # CN <= 64 chars; SANs matter
+            s3_names = ([self.s3_host] if not _is_ip(self.s3_host) else []) + ["localhost", LOOPBACK]
+            self.s3_cert = self.ca.issue("ecr-s3", hosts=s3_names)
+            front = self
+
+            class Front(_FrontHandler):
+                fr = front
+
+            class S3(_S3Handler):
+                fr = front
+
+            class Control(_ControlHandler):
+                fr = front
+
+            self._front = _Server((LOOPBACK, 0), Front, _server_context(self.cert))
+            self.port = self._front.server_address[1]
+            self._s3 = _Server((LOOPBACK, 0), S3, _server_context(self.s3_cert))
+            self.s3_port = self._s3.server_address[1]
+            self._threads = [_serve(self._front, "berth-ecr-front"),
+                             _serve(self._s3, "berth-ecr-s3")]
+            if self.want_control:
+                self._control = _Server((LOOPBACK, 0), Control, None)
+                self.control_port = self._control.server_address[1]
+                self._threads.append(_serve(self._control, "berth-ecr-control"))
+            if self.want_proxy:
+                routes = {"%s:443" % self.host: (LOOPBACK, self.port)}
+                if not _is_ip(self.s3_host) and self.s3_host != "localhost":
+                    routes["%s:443" % self.s3_host] = (LOOPBACK, self.s3_port)
+                self.proxy = ConnectProxy(routes).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.proxy:
+            self.proxy.stop()
+            self.proxy = None
+        for srv in (self._front, self._s3, self._control):
+            _shutdown(srv, None)
+        for t in self._threads:
+            t.join(5)
+        self._front = self._s3 = self._control = None
+        self._threads = []
+        _Tracked.discard(self)
+
+    def __enter__(self) -> "EcrFront":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """``https://<ecr host>`` (port 443; reach it with connect_to / https_proxy)."""
+        return "https://%s" % self.host
+
+    @property
+    def hostport(self) -> str:
+        return "%s:%d" % (LOOPBACK, self.port)
+
+    @property
+    def localhost_hostport(self) -> str:
+        return "localhost:%d" % self.port
+
+    @property
+    def localhost_url(self) -> str:
+        return "https://localhost:%d" % self.port
+
+    @property
+    def connect_to(self) -> str:
+        """curl/berth connect-to entry for the registry name."""
+        return "%s:443:%s:%d" % (self.host, LOOPBACK, self.port)
+
+    @property
+    def connect_to_all(self) -> str:
+        """Comma-separated entries for the registry and, if it has a name, the S3 host
+        (BERTH_CONNECT_TO takes a comma-separated list)."""
+        out = [self.connect_to]
+        if not _is_ip(self.s3_host) and self.s3_host != "localhost":
+            out.append("%s:443:%s:%d" % (self.s3_host, LOOPBACK, self.s3_port))
+        return ",".join(out)
+
+    @property
+    def s3_hostport(self) -> str:
+        if _is_ip(self.s3_host) or self.s3_host == "localhost":
+            return "%s:%d" % (self.s3_host, self.s3_port)
+        return self.s3_host  # port 443, via connect-to
+
+    @property
+    def s3_url(self) -> str:
+        return "https://%s" % self.s3_hostport
+
+    @property
+    def realm(self) -> str:
+        return "https://%s/" % self.host
+
+    @property
+    def challenge(self) -> str:
+        return 'Basic realm="%s",service="%s"' % (self.realm, ECR_SERVICE)
+
+    @property
+    def control_url(self) -> str | None:
+        return "http://%s:%d" % (LOOPBACK, self.control_port) if self._control else None
+
+    @property
+    def https_proxy(self) -> str | None:
+        return self.proxy.url if self.proxy else None
+
+    @property
+    def password(self) -> str:
+        return sorted(self.passwords)[0]
+
+    @property
+    def basic_auth(self) -> str:
+        return "Basic " + base64.b64encode(("AWS:%s" % self.password).encode()).decode()
+
+    def reference(self, repository: str, tag: str | None = None, digest: str | None = None,
+                  via: str = "name") -> str:
+        """``HOST/REPO:TAG`` with the ECR name (``via="name"``) or ``localhost:PORT``."""
+        host = self.host if via == "name" else self.localhost_hostport
+        ref = "%s/%s" % (host, repository)
+        if tag:
+            ref += ":" + tag
+        if digest:
+            ref += "@" + digest
+        return ref
+
+    # -- switches and records ---------------------------------------------------
+    def set_expired(self, expired: bool = True) -> None:
+        with self._lock:
+            self.expired = expired
+            self._expire_next = 0
+
+    def expire_next(self, count: int = 1) -> None:
+        """The next ``count`` authenticated requests get the 403 'expired' answer."""
+        with self._lock:
+            self._expire_next += count
+
+    def set_mount(self, enabled: bool = True) -> None:
+        with self._lock:
+            self.mount_enabled = enabled
+
+    def reset(self) -> None:
+        """Switches back to the constructor's values, records cleared."""
+        with self._lock:
+            self.expired, self._expire_next = self.default_expired, 0
+            self.mount_enabled = self.default_mount
+            self._requests.clear()
+            self._s3_requests.clear()
+            self._reported.clear()
+        if self.proxy:
+            self.proxy.clear()
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._s3_requests.clear()
+
+    @property
+    def requests(self) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._requests]
+
+    @property
+    def s3_requests(self) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._s3_requests]
+
+    @property
+    def reported(self) -> list[dict]:
+        """PutImage calls made to moto: {repository, tag, digest, media_type, ok, error}."""
+        with self._lock:
+            return [dict(r) for r in self._reported]
+
+    def find(self, method: str | None = None, path: str = ".*") -> list[dict]:
+        """Records whose method equals ``method`` (None: any) and path matches ``path``."""
+        rx = re.compile(path)
+        return [r for r in self.requests
+                if (method is None or r["method"] == method) and rx.search(r["path"])]
+
+    def _take_expired(self) -> bool:
+        with self._lock:
+            if self.expired:
+                return True
+            if self._expire_next > 0:
+                self._expire_next -= 1
+                return True
+            return False
+
+    # -- moto --------------------------------------------------------------------
+    def describe_repository(self, name: str) -> dict | None:
+        import botocore.exceptions
+        try:
+            with self.moto.lock:
+                return self._ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+        except botocore.exceptions.ParamValidationError:
+            return None
+        except botocore.exceptions.ClientError as e:
+            if _client_error_code(e) == "RepositoryNotFoundException":
+                return None
+            raise
+
+    def tag_exists(self, name: str, tag: str) -> bool:
+        import botocore.exceptions
+        try:
+            with self.moto.lock:
+                out = self._ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])
+            return bool(out.get("imageDetails"))
+        except botocore.exceptions.ClientError as e:
+            if _client_error_code(e) in ("ImageNotFoundException", "RepositoryNotFoundException"):
+                return False
+            raise
+
+    @staticmethod
+    def tag_is_immutable(repo: dict, tag: str) -> bool:
+        mode = repo.get("imageTagMutability") or "MUTABLE"
+        filters = [f.get("filter", "") for f in repo.get("imageTagMutabilityExclusionFilters") or []]
+        matched = any(fnmatch.fnmatchcase(tag, f) for f in filters)
+        if mode == "IMMUTABLE":
+            return True
+        if mode == "IMMUTABLE_WITH_EXCLUSION":
+            return not matched
+        if mode == "MUTABLE_WITH_EXCLUSION":
+            return matched
+        return False
+
+    def report_image(self, name: str, manifest: bytes, media_type: str, digest: str,
+                     tag: str | None) -> dict:
+        import botocore.exceptions
+        rec: dict[str, Any] = {"time": time.time(), "repository": name, "tag": tag,
+                               "digest": digest, "media_type": media_type, "ok": False,
+                               "error": None}
+        kw: dict[str, Any] = {"repositoryName": name, "imageManifest": manifest.decode("utf-8"),
+                              "imageManifestMediaType": media_type, "imageDigest": digest}
+        if tag:
+            kw["imageTag"] = tag
+        try:
+            with self.moto.lock:
+                self._ecr.put_image(**kw)
+            rec["ok"] = True
+        except botocore.exceptions.ClientError as e:
+            if _client_error_code(e) == "ImageAlreadyExistsException":
+                rec["ok"], rec["error"] = True, "ImageAlreadyExistsException"
+            else:
+                rec["error"] = _client_error_text(e)
+        except Exception as e:  # moto raising a plain Exception gives a 500
+            rec["error"] = "%s: %s" % (type(e).__name__, e)
+        with self._lock:
+            self._reported.append(rec)
+        return rec
+
+    def delete_image(self, name: str, reference: str) -> None:
+        image_id = {"imageDigest": reference} if ":" in reference else {"imageTag": reference}
+        try:
+            with self.moto.lock:
+                self._ecr.batch_delete_image(repositoryName=name, imageIds=[image_id])
+        except Exception:
+            pass
+
+    # -- S3 ------------------------------------------------------------------------
+    def presign(self, name: str, digest: str) -> str:
+        sig = secrets.token_hex(32)
+        with self._lock:
+            self._presigned[sig] = {"repository": name, "digest": digest, "created": time.time()}
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        key = "%s-%s-%s/%s" % (hashlib.sha256(name.encode()).hexdigest()[:16], self.account,
+                               uuid.uuid4(), uuid.uuid4())
+        q = urllib.parse.urlencode([
+            ("X-Amz-Security-Token", "berth-test-session-" + secrets.token_hex(8)),
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Date", amz_date),
+            ("X-Amz-SignedHeaders", "host"), ("X-Amz-Expires", str(self.presign_ttl)),
+            ("X-Amz-Credential", "ASIABERTHTESTKEY/%s/%s/s3/aws4_request" % (amz_date[:8],
+                                                                             self.region)),
+            ("X-Amz-Signature", sig)])
+        bucket = "" if not _is_ip(self.s3_host) and self.s3_host != "localhost" else \
+            "/prod-%s-starport-layer-bucket" % self.region
+        return "%s%s/%s?%s" % (self.s3_url, bucket, key, q)
+
+    # -- direct client (for tests) ----------------------------------------------------
+    def connection(self, timeout: float = 60) -> http.client.HTTPSConnection:
+        """An HTTPS connection to the front under its ECR name (connect-to style),
+        verifying the certificate against the test CA."""
+        return ConnectToHTTPSConnection(self.host, 443, addr=(LOOPBACK, self.port),
+                                        context=self.ca.client_context(), timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None, auth: bool | str = True,
+                timeout: float = 60) -> tuple[int, dict, bytes]:
+        """One request to the front by name with TLS verification on.  ``auth``: True
+        (Basic with moto's password), False (none) or a literal Authorization value."""
+        headers = dict(headers or {})
+        if auth is True:
+            headers["Authorization"] = self.basic_auth
+        elif isinstance(auth, str):
+            headers["Authorization"] = auth
+        conn = self.connection(timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def s3_get(self, url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+        """GET a pre-signed URL on the S3 listener (verifying TLS)."""
+        u = urllib.parse.urlsplit(url)
+        target = u.path + ("?" + u.query if u.query else "")
+        conn = ConnectToHTTPSConnection(u.hostname, u.port or 443, addr=(LOOPBACK, self.s3_port),
+                                        context=self.ca.client_context(), timeout=60)
+        try:
+            conn.request("GET", target, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
+
+    def state(self) -> dict:
+        return {
+            "host": self.host, "port": self.port, "url": self.url, "hostport": self.hostport,
+            "localhost_hostport": self.localhost_hostport, "localhost_url": self.localhost_url,
+            "connect_to": self.connect_to, "connect_to_all": self.connect_to_all,
+            "realm": self.realm, "service": ECR_SERVICE, "challenge": self.challenge,
+            "username": self.username, "password": self.password,
+            "basic_auth": self.basic_auth,
+            "s3_host": self.s3_host, "s3_port": self.s3_port, "s3_url": self.s3_url,
+            "control_url": self.control_url, "https_proxy": self.https_proxy,
+            "cert_file": self.cert.cert_file, "key_file": self.cert.key_file,
+            "cert_hosts": self.cert.hosts, "s3_cert_hosts": self.s3_cert.hosts,
+            "min_part_size": self.min_part_size, "max_manifest_size": self.max_manifest_size,
+            "max_tags_n": self.max_tags_n, "mount_enabled": self.mount_enabled,
+            "expired": self.expired, "presign_ttl": self.presign_ttl,
+            "upstream": self.registry.url,
+        }
+
+
+_UPLOAD_RE = re.compile(r"^/v2/(?P<name>.+)/blobs/uploads/(?P<uuid>[^/]*)$")
+_BLOB_RE = re.compile(r"^/v2/(?P<name>.+)/blobs/(?P<digest>[^/]+)$")
+_MANIFEST_RE = re.compile(r"^/v2/(?P<name>.+)/manifests/(?P<ref>[^/]+)$")
+_TAGS_RE = re.compile(r"^/v2/(?P<name>.+)/tags/list$")
+_REFERRERS_RE = re.compile(r"^/v2/(?P<name>.+)/referrers/(?P<digest>[^/]+)$")
+
+
+#: Upload bodies go upstream as application/octet-stream: distribution (Go's ParseForm)
+#: reads an x-www-form-urlencoded PATCH/PUT body as a form and loses it -- ECR does not
+#: care about the content type (curl's --data-binary sends that type by default).
+_OCTETS: dict[str, Any] = {"drop": ("content-type",),
+                           "add": (("Content-Type", "application/octet-stream"),)}
+
+
+class _FrontHandler(_QuietHandler):
+    fr: EcrFront
+    server_version = "berth-ecr-front"
+    sys_version = ""
+
+    def handle_expect_100(self) -> bool:  # answer 100 only once the request is accepted
+        self._expect = True
+        return True
+
+    def _continue(self) -> None:
+        if getattr(self, "_expect", False) and not getattr(self, "_continued", False):
+            self._continued = True
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def version_string(self) -> str:
+        return "berth-ecr-front"
+
+    # every method lands here
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _handle(self) -> None:
+        self._expect = getattr(self, "_expect", False)
+        self._continued = False
+        fr = self.fr
+        split = urllib.parse.urlsplit(self.path)
+        self._split = split
+        self._body = _Body(self.rfile, self.headers)
+        auth = self.headers.get("Authorization")
+        rec: dict[str, Any] = {
+            "time": time.time(), "method": self.command, "path": split.path,
+            "query": split.query, "target": self.path, "host": self.headers.get("Host"),
+            "authorization": auth is not None, "auth": None, "repository": None,
+            "kind": None, "action": None, "status": None, "upstream_status": None,
+            "error_code": None, "request_bytes": 0, "response_bytes": 0, "location": None,
+            "moto": None, "content_type": self.headers.get("Content-Type"),
+            "user_agent": self.headers.get("User-Agent"),
+            "headers": {k.lower(): ("***" if k.lower() == "authorization" else v)
+                        for k, v in self.headers.items()},
+        }
+        self._rec = rec
+        with fr._lock:
+            fr._requests.append(rec)
+        try:
+            self._dispatch(rec, auth)
+        except _ClientGone:
+            self.close_connection = True
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout):
+            self.close_connection = True
+        except Exception as e:  # a bug here, or moto/registry unreachable: answer 500
+            rec["exception"] = "%s: %s" % (type(e).__name__, e)
+            if rec["status"] is not None:  # the answer had started: just hang up
+                self.close_connection = True
+                return
+            try:
+                self.close_connection = True
+                self._error(500, "INTERNAL_ERROR", "berth ECR front: %s" % rec["exception"])
+            except OSError:
+                pass
+        finally:
+            rec["request_bytes"] = self._body.count
+            self._expect = False
+
+    # -- responses -------------------------------------------------------------
+    def _finish_body(self) -> None:
+        """Before answering early: drop a small unread body, else close the connection."""
+        b = self._body
+        if b.done:
+            return
+        if self._expect and not self._continued:
+            self.close_connection = True
+            return
+        try:
+            if not b.drain(64 * 1024 * 1024):
+                self.close_connection = True
+        except _ClientGone:
+            self.close_connection = True
+
+    def _answer(self, status: int, body: bytes, content_type: str,
+                headers: Iterable[tuple[str, str]] = ()) -> None:
+        self._finish_body()
+        hdrs = list(headers) + [("Docker-Distribution-Api-Version", "registry/2.0")]
+        self._rec["status"] = status  # recorded before the client can see the answer
+        self._rec["response_bytes"] = len(body) if self.command != "HEAD" else 0
+        self._send(status, body, content_type, hdrs, close=self.close_connection)
+
+    def _error(self, status: int, code: str, message: str,
+               headers: Iterable[tuple[str, str]] = ()) -> None:
+        self._rec["error_code"] = code
+        self._rec["action"] = self._rec["action"] or "reject"
+        body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
+        self._answer(status, body, "application/json; charset=utf-8", headers)
+
+    def _text(self, status: int, text: str, headers: Iterable[tuple[str, str]] = ()) -> None:
+        self._answer(status, text.encode(), "text/plain; charset=utf-8", headers)
+
+    # -- dispatch ------------------------------------------------------------------
+    def _dispatch(self, rec: dict, auth: str | None) -> None:
+        fr = self.fr
+        path = self._split.path
+        if not (path == "/v2" or path.startswith("/v2/")):
+            rec["action"] = "reject"
+            return self._text(404, "404 page not found\n")
+        # authentication, as ECR: Basic AWS:<token>
+        ok = False
+        if auth:
+            scheme, _, value = auth.partition(" ")
+            if scheme.lower() == "basic":
+                try:
+                    user, _, pw = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+                except Exception:
+                    user, pw = "", ""
+                ok = user == fr.username and pw in fr.passwords
+        if not ok:
+            rec["auth"] = "invalid" if auth else "missing"
+            rec["action"] = "deny"
+            return self._text(401, NOT_AUTHORIZED_MESSAGE, [("WWW-Authenticate", fr.challenge)])
+        if fr._take_expired():
+            rec["auth"] = "expired"
+            rec["action"] = "deny"
+            return self._text(403, EXPIRED_MESSAGE)
+        rec["auth"] = "ok"
+        if path in ("/v2", "/v2/"):
+            rec["kind"] = "ping"
+            return self._forward_simple(rec, "/v2/")
+        for kind, rx in (("upload", _UPLOAD_RE), ("manifest", _MANIFEST_RE), ("tags", _TAGS_RE),
+                         ("referrers", _REFERRERS_RE), ("blob", _BLOB_RE)):
+            m = rx.match(path)
+            if m:
+                break
+        else:
+            rec["kind"] = "other"
+            if path.startswith("/v2/_catalog"):
+                return self._error(405, "UNSUPPORTED", "The operation is unsupported.")
+            return self._error(404, "NOT_FOUND", "Not Found")
+        rec["kind"] = kind
+        name = urllib.parse.unquote(m.group("name"))
+        rec["repository"] = name
+        repo = fr.describe_repository(name)
+        if repo is None:
+            return self._error(404, "NAME_UNKNOWN",
+                               "The repository with name '%s' does not exist in the registry "
+                               "with id '%s'" % (name, fr.account))
+        if kind == "upload":
+            return self._upload(rec, name, m.group("uuid"))
+        if kind == "manifest":
+            return self._manifest(rec, name, repo, urllib.parse.unquote(m.group("ref")))
+        if kind == "tags":
+            q = urllib.parse.parse_qs(self._split.query)
+            n = (q.get("n") or [None])[0]
+            if n is not None:
+                try:
+                    bad = int(n) > fr.max_tags_n or int(n) < 0
+                except ValueError:
+                    bad = True
+                if bad:
+                    return self._error(400, "PAGINATION_NUMBER_INVALID",
+                                       "Invalid parameter at 'maxResults' failed to satisfy "
+                                       "constraint: 'Member must have value less than or equal "
+                                       "to %d'" % fr.max_tags_n)
+            return self._forward_simple(rec, self.path)
+        if kind == "blob" and self.command == "GET":
+            return self._blob_redirect(rec, name, urllib.parse.unquote(m.group("digest")))
+        return self._forward_simple(rec, self.path)
+
+    # -- upstream ---------------------------------------------------------------------
+    def _upstream(self, method: str, target: str, *, body: _Body | bytes | None = None,
+                  drop: Iterable[str] = (), add: Iterable[tuple[str, str]] = ()
+                  ) -> tuple[Any, Any]:
+        reg = self.fr.registry
+        conn = http.client.HTTPConnection(reg.host, reg.port, timeout=self.fr.timeout)
+        conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+        dropped = {d.lower() for d in drop} | _HOP | {"host", "authorization",
+                                                     "x-forwarded-proto", "x-forwarded-host"}
+        for k, v in self.headers.items():
+            if k.lower() not in dropped:
+                conn.putheader(k, v)
+        conn.putheader("Host", self.headers.get("Host") or self.fr.host)
+        conn.putheader("X-Forwarded-Proto", "https")
+        for k, v in add:
+            conn.putheader(k, v)
+        if isinstance(body, bytes):
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders()
+            if body:
+                conn.send(body)
+        elif isinstance(body, _Body) and body.present:
+            self._continue()
+            if body.chunked:
+                conn.putheader("Transfer-Encoding", "chunked")
+                conn.endheaders()
+                while True:
+                    data = body.read()
+                    if not data:
+                        break
+                    conn.send(b"%x\r\n%s\r\n" % (len(data), data))
+                conn.send(b"0\r\n\r\n")
+            else:
+                conn.putheader("Content-Length", str(body.length))
+                conn.endheaders()
+                while not body.done:
+                    conn.send(body.read())
+        else:
+            if method in ("POST", "PUT", "PATCH"):
+                conn.putheader("Content-Length", "0")
+            conn.endheaders()
+        resp = conn.getresponse()
+        self._rec["upstream_status"] = resp.status
+        return conn, resp
+
+    def _relay(self, conn: Any, resp: Any, *, status: int | None = None) -> None:
+        """Send the registry's response on (streamed), optionally with another status."""
+        rec = self._rec
+        try:
+            st = status or resp.status
+            self.send_response(st)
+            length = resp.getheader("Content-Length")
+            no_body = self.command == "HEAD" or st in (204, 304) or 100 <= st < 200
+            buffered = None
+            if length is None and not no_body:
+                buffered = resp.read()
+                length = str(len(buffered))
+            for k, v in resp.getheaders():
+                if k.lower() in _HOP or k.lower() in ("server", "date"):
+                    continue
+                self.send_header(k, v)
+                if k.lower() == "location":
+                    rec["location"] = v
+            if length is not None:
+                self.send_header("Content-Length", length)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            rec["status"] = st
+            rec["action"] = rec["action"] or "forward"
+            self.end_headers()
+            if no_body:
+                return
+            if buffered is not None:
+                rec["response_bytes"] = len(buffered)
+                self.wfile.write(buffered)
+                return
+            while True:
+                data = resp.read1(65536)
+                if not data:
+                    break
+                rec["response_bytes"] += len(data)
+                self.wfile.write(data)
+            if rec["response_bytes"] != int(length):
+                self.close_connection = True
+        finally:
+            conn.close()
+
+    def _forward_simple(self, rec: dict, target: str) -> None:
+        conn, resp = self._upstream(self.command, target, body=self._body)
+        if resp.status >= 400 and self.command != "HEAD":
+            raw = resp.read()
+            conn.close()
+            rec["error_code"] = _first_error_code(raw)
+            if rec["error_code"] == "NAME_UNKNOWN" and rec["repository"]:
+                # moto has the repository, the registry has never seen a push to it
+                rec["action"] = "empty-repository"
+                if rec["kind"] == "tags":
+                    rec["error_code"] = None
+                    return self._answer(200, json.dumps({"name": rec["repository"],
+                                                         "tags": []}).encode(),
+                                        "application/json; charset=utf-8")
+                if rec["kind"] == "manifest":
+                    return self._error(404, "MANIFEST_UNKNOWN", "Requested image not found")
+                if rec["kind"] == "blob":
+                    return self._error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+            hdrs = [(k, v) for k, v in resp.getheaders()
+                    if k.lower() not in _HOP and k.lower() not in ("server", "date",
+                                                                   "content-type",
+                                                                   "docker-distribution-api-version")]
+            rec["action"] = "forward"
+            return self._answer(resp.status, raw, resp.getheader("Content-Type") or
+                                "application/json; charset=utf-8", hdrs)
+        self._relay(conn, resp)
+
+    # -- blobs -------------------------------------------------------------------------
+    def _blob_redirect(self, rec: dict, name: str, digest: str) -> None:
+        fr = self.fr
+        target = "/v2/%s/blobs/%s" % (name, digest)
+        conn, resp = self._upstream("HEAD", target)
+        resp.read()
+        conn.close()
+        if resp.status != 200:
+            conn, resp = self._upstream("GET", target)
+            raw = resp.read()
+            conn.close()
+            rec["error_code"] = _first_error_code(raw)
+            return self._answer(resp.status, raw, resp.getheader("Content-Type") or
+                                "application/json; charset=utf-8")
+        location = fr.presign(name, digest)
+        rec["location"] = location
+        rec["action"] = "redirect"
+        self._answer(307, b"", "application/octet-stream", [("Location", location)])
+
+    def _upload(self, rec: dict, name: str, upload_id: str) -> None:
+        fr = self.fr
+        method = self.command
+        if method == "POST" and not upload_id:
+            q = urllib.parse.parse_qsl(self._split.query, keep_blank_values=True)
+            target = self.path
+            if any(k == "mount" for k, _ in q) and not fr.mount_enabled:
+                rec["mount"] = "ignored"
+                kept = [(k, v) for k, v in q if k not in ("mount", "from")]
+                target = self._split.path + ("?" + urllib.parse.urlencode(kept) if kept else "")
+            elif any(k == "mount" for k, _ in q):
+                rec["mount"] = "forwarded"
+            conn, resp = self._upstream("POST", target, body=self._body, **_OCTETS)
+            if resp.status == 202:
+                uid = resp.getheader("Docker-Upload-UUID")
+                if uid:
+                    with fr._lock:
+                        fr._sessions[uid] = {"repository": name, "parts": []}
+            return self._relay(conn, resp)
+        with fr._lock:
+            session = fr._sessions.get(upload_id) or {"repository": name, "parts": []}
+            parts = list(session["parts"])
+        if method in ("PATCH", "PUT") and parts and parts[-1] < fr.min_part_size:
+            if method == "PUT" and self._body.chunked:
+                self._continue()  # to see whether the chunked body is empty
+            if method == "PATCH" or not self._body.empty():
+                rec["too_small_part"] = parts[-1]
+                return self._error(400, "BLOB_UPLOAD_INVALID",
+                                   "LayerPartTooSmallException: layer parts must be at least "
+                                   "%d bytes (5 MiB) except the last one; the previous part of "
+                                   "upload %s was %d bytes" % (fr.min_part_size, upload_id,
+                                                               parts[-1]))
+        if method == "PATCH":
+            before = self._body.count
+            conn, resp = self._upstream("PATCH", self.path, body=self._body, **_OCTETS)
+            size = self._body.count - before
+            rec["part_size"] = size
+            if resp.status == 202:
+                with fr._lock:
+                    s = fr._sessions.setdefault(upload_id, {"repository": name, "parts": []})
+                    s["parts"].append(size)
+                return self._relay(conn, resp, status=201)
+            return self._relay_error(conn, resp)
+        if method == "PUT":
+            conn, resp = self._upstream("PUT", self.path, body=self._body, **_OCTETS)
+            if resp.status in (201, 204):
+                with fr._lock:
+                    fr._sessions.pop(upload_id, None)
+                return self._relay(conn, resp)
+            return self._relay_error(conn, resp)
+        if method == "DELETE":
+            with fr._lock:
+                fr._sessions.pop(upload_id, None)
+        self._forward_simple(rec, self.path)
+
+    def _relay_error(self, conn: Any, resp: Any) -> None:
+        raw = resp.read()
+        conn.close()
+        self._rec["error_code"] = _first_error_code(raw)
+        self._rec["action"] = "forward"
+        self._answer(resp.status, raw, resp.getheader("Content-Type") or
+                     "application/json; charset=utf-8")
+
+    # -- manifests -------------------------------------------------------------------------
+    def _manifest(self, rec: dict, name: str, repo: dict, ref: str) -> None:
+        fr = self.fr
+        if self.command == "DELETE":
+            conn, resp = self._upstream("DELETE", self.path)
+            if resp.status == 202:
+                fr.delete_image(name, ref)
+            return self._relay(conn, resp)
+        if self.command != "PUT":
+            return self._forward_simple(rec, self.path)
+        invalid = "Invalid parameter at 'ImageManifest' failed to satisfy constraint: '%s'"
+        if self._body.length is not None and self._body.length > fr.max_manifest_size:
+            return self._error(400, "MANIFEST_INVALID", invalid % (
+                "Member must have length less than or equal to %d" % fr.max_manifest_size))
+        self._continue()
+        try:
+            body = self._body.read_all(limit=fr.max_manifest_size)
+        except ValueError:
+            return self._error(400, "MANIFEST_INVALID", invalid % (
+                "Member must have length less than or equal to %d" % fr.max_manifest_size))
+        try:
+            doc = json.loads(body)
+            if not isinstance(doc, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return self._error(400, "MANIFEST_INVALID", invalid % "Invalid JSON syntax")
+        media_type = doc.get("mediaType")
+        if not isinstance(media_type, str) or not media_type:
+            rec["missing_media_type"] = True
+            return self._error(400, fr.missing_media_type_code, invalid % "Invalid JSON syntax")
+        is_digest = re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+", ref) is not None
+        tag = None if is_digest else ref
+        if tag and fr.tag_is_immutable(repo, tag) and fr.tag_exists(name, tag):
+            why = "repository" if repo.get("imageTagMutability") == "IMMUTABLE" else "tag"
+            return self._error(400, "TAG_INVALID",
+                               "The image tag '%s' already exists in the '%s' repository and "
+                               "cannot be overwritten because the %s is immutable."
+                               % (tag, name, why))
+        conn, resp = self._upstream("PUT", self.path, body=body)
+        if resp.status != 201:
+            return self._relay_error(conn, resp)
+        digest = resp.getheader("Docker-Content-Digest") or \
+            "sha256:" + hashlib.sha256(body).hexdigest()
+        if fr.report_images:
+            rec["moto"] = fr.report_image(name, body, media_type, digest, tag)
+        self._relay(conn, resp)
+
+
+def _first_error_code(raw: bytes) -> str | None:
+    try:
+        return json.loads(raw)["errors"][0]["code"]
+    except Exception:
+        return None
+
+
+class _S3Handler(_QuietHandler):
+    fr: EcrFront
+    server_version = "AmazonS3"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return "AmazonS3"
+
+    def _xml(self, status: int, code: str, message: str, rec: dict) -> None:
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s'
+                '</Message><RequestId>%s</RequestId><HostId>%s</HostId></Error>'
+                % (code, message, secrets.token_hex(8).upper(),
+                   base64.b64encode(os.urandom(24)).decode())).encode()
+        rec["status"] = status
+        rec["error_code"] = code
+        self._send(status, body, "application/xml", [("x-amz-request-id", secrets.token_hex(8))])
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_PUT(self) -> None:
+        self.do_GET()
+
+    do_POST = do_DELETE = do_PATCH = do_PUT
+
+    def do_GET(self) -> None:
+        fr = self.fr
+        split = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(split.query)
+        auth = self.headers.get("Authorization")
+        rec: dict[str, Any] = {"time": time.time(), "method": self.command, "path": split.path,
+                               "query": split.query, "authorization": auth is not None,
+                               "headers": {k.lower(): v for k, v in self.headers.items()},
+                               "range": self.headers.get("Range"), "status": None, "bytes": 0,
+                               "error_code": None}
+        with fr._lock:
+            fr._s3_requests.append(rec)
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        if auth is not None and "X-Amz-Signature" in q:
+            return self._xml(400, "InvalidArgument",
+                             "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
+                             "parameter, Signature query string parameter or the Authorization "
+                             "header should be specified", rec)
+        sig = (q.get("X-Amz-Signature") or [""])[0]
+        with fr._lock:
+            entry = fr._presigned.get(sig)
+        if entry is None or self.command not in ("GET",):
+            return self._xml(403, "SignatureDoesNotMatch" if entry else "AccessDenied",
+                             "The request signature we calculated does not match the signature "
+                             "you provided." if entry else "Access Denied", rec)
+        if time.time() - entry["created"] > fr.presign_ttl:
+            return self._xml(403, "AccessDenied", "Request has expired", rec)
+        reg = fr.registry
+        headers = {}
+        if self.headers.get("Range"):
+            headers["Range"] = self.headers["Range"]
+        conn = http.client.HTTPConnection(reg.host, reg.port, timeout=fr.timeout)
+        try:
+            conn.request("GET", "/v2/%s/blobs/%s" % (entry["repository"], entry["digest"]),
+                         headers=headers)
+            resp = conn.getresponse()
+            if resp.status not in (200, 206):
+                resp.read()
+                if resp.status == 416:
+                    return self._xml(416, "InvalidRange",
+                                     "The requested range is not satisfiable", rec)
+                return self._xml(404, "NoSuchKey", "The specified key does not exist.", rec)
+            rec["status"] = resp.status
+            self.send_response(resp.status)
+            for k in ("Content-Length", "Content-Range"):
+                if resp.getheader(k):
+                    self.send_header(k, resp.getheader(k))
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", '"%s"' % hashlib.md5(entry["digest"].encode()).hexdigest())
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("x-amz-request-id", secrets.token_hex(8))
+            self.end_headers()
+            while True:
+                data = resp.read1(65536)
+                if not data:
+                    break
+                rec["bytes"] += len(data)
+                self.wfile.write(data)
+        finally:
+            conn.close()
+
+
+class _ControlHandler(_QuietHandler):
+    fr: EcrFront
+
+    def do_GET(self) -> None:
+        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        fr = self.fr
+        if p == "/requests":
+            return self._json(200, fr.requests)
+        if p == "/s3-requests":
+            return self._json(200, fr.s3_requests)
+        if p == "/reported":
+            return self._json(200, fr.reported)
+        if p == "/connects":
+            return self._json(200, fr.proxy.connects if fr.proxy else [])
+        if p in ("", "/state"):
+            return self._json(200, fr.state())
+        self._json(404, {"error": "not found"})
+
+    def do_POST(self) -> None:
+        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        fr = self.fr
+        try:
+            spec = json.loads(self._read_small_body() or b"{}")
+            if p == "/expired":
+                if "next" in spec:
+                    fr.expire_next(int(spec["next"]))
+                else:
+                    fr.set_expired(bool(spec.get("expired", True)))
+                return self._json(200, {"expired": fr.expired, "next": fr._expire_next})
+            if p == "/mount":
+                fr.set_mount(bool(spec.get("enabled", True)))
+                return self._json(200, {"mount_enabled": fr.mount_enabled})
+            if p == "/reset":
+                fr.reset()
+                return self._json(200, {})
+        except (ValueError, TypeError) as e:
+            return self._json(400, {"error": str(e)})
+        self._json(404, {"error": "not found"})
+
+    def do_DELETE(self) -> None:
+        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        if p in ("/requests", "/s3-requests"):
+            self.fr.clear_requests()
+            return self._json(200, {})
+        self._json(404, {"error": "not found"})
+
+
+# --------------------------------------------------------------------------
+# the whole stack
+
+
+class EcrStack:
+    """moto (IAM auth on) + IamSetup + OidcTokenEndpoint + docker-registry + EcrFront.
+
+    Attributes after ``start()``: ``moto``, ``iam``, ``oidc``, ``registry``, ``front``,
+    ``ca``, ``token_file``, ``workdir``; ``state()`` is what the CLI writes to
+    ecr_stack.json, ``env()`` its ``env`` part."""
+
+    def __init__(self, *, workdir: str | None = None, account: str = ACCOUNT,
+                 region: str = REGION, repository: str = "berth/app",
+                 immutable_repository: str | None = "berth/immutable",
+                 extra_repositories: Iterable[str] = (), oidc_issuer: str = GITHUB_ISSUER,
+                 oidc_subject: str = DEFAULT_SUBJECT, oidc_tls: bool = False,
+                 front_options: dict | None = None, registry_options: dict | None = None):
+        self._workdir_arg = workdir
+        self.workdir: str | None = None
+        self._owns_workdir = False
+        self.account, self.region = account, region
+        self.repository, self.immutable_repository = repository, immutable_repository
+        self.extra_repositories = list(extra_repositories)
+        self.oidc_issuer, self.oidc_subject, self.oidc_tls = oidc_issuer, oidc_subject, oidc_tls
+        self.front_options = dict(front_options or {})
+        self.registry_options = dict(registry_options or {})
+        self.moto: MotoServer | None = None
+        self.iam: IamSetup | None = None
+        self.oidc: OidcTokenEndpoint | None = None
+        self.registry: Registry | None = None
+        self.front: EcrFront | None = None
+        self.ca: TestCA | None = None
+        self.token_file: str | None = None
+        self.timings: dict[str, float] = {}
+
+    def start(self) -> "EcrStack":
+        if self._workdir_arg:
+            self.workdir = self._workdir_arg
+            os.makedirs(self.workdir, exist_ok=True)
+        else:
+            self.workdir = tempfile.mkdtemp(prefix="berth-ecr-stack-")
+            self._owns_workdir = True
+        _Tracked.add(self)
+        t0 = time.monotonic()
+        try:
+            # started from this thread: PR_SET_PDEATHSIG follows the thread that forked
+            self.moto = MotoServer(account=self.account, region=self.region,
+                                   workdir=os.path.join(self.workdir, "moto")).start()
+            self.timings["moto"] = time.monotonic() - t0
+            self.ca = TestCA(os.path.join(self.workdir, "ca"), name="berth ECR test CA")
+            self.registry = Registry(workdir=os.path.join(self.workdir, "registry"),
+                                     **self.registry_options).start()
+            self.iam = IamSetup(self.moto, repository=self.repository,
+                                immutable_repository=self.immutable_repository,
+                                extra_repositories=self.extra_repositories,
+                                oidc_issuer=self.oidc_issuer,
+                                oidc_subject=self.oidc_subject).run()
+            self.timings["iam"] = time.monotonic() - t0
+            self.oidc = OidcTokenEndpoint(
+                issuer=self.oidc_issuer, subject=self.oidc_subject,
+                tls_cert=self.ca.issue("oidc", hosts=("localhost", LOOPBACK)) if self.oidc_tls else None,
+                workdir=os.path.join(self.workdir, "oidc")).start()
+            self.token_file = self.oidc.write_token_file()
+            self.front = EcrFront(self.registry, self.moto, admin=self.iam.users["admin"],
+                                  ca=self.ca, **self.front_options).start()
+            self.timings["total"] = time.monotonic() - t0
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for obj in (self.front, self.oidc, self.registry, self.moto):
+            if obj is not None:
+                try:
+                    obj.stop()
+                except Exception:
+                    pass
+        _Tracked.discard(self)
+        if self._owns_workdir:
+            _rmtree(self.workdir)
+            self._owns_workdir = False
+
+    def __enter__(self) -> "EcrStack":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- conveniences ------------------------------------------------------------
+    def reset(self) -> None:
+        """Between tests: front switches/records back to defaults, OIDC records cleared,
+        IAM auth on."""
+        self.front.reset()
+        self.oidc.clear_requests()
+        self.moto.auth_on()
+
+    def client(self, service: str = "ecr", who: str = "admin", **kw: Any) -> Any:
+        """boto3 client for moto signed as ``who`` (``pusher`` or ``admin``)."""
+        return self.moto.client(service, creds=self.iam.users[who], **kw)
+
+    def aws_env(self, who: str = "pusher") -> dict[str, str]:
+        """Environment for AWS SDKs/awscli/berth with ``who``'s keys, pointed at moto;
+        isolated from ~/.aws."""
+        u = self.iam.users[who]
+        return {"AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": u["access_key_id"],
+                "AWS_SECRET_ACCESS_KEY": u["secret_access_key"],
+                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true"}
+
+    def web_identity_env(self) -> dict[str, str]:
+        """AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (role ci-pusher), pointed at moto.
+        Post ``moto.reset_auth(1)`` right before the SDK's unsigned exchange."""
+        return {"AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_ROLE_ARN": self.iam.roles["ci_pusher"]["arn"],
+                "AWS_WEB_IDENTITY_TOKEN_FILE": self.token_file,
+                "AWS_ROLE_SESSION_NAME": "berth-ci",
+                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true"}
+
+    def github_env(self) -> dict[str, str]:
+        """What a GitHub Actions job with ``id-token: write`` sees, plus the role."""
+        return {"GITHUB_ACTIONS": "true",
+                "ACTIONS_ID_TOKEN_REQUEST_URL": self.oidc.request_url,
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.oidc.request_token,
+                "AWS_ROLE_ARN": self.iam.roles["ci_pusher"]["arn"],
+                "AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region}
+
+    def berth_env(self) -> dict[str, str]:
+        """connect-to mapping and CA bundle for berth (plus pusher keys)."""
+        e = self.aws_env("pusher")
+        e.update({"BERTH_CONNECT_TO": self.front.connect_to_all,
+                  "SSL_CERT_FILE": self.ca.cert_file})
+        return e
+
+    def skopeo_env(self) -> dict[str, str]:
+        """HTTPS_PROXY (the CONNECT proxy) so skopeo can use the ECR host name."""
+        return {"HTTPS_PROXY": self.front.https_proxy or "", "https_proxy": self.front.https_proxy or "",
+                "NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
+
+    def state(self) -> dict:
+        fr, iam, oidc = self.front, self.iam, self.oidc
+        st: dict[str, Any] = {
+            "account": self.account, "region": self.region,
+            "aws_endpoint_url": self.moto.url,
+            "moto": {"url": self.moto.url, "host": self.moto.host, "port": self.moto.port,
+                     "pid": self.moto.pid, "log_file": self.moto.log_file,
+                     "reset_auth_url": self.moto.url + "/moto-api/reset-auth",
+                     "scan_findings_url": self.moto.url + "/moto-api/static/ecr/scan-finding-results",
+                     "auth": self.moto.auth_state},
+            "repository": iam.repository, "repository_arn": iam.repository_arn(),
+            "repository_uri": iam.repository_uri(),
+            "immutable_repository": iam.immutable_repository,
+            "extra_repositories": iam.extra_repositories,
+            "users": iam.users, "roles": iam.roles,
+            "policy_arn": iam.policy_arn, "push_policy": iam.push_policy(),
+            "oidc": dict(oidc.state(), provider_arn=iam.oidc_provider_arn,
+                         role_arn=iam.roles["ci_pusher"]["arn"]),
+            "front": fr.state(),
+            "tls": {"ca_file": self.ca.cert_file, "cert_dir": self.ca.cert_dir,
+                    "cert_file": fr.cert.cert_file, "key_file": fr.cert.key_file,
+                    "hosts": fr.cert.hosts},
+            "registry": self.registry.state(),
+            "pids": [p for p in (self.moto.pid, self.registry.pid) if p],
+            "workdir": self.workdir,
+            "verification": iam.verification,
+        }
+        st["env"] = self.env()
+        return st
+
+    def env(self) -> dict[str, str]:
+        fr, iam = self.front, self.iam
+        p, a = iam.users["pusher"], iam.users["admin"]
+        return {
+            "BERTH_TEST_ECR_ENDPOINT_URL": self.moto.url,
+            "BERTH_TEST_ECR_REGION": self.region,
+            "BERTH_TEST_ECR_ACCOUNT": self.account,
+            "BERTH_TEST_ECR_HOST": fr.host,
+            "BERTH_TEST_ECR_PORT": str(fr.port),
+            "BERTH_TEST_ECR_CONNECT_TO": fr.connect_to_all,
+            "BERTH_TEST_ECR_LOCALHOST": fr.localhost_hostport,
+            "BERTH_TEST_ECR_HTTPS_PROXY": fr.https_proxy or "",
+            "BERTH_TEST_ECR_CA": self.ca.cert_file,
+            "BERTH_TEST_ECR_CERT_DIR": self.ca.cert_dir,
+            "BERTH_TEST_ECR_REPOSITORY": iam.repository,
+            "BERTH_TEST_ECR_IMMUTABLE_REPOSITORY": iam.immutable_repository or "",
+            "BERTH_TEST_ECR_PASSWORD": fr.password,
+            "BERTH_TEST_ECR_CONTROL_URL": fr.control_url or "",
+            "BERTH_TEST_ECR_S3_URL": fr.s3_url,
+            "BERTH_TEST_ECR_PUSHER_ACCESS_KEY_ID": p["access_key_id"],
+            "BERTH_TEST_ECR_PUSHER_SECRET_ACCESS_KEY": p["secret_access_key"],
+            "BERTH_TEST_ECR_ADMIN_ACCESS_KEY_ID": a["access_key_id"],
+            "BERTH_TEST_ECR_ADMIN_SECRET_ACCESS_KEY": a["secret_access_key"],
+            "BERTH_TEST_ECR_ROLE_ARN": iam.roles["ci_pusher"]["arn"],
+            "BERTH_TEST_ECR_PUSH_ROLE_ARN": iam.roles["push_role"]["arn"],
+            "BERTH_TEST_ECR_OIDC_REQUEST_URL": self.oidc.request_url,
+            "BERTH_TEST_ECR_OIDC_REQUEST_TOKEN": self.oidc.request_token,
+            "BERTH_TEST_ECR_OIDC_REQUESTS_URL": self.oidc.requests_url,
+            "BERTH_TEST_ECR_TOKEN_FILE": self.token_file or "",
+        }
+
+
+# --------------------------------------------------------------------------
+# CLI (modelled on tests/servers/stack.py)
+
+
+STATE_FILE = "ecr_stack.json"
+ENV_FILE = "ecr_stack.env"
+LOG_FILE = "ecr_supervisor.log"
+
+
+def _add_up_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state-dir", help="where ecr_stack.json goes (default: a temp dir)")
+    p.add_argument("--repository", default="berth/app")
+    p.add_argument("--immutable-repository", default="berth/immutable")
+    p.add_argument("--extra-repository", action="append", default=[])
+    p.add_argument("--region", default=REGION)
+    p.add_argument("--oidc-subject", default=DEFAULT_SUBJECT)
+    p.add_argument("--oidc-issuer", default=GITHUB_ISSUER)
+    p.add_argument("--oidc-tls", action="store_true", help="serve the OIDC endpoint over HTTPS")
+    p.add_argument("--mount", action="store_true", help="enable cross-repository mounts")
+    p.add_argument("--expired", action="store_true", help="start in 'token expired' mode")
+    p.add_argument("--min-part-size", type=int, default=MIN_PART_SIZE)
+    p.add_argument("--s3-host", default=LOOPBACK,
+                   help="host name in the S3 redirect ('real' = ECR's starport bucket name)")
+    p.add_argument("--timeout", type=float, default=90.0)
+
+
+def _stack_from_args(a: argparse.Namespace, workdir: str) -> EcrStack:
+    s3_host = s3_bucket_host(a.region) if a.s3_host == "real" else a.s3_host
+    return EcrStack(workdir=workdir, region=a.region, repository=a.repository,
+                    immutable_repository=a.immutable_repository or None,
+                    extra_repositories=a.extra_repository, oidc_issuer=a.oidc_issuer,
+                    oidc_subject=a.oidc_subject, oidc_tls=a.oidc_tls,
+                    front_options={"mount_enabled": a.mount, "expired": a.expired,
+                                   "min_part_size": a.min_part_size, "s3_host": s3_host})
+
+
+def _cmd_serve(a: argparse.Namespace) -> int:
+    state_dir = os.path.abspath(a.state_dir)
+    workdir = tempfile.mkdtemp(prefix="work-", dir=state_dir)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
+    st = _stack_from_args(a, workdir)
+    try:
+        st.start()
+        state = st.state()
+        state.update({"state_dir": state_dir, "state_file": os.path.join(state_dir, STATE_FILE),
+                      "env_file": os.path.join(state_dir, ENV_FILE),
+                      "supervisor_pid": os.getpid(), "temp_dirs": [workdir],
+                      "supervisor_log": os.path.join(state_dir, LOG_FILE),
+                      "state_dir_created": bool(a.created_state_dir)})
+        state["pids"] = [os.getpid()] + state["pids"]
+        state["env"]["BERTH_TEST_ECR_STACK_STATE"] = state["state_file"]
+        _write_atomic(os.path.join(state_dir, ENV_FILE), "".join(
+            "export %s=%s\n" % (k, shlex.quote(v)) for k, v in state["env"].items()))
+        _write_atomic(os.path.join(state_dir, STATE_FILE), json.dumps(state, indent=2) + "\n")
+        print("ecr stack up: %s (front 127.0.0.1:%d, moto %s) in %.1fs" % (
+            st.front.host, st.front.port, st.moto.url, st.timings.get("total", 0)), flush=True)
+        while not stop.wait(0.5):
+            if st.moto.proc is None or st.moto.proc.poll() is not None:
+                print("moto exited:\n" + st.moto.log_text()[-2000:], flush=True)
+                break
+            if st.registry.proc is None or st.registry.proc.poll() is not None:
+                print("registry exited:\n" + st.registry.log_text()[-2000:], flush=True)
+                break
+    finally:
+        st.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        print("ecr stack down", flush=True)
+    return 0
+
+
+def _cmd_up(a: argparse.Namespace) -> int:
+    created = False
+    if a.state_dir:
+        state_dir = os.path.abspath(a.state_dir)
+        if not os.path.isdir(state_dir):
+            os.makedirs(state_dir)
+            created = True
+    else:
+        state_dir = tempfile.mkdtemp(prefix="berth-ecr-stack-")
+        created = True
+    state_file = os.path.join(state_dir, STATE_FILE)
+    if os.path.exists(state_file):
+        try:
+            with open(state_file) as f:
+                old = json.load(f)
+            if _pid_alive(old.get("supervisor_pid")):
+                print("an ECR stack is already up in %s (run down first)" % state_dir,
+                      file=sys.stderr)
+                return 1
+        except (OSError, ValueError):
+            pass
+        os.unlink(state_file)
+    argv = [sys.executable, os.path.abspath(__file__), "_serve", "--state-dir", state_dir,
+            "--repository", a.repository, "--immutable-repository", a.immutable_repository,
+            "--region", a.region, "--oidc-subject", a.oidc_subject,
+            "--oidc-issuer", a.oidc_issuer, "--min-part-size", str(a.min_part_size),
+            "--s3-host", a.s3_host]
+    for r in a.extra_repository:
+        argv += ["--extra-repository", r]
+    for flag in ("oidc_tls", "mount", "expired"):
+        if getattr(a, flag):
+            argv.append("--" + flag.replace("_", "-"))
+    if created:
+        argv.append("--created-state-dir")
+    log_path = os.path.join(state_dir, LOG_FILE)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(state_file):
+            print(state_file)
+            return 0
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    with open(log_path, errors="replace") as f:
+        sys.stderr.write("ECR stack did not come up; supervisor log:\n" + f.read()[-4000:])
+    if created:
+        shutil.rmtree(state_dir, ignore_errors=True)
+    return 1
+
+
+def _locate_state(a: argparse.Namespace) -> str:
+    if getattr(a, "state_file", None):
+        return os.path.abspath(a.state_file)
+    if not a.state_dir:
+        raise SystemExit("--state-dir (or --state-file) is required")
+    return os.path.join(os.path.abspath(a.state_dir), STATE_FILE)
+
+
+def _cmd_down(a: argparse.Namespace) -> int:
+    state_file = _locate_state(a)
+    try:
+        with open(state_file) as f:
+            state = json.load(f)
+    except FileNotFoundError:
+        print("no ECR stack at %s" % state_file, file=sys.stderr)
+        return 0
+    sup = state.get("supervisor_pid")
+    if _pid_alive(sup) and "_serve" in _pid_cmdline(sup):
+        os.kill(sup, signal.SIGTERM)
+        deadline = time.monotonic() + 25
+        while _pid_alive(sup) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _pid_alive(sup):
+            os.kill(sup, signal.SIGKILL)
+    leftovers = [((state.get("moto") or {}).get("pid"), "moto.server"),
+                 ((state.get("registry") or {}).get("pid"), "docker-registry")]
+    for pid, marker in leftovers:
+        if _pid_alive(pid) and (marker in _pid_cmdline(pid) or
+                                (marker == "docker-registry" and stack.REGISTRY_BIN in _pid_cmdline(pid))):
+            os.kill(pid, signal.SIGKILL)
+    for d in state.get("temp_dirs", []):
+        shutil.rmtree(d, ignore_errors=True)
+    state_dir = state.get("state_dir") or os.path.dirname(state_file)
+    if state.get("state_dir_created"):
+        shutil.rmtree(state_dir, ignore_errors=True)
+    else:
+        for name in (STATE_FILE, ENV_FILE, LOG_FILE):
+            try:
+                os.unlink(os.path.join(state_dir, name))
+            except FileNotFoundError:
+                pass
+    print("ecr stack down")
+    return 0
+
+
+def _cmd_status(a: argparse.Namespace) -> int:
+    state_file = _locate_state(a)
+    try:
+        with open(state_file) as f:
+            state = json.load(f)
+    except FileNotFoundError:
+        print("down")
+        return 1
+    alive = {str(p): _pid_alive(p) for p in state.get("pids", [])}
+    up = all(alive.values())
+    print(json.dumps({"up": up, "pids": alive, "front": state["front"]["connect_to"],
+                      "moto": state["moto"]["url"]}))
+    return 0 if up else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="ecr_stack.py", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="start the stack in the background; prints ecr_stack.json's path")
+    _add_up_args(up)
+    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
+    _add_up_args(serve)
+    serve.add_argument("--created-state-dir", action="store_true")
+    for name in ("down", "status"):
+        p = sub.add_parser(name)
+        p.add_argument("--state-dir")
+        p.add_argument("--state-file")
+    a = ap.parse_args(argv)
+    return {"up": _cmd_up, "_serve": _cmd_serve, "down": _cmd_down, "status": _cmd_status}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
