@@ -38,5 +38,6 @@ int cmd_ecr(const std::vector<std::string> &args);
 int cmd_credential_helper(const std::vector<std::string> &args);
 int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &args);
 int cmd_tags(const std::vector<std::string> &args);
+int cmd_build(const std::vector<std::string> &args);
 
 } // namespace berth::cli

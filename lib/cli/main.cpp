@@ -53,6 +53,19 @@ const std::vector<Command> &commands() {
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
+      {"build", "build an image from a base and directories, without a daemon",
+       "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
+       "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
+       "                   [--cmd JSON] [--env K=V]... [--label K=V]... [--annotation K=V]...\n"
+       "                   [--workdir D] [--user U] [--expose P]... [--platform OS/ARCH[/V]]\n"
+       "                   [--cache DIR [--cache-key metadata|content]] [--tag T]...\n"
+       "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
+       "                   [--ca-bundle FILE] [--json|--quiet] --output DST\n"
+       "\n"
+       "DST: oci:DIR[:TAG] or docker://REF. Layers stream straight to DST (tar, compression,\n"
+       "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
+       "and the image is created at that time: the same inputs give the same digest.\n",
+       cmd_build},
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
        "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"

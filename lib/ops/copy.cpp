@@ -4,11 +4,9 @@
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
 
+#include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
-#include "ops/parallel.hpp"
 #include "ops/progress_reporter.hpp"
-
-#include <set>
 
 namespace berth {
 namespace {
@@ -22,45 +20,18 @@ struct Copier {
   const CopyOptions &options;
   ops::ProgressReporter reporter;
   CopyResult result;
-  std::mutex result_mutex;
 
-  // Blobs of one image manifest, in parallel.
+  // Blobs of one image manifest (foreign layers stay where their URLs say).
   void copy_blobs(const image::Manifest &m) {
     std::vector<image::Descriptor> blobs;
-    std::set<std::string> seen;
     for (const auto &d : m.layers)
-      if (d.urls.empty() && seen.insert(d.digest).second)
-        blobs.push_back(d); // foreign layers stay where they are
-    if (seen.insert(m.config.digest).second) blobs.push_back(m.config);
-    for (const auto &b : blobs)
-      reporter.add_total(static_cast<std::uint64_t>(b.size));
-
-    ops::parallel_for(blobs.size(), options.jobs, [&](std::size_t i) {
-      const auto &d = blobs[i];
-      auto size = static_cast<std::uint64_t>(d.size);
-      if (dst.has_blob(d)) {
-        reporter.item(Progress::Event::blob_skipped, d.digest, size, size, size);
-        std::lock_guard g(result_mutex);
-        ++result.blobs_skipped;
-        return;
-      }
-      reporter.item(Progress::Event::blob_started, d.digest, 0, size, 0);
-      std::uint64_t done = 0;
-      bool mounted = dst.put_blob(d, src, [&](std::uint64_t delta) {
-        done += delta;
-        return reporter.item(Progress::Event::blob_progress, d.digest, done, size, delta);
-      });
-      // Retries may have re-sent bytes; the totals count the blob once.
-      reporter.item(mounted ? Progress::Event::blob_mounted : Progress::Event::blob_done, d.digest,
-                    size, size, size > done ? size - done : 0);
-      std::lock_guard g(result_mutex);
-      if (mounted) {
-        ++result.blobs_mounted;
-      } else {
-        ++result.blobs_copied;
-        result.bytes_copied += size;
-      }
-    });
+      if (d.urls.empty()) blobs.push_back(d);
+    blobs.push_back(m.config);
+    auto c = ops::copy_blobs(src, dst, blobs, options.jobs, reporter);
+    result.blobs_copied += c.copied;
+    result.blobs_skipped += c.skipped;
+    result.blobs_mounted += c.mounted;
+    result.bytes_copied += c.bytes;
   }
 
   void put_manifest(const registry::FetchedManifest &m, bool tagged) {
@@ -125,7 +96,7 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   auto dst_loc = ops::Location::parse(dst);
   auto source = ops::open_source(src_loc, options.src);
   auto destination = ops::open_destination(dst_loc, options.dst);
-  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}, {}};
+  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}};
   return c.run();
 }
 

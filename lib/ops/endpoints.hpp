@@ -4,8 +4,10 @@
 #pragma once
 
 #include <berth/copy.hpp>
+#include <berth/error.hpp>
 #include <berth/manifest.hpp>
 
+#include "core/stream.hpp"
 #include "ops/location.hpp"
 #include "registry/registry.hpp"
 
@@ -40,6 +42,28 @@ public:
   virtual void put_manifest(const std::string &raw, const std::string &media_type, bool tagged) = 0;
   // Whether the tag already points at this digest (re-runs skip the PUT).
   virtual bool tag_points_to(const std::string &digest) = 0;
+
+  // Further tags for a manifest already stored (push --tag): each a manifest PUT.
+  // The digest the tag points at now, or "" when it does not exist.
+  virtual std::string tag_digest(const std::string &tag) { (void)tag, unsupported("extra tags"); }
+  virtual void put_manifest_as(const std::string &raw, const std::string &media_type,
+                               const std::string &tag) {
+    (void)raw, (void)media_type, (void)tag, unsupported("extra tags");
+  }
+
+  // A blob whose digest is known only once written (a layer being built).
+  class BlobSink : public core::ByteSink {
+  public:
+    virtual void commit(const std::string &digest) = 0;
+  };
+  virtual std::unique_ptr<BlobSink> open_blob_sink() { unsupported("building"); }
+  // A small blob held in memory (an image config).
+  virtual void put_blob_bytes(const std::string &data) { (void)data, unsupported("building"); }
+
+private:
+  [[noreturn]] static void unsupported(const std::string &what) {
+    throw Error(Errc::unsupported, "this destination does not support " + what);
+  }
 };
 
 std::unique_ptr<ImageSource> open_source(const Location &loc, const RegistryAccess &access);

@@ -110,6 +110,36 @@ public:
     d.size = static_cast<std::int64_t>(raw.size());
     layout_.add_manifest(d, loc_.tag);
   }
+  std::string tag_digest(const std::string &tag) override {
+    auto d = layout_.find(tag);
+    return d ? d->digest : std::string();
+  }
+  void put_manifest_as(const std::string &raw, const std::string &media_type,
+                       const std::string &tag) override {
+    image::Descriptor d;
+    d.media_type = media_type;
+    d.digest = layout_.write_blob(std::string_view(raw));
+    d.size = static_cast<std::int64_t>(raw.size());
+    layout_.add_manifest(d, tag);
+  }
+
+  std::unique_ptr<BlobSink> open_blob_sink() override {
+    struct Sink final : BlobSink {
+      layout::OciLayout::BlobWriter writer;
+      explicit Sink(layout::OciLayout::BlobWriter w) : writer(std::move(w)) {}
+      void write(const char *d, std::size_t n) override { writer.write(d, n); }
+      void commit(const std::string &digest) override {
+        if (writer.commit() != digest)
+          throw Error(Errc::digest_mismatch, "layer digest changed while it was stored");
+      }
+    };
+    return std::make_unique<Sink>(layout_.write_blob(std::string(), -1));
+  }
+
+  void put_blob_bytes(const std::string &data) override {
+    (void)layout_.write_blob(std::string_view(data));
+  }
+
   bool tag_points_to(const std::string &digest) override {
     if (loc_.tag.empty()) return false;
     auto d = layout_.find(loc_.tag);

@@ -2,6 +2,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/pipe_reader.hpp"
 #include "ops/registry_access.hpp"
+#include "registry/upload_sink.hpp"
 
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
@@ -67,6 +68,50 @@ public:
     std::string ref = tagged ? loc_.ref.identifier() : image::digest_of(raw);
     if (tagged && !loc_.ref.digest.empty()) ref = image::digest_of(raw);
     repo_.put_manifest(ref, raw, media_type);
+  }
+
+  std::string tag_digest(const std::string &tag) override {
+    auto d = repo_.head_manifest(tag);
+    return d ? d->digest : std::string();
+  }
+  void put_manifest_as(const std::string &raw, const std::string &media_type,
+                       const std::string &tag) override {
+    repo_.put_manifest(tag, raw, media_type);
+  }
+
+  std::unique_ptr<BlobSink> open_blob_sink() override {
+    struct Sink final : BlobSink {
+      registry::UploadSink upload;
+      explicit Sink(registry::Repository &r) : upload(r) {}
+      void write(const char *d, std::size_t n) override { upload.write(d, n); }
+      void finish() override { upload.finish(); }
+      void commit(const std::string &digest) override { upload.commit(digest); }
+    };
+    return std::make_unique<Sink>(repo_);
+  }
+
+  void put_blob_bytes(const std::string &data) override {
+    auto digest = image::digest_of(data);
+    if (repo_.blob_size(digest)) return;
+    struct Source final : registry::BlobSource {
+      std::string_view data;
+      explicit Source(std::string_view d) : data(d) {}
+      std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
+        struct R final : registry::Reader {
+          std::string_view rest;
+          explicit R(std::string_view r) : rest(r) {}
+          std::size_t read(char *buf, std::size_t len) override {
+            std::size_t n = std::min(len, rest.size());
+            std::copy_n(rest.data(), n, buf);
+            rest.remove_prefix(n);
+            return n;
+          }
+        };
+        return std::make_unique<R>(data.substr(static_cast<std::size_t>(offset)));
+      }
+    };
+    Source src(data);
+    repo_.push_blob(digest, data.size(), src);
   }
 
   bool tag_points_to(const std::string &digest) override {

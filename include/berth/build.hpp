@@ -1,0 +1,67 @@
+// Image build without a daemon: a base image (registry, layout or scratch), new
+// layers from directories or tar files, config changes, straight to any destination.
+// Layers stream files -> tar -> compressor -> destination with digest and diffID
+// computed in the same pass; the same inputs and SOURCE_DATE_EPOCH give the same
+// digests.
+#pragma once
+
+#include <berth/copy.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct BuildOptions {
+  std::string from = "scratch"; // "scratch", docker://REF, REF or oci:DIR[:TAG]
+  RegistryAccess from_access;
+
+  // "DIR" (contents at /), "DIR:/dest", or a tar file (added as one layer as is,
+  // compressed by berth).
+  std::vector<std::string> layers;
+  std::string compression = "gzip"; // gzip | zstd | none
+  int level = -1;                   // -1: the algorithm's default
+  unsigned threads = 0;             // 0: all cores
+
+  // Config changes (unset: inherited from the base).
+  std::optional<std::vector<std::string>> entrypoint, cmd;
+  std::vector<std::string> env;                   // "K=V", replacing K when the base has it
+  std::map<std::string, std::string> labels;      // config labels
+  std::map<std::string, std::string> annotations; // manifest annotations
+  std::string workdir, user;
+  std::vector<std::string> expose; // "8080", "53/udp"
+  std::string platform;            // "os/arch[/variant]"; base index selection too
+  // Creation time: SOURCE_DATE_EPOCH when set, else this, else now. File mtimes are
+  // clamped to SOURCE_DATE_EPOCH.
+  std::optional<std::chrono::system_clock::time_point> created;
+
+  std::string output; // oci:DIR[:TAG] or docker://REF
+  RegistryAccess output_access;
+  std::vector<std::string> extra_tags; // more tags for the same manifest
+  // Layer cache: unchanged inputs (same paths, sizes, modes, mtimes, link targets —
+  // or contents with cache_key "content") reuse the layer built before.
+  std::string cache_dir;
+  std::string cache_key = "metadata"; // "metadata" | "content"
+  int jobs = 4;
+  ProgressFn progress;
+};
+
+struct BuiltLayer {
+  std::string digest, diff_id, media_type;
+  std::uint64_t size = 0;
+  bool from_cache = false;
+};
+
+struct BuildResult {
+  std::string digest; // of the manifest
+  std::string media_type;
+  std::string config_digest;
+  std::vector<BuiltLayer> layers; // the new layers, in order
+};
+
+BuildResult build_image(const BuildOptions &options);
+
+} // namespace berth

@@ -1,0 +1,123 @@
+// berth build.
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/github.hpp"
+#include "cli/progress_printer.hpp"
+
+#include <berth/build.hpp>
+#include <berth/error.hpp>
+
+#include "core/json.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace berth::cli {
+namespace {
+
+// --entrypoint/--cmd take a JSON array (exec form) or a plain string (one word each
+// split on spaces is docker's shell form; berth keeps the exec form explicit).
+std::vector<std::string> json_array(const std::string &name, const std::string &value) {
+  core::json::Document doc;
+  try {
+    doc = core::json::parse(value, name.c_str());
+  } catch (const Error &) {
+    throw UsageError{name + " needs a JSON array such as '[\"/app/server\",\"--port\",\"8080\"]'"};
+  }
+  if (!doc.IsArray()) throw UsageError{name + " needs a JSON array of strings"};
+  std::vector<std::string> out;
+  for (const auto &v : doc.GetArray()) {
+    if (!v.IsString()) throw UsageError{name + " needs a JSON array of strings"};
+    out.emplace_back(v.GetString());
+  }
+  return out;
+}
+
+std::map<std::string, std::string> key_values(const Args &args, const std::string &name) {
+  std::map<std::string, std::string> out;
+  for (const auto &kv : args.values(name)) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError{name + " needs KEY=VALUE, got '" + kv + "'"};
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+} // namespace
+
+int cmd_build(const std::vector<std::string> &argv) {
+  Args args(argv, {"--from",     "--layer",     "--compression", "--level",      "--entrypoint",
+                   "--cmd",      "--env",       "--label",       "--annotation", "--workdir",
+                   "--user",     "--expose",    "--platform",    "--output",     "--tag",
+                   "--cache",    "--cache-key", "--jobs",        "--src-creds",  "--dest-creds",
+                   "--ca-bundle"},
+            {"--plain-http", "--insecure", "--json", "--quiet"});
+  if (args.help()) {
+    std::fputs(find_command("build").usage, stdout);
+    return kOk;
+  }
+  if (!args.positional().empty())
+    throw UsageError{"unexpected argument '" + args.positional()[0] + "'"};
+  BuildOptions o;
+  o.from = args.value_or("--from", "scratch");
+  o.layers = args.values("--layer");
+  o.compression = args.value_or("--compression", "gzip");
+  if (auto l = args.value("--level")) {
+    try {
+      o.level = std::stoi(*l);
+    } catch (const std::exception &) {
+      throw UsageError{"--level needs a number"};
+    }
+  }
+  if (auto v = args.value("--entrypoint")) o.entrypoint = json_array("--entrypoint", *v);
+  if (auto v = args.value("--cmd")) o.cmd = json_array("--cmd", *v);
+  o.env = args.values("--env");
+  o.labels = key_values(args, "--label");
+  o.annotations = key_values(args, "--annotation");
+  o.workdir = args.value_or("--workdir", "");
+  o.user = args.value_or("--user", "");
+  o.expose = args.values("--expose");
+  o.platform = args.value_or("--platform", "");
+  o.output = args.required("--output");
+  o.extra_tags = args.values("--tag");
+  o.cache_dir = args.value_or("--cache", "");
+  o.cache_key = args.value_or("--cache-key", "metadata");
+  try {
+    o.jobs = std::stoi(args.value_or("--jobs", "4"));
+  } catch (const std::exception &) {
+    throw UsageError{"--jobs needs a number"};
+  }
+  o.from_access = {args.value_or("--src-creds", ""), args.flag("--plain-http"),
+                   args.flag("--insecure"), args.value_or("--ca-bundle", "")};
+  o.output_access = {args.value_or("--dest-creds", ""), args.flag("--plain-http"),
+                     args.flag("--insecure"), args.value_or("--ca-bundle", "")};
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+
+  auto start = std::chrono::steady_clock::now();
+  auto r = build_image(o);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (mode == OutputMode::json) {
+    std::string layers;
+    for (const auto &l : r.layers)
+      layers += std::string(layers.empty() ? "" : ",") + "{\"digest\":\"" + l.digest +
+                "\",\"diffID\":\"" + l.diff_id + "\",\"size\":" + std::to_string(l.size) +
+                ",\"cached\":" + (l.from_cache ? "true" : "false") + "}";
+    std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"config\":\"%s\",\"layers\":[%s],"
+                "\"seconds\":%.3f}\n",
+                r.digest.c_str(), r.media_type.c_str(), r.config_digest.c_str(), layers.c_str(),
+                secs);
+  } else {
+    if (mode != OutputMode::quiet)
+      for (const auto &l : r.layers)
+        std::fprintf(stderr, "layer %s %s%s\n", l.digest.c_str(), human_bytes(l.size).c_str(),
+                     l.from_cache ? " (cached)" : "");
+    if (mode != OutputMode::quiet) std::fprintf(stderr, "built in %.2fs\n", secs);
+    std::printf("%s\n", r.digest.c_str());
+  }
+  github_output("digest", r.digest);
+  return kOk;
+}
+
+} // namespace berth::cli

@@ -1,0 +1,24 @@
+// Moving the blobs of an image from a source to a destination: in parallel, each
+// skipped when the destination has it, mounted where the destination can.
+#pragma once
+
+#include <berth/manifest.hpp>
+
+#include "ops/endpoints.hpp"
+#include "ops/progress_reporter.hpp"
+
+#include <vector>
+
+namespace berth::ops {
+
+struct BlobCounts {
+  int copied = 0, skipped = 0, mounted = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Duplicates (by digest) are moved once.
+BlobCounts copy_blobs(ImageSource &src, ImageDestination &dst,
+                      const std::vector<image::Descriptor> &blobs, int jobs,
+                      ProgressReporter &reporter);
+
+} // namespace berth::ops
