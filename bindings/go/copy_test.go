@@ -58,6 +58,7 @@ func TestMain(m *testing.M) {
 		os.Unsetenv("REGISTRY_AUTH_FILE")
 		defer plainStack.down()
 		defer authStack.down()
+		defer moto.stop() // aws_test.go
 		return m.Run()
 	}()
 	os.Exit(code)

@@ -83,6 +83,44 @@
 // is watched through the same progress reports, so a cancelled copy stops at
 // the next report (they come with every chunk of a blob moved).
 //
+// # AWS credentials and ECR
+//
+// [AWSCredentials] resolves credentials the way the AWS CLI does (environment,
+// web identity, GitHub Actions OIDC when a role is set, the shared config
+// profile, ECS, IMDSv2), optionally assuming a role; [CallerIdentity] asks STS
+// who they belong to. [ECRLogin] gets a registry login from
+// ecr:GetAuthorizationToken, [ECRDockerLogin] writes it into docker's
+// config.json, and [ECRCall] calls any ECR API operation with a JSON body.
+// [AWSOptions] (nil for all defaults) names the region, profile, role and
+// endpoints; empty fields leave them to AWS_REGION, AWS_PROFILE,
+// AWS_ENDPOINT_URL_ECR and the rest of the AWS environment:
+//
+//	opts := &berth.AWSOptions{Region: "eu-west-1", RoleARN: "arn:aws:iam::123456789012:role/push"}
+//	login, err := berth.ECRLogin(ctx, "123456789012.dkr.ecr.eu-west-1.amazonaws.com", opts)
+//	if err != nil {
+//		log.Fatal(err) // e.g. ErrAuth: "no AWS credentials found (...)"
+//	}
+//	log.Print(login) // Registry, Username "AWS", Password <redacted>, ExpiresAt
+//	path, err := berth.ECRDockerLogin(ctx, login.Registry, "", opts) // ~/.docker/config.json
+//
+//	var repos struct{ Repositories []struct{ RepositoryUri string } }
+//	_, err = berth.ECRCall(ctx, "DescribeRepositories", map[string]any{"maxResults": 10}, &repos, opts)
+//	var be *berth.Error
+//	if errors.As(err, &be) && be.AWSCode != "" {
+//		log.Printf("%s: %s (request id %s)", be.AWSCode, be.Message, be.RequestID)
+//	}
+//
+// AWS error replies become [*Error] values with the matching code (ENotFound
+// for RepositoryNotFoundException, EExists for RepositoryAlreadyExistsException,
+// EDenied for AccessDenied, ...), AWSCode and RequestID. [Credentials] and
+// [ECRAuthorization] hide their secrets from every fmt verb and from log/slog;
+// encoding/json still writes them.
+//
+// These calls check ctx before calling into libberth only: libberth cannot be
+// interrupted once a call runs, so it finishes (or fails by its own network
+// timeouts) even when ctx ends meanwhile, and holds its goroutine's OS thread
+// until then.
+//
 // # Concurrency
 //
 // All functions may be called from any number of goroutines at once.

@@ -83,3 +83,60 @@ func ExampleCopy() {
 	fmt.Printf("%s: %d blobs copied, %d already there, %d mounted\n",
 		res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted)
 }
+
+// Log docker in to an ECR registry with the credentials the AWS chain finds
+// (environment, profile, web identity, ECS, IMDS) used to assume a role, then
+// copy an image there with the keychain entry just written. (Not run: it
+// needs AWS.)
+func ExampleECRLogin() {
+	ctx := context.Background()
+	const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+	opts := &berth.AWSOptions{
+		Profile: "ci", // else AWS_PROFILE, else the environment and the rest of the chain
+		RoleARN: "arn:aws:iam::123456789012:role/push", RoleSessionName: "release",
+	}
+
+	login, err := berth.ECRLogin(ctx, registry, opts)
+	if errors.Is(err, berth.ErrAuth) {
+		log.Fatal("no usable AWS credentials: ", err)
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(login) // the password is shown as <redacted>
+	fmt.Println("valid until", login.ExpiresAt.Format(time.RFC3339))
+
+	// Or write it into docker's config.json ($DOCKER_CONFIG or ~/.docker), where
+	// docker, skopeo and berth.Copy find it.
+	path, err := berth.ECRDockerLogin(ctx, registry, "", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("logged in via", path)
+	if _, err := berth.Copy(ctx, "oci:/tmp/layout:v1", "docker://"+registry+"/app:v1", nil); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Call an ECR API operation, decoding the reply into a struct; AWS errors keep
+// their code and request id. (Not run: it needs AWS.)
+func ExampleECRCall() {
+	var reply struct {
+		Repositories []struct {
+			RepositoryName string `json:"repositoryName"`
+			RepositoryURI  string `json:"repositoryUri"`
+		} `json:"repositories"`
+	}
+	_, err := berth.ECRCall(context.Background(), "DescribeRepositories",
+		map[string]any{"repositoryNames": []string{"app"}}, &reply,
+		&berth.AWSOptions{Region: "eu-west-1"})
+	var be *berth.Error
+	switch {
+	case errors.Is(err, berth.ErrNotFound) && errors.As(err, &be):
+		log.Fatalf("%s (request id %s)", be.AWSCode, be.RequestID) // RepositoryNotFoundException
+	case err != nil:
+		log.Fatal(err)
+	}
+	for _, r := range reply.Repositories {
+		fmt.Println(r.RepositoryName, r.RepositoryURI)
+	}
+}

@@ -5,8 +5,9 @@ standard library and libberth.so. The library is found, on first use, through
 ``BERTH_LIBRARY`` (a full path), then a copy next to this package, then the
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
-Areas: versions and errors, SigV4 signing (``sign_request``) and image copies
-(``copy``)::
+Areas: versions and errors, SigV4 signing (``sign_request``), image copies
+(``copy``) and AWS: credentials, STS and ECR (``aws_credentials``,
+``caller_identity``, ``ecr_login``, ``ecr_docker_login``, ``ecr_call``)::
 
     import berth
 
@@ -14,6 +15,9 @@ Areas: versions and errors, SigV4 signing (``sign_request``) and image copies
                         dest_creds="user:password",
                         progress=lambda p: print(p.event, p.digest, p.overall_bytes))
     print(result.digest, result.blobs_copied, result.blobs_skipped)
+
+    login = berth.ecr_login("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+    print(login.username, login.expires_at)     # the repr hides login.password
 
 Each area lives in its own private module and is re-exported here, so a new area
 (push, build, ...) is a new module plus a few lines below.
@@ -46,6 +50,8 @@ from ._errors import (
     UnsupportedError,
     error_class,
 )
+from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, caller_identity,
+                   ecr_call, ecr_docker_login, ecr_login)
 from ._copy import CopyResult, Progress, copy
 from ._lib import ABI_VERSION
 from ._runtime import abi_version, library_path, strerror, version
@@ -57,7 +63,7 @@ __version__ = "0.1.0"
 # Tracebacks and pickles name the public module, not the private one that
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
-             SignedRequest, CopyResult, Progress):
+             SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin):
     _cls.__module__ = __name__
 del _cls
 
@@ -67,15 +73,18 @@ __all__ = [
     "AbiMismatchError",
     "AlreadyExistsError",
     "AuthError",
+    "AwsCredentials",
     "BerthError",
     "BerthIOError",
     "BerthLibraryError",
     "BerthTimeoutError",
+    "CallerIdentity",
     "CancelledError",
     "ConfigError",
     "CopyResult",
     "DeniedError",
     "DigestMismatchError",
+    "EcrLogin",
     "GateFailedError",
     "InternalError",
     "InvalidArgumentError",
@@ -91,7 +100,12 @@ __all__ = [
     "UnsafeError",
     "UnsupportedError",
     "abi_version",
+    "aws_credentials",
+    "caller_identity",
     "copy",
+    "ecr_call",
+    "ecr_docker_login",
+    "ecr_login",
     "error_class",
     "library_path",
     "sign_request",

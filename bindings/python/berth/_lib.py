@@ -27,6 +27,8 @@ ABI_VERSION = 1
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
 COPY_OPTIONS_VERSION = 1
+#: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
+AWS_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -135,6 +137,28 @@ class CopyResult(Structure):
         ("manifests", c_int32),
     ]
 
+
+class AwsOptions(Structure):
+    """berth_aws_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("region", c_char_p),
+        ("profile", c_char_p),
+        ("role_arn", c_char_p),
+        ("role_session_name", c_char_p),
+        ("external_id", c_char_p),
+        ("role_duration_seconds", c_int64),
+        ("ecr_endpoint", c_char_p),
+        ("sts_endpoint", c_char_p),
+        ("ca_bundle", c_char_p),
+    ]
+
+
+#: char **out: receives a string the caller releases with berth_free (c_void_p, not
+#: c_char_p, so that the pointer survives to be freed).
+OutString = POINTER(c_void_p)
+
 # name: (restype, argtypes). Functions returning strings the caller must release
 # with berth_free must use c_void_p, not c_char_p, or the pointer is lost.
 PROTOTYPES = {
@@ -165,6 +189,12 @@ PROTOTYPES = {
 OPTIONAL_PROTOTYPES = {
     "berth_copy_options_init": (c_int, [POINTER(CopyOptions), c_uint32]),
     "berth_copy": (c_int, [c_char_p, c_char_p, POINTER(CopyOptions), POINTER(CopyResult)]),
+    "berth_aws_options_init": (c_int, [POINTER(AwsOptions), c_uint32]),
+    "berth_aws_credentials": (c_int, [OutString, POINTER(AwsOptions)]),
+    "berth_aws_caller_identity": (c_int, [OutString, POINTER(AwsOptions)]),
+    "berth_ecr_login": (c_int, [OutString, c_char_p, POINTER(AwsOptions)]),
+    "berth_ecr_docker_login": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
+    "berth_ecr_call": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
 }
 
 _lock = threading.Lock()
@@ -258,6 +288,20 @@ def loaded_path() -> str:
 def text(raw: Optional[bytes]) -> str:
     """A UTF-8 C string from berth as str (NULL becomes "")."""
     return raw.decode("utf-8", errors="replace") if raw else ""
+
+
+def take_string(out: c_void_p) -> str:
+    """The UTF-8 string berth returned through a char ** output, then frees it.
+
+    Call it once the call has succeeded; a NULL pointer gives "".
+    """
+    if not out.value:
+        return ""
+    try:
+        return ctypes.string_at(out.value).decode("utf-8", errors="replace")
+    finally:
+        lib().berth_free(out)
+        out.value = None
 
 
 def check(rc: int, secrets: Iterable[Optional[str]] = ()) -> None:

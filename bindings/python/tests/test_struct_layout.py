@@ -20,6 +20,7 @@ STRUCTS = {
     "berth_progress": _lib.ProgressInfo,
     "berth_copy_options": _lib.CopyOptions,
     "berth_copy_result": _lib.CopyResult,
+    "berth_aws_options": _lib.AwsOptions,
 }
 
 
@@ -74,6 +75,22 @@ def test_copy_options_defaults_match_the_init_macro():
 def test_copy_options_init_refuses_unknown_versions():
     opts = _lib.CopyOptions()
     rc = _lib.function("berth_copy_options_init")(opts, 999)
+    with pytest.raises(berth.InvalidArgumentError, match="version"):
+        _lib.check(rc)
+
+
+def test_aws_options_defaults_match_the_init_macro():
+    opts = _lib.AwsOptions()
+    assert _lib.function("berth_aws_options_init")(opts, _lib.AWS_OPTIONS_VERSION) == 0
+    assert (opts.version, opts.role_duration_seconds) == (1, 0)
+    for field, _ in _lib.AwsOptions._fields_[1:]:
+        if field != "role_duration_seconds":
+            assert getattr(opts, field) is None, field
+
+
+def test_aws_options_init_refuses_unknown_versions():
+    opts = _lib.AwsOptions()
+    rc = _lib.function("berth_aws_options_init")(opts, 999)
     with pytest.raises(berth.InvalidArgumentError, match="version"):
         _lib.check(rc)
 
