@@ -378,7 +378,20 @@ FetchedManifest Repository::get_manifest(const std::string &ref) {
       throw Error(Errc::too_large, "manifest " + name_ + ":" + ref + " is larger than 4 MiB");
     raw.append(d, n);
   };
-  auto resp = registry_->send(req, pull_scope());
+  // The transport does not repeat a request whose body already reached the sink; a
+  // manifest is small and held here, so a connection cut mid-body just starts over.
+  http::Response resp;
+  for (int attempt = 1;; ++attempt) {
+    raw.clear();
+    try {
+      resp = registry_->send(req, pull_scope());
+      break;
+    } catch (const Error &e) {
+      // Without any byte received the transport has already retried on its own.
+      bool cut = (e.code() == Errc::network || e.code() == Errc::timeout) && !raw.empty();
+      if (!cut || attempt >= registry_->options().resume_attempts) throw;
+    }
+  }
   if (!resp.ok())
     throw registry_error(resp, "GET manifest " + registry_->host() + "/" + name_ + ":" + ref);
   FetchedManifest m;

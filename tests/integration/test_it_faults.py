@@ -55,6 +55,23 @@ def test_blob_get_dropped_mid_body_resumes_with_range(plain_reg, medium_image, b
     assert gets[1]["status"] == 206 and gets[1]["response_bytes"] == layer["size"] - cut
 
 
+def test_manifest_get_dropped_mid_body_is_fetched_again(plain_reg, multi_image, berth, repo,
+                                                        proxy_for, tmp_path):
+    berth.copy(multi_image["ref"], "docker://%s/%s:m" % (plain_reg.hostport, repo))
+    px = proxy_for(plain_reg)
+    # the index and then a child manifest are cut off after 100 bytes, once each
+    idx = px.drop_response("GET", r"/manifests/m$", after_bytes=100)
+    child = px.drop_response("GET", r"/manifests/sha256:", after_bytes=100)
+    out = str(tmp_path / "out")
+    r = berth.copy("docker://%s/%s:m" % (px.hostport, repo), "oci:%s:m" % out)
+    assert (idx.hits, child.hits) == (1, 1)
+    assert r.json["digest"] == multi_image["index"]["digest"]
+    assert verify_layout(out, "m")["digest"] == multi_image["index"]["digest"]
+    gets = px.find("GET", r"/manifests/m$")
+    assert [g["action"] for g in gets] == ["drop_response", "forward"]
+    assert gets[1]["status"] == 200
+
+
 def test_blob_get_dropped_during_registry_to_registry_copy(plain_reg, basic_reg, medium_image,
                                                            berth, repo, proxy_for):
     berth.copy(medium_image["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, repo))
