@@ -173,8 +173,13 @@ std::string Authenticator::authorization(const std::vector<std::string> &scopes)
 void Authenticator::unauthorized(const http::Response &resp,
                                  const std::vector<std::string> &scopes) {
   std::lock_guard g(mutex_);
-  learn(resp);
+  // A 401 may name a new realm or scheme; a 403 (expired ECR token) says nothing
+  // about the challenge and must not erase it.
+  if (resp.status == 401 && resp.header("WWW-Authenticate")) learn(resp);
   tokens_.erase(join(scopes, ' '));
+  // Short-lived credentials (ECR tokens) are fetched anew on the retry.
+  creds_.reset();
+  if (keychain_) keychain_->invalidate(registry_);
 }
 
 } // namespace berth::registry

@@ -10,6 +10,7 @@
 #include <berth/reference.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace berth::registry {
@@ -98,6 +99,14 @@ Registry::Registry(std::string host, std::shared_ptr<http::Client> http,
     throw Error(Errc::invalid_argument, "upload chunk size must be > 0");
 }
 
+bool expired_token_reply(std::string_view body) {
+  std::string lower(body.substr(0, 1024));
+  for (auto &c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("token has expired") != std::string::npos ||
+         lower.find("token expired") != std::string::npos;
+}
+
 http::Response Registry::send(http::Request req, const std::vector<std::string> &scopes) {
   auto with_auth = [&](http::Request r) {
     auto authz = auth_.authorization(scopes);
@@ -106,7 +115,9 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
     return r;
   };
   auto resp = http_->send(with_auth(req));
-  if (resp.status != 401) return resp;
+  // ECR answers an expired registry token with 403 and a plain-text body, not 401.
+  bool expired = resp.status == 403 && expired_token_reply(resp.body);
+  if (resp.status != 401 && !expired) return resp;
   auth_.unauthorized(resp, scopes);
   if (req.body && !req.body->rewind()) return resp;
   std::string what = req.method + " " + req.url.substr(0, req.url.find('?'));

@@ -43,6 +43,9 @@ public:
   virtual std::unique_ptr<Reader> open(std::uint64_t offset) = 0;
 };
 
+// True for a reply saying the registry credentials expired (ECR's 403 text).
+bool expired_token_reply(std::string_view body);
+
 // Called with byte counts as a transfer advances (deltas, may be called from the
 // transfer's thread). Return true to cancel.
 using ByteProgress = std::function<bool(std::uint64_t delta)>;
