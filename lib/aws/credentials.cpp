@@ -36,26 +36,31 @@ ProviderPtr default_chain(const ChainOptions &options) {
   if (role.role_arn.empty()) role.role_arn = env("AWS_ROLE_ARN");
   if (role.session_name.empty()) role.session_name = env("AWS_ROLE_SESSION_NAME");
 
-  std::vector<ProviderPtr> chain;
-  chain.push_back(env_provider(ctx));
-  bool web_identity = false;
+  ProviderPtr web_identity;
   if (auto token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE");
       !token_file.empty() && !role.role_arn.empty()) {
-    chain.push_back(web_identity_provider(role, token_file, ctx));
-    web_identity = true;
+    web_identity = web_identity_provider(role, token_file, ctx);
   } else if (!env("ACTIONS_ID_TOKEN_REQUEST_URL").empty() &&
              !env("ACTIONS_ID_TOKEN_REQUEST_TOKEN").empty() && !role.role_arn.empty()) {
-    chain.push_back(github_oidc_provider(role, ctx));
-    web_identity = true;
+    web_identity = github_oidc_provider(role, ctx);
   }
+  const bool explicit_role = !options.role.role_arn.empty();
+  std::vector<ProviderPtr> chain;
+  // A role the caller asked for is assumed with the web identity whatever keys the
+  // environment holds (configure-aws-credentials does the same); otherwise keys in
+  // the environment come first, as in the SDKs.
+  if (web_identity && explicit_role) chain.push_back(web_identity);
+  // An explicitly chosen profile negates keys in the environment, as `aws --profile`
+  // does (botocore drops its environment provider); AWS_PROFILE alone does not.
+  if (options.profile.empty()) chain.push_back(env_provider(ctx));
+  if (web_identity && !explicit_role) chain.push_back(web_identity);
   chain.push_back(profile_provider(options.profile, ctx));
   chain.push_back(ecs_provider(ctx));
   chain.push_back(imds_provider(ctx));
   ProviderPtr result = chain_provider(std::move(chain));
   // An explicitly requested role (not consumed by web identity) is assumed on top of
   // whatever the chain found, as configure-aws-credentials does with static keys.
-  if (!options.role.role_arn.empty() && !web_identity)
-    result = assume_role_provider(result, options.role, ctx);
+  if (explicit_role && !web_identity) result = assume_role_provider(result, options.role, ctx);
   return caching_provider(result);
 }
 
