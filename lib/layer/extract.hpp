@@ -11,7 +11,12 @@
 // Regular files, symlinks, fifos, devices and hardlinks are created under a temporary
 // name in their directory and renamed into place, so a failure (a truncated stream, a
 // cap) never leaves a half-written file under its real name. Directories get their
-// mode and mtime after the whole layer, so read-only directories can still be filled.
+// mode and mtime after the whole layer, so read-only directories can still be filled;
+// after a failed layer, directories it created may keep a temporary 0700 mode. Entries
+// before the failing one stay extracted: a failed layer leaves a partial tree.
+//
+// Whiteout bookkeeping keeps the set of paths the current layer wrote (as containerd
+// does), so memory grows with the number of entries in one layer, not with data size.
 //
 // Limits: max_total_bytes caps the file data of all layers together, checked against
 // each header's size before anything is written (Error(too_large)); a non-zero
