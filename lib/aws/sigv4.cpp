@@ -10,6 +10,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace berth::aws {
@@ -90,6 +91,23 @@ std::string canonical_header_value(std::string_view v) {
     out.push_back(static_cast<char>(c));
   }
   return out;
+}
+
+// The trimmed value of the caller's first x-amz-content-sha256 header, if any.
+std::optional<std::string_view> caller_content_sha256(const std::vector<Header> &headers) {
+  for (const auto &h : headers) {
+    if (!iequals(h.name, "x-amz-content-sha256")) continue;
+    std::string_view v = h.value;
+    auto is_space = [](char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    };
+    while (!v.empty() && is_space(v.front()))
+      v.remove_prefix(1);
+    while (!v.empty() && is_space(v.back()))
+      v.remove_suffix(1);
+    return v;
+  }
+  return std::nullopt;
 }
 
 // RFC 3986 section 5.2.4, plus the collapse of empty segments AWS requires.
@@ -300,6 +318,9 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
     payload_hash = opts.payload_hash;
   else if (opts.unsigned_payload)
     payload_hash = std::string(kUnsignedPayload);
+  else if (auto given = caller_content_sha256(req.headers);
+           !opts.content_sha256_header && given && !given->empty())
+    payload_hash = std::string(*given); // what S3 verifies the signature against
   else
     payload_hash = core::sha256_hex(req.body);
 

@@ -33,6 +33,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// A port without its leading zeros ("0443" -> "443", "000" -> "0"); empty when it is
+// not a decimal number in 0..65535.
+std::string_view port_number(std::string_view port) noexcept {
+  if (port.empty()) return {};
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return {};
+  while (port.size() > 1 && port.front() == '0')
+    port.remove_prefix(1);
+  if (port.size() > 5) return {};
+  unsigned value = 0;
+  for (char c : port)
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  return value <= 65535 ? port : std::string_view{};
+}
+
 } // namespace
 
 bool is_unreserved(unsigned char c) noexcept {
@@ -131,11 +146,11 @@ Url parse_url(std::string_view url) {
   if (u.host.empty() || u.host == "[]")
     throw Error(Errc::invalid_argument, "URL has no host: '" + std::string(url) + "'");
   if (!u.port.empty()) {
-    bool digits =
-        u.port.size() <= 5 && std::all_of(u.port.begin(), u.port.end(),
-                                          [](unsigned char c) { return std::isdigit(c) != 0; });
-    if (!digits || std::stoi(u.port) > 65535)
+    // The port is kept as its number: "0443" is 443, as HTTP clients send it.
+    auto number = port_number(u.port);
+    if (number.empty())
       throw Error(Errc::invalid_argument, "URL has an invalid port: '" + std::string(url) + "'");
+    if (number.size() != u.port.size()) u.port = std::string(number);
   }
   auto q = tail.find('?');
   u.path = std::string(tail.substr(0, q));
@@ -152,9 +167,12 @@ int Url::effective_port() const {
 }
 
 std::string Url::authority() const {
-  bool default_port =
-      port.empty() || (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
-  return default_port ? host : host + ":" + port;
+  std::string_view number = port;
+  while (number.size() > 1 && number.front() == '0')
+    number.remove_prefix(1);
+  bool default_port = number.empty() || (scheme == "http" && number == "80") ||
+                      (scheme == "https" && number == "443");
+  return default_port ? host : host + ":" + std::string(number);
 }
 
 } // namespace berth::core

@@ -290,9 +290,6 @@ _BASE = dict(mode="v4", method="PUT", headers=[], body=b"hello", region="us-east
              timestamp="20150830T123600Z", expires=None, payload_hash=None)
 
 
-@pytest.mark.xfail(strict=True, reason="berth signs sha256(body) while sending and signing the caller's "
-                                       "x-amz-content-sha256 header; botocore, aws4 and S3 take the header "
-                                       "value as the payload hash")
 @pytest.mark.parametrize("value", ["UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
                                    "%064x" % 0xABCDEF])
 def test_known_bug_caller_content_sha256_header(value):
@@ -303,8 +300,6 @@ def test_known_bug_caller_content_sha256_header(value):
     assert compare(berth, req) == []
 
 
-@pytest.mark.xfail(strict=True, reason="berth keeps a zero-padded default port in Host ('h:0443'); "
-                                       "HTTP clients and botocore send the numeric port, i.e. no port")
 @pytest.mark.parametrize("url", ["https://h.example.com:0443/p", "http://h.example.com:080/p",
                                  "https://h.example.com:08443/p"])
 def test_known_bug_zero_padded_port(url):
