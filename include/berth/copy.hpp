@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace berth {
 
@@ -23,6 +24,9 @@ struct CopyOptions {
   std::string platform; // "os/arch[/variant]": copy only that image of an index
   int jobs = 4;         // parallel blob transfers
   ProgressFn progress;
+  // More tags for the top manifest at the destination (push --tag): each a manifest
+  // PUT, skipped when the tag already points at the digest (immutable repositories).
+  std::vector<std::string> extra_tags;
 };
 
 struct CopyResult {
@@ -37,5 +41,31 @@ struct CopyResult {
 // and child manifest it references arrived and verified.
 CopyResult copy_image(const std::string &src, const std::string &dst,
                       const CopyOptions &options = {});
+
+// One source to many destinations (registries, regions, layouts) at once: each blob
+// is read from the source once and streamed to every destination that lacks it in
+// parallel; destinations on the source's registry mount instead. options.dst
+// applies to every destination. Results are in the order of dsts.
+std::vector<CopyResult> replicate_image(const std::string &src,
+                                        const std::vector<std::string> &dsts,
+                                        const CopyOptions &options = {});
+
+// A multi-arch index from per-platform images: each image (and its blobs) goes to
+// dst by digest, then the index — with each child's platform from its config —
+// under dst's tag. A source that is an index contributes its entries.
+CopyResult assemble_index(const std::vector<std::string> &sources, const std::string &dst,
+                          const CopyOptions &options = {});
+
+struct ExportOptions {
+  RegistryAccess access;
+  std::string platform;                        // for index sources; default linux/amd64
+  std::uint64_t max_total_bytes = 64ull << 30; // decompression-bomb caps
+  double max_expansion_ratio = 0;              // 0: off
+};
+
+// Flattens an image's layers in order into dir (created if missing), applying OCI
+// whiteouts and refusing entries that would land outside it (Errc::unsafe).
+void export_image(const std::string &src, const std::string &dir,
+                  const ExportOptions &options = {});
 
 } // namespace berth

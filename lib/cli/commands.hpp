@@ -39,5 +39,10 @@ int cmd_credential_helper(const std::vector<std::string> &args);
 int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &args);
 int cmd_tags(const std::vector<std::string> &args);
 int cmd_build(const std::vector<std::string> &args);
+int cmd_push(const std::vector<std::string> &args);
+int cmd_pull(const std::vector<std::string> &args);
+int cmd_replicate(const std::vector<std::string> &args);
+int cmd_index(const std::vector<std::string> &args);
+int cmd_export(const std::vector<std::string> &args);
 
 } // namespace berth::cli

@@ -53,6 +53,54 @@ const std::vector<Command> &commands() {
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
+      {"push", "push an image to a registry under one or more tags",
+       "usage: berth push [OPTIONS] SRC REF[:TAG] [--tag T]... [--tags-from-ci [--tag-rule R]...]\n"
+       "\n"
+       "Blobs go once, the manifest once, then each tag is a manifest PUT — skipped when\n"
+       "the tag already points at the digest, so re-runs against immutable repositories\n"
+       "succeed. --tags-from-ci computes tags from GITHUB_* (see 'berth tags'). In GitHub\n"
+       "Actions, registry, image, digest and tags are written to $GITHUB_OUTPUT.\n"
+       "\n"
+       "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
+       "  --jobs N                      parallel blob transfers (default 4)\n"
+       "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       cmd_push},
+      {"pull", "pull an image from a registry into a layout",
+       "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG].\n\n"
+       "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
+       "  --jobs N                      parallel blob transfers (default 4)\n"
+       "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       cmd_pull},
+      {"replicate", "copy one image to many registries or regions at once",
+       "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
+       "\n"
+       "Each blob is read from SRC once and streamed to every DST that lacks it in\n"
+       "parallel; DSTs on SRC's registry mount. (ECR's own replication is\n"
+       "'berth ecr call PutReplicationConfiguration'.)\n\n"
+       "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
+       "  --jobs N                      parallel blob transfers (default 4)\n"
+       "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       cmd_replicate},
+      {"index", "assemble a multi-arch index from per-platform images",
+       "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
+       "\n"
+       "Children go to DST by digest, with their platform read from their config; only\n"
+       "the index is tagged.\n\n"
+       "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
+       "  --jobs N                      parallel blob transfers (default 4)\n"
+       "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       cmd_index},
+      {"export", "flatten an image into a directory, safely",
+       "usage: berth export [--platform P] [--src-creds U:P] [--max-size BYTES] SRC DIR\n"
+       "\n"
+       "Layers are applied in order with OCI whiteouts. Entries that would land outside\n"
+       "DIR (.., absolute paths, symlink or hardlink escapes) are refused; symlinks in\n"
+       "DIR are never followed; files appear under their names only when complete.\n",
+       cmd_export},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"

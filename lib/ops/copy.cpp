@@ -20,6 +20,7 @@ struct Copier {
   const CopyOptions &options;
   ops::ProgressReporter reporter;
   CopyResult result;
+  std::string top_raw; // the manifest or index written under the tag
 
   // Blobs of one image manifest (foreign layers stay where their URLs say).
   void copy_blobs(const image::Manifest &m) {
@@ -79,6 +80,7 @@ struct Copier {
   template <typename Fn> CopyResult finish(const registry::FetchedManifest &top, Fn &&copy) {
     result.digest = top.digest;
     result.media_type = top.media_type;
+    top_raw = top.raw;
     if (dst.tag_points_to(top.digest)) {
       reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
       return result; // a re-run: nothing to move
@@ -96,8 +98,12 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   auto dst_loc = ops::Location::parse(dst);
   auto source = ops::open_source(src_loc, options.src);
   auto destination = ops::open_destination(dst_loc, options.dst);
-  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}};
-  return c.run();
+  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}, {}};
+  auto result = c.run();
+  for (const auto &tag : options.extra_tags)
+    if (destination->tag_digest(tag) != result.digest)
+      destination->put_manifest_as(c.top_raw, result.media_type, tag);
+  return result;
 }
 
 } // namespace berth

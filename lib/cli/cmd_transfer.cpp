@@ -1,0 +1,190 @@
+// berth push | pull | replicate | index | export: the copy engine with the
+// options each verb needs.
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/github.hpp"
+#include "cli/progress_printer.hpp"
+
+#include <berth/copy.hpp>
+#include <berth/error.hpp>
+#include <berth/reference.hpp>
+#include <berth/tags.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace berth::cli {
+namespace {
+
+const std::set<std::string> kValueOptions = {"--src-creds", "--dest-creds", "--platform",
+                                             "--jobs",      "--ca-bundle",  "--tag",
+                                             "--tag-rule",  "--latest"};
+const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
+                                      "--tags-from-ci"};
+
+CopyOptions copy_options(const Args &args) {
+  CopyOptions o;
+  o.src = {args.value_or("--src-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
+           args.value_or("--ca-bundle", "")};
+  o.dst = {args.value_or("--dest-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
+           args.value_or("--ca-bundle", "")};
+  o.platform = args.value_or("--platform", "");
+  try {
+    o.jobs = std::stoi(args.value_or("--jobs", "4"));
+  } catch (const std::exception &) {
+    throw UsageError{"--jobs needs a number"};
+  }
+  if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
+  return o;
+}
+
+void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
+  if (mode == OutputMode::json) {
+    std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"bytesCopied\":%llu,\"blobsCopied\":%d,"
+                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"seconds\":%.3f}\n",
+                r.digest.c_str(), r.media_type.c_str(),
+                static_cast<unsigned long long>(r.bytes_copied), r.blobs_copied, r.blobs_skipped,
+                r.blobs_mounted, r.manifests, secs);
+    return;
+  }
+  if (mode != OutputMode::quiet)
+    std::fprintf(stderr,
+                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests in %.2fs\n",
+                 label.c_str(), r.blobs_copied, human_bytes(r.bytes_copied).c_str(),
+                 r.blobs_skipped, r.blobs_mounted, r.manifests, secs);
+  std::printf("%s\n", r.digest.c_str());
+}
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+} // namespace
+
+int cmd_push(const std::vector<std::string> &argv) {
+  Args args(argv, kValueOptions, kFlags);
+  if (args.help()) return std::fputs(find_command("push").usage, stdout), kOk;
+  if (args.positional().size() != 2) throw UsageError{"push needs SRC and REF"};
+  auto o = copy_options(args);
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+  std::string dst = args.positional()[1];
+  auto ref = image::Reference::parse(dst.rfind("docker://", 0) == 0 ? dst.substr(9) : dst);
+  std::vector<std::string> tags = args.values("--tag");
+  if (args.flag("--tags-from-ci") || !args.values("--tag-rule").empty()) {
+    auto env = [](const std::string &k) {
+      const char *v = std::getenv(k.c_str());
+      return std::string(v ? v : "");
+    };
+    TagOptions to;
+    to.rules = args.values("--tag-rule");
+    to.latest = args.value_or("--latest", "auto");
+    for (const auto &t : compute_tags(CiContext::from_github_env(env), to).tags)
+      tags.push_back(t);
+  }
+  // The reference's own tag (or the first computed one) is the main tag.
+  if (ref.tag.empty() && ref.digest.empty()) {
+    if (tags.empty()) throw UsageError{"push needs a tag: REF:TAG, --tag or --tags-from-ci"};
+    ref = ref.with_tag(tags.front());
+  }
+  for (const auto &t : tags)
+    if (!image::valid_tag(t)) throw UsageError{"invalid tag '" + t + "'"};
+  for (const auto &t : tags)
+    if (t != ref.tag) o.extra_tags.push_back(t);
+  auto start = std::chrono::steady_clock::now();
+  auto r = copy_image(args.positional()[0], "docker://" + ref.str(), o);
+  print_result(mode, r, since(start), "pushed: ");
+  std::string all_tags = ref.tag;
+  for (const auto &t : o.extra_tags)
+    all_tags += "\n" + t;
+  github_output("registry", ref.registry);
+  github_output("image", ref.context());
+  github_output("digest", r.digest);
+  github_output("tags", all_tags);
+  return kOk;
+}
+
+int cmd_pull(const std::vector<std::string> &argv) {
+  Args args(argv, kValueOptions, kFlags);
+  if (args.help()) return std::fputs(find_command("pull").usage, stdout), kOk;
+  if (args.positional().size() != 2) throw UsageError{"pull needs REF and DST"};
+  auto o = copy_options(args);
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+  std::string src = args.positional()[0];
+  if (src.rfind("docker://", 0) != 0 && src.find(':') != std::string::npos &&
+      src.rfind("oci:", 0) == 0)
+    throw UsageError{"pull reads from a registry; use copy for other sources"};
+  auto start = std::chrono::steady_clock::now();
+  auto r = copy_image(src, args.positional()[1], o);
+  print_result(mode, r, since(start), "pulled: ");
+  github_output("digest", r.digest);
+  return kOk;
+}
+
+int cmd_replicate(const std::vector<std::string> &argv) {
+  Args args(argv, kValueOptions, kFlags);
+  if (args.help()) return std::fputs(find_command("replicate").usage, stdout), kOk;
+  if (args.positional().size() < 2) throw UsageError{"replicate needs SRC and at least one DST"};
+  auto o = copy_options(args);
+  o.extra_tags = args.values("--tag");
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+  std::vector<std::string> dsts(args.positional().begin() + 1, args.positional().end());
+  auto start = std::chrono::steady_clock::now();
+  auto results = replicate_image(args.positional()[0], dsts, o);
+  double secs = since(start);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (mode == OutputMode::json) {
+      print_result(mode, results[i], secs, "");
+    } else if (mode != OutputMode::quiet) {
+      std::fprintf(stderr, "%s: %d copied, %d already there, %d mounted\n", dsts[i].c_str(),
+                   results[i].blobs_copied, results[i].blobs_skipped, results[i].blobs_mounted);
+    }
+  }
+  if (mode != OutputMode::json) std::printf("%s\n", results.front().digest.c_str());
+  github_output("digest", results.front().digest);
+  return kOk;
+}
+
+int cmd_index(const std::vector<std::string> &argv) {
+  std::set<std::string> values = kValueOptions;
+  values.insert("--output");
+  Args args(argv, values, kFlags);
+  if (args.help()) return std::fputs(find_command("index").usage, stdout), kOk;
+  if (args.positional().empty()) throw UsageError{"index needs at least one SRC"};
+  auto o = copy_options(args);
+  o.extra_tags = args.values("--tag");
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+  auto start = std::chrono::steady_clock::now();
+  auto r = assemble_index(args.positional(), args.required("--output"), o);
+  print_result(mode, r, since(start), "index: ");
+  github_output("digest", r.digest);
+  return kOk;
+}
+
+int cmd_export(const std::vector<std::string> &argv) {
+  Args args(argv, {"--src-creds", "--platform", "--ca-bundle", "--max-size"},
+            {"--plain-http", "--insecure"});
+  if (args.help()) return std::fputs(find_command("export").usage, stdout), kOk;
+  if (args.positional().size() != 2) throw UsageError{"export needs SRC and DIR"};
+  ExportOptions o;
+  o.access = {args.value_or("--src-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
+              args.value_or("--ca-bundle", "")};
+  o.platform = args.value_or("--platform", "");
+  if (auto m = args.value("--max-size")) {
+    try {
+      o.max_total_bytes = std::stoull(*m);
+    } catch (const std::exception &) {
+      throw UsageError{"--max-size needs a number of bytes"};
+    }
+  }
+  export_image(args.positional()[0], args.positional()[1], o);
+  std::fprintf(stderr, "exported %s into %s\n", args.positional()[0].c_str(),
+               args.positional()[1].c_str());
+  return kOk;
+}
+
+} // namespace berth::cli

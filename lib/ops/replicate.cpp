@@ -1,0 +1,309 @@
+// berth replicate: one source, many destinations. Each blob that two or more
+// destinations lack is read from the source once and fanned out to all of them at
+// the same time through bounded buffers; a destination on the source's registry
+// mounts instead; a lone destination gets an ordinary copy.
+#include <berth/copy.hpp>
+#include <berth/error.hpp>
+
+#include "ops/copy_engine.hpp"
+#include "ops/endpoints.hpp"
+#include "ops/parallel.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace berth {
+namespace {
+
+// One producer (the source download) feeding N consumers, each through a ring of
+// `capacity` bytes. The producer waits for the slowest consumer, so memory is
+// N * capacity whatever the blob. A consumer that stops (its upload failed) is
+// dropped and no longer waited for.
+class FanOut {
+public:
+  FanOut(std::size_t consumers, std::size_t capacity) : rings_(consumers), capacity_(capacity) {
+    for (auto &r : rings_)
+      r.data.resize(capacity);
+  }
+
+  void start(std::function<void(const http::BodySink &)> producer) {
+    thread_ = std::thread([this, producer = std::move(producer)] {
+      try {
+        producer([this](const char *d, std::size_t n) { push(d, n); });
+      } catch (...) {
+        std::lock_guard g(mutex_);
+        error_ = std::current_exception();
+      }
+      std::lock_guard g(mutex_);
+      done_ = true;
+      cv_.notify_all();
+    });
+  }
+
+  ~FanOut() {
+    {
+      std::lock_guard g(mutex_);
+      for (auto &r : rings_)
+        r.closed = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::size_t read(std::size_t i, char *buf, std::size_t len) {
+    std::unique_lock lock(mutex_);
+    auto &r = rings_[i];
+    cv_.wait(lock, [&] { return r.size > 0 || done_; });
+    if (r.size == 0) {
+      if (error_) std::rethrow_exception(error_);
+      return 0;
+    }
+    std::size_t k = std::min({len, r.size, capacity_ - r.head});
+    std::copy_n(r.data.data() + r.head, k, buf);
+    r.head = (r.head + k) % capacity_;
+    r.size -= k;
+    cv_.notify_all();
+    return k;
+  }
+
+  void close(std::size_t i) {
+    std::lock_guard g(mutex_);
+    rings_[i].closed = true;
+    cv_.notify_all();
+  }
+
+private:
+  struct Ring {
+    std::vector<char> data;
+    std::size_t head = 0, size = 0;
+    bool closed = false;
+  };
+
+  void push(const char *d, std::size_t n) {
+    std::unique_lock lock(mutex_);
+    std::size_t written = 0;
+    // Every open ring takes the same bytes; wait until all have room.
+    while (written < n) {
+      cv_.wait(lock, [&] {
+        for (auto &r : rings_)
+          if (!r.closed && r.size == capacity_) return false;
+        return true;
+      });
+      bool any_open = false;
+      std::size_t k = n - written;
+      for (auto &r : rings_)
+        if (!r.closed) {
+          any_open = true;
+          k = std::min(k, capacity_ - r.size);
+        }
+      if (!any_open) throw Error(Errc::cancelled, "every destination stopped reading");
+      for (auto &r : rings_) {
+        if (r.closed) continue;
+        std::size_t tail = (r.head + r.size) % capacity_;
+        std::size_t first = std::min(k, capacity_ - tail);
+        std::copy_n(d + written, first, r.data.data() + tail);
+        std::copy_n(d + written + first, k - first, r.data.data());
+        r.size += k;
+      }
+      written += k;
+      cv_.notify_all();
+    }
+  }
+
+  std::vector<Ring> rings_;
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+// The view of the source one destination gets for one fanned-out blob: its first
+// read from offset 0 comes from the fan-out; a resumed upload (offset > 0) reads the
+// source again, for that destination only.
+class TeeSource final : public ops::ImageSource {
+public:
+  TeeSource(ops::ImageSource &real, FanOut &fan, std::size_t index)
+      : real_(real), fan_(fan), index_(index) {}
+  ~TeeSource() override { fan_.close(index_); }
+
+  registry::FetchedManifest manifest(const std::string &ref) override {
+    return real_.manifest(ref);
+  }
+  void blob(const image::Descriptor &d, const http::BodySink &sink,
+            const registry::ByteProgress &progress) override {
+    if (used_) return real_.blob(d, sink, progress);
+    used_ = true;
+    std::vector<char> buf(1 << 16);
+    while (std::size_t n = fan_.read(index_, buf.data(), buf.size())) {
+      sink(buf.data(), n);
+      if (progress && progress(n)) throw Error(Errc::cancelled, "cancelled");
+    }
+  }
+  std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
+    struct Source final : registry::BlobSource {
+      TeeSource &tee;
+      image::Descriptor desc;
+      Source(TeeSource &t, image::Descriptor dd) : tee(t), desc(std::move(dd)) {}
+      std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
+        if (offset == 0 && !tee.used_) {
+          tee.used_ = true;
+          struct R final : registry::Reader {
+            TeeSource &t;
+            explicit R(TeeSource &tt) : t(tt) {}
+            std::size_t read(char *buf, std::size_t len) override {
+              return t.fan_.read(t.index_, buf, len);
+            }
+          };
+          return std::make_unique<R>(tee);
+        }
+        return tee.real_.blob_source(desc)->open(offset);
+      }
+    };
+    return std::make_unique<Source>(*this, d);
+  }
+  // Never mount from a tee: bytes are already flowing.
+
+private:
+  ops::ImageSource &real_;
+  FanOut &fan_;
+  std::size_t index_;
+  bool used_ = false;
+};
+
+std::vector<image::Descriptor> blobs_of(ops::ImageSource &src,
+                                        const registry::FetchedManifest &root,
+                                        std::vector<registry::FetchedManifest> &children) {
+  std::vector<image::Descriptor> out;
+  auto add = [&](const registry::FetchedManifest &fm) {
+    auto m = image::parse_manifest(fm.raw, fm.media_type);
+    for (const auto &l : m.layers)
+      if (l.urls.empty()) out.push_back(l);
+    out.push_back(m.config);
+  };
+  if (image::media::is_index(root.media_type)) {
+    for (const auto &d : image::parse_index(root.raw, root.media_type).manifests) {
+      children.push_back(src.manifest(d.digest));
+      add(children.back());
+    }
+  } else {
+    add(root);
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<CopyResult> replicate_image(const std::string &src,
+                                        const std::vector<std::string> &dsts,
+                                        const CopyOptions &o) {
+  if (dsts.empty()) throw Error(Errc::invalid_argument, "replicate needs at least one destination");
+  auto src_loc = ops::Location::parse(src);
+  auto source = ops::open_source(src_loc, o.src);
+  std::vector<std::unique_ptr<ops::ImageDestination>> destinations;
+  std::vector<ops::Location> dst_locs;
+  for (const auto &d : dsts) {
+    dst_locs.push_back(ops::Location::parse(d));
+    destinations.push_back(ops::open_destination(dst_locs.back(), o.dst));
+  }
+  ops::ProgressReporter reporter(o.progress);
+  auto root = source->manifest("");
+  std::vector<registry::FetchedManifest> children;
+  std::vector<image::Descriptor> all = blobs_of(*source, root, children);
+  std::vector<image::Descriptor> blobs;
+  std::set<std::string> seen;
+  for (const auto &b : all)
+    if (seen.insert(b.digest).second) blobs.push_back(b);
+
+  std::vector<CopyResult> results(dsts.size());
+  std::mutex results_mutex;
+  for (auto &r : results) {
+    r.digest = root.digest;
+    r.media_type = root.media_type;
+  }
+  auto same_registry = [&](std::size_t i) {
+    return src_loc.kind == ops::Location::Kind::registry &&
+           dst_locs[i].kind == ops::Location::Kind::registry &&
+           src_loc.ref.registry_host() == dst_locs[i].ref.registry_host();
+  };
+  // A re-run: destinations whose tag already points at the digest need nothing.
+  std::vector<bool> done(dsts.size(), false);
+  for (std::size_t i = 0; i < dsts.size(); ++i)
+    done[i] = destinations[i]->tag_points_to(root.digest);
+
+  for (const auto &b : blobs)
+    reporter.add_total(static_cast<std::uint64_t>(b.size));
+  ops::parallel_for(blobs.size(), o.jobs, [&](std::size_t bi) {
+    const auto &b = blobs[bi];
+    auto size = static_cast<std::uint64_t>(b.size);
+    std::vector<std::size_t> need_bytes, mount;
+    for (std::size_t i = 0; i < dsts.size(); ++i) {
+      if (done[i]) continue;
+      if (destinations[i]->has_blob(b)) {
+        std::lock_guard g(results_mutex);
+        ++results[i].blobs_skipped;
+        continue;
+      }
+      (same_registry(i) ? mount : need_bytes).push_back(i);
+    }
+    for (auto i : mount) {
+      bool mounted = destinations[i]->put_blob(b, *source, {});
+      std::lock_guard g(results_mutex);
+      ++(mounted ? results[i].blobs_mounted : results[i].blobs_copied);
+    }
+    if (need_bytes.empty()) {
+      reporter.item(Progress::Event::blob_skipped, b.digest, size, size, size);
+      return;
+    }
+    reporter.item(Progress::Event::blob_started, b.digest, 0, size, 0);
+    if (need_bytes.size() == 1) {
+      auto i = need_bytes[0];
+      destinations[i]->put_blob(b, *source, {});
+    } else {
+      FanOut fan(need_bytes.size(), 1u << 20);
+      fan.start([&](const http::BodySink &sink) { source->blob(b, sink, {}); });
+      std::vector<std::exception_ptr> errors(need_bytes.size());
+      std::vector<std::thread> uploads;
+      for (std::size_t k = 0; k < need_bytes.size(); ++k)
+        uploads.emplace_back([&, k] {
+          try {
+            TeeSource tee(*source, fan, k);
+            destinations[need_bytes[k]]->put_blob(b, tee, {});
+          } catch (...) {
+            errors[k] = std::current_exception();
+          }
+        });
+      for (auto &t : uploads)
+        t.join();
+      for (auto &e : errors)
+        if (e) std::rethrow_exception(e);
+    }
+    reporter.item(Progress::Event::blob_done, b.digest, size, size, size);
+    std::lock_guard g(results_mutex);
+    for (auto i : need_bytes) {
+      ++results[i].blobs_copied;
+      results[i].bytes_copied += size;
+    }
+  });
+
+  // Manifests last: children by digest, then the top one under each tag.
+  for (std::size_t i = 0; i < dsts.size(); ++i) {
+    if (done[i]) continue;
+    for (const auto &c : children) {
+      destinations[i]->put_manifest(c.raw, c.media_type, false);
+      ++results[i].manifests;
+    }
+    destinations[i]->put_manifest(root.raw, root.media_type, true);
+    ++results[i].manifests;
+    for (const auto &tag : o.extra_tags)
+      if (destinations[i]->tag_digest(tag) != root.digest)
+        destinations[i]->put_manifest_as(root.raw, root.media_type, tag);
+    reporter.item(Progress::Event::manifest_done, root.digest, root.raw.size(), root.raw.size(), 0);
+  }
+  return results;
+}
+
+} // namespace berth
