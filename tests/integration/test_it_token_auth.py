@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-import stack
 from itlib import (EXIT_AUTH, layout_entry, make_layout_image, skopeo_digest, tar_bytes,
                    verify_layout)
 
@@ -82,8 +79,11 @@ def test_bad_password_and_missing_scope(token_reg, small_image, berth, repo):
     r = berth.copy(small_image["ref"], dst, "--dest-creds", "reader:readpass", check=False)
     assert r.returncode == EXIT_AUTH, r.describe()
     assert "user 'reader' is not granted repository:%s:" % repo in r.stderr, r.stderr
-    st, _, _ = token_reg.request("GET", "/v2/%s/tags/list" % repo)
-    assert st == 401  # (no token) -- and nothing was pushed, checked below
+    # nothing was pushed: the repository does not exist
+    pull = ts.mint(token_reg.username, [{"type": "repository", "name": repo, "actions": ["pull"]}])
+    st, _, body = token_reg.request("GET", "/v2/%s/tags/list" % repo,
+                                    headers={"Authorization": "Bearer " + pull})
+    assert st == 404 and b"NAME_UNKNOWN" in body, (st, body)
     berth.copy(small_image["ref"], dst, "--dest-creds", creds(token_reg))
     r = berth.copy(dst, "oci:%s:v1" % (berth.home + "/pulled"), "--src-creds", "reader:readpass")
     assert r.json["digest"] == layout_entry(small_image["layout"], "v1")["digest"]
