@@ -44,5 +44,6 @@ int cmd_pull(const std::vector<std::string> &args);
 int cmd_replicate(const std::vector<std::string> &args);
 int cmd_index(const std::vector<std::string> &args);
 int cmd_export(const std::vector<std::string> &args);
+int cmd_aws(const std::vector<std::string> &args);
 
 } // namespace berth::cli

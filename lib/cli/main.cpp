@@ -114,6 +114,19 @@ const std::vector<Command> &commands() {
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
        "and the image is created at that time: the same inputs give the same digest.\n",
        cmd_build},
+      {"aws", "AWS credentials from the chain (OIDC, roles, profiles) for later steps",
+       "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
+       "       berth aws whoami [AWS OPTIONS]\n"
+       "\n"
+       "credentials resolves the chain — environment, web identity, GitHub Actions OIDC\n"
+       "(ACTIONS_ID_TOKEN_REQUEST_* with --role-arn or AWS_ROLE_ARN), profiles, ECS, IMDSv2\n"
+       "— and prints shell exports (env) or credential_process JSON; --github-env appends\n"
+       "them to $GITHUB_ENV with the secrets masked, as configure-aws-credentials does.\n"
+       "whoami prints sts:GetCallerIdentity.\n"
+       "\n"
+       "AWS options: --region R --profile P --role-arn ARN --role-session-name N\n"
+       "  --external-id ID --endpoint-url URL --sts-endpoint-url URL --ca-bundle FILE\n",
+       cmd_aws},
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
        "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
