@@ -10,16 +10,33 @@
 #include <fstream>
 #include <sstream>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace berth::aws {
 namespace {
 
+// True for an IP address literal in 127.0.0.0/8 or ::1. A host *name* never counts:
+// "127.0.0.1.nip.io" or "127.evil.test" resolve wherever their owner likes.
+bool loopback_literal(const std::string &host) {
+  unsigned char addr[16];
+  if (::inet_pton(AF_INET, host.c_str(), addr) == 1) return addr[0] == 127;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    in6_addr a6{};
+    return ::inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6) == 1 &&
+           IN6_IS_ADDR_LOOPBACK(&a6);
+  }
+  return false;
+}
+
 // FULL_URI may only point at the container agent or loopback over plain HTTP, so a
-// misconfigured variable cannot ship the authorization token elsewhere.
+// misconfigured variable cannot ship the authorization token elsewhere (botocore's
+// rule: https, a loopback address, or one of the agents' addresses).
 bool allowed_full_uri(const core::Url &u) {
   if (u.scheme == "https") return true;
   const auto &h = u.host;
-  return h == "localhost" || h.rfind("127.", 0) == 0 || h == "[::1]" || h == "169.254.170.2" ||
-         h == "169.254.170.23" || h == "[fd00:ec2::23]";
+  return h == "localhost" || loopback_literal(h) || h == "169.254.170.2" || h == "169.254.170.23" ||
+         h == "[fd00:ec2::23]";
 }
 
 class EcsProvider final : public CredentialsProvider {
