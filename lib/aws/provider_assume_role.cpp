@@ -20,7 +20,10 @@ public:
                     ctx_.env);
       return sts.assume_role(*source_, role_);
     } catch (const Error &e) {
-      Error wrapped(e.code(), "assume role " + role_.role_arn + ": " + e.what());
+      // The role is configured: a source that has no credentials (credential_source =
+      // Environment without keys) must stop the chain, not let it try the next one.
+      Errc code = e.code() == Errc::not_found ? Errc::config : e.code();
+      Error wrapped(code, "assume role " + role_.role_arn + ": " + e.what());
       wrapped.with_http_status(e.http_status())
           .with_aws_code(e.aws_code())
           .with_request_id(e.request_id());

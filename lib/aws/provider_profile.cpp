@@ -40,18 +40,25 @@ public:
     auto config = load_shared_config(ctx_.env);
     std::string name = profile_.empty() ? active_profile_name(ctx_.env) : profile_;
     std::set<std::string> visited;
-    return build(config, name, visited)->resolve();
+    return build(config, name, visited, false)->resolve();
   }
   std::string name() const override { return "profile"; }
 
 private:
   // Turns a profile into the provider that serves it, following source_profile.
+  // is_source: reached through source_profile.
   ProviderPtr build(const SharedConfig &config, const std::string &name,
-                    std::set<std::string> &visited) {
+                    std::set<std::string> &visited, bool is_source) {
+    // Only an implicit "default" may be absent or empty ("no profile here, try the
+    // next provider"). A profile the user named (AWS_PROFILE, --profile,
+    // source_profile) that is missing or has no credentials is a mistake to report:
+    // falling through would quietly use the container's or instance's role instead
+    // (botocore raises ProfileNotFound).
+    const Errc absent = is_source || name != "default" ? Errc::config : Errc::not_found;
     auto p = config.profile(name);
     if (!p)
-      throw Error(Errc::not_found, "profile '" + name + "': not found in " + config.config_path +
-                                       " or " + config.credentials_path);
+      throw Error(absent, "profile '" + name + "': not found in " + config.config_path + " or " +
+                              config.credentials_path);
     if (!visited.insert(name).second)
       throw Error(Errc::config, "profile '" + name + "': source_profile chain has a cycle");
     const std::string label = "profile '" + name + "'";
@@ -75,8 +82,8 @@ private:
       ProviderPtr source;
       if (!source_name.empty()) {
         // A profile that names itself as source uses its own static keys.
-        source =
-            source_name == name && has_keys ? static_keys() : build(config, source_name, visited);
+        source = source_name == name && has_keys ? static_keys()
+                                                 : build(config, source_name, visited, true);
       } else if (credential_source == "Environment") {
         source = env_provider(ctx);
       } else if (credential_source == "EcsContainer") {
@@ -101,7 +108,7 @@ private:
       throw Error(Errc::unsupported,
                   label + ": AWS SSO profiles are not supported; use 'aws sso login' and "
                           "a credential_process, or another profile");
-    throw Error(Errc::not_found, label + ": has no credentials");
+    throw Error(absent, label + ": has no credentials");
   }
 
   std::string profile_;
