@@ -36,7 +36,17 @@ http::Response aws_call(http::Client &http, CredentialsProvider *credentials, co
       for (const auto &h : signed_req.headers)
         if (h.name != "Host") req.headers.push_back({h.name, h.value});
     }
-    auto resp = http.send(std::move(req));
+    // One attempt per turn of this loop, which retries and signs each attempt afresh;
+    // the client's own retries would multiply with these (5 x 5 attempts).
+    http::Response resp;
+    try {
+      resp = http.send_once(req);
+    } catch (const Error &e) {
+      bool transient = e.code() == Errc::network || e.code() == Errc::timeout;
+      if (!transient || attempt >= call.max_attempts) throw;
+      std::this_thread::sleep_for(http::backoff_delay(policy, attempt, std::nullopt, rng));
+      continue;
+    }
     if (resp.ok()) return resp;
     auto err = aws_error(resp, call.what);
     bool retry = err.code() == Errc::throttled || resp.status >= 500;
