@@ -13,6 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace berth {
 namespace {
 
@@ -99,11 +102,26 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
   core::json::Document doc;
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
-    doc = core::json::parse(core::read_small_file(path, 16u << 20), path.c_str());
+    auto text = core::read_small_file(path, 16u << 20);
+    // An empty file is an empty configuration, as docker reads it.
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      doc.SetObject();
+    } else {
+      try {
+        doc = core::json::parse(text, path.c_str());
+      } catch (const Error &e) {
+        // A broken local file is a configuration problem, not a protocol one.
+        throw Error(Errc::config, e.what());
+      }
+    }
     if (!doc.IsObject()) throw Error(Errc::config, path + " is not a JSON object");
   } else {
     doc.SetObject();
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    // The file will hold a password: create it private (as docker does), so that
+    // write_file_atomic, which keeps an existing file's mode, writes it as 0600.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
   }
   auto &alloc = doc.GetAllocator();
   if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
