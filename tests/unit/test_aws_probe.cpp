@@ -2,7 +2,8 @@
 // CLI does, for tests/aws (pytest) to drive providers with real environments and
 // loopback servers. Does nothing unless BERTH_AWS_PROBE is set:
 //
-//   BERTH_AWS_PROBE=credentials | identity   (identity: also sts:GetCallerIdentity)
+//   BERTH_AWS_PROBE=credentials | identity   (identity: then sts:GetCallerIdentity
+//                                              signed with them)
 //   BERTH_AWS_PROBE_PROFILE, _ROLE_ARN, _EXTERNAL_ID, _REGION, _STS_ENDPOINT: AwsOptions
 //
 // Prints "PROBE key=value" lines: provider, access_key_id, whether there is a session
@@ -13,6 +14,8 @@
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 
+#include "aws/aws_client.hpp"
+#include "aws/sts.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 
@@ -51,7 +54,12 @@ TEST_CASE("aws probe: credentials from the default chain (runs when BERTH_AWS_PR
     line("expiration", c.expiration ? berth::core::format_iso8601(*c.expiration) : "none");
     line("secret_sha256", berth::core::sha256_hex(c.credentials.secret_access_key).substr(0, 16));
     if (mode == "identity") {
-      auto id = berth::aws_caller_identity(o);
+      // With the same provider: a second resolve must come from its cache.
+      berth::aws::ProviderContext ctx;
+      auto region = o.region.empty() ? berth::aws::default_region(ctx, o.profile) : o.region;
+      berth::aws::StsClient sts(berth::aws::aws_http_client(ctx),
+                                region.empty() ? "us-east-1" : region, o.sts_endpoint, ctx.env);
+      auto id = sts.get_caller_identity(*provider);
       line("account", id.account);
       line("arn", id.arn);
     }
