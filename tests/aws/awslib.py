@@ -314,6 +314,44 @@ class GithubOidc(StandIn):
             {"count": 1, "value": self.jwt})
 
 
+def forward(upstream: str, req: Seen) -> tuple[int, dict[str, str], bytes]:
+    """Sends a recorded request on to upstream unchanged. Host goes on as it was
+    signed, so moto still checks the caller's signature."""
+    import http.client
+    from urllib.parse import urlsplit
+    u = urlsplit(upstream)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        c.request(req.method, req.path, body=req.body, headers=req.headers)
+        resp = c.getresponse()
+        body = resp.read()
+    finally:
+        c.close()
+    headers = {k: v for k, v in resp.getheaders()
+               if k.lower() not in ("content-length", "transfer-encoding", "connection")}
+    return resp.status, headers, body
+
+
+class PassThrough(StandIn):
+    """A recording pass-through to an AWS endpoint (moto)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        super().__init__()
+
+    def answer(self, req: Seen):
+        return forward(self.upstream, req)
+
+    def targets(self) -> list[str]:
+        """The JSON-protocol operations seen (X-Amz-Target's suffix)."""
+        return [r.headers.get("x-amz-target", "").rpartition(".")[2] for r in self.requests]
+
+    def forms(self) -> list[dict[str, str]]:
+        """The query-protocol forms seen (STS)."""
+        from urllib.parse import parse_qsl
+        return [dict(parse_qsl(r.body.decode())) for r in self.requests]
+
+
 def audience_of(req: Seen) -> list[str]:
     from urllib.parse import parse_qs, urlsplit
     return parse_qs(urlsplit(req.path).query).get("audience", [])

@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 import awslib
-from awslib import ACCOUNT, REGION, GithubOidc, StandIn, audience_of, moto_env, user_env
+from awslib import (ACCOUNT, REGION, GithubOidc, PassThrough, StandIn, audience_of, forward,
+                    moto_env, user_env)
 
 REGISTRY = "%s.dkr.ecr.%s.amazonaws.com" % (ACCOUNT, REGION)
 MOTO_PASSWORD = "%s-auth-token" % ACCOUNT  # what moto's GetAuthorizationToken hands out
@@ -121,7 +122,7 @@ def test_credential_process_keys_are_used_for_signing(world, berth, home, tmp_pa
 def test_assume_role_with_external_id(world, berth, home):
     """AssumeRole from keys in the environment (--role-arn, --external-id); the STS
     request goes through a recording pass-through so the parameters can be seen."""
-    with StsRecorder(world.moto.url) as rec:
+    with PassThrough(world.moto.url) as rec:
         env = user_env(world, home, "assumer", AWS_ENDPOINT_URL_STS=rec.url)
         name = repo_name()
         r = berth(["ecr", "call", "CreateRepository", json.dumps({"repositoryName": name}),
@@ -395,35 +396,6 @@ class Throttler(StandIn):
             return self.status, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
                 {"__type": "ThrottlingException", "message": "Rate exceeded"})
         return forward(self.upstream, req)
-
-
-def forward(upstream: str, req):
-    import http.client
-    from urllib.parse import urlsplit
-    u = urlsplit(upstream)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    # Host is passed on as signed: moto checks the signature over it.
-    c.request(req.method, req.path, body=req.body, headers=req.headers)
-    resp = c.getresponse()
-    body = resp.read()
-    headers = {k: v for k, v in resp.getheaders()
-               if k.lower() not in ("content-length", "transfer-encoding", "connection")}
-    return resp.status, headers, body
-
-
-class StsRecorder(StandIn):
-    """A pass-through to moto that records STS query forms."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        super().__init__()
-
-    def answer(self, req):
-        return forward(self.upstream, req)
-
-    def forms(self) -> list[dict[str, str]]:
-        from urllib.parse import parse_qsl
-        return [dict(parse_qsl(r.body.decode())) for r in self.requests]
 
 
 def test_throttling_is_retried(world, berth, home):
