@@ -10,6 +10,15 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// The error code as the AWS JSON protocols write it, in x-amzn-ErrorType, "__type"
+// or "code": "ns#Code:http://internal.amazon.com/..." means "Code" (Smithy's rule:
+// what is before the first ':', then what is after the '#').
+std::string sanitize_code(std::string_view v) {
+  v = v.substr(0, v.find(':'));
+  if (auto hash = v.find('#'); hash != std::string_view::npos) v.remove_prefix(hash + 1);
+  return std::string(v);
+}
+
 } // namespace
 
 Errc errc_for_aws_code(std::string_view code, int status) {
@@ -52,7 +61,7 @@ Errc errc_for_aws_code(std::string_view code, int status) {
 
 Error aws_error(const http::Response &resp, std::string_view what) {
   std::string code, message, request_id;
-  if (auto t = resp.header("x-amzn-ErrorType")) code = t->substr(0, t->find(':'));
+  if (auto t = resp.header("x-amzn-ErrorType")) code = sanitize_code(*t);
   if (auto id = resp.header("x-amzn-RequestId"))
     request_id = *id;
   else if (auto id2 = resp.header("x-amz-request-id"))
@@ -72,8 +81,8 @@ Error aws_error(const http::Response &resp, std::string_view what) {
         request_id = rid2->text;
     } else if (first != std::string_view::npos && body[first] == '{') {
       auto doc = core::json::parse(body, "AWS error reply");
-      auto type = core::json::get_string(doc, "__type");
-      if (!type.empty()) code = type.substr(type.rfind('#') + 1);
+      auto type = core::json::get_string(doc, "__type", core::json::get_string(doc, "code"));
+      if (!type.empty()) code = sanitize_code(type);
       message = core::json::get_string(doc, "message", core::json::get_string(doc, "Message"));
     } else if (!body.empty()) {
       message = std::string(body.substr(0, 300));

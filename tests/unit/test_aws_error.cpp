@@ -82,6 +82,38 @@ TEST_CASE("aws error: JSON __type forms") {
   }
 }
 
+TEST_CASE("aws error: awsJson1_1 error codes as the Smithy protocol tests write them") {
+  // aws-protocol-tests, awsJson1_1 errors: the code is before the first ':' and after
+  // the '#', whether it comes in x-amzn-ErrorType, "__type" or "code".
+  const std::string uri = ":http://internal.amazon.com/coral/com.amazon.coral.validate/";
+  struct Case {
+    http::Headers headers;
+    std::string body;
+  };
+  const Case cases[] = {
+      {{{"X-Amzn-Errortype", "FooError"}}, "{}"},
+      {{{"X-Amzn-Errortype", "FooError" + uri}}, "{}"},
+      {{{"X-Amzn-Errortype", "aws.protocoltests.restjson#FooError" + uri}}, "{}"},
+      {{}, R"({"code":"FooError"})"},
+      {{}, R"({"code":"aws.protocoltests.json#FooError"})"},
+      {{}, R"({"code":"aws.protocoltests.json#FooError)" + uri + R"("})"},
+      {{}, R"({"__type":"FooError"})"},
+      {{}, R"({"__type":"aws.protocoltests.json#FooError"})"},
+      {{}, R"({"__type":"aws.protocoltests.json#FooError)" + uri + R"("})"},
+  };
+  for (const auto &c : cases) {
+    CAPTURE(c.body);
+    auto e = aws::aws_error(reply(400, c.body, c.headers), "x:Op");
+    CHECK(e.aws_code() == "FooError");
+    CHECK(std::string(e.what()) == "x:Op: FooError");
+  }
+  auto e = aws::aws_error(reply(400, R"({"__type":"com.amazon.coral.validate#ValidationException)" +
+                                         uri + R"(","message":"1 validation error detected"})"),
+                          "ecr:PutImage");
+  CHECK(e.code() == Errc::invalid_argument);
+  CHECK(std::string(e.what()) == "ecr:PutImage: ValidationException: 1 validation error detected");
+}
+
 TEST_CASE("aws error: XML replies") {
   SUBCASE("STS ErrorResponse with RequestId") {
     auto e = aws::aws_error(
