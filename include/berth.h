@@ -227,7 +227,7 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 1
+#define BERTH_COPY_OPTIONS_VERSION 2
 
 /* Registry access for one side of a copy. */
 typedef struct berth_copy_options {
@@ -244,10 +244,14 @@ typedef struct berth_copy_options {
   int32_t jobs;              /* parallel blob transfers; default 4 */
   berth_progress_fn progress; /* NULL: no reports */
   void *progress_user_data;
+  /* Version 2: more tags for the top manifest at the destination, each a manifest PUT
+   * skipped when the tag already points at the digest. */
+  const char *const *extra_tags;
+  size_t n_extra_tags;
 } berth_copy_options;
 
 #define BERTH_COPY_OPTIONS_INIT \
-  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL }
+  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, 0 }
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
 
@@ -332,6 +336,126 @@ BERTH_API int berth_ecr_docker_login(char **out_path, const char *registry, cons
  * back as codes with berth_last_error()->aws_code and request_id set. */
 BERTH_API int berth_ecr_call(char **out_json, const char *operation, const char *json_body,
                              const berth_aws_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Replicate, index, export                                                        */
+/* ------------------------------------------------------------------------------ */
+
+/* One source to n_dsts destinations: each blob read once and streamed to every
+ * destination that lacks it; destinations on the source's registry mount. results
+ * (may be NULL) receives n_dsts entries in the order of dsts. The dst_* fields of
+ * opts apply to every destination. */
+BERTH_API int berth_replicate(berth_copy_result *results, const char *src, const char *const *dsts,
+                              size_t n_dsts, const berth_copy_options *opts);
+
+/* A multi-arch index from n_srcs images (children by digest, platforms from their
+ * configs; an index source contributes its entries), tagged at dst. */
+BERTH_API int berth_index(berth_copy_result *result, const char *const *srcs, size_t n_srcs,
+                          const char *dst, const berth_copy_options *opts);
+
+/* Flattens an image into dir, applying whiteouts and refusing anything that would
+ * land outside dir (BERTH_EUNSAFE). The src_* fields and platform of opts apply. */
+BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Build                                                                           */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_BUILD_OPTIONS_VERSION 1
+
+typedef struct berth_build_options {
+  uint32_t version;             /* BERTH_BUILD_OPTIONS_VERSION */
+  const char *from;             /* NULL/"scratch", docker://REF, REF or oci:DIR[:TAG] */
+  const char *const *layers;    /* "DIR", "DIR:/dest" or a tar file */
+  size_t n_layers;
+  const char *compression;      /* NULL = "gzip"; "zstd", "none" */
+  int32_t level;                /* -1 = default */
+  const char *entrypoint_json;  /* JSON array, NULL = inherit */
+  const char *cmd_json;         /* JSON array, NULL = inherit */
+  const char *const *env;       /* "K=V" */
+  size_t n_env;
+  const char *const *labels;    /* "K=V" */
+  size_t n_labels;
+  const char *const *annotations; /* "K=V", on the manifest */
+  size_t n_annotations;
+  const char *workdir;
+  const char *user;
+  const char *const *expose;    /* "8080", "53/udp" */
+  size_t n_expose;
+  const char *platform;         /* "os/arch[/variant]" */
+  int64_t created;              /* seconds since the epoch; 0 = SOURCE_DATE_EPOCH or now */
+  const char *output;           /* required: oci:DIR[:TAG] or docker://REF */
+  const char *const *extra_tags;
+  size_t n_extra_tags;
+  const char *cache_dir;        /* NULL = no layer cache */
+  const char *cache_key;        /* "metadata" (default) or "content" */
+  const char *src_creds, *dst_creds; /* "USER:PASS" overriding the keychain */
+  int32_t plain_http, insecure;
+  const char *ca_bundle;
+  int32_t jobs;                 /* 0 = 4 */
+  berth_progress_fn progress;
+  void *progress_user_data;
+} berth_build_options;
+
+#define BERTH_BUILD_OPTIONS_INIT                                                              \
+  { BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, \
+    NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL }
+
+BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version);
+
+typedef struct berth_build_result {
+  char digest[160];        /* the manifest */
+  char config_digest[160];
+  char media_type[128];
+  int32_t layers_built;    /* new layers (from the cache or built) */
+  int32_t layers_cached;   /* of which reused from the cache */
+} berth_build_result;
+
+/* Builds and writes the image. result may be NULL. Errors: BERTH_EINVAL (bad option,
+ * missing layer source), BERTH_ENOTFOUND (base), transfer errors as for copy. */
+BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* CI pipeline: tags, repositories, lifecycle policies, scan gates                 */
+/* ------------------------------------------------------------------------------ */
+
+/* Tags with docker/metadata-action semantics. request_json (NULL = "{}"):
+ * {"rules":["type=ref,event=branch",...], "latest":"auto", "prefix":"", "suffix":"",
+ *  "context":{"event","ref","sha","default_branch","repository","server_url"}}
+ * — a missing context is read from GITHUB_*. *out_json: {"tags":[...],"version":"..",
+ * "labels":{...}}; free with berth_free. */
+BERTH_API int berth_tags_compute(char **out_json, const char *request_json);
+
+/* Describes the repository and creates it when missing. settings_json (NULL = "{}"):
+ * {"scanOnPush":bool,"immutable":bool,"encryption":"AES256"|"KMS","kmsKey":".."}.
+ * *out_json: {"created":bool,"uri":"..","differences":[..],"updated":bool}. */
+BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name, const char *settings_json,
+                                          int32_t apply, const berth_aws_options *opts);
+
+/* A lifecycle policy from the shorthand (pass 0 to leave a rule out). */
+BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_last,
+                                               int32_t expire_untagged_days);
+
+/* Validates a policy against ECR's rules (BERTH_EINVAL naming the rule and field). */
+BERTH_API int berth_lifecycle_policy_validate(const char *policy_json);
+
+/* The images of the repository the policy would expire now:
+ * {"images":[{"digest","tags":[..],"pushedAt","rulePriority"}],"total":N}. */
+BERTH_API int berth_ecr_lifecycle_preview(char **out_json, const char *repository, const char *policy_json,
+                                          const berth_aws_options *opts);
+
+/* Validates, then ecr:PutLifecyclePolicy. */
+BERTH_API int berth_ecr_put_lifecycle_policy(const char *repository, const char *policy_json,
+                                             const berth_aws_options *opts);
+
+/* Starts a scan if none exists, waits up to timeout_seconds (0 = 600) for it, then
+ * counts findings at or above fail_on (NULL = "CRITICAL"). *out_json:
+ * {"status","counts":{..},"counted":N,"passed":bool,"table":"markdown"} is set in both
+ * outcomes; returns BERTH_EGATE when counted > max, BERTH_ETIMEOUT when the scan did
+ * not finish. image: a tag or "sha256:..". */
+BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const char *image,
+                                  const char *fail_on, int32_t max, int64_t timeout_seconds,
+                                  const berth_aws_options *opts);
 
 #ifdef __cplusplus
 }

@@ -11,9 +11,9 @@ using berth::capi::guard;
 using berth::capi::require;
 using berth::capi::str;
 
-namespace {
+namespace berth::capi {
 
-AwsOptions to_options(const berth_aws_options *o) {
+AwsOptions aws_options(const berth_aws_options *o) {
   AwsOptions a;
   if (!o) return a;
   require(o->version >= 1, "berth_aws_options.version is not set; use BERTH_AWS_OPTIONS_INIT");
@@ -29,6 +29,10 @@ AwsOptions to_options(const berth_aws_options *o) {
   a.ca_bundle = str(o->ca_bundle);
   return a;
 }
+
+} // namespace berth::capi
+
+namespace {
 
 template <typename Fn> std::string json_object(Fn &&fill) {
   core::json::StringWriter w;
@@ -58,7 +62,7 @@ BERTH_API int berth_aws_credentials(char **out_json, const berth_aws_options *op
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr, "out_json is NULL");
-    auto c = aws_credentials_provider(to_options(opts))->resolve();
+    auto c = aws_credentials_provider(capi::aws_options(opts))->resolve();
     *out_json = dup_for_caller(json_object([&](auto &kv, auto &w) {
       w.Key("Version");
       w.Int(1);
@@ -75,7 +79,7 @@ BERTH_API int berth_aws_caller_identity(char **out_json, const berth_aws_options
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr, "out_json is NULL");
-    auto id = aws_caller_identity(to_options(opts));
+    auto id = aws_caller_identity(capi::aws_options(opts));
     *out_json = dup_for_caller(json_object([&](auto &kv, auto &) {
       kv("Account", id.account);
       kv("Arn", id.arn);
@@ -89,7 +93,7 @@ BERTH_API int berth_ecr_login(char **out_json, const char *registry,
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr, "out_json is NULL");
-    auto l = ecr_login(to_options(opts), str(registry));
+    auto l = ecr_login(capi::aws_options(opts), str(registry));
     *out_json = dup_for_caller(json_object([&](auto &kv, auto &w) {
       kv("registry", l.registry);
       kv("username", l.username);
@@ -106,7 +110,8 @@ BERTH_API int berth_ecr_docker_login(char **out_path, const char *registry, cons
   if (out_path) *out_path = nullptr;
   return guard([&] {
     require(out_path != nullptr, "out_path is NULL");
-    *out_path = dup_for_caller(ecr_docker_login(to_options(opts), str(registry), str(config_path)));
+    *out_path =
+        dup_for_caller(ecr_docker_login(capi::aws_options(opts), str(registry), str(config_path)));
   });
 }
 
@@ -115,7 +120,8 @@ BERTH_API int berth_ecr_call(char **out_json, const char *operation, const char 
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && operation != nullptr, "out_json and operation are required");
-    *out_json = dup_for_caller(ecr_call(to_options(opts), operation, json_body ? json_body : "{}"));
+    *out_json =
+        dup_for_caller(ecr_call(capi::aws_options(opts), operation, json_body ? json_body : "{}"));
   });
 }
 

@@ -29,10 +29,33 @@ ProgressFn c_progress(berth_progress_fn fn, void *user_data) {
 
 namespace {
 
-void copy_out(char *dst, std::size_t cap, const std::string &s) {
-  std::size_t n = std::min(cap - 1, s.size());
-  std::memcpy(dst, s.data(), n);
-  dst[n] = '\0';
+CopyOptions to_copy_options(const berth_copy_options *opts) {
+  berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
+  const berth_copy_options &o = opts ? *opts : defaults;
+  require(o.version >= 1, "berth_copy_options.version is not set; use BERTH_COPY_OPTIONS_INIT");
+  CopyOptions co;
+  co.src = {str(o.src_creds), o.src_plain_http != 0, o.src_insecure != 0, str(o.src_ca_bundle)};
+  co.dst = {str(o.dst_creds), o.dst_plain_http != 0, o.dst_insecure != 0, str(o.dst_ca_bundle)};
+  co.platform = str(o.platform);
+  co.jobs = o.jobs > 0 ? o.jobs : 4;
+  co.progress = capi::c_progress(o.progress, o.progress_user_data);
+  // Fields of later versions are read only when the caller's struct has them.
+  if (o.version >= 2) {
+    co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+  }
+  return co;
+}
+
+void fill_result(berth_copy_result *result, const CopyResult &r) {
+  if (!result) return;
+  std::memset(result, 0, sizeof *result);
+  capi::copy_to_buffer(result->digest, sizeof result->digest, r.digest);
+  capi::copy_to_buffer(result->media_type, sizeof result->media_type, r.media_type);
+  result->bytes_copied = r.bytes_copied;
+  result->blobs_copied = r.blobs_copied;
+  result->blobs_skipped = r.blobs_skipped;
+  result->blobs_mounted = r.blobs_mounted;
+  result->manifests = r.manifests;
 }
 
 } // namespace
@@ -42,8 +65,11 @@ extern "C" {
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version == 1, "unknown berth_copy_options version");
+    require(version >= 1 && version <= BERTH_COPY_OPTIONS_VERSION,
+            "unknown berth_copy_options version");
     *opts = berth_copy_options BERTH_COPY_OPTIONS_INIT;
+    // A caller built against an older header gets that version's meaning.
+    opts->version = version;
   });
 }
 
@@ -51,26 +77,38 @@ BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_opti
                          berth_copy_result *result) {
   return guard([&] {
     require(src != nullptr && dst != nullptr, "src and dst are required");
-    berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
-    const berth_copy_options &o = opts ? *opts : defaults;
-    require(o.version >= 1, "berth_copy_options.version is not set; use BERTH_COPY_OPTIONS_INIT");
-    CopyOptions co;
-    co.src = {str(o.src_creds), o.src_plain_http != 0, o.src_insecure != 0, str(o.src_ca_bundle)};
-    co.dst = {str(o.dst_creds), o.dst_plain_http != 0, o.dst_insecure != 0, str(o.dst_ca_bundle)};
-    co.platform = str(o.platform);
-    co.jobs = o.jobs > 0 ? o.jobs : 4;
-    co.progress = capi::c_progress(o.progress, o.progress_user_data);
-    auto r = copy_image(src, dst, co);
-    if (result) {
-      std::memset(result, 0, sizeof *result);
-      copy_out(result->digest, sizeof result->digest, r.digest);
-      copy_out(result->media_type, sizeof result->media_type, r.media_type);
-      result->bytes_copied = r.bytes_copied;
-      result->blobs_copied = r.blobs_copied;
-      result->blobs_skipped = r.blobs_skipped;
-      result->blobs_mounted = r.blobs_mounted;
-      result->manifests = r.manifests;
-    }
+    fill_result(result, copy_image(src, dst, to_copy_options(opts)));
+  });
+}
+
+BERTH_API int berth_replicate(berth_copy_result *results, const char *src, const char *const *dsts,
+                              size_t n_dsts, const berth_copy_options *opts) {
+  return guard([&] {
+    require(src != nullptr && n_dsts > 0, "src and at least one destination are required");
+    auto r = replicate_image(src, capi::string_list(dsts, n_dsts, "dsts"), to_copy_options(opts));
+    if (results)
+      for (size_t i = 0; i < r.size(); ++i)
+        fill_result(&results[i], r[i]);
+  });
+}
+
+BERTH_API int berth_index(berth_copy_result *result, const char *const *srcs, size_t n_srcs,
+                          const char *dst, const berth_copy_options *opts) {
+  return guard([&] {
+    require(dst != nullptr && n_srcs > 0, "dst and at least one source are required");
+    fill_result(result, assemble_index(capi::string_list(srcs, n_srcs, "srcs"), dst,
+                                       to_copy_options(opts)));
+  });
+}
+
+BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_options *opts) {
+  return guard([&] {
+    require(src != nullptr && dir != nullptr, "src and dir are required");
+    auto co = to_copy_options(opts);
+    ExportOptions eo;
+    eo.access = co.src;
+    eo.platform = co.platform;
+    export_image(src, dir, eo);
   });
 }
 

@@ -1,5 +1,6 @@
 #include "capi/guard.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -41,6 +42,24 @@ void clear_last_error() noexcept {
 
 const berth_error_info &last_error_info() noexcept {
   return last().info;
+}
+
+void copy_to_buffer(char *dst, std::size_t cap, const std::string &s) {
+  std::size_t n = std::min(cap - 1, s.size());
+  std::memcpy(dst, s.data(), n);
+  dst[n] = '\0';
+}
+
+std::vector<std::string> string_list(const char *const *items, size_t n, const char *what) {
+  require(items != nullptr || n == 0, what);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (items[i] == nullptr)
+      throw Error(Errc::invalid_argument, std::string(what) + " holds a NULL string");
+    out.emplace_back(items[i]);
+  }
+  return out;
 }
 
 char *dup_for_caller(const std::string &s) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <new>
 #include <string>
+#include <vector>
 
 namespace berth::capi {
 
@@ -51,6 +52,12 @@ inline void require(bool ok, const char *what) {
 
 // Copies a string into memory the caller releases with berth_free().
 char *dup_for_caller(const std::string &s);
+
+// Copies s into a fixed-size result field, truncated and NUL-terminated.
+void copy_to_buffer(char *dst, std::size_t cap, const std::string &s);
+
+// A C array of n strings; Error(invalid_argument) naming `what` for NULLs.
+std::vector<std::string> string_list(const char *const *items, size_t n, const char *what);
 
 // Adapts a C progress callback (may be NULL) to the C++ one.
 ProgressFn c_progress(berth_progress_fn fn, void *user_data);

@@ -131,8 +131,23 @@ std::size_t TarReader::read_data(char *buf, std::size_t len) {
 
 std::optional<TarEntry> TarReader::next() {
   if (done_) return std::nullopt;
-  skip(remaining_ + padding_, "data of '" + current_ + "'");
-  remaining_ = padding_ = 0;
+  skip(remaining_, "data of '" + current_ + "'");
+  remaining_ = 0;
+  if (padding_ > 0) {
+    // umoci 0.4 writes layers that end right after the last file's data, without its
+    // block padding or the end-of-archive blocks. Input ending exactly there is taken
+    // as the end of the archive; input ending inside the padding is still corrupt.
+    char scratch[kBlockSize];
+    std::size_t got = read_full(scratch, static_cast<std::size_t>(padding_));
+    if (got == 0) {
+      padding_ = 0;
+      done_ = true;
+      return std::nullopt;
+    }
+    if (got < padding_)
+      corrupt("truncated padding of '" + current_ + "': input ends " + at(offset_));
+    padding_ = 0;
+  }
 
   std::vector<std::pair<std::string, std::string>> local; // 'x' records for this entry
   std::optional<std::string> long_name, long_link;

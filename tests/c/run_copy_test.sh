@@ -9,4 +9,5 @@ head -c 100000 /dev/urandom >"$work/root/app/data.bin"
 umoci init --layout "$work/src"
 umoci new --image "$work/src:v1"
 umoci insert --image "$work/src:v1" "$work/root/app" /app >/dev/null
+mkdir -p "$work/appdir" && head -c 5000 /dev/urandom >"$work/appdir/data.bin"
 "$bin" "$work/src" "$work"

@@ -71,6 +71,67 @@ int main(int argc, char **argv) {
   CHECK(strlen(berth_last_error()->message) > 0);
   CHECK(berth_copy(NULL, dst, NULL, NULL) == BERTH_EINVAL);
 
+  /* Build from a directory on top of the layout, then an index and an export. */
+  {
+    char out[1024], idx[1024], exp_dir[1024], app[1024], layer[1100];
+    const char *layers[1];
+    const char *env[] = {"APP=1"};
+    const char *srcs[2];
+    char *json = NULL;
+    berth_build_options b;
+    berth_build_result br;
+    berth_copy_result cr;
+    FILE *f;
+    snprintf(app, sizeof app, "%s/appdir", argv[2]);
+    snprintf(out, sizeof out, "oci:%s/built:v1", argv[2]);
+    snprintf(idx, sizeof idx, "oci:%s/index:v1", argv[2]);
+    snprintf(exp_dir, sizeof exp_dir, "%s/exported", argv[2]);
+    snprintf(layer, sizeof layer, "%s:/app", app);
+    CHECK(berth_build_options_init(&b, BERTH_BUILD_OPTIONS_VERSION) == BERTH_OK);
+    layers[0] = layer;
+    b.from = src;
+    b.layers = layers;
+    b.n_layers = 1;
+    b.env = env;
+    b.n_env = 1;
+    b.entrypoint_json = "[\"/app/run\"]";
+    b.output = out;
+    b.created = 1700000000;
+    f = fopen(app, "r"); /* the directory is made by the wrapper script */
+    if (f) fclose(f);
+    CHECK(berth_build(&br, &b) == BERTH_OK);
+    CHECK(strncmp(br.digest, "sha256:", 7) == 0 && br.layers_built == 1 && br.layers_cached == 0);
+    b.entrypoint_json = "not json";
+    CHECK(berth_build(&br, &b) == BERTH_EPROTOCOL || berth_last_error()->code == BERTH_EINVAL);
+    b.entrypoint_json = NULL;
+    b.output = NULL;
+    CHECK(berth_build(&br, &b) == BERTH_EINVAL);
+
+    srcs[0] = out;
+    srcs[1] = src;
+    /* Both images are linux/amd64: an index needs distinct platforms. */
+    CHECK(berth_index(&cr, srcs, 2, idx, NULL) == BERTH_EINVAL);
+    CHECK(berth_index(&cr, srcs, 1, idx, NULL) == BERTH_OK);
+    CHECK(strcmp(cr.media_type, "application/vnd.oci.image.index.v1+json") == 0);
+
+    CHECK(berth_export(out, exp_dir, NULL) == BERTH_OK);
+    if (berth_last_error()->code) fprintf(stderr, "export: %s\n", berth_last_error()->message);
+    snprintf(layer, sizeof layer, "%s/app/data.bin", exp_dir);
+    f = fopen(layer, "rb");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+
+    CHECK(berth_tags_compute(&json, "{\"rules\":[\"type=ref,event=branch\",\"type=sha\"],"
+                                    "\"context\":{\"event\":\"push\",\"ref\":\"refs/heads/main\","
+                                    "\"sha\":\"abcdef0123\",\"default_branch\":\"main\"}}") == BERTH_OK);
+    CHECK(json && strstr(json, "\"tags\":[\"main\",\"sha-abcdef0\",\"latest\"]") != NULL);
+    berth_free(json);
+    CHECK(berth_lifecycle_policy_shorthand(&json, 5, 7) == BERTH_OK);
+    CHECK(json && berth_lifecycle_policy_validate(json) == BERTH_OK);
+    berth_free(json);
+    CHECK(berth_lifecycle_policy_validate("{\"rules\":[]}") == BERTH_EINVAL);
+  }
+
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

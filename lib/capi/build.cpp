@@ -1,0 +1,98 @@
+#include "capi/guard.hpp"
+
+#include <berth/build.hpp>
+
+#include "core/json.hpp"
+
+#include <cstring>
+
+using namespace berth;
+using berth::capi::guard;
+using berth::capi::require;
+using berth::capi::str;
+using berth::capi::string_list;
+
+namespace {
+
+std::vector<std::string> json_string_array(const char *json, const char *what) {
+  auto doc = core::json::parse(json, what);
+  if (!doc.IsArray())
+    throw Error(Errc::invalid_argument, std::string(what) + " must be a JSON array of strings");
+  std::vector<std::string> out;
+  for (const auto &v : doc.GetArray()) {
+    if (!v.IsString())
+      throw Error(Errc::invalid_argument, std::string(what) + " must be a JSON array of strings");
+    out.emplace_back(v.GetString());
+  }
+  return out;
+}
+
+std::map<std::string, std::string> key_values(const char *const *items, size_t n,
+                                              const char *what) {
+  std::map<std::string, std::string> out;
+  for (const auto &kv : string_list(items, n, what)) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(Errc::invalid_argument,
+                  std::string(what) + " entries must be KEY=VALUE, got '" + kv + "'");
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+} // namespace
+
+extern "C" {
+
+BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version) {
+  return guard([&] {
+    require(opts != nullptr, "opts is NULL");
+    require(version == 1, "unknown berth_build_options version");
+    *opts = berth_build_options BERTH_BUILD_OPTIONS_INIT;
+  });
+}
+
+BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts) {
+  return guard([&] {
+    require(opts != nullptr && opts->version >= 1,
+            "build options are required (BERTH_BUILD_OPTIONS_INIT)");
+    require(opts->output != nullptr, "build options: output is required");
+    const auto &o = *opts;
+    BuildOptions b;
+    b.from = o.from ? o.from : "scratch";
+    b.layers = string_list(o.layers, o.n_layers, "layers");
+    if (o.compression) b.compression = o.compression;
+    b.level = o.level;
+    if (o.entrypoint_json) b.entrypoint = json_string_array(o.entrypoint_json, "entrypoint_json");
+    if (o.cmd_json) b.cmd = json_string_array(o.cmd_json, "cmd_json");
+    b.env = string_list(o.env, o.n_env, "env");
+    b.labels = key_values(o.labels, o.n_labels, "labels");
+    b.annotations = key_values(o.annotations, o.n_annotations, "annotations");
+    b.workdir = str(o.workdir);
+    b.user = str(o.user);
+    b.expose = string_list(o.expose, o.n_expose, "expose");
+    b.platform = str(o.platform);
+    if (o.created > 0)
+      b.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
+    b.output = o.output;
+    b.extra_tags = string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+    b.cache_dir = str(o.cache_dir);
+    if (o.cache_key) b.cache_key = o.cache_key;
+    b.from_access = {str(o.src_creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
+    b.output_access = {str(o.dst_creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
+    b.jobs = o.jobs > 0 ? o.jobs : 4;
+    b.progress = capi::c_progress(o.progress, o.progress_user_data);
+    auto r = build_image(b);
+    if (result) {
+      std::memset(result, 0, sizeof *result);
+      capi::copy_to_buffer(result->digest, sizeof result->digest, r.digest);
+      capi::copy_to_buffer(result->config_digest, sizeof result->config_digest, r.config_digest);
+      capi::copy_to_buffer(result->media_type, sizeof result->media_type, r.media_type);
+      result->layers_built = static_cast<int32_t>(r.layers.size());
+      for (const auto &l : r.layers)
+        result->layers_cached += l.from_cache ? 1 : 0;
+    }
+  });
+}
+
+} // extern "C"
