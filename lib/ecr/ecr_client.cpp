@@ -18,6 +18,9 @@ EcrClient::EcrClient(std::shared_ptr<http::Client> http, aws::ProviderPtr creden
 }
 
 std::string EcrClient::call(const std::string &operation, const std::string &body_json) {
+  // An empty name would still be sent (X-Amz-Target "...V20150921.") and come back
+  // as a bare HTTP 404.
+  if (operation.empty()) throw Error(Errc::invalid_argument, "ecr: no operation name");
   for (char c : operation)
     if (!std::isalnum(static_cast<unsigned char>(c)))
       throw Error(Errc::invalid_argument, "ecr: invalid operation name '" + operation + "'");

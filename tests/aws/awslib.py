@@ -101,14 +101,19 @@ class Result:
         return d
 
 
+#: Every secret the tests hand out (IAM secret keys, session and OIDC tokens, ECR
+#: passwords): run() fails a test that finds one on stderr, or on stdout of a failed run.
+KNOWN_SECRETS: set[str] = set()
+
+
 def run(argv: list[str], env: dict[str, str], *, input: str | None = None,
         secrets: tuple[str, ...] = (), timeout: float = 60) -> Result:
-    """Runs a program; fails the test if any of `secrets` shows up on stderr (or on
-    stdout of a failed run)."""
+    """Runs a program; fails the test if any of `secrets` or KNOWN_SECRETS shows up on
+    stderr (or on stdout of a failed run)."""
     p = subprocess.run(argv, env=env, input=input, capture_output=True, text=True,
                        timeout=timeout)
     r = Result(p.returncode, p.stdout, p.stderr)
-    for s in secrets:
+    for s in set(secrets) | KNOWN_SECRETS:
         if not s:
             continue
         assert s not in r.err, "a secret leaked on stderr of %s: %s" % (argv[:3], r.err)
@@ -244,6 +249,7 @@ class Imds(StandIn):
     mode "v1": no token API (PUT answers 405), GETs work without a token."""
 
     TOKEN = "imds-session-token-AQAEAGh"
+    KNOWN_SECRETS.add(TOKEN)
 
     def __init__(self, creds: str, mode: str = "v2", role: str = "berth-instance-role") -> None:
         self.creds, self.mode, self.role = creds, mode, role
@@ -288,6 +294,7 @@ class GithubOidc(StandIn):
     {"value": JWT} out."""
 
     REQUEST_TOKEN = "ghs-request-token-0123456789abcdef"
+    KNOWN_SECRETS.add(REQUEST_TOKEN)
 
     def __init__(self) -> None:
         import base64
@@ -300,6 +307,7 @@ class GithubOidc(StandIn):
                                   "aud": "sts.amazonaws.com",
                                   "sub": "repo:berth/berth:ref:refs/heads/main"}),
                              "c2lnbmF0dXJlLW5vdC1jaGVja2VkLWJ5LW1vdG8"])
+        KNOWN_SECRETS.add(self.jwt)
         super().__init__()
 
     @property
@@ -378,7 +386,9 @@ def write_aws_files(home: str, config: str = "", credentials: str = "") -> None:
 
 def moto_env(world, home: str, **extra: str) -> dict[str, str]:
     """A clean environment whose AWS endpoints are moto."""
-    return clean_env(home, AWS_ENDPOINT_URL=world.moto.url, AWS_REGION=REGION, **extra)
+    vars = {"AWS_ENDPOINT_URL": world.moto.url, "AWS_REGION": REGION}
+    vars.update(extra)
+    return clean_env(home, **vars)
 
 
 def user_env(world, home: str, user: str, **extra: str) -> dict[str, str]:

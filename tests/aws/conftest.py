@@ -55,6 +55,8 @@ class AwsWorld:
                                     PolicyDocument=json.dumps(policy))
             k = iam.create_access_key(UserName=name)["AccessKey"]
             self.users[name] = IamUser(name, k["AccessKeyId"], k["SecretAccessKey"], u["Arn"])
+            awslib.KNOWN_SECRETS.add(k["SecretAccessKey"])
+        awslib.KNOWN_SECRETS.add("%s-auth-token" % ACCOUNT)  # moto's ECR password
         oidc = iam.create_open_id_connect_provider(
             Url="https://" + GITHUB_ISSUER, ClientIDList=["sts.amazonaws.com"],
             ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])

@@ -417,3 +417,28 @@ def test_persistent_server_errors_give_up(world, berth, home):
         assert r.code == 5
         assert "ecr:GetAuthorizationToken: HTTP 503: upstream unavailable" in r.err
         assert len(t.requests) == 5
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_call_refuses_odd_operation_names(world, berth, home):
+    env = user_env(world, home, "admin")
+    for op in ("Describe/Repositories", "DescribeRepositories\nX-Injected: 1", ""):
+        r = berth(["ecr", "call", op], env)
+        assert r.code == 2, (op, r.err)
+
+
+def test_region_is_required_unless_a_registry_names_it(world, berth, home):
+    env = user_env(world, home, "puller", AWS_REGION=None)
+    r = berth(["ecr", "get-login-password"], env)
+    assert r.code == 1
+    assert "no AWS region" in r.err
+    # The registry host carries its region.
+    r = berth(["ecr", "get-login-password", REGISTRY], env)
+    assert r.code == 0, r.err
+    # So does a profile.
+    awslib.write_aws_files(home, "[default]\nregion = us-east-1\n")
+    r = berth(["ecr", "call", "DescribeRepositories"], user_env(world, home, "admin",
+                                                                AWS_REGION=None))
+    assert r.code == 0, r.err

@@ -16,6 +16,7 @@ from awslib import Ecs, Imds, clean_env, creds_json, write_aws_files
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzPROVIDERSECRET"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"
+awslib.KNOWN_SECRETS.update((SECRET, TOKEN))
 
 
 def sha(secret: str) -> str:
