@@ -9,6 +9,7 @@ export BERTH_LIBRARY="$here/build/libberth.so"
 export BERTH_CLI="$here/build/bin/berth"
 export BERTH_BUILD_DIR="$here/build"
 
+names=()
 declare -A status
 run_suite() {
   local name=$1
@@ -17,34 +18,45 @@ run_suite() {
   echo "==================== $name ===================="
   "$@"
   status[$name]=$?
+  names+=("$name")
 }
 
-# C++ unit tests, the C99 ABI test, exported symbols, packaging, CLI.
+# C++ unit tests, the C99 ABI tests, exported symbols, packaging, CLI, tar and
+# layout interop with GNU tar, umoci, skopeo and crane.
 run_suite ctest ctest --test-dir build --output-on-failure --timeout 900
 
-# Python: the ctypes binding, the botocore differential test, test servers and the
-# registry integration tests. Exit code 5 ("no tests collected") counts as failure.
-py_dirs=(bindings/python/tests)
-for d in tests/differential tests/servers tests/integration; do
-  [[ -d $d ]] && py_dirs+=("$d")
+# Python suites, one pytest run per directory so each keeps its own conftest and
+# pytest.ini: the ctypes binding, the botocore/aws4 differential tests, the test
+# servers, the registry integration tests, the AWS providers against moto, the ECR
+# stand-in stack and the end-to-end workflow.
+for d in bindings/python/tests tests/differential tests/servers tests/integration tests/aws \
+  tests/ecr_stack tests/e2e; do
+  [[ -d $d ]] || continue
+  run_suite "pytest $d" python3 -m pytest -q -p no:cacheprovider "$d"
 done
-run_suite pytest python3 -m pytest -q -p no:cacheprovider "${py_dirs[@]}"
 
 # Go: against the library and header as installed, through pkg-config.
 stage="$here/build/stage"
+rm -rf "$stage"
 cmake --install build --prefix "$stage" >/dev/null
 libdir=$(dirname "$(find "$stage" -name 'libberth.so' | head -n 1)")
-run_suite "go test" env -C bindings/go PKG_CONFIG_PATH="$libdir/pkgconfig" LD_LIBRARY_PATH="$libdir" \
-  go test -count=1 ./...
+export PKG_CONFIG_PATH="$libdir/pkgconfig" LD_LIBRARY_PATH="$libdir"
+run_suite "go test bindings/go" env -C bindings/go go test -count=1 ./...
+if [[ -f tests/e2e/go/go.mod ]]; then
+  run_suite "go test tests/e2e/go" env -C tests/e2e/go go test -count=1 ./...
+fi
+if [[ -x tests/e2e/run_cpp_e2e.sh ]]; then
+  run_suite "c++ e2e" tests/e2e/run_cpp_e2e.sh "$stage"
+fi
 
 echo
 echo "==================== summary ===================="
 failed=0
-for name in ctest pytest "go test"; do
-  if [[ ${status[$name]:-1} -eq 0 ]]; then
+for name in "${names[@]}"; do
+  if [[ ${status[$name]} -eq 0 ]]; then
     echo "$name: passed"
   else
-    echo "$name: FAILED (exit ${status[$name]:-?})"
+    echo "$name: FAILED (exit ${status[$name]})"
     failed=1
   fi
 done
