@@ -2,6 +2,7 @@
 
 #include "registry/ecr_keychain.hpp"
 
+#include "core/base64.hpp"
 #include "core/json.hpp"
 #include "registry/credential_helper.hpp"
 
@@ -85,35 +86,6 @@ std::string quoted(std::string_view s) {
   throw Error(Errc::config, "config file " + path + ": " + what);
 }
 
-// Standard alphabet with '=' padding, as Go's base64.StdEncoding that docker uses;
-// missing padding is tolerated (hand-written files). Anything else is rejected
-// rather than guessed at: EVP_DecodeBlock alone accepts '=' mid-string and counts
-// padding as decoded bytes.
-std::optional<std::string> base64_decode(std::string_view in) {
-  in = trim(in);
-  std::size_t data_len = in.find('=');
-  if (data_len == std::string_view::npos) data_len = in.size();
-  const std::size_t given_pad = in.size() - data_len;
-  const std::size_t pad = (4 - data_len % 4) % 4;
-  if (data_len % 4 == 1 || (given_pad != 0 && given_pad != pad) || in.size() > INT_MAX / 2)
-    return std::nullopt;
-  for (std::size_t i = 0; i < data_len; ++i) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (std::isalnum(c) == 0 && c != '+' && c != '/') return std::nullopt;
-  }
-  if (in.find_first_not_of('=', data_len) != std::string_view::npos) return std::nullopt;
-
-  std::string padded(in.substr(0, data_len));
-  padded.append(pad, '=');
-  std::string out(padded.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                          reinterpret_cast<const unsigned char *>(padded.data()),
-                          static_cast<int>(padded.size()));
-  if (n < 0 || static_cast<std::size_t>(n) < pad) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
-}
-
 struct FileCloser {
   void operator()(std::FILE *f) const noexcept { std::fclose(f); }
 };
@@ -189,7 +161,7 @@ AuthConfig decode_auths_entry(const std::string &path, const Match &m) {
   // field, never its content: it is the password.
   const std::string auth = string_member(path, *m.value, "auth", where);
   if (!trim(auth).empty()) {
-    auto decoded = base64_decode(auth);
+    auto decoded = core::base64_decode(auth);
     if (!decoded) config_error(path, where + "\"auth\" is not valid base64");
     auto colon = decoded->find(':');
     if (colon == std::string::npos)
