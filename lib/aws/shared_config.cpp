@@ -2,6 +2,7 @@
 
 #include <berth/error.hpp>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -78,6 +79,10 @@ std::map<std::string, Profile> parse_ini(const std::string &text, const std::str
     std::string key = trim(t.substr(0, eq));
     std::string value = trim(t.substr(eq + 1));
     if (key.empty()) fail("a setting without a name");
+    // Setting names are case-insensitive, as botocore's configparser reads them
+    // ("AWS_ACCESS_KEY_ID = ..." works with the AWS CLI); profile names are not.
+    for (auto &c : key)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     in_subkeys = value.empty();
     if (skip_section || in_subkeys) continue;
     // Inline comments need whitespace before '#' or ';' (as botocore reads them).

@@ -129,6 +129,18 @@ TEST_CASE("aws shared config: indented sub-sections are skipped") {
   CHECK_FALSE(d.count("endpoint_url"));
 }
 
+TEST_CASE("aws shared config: setting names are case-insensitive, profile names are not") {
+  // botocore reads the files with configparser, which lower-cases option names.
+  auto creds = parse_ini("[Dev]\nAWS_ACCESS_KEY_ID = AKIDUP\nAws_Secret_Access_Key = Secret\n",
+                         "credentials", false);
+  REQUIRE(creds.count("Dev"));
+  CHECK_FALSE(creds.count("dev"));
+  CHECK(creds["Dev"]["aws_access_key_id"] == "AKIDUP");
+  CHECK(creds["Dev"]["aws_secret_access_key"] == "Secret"); // values keep their case
+  auto config = parse_ini("[profile X]\nRegion = eu-west-1\n", "config", true);
+  CHECK(config["X"]["region"] == "eu-west-1");
+}
+
 TEST_CASE("aws shared config: a later duplicate key or section wins, sections merge") {
   auto config = parse_ini("[profile x]\nregion = a\nregion = b\n[profile x]\noutput = json\n",
                           "config", true);
