@@ -25,9 +25,12 @@ const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "-
 
 CopyOptions copy_options(const Args &args) {
   CopyOptions o;
-  o.src = {args.value_or("--src-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
-           args.value_or("--ca-bundle", "")};
-  o.dst = {args.value_or("--dest-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
+  o.src = {
+      args.value_or("--src-creds", ""), args.flag("--plain-http") || args.flag("--src-plain-http"),
+      args.flag("--insecure") || args.flag("--src-insecure"), args.value_or("--ca-bundle", "")};
+  o.dst = {args.value_or("--dest-creds", ""),
+           args.flag("--plain-http") || args.flag("--dest-plain-http"),
+           args.flag("--insecure") || args.flag("--dest-insecure"),
            args.value_or("--ca-bundle", "")};
   o.platform = args.value_or("--platform", "");
   try {
@@ -62,6 +65,20 @@ double since(std::chrono::steady_clock::time_point t) {
 
 } // namespace
 
+int cmd_copy(const std::vector<std::string> &argv) {
+  Args args(argv, kValueOptions, kFlags);
+  if (args.help()) return std::fputs(find_command("copy").usage, stdout), kOk;
+  if (args.positional().size() != 2) throw UsageError{"copy needs SRC and DST"};
+  auto o = copy_options(args);
+  o.extra_tags = args.values("--tag");
+  auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
+  o.progress = make_progress_printer(mode);
+  auto start = std::chrono::steady_clock::now();
+  auto r = copy_image(args.positional()[0], args.positional()[1], o);
+  print_result(mode, r, since(start), "");
+  return kOk;
+}
+
 int cmd_push(const std::vector<std::string> &argv) {
   Args args(argv, kValueOptions, kFlags);
   if (args.help()) return std::fputs(find_command("push").usage, stdout), kOk;
@@ -94,7 +111,7 @@ int cmd_push(const std::vector<std::string> &argv) {
     if (t != ref.tag) o.extra_tags.push_back(t);
   auto start = std::chrono::steady_clock::now();
   auto r = copy_image(args.positional()[0], "docker://" + ref.str(), o);
-  print_result(mode, r, since(start), "pushed: ");
+  print_result(mode, r, since(start), "push: ");
   std::string all_tags = ref.tag;
   for (const auto &t : o.extra_tags)
     all_tags += "\n" + t;
@@ -118,7 +135,7 @@ int cmd_pull(const std::vector<std::string> &argv) {
     throw UsageError{"pull reads from a registry; use copy for other sources"};
   auto start = std::chrono::steady_clock::now();
   auto r = copy_image(src, args.positional()[1], o);
-  print_result(mode, r, since(start), "pulled: ");
+  print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);
   return kOk;
 }
