@@ -4,12 +4,15 @@
 
 #include "layer/compression.hpp"
 #include "layer/gzip.hpp"
+#include "layer/layer_pipeline.hpp"
 #include "layer/zstd.hpp"
 #include "test_compress_util.hpp"
 
 #include <berth/error.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -495,7 +498,9 @@ func main() {
 }
 
 // Writes samples for tests/layer/test_compress_interop.sh into $BERTH_COMPRESS_INTEROP_DIR
-// (raw data next to its .gz and .zst); does nothing without that variable.
+// (raw data next to its .gz and .zst); does nothing without that variable. With
+// $BERTH_COMPRESS_INTEROP_INPUT (a file, say a real tar) that file is compressed too,
+// streamed through LayerPipeline, as "input.gz" / "input.zst" next to "input.raw".
 TEST_CASE("compress: export interop samples") {
   const char *dir = std::getenv("BERTH_COMPRESS_INTEROP_DIR");
   if (dir == nullptr || *dir == '\0') return;
@@ -505,6 +510,30 @@ TEST_CASE("compress: export interop samples") {
     bt::write_file(base / (s.name + ".raw"), s.data);
     bt::write_file(base / (s.name + ".gz"), s.gz);
     bt::write_file(base / (s.name + ".zst"), s.zst);
+  }
+  if (const char *in = std::getenv("BERTH_COMPRESS_INTEROP_INPUT"); in != nullptr && *in) {
+    std::filesystem::copy_file(in, base / "input.raw",
+                               std::filesystem::copy_options::overwrite_existing);
+    for (Compression c : {Compression::gzip, Compression::zstd}) {
+      struct FileSink final : berth::core::ByteSink {
+        explicit FileSink(const std::filesystem::path &p) : f(p, std::ios::binary) {}
+        void write(const char *d, std::size_t n) override {
+          f.write(d, static_cast<std::streamsize>(n));
+        }
+        void finish() override { f.close(); }
+        std::ofstream f;
+      } out(base / (c == Compression::gzip ? "input.gz" : "input.zst"));
+      berth::layer::LayerPipeline p(out, c, -1, 0);
+      std::ifstream f(in, std::ios::binary);
+      std::vector<char> buf(1 << 20);
+      while (f) {
+        f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (f.gcount() > 0) p.input().write(buf.data(), static_cast<std::size_t>(f.gcount()));
+      }
+      auto r = p.finish();
+      MESSAGE(berth::layer::compression_name(c)
+              << ": " << r.size << " bytes, digest " << r.digest << ", diff_id " << r.diff_id);
+    }
   }
   MESSAGE("interop samples written to " << base.string());
 }
