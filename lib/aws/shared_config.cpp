@@ -108,8 +108,14 @@ SharedConfig load_shared_config(const EnvFn &env) {
   SharedConfig c;
   auto cfg = env("AWS_CONFIG_FILE");
   auto creds = env("AWS_SHARED_CREDENTIALS_FILE");
-  c.config_path = cfg && !cfg->empty() ? *cfg : home_path(env, ".aws/config");
-  c.credentials_path = creds && !creds->empty() ? *creds : home_path(env, ".aws/credentials");
+  // A leading "~/" is the home directory, as botocore expands it: the variables are
+  // often set where no shell expands them (CI YAML, Dockerfile ENV).
+  auto expand = [&](const std::string &p) {
+    return p.rfind("~/", 0) == 0 ? home_path(env, p.substr(2)) : p;
+  };
+  c.config_path = cfg && !cfg->empty() ? expand(*cfg) : home_path(env, ".aws/config");
+  c.credentials_path =
+      creds && !creds->empty() ? expand(*creds) : home_path(env, ".aws/credentials");
   c.config = parse_ini(read_optional(c.config_path), c.config_path, true);
   c.credentials = parse_ini(read_optional(c.credentials_path), c.credentials_path, false);
   return c;

@@ -210,6 +210,14 @@ TEST_CASE("aws shared config: files from the environment, merged with credential
     CHECK_FALSE(c.profile("dev"));
     CHECK(c.credentials.empty());
   }
+  SUBCASE("a leading ~/ in AWS_CONFIG_FILE is the home directory (as botocore expands it)") {
+    auto c = load_shared_config(env_of({{"HOME", dir.string()},
+                                        {"AWS_CONFIG_FILE", "~/other-config"},
+                                        {"AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"}}));
+    CHECK(c.config_path == (dir / "other-config").string());
+    CHECK(c.profile("other"));
+    CHECK(c.profile("dev"));
+  }
   SUBCASE("active profile and default region") {
     CHECK(active_profile_name(env_of({})) == "default");
     CHECK(active_profile_name(env_of({{"AWS_DEFAULT_PROFILE", "b"}})) == "b");
