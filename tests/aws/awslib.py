@@ -32,15 +32,15 @@ REGION = "us-east-1"
 
 
 def find_berth() -> str:
-    """BERTH_CLI, else the first of build/bin/berth, build-*/bin/berth (newest first)."""
+    """BERTH_CLI, else the newest of build/bin/berth and build-*/bin/berth."""
     env = os.environ.get("BERTH_CLI")
     if env:
         if not os.access(env, os.X_OK):
             raise RuntimeError("BERTH_CLI=%s is not an executable" % env)
         return os.path.abspath(env)
-    candidates = [os.path.join(ROOT, "build", "bin", "berth")]
-    candidates += sorted(glob.glob(os.path.join(ROOT, "build-*", "bin", "berth")),
-                         key=lambda p: -os.path.getmtime(p))
+    candidates = glob.glob(os.path.join(ROOT, "build", "bin", "berth"))
+    candidates += glob.glob(os.path.join(ROOT, "build-*", "bin", "berth"))
+    candidates.sort(key=lambda p: -os.path.getmtime(p))
     for c in candidates:
         if os.access(c, os.X_OK):
             return c
@@ -54,7 +54,11 @@ def find_unit_tests(berth: str) -> str | None:
         return env if os.access(env, os.X_OK) else None
     build = os.path.dirname(os.path.dirname(berth))
     c = os.path.join(build, "tests", "berth_unit_tests")
-    return c if os.access(c, os.X_OK) else None
+    if not os.access(c, os.X_OK):
+        return None
+    # A build from before the probe existed cannot serve.
+    listed = subprocess.run([c, "-ltc", "-tc=aws probe*"], capture_output=True, text=True)
+    return c if "aws probe" in listed.stdout else None
 
 
 def free_port() -> int:

@@ -113,7 +113,8 @@ def berth_bin() -> str:
 def unit_bin(berth_bin: str) -> str:
     path = awslib.find_unit_tests(berth_bin)
     if not path:
-        pytest.skip("berth_unit_tests not found next to %s (set BERTH_UNIT_TESTS)" % berth_bin)
+        pytest.skip("no berth_unit_tests with the 'aws probe' test case next to %s "
+                    "(set BERTH_UNIT_TESTS)" % berth_bin)
     return path
 
 
