@@ -14,6 +14,15 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view s) {
   if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
                   &consumed) != 6)
     throw Error(Errc::protocol, "not an ISO 8601 timestamp: '" + str.substr(0, 40) + "'");
+  // sscanf accepts unpadded and out-of-range fields; timegm would then roll
+  // "2026-13-45T99:99:99Z" into some other date instead of refusing it.
+  bool padded =
+      consumed == 19 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':';
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    padded =
+        padded && s[static_cast<std::size_t>(i)] >= '0' && s[static_cast<std::size_t>(i)] <= '9';
+  if (!padded || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    throw Error(Errc::protocol, "not an ISO 8601 timestamp: '" + str.substr(0, 40) + "'");
   std::string_view rest = s.substr(static_cast<std::size_t>(consumed));
   if (!rest.empty() && rest.front() == '.') {
     rest.remove_prefix(1);

@@ -116,7 +116,10 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
   };
   auto resp = http_->send(with_auth(req));
   // ECR answers an expired registry token with 403 and a plain-text body, not 401.
-  bool expired = resp.status == 403 && expired_token_reply(resp.body);
+  // A HEAD reply has no body to say so: a bodiless 403 to HEAD gets the same single
+  // refresh (a registry that really denies it denies the retry too).
+  bool expired = resp.status == 403 &&
+                 (expired_token_reply(resp.body) || (req.method == "HEAD" && resp.body.empty()));
   if (resp.status != 401 && !expired) return resp;
   auth_.unauthorized(resp, scopes);
   if (req.body && !req.body->rewind()) return resp;

@@ -137,9 +137,6 @@ def test_expired_token_is_fetched_again(ecr_stack, berth, home, image, tmp_path)
     assert [q["auth"] for q in st.front.requests].count("expired") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="lib/registry/registry.cpp: a 403 to HEAD has no body, "
-                   "so ECR's 'token has expired' text cannot be seen and the token is not "
-                   "fetched again")
 def test_expired_token_on_a_head_request_is_fetched_again(ecr_stack, berth, home, image):
     st = ecr_stack
     st.front.expire_next(1)  # a push starts with HEAD manifest: 403, no body

@@ -286,3 +286,9 @@ TEST_CASE("iso 8601: the forms AWS writes") {
     }
   }
 }
+
+TEST_CASE("iso8601: out-of-range and unpadded fields are refused") {
+  CHECK_THROWS_AS(berth::core::parse_iso8601("2026-13-45T99:99:99Z"), berth::Error);
+  CHECK_THROWS_AS(berth::core::parse_iso8601("2026-1-5T1:2:3Z"), berth::Error);
+  CHECK(berth::core::format_iso8601(berth::core::parse_iso8601("2026-11-27T12:00:00Z")) == "2026-11-27T12:00:00Z");
+}
