@@ -1,3 +1,11 @@
+// AWS Signature Version 4.
+//
+// Signing is on the hot path of every AWS call berth makes, so Signer::sign avoids
+// what dominated its profile: it works on views of the caller's URL and headers,
+// keeps its scratch buffers per thread, builds the canonical request in one reserved
+// string, classifies bytes with tables, re-encodes only query parameters that are not
+// already canonical (never berth's own presign parameters), and caches the derived
+// signing key as a precomputed HMAC state (core::HmacSha256Key).
 #include <berth/error.hpp>
 #include <berth/sigv4.hpp>
 
@@ -6,31 +14,100 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <ctime>
-#include <map>
 #include <mutex>
-#include <optional>
-#include <unordered_map>
+#include <vector>
 
 namespace berth::aws {
 namespace {
 
-using core::uri_encode;
+using namespace std::string_view_literals;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto &c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// ---------------------------------------------------------------------------------
+// Bytes
+// ---------------------------------------------------------------------------------
+
+enum : unsigned char {
+  kTokenChar = 1, // RFC 9110 tchar: what a header name may hold
+  kSpaceChar = 2, // whitespace the canonical value trims and collapses
+  kCheckChar = 4, // CR, LF and NUL: checked where they appear in a value
+};
+
+constexpr auto kChar = [] {
+  std::array<unsigned char, 256> t{};
+  constexpr std::string_view punct = "!#$%&'*+-.^_`|~";
+  for (int c = 0; c < 256; ++c) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool token = alnum || punct.find(static_cast<char>(c)) != std::string_view::npos;
+    bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    bool check = c == '\r' || c == '\n' || c == '\0';
+    t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(
+        (token ? kTokenChar : 0) | (space ? kSpaceChar : 0) | (check ? kCheckChar : 0));
+  }
+  return t;
+}();
+
+unsigned char char_class(char c) noexcept {
+  return kChar[static_cast<unsigned char>(c)];
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+char lower_char(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
 }
+
+char upper_char(char c) noexcept {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
+}
+
+void append_lower(std::string &out, std::string_view s) {
+  const std::size_t at = out.size();
+  out.append(s);
+  for (std::size_t i = at; i < out.size(); ++i)
+    out[i] = lower_char(out[i]);
+}
+
+// Eight bytes at p as one word (SWAR scanning: long values are mostly plain).
+std::uint64_t load8(const char *p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+
+// Whether any byte of x is below n (n <= 128); exact, whatever the byte order.
+constexpr bool has_byte_below(std::uint64_t x, unsigned n) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  return ((x - ones * n) & ~x & highs) != 0;
+}
+
+// The index of the first whitespace byte of v at or after i, or v.size(). Every
+// whitespace byte is below 0x21, so whole words without such bytes are skipped.
+std::size_t find_space(std::string_view v, std::size_t i) noexcept {
+  const std::size_t n = v.size();
+  for (;;) {
+    while (i + 8 <= n && !has_byte_below(load8(v.data() + i), 0x21))
+      i += 8;
+    const std::size_t stop = std::min(n, i + 8);
+    for (; i < stop; ++i)
+      if (char_class(v[i]) & kSpaceChar) return i;
+    if (i >= n) return n;
+  }
+}
+
+std::string_view trim(std::string_view v) noexcept {
+  while (!v.empty() && (char_class(v.front()) & kSpaceChar))
+    v.remove_prefix(1);
+  while (!v.empty() && (char_class(v.back()) & kSpaceChar))
+    v.remove_suffix(1);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------
+// Headers
+// ---------------------------------------------------------------------------------
 
 // Hop-by-hop and proxy-rewritten headers are never signed: a proxy or the HTTP stack
 // may change them in flight. The list is botocore's, so both sign the same set.
@@ -46,123 +123,331 @@ constexpr std::array<std::string_view, 11> kUnsignedHeaders = {"connection",
                                                                "user-agent",
                                                                "x-amzn-trace-id"};
 
-bool is_unsigned_header(std::string_view lname) {
+bool is_unsigned_header(std::string_view lname) noexcept {
   return std::find(kUnsignedHeaders.begin(), kUnsignedHeaders.end(), lname) !=
          kUnsignedHeaders.end();
 }
 
-bool is_token_char(unsigned char c) {
-  return std::isalnum(c) != 0 ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
 void validate_header(const Header &h) {
-  if (h.name.empty() ||
-      !std::all_of(h.name.begin(), h.name.end(), [](unsigned char c) { return is_token_char(c); }))
-    throw Error(Errc::invalid_argument, "invalid header name: '" + h.name + "'");
+  bool token = !h.name.empty();
+  for (char c : h.name)
+    token = token && (char_class(c) & kTokenChar);
+  if (!token) throw Error(Errc::invalid_argument, "invalid header name: '" + h.name + "'");
   // Folded continuation lines (a newline followed by a space or tab) are legal in
   // what we sign; a bare newline would let a value smuggle in another header.
-  for (std::size_t i = 0; i < h.value.size(); ++i) {
-    char c = h.value[i];
-    if (c == '\r' && i + 1 < h.value.size() && h.value[i + 1] == '\n') continue;
+  const std::string &v = h.value;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    // CR, LF and NUL are below 0x0e: skip the words that hold no such byte.
+    while (i + 8 <= v.size() && !has_byte_below(load8(v.data() + i), 0x0e))
+      i += 8;
+    if (i >= v.size()) break;
+    if (!(char_class(v[i]) & kCheckChar)) continue;
+    char c = v[i];
+    if (c == '\r' && i + 1 < v.size() && v[i + 1] == '\n') continue;
     if (c == '\r' || c == '\n') {
-      if (i + 1 >= h.value.size() || (h.value[i + 1] != ' ' && h.value[i + 1] != '\t'))
+      if (i + 1 >= v.size() || (v[i + 1] != ' ' && v[i + 1] != '\t'))
         throw Error(Errc::invalid_argument,
                     "header '" + h.name + "' has a line break in its value");
-    } else if (c == '\0') {
+    } else {
       throw Error(Errc::invalid_argument, "header '" + h.name + "' has a NUL byte in its value");
     }
   }
 }
 
-// Trims and collapses every run of whitespace (including folded line breaks) to
-// one space, as the SigV4 specification requires.
-std::string canonical_header_value(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  bool pending_space = false;
-  for (unsigned char c : v) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(static_cast<char>(c));
+// Appends v trimmed, with every run of whitespace (including folded line breaks)
+// collapsed to one space, as the SigV4 specification requires.
+void append_canonical_value(std::string &out, std::string_view v) {
+  std::size_t i = 0;
+  const std::size_t n = v.size();
+  while (i < n && (char_class(v[i]) & kSpaceChar))
+    ++i;
+  bool first = true;
+  while (i < n) {
+    std::size_t j = find_space(v, i);
+    if (!first) out.push_back(' ');
+    out.append(v.data() + i, j - i);
+    first = false;
+    while (j < n && (char_class(v[j]) & kSpaceChar))
+      ++j;
+    i = j;
   }
-  return out;
 }
 
-// The trimmed value of the caller's first x-amz-content-sha256 header, if any.
-std::optional<std::string_view> caller_content_sha256(const std::vector<Header> &headers) {
-  for (const auto &h : headers) {
-    if (!iequals(h.name, "x-amz-content-sha256")) continue;
-    std::string_view v = h.value;
-    auto is_space = [](char c) {
-      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-    };
-    while (!v.empty() && is_space(v.front()))
-      v.remove_prefix(1);
-    while (!v.empty() && is_space(v.back()))
-      v.remove_suffix(1);
-    return v;
+// A header to sign: its lower-cased name and its value as given.
+struct HeaderRef {
+  std::string_view lname;
+  std::string_view value;
+};
+
+// By name; headers of the same name keep their send order (their values are joined
+// in that order).
+void sort_headers(std::vector<HeaderRef> &h) {
+  auto less = [](const HeaderRef &a, const HeaderRef &b) { return a.lname < b.lname; };
+  if (h.size() > 32) {
+    std::stable_sort(h.begin(), h.end(), less);
+    return;
   }
-  return std::nullopt;
+  for (std::size_t i = 1; i < h.size(); ++i) {
+    HeaderRef cur = h[i];
+    std::size_t j = i;
+    for (; j > 0 && less(cur, h[j - 1]); --j)
+      h[j] = h[j - 1];
+    h[j] = cur;
+  }
 }
+
+// "host;x-amz-date" from sorted headers.
+void append_signed_headers(std::string &out, const std::vector<HeaderRef> &sorted) {
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0 && sorted[i].lname == sorted[i - 1].lname) continue;
+    if (i > 0) out.push_back(';');
+    out.append(sorted[i].lname);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Path and query
+// ---------------------------------------------------------------------------------
 
 // RFC 3986 section 5.2.4, plus the collapse of empty segments AWS requires.
-std::string normalize_path(std::string_view path) {
-  if (path.empty()) return "/";
-  std::vector<std::string_view> segments;
+void append_normalized_path(std::string &out, std::string_view path) {
+  if (path.empty()) {
+    out.push_back('/');
+    return;
+  }
+  // Each kept segment is written as "/segment", so ".." drops back to the last '/'.
+  const std::size_t base = out.size();
+  std::size_t kept = 0;
   std::size_t start = 0;
   while (start <= path.size()) {
     auto end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
     auto seg = path.substr(start, end - start);
     if (seg == "..") {
-      if (!segments.empty()) segments.pop_back();
+      if (kept > 0) {
+        out.resize(out.rfind('/'));
+        --kept;
+      }
     } else if (!seg.empty() && seg != ".") {
-      segments.push_back(seg);
+      out.push_back('/');
+      out.append(seg);
+      ++kept;
     }
     start = end + 1;
   }
-  std::string out = path.front() == '/' ? "/" : "";
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (i) out.push_back('/');
-    out.append(segments[i]);
+  if (kept == 0) {
+    out.resize(base);
+    out.push_back('/');
+    return;
   }
-  if (path.back() == '/' && !segments.empty()) out.push_back('/');
-  return out.empty() ? "/" : out;
+  if (path.front() != '/') out.erase(base, 1);
+  if (path.back() == '/') out.push_back('/');
 }
 
-std::string canonical_uri(std::string_view path, bool normalize, bool double_encode) {
-  std::string p = normalize ? normalize_path(path) : std::string(path.empty() ? "/" : path);
-  return double_encode ? uri_encode(p, true) : core::wire_encode(p, false);
+struct Param {
+  std::string_view key;
+  std::string_view value;
+};
+
+void sort_params(std::vector<Param> &p) {
+  auto less = [](const Param &a, const Param &b) {
+    int c = a.key.compare(b.key);
+    return c < 0 || (c == 0 && a.value < b.value);
+  };
+  if (p.size() > 32) {
+    std::sort(p.begin(), p.end(), less);
+    return;
+  }
+  for (std::size_t i = 1; i < p.size(); ++i) {
+    Param cur = p[i];
+    std::size_t j = i;
+    for (; j > 0 && less(cur, p[j - 1]); --j)
+      p[j] = p[j - 1];
+    p[j] = cur;
+  }
 }
 
-std::string canonical_query(std::string_view query) {
-  std::vector<std::pair<std::string, std::string>> params;
+// ---------------------------------------------------------------------------------
+// Per-thread scratch space
+// ---------------------------------------------------------------------------------
+
+// Buffers reused from one signature to the next on a thread, so signing allocates
+// little beyond the SignedRequest it returns. Views handed around during one
+// signature point into them; each buffer is reserved before views into it are taken.
+struct Scratch {
+  std::string names; // lower-cased header names
+  std::vector<HeaderRef> headers;
+  std::string query;   // re-encoded query parameters (those not already canonical)
+  std::string decoded; // one decoded query parameter
+  std::vector<Param> params;
+  std::string path; // the normalized path
+  std::string auth; // berth's presign parameters, canonical and wire form at once
+  std::string host; // the Host value berth adds
+
+  void release_if_large() {
+    constexpr std::size_t kKeep = 64 * 1024;
+    for (auto *s : {&names, &query, &decoded, &path, &auth, &host})
+      if (s->capacity() > kKeep) std::string().swap(*s);
+    if (headers.capacity() > kKeep / sizeof(HeaderRef)) std::vector<HeaderRef>().swap(headers);
+    if (params.capacity() > kKeep / sizeof(Param)) std::vector<Param>().swap(params);
+  }
+};
+
+// The thread's scratch, for one signature; an unusually large request's buffers are
+// freed afterwards rather than kept for the thread's lifetime.
+class ScratchLease {
+public:
+  ScratchLease() : s_(instance()) {}
+  ~ScratchLease() { s_.release_if_large(); }
+  ScratchLease(const ScratchLease &) = delete;
+  ScratchLease &operator=(const ScratchLease &) = delete;
+  Scratch &operator*() const { return s_; }
+
+private:
+  static Scratch &instance() {
+    thread_local Scratch s;
+    return s;
+  }
+  Scratch &s_;
+};
+
+// Splits a query on '&' and '=' into s.params, each key and value in canonical form:
+// as written when already canonically encoded, else decoded and re-encoded into
+// s.query. Empty items are dropped.
+void collect_params(Scratch &s, std::string_view query) {
+  s.query.clear();
+  // Re-encoding at most triples a parameter, so views into s.query stay valid.
+  s.query.reserve(3 * query.size());
+  auto canonical = [&s](std::string_view raw) -> std::string_view {
+    if (core::is_uri_encoded(raw)) return raw;
+    s.decoded.clear();
+    core::uri_decode_append(s.decoded, raw);
+    const std::size_t at = s.query.size();
+    core::uri_encode_append(s.query, s.decoded, false);
+    return std::string_view(s.query).substr(at);
+  };
+  const std::size_t n = query.size();
   std::size_t start = 0;
-  while (start <= query.size()) {
+  while (start < n) {
+    std::size_t end = start;
+    std::size_t eq = std::string_view::npos; // the item's first '='
+    for (; end < n && query[end] != '&'; ++end)
+      if (eq == std::string_view::npos && query[end] == '=') eq = end;
+    if (end > start) {
+      auto key = query.substr(start, (eq == std::string_view::npos ? end : eq) - start);
+      auto value =
+          eq == std::string_view::npos ? std::string_view{} : query.substr(eq + 1, end - eq - 1);
+      s.params.push_back({canonical(key), canonical(value)});
+    }
+    start = end + 1;
+  }
+}
+
+// Adds parameters that are canonical by construction (berth's own).
+void add_canonical_params(Scratch &s, std::string_view query) {
+  std::size_t start = 0;
+  while (start < query.size()) {
     auto end = query.find('&', start);
     if (end == std::string_view::npos) end = query.size();
     auto item = query.substr(start, end - start);
-    if (!item.empty()) {
-      auto eq = item.find('=');
-      auto key = item.substr(0, eq);
-      auto value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
-      params.emplace_back(uri_encode(core::uri_decode(key), false),
-                          uri_encode(core::uri_decode(value), false));
-    }
+    auto eq = item.find('=');
+    s.params.push_back({item.substr(0, eq), item.substr(eq + 1)});
     start = end + 1;
   }
-  std::sort(params.begin(), params.end());
-  std::string out;
-  for (const auto &[k, v] : params) {
-    if (!out.empty()) out.push_back('&');
-    out.append(k).append("=").append(v);
+}
+
+// ---------------------------------------------------------------------------------
+// Canonical request
+// ---------------------------------------------------------------------------------
+
+struct CanonicalInput {
+  std::string_view method;
+  std::string_view path; // literal
+  bool normalize_path;
+  bool double_encode;
+  const std::vector<Param> *params;      // sorted
+  const std::vector<HeaderRef> *headers; // sorted
+  std::string_view signed_headers;
+  std::string_view payload_hash;
+};
+
+void append_canonical_request(std::string &out, Scratch &s, const CanonicalInput &in) {
+  std::size_t size =
+      in.method.size() + 3 * in.path.size() + in.signed_headers.size() + in.payload_hash.size() + 8;
+  for (const auto &p : *in.params)
+    size += p.key.size() + p.value.size() + 2;
+  for (const auto &h : *in.headers)
+    size += h.lname.size() + h.value.size() + 2;
+  out.reserve(out.size() + size);
+
+  out.append(in.method).push_back('\n');
+  std::string_view path = in.path;
+  if (in.normalize_path) {
+    s.path.clear();
+    append_normalized_path(s.path, in.path);
+    path = s.path;
+  } else if (path.empty()) {
+    path = "/";
   }
-  return out;
+  if (in.double_encode)
+    core::uri_encode_append(out, path, true);
+  else
+    core::wire_encode_append(out, path, false);
+  out.push_back('\n');
+
+  bool first = true;
+  for (const auto &p : *in.params) {
+    if (!first) out.push_back('&');
+    first = false;
+    out.append(p.key).push_back('=');
+    out.append(p.value);
+  }
+  out.push_back('\n');
+
+  const auto &headers = *in.headers;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (i > 0 && headers[i].lname == headers[i - 1].lname) {
+      out.back() = ','; // a repeated name: its values are joined on one line
+    } else {
+      out.append(headers[i].lname).push_back(':');
+    }
+    append_canonical_value(out, headers[i].value);
+    out.push_back('\n');
+  }
+  out.push_back('\n');
+  out.append(in.signed_headers).push_back('\n');
+  out.append(in.payload_hash);
+}
+
+// "YYYYMMDDTHHMMSSZ" into out[16]. Falls back to strftime outside years 0..9999.
+void format_amz_date(char *out, std::chrono::system_clock::time_point t) {
+  using namespace std::chrono;
+  const auto secs = sys_seconds(duration_cast<seconds>(t.time_since_epoch()));
+  const auto day = floor<days>(secs);
+  const year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    std::time_t tt = system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    std::copy_n(buf, 16, out);
+    return;
+  }
+  const hh_mm_ss hms{secs - day};
+  auto put = [out](int at, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10)
+      out[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, static_cast<unsigned>(year), 4);
+  put(4, static_cast<unsigned>(ymd.month()), 2);
+  put(6, static_cast<unsigned>(ymd.day()), 2);
+  out[8] = 'T';
+  put(9, static_cast<unsigned>(hms.hours().count()), 2);
+  put(11, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(13, static_cast<unsigned>(hms.seconds().count()), 2);
+  out[15] = 'Z';
 }
 
 } // namespace
@@ -170,40 +455,39 @@ std::string canonical_query(std::string_view query) {
 namespace sigv4 {
 
 std::string amz_date(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
+  char buf[16];
+  format_amz_date(buf, t);
+  return std::string(buf, sizeof buf);
 }
 
 std::string canonical_request(const Prepared &req, const std::string &payload_hash,
                               bool normalize_path, bool double_encode,
                               std::string *signed_headers_out) {
-  // Group values per lower-cased name in their original order; std::map sorts names.
-  std::map<std::string, std::string> grouped;
+  ScratchLease lease;
+  Scratch &s = *lease;
+  s.names.clear();
+  std::size_t name_bytes = 0;
+  for (const auto &h : req.headers)
+    name_bytes += h.name.size();
+  s.names.reserve(name_bytes);
+  s.headers.clear();
   for (const auto &h : req.headers) {
-    auto lname = lower(h.name);
-    if (is_unsigned_header(lname)) continue;
-    auto [it, inserted] = grouped.try_emplace(lname);
-    if (!inserted) it->second.push_back(',');
-    it->second.append(canonical_header_value(h.value));
+    const std::size_t at = s.names.size();
+    append_lower(s.names, h.name);
+    auto lname = std::string_view(s.names).substr(at);
+    if (!is_unsigned_header(lname)) s.headers.push_back({lname, h.value});
   }
+  sort_headers(s.headers);
   std::string signed_headers;
+  append_signed_headers(signed_headers, s.headers);
+  s.params.clear();
+  collect_params(s, req.query);
+  sort_params(s.params);
+
   std::string out;
-  out.reserve(256 + req.path.size() + req.query.size());
-  out.append(req.method).push_back('\n');
-  out.append(canonical_uri(req.path, normalize_path, double_encode)).push_back('\n');
-  out.append(canonical_query(req.query)).push_back('\n');
-  for (const auto &[name, value] : grouped) {
-    out.append(name).append(":").append(value).push_back('\n');
-    if (!signed_headers.empty()) signed_headers.push_back(';');
-    signed_headers.append(name);
-  }
-  out.push_back('\n');
-  out.append(signed_headers).push_back('\n');
-  out.append(payload_hash);
+  append_canonical_request(out, s,
+                           {req.method, req.path, normalize_path, double_encode, &s.params,
+                            &s.headers, signed_headers, payload_hash});
   if (signed_headers_out) *signed_headers_out = std::move(signed_headers);
   return out;
 }
@@ -215,7 +499,10 @@ std::string string_to_sign(std::string_view canonical_request, std::string_view 
   out.append(kAlgorithm).push_back('\n');
   out.append(amz_date).push_back('\n');
   out.append(credential_scope).push_back('\n');
-  out.append(core::sha256_hex(canonical_request));
+  const auto digest = core::sha256(canonical_request);
+  const std::size_t at = out.size();
+  out.resize(at + 64);
+  core::hex_to(out.data() + at, digest.data(), digest.size());
   return out;
 }
 
@@ -239,12 +526,45 @@ std::string signature(std::string_view signing_key, std::string_view string_to_s
 
 } // namespace sigv4
 
-// Derived keys change once a day per (secret, region, service); caching them saves
-// four of the five HMACs a signature costs.
+// Derived keys change once a day per (secret, region, service); caching them, as
+// HMAC states with the key already absorbed, saves four of the five HMACs a
+// signature costs and the key setup of the fifth.
 struct Signer::KeyCache {
   static constexpr std::size_t kMaxEntries = 64;
+  struct Entry {
+    core::Sha256Bytes secret_hash; // a hash of the secret, never the secret itself
+    std::array<char, 8> date;
+    std::string region, service;
+    std::shared_ptr<const core::HmacSha256Key> key;
+
+    bool matches(const core::Sha256Bytes &h, std::string_view d, std::string_view r,
+                 std::string_view s) const {
+      return secret_hash == h && std::string_view(date.data(), date.size()) == d && region == r &&
+             service == s;
+    }
+  };
   std::mutex mutex;
-  std::unordered_map<std::string, std::string> keys;
+  std::vector<Entry> entries;
+
+  std::shared_ptr<const core::HmacSha256Key> key(const SigningOptions &opts,
+                                                 std::string_view date) {
+    const auto id = core::sha256(opts.credentials.secret_access_key);
+    {
+      std::lock_guard lock(mutex);
+      for (const auto &e : entries)
+        if (e.matches(id, date, opts.region, opts.service)) return e.key;
+    }
+    auto key = std::make_shared<const core::HmacSha256Key>(sigv4::derive_signing_key(
+        opts.credentials.secret_access_key, date, opts.region, opts.service));
+    Entry e{id, {}, opts.region, opts.service, key};
+    std::copy_n(date.data(), e.date.size(), e.date.begin());
+    std::lock_guard lock(mutex);
+    for (const auto &old : entries)
+      if (old.matches(id, date, opts.region, opts.service)) return old.key; // raced
+    if (entries.size() >= kMaxEntries) entries.clear();
+    entries.push_back(std::move(e));
+    return key;
+  }
 };
 
 Signer::Signer(Clock clock, bool cache_keys)
@@ -254,20 +574,8 @@ Signer::Signer(Clock clock, bool cache_keys)
 Signer::~Signer() = default;
 
 std::string Signer::signing_key(const SigningOptions &opts, std::string_view date) const {
-  const auto &secret = opts.credentials.secret_access_key;
-  if (!cache_) return sigv4::derive_signing_key(secret, date, opts.region, opts.service);
-  // The cache key holds a hash of the secret, never the secret itself.
-  std::string id = core::sha256_hex(secret);
-  id.append("\n").append(date).append("\n").append(opts.region).append("\n").append(opts.service);
-  {
-    std::lock_guard lock(cache_->mutex);
-    if (auto it = cache_->keys.find(id); it != cache_->keys.end()) return it->second;
-  }
-  auto key = sigv4::derive_signing_key(secret, date, opts.region, opts.service);
-  std::lock_guard lock(cache_->mutex);
-  if (cache_->keys.size() >= KeyCache::kMaxEntries) cache_->keys.clear();
-  cache_->keys.emplace(std::move(id), key);
-  return key;
+  return sigv4::derive_signing_key(opts.credentials.secret_access_key, date, opts.region,
+                                   opts.service);
 }
 
 SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opts) const {
@@ -280,20 +588,23 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
   if (presign && (opts.presign_expires.count() < 1 || opts.presign_expires.count() > 604800))
     throw Error(Errc::invalid_argument, "sigv4: presign expiry must be 1..604800 seconds");
 
-  auto url = core::parse_url(req.url);
-  auto when = opts.time.time_since_epoch().count() != 0 ? opts.time : clock_();
-  const std::string date_time = sigv4::amz_date(when);
-  const std::string date = date_time.substr(0, 8);
-  const auto &token = opts.credentials.session_token;
+  const auto url = core::parse_url_view(req.url);
+  const auto when = opts.time.time_since_epoch().count() != 0 ? opts.time : clock_();
+  char date_time_buf[16];
+  format_amz_date(date_time_buf, when);
+  const std::string_view date_time(date_time_buf, sizeof date_time_buf);
+  const std::string_view date = date_time.substr(0, 8);
+  const std::string_view access_key = opts.credentials.access_key_id;
+  const std::string_view token = opts.credentials.session_token;
   const bool has_token = !token.empty();
+  const bool sign_token = has_token && opts.sign_session_token;
 
-  sigv4::Prepared p;
-  p.method = req.method;
-  for (auto &c : p.method)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  p.scheme = url.scheme;
-  p.path = url.path;
-  p.query = url.query;
+  ScratchLease lease;
+  Scratch &s = *lease;
+  SignedRequest out;
+  out.method = req.method;
+  for (auto &c : out.method)
+    c = upper_char(c);
 
   // Headers this signing sets itself replace any the caller passed.
   auto replaced = [&](std::string_view lname) {
@@ -301,82 +612,143 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
            (has_token && lname == "x-amz-security-token") ||
            (!presign && opts.content_sha256_header && lname == "x-amz-content-sha256");
   };
+  std::size_t name_bytes = 0;
+  for (const auto &h : req.headers)
+    name_bytes += h.name.size();
+  s.names.clear();
+  s.names.reserve(name_bytes); // views into it stay valid
+  s.headers.clear();
+  s.headers.reserve(req.headers.size() + 4);
+  out.headers.reserve(req.headers.size() + 5);
   bool has_host = false;
+  bool has_caller_hash = false;
+  std::string_view caller_hash;
   for (const auto &h : req.headers) {
     validate_header(h);
-    auto lname = lower(h.name);
+    const std::size_t at = s.names.size();
+    append_lower(s.names, h.name);
+    const auto lname = std::string_view(s.names).substr(at);
+    if (!has_caller_hash && lname == "x-amz-content-sha256") {
+      has_caller_hash = true;
+      caller_hash = trim(h.value);
+    }
     if (replaced(lname)) continue;
     has_host = has_host || lname == "host";
-    p.headers.push_back(h);
+    out.headers.push_back(h);
+    if (!is_unsigned_header(lname)) s.headers.push_back({lname, h.value});
   }
-  if (!has_host) p.headers.push_back({"Host", url.authority()});
-  for (const auto &h : p.headers)
-    if (iequals(h.name, "host")) p.host_header = h.value;
+  // The host lower-cased, then ":port" unless the port is the scheme's default.
+  s.host.clear();
+  append_lower(s.host, url.host);
+  const std::size_t host_size = s.host.size();
+  if (!url.port.empty() && url.port != (url.https ? "443" : "80"))
+    s.host.append(":"sv).append(url.port);
+  if (!has_host) {
+    out.headers.push_back({"Host", s.host});
+    s.headers.push_back({"host", s.host});
+  }
 
-  std::string payload_hash;
-  if (!opts.payload_hash.empty())
+  // The payload hash: given, UNSIGNED-PAYLOAD, the caller's x-amz-content-sha256
+  // (what S3 verifies the signature against), or the body's hash.
+  char body_hash[64];
+  std::string_view payload_hash;
+  if (!opts.payload_hash.empty()) {
     payload_hash = opts.payload_hash;
-  else if (opts.unsigned_payload)
-    payload_hash = std::string(kUnsignedPayload);
-  else if (auto given = caller_content_sha256(req.headers);
-           !opts.content_sha256_header && given && !given->empty())
-    payload_hash = std::string(*given); // what S3 verifies the signature against
-  else
-    payload_hash = core::sha256_hex(req.body);
-
-  SignedRequest out;
-  out.method = p.method;
-  out.credential_scope = date + "/" + opts.region + "/" + opts.service + "/aws4_request";
-
-  std::string query_suffix; // added to the wire query after signing
-  if (presign) {
-    // The signed headers must be known before the canonical query is built.
-    std::map<std::string, int> names;
-    for (const auto &h : p.headers)
-      if (auto l = lower(h.name); !is_unsigned_header(l)) names.emplace(l, 0);
-    std::string signed_headers;
-    for (const auto &[n, _] : names) {
-      if (!signed_headers.empty()) signed_headers.push_back(';');
-      signed_headers.append(n);
-    }
-    std::string auth =
-        "X-Amz-Algorithm=" + std::string(kAlgorithm) + "&X-Amz-Credential=" +
-        uri_encode(opts.credentials.access_key_id + "/" + out.credential_scope, false) +
-        "&X-Amz-Date=" + date_time +
-        "&X-Amz-Expires=" + std::to_string(opts.presign_expires.count()) +
-        "&X-Amz-SignedHeaders=" + uri_encode(signed_headers, false);
-    if (has_token && opts.sign_session_token)
-      auth += "&X-Amz-Security-Token=" + uri_encode(token, false);
-    p.query = p.query.empty() ? auth : p.query + "&" + auth;
+  } else if (opts.unsigned_payload) {
+    payload_hash = kUnsignedPayload;
+  } else if (!opts.content_sha256_header && !caller_hash.empty()) {
+    payload_hash = caller_hash;
   } else {
-    p.headers.push_back({"X-Amz-Date", date_time});
-    if (has_token && opts.sign_session_token) p.headers.push_back({"X-Amz-Security-Token", token});
-    if (opts.content_sha256_header) p.headers.push_back({"x-amz-content-sha256", payload_hash});
+    const auto digest = core::sha256(req.body);
+    core::hex_to(body_hash, digest.data(), digest.size());
+    payload_hash = std::string_view(body_hash, sizeof body_hash);
   }
 
-  out.canonical_request = sigv4::canonical_request(p, payload_hash, opts.normalize_path,
-                                                   opts.double_encode, &out.signed_headers);
+  out.credential_scope.reserve(date.size() + opts.region.size() + opts.service.size() + 16);
+  out.credential_scope.append(date).append("/"sv).append(opts.region).append("/"sv);
+  out.credential_scope.append(opts.service).append("/aws4_request"sv);
+
+  s.params.clear();
+  collect_params(s, url.query);
+  s.auth.clear();
+  if (presign) {
+    sort_headers(s.headers);
+    append_signed_headers(out.signed_headers, s.headers);
+    // Written in canonical (encoded) form, so it goes into the canonical query and
+    // onto the wire as it is.
+    char expires[24];
+    auto [end, ec] = std::to_chars(expires, expires + sizeof expires, opts.presign_expires.count());
+    (void)ec;
+    s.auth.reserve(160 + 3 * (access_key.size() + out.credential_scope.size() +
+                              out.signed_headers.size() + token.size()));
+    s.auth.append("X-Amz-Algorithm="sv).append(kAlgorithm).append("&X-Amz-Credential="sv);
+    core::uri_encode_append(s.auth, access_key, false);
+    s.auth.append("%2F"sv);
+    core::uri_encode_append(s.auth, out.credential_scope, false);
+    s.auth.append("&X-Amz-Date="sv).append(date_time);
+    s.auth.append("&X-Amz-Expires="sv).append(expires, static_cast<std::size_t>(end - expires));
+    s.auth.append("&X-Amz-SignedHeaders="sv);
+    core::uri_encode_append(s.auth, out.signed_headers, false);
+    if (sign_token) {
+      s.auth.append("&X-Amz-Security-Token="sv);
+      core::uri_encode_append(s.auth, token, false);
+    }
+    add_canonical_params(s, s.auth);
+  } else {
+    out.headers.push_back({"X-Amz-Date", std::string(date_time)});
+    s.headers.push_back({"x-amz-date", date_time});
+    if (sign_token) {
+      out.headers.push_back({"X-Amz-Security-Token", std::string(token)});
+      s.headers.push_back({"x-amz-security-token", token});
+    }
+    if (opts.content_sha256_header) {
+      out.headers.push_back({"x-amz-content-sha256", std::string(payload_hash)});
+      s.headers.push_back({"x-amz-content-sha256", payload_hash});
+    }
+    sort_headers(s.headers);
+    append_signed_headers(out.signed_headers, s.headers);
+  }
+  sort_params(s.params);
+
+  append_canonical_request(out.canonical_request, s,
+                           {out.method, url.path, opts.normalize_path, opts.double_encode,
+                            &s.params, &s.headers, out.signed_headers, payload_hash});
   out.string_to_sign =
       sigv4::string_to_sign(out.canonical_request, date_time, out.credential_scope);
-  out.signature = sigv4::signature(signing_key(opts, date), out.string_to_sign);
+  const auto mac = cache_ ? cache_->key(opts, date)->mac(out.string_to_sign)
+                          : core::hmac_sha256(signing_key(opts, date), out.string_to_sign);
+  out.signature.resize(2 * mac.size());
+  core::hex_to(out.signature.data(), mac.data(), mac.size());
 
+  // The wire URL: berth's presign parameters follow the caller's query.
+  out.url.reserve(url.scheme.size() + url.host.size() + url.port.size() + 3 * url.path.size() +
+                  3 * url.query.size() + s.auth.size() + 3 * token.size() + 120);
+  out.url.append(url.https ? "https://"sv : "http://"sv);
+  out.url.append(s.host, 0, host_size);
+  if (!url.port.empty()) out.url.append(":"sv).append(url.port);
+  core::wire_encode_append(out.url, url.path.empty() ? std::string_view("/") : url.path, false);
+  const std::size_t query_at = out.url.size();
+  out.url.push_back('?');
+  core::wire_encode_append(out.url, url.query, true);
   if (presign) {
-    query_suffix = "&X-Amz-Signature=" + out.signature;
-    if (has_token && !opts.sign_session_token)
-      query_suffix += "&X-Amz-Security-Token=" + uri_encode(token, false);
+    if (!url.query.empty()) out.url.push_back('&');
+    out.url.append(s.auth).append("&X-Amz-Signature="sv).append(out.signature);
+    if (has_token && !opts.sign_session_token) {
+      out.url.append("&X-Amz-Security-Token="sv);
+      core::uri_encode_append(out.url, token, false);
+    }
   } else {
-    p.headers.push_back({"Authorization",
-                         std::string(kAlgorithm) + " Credential=" + opts.credentials.access_key_id +
-                             "/" + out.credential_scope + ", SignedHeaders=" + out.signed_headers +
-                             ", Signature=" + out.signature});
-    if (has_token && !opts.sign_session_token) p.headers.push_back({"X-Amz-Security-Token", token});
+    std::string auth;
+    auth.reserve(kAlgorithm.size() + access_key.size() + out.credential_scope.size() +
+                 out.signed_headers.size() + out.signature.size() + 48);
+    auth.append(kAlgorithm).append(" Credential="sv).append(access_key).append("/"sv);
+    auth.append(out.credential_scope).append(", SignedHeaders="sv).append(out.signed_headers);
+    auth.append(", Signature="sv).append(out.signature);
+    out.headers.push_back({"Authorization", std::move(auth)});
+    if (has_token && !opts.sign_session_token)
+      out.headers.push_back({"X-Amz-Security-Token", std::string(token)});
   }
-
-  out.url = url.scheme + "://" + url.host + (url.port.empty() ? "" : ":" + url.port) +
-            core::wire_encode(url.path.empty() ? "/" : url.path, false);
-  std::string wire_query = core::wire_encode(p.query, true) + query_suffix;
-  if (!wire_query.empty() || url.has_query) out.url += "?" + wire_query;
-  out.headers = std::move(p.headers);
+  if (out.url.size() == query_at + 1 && !url.has_query) out.url.pop_back();
   return out;
 }
 
