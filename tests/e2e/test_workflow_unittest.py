@@ -1,0 +1,458 @@
+"""The CI workflow of scripts/demo.sh as a unittest, through the Python binding.
+
+OIDC token -> AssumeRoleWithWebIdentity -> ECR token -> ensure repository -> build ->
+push with computed tags (through an expired ECR token) -> scan gate -> lifecycle
+policy -> replicate -> pull back everywhere and verify the digest, against
+tests/ecr_stack (moto with IAM auth on, OIDC endpoint, the ECR front with TLS) and two
+more docker-registry instances (tests/servers) standing in for other regions.
+
+The binding is used where it has the function (aws_credentials, caller_identity,
+ecr_login, ecr_call, copy). Where it has not (yet) — build, tags_compute,
+ecr_ensure_repository, ecr_scan_gate, ecr_put_lifecycle_policy, replicate — the
+`berth` CLI runs instead (BERTH_CLI, else build*/bin/berth); `FALLBACKS` lists what
+went through the CLI in a run, and each helper switches to the binding as soon as
+the binding has the function.
+
+Run: python3 -m unittest tests/e2e/test_workflow_unittest.py, or pytest. Needs
+BERTH_LIBRARY (libberth.so) unless the binding finds it itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+for p in (os.path.join(REPO, "tests", "ecr_stack"), os.path.join(REPO, "tests", "servers"),
+          os.path.join(REPO, "bindings", "python")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import berth  # noqa: E402
+import ecr_stack  # noqa: E402
+import stack  # noqa: E402
+
+SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
+RULES = ["type=ref,event=branch", "type=sha", "type=raw,value=build-42"]
+EXPECTED_TAGS = ["main", "sha-860c190", "build-42", "latest"]
+FALLBACKS: set[str] = set()
+
+
+def berth_cli() -> str:
+    cli = os.environ.get("BERTH_CLI")
+    if cli:
+        return cli
+    for d in ("build-e2e", "build"):
+        c = os.path.join(REPO, d, "bin", "berth")
+        if os.access(c, os.X_OK):
+            return c
+    c = shutil.which("berth")
+    if not c:
+        raise unittest.SkipTest("no berth CLI (set BERTH_CLI)")
+    return c
+
+
+def run_cli(*args: str, env: dict | None = None, check: bool = True,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+    p = subprocess.run([berth_cli(), *args], capture_output=True, text=True,
+                       env=env if env is not None else dict(os.environ), timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("berth %s: exit %d\nstdout: %s\nstderr: %s"
+                             % (" ".join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class EnvPatch:
+    """Sets/unsets os.environ entries for a block (libberth reads the process env)."""
+
+    def __init__(self, set_: dict[str, str], unset=()):
+        self.set_, self.unset, self.saved = set_, unset, {}
+
+    def __enter__(self):
+        for k in list(self.set_) + list(self.unset):
+            self.saved[k] = os.environ.get(k)
+        for k in self.unset:
+            os.environ.pop(k, None)
+        os.environ.update(self.set_)
+        return self
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class WorkflowTest(unittest.TestCase):
+    """Steps run in name order (unittest) / definition order (pytest) and share state."""
+
+    st: ecr_stack.EcrStack
+    regions: list
+    work: str
+    saved_env: dict
+    digest: str = ""
+    tags: list = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.t0 = time.monotonic()
+        cls.saved_env = dict(os.environ)
+        cls.work = tempfile.mkdtemp(prefix="berth-e2e-py-")
+        cls.regions = []
+        cls.st = ecr_stack.EcrStack()
+        try:
+            cls.st.start()
+            for _ in range(2):
+                r = stack.Registry()
+                r.start()
+                cls.regions.append(r)
+        except BaseException:
+            cls._stop()
+            raise
+        st = cls.st
+        # A clean AWS environment, as in scripts/demo.sh.
+        for k in list(os.environ):
+            if k.startswith(("AWS_", "GITHUB_", "ACTIONS_")):
+                del os.environ[k]
+        home = os.path.join(cls.work, "home")
+        os.makedirs(home)
+        os.environ.update({
+            "HOME": home, "DOCKER_CONFIG": os.path.join(home, ".docker"),
+            "AWS_REGION": st.region, "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": st.moto.endpoint_url,
+            "BERTH_CONNECT_TO": st.front.connect_to_all,
+            "SSL_CERT_FILE": st.ca.cert_file,
+            "SOURCE_DATE_EPOCH": "1767225600",
+        })
+        admin = st.iam.users["admin"]
+        cls.admin_env = {"AWS_ACCESS_KEY_ID": admin["access_key_id"],
+                         "AWS_SECRET_ACCESS_KEY": admin["secret_access_key"]}
+        cls.repo_uri = st.iam.repository_uri()
+        cls.repository = cls.repo_uri.split("/", 1)[1]
+
+    @classmethod
+    def _stop(cls):
+        for r in cls.regions:
+            try:
+                r.stop()
+            except Exception:
+                pass
+        try:
+            cls.st.stop()
+        except Exception:
+            pass
+
+    @classmethod
+    def tearDownClass(cls):
+        os.environ.clear()
+        os.environ.update(cls.saved_env)
+        cls._stop()
+        shutil.rmtree(cls.work, ignore_errors=True)
+        sys.stderr.write("\n[e2e python] %.1fs; through the CLI (not in the binding): %s\n"
+                         % (time.monotonic() - cls.t0, ", ".join(sorted(FALLBACKS)) or "nothing"))
+
+    def admin(self):
+        return EnvPatch(self.admin_env, unset=("AWS_SESSION_TOKEN",))
+
+    def need(self, *names: str):
+        missing = [n for n in names if not getattr(type(self), n, None)]
+        if missing:
+            self.skipTest("an earlier step failed (%s unset)" % ", ".join(missing))
+
+    # ---------------------------------------------------------------- steps
+    def test_01_oidc_web_identity(self):
+        st = self.st
+        role = st.iam.roles["ci_pusher"]["arn"]
+        env = {"ACTIONS_ID_TOKEN_REQUEST_URL": st.oidc.request_url,
+               "ACTIONS_ID_TOKEN_REQUEST_TOKEN": st.oidc.request_token}
+        with EnvPatch(env):
+            # AssumeRoleWithWebIdentity is unsigned: let exactly one unsigned call through.
+            with st.moto.unsigned_window(1):
+                creds = berth.aws_credentials(role_arn=role, role_session_name="berth-e2e")
+        self.assertTrue(creds.access_key_id.startswith("ASIA"), creds)
+        self.assertTrue(creds.session_token)
+        self.assertIsNotNone(creds.expiration)
+        self.assertIn("web identity", creds.provider.lower().replace("_", " ").replace("-", " ")
+                      + " " + creds.provider)
+        oidc_reqs = st.oidc.requests
+        self.assertTrue(oidc_reqs, "no OIDC token request")
+        self.assertEqual(oidc_reqs[-1]["audience"], "sts.amazonaws.com")
+        self.assertTrue(oidc_reqs[-1]["bearer_ok"])
+        os.environ.update({"AWS_ACCESS_KEY_ID": creds.access_key_id,
+                           "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+                           "AWS_SESSION_TOKEN": creds.session_token})
+        who = berth.caller_identity()
+        self.assertEqual(who.account, st.account)
+        self.assertIn("assumed-role/ci-pusher/", who.arn)
+        type(self).role_creds = creds
+
+    def test_02_ecr_token(self):
+        self.need("role_creds")
+        login = berth.ecr_login(self.st.front.host)
+        self.assertEqual(login.registry, self.st.front.host)
+        self.assertEqual(login.username, "AWS")
+        self.assertEqual(login.password, self.st.front.password)
+        self.assertNotIn(login.password, repr(login))
+
+    def test_03_repository(self):
+        self.need("role_creds")
+        with self.admin():
+            if hasattr(berth, "ecr_ensure_repository"):
+                r = berth.ecr_ensure_repository(self.repository, scan_on_push=True, apply=True)
+                self.assertFalse(getattr(r, "created", True))
+            else:
+                FALLBACKS.add("ecr_ensure_repository")
+                run_cli("ecr", "ensure-repository", self.repository, "--scan-on-push", "--apply")
+            desc = berth.ecr_call("DescribeRepositories", {"repositoryNames": [self.repository]})
+        repo = desc["repositories"][0]
+        self.assertEqual(repo["repositoryUri"], self.repo_uri)
+        self.assertTrue(repo["imageScanningConfiguration"]["scanOnPush"])
+        # ci-pusher (the role's credentials in the environment) may not create one.
+        with self.assertRaises(berth.DeniedError) as cm:
+            berth.ecr_call("CreateRepository", {"repositoryName": "berth/other"})
+        self.assertEqual(cm.exception.aws_code, "AccessDenied")
+        self.assertEqual(cm.exception.http_status, 403)
+        p = run_cli("ecr", "ensure-repository", "berth/other", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("AccessDenied", p.stderr)
+        names = [r["repositoryName"] for r in
+                 self.st.client("ecr", "admin").describe_repositories()["repositories"]]
+        self.assertNotIn("berth/other", names)
+
+    def test_04_build(self):
+        w = self.work
+        os.makedirs(os.path.join(w, "base/etc"))
+        os.makedirs(os.path.join(w, "base/usr/share/demo"))
+        os.makedirs(os.path.join(w, "app/static"))
+        with open(os.path.join(w, "base/etc/passwd"), "w") as f:
+            f.write("demo:x:1000:1000::/app:/bin/sh\n")
+        with open(os.path.join(w, "base/usr/share/demo/runtime.bin"), "wb") as f:
+            f.write(os.urandom(3_000_000))
+        with open(os.path.join(w, "app/server"), "w") as f:
+            f.write('#!/bin/sh\necho "hello from berth"\n')
+        os.chmod(os.path.join(w, "app/server"), 0o755)
+        with open(os.path.join(w, "app/static/assets.bin"), "wb") as f:
+            # over berth's 16 MiB monolithic limit: this layer goes up in PATCHes
+            f.write(os.urandom(18_000_000))
+        base = "oci:%s/base-image:1" % w
+
+        def build(out: str) -> str:
+            if hasattr(berth, "build"):
+                r = berth.build(from_=base, layers=["%s/app:/app" % w], output=out,
+                                entrypoint=["/app/server"], env=["APP_ENV=production"],
+                                workdir="/app", user="1000", expose=["8080"],
+                                labels={"org.opencontainers.image.source": "https://github.com/org/app"})
+                return r.digest
+            FALLBACKS.add("build")
+            return run_cli("build", "--from", base, "--layer", "%s/app:/app" % w,
+                           "--compression", "gzip", "--entrypoint", '["/app/server"]',
+                           "--env", "APP_ENV=production", "--workdir", "/app", "--user", "1000",
+                           "--expose", "8080",
+                           "--label", "org.opencontainers.image.source=https://github.com/org/app",
+                           "--output", out, "--quiet").stdout.strip()
+
+        if hasattr(berth, "build"):
+            berth.build(layers=[w + "/base"], platform="linux/amd64", output=base)
+        else:
+            run_cli("build", "--layer", w + "/base", "--platform", "linux/amd64",
+                    "--output", base, "--quiet")
+        digest = build("oci:%s/image:build" % w)
+        again = build("oci:%s/image-again:build" % w)
+        self.assertRegex(digest, r"^sha256:[0-9a-f]{64}$")
+        self.assertEqual(again, digest, "same inputs, same SOURCE_DATE_EPOCH: same digest")
+        with open(os.path.join(w, "image/index.json")) as f:
+            idx = json.load(f)
+        self.assertEqual(idx["manifests"][0]["digest"], digest)
+        type(self).digest = digest
+
+    def test_05_push_with_tags_through_expired_token(self):
+        self.need("role_creds", "digest")
+        st, digest = self.st, self.digest
+        event = os.path.join(self.work, "event.json")
+        with open(event, "w") as f:
+            json.dump({"repository": {"default_branch": "main"}}, f)
+        gh = {"GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main", "GITHUB_SHA": SHA,
+              "GITHUB_REPOSITORY": "org/app", "GITHUB_EVENT_PATH": event}
+        with EnvPatch(gh):
+            if hasattr(berth, "tags_compute"):
+                res = berth.tags_compute(rules=RULES)
+                tags = list(res.tags if hasattr(res, "tags") else res["tags"])
+            else:
+                FALLBACKS.add("tags_compute")
+                args = ["tags", "compute", "--json"]
+                for r in RULES:
+                    args += ["--tag-rule", r]
+                tags = json.loads(run_cli(*args).stdout)["tags"]
+        self.assertEqual(tags, EXPECTED_TAGS)
+
+        st.front.clear_requests()
+        st.front.expire_next(1)  # the first authenticated request: 403 "token has expired"
+        src = "oci:%s/image:build" % self.work
+        results = [berth.copy(src, "docker://%s:%s" % (self.repo_uri, t)) for t in tags]
+        for r in results:
+            self.assertEqual(r.digest, digest)
+        self.assertGreaterEqual(results[0].blobs_copied, 3)  # 2 layers + config
+        for r in results[1:]:
+            self.assertEqual(r.blobs_copied, 0, r)
+
+        reqs = st.front.requests
+        expired = [i for i, r in enumerate(reqs) if r["auth"] == "expired"]
+        self.assertEqual(len(expired), 1, [(r["method"], r["path"], r["status"]) for r in reqs])
+        self.assertEqual(reqs[expired[0]]["status"], 403)
+        later_ok = [r for r in reqs[expired[0] + 1:] if r["auth"] == "ok" and r["status"] < 300]
+        self.assertTrue(later_ok, "no success after the expired-token 403")
+        puts = [r for r in reqs if r["kind"] == "manifest" and r["method"] == "PUT"]
+        self.assertTrue(puts and all(r["status"] == 201 for r in puts), puts)
+        patches = [r for r in reqs if r["method"] == "PATCH"]
+        for r in patches:
+            self.assertEqual(r["status"], 201, r)
+        type(self).patch_count = len(patches)
+        self.assertTrue(patches, "no chunked upload (PATCH) went to the front")
+        # a re-run: every tag already points at the digest, nothing is copied
+        st.front.clear_requests()
+        again = berth.copy(src, "docker://%s:%s" % (self.repo_uri, tags[0]))
+        self.assertEqual((again.digest, again.blobs_copied), (digest, 0))
+        self.assertFalse([r for r in st.front.requests if r["method"] in ("PATCH", "POST")])
+
+        images = st.client("ecr", "admin").describe_images(repositoryName=self.repository)
+        details = [d for d in images["imageDetails"] if d["imageDigest"] == digest]
+        self.assertTrue(details, images["imageDetails"])
+        seen = set()
+        for d in details:
+            seen.update(d.get("imageTags", []))
+        self.assertTrue(set(tags) <= seen, (tags, seen))
+        type(self).tags = tags
+
+    def test_06_scan_gate(self):
+        self.need("digest", "tags")
+        st, ref = self.st, "%s:main" % self.repo_uri
+
+        def gate(fail_on: str) -> tuple[bool, str]:
+            with self.admin():
+                if hasattr(berth, "ecr_scan_gate"):
+                    try:
+                        r = berth.ecr_scan_gate(self.repository, "main", fail_on=fail_on, max=0,
+                                                timeout=60, poll_ms=500)
+                        return bool(r.passed), getattr(r, "table", str(r))
+                    except berth.GateFailedError as e:
+                        return False, str(e)
+                FALLBACKS.add("ecr_scan_gate")
+                p = run_cli("ecr", "scan-gate", ref, "--fail-on", fail_on, "--max", "0",
+                            "--timeout", "60s", "--poll-ms", "500", check=False)
+                self.assertIn(p.returncode, (0, 4), p.stderr)
+                return p.returncode == 0, p.stdout + p.stderr
+
+        ok, out = gate("CRITICAL")
+        self.assertTrue(ok, out)
+        st.moto.set_scan_findings(ecr_stack.scan_findings_result(
+            self.repository, digest=self.digest, counts={"HIGH": 3, "MEDIUM": 2}))
+        ok, out = gate("HIGH")
+        self.assertFalse(ok, out)
+        self.assertIn("3", out)
+        ok, out = gate("CRITICAL")  # the same findings: no CRITICAL ones
+        self.assertTrue(ok, out)
+        found = st.client("ecr", "admin").describe_image_scan_findings(
+            repositoryName=self.repository, imageId={"imageTag": "main"})
+        self.assertEqual(found["imageScanFindings"]["findingSeverityCounts"], {"HIGH": 3, "MEDIUM": 2})
+
+    def test_07_lifecycle_policy(self):
+        self.need("digest", "tags")
+        with self.admin():
+            if hasattr(berth, "ecr_put_lifecycle_policy") and hasattr(berth, "lifecycle_policy_shorthand"):
+                pol = berth.lifecycle_policy_shorthand(keep_last=10, expire_untagged_days=7)
+                berth.ecr_put_lifecycle_policy(self.repository, pol)
+            else:
+                FALLBACKS.add("ecr_put_lifecycle_policy")
+                prev = run_cli("ecr", "put-lifecycle-policy", self.repository, "--keep-last", "10",
+                               "--expire-untagged-after", "7", "--preview")
+                self.assertNotIn(self.digest, prev.stdout)  # 1 image, kept
+                run_cli("ecr", "put-lifecycle-policy", self.repository, "--keep-last", "10",
+                        "--expire-untagged-after", "7")
+            back = berth.ecr_call("GetLifecyclePolicy", {"repositoryName": self.repository})
+        boto = self.st.client("ecr", "admin").get_lifecycle_policy(repositoryName=self.repository)
+        self.assertEqual(json.loads(back["lifecyclePolicyText"]),
+                         json.loads(boto["lifecyclePolicyText"]))
+        rules = sorted(json.loads(back["lifecyclePolicyText"])["rules"],
+                       key=lambda r: r["rulePriority"])
+        self.assertEqual(len(rules), 2, rules)
+        self.assertEqual(rules[0]["selection"]["tagStatus"], "untagged")
+        self.assertEqual(rules[0]["selection"]["countType"], "sinceImagePushed")
+        self.assertEqual(rules[0]["selection"]["countNumber"], 7)
+        self.assertEqual(rules[1]["selection"]["tagStatus"], "any")
+        self.assertEqual(rules[1]["selection"]["countType"], "imageCountMoreThan")
+        self.assertEqual(rules[1]["selection"]["countNumber"], 10)
+        self.assertEqual(rules[1]["action"]["type"], "expire")
+
+    def test_08_replicate_and_pull_back(self):
+        self.need("digest", "tags")
+        st, digest = self.st, self.digest
+        src = "%s:main" % self.repo_uri
+        dsts = ["%s/org/app:main" % r.hostport for r in self.regions]
+        st.front.clear_requests()
+        if hasattr(berth, "replicate"):
+            res = berth.replicate(src, dsts)
+            self.assertEqual([r.digest for r in res], [digest] * len(dsts))
+        else:
+            FALLBACKS.add("replicate")
+            out = run_cli("replicate", src, *dsts, "--quiet").stdout
+            self.assertIn(digest, out)
+        # blob GETs went through the redirect, and without Authorization on the S3 side
+        s3 = st.front.s3_requests
+        self.assertTrue(s3, "no blob was read from the S3 side")
+        for r in s3:
+            self.assertFalse(r["authorization"], r)
+            self.assertIn(r["status"], (200, 206), r)
+        blob_gets = [r for r in st.front.requests if r["kind"] == "blob" and r["method"] == "GET"]
+        whole = [r for r in blob_gets if not r["headers"].get("range")]
+        self.assertTrue(whole)
+        for r in whole:
+            self.assertEqual((r["action"], r["status"]), ("redirect", 307), r)
+        # Kept for test_09: what the source registry served, per blob.
+        type(self).replicate_reads = (blob_gets, s3)
+
+        st.front.clear_requests()
+        for i, ref in enumerate([src] + dsts):
+            out = "oci:%s/pulled-%d:main" % (self.work, i)
+            r = berth.copy("docker://" + ref, out)
+            self.assertEqual(r.digest, digest, ref)
+            with open(os.path.join(self.work, "pulled-%d" % i, "index.json")) as f:
+                self.assertEqual(json.load(f)["manifests"][0]["digest"], digest)
+        s3 = st.front.s3_requests
+        self.assertGreaterEqual(len(s3), 3)  # the ECR pull read every blob from "S3"
+        self.assertFalse([r for r in s3 if r["authorization"]])
+        blob_gets = [r for r in st.front.requests if r["kind"] == "blob" and r["method"] == "GET"]
+        self.assertEqual(len(blob_gets), 3)  # config + 2 layers, each once
+        for r in blob_gets:
+            self.assertEqual((r["action"], r["status"]), ("redirect", 307), r)
+        # the exported image runs
+        exported = os.path.join(self.work, "exported")
+        run_cli("export", "oci:%s/pulled-0:main" % self.work, exported)
+        hello = subprocess.run([os.path.join(exported, "app/server")], capture_output=True, text=True)
+        self.assertEqual(hello.stdout.strip(), "hello from berth")
+
+    @unittest.expectedFailure
+    def test_09_replicate_reads_each_blob_once(self):
+        """berth bug: replicate's fan-out covers only the first upload chunk of a blob
+        over the 16 MiB monolithic limit. upload_chunked opens the source again at each
+        chunk's offset (SliceBody -> BlobSource::open(offset)); TeeSource::open serves
+        offset 0 from the fan-out but any offset > 0 from the real source, so every
+        destination re-reads the rest of the blob with its own open-ended Range GET
+        (`bytes=16777216-`) per chunk, while the fan-out still reads the whole blob.
+        With 2 destinations and an 18 MB layer the source serves ~18 MB + 2 x 1.2 MB."""
+        self.need("replicate_reads")
+        blob_gets, s3 = self.replicate_reads
+        ranged = [r for r in blob_gets if r["headers"].get("range")]
+        self.assertEqual(ranged, [], "source re-read with Range GETs: %s"
+                         % [(r["path"][-12:], r["headers"]["range"]) for r in ranged])
+
+
+if __name__ == "__main__":
+    unittest.main()
