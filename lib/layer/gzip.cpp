@@ -46,21 +46,26 @@ void compress_member(libdeflate_compressor *c, Job &job) {
 } // namespace
 
 struct GzipSink::Impl {
-  Impl(core::ByteSink &o, int level, unsigned threads) : out(o) {
+  Impl(core::ByteSink &o, int lvl, unsigned n) : out(o), level(lvl), threads(n) {
     if (level < 1 || level > 12)
       throw Error(Errc::invalid_argument,
                   "gzip: compression level " + std::to_string(level) + " is not in 1..12");
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < threads; ++i) {
-      compressors.emplace_back(libdeflate_alloc_compressor(level));
-      if (!compressors.back()) throw Error(Errc::no_memory, "gzip: cannot allocate a compressor");
-    }
+    add_compressor();
     max_in_flight = 2 * std::size_t{threads};
     current.reserve(kBlockSize);
-    if (threads == 1) {
-      serial_job = std::make_unique<Job>();
-      return;
-    }
+  }
+
+  void add_compressor() {
+    compressors.emplace_back(libdeflate_alloc_compressor(level));
+    if (!compressors.back()) throw Error(Errc::no_memory, "gzip: cannot allocate a compressor");
+  }
+
+  // Workers start with the first full block, so a layer under 1 MiB never starts a
+  // thread (its one member is the same bytes either way).
+  void start_workers() {
+    while (compressors.size() < threads)
+      add_compressor();
     try {
       for (unsigned i = 0; i < threads; ++i)
         workers.emplace_back([this, i] { work(compressors[i].get()); });
@@ -131,15 +136,22 @@ struct GzipSink::Impl {
     return true;
   }
 
+  // Compresses `current` on the calling thread and writes it.
+  void compress_here() {
+    if (!serial_job) serial_job = std::make_unique<Job>();
+    std::swap(serial_job->in, current);
+    current.clear();
+    compress_member(compressors.front().get(), *serial_job);
+    emit(*serial_job);
+  }
+
   // Hands `current` (a full block, or the last partial one) to compression.
   void submit() {
-    if (serial_job) {
-      std::swap(serial_job->in, current);
-      current.clear();
-      compress_member(compressors.front().get(), *serial_job);
-      emit(*serial_job);
+    if (threads == 1) {
+      compress_here();
       return;
     }
+    if (workers.empty()) start_workers();
     while (in_flight.size() >= max_in_flight)
       emit_oldest(true);
     std::unique_ptr<Job> job;
@@ -178,7 +190,12 @@ struct GzipSink::Impl {
   void finish() {
     // Nothing submitted yet and nothing buffered means empty input: one empty member
     // keeps the output valid gzip.
-    if (!current.empty() || (!wrote_member && in_flight.empty())) submit();
+    if (!current.empty() || (!wrote_member && in_flight.empty())) {
+      if (workers.empty())
+        compress_here(); // all of the input was this one block
+      else
+        submit();
+    }
     while (emit_oldest(true)) {
     }
     stop_workers();
@@ -186,13 +203,15 @@ struct GzipSink::Impl {
   }
 
   core::ByteSink &out;
-  std::vector<CompressorPtr> compressors; // one per worker; [0] alone when serial
+  int level;
+  unsigned threads;
+  std::vector<CompressorPtr> compressors; // one per worker once they start
   std::size_t max_in_flight = 2;
   std::string current; // the block being filled
   bool wrote_member = false;
   bool finished = false;
   std::exception_ptr broken;
-  std::unique_ptr<Job> serial_job; // set when compressing on the calling thread
+  std::unique_ptr<Job> serial_job; // for blocks compressed on the calling thread
 
   // Calling thread only: submitted jobs in input order, and recycled ones.
   std::deque<std::unique_ptr<Job>> in_flight;

@@ -35,12 +35,12 @@ namespace berth::layer {
 // so the output is the same bytes for a given input, level and libdeflate version, on
 // any machine, with 1 thread or 64.
 //
-// Threads: threads == 1 compresses on the calling thread. Otherwise `threads` workers
-// compress blocks while the caller keeps writing; at most 2 * threads blocks are in
-// flight (the caller waits for the oldest one when that many are), so memory stays
-// about 4 * threads MiB whatever the input size. Compressed members are written to
-// `out` on the calling thread, in order, from write() and finish(): `out` is never
-// called from a worker.
+// Threads: threads == 1 compresses on the calling thread, and so does any input of at
+// most one block. Otherwise `threads` workers compress blocks while the caller writes;
+// at most 2 * threads blocks are in flight (the caller waits for the oldest one when
+// that many are), so memory stays about 4 * threads MiB whatever the input size.
+// Compressed members are written to `out` on the calling thread, in order, from
+// write() and finish(): `out` is never called from a worker.
 //
 // Levels 1..12 (libdeflate's; 10..12 are slow and small), default 6;
 // Error(invalid_argument) otherwise. After an exception the sink is broken: further
