@@ -51,6 +51,7 @@ struct GzipSink::Impl {
       throw Error(Errc::invalid_argument,
                   "gzip: compression level " + std::to_string(level) + " is not in 1..12");
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, 256u); // as libzstd caps its workers; memory stays sane
     add_compressor();
     max_in_flight = 2 * std::size_t{threads};
     current.reserve(kBlockSize);
@@ -222,7 +223,7 @@ struct GzipSink::Impl {
   std::condition_variable done_cv; // caller: a job is done
   std::deque<Job *> pending;       // submitted, not yet taken by a worker
   bool stopping = false;
-  std::vector<std::thread> workers; // last: joined before the jobs they use go away
+  std::vector<std::thread> workers; // joined by ~Impl before any job goes away
 };
 
 GzipSink::GzipSink(core::ByteSink &out, int level, unsigned threads)
