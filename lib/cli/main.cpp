@@ -38,10 +38,15 @@ const std::vector<Command> &commands() {
        "AWS_SESSION_TOKEN. Prints the canonical request, the string to sign and the\n"
        "signed request (the secret key is never printed).\n",
        cmd_sign_request},
-      {"copy", "copy an image or index between registries and OCI layouts",
+      {"copy", "copy an image or index between registries, OCI layouts and archives",
        "usage: berth copy [OPTIONS] SRC DST\n"
        "\n"
-       "SRC and DST: docker://REF (or a bare REF) or oci:DIR[:TAG].\n"
+       "SRC and DST: docker://REF (or a bare REF), oci:DIR[:TAG], oci-archive:FILE[:TAG]\n"
+       "or docker-archive:FILE[:REF] (the `docker save` / `docker load` format; as a SRC,\n"
+       "docker-archive:FILE:@N picks the Nth image). A compressed or piped archive SRC is\n"
+       "read too. An archive DST is written whole once every blob has arrived, replacing\n"
+       "the file atomically; a docker-archive holds one image (use --platform for an\n"
+       "index) tagged REF.\n"
        "\n"
        "  --platform OS/ARCH[/VARIANT]  copy one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"

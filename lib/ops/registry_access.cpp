@@ -1,5 +1,7 @@
 #include "ops/registry_access.hpp"
 
+#include <berth/error.hpp>
+
 #include "http/client.hpp"
 #include "registry/keychain.hpp"
 
@@ -20,14 +22,24 @@ std::shared_ptr<registry::Registry> connect(const std::string &host, const Regis
 }
 
 std::unique_ptr<ImageSource> open_source(const Location &loc, const RegistryAccess &access) {
-  return loc.kind == Location::Kind::registry ? open_registry_source(loc, access)
-                                              : open_layout_source(loc);
+  switch (loc.kind) {
+  case Location::Kind::registry: return open_registry_source(loc, access);
+  case Location::Kind::oci_layout: return open_layout_source(loc);
+  case Location::Kind::oci_archive:
+  case Location::Kind::docker_archive: return open_archive_source(loc);
+  }
+  throw Error(Errc::internal, "unknown location kind");
 }
 
 std::unique_ptr<ImageDestination> open_destination(const Location &loc,
                                                    const RegistryAccess &access) {
-  return loc.kind == Location::Kind::registry ? open_registry_destination(loc, access)
-                                              : open_layout_destination(loc);
+  switch (loc.kind) {
+  case Location::Kind::registry: return open_registry_destination(loc, access);
+  case Location::Kind::oci_layout: return open_layout_destination(loc);
+  case Location::Kind::oci_archive:
+  case Location::Kind::docker_archive: return open_archive_destination(loc);
+  }
+  throw Error(Errc::internal, "unknown location kind");
 }
 
 } // namespace berth::ops

@@ -19,5 +19,8 @@ std::unique_ptr<ImageDestination> open_registry_destination(const Location &loc,
                                                             const RegistryAccess &access);
 std::unique_ptr<ImageSource> open_layout_source(const Location &loc);
 std::unique_ptr<ImageDestination> open_layout_destination(const Location &loc);
+// oci-archive and docker-archive (archive_endpoint.cpp).
+std::unique_ptr<ImageSource> open_archive_source(const Location &loc);
+std::unique_ptr<ImageDestination> open_archive_destination(const Location &loc);
 
 } // namespace berth::ops
