@@ -5,9 +5,12 @@ standard library and libberth.so. The library is found, on first use, through
 ``BERTH_LIBRARY`` (a full path), then a copy next to this package, then the
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
-Areas: versions and errors, SigV4 signing (``sign_request``), image copies
-(``copy``) and AWS: credentials, STS and ECR (``aws_credentials``,
-``caller_identity``, ``ecr_login``, ``ecr_docker_login``, ``ecr_call``)::
+Areas: versions and errors, SigV4 signing (``sign_request``), image transfers
+(``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
+credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
+``ecr_docker_login``, ``ecr_call``) and CI pipeline steps (``tags_compute``,
+``ecr_ensure_repository``, ``lifecycle_policy_*``, ``ecr_lifecycle_preview``,
+``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
 
     import berth
 
@@ -52,8 +55,12 @@ from ._errors import (
 )
 from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, caller_identity,
                    ecr_call, ecr_docker_login, ecr_login)
-from ._copy import CopyResult, Progress, copy
+from ._build import BuildResult, build
+from ._copy import CopyResult, Progress, copy, export, index, push, replicate
 from ._lib import ABI_VERSION
+from ._pipeline import (TagResult, ecr_ensure_repository, ecr_lifecycle_preview,
+                        ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
+                        lifecycle_policy_validate, tags_compute)
 from ._runtime import abi_version, library_path, strerror, version
 from ._sigv4 import SignedRequest, sign_request
 
@@ -63,7 +70,8 @@ __version__ = "0.1.0"
 # Tracebacks and pickles name the public module, not the private one that
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
-             SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin):
+             SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin,
+             BuildResult, TagResult):
     _cls.__module__ = __name__
 del _cls
 
@@ -78,6 +86,7 @@ __all__ = [
     "BerthIOError",
     "BerthLibraryError",
     "BerthTimeoutError",
+    "BuildResult",
     "CallerIdentity",
     "CancelledError",
     "ConfigError",
@@ -95,20 +104,33 @@ __all__ = [
     "ProtocolError",
     "ServerError",
     "SignedRequest",
+    "TagResult",
     "ThrottledError",
     "TooLargeError",
     "UnsafeError",
     "UnsupportedError",
     "abi_version",
     "aws_credentials",
+    "build",
     "caller_identity",
     "copy",
     "ecr_call",
     "ecr_docker_login",
+    "ecr_ensure_repository",
+    "ecr_lifecycle_preview",
     "ecr_login",
+    "ecr_put_lifecycle_policy",
+    "ecr_scan_gate",
     "error_class",
+    "export",
+    "index",
     "library_path",
+    "lifecycle_policy_shorthand",
+    "lifecycle_policy_validate",
+    "push",
+    "replicate",
     "sign_request",
     "strerror",
+    "tags_compute",
     "version",
 ]

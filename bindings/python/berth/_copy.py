@@ -1,7 +1,9 @@
-"""Copying images through berth_copy: registries (docker://) and OCI layouts (oci:).
+"""Copying images: berth_copy, berth_replicate, berth_index and berth_export.
 
-The copy itself is libberth's; this module fills berth_copy_options, adapts a Python
-callable to berth_progress_fn and turns berth_copy_result into a dataclass.
+Registries (docker://) and OCI layouts (oci:). The work is libberth's; this module
+fills berth_copy_options, adapts a Python callable to berth_progress_fn and turns
+berth_copy_result into a dataclass. ``push`` is ``copy`` to a registry tag plus
+more tags (berth_copy_options.extra_tags).
 
 Threads: ctypes releases the GIL for the whole berth_copy call, so other Python
 threads keep running while blobs move. berth calls the progress callback from its
@@ -16,11 +18,13 @@ from __future__ import annotations
 import ctypes
 import os
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Union
+import re
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
 
 from . import _convert
 from ._errors import InvalidArgumentError
-from ._lib import (COPY_OPTIONS_VERSION, PROGRESS_EVENTS, CopyOptions, ProgressFn, check, function)
+from ._lib import (COPY_OPTIONS_VERSION, PROGRESS_EVENTS, CopyOptions, ProgressFn, check, function,
+                   string_array)
 from ._lib import CopyResult as _CCopyResult
 
 _INT32_MAX = 2**31 - 1
@@ -122,6 +126,106 @@ class _Callback:
             return 1
 
 
+PathArg = Union[str, "os.PathLike[str]"]
+
+# A tag as the distribution spec allows it.
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def string_list(values: Iterable[str], what: str) -> List[bytes]:
+    """A list of str arguments as C strings; a lone str is refused (it is iterable)."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{what} must be a list of str, not a single {type(values).__name__}")
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError(f"{what} must be a list of str, not {type(values).__name__}") from None
+    return [_convert.cstr(v, f"{what}[{i}]") for i, v in enumerate(items)]
+
+
+class _Call:
+    """berth_copy_options filled from keyword arguments, and what must outlive the call.
+
+    ``finish(rc)`` re-raises what the progress callback raised, then the error for rc.
+    """
+
+    def __init__(
+        self,
+        *,
+        src_creds: Optional[str] = None,
+        dest_creds: Optional[str] = None,
+        plain_http: bool = False,
+        src_plain_http: bool = False,
+        dest_plain_http: bool = False,
+        insecure: bool = False,
+        src_insecure: bool = False,
+        dest_insecure: bool = False,
+        ca_bundle: Union[PathArg, None] = None,
+        platform: Optional[str] = None,
+        jobs: int = 4,
+        progress: Optional[ProgressCallback] = None,
+        extra_tags: Iterable[str] = (),
+    ) -> None:
+        jobs = _convert.as_int(jobs, "jobs")
+        if not 1 <= jobs <= _INT32_MAX:
+            raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
+        if progress is not None and not callable(progress):
+            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        tags = string_list(extra_tags, "extra_tags")
+
+        init = function("berth_copy_options_init")
+        opts = CopyOptions()
+        rc = init(ctypes.byref(opts), COPY_OPTIONS_VERSION)
+        if rc != 0 and not tags:
+            # A libberth older than berth_copy_options version 2 still copies: the
+            # fields it does not know are left out of what it reads.
+            rc = init(ctypes.byref(opts), 1)
+        check(rc)
+        opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
+        opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
+        opts.src_plain_http = _flag(plain_http, src_plain_http)
+        opts.dst_plain_http = _flag(plain_http, dest_plain_http)
+        opts.src_insecure = _flag(insecure, src_insecure)
+        opts.dst_insecure = _flag(insecure, dest_insecure)
+        opts.src_ca_bundle = opts.dst_ca_bundle = _path(ca_bundle, "ca_bundle")
+        opts.platform = _convert.cstr(platform, "platform", optional=True)
+        opts.jobs = jobs
+        # The C array (and the bytes it points to) must outlive the call: held here.
+        self.tags_array, n = string_array(tags)
+        if n:
+            opts.extra_tags = ctypes.cast(self.tags_array, type(opts.extra_tags))
+            opts.n_extra_tags = n
+
+        self.callback = _Callback(progress) if progress is not None else None
+        if self.callback is not None:
+            opts.progress = self.callback.c_fn
+        self.opts = opts
+        self.secrets: List[Optional[str]] = [src_creds, dest_creds, _password(src_creds),
+                                             _password(dest_creds)]
+
+    def finish(self, rc: int) -> None:
+        callback = self.callback
+        if callback is not None and callback.error is not None:
+            error, callback.error = callback.error, None
+            try:
+                raise error  # the callback's own traceback, then this frame
+            finally:
+                del error  # no cycle through this frame
+        check(rc, self.secrets)
+
+
+def _result(out: _CCopyResult) -> CopyResult:
+    return CopyResult(
+        digest=out.digest.decode("utf-8", errors="replace"),
+        media_type=out.media_type.decode("utf-8", errors="replace"),
+        bytes_copied=int(out.bytes_copied),
+        blobs_copied=int(out.blobs_copied),
+        blobs_skipped=int(out.blobs_skipped),
+        blobs_mounted=int(out.blobs_mounted),
+        manifests=int(out.manifests),
+    )
+
+
 def copy(
     src: str,
     dst: str,
@@ -134,10 +238,11 @@ def copy(
     insecure: bool = False,
     src_insecure: bool = False,
     dest_insecure: bool = False,
-    ca_bundle: Union[str, "os.PathLike[str]", None] = None,
+    ca_bundle: Union[PathArg, None] = None,
     platform: Optional[str] = None,
     jobs: int = 4,
     progress: Optional[ProgressCallback] = None,
+    extra_tags: Iterable[str] = (),
 ) -> CopyResult:
     """Copies an image or index from ``src`` to ``dst`` and returns what it did.
 
@@ -153,7 +258,9 @@ def copy(
     (skip TLS verification) apply to both sides, the ``src_``/``dest_`` forms to
     one; loopback registries use plain HTTP anyway. ``ca_bundle`` is a PEM file of
     extra trusted CAs for both sides. ``platform`` ("os/arch[/variant]") copies only
-    that image of an index; by default the whole index is copied.
+    that image of an index; by default the whole index is copied. ``extra_tags``
+    are more tag names for the top manifest at the destination (each written only
+    when it does not already point at the digest).
 
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in
@@ -165,49 +272,129 @@ def copy(
     """
     c_src = _convert.cstr(src, "src")
     c_dst = _convert.cstr(dst, "dst")
-    jobs = _convert.as_int(jobs, "jobs")
-    if not 1 <= jobs <= _INT32_MAX:
-        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable, not {type(progress).__name__}")
-
-    init, berth_copy = function("berth_copy_options_init"), function("berth_copy")
-    opts = CopyOptions()
-    check(init(ctypes.byref(opts), COPY_OPTIONS_VERSION))
-    opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
-    opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
-    opts.src_plain_http = _flag(plain_http, src_plain_http)
-    opts.dst_plain_http = _flag(plain_http, dest_plain_http)
-    opts.src_insecure = _flag(insecure, src_insecure)
-    opts.dst_insecure = _flag(insecure, dest_insecure)
-    opts.src_ca_bundle = opts.dst_ca_bundle = _path(ca_bundle, "ca_bundle")
-    opts.platform = _convert.cstr(platform, "platform", optional=True)
-    opts.jobs = jobs
-
-    callback = _Callback(progress) if progress is not None else None
-    if callback is not None:
-        opts.progress = callback.c_fn
-
+    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                 ca_bundle=ca_bundle, platform=platform, jobs=jobs, progress=progress,
+                 extra_tags=extra_tags)
+    berth_copy = function("berth_copy")
     out = _CCopyResult()
-    rc = berth_copy(c_src, c_dst, ctypes.byref(opts), ctypes.byref(out))
-    if callback is not None and callback.error is not None:
-        error, callback.error = callback.error, None
-        try:
-            raise error  # the callback's own traceback, then this frame
-        finally:
-            del error  # no cycle through this frame
-    secrets: List[Optional[str]] = [src_creds, dest_creds, _password(src_creds),
-                                    _password(dest_creds)]
-    check(rc, secrets)
-    return CopyResult(
-        digest=out.digest.decode("utf-8", errors="replace"),
-        media_type=out.media_type.decode("utf-8", errors="replace"),
-        bytes_copied=int(out.bytes_copied),
-        blobs_copied=int(out.blobs_copied),
-        blobs_skipped=int(out.blobs_skipped),
-        blobs_mounted=int(out.blobs_mounted),
-        manifests=int(out.manifests),
-    )
+    rc = berth_copy(c_src, c_dst, ctypes.byref(call.opts), ctypes.byref(out))
+    call.finish(rc)
+    return _result(out)
 
 
-__all__ = ["CopyResult", "Progress", "copy"]
+def _split_tag(ref: str):
+    """(reference without tag, tag or None, has digest) of a docker reference."""
+    name = ref[len("docker://"):] if ref.startswith("docker://") else ref
+    if "@" in name:
+        return ref, None, True
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        return ref[: len(ref) - len(name) + colon], name[colon + 1:], False
+    return ref, None, False
+
+
+def push(src: str, ref: str, *, tags: Iterable[str] = (), **options: Any) -> CopyResult:
+    """Copies ``src`` to the registry reference ``ref`` and tags it with ``tags`` too.
+
+    ``ref`` is ``"HOST/REPO:TAG"`` (``docker://`` may be given). Without a tag in
+    ``ref`` the first of ``tags`` is the main one; one of the two is needed. The
+    main tag is written after every blob arrived, then each other tag that does not
+    already point at the digest. ``options`` are those of ``copy``
+    (``dest_creds``, ``jobs``, ``progress``, ...).
+
+    Raises InvalidArgumentError for a malformed tag or a reference without any tag,
+    then what ``copy`` raises.
+    """
+    if not isinstance(ref, str):
+        raise TypeError(f"ref must be str, not {type(ref).__name__}")
+    extra = [t.decode("utf-8") for t in string_list(tags, "tags")]
+    extra += [t.decode("utf-8") for t in string_list(options.pop("extra_tags", ()),
+                                                     "extra_tags")]
+    for t in extra:
+        if not _TAG.fullmatch(t):
+            raise InvalidArgumentError(f"invalid tag {t!r}")
+    dst = ref if "://" in ref else "docker://" + ref
+    _, main, has_digest = _split_tag(dst)
+    if main is None and not has_digest:
+        if not extra:
+            raise InvalidArgumentError(f"push needs a tag: {ref!r} has none and tags is empty")
+        main = extra[0]
+        dst = f"{dst}:{main}"
+    seen = {main}
+    unique = []
+    for t in extra:
+        if t not in seen:
+            seen.add(t)
+            unique.append(t)
+    return copy(src, dst, extra_tags=unique, **options)
+
+
+def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]:
+    """Copies one source to every destination of ``dsts``, reading each blob once.
+
+    Each blob is streamed to every destination that lacks it; destinations on the
+    source's registry mount instead. Returns one CopyResult per destination, in the
+    order of ``dsts``. ``options`` are those of ``copy``; the ``dest_*`` ones apply
+    to every destination.
+    """
+    c_src = _convert.cstr(src, "src")
+    c_dsts = string_list(dsts, "dsts")
+    if not c_dsts:
+        raise InvalidArgumentError("replicate needs at least one destination")
+    call = _Call(**options)
+    array, n = string_array(c_dsts)
+    results = (_CCopyResult * n)()
+    rc = function("berth_replicate")(results, c_src, array, n, ctypes.byref(call.opts))
+    call.finish(rc)
+    return [_result(r) for r in results]
+
+
+def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
+    """Assembles a multi-arch index from the images ``srcs`` and tags it at ``dst``.
+
+    Children are referenced by digest, their platforms read from their configs; an
+    index among ``srcs`` contributes its entries. ``options`` are those of ``copy``
+    (``extra_tags`` tags the index more than once). Returns what was written.
+    """
+    c_srcs = string_list(srcs, "srcs")
+    if not c_srcs:
+        raise InvalidArgumentError("index needs at least one source image")
+    c_dst = _convert.cstr(dst, "dst")
+    call = _Call(**options)
+    array, n = string_array(c_srcs)
+    out = _CCopyResult()
+    rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
+    call.finish(rc)
+    return _result(out)
+
+
+def export(
+    src: str,
+    dir: PathArg,
+    *,
+    platform: Optional[str] = None,
+    src_creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+) -> None:
+    """Flattens the image ``src`` into the directory ``dir``, like ``docker export``.
+
+    Layers are applied in order with their whiteouts. Anything that would land
+    outside ``dir`` (absolute or ``..`` paths, links leading out) raises UnsafeError.
+    ``platform`` picks the image of an index.
+    """
+    c_src = _convert.cstr(src, "src")
+    c_dir = _path(dir, "dir")
+    if c_dir is None:
+        raise TypeError("dir must be a path, not None")
+    call = _Call(src_creds=src_creds, src_plain_http=plain_http, src_insecure=insecure,
+                 ca_bundle=ca_bundle, platform=platform)
+    rc = function("berth_export")(c_src, c_dir, ctypes.byref(call.opts))
+    call.finish(rc)
+
+
+__all__ = ["CopyResult", "Progress", "copy", "export", "index", "push", "replicate"]

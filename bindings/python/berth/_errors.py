@@ -69,6 +69,12 @@ def _rebuild(cls, message, code, http_status, aws_code, request_id):
                request_id=request_id)
 
 
+def _rebuild_gate(cls, message, code, http_status, aws_code, request_id, result):
+    e = _rebuild(cls, message, code, http_status, aws_code, request_id)
+    e.result = result
+    return e
+
+
 # One class per code in berth.h, in its order. Names avoid shadowing builtins
 # (TimeoutError, IOError, MemoryError) so that `from berth import *` is harmless.
 
@@ -175,9 +181,19 @@ class UnsafeError(BerthError):
 
 
 class GateFailedError(BerthError):
-    """A policy gate failed, e.g. scan findings (BERTH_EGATE)."""
+    """A policy gate failed, e.g. scan findings (BERTH_EGATE).
+
+    ``result`` holds what the gate found when the call returns it
+    (``ecr_scan_gate``: the findings dict with "counts", "counted", "table"), else
+    ``None``.
+    """
 
     CODE = -18
+    result: Optional[dict] = None
+
+    def __reduce__(self):
+        rebuild, args = super().__reduce__()
+        return (_rebuild_gate, (*args, self.result))
 
 
 class ServerError(BerthError):

@@ -26,9 +26,11 @@ ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 1
+COPY_OPTIONS_VERSION = 2
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
+#: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
+BUILD_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -104,8 +106,12 @@ PROGRESS_EVENTS = {
 ProgressFn = CFUNCTYPE(c_int, POINTER(ProgressInfo), c_void_p)
 
 
+#: const char *const *: an array of borrowed C strings.
+StringArray = POINTER(c_char_p)
+
+
 class CopyOptions(Structure):
-    """berth_copy_options, version 1, field for field (fields are only appended)."""
+    """berth_copy_options, version 2, field for field (fields are only appended)."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -121,6 +127,9 @@ class CopyOptions(Structure):
         ("jobs", c_int32),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
+        # version 2
+        ("extra_tags", StringArray),
+        ("n_extra_tags", c_size_t),
     ]
 
 
@@ -152,6 +161,58 @@ class AwsOptions(Structure):
         ("ecr_endpoint", c_char_p),
         ("sts_endpoint", c_char_p),
         ("ca_bundle", c_char_p),
+    ]
+
+
+class BuildOptions(Structure):
+    """berth_build_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("from", c_char_p),  # a Python keyword: setattr(opts, "from", ...)
+        ("layers", StringArray),
+        ("n_layers", c_size_t),
+        ("compression", c_char_p),
+        ("level", c_int32),
+        ("entrypoint_json", c_char_p),
+        ("cmd_json", c_char_p),
+        ("env", StringArray),
+        ("n_env", c_size_t),
+        ("labels", StringArray),
+        ("n_labels", c_size_t),
+        ("annotations", StringArray),
+        ("n_annotations", c_size_t),
+        ("workdir", c_char_p),
+        ("user", c_char_p),
+        ("expose", StringArray),
+        ("n_expose", c_size_t),
+        ("platform", c_char_p),
+        ("created", c_int64),
+        ("output", c_char_p),
+        ("extra_tags", StringArray),
+        ("n_extra_tags", c_size_t),
+        ("cache_dir", c_char_p),
+        ("cache_key", c_char_p),
+        ("src_creds", c_char_p),
+        ("dst_creds", c_char_p),
+        ("plain_http", c_int32),
+        ("insecure", c_int32),
+        ("ca_bundle", c_char_p),
+        ("jobs", c_int32),
+        ("progress", ProgressFn),
+        ("progress_user_data", c_void_p),
+    ]
+
+
+class BuildResult(Structure):
+    """berth_build_result: fixed-size fields, nothing to free."""
+
+    _fields_ = [
+        ("digest", c_char * 160),
+        ("config_digest", c_char * 160),
+        ("media_type", c_char * 128),
+        ("layers_built", c_int32),
+        ("layers_cached", c_int32),
     ]
 
 
@@ -195,6 +256,22 @@ OPTIONAL_PROTOTYPES = {
     "berth_ecr_login": (c_int, [OutString, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_docker_login": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_call": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
+    "berth_replicate": (c_int, [POINTER(CopyResult), c_char_p, StringArray, c_size_t,
+                                POINTER(CopyOptions)]),
+    "berth_index": (c_int, [POINTER(CopyResult), StringArray, c_size_t, c_char_p,
+                            POINTER(CopyOptions)]),
+    "berth_export": (c_int, [c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_build_options_init": (c_int, [POINTER(BuildOptions), c_uint32]),
+    "berth_build": (c_int, [POINTER(BuildResult), POINTER(BuildOptions)]),
+    "berth_tags_compute": (c_int, [OutString, c_char_p]),
+    "berth_ecr_ensure_repository": (c_int, [OutString, c_char_p, c_char_p, c_int32,
+                                            POINTER(AwsOptions)]),
+    "berth_lifecycle_policy_shorthand": (c_int, [OutString, c_int32, c_int32]),
+    "berth_lifecycle_policy_validate": (c_int, [c_char_p]),
+    "berth_ecr_lifecycle_preview": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
+    "berth_ecr_put_lifecycle_policy": (c_int, [c_char_p, c_char_p, POINTER(AwsOptions)]),
+    "berth_ecr_scan_gate": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_int32, c_int64,
+                                    POINTER(AwsOptions)]),
 }
 
 _lock = threading.Lock()
@@ -302,6 +379,17 @@ def take_string(out: c_void_p) -> str:
     finally:
         lib().berth_free(out)
         out.value = None
+
+
+def string_array(values: "list[bytes]"):
+    """A C array of the given C strings (``const char *const *``) and its length.
+
+    The array references the bytes objects (ctypes keeps them in ``_objects``);
+    the caller keeps the array alive for the duration of the call.
+    """
+    if not values:
+        return None, 0
+    return (c_char_p * len(values))(*values), len(values)
 
 
 def check(rc: int, secrets: Iterable[Optional[str]] = ()) -> None:

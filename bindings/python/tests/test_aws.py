@@ -170,14 +170,13 @@ def test_credentials_from_a_profile(moto_url, monkeypatch, tmp_path):
     ident = berth.caller_identity(sts_endpoint=moto_url)
     assert ident.account == ACCOUNT
 
-    # A profile that is not there: nothing else has credentials either.
-    with pytest.raises(berth.AuthError) as info:
+    # A profile that is named but not there stops the chain (botocore's
+    # ProfileNotFound) instead of falling through to other providers.
+    with pytest.raises(berth.ConfigError) as info:
         berth.aws_credentials(profile="no-such-profile")
     assert "no-such-profile" in info.value.message
 
 
-@pytest.mark.xfail(reason="libberth lets environment keys win over an explicitly named profile; "
-                          "the AWS CLI and botocore ignore the environment keys then")
 def test_an_explicit_profile_beats_environment_keys(env_keys, monkeypatch, tmp_path):
     credentials = tmp_path / "credentials"
     credentials.write_text(f"[berth-test]\naws_access_key_id = AKIDPROFILEKEY\n"

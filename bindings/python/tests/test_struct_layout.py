@@ -21,6 +21,8 @@ STRUCTS = {
     "berth_copy_options": _lib.CopyOptions,
     "berth_copy_result": _lib.CopyResult,
     "berth_aws_options": _lib.AwsOptions,
+    "berth_build_options": _lib.BuildOptions,
+    "berth_build_result": _lib.BuildResult,
 }
 
 
@@ -65,11 +67,26 @@ def test_sign_options_defaults_match_the_init_macro():
 def test_copy_options_defaults_match_the_init_macro():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs) == (1, 4)
+    assert (opts.version, opts.jobs) == (2, 4)
+    assert not opts.extra_tags and opts.n_extra_tags == 0
     assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
         (0, 0, 0, 0)
     assert opts.src_creds is None and opts.dst_ca_bundle is None and opts.platform is None
     assert not opts.progress and opts.progress_user_data is None
+
+
+def test_copy_options_init_accepts_version_1():
+    opts = _lib.CopyOptions()
+    assert _lib.function("berth_copy_options_init")(opts, 1) == 0
+    assert opts.version == 1
+
+
+def test_build_options_defaults_match_the_init_macro():
+    opts = _lib.BuildOptions()
+    assert _lib.function("berth_build_options_init")(opts, _lib.BUILD_OPTIONS_VERSION) == 0
+    assert (opts.version, opts.level, opts.created, opts.jobs) == (1, -1, 0, 0)
+    assert getattr(opts, "from") is None and opts.output is None and not opts.layers
+    assert not opts.progress
 
 
 def test_copy_options_init_refuses_unknown_versions():

@@ -1,0 +1,213 @@
+"""Building images without a daemon through berth_build.
+
+A build stacks layers made from directories or tar files on a base image
+("scratch" by default), sets the config (entrypoint, env, labels, ...) and writes
+the image to an OCI layout or a registry. This module fills berth_build_options
+from keyword arguments, keeps every C array alive for the call and turns
+berth_build_result into a dataclass.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import json
+import os
+from collections.abc import Mapping as _Mapping
+from dataclasses import dataclass
+from typing import Iterable, List, Mapping, Optional, Sequence, Union
+
+from . import _convert
+from ._copy import ProgressCallback, _Callback, _password, _path, string_list
+from ._errors import InvalidArgumentError
+from ._lib import BUILD_OPTIONS_VERSION, BuildOptions, check, function, string_array
+from ._lib import BuildResult as _CBuildResult
+
+PathArg = Union[str, "os.PathLike[str]"]
+_INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote.
+
+    ``digest`` is the image manifest's, ``config_digest`` its config's.
+    ``layers_built`` counts the new layers (built or taken from the cache),
+    ``layers_cached`` those of them reused from ``cache_dir``.
+    """
+
+    digest: str
+    config_digest: str
+    media_type: str
+    layers_built: int
+    layers_cached: int
+
+
+def _key_values(values: Union[Mapping[str, str], Iterable[str], None], what: str) -> List[bytes]:
+    """A mapping (or "K=V" strings) as "K=V" C strings."""
+    if values is None:
+        return []
+    if isinstance(values, _Mapping):
+        out = []
+        for k, v in values.items():
+            if not isinstance(k, str) or not k or "=" in k:
+                raise InvalidArgumentError(f"{what} keys must be non-empty str without '=', "
+                                           f"not {k!r}")
+            if not isinstance(v, str):
+                raise TypeError(f"{what}[{k!r}] must be str, not {type(v).__name__}")
+            out.append(_convert.cstr(f"{k}={v}", f"{what}[{k!r}]"))
+        return out
+    return string_list(values, what)
+
+
+def _json_array(value: Optional[Sequence[str]], what: str) -> Optional[bytes]:
+    """A list of str as a JSON array (None inherits the base image's)."""
+    if value is None:
+        return None
+    items = [v.decode("utf-8") for v in string_list(value, what)]
+    return json.dumps(items).encode("utf-8")
+
+
+def _created(value: Union[_dt.datetime, int, None]) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, _dt.datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+        seconds = int(when.timestamp() // 1)
+    else:
+        seconds = _convert.as_int(value, "created")
+    if seconds <= 0:
+        # 0 means SOURCE_DATE_EPOCH or now to the C ABI.
+        raise InvalidArgumentError("created must be after 1970-01-01T00:00:00Z")
+    return seconds
+
+
+def build(
+    *,
+    output: str,
+    from_: str = "scratch",
+    layers: Iterable[Union[str, "os.PathLike[str]"]] = (),
+    compression: str = "gzip",
+    level: int = -1,
+    entrypoint: Optional[Sequence[str]] = None,
+    cmd: Optional[Sequence[str]] = None,
+    env: Union[Mapping[str, str], Iterable[str]] = (),
+    labels: Union[Mapping[str, str], Iterable[str]] = {},  # noqa: B006 - never mutated
+    annotations: Union[Mapping[str, str], Iterable[str]] = {},  # noqa: B006
+    workdir: Optional[str] = None,
+    user: Optional[str] = None,
+    expose: Iterable[str] = (),
+    platform: Optional[str] = None,
+    created: Union[_dt.datetime, int, None] = None,
+    extra_tags: Iterable[str] = (),
+    cache_dir: Union[PathArg, None] = None,
+    cache_key: str = "metadata",
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    jobs: int = 4,
+    progress: Optional[ProgressCallback] = None,
+) -> BuildResult:
+    """Builds an image and writes it to ``output`` (``"oci:DIR[:TAG]"`` or ``"docker://REF"``).
+
+    ``from_`` is the base: ``"scratch"``, ``"docker://REF"`` (or a bare REF) or
+    ``"oci:DIR[:TAG]"``. Each of ``layers`` is a directory (its content at ``/``),
+    ``"DIR:/dest"`` or a tar file, one layer each, compressed with ``compression``
+    ("gzip", "zstd" or "none") at ``level`` (-1: the default).
+
+    ``entrypoint`` and ``cmd`` are lists (None inherits the base's); ``env``,
+    ``labels`` and ``annotations`` (on the manifest) are mappings or "K=V" strings;
+    ``expose`` lists ports ("8080", "53/udp"). ``created`` (a datetime, naive ones
+    taken as UTC, or seconds since the epoch) fixes the image's time, so that the
+    same inputs give the same digest; None means SOURCE_DATE_EPOCH or now.
+    ``extra_tags`` tags the output more than once. ``cache_dir`` keeps built layers
+    keyed by ``cache_key`` ("metadata": paths, sizes and mtimes; "content": hashes).
+
+    ``src_creds``/``dest_creds`` are "USER:PASSWORD" for the base's and the output's
+    registry; ``plain_http``, ``insecure`` and ``ca_bundle`` apply to both.
+    ``progress`` is as for ``copy``.
+
+    Raises InvalidArgumentError (bad option, missing layer source), NotFoundError
+    (the base), and the transfer errors of ``copy``.
+    """
+    c_output = _convert.cstr(output, "output")
+    c_from = _convert.cstr(from_, "from_")
+    c_layers = [_path(layer, f"layers[{i}]") for i, layer in enumerate(_as_list(layers, "layers"))]
+    c_env = _key_values(env, "env")
+    c_labels = _key_values(labels, "labels")
+    c_annotations = _key_values(annotations, "annotations")
+    c_expose = string_list(expose, "expose")
+    c_tags = string_list(extra_tags, "extra_tags")
+    level = _convert.as_int(level, "level")
+    jobs = _convert.as_int(jobs, "jobs")
+    if not 1 <= jobs <= _INT32_MAX:
+        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
+    if not -1 <= level <= _INT32_MAX:
+        raise InvalidArgumentError(f"level must be -1 (the default) or more, not {level}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+
+    opts = BuildOptions()
+    check(function("berth_build_options_init")(ctypes.byref(opts), BUILD_OPTIONS_VERSION))
+    setattr(opts, "from", c_from)
+    opts.compression = _convert.cstr(compression, "compression")
+    opts.level = level
+    opts.entrypoint_json = _json_array(entrypoint, "entrypoint")
+    opts.cmd_json = _json_array(cmd, "cmd")
+    opts.workdir = _convert.cstr(workdir, "workdir", optional=True)
+    opts.user = _convert.cstr(user, "user", optional=True)
+    opts.platform = _convert.cstr(platform, "platform", optional=True)
+    opts.created = _created(created)
+    opts.output = c_output
+    opts.cache_dir = _path(cache_dir, "cache_dir") if cache_dir is not None else None
+    opts.cache_key = _convert.cstr(cache_key, "cache_key")
+    opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
+    opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
+    opts.plain_http = int(bool(plain_http))
+    opts.insecure = int(bool(insecure))
+    opts.ca_bundle = _path(ca_bundle, "ca_bundle") if ca_bundle is not None else None
+    opts.jobs = jobs
+
+    # The arrays (and the bytes they point to) must outlive berth_build: held here.
+    keep = []
+    for field, values in (("layers", c_layers), ("env", c_env), ("labels", c_labels),
+                          ("annotations", c_annotations), ("expose", c_expose),
+                          ("extra_tags", c_tags)):
+        array, n = string_array(values)
+        if n:
+            keep.append(array)
+            setattr(opts, field, ctypes.cast(array, type(getattr(opts, field))))
+            setattr(opts, "n_" + field, n)
+
+    callback = _Callback(progress) if progress is not None else None
+    if callback is not None:
+        opts.progress = callback.c_fn
+
+    out = _CBuildResult()
+    rc = function("berth_build")(ctypes.byref(out), ctypes.byref(opts))
+    del keep
+    if callback is not None and callback.error is not None:
+        error, callback.error = callback.error, None
+        try:
+            raise error
+        finally:
+            del error
+    check(rc, [src_creds, dest_creds, _password(src_creds), _password(dest_creds)])
+    return BuildResult(
+        digest=out.digest.decode("utf-8", errors="replace"),
+        config_digest=out.config_digest.decode("utf-8", errors="replace"),
+        media_type=out.media_type.decode("utf-8", errors="replace"),
+        layers_built=int(out.layers_built),
+        layers_cached=int(out.layers_cached),
+    )
+
+
+def _as_list(values, what: str) -> list:
+    if isinstance(values, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a list, not a single {type(values).__name__}")
+    return list(values)
+
+
+__all__ = ["BuildResult", "build"]
