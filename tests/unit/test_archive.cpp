@@ -672,3 +672,38 @@ TEST_CASE("archive: docker_repo_tag gives Docker's familiar names") {
   CHECK(berth::layout::docker_repo_tag(Reference::parse("localhost:5000/library/x:2")) ==
         "localhost:5000/library/x:2");
 }
+
+TEST_CASE("archive: TarArchive follows hardlinks and reads zstd-compressed archives") {
+  TempDir t;
+  put_file(t.path / "tree/dir/a", "content of a");
+  fs::create_hard_link(t.path / "tree/dir/a", t.path / "tree/b");
+  berth::core::StringSink s;
+  berth::layer::TarWriter w(s, fixed_tar());
+  w.add_tree(t.str("tree"), "");
+  w.finish();
+  put_file(t.path / "links.tar", s.str());
+  put_file(t.path / "links.tar.zst", compress(s.str(), berth::layer::Compression::zstd));
+  for (const char *name : {"links.tar", "links.tar.zst"}) {
+    CAPTURE(name);
+    auto archive = TarArchive::open(t.str(name), "oci-archive");
+    auto a = archive.find("./dir/a");
+    auto b = archive.find("/b");
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->offset == b->offset); // one is a hardlink to the other
+    CHECK(a->name == b->name);
+    CHECK(archive.read_all(*b, 100) == "content of a");
+    CHECK(code_of([&] { archive.read_all(*b, 5); }) == Errc::too_large);
+    CHECK_FALSE(archive.find("dir"));      // a directory is no file
+    CHECK_FALSE(archive.find("../dir/a")); // nor is anything above the root
+    // read_verified checks size and digest, naming the member.
+    CHECK(message_of([&] {
+            archive.read_verified(*b, berth::image::digest_of("other"),
+                                  [](const char *, std::size_t) {});
+          }).find("'" + b->name + "'") != std::string::npos);
+    CHECK(code_of([&] {
+            archive.read_verified(
+                *b, berth::image::digest_of("content of a"), [](const char *, std::size_t) {}, 3);
+          }) == Errc::digest_mismatch);
+  }
+}
