@@ -34,7 +34,8 @@ export BERTH_E2E_REGIONS="$(hostport "$work/region2/stack.json"),$(hostport "$wo
 t2=$EPOCHREALTIME
 
 rc=0
-"$work/build/berth_e2e_workflow" "$@" || rc=$?
+mkdir -p "$work/tmp"
+TMPDIR="$work/tmp" "$work/build/berth_e2e_workflow" "$@" || rc=$?
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$EPOCHREALTIME" \
   'BEGIN { printf "[e2e c++] build %.1fs, stack up %.1fs, test %.1fs\n", b - a, c - b, d - c }' >&2
 exit $rc
