@@ -174,7 +174,8 @@ func (o *AWSOptions) validate() error {
 }
 
 // awsCall runs one berth_aws_* / berth_ecr_* function that returns a string
-// through char **out, with the options filled in, and returns that string. The
+// through char **out, with the options filled in, and returns that string (also
+// on failure, when the function set it). The
 // call and the read of its error happen on one locked OS thread, since
 // berth_last_error() is thread-local.
 func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
@@ -226,11 +227,19 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 	co.ca_bundle = optional(opts.CABundle)
 
 	var out *C.char
-	if rc := call(&out, cargs, &co); rc != C.BERTH_OK {
-		return "", lastError(rc)
+	rc := call(&out, cargs, &co)
+	var err error
+	if rc != C.BERTH_OK {
+		err = lastError(rc) // before berth_free, on this thread
 	}
-	defer C.berth_free(unsafe.Pointer(out))
-	return C.GoString(out), nil
+	// A failing call may still return a string (berth_ecr_scan_gate's findings
+	// with EGate): it is handed back along with the error.
+	var reply string
+	if out != nil {
+		reply = C.GoString(out)
+		C.berth_free(unsafe.Pointer(out))
+	}
+	return reply, err
 }
 
 func decodeReply(what, raw string, v any) error {

@@ -288,7 +288,9 @@ func TestAWSCredentialsFromProfile(t *testing.T) {
 	}
 
 	_, err = berth.AWSCredentials(bg, &berth.AWSOptions{Profile: "no-such-profile"})
-	if be := berthError(t, err, berth.EAuth); !strings.Contains(be.Message, "no-such-profile") {
+	// A profile that is named but missing stops the chain (botocore's
+	// ProfileNotFound) instead of falling through to other providers.
+	if be := berthError(t, err, berth.EConfig); !strings.Contains(be.Message, "no-such-profile") {
 		t.Errorf("message %q does not name the profile", be.Message)
 	}
 }

@@ -105,6 +105,10 @@ type CopyOptions struct {
 	// libberth has stopped. It must not call runtime.Goexit (t.Fatal, t.FailNow,
 	// t.SkipNow): it does not run on a goroutine of its own.
 	Progress func(Progress) bool
+	// ExtraTags are more tags for the top manifest at the destination, each
+	// written (after the main tag) only when it does not already point at the
+	// digest. [Push] fills it from its tags.
+	ExtraTags []string
 }
 
 // CopyResult is what a copy did.
@@ -172,6 +176,142 @@ func (s *copyState) report(p *C.berth_progress) (rc C.int) {
 	return 0
 }
 
+// copyCall is one call of berth_copy, berth_replicate, berth_index or
+// berth_export: its options in C form and what must outlive the call.
+type copyCall struct {
+	strs cStrings
+	// co is an allocation of its own: cgo checks the whole Go object a pointer
+	// argument points into, and copyCall itself holds Go pointers.
+	co     *C.berth_copy_options
+	state  *copyState
+	handle cgo.Handle
+}
+
+// newCopyCall checks opts and the strings named in args, then fills the C
+// options. The caller holds runtime.LockOSThread (a failing init reports
+// through the thread's last error) and calls free.
+func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...namedString) (*copyCall, error) {
+	if ctx == nil {
+		return nil, invalid(what + " needs a non-nil context (use context.Background())")
+	}
+	if opts == nil {
+		opts = &CopyOptions{}
+	}
+	args = append(args, namedString{"SrcCreds", opts.SrcCreds}, namedString{"DestCreds", opts.DestCreds},
+		namedString{"CABundle", opts.CABundle}, namedString{"Platform", opts.Platform})
+	for i, t := range opts.ExtraTags {
+		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
+	}
+	if err := checkNUL(args); err != nil {
+		return nil, err
+	}
+	jobs := opts.Jobs
+	if jobs == 0 {
+		jobs = 4
+	}
+	if jobs < 1 || jobs > math.MaxInt32 {
+		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
+	}
+
+	c := &copyCall{co: new(C.berth_copy_options)}
+	optional := func(v string) *C.char {
+		if v == "" {
+			return nil
+		}
+		return c.strs.add(v)
+	}
+	co := c.co
+	if rc := C.berth_copy_options_init(co, C.BERTH_COPY_OPTIONS_VERSION); rc != C.BERTH_OK {
+		c.free()
+		return nil, lastError(rc)
+	}
+	co.src_creds = optional(opts.SrcCreds)
+	co.dst_creds = optional(opts.DestCreds)
+	co.src_plain_http = cBool(opts.PlainHTTP || opts.SrcPlainHTTP)
+	co.dst_plain_http = cBool(opts.PlainHTTP || opts.DestPlainHTTP)
+	co.src_insecure = cBool(opts.Insecure || opts.SrcInsecure)
+	co.dst_insecure = cBool(opts.Insecure || opts.DestInsecure)
+	bundle := optional(opts.CABundle)
+	co.src_ca_bundle, co.dst_ca_bundle = bundle, bundle
+	co.platform = optional(opts.Platform)
+	co.jobs = C.int32_t(jobs)
+	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
+
+	// The callback is needed for the Progress func and to notice the end of ctx;
+	// context.Background() and friends never end, so they need none.
+	if opts.Progress != nil || ctx.Done() != nil {
+		c.state = &copyState{ctx: ctx, fn: opts.Progress}
+		c.handle = cgo.NewHandle(c.state)
+		C.berth_go_set_progress(co, C.uintptr_t(c.handle))
+	}
+	return c, nil
+}
+
+// free releases the C strings and the handle; berth has made its last
+// callback once its call returned.
+func (c *copyCall) free() {
+	c.strs.free()
+	if c.handle != 0 {
+		c.handle.Delete()
+		c.handle = 0
+	}
+}
+
+// finish turns rc into the call's error. It runs on the OS thread of the call,
+// before any other berth call on it, and re-raises a panic of the Progress func.
+func (c *copyCall) finish(rc C.int) error {
+	var err error
+	if rc != C.BERTH_OK {
+		err = lastError(rc) // before any other berth call on this thread
+	}
+	return c.state.settle(err)
+}
+
+// settle orders every callback before what follows, re-raises a panic of the
+// Progress func and attaches the context's error to a cancellation.
+func (s *copyState) settle(err error) error {
+	if s == nil {
+		return err
+	}
+	s.mu.Lock()
+	panicked, panicVal, ctxErr := s.panicked, s.panicVal, s.ctxErr
+	s.mu.Unlock()
+	if panicked {
+		panic(panicVal)
+	}
+	if be, ok := err.(*Error); ok && be.Code == ECancelled && ctxErr != nil {
+		be.cause = ctxErr
+	}
+	return err
+}
+
+type namedString struct{ name, v string }
+
+// checkNUL refuses strings that C would silently cut at a NUL byte.
+func checkNUL(args []namedString) error {
+	for _, f := range args {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return invalid(f.name + " contains a NUL byte")
+		}
+	}
+	return nil
+}
+
+func copyResult(res *C.berth_copy_result) CopyResult {
+	return CopyResult{
+		Digest:       C.GoString(&res.digest[0]),
+		MediaType:    C.GoString(&res.media_type[0]),
+		BytesCopied:  uint64(res.bytes_copied),
+		BlobsCopied:  int(res.blobs_copied),
+		BlobsSkipped: int(res.blobs_skipped),
+		BlobsMounted: int(res.blobs_mounted),
+		Manifests:    int(res.manifests),
+	}
+}
+
 // Copy copies an image or index from src to dst and reports what it did.
 //
 // src and dst use skopeo's transports: "docker://HOST/REPO:TAG" (or @sha256:...;
@@ -179,7 +319,7 @@ func (s *copyState) report(p *C.berth_progress) (rc C.int) {
 // Blobs the destination has are skipped, blobs in another repository of the
 // same registry are mounted, the rest stream with opts.Jobs in parallel; the
 // destination tag is written last, after everything it references arrived and
-// verified. opts may be nil.
+// verified, then opts.ExtraTags. opts may be nil.
 //
 // Copy blocks its goroutine (and OS thread) until libberth returns. When ctx
 // ends, the copy stops at libberth's next progress report (reports come with
@@ -193,99 +333,189 @@ func Copy(ctx context.Context, src, dst string, opts *CopyOptions) (*CopyResult,
 	if err := CheckABI(); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, invalid("Copy needs a non-nil context (use context.Background())")
-	}
-	if opts == nil {
-		opts = &CopyOptions{}
-	}
-	for _, f := range []struct{ name, v string }{
-		{"src", src}, {"dst", dst}, {"SrcCreds", opts.SrcCreds}, {"DestCreds", opts.DestCreds},
-		{"CABundle", opts.CABundle}, {"Platform", opts.Platform},
-	} {
-		if strings.IndexByte(f.v, 0) >= 0 {
-			return nil, invalid(f.name + " contains a NUL byte")
-		}
-	}
-	jobs := opts.Jobs
-	if jobs == 0 {
-		jobs = 4
-	}
-	if jobs < 1 || jobs > math.MaxInt32 {
-		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ECancelled, Message: "the context ended before the copy started", cause: err}
-	}
-
-	var strs cStrings
-	defer strs.free()
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return strs.add(v)
-	}
-	csrc, cdst := strs.add(src), strs.add(dst)
-
 	// berth_last_error() is thread-local: the failing call and the read of its
 	// error must happen on the same OS thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-
-	var co C.berth_copy_options
-	if rc := C.berth_copy_options_init(&co, C.BERTH_COPY_OPTIONS_VERSION); rc != C.BERTH_OK {
-		return nil, lastError(rc)
-	}
-	co.src_creds = optional(opts.SrcCreds)
-	co.dst_creds = optional(opts.DestCreds)
-	co.src_plain_http = cBool(opts.PlainHTTP || opts.SrcPlainHTTP)
-	co.dst_plain_http = cBool(opts.PlainHTTP || opts.DestPlainHTTP)
-	co.src_insecure = cBool(opts.Insecure || opts.SrcInsecure)
-	co.dst_insecure = cBool(opts.Insecure || opts.DestInsecure)
-	bundle := optional(opts.CABundle)
-	co.src_ca_bundle, co.dst_ca_bundle = bundle, bundle
-	co.platform = optional(opts.Platform)
-	co.jobs = C.int32_t(jobs)
-
-	// The callback is needed for the Progress func and to notice the end of ctx;
-	// context.Background() and friends never end, so they need none.
-	var state *copyState
-	if opts.Progress != nil || ctx.Done() != nil {
-		state = &copyState{ctx: ctx, fn: opts.Progress}
-		h := cgo.NewHandle(state)
-		// berth_copy returns only after its last callback, so the handle may go.
-		defer h.Delete()
-		C.berth_go_set_progress(&co, C.uintptr_t(h))
-	}
-
-	var res C.berth_copy_result
-	rc := C.berth_copy(csrc, cdst, &co, &res)
-	var err error
-	if rc != C.BERTH_OK {
-		err = lastError(rc) // before any other berth call on this thread
-	}
-	if state != nil {
-		state.mu.Lock() // orders every callback before what follows
-		panicked, panicVal, ctxErr := state.panicked, state.panicVal, state.ctxErr
-		state.mu.Unlock()
-		if panicked {
-			panic(panicVal)
-		}
-		if be, ok := err.(*Error); ok && be.Code == ECancelled && ctxErr != nil {
-			be.cause = ctxErr
-		}
-	}
+	c, err := newCopyCall(ctx, "Copy", opts, namedString{"src", src}, namedString{"dst", dst})
 	if err != nil {
 		return nil, err
 	}
-	return &CopyResult{
-		Digest:       C.GoString(&res.digest[0]),
-		MediaType:    C.GoString(&res.media_type[0]),
-		BytesCopied:  uint64(res.bytes_copied),
-		BlobsCopied:  int(res.blobs_copied),
-		BlobsSkipped: int(res.blobs_skipped),
-		BlobsMounted: int(res.blobs_mounted),
-		Manifests:    int(res.manifests),
-	}, nil
+	defer c.free()
+	var res C.berth_copy_result
+	rc := C.berth_copy(c.strs.add(src), c.strs.add(dst), c.co, &res)
+	if err := c.finish(rc); err != nil {
+		return nil, err
+	}
+	r := copyResult(&res)
+	return &r, nil
+}
+
+// Push copies src to the registry reference ref ("HOST/REPO:TAG"; docker://
+// may be given) and tags it with tags too, like "berth push --tag". Without a
+// tag in ref the first of tags is the main one; one of the two is needed. The
+// main tag is written once every blob arrived, then each other tag that does
+// not already point at the digest. opts (may be nil) is as for [Copy]; its
+// ExtraTags are added to tags.
+func Push(ctx context.Context, src, ref string, tags []string, opts *CopyOptions) (*CopyResult, error) {
+	var o CopyOptions
+	if opts != nil {
+		o = *opts
+	}
+	all := append(append([]string(nil), tags...), o.ExtraTags...)
+	for _, t := range all {
+		if !validTag(t) {
+			return nil, invalid("invalid tag " + strconv.Quote(t))
+		}
+	}
+	dst := ref
+	if !strings.Contains(dst, "://") {
+		dst = "docker://" + dst
+	}
+	main, hasDigest := refTag(dst)
+	if main == "" && !hasDigest {
+		if len(all) == 0 {
+			return nil, invalid("Push needs a tag: " + strconv.Quote(ref) + " has none and tags is empty")
+		}
+		main = all[0]
+		dst += ":" + main
+	}
+	seen := map[string]bool{main: true}
+	o.ExtraTags = nil
+	for _, t := range all {
+		if !seen[t] {
+			seen[t] = true
+			o.ExtraTags = append(o.ExtraTags, t)
+		}
+	}
+	return Copy(ctx, src, dst, &o)
+}
+
+// refTag returns the tag of a docker reference and whether it names a digest.
+func refTag(ref string) (tag string, digest bool) {
+	name := strings.TrimPrefix(ref, "docker://")
+	if strings.Contains(name, "@") {
+		return "", true
+	}
+	if colon := strings.LastIndexByte(name, ':'); colon > strings.LastIndexByte(name, '/') {
+		return name[colon+1:], false
+	}
+	return "", false
+}
+
+// validTag reports whether t is a tag as the distribution spec allows it:
+// [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+func validTag(t string) bool {
+	if t == "" || len(t) > 128 || t[0] == '.' || t[0] == '-' {
+		return false
+	}
+	for _, c := range []byte(t) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Replicate copies one source to every destination of dsts, reading each blob
+// once: it streams to every destination that lacks it, and destinations on the
+// source's registry mount it instead. It returns one CopyResult per
+// destination, in the order of dsts. opts is as for [Copy]; its Dest* fields
+// apply to every destination.
+func Replicate(ctx context.Context, src string, dsts []string, opts *CopyOptions) ([]CopyResult, error) {
+	if err := CheckABI(); err != nil {
+		return nil, err
+	}
+	if len(dsts) == 0 {
+		return nil, invalid("Replicate needs at least one destination")
+	}
+	args := []namedString{{"src", src}}
+	for i, d := range dsts {
+		args = append(args, namedString{"dsts[" + strconv.Itoa(i) + "]", d})
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c, err := newCopyCall(ctx, "Replicate", opts, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer c.free()
+	cdsts, n := c.strs.array(dsts)
+	res := make([]C.berth_copy_result, len(dsts)) // plain data: Go memory is fine
+	rc := C.berth_replicate(&res[0], c.strs.add(src), cdsts, n, c.co)
+	if err := c.finish(rc); err != nil {
+		return nil, err
+	}
+	out := make([]CopyResult, len(res))
+	for i := range res {
+		out[i] = copyResult(&res[i])
+	}
+	return out, nil
+}
+
+// Index assembles a multi-arch index from the images srcs (children by digest,
+// platforms from their configs; an index among srcs contributes its entries)
+// and tags it at dst (and opts.ExtraTags). opts is as for [Copy].
+func Index(ctx context.Context, srcs []string, dst string, opts *CopyOptions) (*CopyResult, error) {
+	if err := CheckABI(); err != nil {
+		return nil, err
+	}
+	if len(srcs) == 0 {
+		return nil, invalid("Index needs at least one source image")
+	}
+	args := []namedString{{"dst", dst}}
+	for i, s := range srcs {
+		args = append(args, namedString{"srcs[" + strconv.Itoa(i) + "]", s})
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c, err := newCopyCall(ctx, "Index", opts, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer c.free()
+	csrcs, n := c.strs.array(srcs)
+	var res C.berth_copy_result
+	rc := C.berth_index(&res, csrcs, n, c.strs.add(dst), c.co)
+	if err := c.finish(rc); err != nil {
+		return nil, err
+	}
+	r := copyResult(&res)
+	return &r, nil
+}
+
+// ExportOptions configures [Export]. The zero value (or nil) reads the source
+// with the docker keychain's credentials and TLS verification.
+type ExportOptions struct {
+	Platform  string // "os/arch[/variant]": the image of an index to export
+	SrcCreds  string // "USER:PASSWORD", overriding the docker keychain
+	PlainHTTP bool   // http:// for the source registry
+	Insecure  bool   // skip TLS verification
+	CABundle  string // PEM file of extra trusted CAs
+}
+
+// Export flattens the image src into the directory dir, like "docker export":
+// layers are applied in order with their whiteouts, and anything that would
+// land outside dir (absolute or ".." paths, links leading out) fails with
+// EUnsafe. ctx is checked before the call only.
+func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
+	if err := CheckABI(); err != nil {
+		return err
+	}
+	if opts == nil {
+		opts = &ExportOptions{}
+	}
+	if dir == "" {
+		return invalid("Export needs a directory")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c, err := newCopyCall(ctx, "Export", &CopyOptions{Platform: opts.Platform, SrcCreds: opts.SrcCreds,
+		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle},
+		namedString{"src", src}, namedString{"dir", dir})
+	if err != nil {
+		return err
+	}
+	defer c.free()
+	return c.finish(C.berth_export(c.strs.add(src), c.strs.add(dir), c.co))
 }

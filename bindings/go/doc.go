@@ -83,6 +83,34 @@
 // is watched through the same progress reports, so a cancelled copy stops at
 // the next report (they come with every chunk of a blob moved).
 //
+// # Building and pushing images
+//
+// [Build] stacks layers made from directories or tar files on a base image
+// ("scratch" by default), sets the config and writes the image to an OCI layout
+// or a registry; a fixed Created gives the same digest for the same inputs.
+// [Push] copies an image to a registry tag and adds more tags
+// ([CopyOptions].ExtraTags); [TagsCompute] derives tags from CI metadata:
+//
+//	built, err := berth.Build(ctx, berth.BuildOptions{
+//		Output:     "oci:/tmp/layout:app",
+//		Layers:     []string{"./rootfs", "./app:/opt/app"},
+//		Entrypoint: []string{"/opt/app/run"},
+//		Created:    time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+//	})
+//	tags, err := berth.TagsCompute(berth.TagOptions{Rules: []string{"type=semver,pattern={{version}}"}})
+//	res, err := berth.Push(ctx, "oci:/tmp/layout:app", "registry.example:5000/app", tags.Tags, nil)
+//
+// [Replicate] sends one image to many destinations reading each blob once,
+// [Index] assembles a multi-arch index and [Export] flattens an image into a
+// directory.
+//
+// # CI pipeline steps
+//
+// [ECREnsureRepository], [LifecyclePolicyShorthand], [LifecyclePolicyValidate],
+// [ECRLifecyclePreview], [ECRPutLifecyclePolicy] and [ECRScanGate] cover a
+// pipeline's repository, retention and vulnerability gate. A failed gate returns
+// its [ScanGateResult] together with an *Error of code [EGate].
+//
 // # AWS credentials and ECR
 //
 // [AWSCredentials] resolves credentials the way the AWS CLI does (environment,

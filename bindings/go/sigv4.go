@@ -95,6 +95,23 @@ func (s *cStrings) add(v string) *C.char {
 	return p
 }
 
+// array copies vals into a C array of C strings (const char *const *), all
+// freed by free; nil and 0 for none. The array lives in C memory, so a C struct
+// in Go memory may point at it without breaking cgo's pointer rules.
+func (s *cStrings) array(vals []string) (**C.char, C.size_t) {
+	if len(vals) == 0 {
+		return nil, 0
+	}
+	size := C.size_t(len(vals)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))
+	mem := (**C.char)(C.malloc(size))
+	*s = append(*s, (*C.char)(unsafe.Pointer(mem)))
+	items := unsafe.Slice(mem, len(vals))
+	for i, v := range vals {
+		items[i] = s.add(v)
+	}
+	return mem, C.size_t(len(vals))
+}
+
 func (s *cStrings) free() {
 	for _, p := range *s {
 		C.free(unsafe.Pointer(p))
