@@ -34,6 +34,10 @@ int cmd_aws(const std::vector<std::string> &argv) {
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
   Args args(rest, with_aws_options({"--format"}), {"--github-env"});
+  if (args.help()) {
+    std::fputs(find_command("aws").usage, stdout);
+    return kOk;
+  }
   auto aws = aws_options_from(args);
   if (argv[0] == "whoami") {
     auto id = aws_caller_identity(aws);

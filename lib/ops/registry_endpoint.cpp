@@ -30,9 +30,13 @@ public:
       std::string digest;
       Source(registry::Repository &r, std::string dg) : repo(r), digest(std::move(dg)) {}
       std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
-        return std::make_unique<PipeReader>([this, offset](const http::BodySink &sink) {
-          repo.fetch_blob_range(digest, offset, sink);
-        });
+        // The reader may outlive this BlobSource (a caller that opens and drops it in
+        // one expression): its thread holds the repository (owned by the image
+        // source) and its own copy of the digest, never `this`.
+        return std::make_unique<PipeReader>(
+            [&repository = repo, dg = digest, offset](const http::BodySink &sink) {
+              repository.fetch_blob_range(dg, offset, sink);
+            });
       }
     };
     return std::make_unique<Source>(repo_, d.digest);

@@ -135,10 +135,9 @@ public:
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,
             const registry::ByteProgress &progress) override {
-    if (used_) return real_.blob(d, sink, progress);
-    used_ = true;
+    if (!claim(0)) return real_.blob(d, sink, progress);
     std::vector<char> buf(1 << 16);
-    while (std::size_t n = fan_.read(index_, buf.data(), buf.size())) {
+    while (std::size_t n = read_fan(buf.data(), buf.size())) {
       sink(buf.data(), n);
       if (progress && progress(n)) throw Error(Errc::cancelled, "cancelled");
     }
@@ -149,18 +148,25 @@ public:
       image::Descriptor desc;
       Source(TeeSource &t, image::Descriptor dd) : tee(t), desc(std::move(dd)) {}
       std::unique_ptr<registry::Reader> open(std::uint64_t offset) override {
-        if (offset == 0 && !tee.used_) {
-          tee.used_ = true;
+        if (tee.claim(offset)) {
           struct R final : registry::Reader {
             TeeSource &t;
             explicit R(TeeSource &tt) : t(tt) {}
-            std::size_t read(char *buf, std::size_t len) override {
-              return t.fan_.read(t.index_, buf, len);
-            }
+            std::size_t read(char *buf, std::size_t len) override { return t.read_fan(buf, len); }
           };
           return std::make_unique<R>(tee);
         }
-        return tee.real_.blob_source(desc)->open(offset);
+        // A resumed upload wants bytes the fan-out has passed: this destination reads
+        // the source itself from here on. Keep the BlobSource alive with the reader.
+        struct Owning final : registry::Reader {
+          std::unique_ptr<registry::BlobSource> source;
+          std::unique_ptr<registry::Reader> reader;
+          std::size_t read(char *buf, std::size_t len) override { return reader->read(buf, len); }
+        };
+        auto r = std::make_unique<Owning>();
+        r->source = tee.real_.blob_source(desc);
+        r->reader = r->source->open(offset);
+        return r;
       }
     };
     return std::make_unique<Source>(*this, d);
@@ -168,10 +174,27 @@ public:
   // Never mount from a tee: bytes are already flowing.
 
 private:
+  // The fan-out serves a reader that continues exactly where this destination's
+  // previous reader stopped (chunked uploads open one reader per chunk). Anything
+  // else leaves the fan-out for good — closing this ring at once, so the shared
+  // download never waits for a reader that will not come.
+  bool claim(std::uint64_t offset) {
+    if (!detached_ && offset == position_) return true;
+    if (!detached_) fan_.close(index_);
+    detached_ = true;
+    return false;
+  }
+  std::size_t read_fan(char *buf, std::size_t len) {
+    std::size_t n = fan_.read(index_, buf, len);
+    position_ += n;
+    return n;
+  }
+
   ops::ImageSource &real_;
   FanOut &fan_;
   std::size_t index_;
-  bool used_ = false;
+  std::uint64_t position_ = 0; // bytes this destination took from the fan-out
+  bool detached_ = false;
 };
 
 std::vector<image::Descriptor> blobs_of(ops::ImageSource &src,

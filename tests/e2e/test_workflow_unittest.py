@@ -421,15 +421,11 @@ class WorkflowTest(unittest.TestCase):
         hello = subprocess.run([os.path.join(exported, "app/server")], capture_output=True, text=True)
         self.assertEqual(hello.stdout.strip(), "hello from berth")
 
-    @unittest.expectedFailure
     def test_09_replicate_reads_each_blob_once(self):
-        """berth bug: replicate's fan-out covers only the first upload chunk of a blob
-        over the 16 MiB monolithic limit. upload_chunked opens the source again at each
-        chunk's offset (SliceBody -> BlobSource::open(offset)); TeeSource::open serves
-        offset 0 from the fan-out but any offset > 0 from the real source, so every
-        destination re-reads the rest of the blob with its own open-ended Range GET
-        (`bytes=16777216-`) per chunk, while the fan-out still reads the whole blob.
-        With 2 destinations and an 18 MB layer the source serves ~18 MB + 2 x 1.2 MB."""
+        """Replicate's fan-out serves every upload chunk of a blob over the 16 MiB
+        monolithic limit (each chunk opens the source at the next offset): the source
+        is read once, with no Range GETs. Before the fix each destination re-read the
+        rest of the blob per chunk, and a reader outliving its source crashed."""
         self.need("replicate_reads")
         blob_gets, s3 = self.replicate_reads
         ranged = [r for r in blob_gets if r["headers"].get("range")]
