@@ -411,8 +411,8 @@ typedef struct berth_build_result {
   int32_t layers_cached;   /* of which reused from the cache */
 } berth_build_result;
 
-/* Builds and writes the image. result may be NULL. Errors: BERTH_EINVAL (bad option,
- * missing layer source), BERTH_ENOTFOUND (base), transfer errors as for copy. */
+/* Builds and writes the image. result may be NULL. Errors: BERTH_EINVAL (bad option),
+ * BERTH_ENOTFOUND (a missing layer source or base image), transfer errors as for copy. */
 BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts);
 
 /* ------------------------------------------------------------------------------ */
@@ -421,7 +421,8 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
 
 /* Tags with docker/metadata-action semantics. request_json (NULL = "{}"):
  * {"rules":["type=ref,event=branch",...], "latest":"auto", "prefix":"", "suffix":"",
- *  "context":{"event","ref","sha","default_branch","repository","server_url"}}
+ *  "context":{"event","ref","sha","default_branch","repository","server_url",
+ *             "created": seconds since the epoch}}
  * — a missing context is read from GITHUB_*. *out_json: {"tags":[...],"version":"..",
  * "labels":{...}}; free with berth_free. */
 BERTH_API int berth_tags_compute(char **out_json, const char *request_json);

@@ -314,7 +314,13 @@ std::vector<CopyResult> replicate_image(const std::string &src,
 
   // Manifests last: children by digest, then the top one under each tag.
   for (std::size_t i = 0; i < dsts.size(); ++i) {
-    if (done[i]) continue;
+    if (done[i]) {
+      // Already replicated: only tags it lacks are added.
+      for (const auto &tag : o.extra_tags)
+        if (destinations[i]->tag_digest(tag) != root.digest)
+          destinations[i]->put_manifest_as(root.raw, root.media_type, tag);
+      continue;
+    }
     for (const auto &c : children) {
       destinations[i]->put_manifest(c.raw, c.media_type, false);
       ++results[i].manifests;
