@@ -292,6 +292,14 @@ TEST_CASE("archive: oci-archive round trip keeps every digest and is determinist
   auto img = make_image(t.str("src"), "v1");
   auto r = copy_image("oci:" + t.str("src") + ":v1", "oci-archive:" + t.str("out/a.tar") + ":v1");
   CHECK(r.digest == img.manifest_digest);
+  {
+    berth::CopyOptions o;
+    o.extra_tags = {"latest"};
+    copy_image("oci:" + t.str("src") + ":v1", "oci-archive:" + t.str("out/tags.tar") + ":v1", o);
+    CHECK(OciArchive::open(t.str("out/tags.tar")).tags() ==
+          std::vector<std::string>{"v1", "latest"});
+    fs::remove(t.path / "out/tags.tar");
+  }
   CHECK(leftovers(t.path / "out").empty());
 
   // Sorted members, fixed mtimes and owners; the same bytes when written again.
