@@ -47,5 +47,29 @@ check "bad reference is a usage error (2)" bash -c "'$berth' copy oci:$work/src:
 check "missing tag is reported" bash -c "'$berth' copy oci:$work/src:nope oci:$work/x 2>&1 | grep -q \"no image tagged 'nope'\""
 check "nothing listens -> transfer failure (5)" bash -c "'$berth' copy oci:$work/src:v1 127.0.0.1:1/x:y >/dev/null 2>&1; [[ \$? -eq 5 ]]"
 
+# build: umoci unpacks what berth builds into the source tree; the same inputs and
+# SOURCE_DATE_EPOCH give the same digest; gzip -d, zstd -d and tar accept the layers;
+# export reproduces the tree.
+mkdir -p "$work/tree/sub" && head -c 300000 /dev/urandom >"$work/tree/sub/data.bin"
+echo hello >"$work/tree/hello.txt" && ln -s hello.txt "$work/tree/link" && chmod 750 "$work/tree/sub"
+mkfifo "$work/tree/fifo"
+export SOURCE_DATE_EPOCH=1700000000
+d1=$("$berth" build --quiet --layer "$work/tree:/app" --output "oci:$work/b1:v1")
+d2=$("$berth" build --quiet --layer "$work/tree:/app" --output "oci:$work/b2:v1")
+check "build is reproducible" test -n "$d1" -a "$d1" == "$d2"
+dz=$("$berth" build --quiet --layer "$work/tree:/app" --compression zstd --output "oci:$work/bz:v1")
+check "zstd build has another digest" test -n "$dz" -a "$dz" != "$d1"
+unset SOURCE_DATE_EPOCH
+check "umoci unpacks the build" umoci unpack --rootless --image "$work/b1:v1" "$work/unpacked" >/dev/null
+check "unpacked tree equals the source" diff -r --no-dereference -x fifo "$work/tree" "$work/unpacked/rootfs/app"
+check "fifos stay fifos" test -p "$work/unpacked/rootfs/app/fifo"
+check "modes survive" test "$(stat -c %a "$work/unpacked/rootfs/app/sub")" == 750
+layer() { python3 -c "import json,sys;d=sys.argv[1];i=json.load(open(d+'/index.json'));m=json.load(open(d+'/blobs/sha256/'+i['manifests'][0]['digest'][7:]));print(d+'/blobs/sha256/'+m['layers'][-1]['digest'][7:])" "$1"; }
+check "gzip -d and tar accept the layer" bash -c "gzip -dc '$(layer "$work/b1")' | tar -t >/dev/null"
+check "zstd -d and tar accept the layer" bash -c "zstd -dc '$(layer "$work/bz")' | tar -t >/dev/null"
+check "export reproduces the tree" bash -c "'$berth' export oci:$work/bz:v1 '$work/exported' 2>/dev/null && diff -r --no-dereference -x fifo '$work/tree' '$work/exported/app'"
+check "build without --output is a usage error" bash -c "'$berth' build --layer '$work/tree' >/dev/null 2>&1; [[ \$? -eq 2 ]]"
+check "build of a missing directory names it" bash -c "'$berth' build --layer '$work/nope' --output oci:$work/x 2>&1 | grep -q nope"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
