@@ -1,6 +1,8 @@
 // Copying images between registries and local formats (skopeo-style transports):
 //   docker://REF            a registry (a bare REF means the same)
 //   oci:DIR[:TAG]           an OCI image-layout directory
+//   oci-archive:FILE[:TAG]  an OCI layout in a tar file
+//   docker-archive:FILE[:REF]  the docker save / docker load format
 #pragma once
 
 #include <berth/progress.hpp>

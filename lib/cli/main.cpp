@@ -115,7 +115,8 @@ const std::vector<Command> &commands() {
        "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
        "                   [--ca-bundle FILE] [--json|--quiet] --output DST\n"
        "\n"
-       "DST: oci:DIR[:TAG] or docker://REF. Layers stream straight to DST (tar, compression,\n"
+       "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
+       "Layers stream straight to DST (tar, compression,\n"
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
        "and the image is created at that time: the same inputs give the same digest.\n",
        cmd_build},
