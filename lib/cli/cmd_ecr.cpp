@@ -73,7 +73,8 @@ int cmd_ecr(const std::vector<std::string> &argv) {
     return argv.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" || argv[0] == "scan-gate")
+  if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
+      argv[0] == "scan-gate" || argv[0] == "put-replication-configuration")
     return cmd_ecr_pipeline(argv[0], rest);
   Args args(rest, with_aws_options({"--config"}), {});
   if (args.help()) {

@@ -143,16 +143,52 @@ int scan_gate(const Args &args) {
   return kOk;
 }
 
+// ECR's own replication: rules that copy every push to other regions or accounts.
+int put_replication(const Args &args) {
+  auto dests = args.values("--destination");
+  if (dests.empty())
+    throw UsageError{"put-replication-configuration needs --destination REGION[:ACCOUNT]..."};
+  auto aws = aws_options_from(args);
+  std::string account;
+  std::string rules = "{\"replicationConfiguration\":{\"rules\":[{\"destinations\":[";
+  for (std::size_t i = 0; i < dests.size(); ++i) {
+    auto colon = dests[i].find(':');
+    std::string region = dests[i].substr(0, colon);
+    std::string registry = colon == std::string::npos ? "" : dests[i].substr(colon + 1);
+    if (registry.empty()) {
+      if (account.empty()) account = aws_caller_identity(aws).account;
+      registry = account;
+    }
+    if (region.empty() || registry.size() != 12)
+      throw UsageError{"--destination must be REGION[:12-digit ACCOUNT]"};
+    rules += std::string(i ? "," : "") + "{\"region\":\"" + region + "\",\"registryId\":\"" +
+             registry + "\"}";
+  }
+  rules += "]";
+  auto filters = args.values("--repository-prefix");
+  if (!filters.empty()) {
+    rules += ",\"repositoryFilters\":[";
+    for (std::size_t i = 0; i < filters.size(); ++i)
+      rules += std::string(i ? "," : "") + "{\"filter\":\"" + filters[i] +
+               "\",\"filterType\":\"PREFIX_MATCH\"}";
+    rules += "]";
+  }
+  rules += "}]}}";
+  std::printf("%s\n", ecr_call(aws, "PutReplicationConfiguration", rules).c_str());
+  return kOk;
+}
+
 } // namespace
 
 int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &rest) {
-  Args args(
-      rest,
-      with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
-                        "--expire-untagged-after", "--fail-on", "--max", "--timeout", "--poll-ms"}),
-      {"--scan-on-push", "--immutable", "--apply", "--preview"});
+  Args args(rest,
+            with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
+                              "--expire-untagged-after", "--fail-on", "--max", "--timeout",
+                              "--poll-ms", "--destination", "--repository-prefix"}),
+            {"--scan-on-push", "--immutable", "--apply", "--preview"});
   if (verb == "ensure-repository") return ensure_repository(args);
   if (verb == "put-lifecycle-policy") return put_lifecycle_policy(args);
+  if (verb == "put-replication-configuration") return put_replication(args);
   return scan_gate(args);
 }
 

@@ -141,6 +141,8 @@ const std::vector<Command> &commands() {
        "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
        "       berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
        "                 [--timeout 10m] [AWS OPTIONS]\n"
+       "       berth ecr put-replication-configuration --destination REGION[:ACCOUNT]...\n"
+       "                 [--repository-prefix P]... [AWS OPTIONS]\n"
        "       berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
        "       berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
        "\n"

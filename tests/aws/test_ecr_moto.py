@@ -442,3 +442,19 @@ def test_region_is_required_unless_a_registry_names_it(world, berth, home):
     r = berth(["ecr", "call", "DescribeRepositories"], user_env(world, home, "admin",
                                                                 AWS_REGION=None))
     assert r.code == 0, r.err
+
+
+def test_put_replication_configuration(world, berth, home):
+    """ECR's own replication: the account of an unqualified destination comes from
+    sts:GetCallerIdentity; moto (read back with boto3) stores the rules."""
+    env = user_env(world, home, "admin")
+    r = berth(["ecr", "put-replication-configuration", "--destination", "us-west-2",
+               "--destination", "eu-west-1:210987654321", "--repository-prefix", "berth/"], env,
+              secrets=world.all_secrets())
+    assert r.code == 0, r.err
+    rules = world.client("ecr").describe_registry()["replicationConfiguration"]["rules"]
+    assert rules[0]["destinations"] == [{"region": "us-west-2", "registryId": ACCOUNT},
+                                        {"region": "eu-west-1", "registryId": "210987654321"}]
+    assert rules[0]["repositoryFilters"] == [{"filter": "berth/", "filterType": "PREFIX_MATCH"}]
+    r = berth(["ecr", "put-replication-configuration", "--destination", "us-west-2:123"], env)
+    assert r.code == 2 and "12-digit" in r.err
