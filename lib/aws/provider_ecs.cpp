@@ -2,6 +2,7 @@
 #include <berth/aws_credentials.hpp>
 #include <berth/error.hpp>
 
+#include "aws/credentials_json.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "core/uri.hpp"
@@ -88,16 +89,7 @@ public:
                   "ecs: the credentials endpoint answered HTTP " + std::to_string(resp.status))
           .with_http_status(resp.status);
     auto doc = core::json::parse(resp.body, "ecs: credentials reply");
-    ResolvedCredentials c;
-    c.provider = "ecs";
-    c.credentials.access_key_id = core::json::get_string(doc, "AccessKeyId");
-    c.credentials.secret_access_key = core::json::get_string(doc, "SecretAccessKey");
-    c.credentials.session_token = core::json::get_string(doc, "Token");
-    if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())
-      throw Error(Errc::protocol, "ecs: the reply lacks AccessKeyId or SecretAccessKey");
-    if (auto exp = core::json::get_string(doc, "Expiration"); !exp.empty())
-      c.expiration = core::parse_iso8601(exp);
-    return c;
+    return credentials_from_json(doc, "ecs");
   }
   std::string name() const override { return "ecs"; }
 

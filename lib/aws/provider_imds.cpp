@@ -3,6 +3,7 @@
 #include <berth/aws_credentials.hpp>
 #include <berth/error.hpp>
 
+#include "aws/credentials_json.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "http/client.hpp"
@@ -71,16 +72,7 @@ public:
                                  "imds: credentials reply");
     if (auto code = core::json::get_string(doc, "Code", "Success"); code != "Success")
       throw Error(Errc::auth, "imds: credentials reply says " + code);
-    ResolvedCredentials c;
-    c.provider = "imds";
-    c.credentials.access_key_id = core::json::get_string(doc, "AccessKeyId");
-    c.credentials.secret_access_key = core::json::get_string(doc, "SecretAccessKey");
-    c.credentials.session_token = core::json::get_string(doc, "Token");
-    if (c.credentials.access_key_id.empty() || c.credentials.secret_access_key.empty())
-      throw Error(Errc::protocol, "imds: the reply lacks AccessKeyId or SecretAccessKey");
-    if (auto exp = core::json::get_string(doc, "Expiration"); !exp.empty())
-      c.expiration = core::parse_iso8601(exp);
-    return c;
+    return credentials_from_json(doc, "imds");
   }
   std::string name() const override { return "imds"; }
 
