@@ -4,7 +4,6 @@
 
 #include "aws/credentials_json.hpp"
 #include "core/json.hpp"
-#include "core/time.hpp"
 #include "core/uri.hpp"
 #include "http/client.hpp"
 

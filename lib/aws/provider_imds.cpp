@@ -5,7 +5,6 @@
 
 #include "aws/credentials_json.hpp"
 #include "core/json.hpp"
-#include "core/time.hpp"
 #include "http/client.hpp"
 
 #include <algorithm>
