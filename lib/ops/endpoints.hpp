@@ -24,6 +24,13 @@ public:
   // Streams a blob, verified against its descriptor.
   virtual void blob(const image::Descriptor &d, const http::BodySink &sink,
                     const registry::ByteProgress &progress) = 0;
+  // For a sink that checks the digest itself (a layout BlobWriter): a source that
+  // would hash the stream may leave that to the sink. Sources that verify for free
+  // (or must, to read) keep the default.
+  virtual void blob_to_verifying_sink(const image::Descriptor &d, const http::BodySink &sink,
+                                      const registry::ByteProgress &progress) {
+    blob(d, sink, progress);
+  }
   // The blob as a source that can be reopened at an offset (uploads resume).
   virtual std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) = 0;
   // For registry sources: the registry host and repository (mounts); else "".

@@ -95,8 +95,9 @@ public:
   }
   bool put_blob(const image::Descriptor &d, ImageSource &src,
                 const registry::ByteProgress &progress) override {
+    // The writer checks size and digest at commit, so the source need not hash too.
     auto writer = layout_.write_blob(d.digest, d.size);
-    src.blob(
+    src.blob_to_verifying_sink(
         d, [&](const char *p, std::size_t n) { writer.write(p, n); }, progress);
     writer.commit();
     return false;

@@ -22,6 +22,10 @@ public:
             const registry::ByteProgress &progress) override {
     repo_.fetch_blob(d.digest, d.size, sink, progress);
   }
+  void blob_to_verifying_sink(const image::Descriptor &d, const http::BodySink &sink,
+                              const registry::ByteProgress &progress) override {
+    repo_.fetch_blob(d.digest, d.size, sink, progress, false);
+  }
   std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
     // Each open streams the blob from the offset through a bounded pipe; the
     // destination registry verifies the digest when the upload completes.

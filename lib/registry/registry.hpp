@@ -93,8 +93,10 @@ public:
   // Streams the blob to sink, verifying size and digest at the end (a mismatch
   // throws Error(digest_mismatch) after the last byte). Interrupted downloads resume
   // with a Range request.
+  // verify_digest = false: the sink checks the digest itself (a layout blob writer),
+  // so hashing here would be the same work twice; the size is still checked.
   void fetch_blob(const std::string &digest, std::int64_t size, const http::BodySink &sink,
-                  const ByteProgress &progress = {});
+                  const ByteProgress &progress = {}, bool verify_digest = true);
   // Streams from offset without digest verification (the caller verifies).
   void fetch_blob_range(const std::string &digest, std::uint64_t offset,
                         const http::BodySink &sink);
