@@ -42,7 +42,6 @@ struct ProviderContext {
   std::string imds_endpoint; // override; "" = AWS_EC2_METADATA_SERVICE_ENDPOINT or 169.254.169.254
   std::string ca_bundle;     // "" = AWS_CA_BUNDLE
   std::chrono::milliseconds imds_timeout{1000};
-  std::function<std::chrono::system_clock::time_point()> clock; // default: system clock
 };
 
 struct AssumeRoleParams {
