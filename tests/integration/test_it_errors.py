@@ -63,3 +63,31 @@ def test_registry_refusing_an_upload_is_a_transfer_error(plain_reg, small_image,
     assert r.returncode == EXIT_TRANSFER, r.describe()
     assert "BLOB_UPLOAD_INVALID" in r.stderr and "blob upload invalid" in r.stderr, r.stderr
     assert px.find("PUT", "/manifests/") == []  # nothing tagged
+
+
+def test_a_corrupt_blob_is_refused_and_not_stored(small_image, berth, tmp_path):
+    """A pull into a layout is verified once, by the layout writer: a blob whose bytes
+    were altered in the registry's storage fails the copy and is not kept. (A registry
+    of its own: the shared one's blobs are used by other tests.)"""
+    import os
+    with stack.Registry() as reg:
+        ref = "docker://%s/corrupt/app:v1" % reg.hostport
+        berth.copy(small_image["ref"], ref)
+        blobs = []
+        for root, _, files in os.walk(reg.storage_dir):
+            if "data" in files and "/blobs/sha256/" in root + "/":
+                path = os.path.join(root, "data")
+                blobs.append((os.path.getsize(path), path))
+        size, biggest = max(blobs)
+        with open(biggest, "r+b") as f:
+            f.seek(size // 2)
+            byte = f.read(1)
+            f.seek(size // 2)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        out = tmp_path / "out"
+        r = berth.copy(ref, "oci:%s:v1" % out, check=False)
+    assert r.returncode == EXIT_TRANSFER, r.describe()
+    assert "expected sha256:" in r.stderr or "digest" in r.stderr, r.describe()
+    digest_of_corrupt = os.path.basename(os.path.dirname(biggest))
+    stored = os.listdir(out / "blobs" / "sha256") if (out / "blobs" / "sha256").exists() else []
+    assert digest_of_corrupt not in stored
