@@ -7,6 +7,22 @@
 namespace berth::aws {
 namespace {
 
+// Credentials end up in HTTP headers, shell lines and $GITHUB_ENV: a control
+// character in one (from a hostile credential_process, ECS, IMDS or STS reply) could
+// add a header or a variable. No real key, secret or token holds one.
+ResolvedCredentials checked(ResolvedCredentials c) {
+  auto check = [&](const std::string &v, const char *field) {
+    for (unsigned char ch : v)
+      if (ch < 0x20 || ch == 0x7f)
+        throw Error(Errc::protocol, c.provider + ": the credentials' " + field +
+                                        " holds a control character; refusing them");
+  };
+  check(c.credentials.access_key_id, "AccessKeyId");
+  check(c.credentials.secret_access_key, "SecretAccessKey");
+  check(c.credentials.session_token, "SessionToken");
+  return c;
+}
+
 class ChainProvider final : public CredentialsProvider {
 public:
   explicit ChainProvider(std::vector<ProviderPtr> providers) : providers_(std::move(providers)) {}
@@ -15,7 +31,7 @@ public:
     std::string reasons;
     for (const auto &p : providers_) {
       try {
-        return p->resolve();
+        return checked(p->resolve());
       } catch (const Error &e) {
         // A provider that is configured but fails (a denied role, a broken
         // credential_process) is the answer; only "not configured here"
@@ -44,7 +60,7 @@ public:
     auto now = std::chrono::system_clock::now();
     if (cached_ && (!cached_->expiration || now + margin_ < *cached_->expiration)) return *cached_;
     try {
-      cached_ = inner_->resolve();
+      cached_ = checked(inner_->resolve());
     } catch (const Error &) {
       // The margin is advisory, as in the SDKs: credentials that have not expired yet
       // still work, so a refresh that fails (STS briefly unreachable) must not fail

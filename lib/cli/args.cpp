@@ -1,5 +1,7 @@
 #include "cli/args.hpp"
 
+#include <stdexcept>
+
 namespace berth::cli {
 
 Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
@@ -62,6 +64,53 @@ const std::vector<std::string> &Args::values(const std::string &name) const {
   static const std::vector<std::string> none;
   auto it = values_.find(name);
   return it == values_.end() ? none : it->second;
+}
+
+std::optional<int> Args::integer(const std::string &name) const {
+  auto v = value(name);
+  if (!v) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    int n = std::stoi(*v, &used);
+    if (used != v->size()) throw std::invalid_argument("junk");
+    return n;
+  } catch (const std::exception &) {
+    throw UsageError{name + " needs a whole number, got '" + *v + "'"};
+  }
+}
+
+double Args::number(const std::string &name, double fallback) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  try {
+    std::size_t used = 0;
+    double n = std::stod(*v, &used);
+    if (used != v->size() || !(n >= 0)) throw std::invalid_argument("junk");
+    return n;
+  } catch (const std::exception &) {
+    throw UsageError{name + " needs a number, got '" + *v + "'"};
+  }
+}
+
+std::chrono::milliseconds Args::duration(const std::string &name,
+                                         std::chrono::milliseconds fallback) const {
+  auto v = value(name);
+  if (!v) return fallback;
+  try {
+    std::size_t used = 0;
+    long long n = std::stoll(*v, &used);
+    std::string unit = v->substr(used);
+    long long ms = unit == "ms"                  ? 1
+                   : unit.empty() || unit == "s" ? 1000
+                   : unit == "m"                 ? 60'000
+                   : unit == "h"                 ? 3'600'000
+                                                 : -1;
+    // Up to a year: more is a typo, and would overflow clock arithmetic.
+    if (ms < 0 || n < 0 || n > 366LL * 86'400'000 / ms) throw std::invalid_argument("unit");
+    return std::chrono::milliseconds(n * ms);
+  } catch (const std::exception &) {
+    throw UsageError{name + " needs a duration such as 90s, 15m or 1h"};
+  }
 }
 
 } // namespace berth::cli

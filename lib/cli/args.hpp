@@ -3,6 +3,7 @@
 // errors that name the offending argument.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,6 +30,13 @@ public:
   std::string required(const std::string &name) const;
   const std::vector<std::string> &values(const std::string &name) const;
   const std::vector<std::string> &positional() const { return positional_; }
+  // A whole number, or nullopt when the option is absent.
+  std::optional<int> integer(const std::string &name) const;
+  // A number (fractions allowed), or fallback when absent.
+  double number(const std::string &name, double fallback) const;
+  // "90s", "15m", "1h", "500ms" or plain seconds; fallback when absent.
+  std::chrono::milliseconds duration(const std::string &name,
+                                     std::chrono::milliseconds fallback) const;
   bool help() const { return help_; }
 
 private:

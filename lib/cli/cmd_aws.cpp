@@ -8,11 +8,11 @@
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 
+#include "core/json.hpp"
 #include "core/time.hpp"
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 namespace berth::cli {
 namespace {
@@ -41,28 +41,34 @@ int cmd_aws(const std::vector<std::string> &argv) {
   auto aws = aws_options_from(args);
   if (argv[0] == "whoami") {
     auto id = aws_caller_identity(aws);
-    std::printf("{\"Account\":\"%s\",\"Arn\":\"%s\",\"UserId\":\"%s\"}\n", id.account.c_str(),
-                id.arn.c_str(), id.user_id.c_str());
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.member("Account", id.account);
+    w.member("Arn", id.arn);
+    w.member("UserId", id.user_id);
+    w.writer.EndObject();
+    std::printf("%s\n", w.str().c_str());
     return kOk;
   }
   if (argv[0] != "credentials") throw UsageError{"unknown aws command '" + argv[0] + "'"};
+  std::string format = args.value_or("--format", "env");
+  if (format != "env" && format != "json" && format != "process")
+    throw UsageError{"--format must be env or json"};
   auto c = aws_credentials_provider(aws)->resolve();
   const auto &k = c.credentials;
+  // Masks go to stderr (the runner reads both streams); stdout is the result alone.
   github_mask(k.secret_access_key);
   github_mask(k.session_token);
-  std::string format = args.value_or("--format", "env");
   if (args.flag("--github-env")) {
-    // Later steps of the job get the credentials as configure-aws-credentials gives them.
-    const char *path = std::getenv("GITHUB_ENV");
-    if (!path || !*path)
-      throw Error(Errc::config, "--github-env needs $GITHUB_ENV (run inside GitHub Actions)");
-    std::ofstream out(path, std::ios::app);
-    out << "AWS_ACCESS_KEY_ID=" << k.access_key_id
-        << "\nAWS_SECRET_ACCESS_KEY=" << k.secret_access_key << "\n";
-    if (!k.session_token.empty()) out << "AWS_SESSION_TOKEN=" << k.session_token << "\n";
-    if (!aws.region.empty())
-      out << "AWS_REGION=" << aws.region << "\nAWS_DEFAULT_REGION=" << aws.region << "\n";
-    if (!out) throw Error(Errc::io, "cannot append to $GITHUB_ENV");
+    // Later steps of the job get the credentials as configure-aws-credentials gives
+    // them, each in the delimiter form so no value can add a variable.
+    github_env("AWS_ACCESS_KEY_ID", k.access_key_id);
+    github_env("AWS_SECRET_ACCESS_KEY", k.secret_access_key);
+    if (!k.session_token.empty()) github_env("AWS_SESSION_TOKEN", k.session_token);
+    if (!aws.region.empty()) {
+      github_env("AWS_REGION", aws.region);
+      github_env("AWS_DEFAULT_REGION", aws.region);
+    }
     std::fprintf(stderr, "credentials from %s written to $GITHUB_ENV\n", c.provider.c_str());
     return kOk;
   }
@@ -73,15 +79,18 @@ int cmd_aws(const std::vector<std::string> &argv) {
       std::printf("export AWS_SESSION_TOKEN=%s\n", shell_quote(k.session_token).c_str());
     else
       std::printf("unset AWS_SESSION_TOKEN\n");
-  } else if (format == "json" || format == "process") {
-    std::printf("{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"",
-                k.access_key_id.c_str(), k.secret_access_key.c_str());
-    if (!k.session_token.empty()) std::printf(",\"SessionToken\":\"%s\"", k.session_token.c_str());
-    if (c.expiration)
-      std::printf(",\"Expiration\":\"%s\"", core::format_iso8601(*c.expiration).c_str());
-    std::printf("}\n");
   } else {
-    throw UsageError{"--format must be env or json"};
+    // credential_process's output format, which the AWS CLI and SDKs read.
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.writer.Key("Version");
+    w.writer.Int(1);
+    w.member("AccessKeyId", k.access_key_id);
+    w.member("SecretAccessKey", k.secret_access_key);
+    if (!k.session_token.empty()) w.member("SessionToken", k.session_token);
+    if (c.expiration) w.member("Expiration", core::format_iso8601(*c.expiration));
+    w.writer.EndObject();
+    std::printf("%s\n", w.str().c_str());
   }
   std::fprintf(stderr, "credentials from %s\n", c.provider.c_str());
   return kOk;

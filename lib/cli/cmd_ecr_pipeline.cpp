@@ -10,6 +10,7 @@
 #include <berth/tags.hpp>
 
 #include "core/file.hpp"
+#include "core/json.hpp"
 #include "core/time.hpp"
 
 #include <cstdio>
@@ -17,36 +18,6 @@
 
 namespace berth::cli {
 namespace {
-
-std::optional<int> int_option(const Args &args, const std::string &name) {
-  auto v = args.value(name);
-  if (!v) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    int n = std::stoi(*v, &used);
-    if (used != v->size()) throw std::invalid_argument("junk");
-    return n;
-  } catch (const std::exception &) {
-    throw UsageError{name + " needs a whole number, got '" + *v + "'"};
-  }
-}
-
-// "90s", "15m", "1h", or plain seconds.
-std::chrono::seconds duration_option(const Args &args, const std::string &name,
-                                     std::chrono::seconds fallback) {
-  auto v = args.value(name);
-  if (!v) return fallback;
-  try {
-    std::size_t used = 0;
-    long long n = std::stoll(*v, &used);
-    std::string unit = v->substr(used);
-    long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
-    if (mult < 0 || n < 0) throw std::invalid_argument("unit");
-    return std::chrono::seconds(n * mult);
-  } catch (const std::exception &) {
-    throw UsageError{name + " needs a duration such as 90s, 15m or 1h"};
-  }
-}
 
 int ensure_repository(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"ensure-repository needs NAME"};
@@ -83,8 +54,8 @@ int put_lifecycle_policy(const Args &args) {
       throw UsageError{"use --file or the shorthand options, not both"};
     policy = core::read_small_file(*f, 1u << 20);
   } else {
-    policy = lifecycle_policy_from_shorthand(int_option(args, "--keep-last"),
-                                             int_option(args, "--expire-untagged-after"));
+    policy = lifecycle_policy_from_shorthand(args.integer("--keep-last"),
+                                             args.integer("--expire-untagged-after"));
   }
   validate_lifecycle_policy(policy);
   auto aws = aws_options_from(args);
@@ -116,9 +87,10 @@ int scan_gate(const Args &args) {
   // "--fail-on CRITICAL,HIGH" counts from the lowest severity named.
   if (auto comma = g.fail_on.rfind(','); comma != std::string::npos)
     g.fail_on = g.fail_on.substr(comma + 1);
-  g.max = int_option(args, "--max").value_or(0);
-  g.timeout = duration_option(args, "--timeout", std::chrono::minutes(10));
-  if (auto p = int_option(args, "--poll-ms")) g.poll = std::chrono::milliseconds(*p);
+  g.max = args.integer("--max").value_or(0);
+  g.timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      args.duration("--timeout", std::chrono::minutes(10)));
+  if (auto p = args.integer("--poll-ms")) g.poll = std::chrono::milliseconds(*p);
   auto aws = aws_options_from(args);
   if (aws.region.empty()) {
     // The region of an ECR host is in its name.
@@ -227,13 +199,22 @@ int cmd_tags(const std::vector<std::string> &argv) {
   for (const auto &t : r.tags)
     joined += (joined.empty() ? "" : "\n") + (image.empty() ? t : image + ":" + t);
   if (args.flag("--json")) {
-    std::string tags, labels;
+    // Labels carry CI values (repository, ref names): written by the JSON writer.
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.writer.Key("tags");
+    w.writer.StartArray();
     for (const auto &t : r.tags)
-      tags += (tags.empty() ? "\"" : ",\"") + t + "\"";
+      w.string(t);
+    w.writer.EndArray();
+    w.member("version", r.version);
+    w.writer.Key("labels");
+    w.writer.StartObject();
     for (const auto &[k, v] : r.labels)
-      labels += (labels.empty() ? "\"" : ",\"") + k + "\":\"" + v + "\"";
-    std::printf("{\"tags\":[%s],\"version\":\"%s\",\"labels\":{%s}}\n", tags.c_str(),
-                r.version.c_str(), labels.c_str());
+      w.member(k, v);
+    w.writer.EndObject();
+    w.writer.EndObject();
+    std::printf("%s\n", w.str().c_str());
   } else {
     std::printf("%s\n", joined.c_str());
   }

@@ -14,16 +14,28 @@ namespace berth::core::json {
 using Document = rapidjson::Document;
 using Value = rapidjson::Value;
 
-// Parses text; throws Error(protocol) naming `what` and the error offset.
+// Parses text as one whole JSON document (trailing whitespace only: content after the
+// document is an error, as in every strict parser — skopeo refuses such manifests);
+// throws Error(protocol) naming `what` and the error offset.
 Document parse(std::string_view text, const char *what);
 
 struct StringWriter {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
   std::string str() const { return {buffer.GetString(), buffer.GetSize()}; }
+  // A string value (any bytes: escaped as JSON requires).
+  void string(std::string_view v) {
+    writer.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  // "key": "value" inside an object.
+  void member(std::string_view key, std::string_view v) {
+    writer.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    string(v);
+  }
 };
 
-// Member look-ups that tolerate absence and wrong types.
+// Member look-ups that tolerate absence and wrong types. get_int clamps numbers
+// beyond the range of long long (1e300, 2^64) to its limits instead of overflowing.
 std::string get_string(const Value &obj, const char *name, std::string fallback = {});
 long long get_int(const Value &obj, const char *name, long long fallback = 0);
 bool get_bool(const Value &obj, const char *name, bool fallback = false);
