@@ -7,6 +7,7 @@
 
 #include <berth/progress.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ struct RegistryAccess {
   bool plain_http = false; // http:// even for non-loopback hosts
   bool insecure = false;   // skip TLS verification
   std::string ca_bundle;   // extra trusted CAs (PEM)
+  // A transfer moving under 1 KiB/s for this long is abandoned (resumed where safe);
+  // zero: never.
+  std::chrono::seconds stall_timeout{60};
+  // The whole operation's time limit, counted from when it connects; zero: none.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct CopyOptions {
@@ -60,9 +66,14 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
 
 struct ExportOptions {
   RegistryAccess access;
-  std::string platform;                        // for index sources; default linux/amd64
-  std::uint64_t max_total_bytes = 64ull << 30; // decompression-bomb caps
-  double max_expansion_ratio = 0;              // 0: off
+  std::string platform; // for index sources; default linux/amd64
+  // Decompression-bomb caps: bytes written in all, and bytes written per compressed
+  // byte read (checked while streaming, past the first 16 MiB). 0: off.
+  std::uint64_t max_total_bytes = 64ull << 30;
+  double max_expansion_ratio = 200;
+  // Create character and block devices the image holds (as root, mode 0600 at most);
+  // by default they are skipped.
+  bool devices = false;
 };
 
 // Flattens an image's layers in order into dir (created if missing), applying OCI

@@ -103,5 +103,7 @@ Index parse_index(std::string raw, std::string_view hint = {});
 
 // sha256 digest of the raw bytes, "sha256:<hex>".
 std::string digest_of(std::string_view raw);
+// The digest of raw with "sha256" or "sha512"; Error(unsupported) for any other.
+std::string digest_of(std::string_view raw, const std::string &algorithm);
 
 } // namespace berth::image

@@ -17,11 +17,19 @@
 namespace berth::cli {
 namespace {
 
-const std::set<std::string> kValueOptions = {"--src-creds", "--dest-creds", "--platform",
-                                             "--jobs",      "--ca-bundle",  "--tag",
-                                             "--tag-rule",  "--latest"};
+const std::set<std::string> kValueOptions = {
+    "--src-creds", "--dest-creds", "--platform", "--jobs",          "--ca-bundle",
+    "--tag",       "--tag-rule",   "--latest",   "--stall-timeout", "--timeout"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
+
+// --timeout (the whole operation) and --stall-timeout (one transfer moving under
+// 1 KiB/s) for every registry the command talks to.
+void apply_timeouts(const Args &args, RegistryAccess &access) {
+  access.timeout = args.duration("--timeout", access.timeout);
+  access.stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      args.duration("--stall-timeout", access.stall_timeout));
+}
 
 CopyOptions copy_options(const Args &args) {
   CopyOptions o;
@@ -32,6 +40,8 @@ CopyOptions copy_options(const Args &args) {
            args.flag("--plain-http") || args.flag("--dest-plain-http"),
            args.flag("--insecure") || args.flag("--dest-insecure"),
            args.value_or("--ca-bundle", "")};
+  apply_timeouts(args, o.src);
+  apply_timeouts(args, o.dst);
   o.platform = args.value_or("--platform", "");
   try {
     o.jobs = std::stoi(args.value_or("--jobs", "4"));
@@ -183,14 +193,19 @@ int cmd_index(const std::vector<std::string> &argv) {
 }
 
 int cmd_export(const std::vector<std::string> &argv) {
-  Args args(argv, {"--src-creds", "--platform", "--ca-bundle", "--max-size"},
-            {"--plain-http", "--insecure"});
+  Args args(argv,
+            {"--src-creds", "--platform", "--ca-bundle", "--max-size", "--max-expansion-ratio",
+             "--timeout", "--stall-timeout"},
+            {"--plain-http", "--insecure", "--devices"});
   if (args.help()) return std::fputs(find_command("export").usage, stdout), kOk;
   if (args.positional().size() != 2) throw UsageError{"export needs SRC and DIR"};
   ExportOptions o;
   o.access = {args.value_or("--src-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
               args.value_or("--ca-bundle", "")};
+  apply_timeouts(args, o.access);
   o.platform = args.value_or("--platform", "");
+  o.max_expansion_ratio = args.number("--max-expansion-ratio", o.max_expansion_ratio);
+  o.devices = args.flag("--devices");
   if (auto m = args.value("--max-size")) {
     try {
       o.max_total_bytes = std::stoull(*m);

@@ -55,6 +55,9 @@ const std::vector<Command> &commands() {
        "  --plain-http                  use http:// (loopback registries always do)\n"
        "  --insecure                    skip TLS verification\n"
        "  --ca-bundle FILE              trust these CAs too\n"
+       "  --timeout DURATION            give up after this long in all (e.g. 10m; default none)\n"
+       "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
+       "                                (resumed where safe; default 60s, 0 = never)\n"
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
@@ -69,14 +72,16 @@ const std::vector<Command> &commands() {
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
-       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
+       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
        "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG].\n\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
-       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
+       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_pull},
       {"replicate", "copy one image to many registries or regions at once",
        "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
@@ -87,7 +92,8 @@ const std::vector<Command> &commands() {
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
-       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
+       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
@@ -97,14 +103,24 @@ const std::vector<Command> &commands() {
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
-       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n",
+       "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
+       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_index},
       {"export", "flatten an image into a directory, safely",
-       "usage: berth export [--platform P] [--src-creds U:P] [--max-size BYTES] SRC DIR\n"
+       "usage: berth export [OPTIONS] SRC DIR\n"
        "\n"
        "Layers are applied in order with OCI whiteouts. Entries that would land outside\n"
        "DIR (.., absolute paths, symlink or hardlink escapes) are refused; symlinks in\n"
-       "DIR are never followed; files appear under their names only when complete.\n",
+       "DIR are never followed; files appear under their names only when complete.\n"
+       "setuid/setgid bits are dropped; device nodes are skipped unless --devices.\n"
+       "\n"
+       "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index (default linux/amd64)\n"
+       "  --max-size BYTES              stop past this many bytes of files (default 64 GiB)\n"
+       "  --max-expansion-ratio R       stop when files outgrow the compressed layers R times\n"
+       "                                (checked past the first 16 MiB; default 200, 0 = off)\n"
+       "  --devices                     create character and block devices (as root; 0600)\n"
+       "  --src-creds U:P  --plain-http  --insecure  --ca-bundle FILE\n"
+       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_export},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"

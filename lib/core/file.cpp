@@ -4,8 +4,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -125,7 +128,7 @@ void write_file_atomic(const std::string &path, std::string_view data) {
   auto dir = parent_dir(path);
   auto slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  auto tmp = TempFile::create(dir, "." + base + ".tmp-");
+  auto tmp = TempFile::create(dir, "." + base + std::string(kTempMarker));
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && ::fchmod(tmp.fd(), st.st_mode & 07777) != 0)
     throw_errno(errno, "cannot set the mode of '" + tmp.path() + "'");
@@ -162,7 +165,12 @@ TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
     do {
       fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     } while (fd < 0 && errno == EINTR);
-    if (fd >= 0) return TempFile(UniqueFd(fd), std::move(path));
+    if (fd >= 0) {
+      // Held until the file is committed or removed: a lock that can be taken means
+      // its writer is gone (a kill -9), which is how remove_stale_temp_files knows.
+      ::flock(fd, LOCK_EX | LOCK_NB);
+      return TempFile(UniqueFd(fd), std::move(path));
+    }
     if (errno != EEXIST || attempt >= 100)
       throw_errno(errno, "cannot create a temporary file in '" + dir + "'");
   }
@@ -198,14 +206,16 @@ void TempFile::rename_to(const std::string &dest) {
   if (!active() || !fd_) throw Error(Errc::internal, "rename of a closed temporary file");
   try {
     if (::fsync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
-    fd_.close("'" + path_ + "'");
+    // Renamed while still open and locked, so a concurrent stale-file sweep never
+    // takes a file that is about to be committed.
     if (::rename(path_.c_str(), dest.c_str()) != 0)
       throw_errno(errno, "cannot rename '" + path_ + "' to '" + dest + "'");
+    path_.clear();
+    fd_.close("'" + dest + "'");
   } catch (...) {
     discard();
     throw;
   }
-  path_.clear();
   fsync_dir(parent_dir(dest));
 }
 
@@ -215,6 +225,25 @@ void TempFile::discard() noexcept {
     ::unlink(path_.c_str());
     path_.clear();
   }
+}
+
+int remove_stale_temp_files(const std::string &dir) {
+  std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), &::closedir);
+  if (!d) return 0;
+  int removed = 0;
+  while (auto *e = ::readdir(d.get())) {
+    std::string_view name(e->d_name);
+    if (name.find(kTempMarker) == std::string_view::npos) continue;
+    int fd = ::openat(::dirfd(d.get()), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
+    UniqueFd guard(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    // A writer holds its lock until it commits: one we can take belongs to nobody.
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;
+    if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;
+  }
+  return removed;
 }
 
 } // namespace berth::core

@@ -70,8 +70,12 @@ void write_file_atomic(const std::string &path, std::string_view data);
 // Error(too_large) when bigger than `max`, Error(io) for other failures.
 std::string read_small_file(const std::string &path, std::size_t max);
 
-// A new, uniquely named file "<dir>/<prefix><random>" open for writing. It is
-// removed on destruction unless rename_to() committed it.
+// What every berth temporary file name holds (".<name>.berth-tmp-<random>").
+inline constexpr std::string_view kTempMarker = ".berth-tmp-";
+
+// A new, uniquely named file "<dir>/<prefix><random>" open for writing, locked
+// (flock) for as long as it is open. It is removed on destruction unless rename_to()
+// committed it.
 class TempFile {
 public:
   // Creates the file (O_EXCL, mode 0666 & ~umask). `dir` must exist.
@@ -104,6 +108,11 @@ private:
   std::string path_; // empty once committed or discarded
   std::uint64_t written_ = 0;
 };
+
+// Removes temporary files (names holding kTempMarker) in dir that a killed writer left
+// behind — those whose lock nobody holds. Files of live writers stay. Returns how
+// many were removed; a missing dir is no error.
+int remove_stale_temp_files(const std::string &dir);
 
 // The directory part of a path ("." when there is none).
 std::string parent_dir(const std::string &path);

@@ -151,6 +151,12 @@ public:
   explicit PermanentTransferError(const Error &e) : Error(e) {}
 };
 
+// The operation's time limit ran out: never retried.
+PermanentTransferError deadline_error(const std::string &url) {
+  return PermanentTransferError(Error(Errc::timeout, "the operation's time limit ran out (" +
+                                                         url.substr(0, url.find('?')) + ")"));
+}
+
 bool permanent(CURLcode code) {
   return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
          code == CURLE_SSL_CERTPROBLEM;
@@ -274,9 +280,17 @@ Response Client::send_once(const Request &req) {
   curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options_.connect_timeout.count()));
-  if (options_.total_timeout.count() > 0)
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  auto limit = options_.total_timeout;
+  if (has_deadline()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        options_.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw deadline_error(req.url);
+    if (limit.count() == 0 || left < limit) limit = left;
+  }
+  // Pooled handles keep options: every one is set each time.
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.count()));
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT,
+                   options_.stall_timeout.count() > 0 ? options_.stall_bytes_per_second : 0L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, nullptr); // bytes exactly as sent: digests
@@ -340,6 +354,9 @@ Response Client::send_once(const Request &req) {
   if (t.error) std::rethrow_exception(t.error);
   if (t.cancelled) throw Error(Errc::cancelled, "cancelled");
   if (rc != CURLE_OK) {
+    if (rc == CURLE_OPERATION_TIMEDOUT && has_deadline() &&
+        std::chrono::steady_clock::now() >= options_.deadline)
+      throw deadline_error(req.url);
     if (permanent(rc)) throw PermanentTransferError(transfer_error(rc, errbuf, req.url));
     throw transfer_error(rc, errbuf, req.url);
   }
@@ -367,6 +384,8 @@ Response Client::send(Request req) {
       std::lock_guard g(impl_->rng_mutex);
       delay = backoff_delay(options_.retry, attempt, retry_after, impl_->rng);
     }
+    if (has_deadline() && std::chrono::steady_clock::now() + delay >= options_.deadline)
+      throw deadline_error(req.url);
     std::this_thread::sleep_for(delay);
     ++attempt;
   };

@@ -30,8 +30,14 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{30000};
   // Whole-transfer limit; zero means none (blobs take as long as they take).
   std::chrono::milliseconds total_timeout{0};
-  // A transfer slower than 1 byte/s for this long is abandoned.
+  // A transfer that moves less than stall_bytes_per_second for this long is abandoned
+  // (Error(timeout), resumed where that is safe): a stalled body or a registry that
+  // dribbles a byte a second does not hold a copy for hours. Zero: never.
   std::chrono::seconds stall_timeout{60};
+  long stall_bytes_per_second = 1024;
+  // The whole operation's end: no attempt starts or runs past it, and none is retried
+  // after it (Error(timeout)). max() = none.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   RetryPolicy retry;
   int max_redirects = 10;
   // Upper bound for bodies buffered in memory (API replies, manifests).
@@ -61,6 +67,9 @@ public:
   const ClientOptions &options() const { return options_; }
 
 private:
+  bool has_deadline() const {
+    return options_.deadline != std::chrono::steady_clock::time_point::max();
+  }
   struct Impl;
   ClientOptions options_;
   std::unique_ptr<Impl> impl_;

@@ -1,4 +1,4 @@
-#include "layout/digester.hpp"
+#include "image/digester.hpp"
 
 #include <berth/error.hpp>
 
@@ -9,7 +9,7 @@
 #include <array>
 #include <optional>
 
-namespace berth::layout {
+namespace berth::image {
 namespace {
 
 struct MdCtxDeleter {
@@ -65,4 +65,4 @@ std::string Digester::finish() {
   return "sha512:" + core::hex(out.data(), out.size());
 }
 
-} // namespace berth::layout
+} // namespace berth::image

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace berth::layout {
+namespace berth::image {
 
 class Digester {
 public:
@@ -25,4 +25,4 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-} // namespace berth::layout
+} // namespace berth::image

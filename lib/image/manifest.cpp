@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "image/descriptor_json.hpp"
+#include "image/digester.hpp"
 
 namespace berth::image {
 namespace {
@@ -230,6 +231,13 @@ Index Index::make(std::string media_type, std::vector<Descriptor> manifests,
 
 std::string digest_of(std::string_view raw) {
   return "sha256:" + core::sha256_hex(raw);
+}
+
+std::string digest_of(std::string_view raw, const std::string &algorithm) {
+  if (algorithm == "sha256") return digest_of(raw);
+  Digester d(algorithm);
+  d.update(raw.data(), raw.size());
+  return d.finish();
 }
 
 } // namespace berth::image

@@ -19,7 +19,9 @@ namespace berth::layer {
 namespace {
 
 constexpr std::size_t kMaxPath = 4096;
-constexpr std::uint64_t kRatioGrace = 1 << 20;
+// Below this many bytes written the ratio is not checked: tiny layers of text or
+// empty files have high ratios and harm nobody.
+constexpr std::uint64_t kRatioGrace = 16u << 20;
 constexpr const char *kWhiteoutPrefix = ".wh.";
 constexpr const char *kOpaqueMarker = ".wh..wh..opq";
 
@@ -289,17 +291,31 @@ void Extractor::note_compressed_bytes(std::uint64_t n) {
   compressed_ += n;
 }
 
-void Extractor::check_ratio(const std::string &entry) const {
-  if (opts_.max_expansion_ratio <= 0 || written_ <= kRatioGrace) return;
-  if (static_cast<double>(written_) > opts_.max_expansion_ratio * static_cast<double>(compressed_))
-    throw Error(Errc::too_large,
-                "tar entry " + quoted(entry) + " takes the layer past the expansion ratio limit (" +
-                    std::to_string(written_) + " bytes from " + std::to_string(compressed_) +
-                    " compressed, limit " + std::to_string(opts_.max_expansion_ratio) + "x)");
+std::uint64_t Extractor::compressed_total() const {
+  return compressed_ + (layer_compressed_ ? layer_compressed_() : 0);
 }
 
-void Extractor::apply_layer(TarReader &reader) {
+void Extractor::check_ratio(const std::string &entry) const {
+  if (opts_.max_expansion_ratio <= 0 || written_ <= kRatioGrace) return;
+  auto compressed = compressed_total();
+  if (static_cast<double>(written_) > opts_.max_expansion_ratio * static_cast<double>(compressed))
+    throw Error(Errc::too_large, "tar entry " + quoted(entry) +
+                                     " takes extraction past the expansion ratio limit (" +
+                                     std::to_string(written_) + " bytes from " +
+                                     std::to_string(compressed) + " compressed, limit " +
+                                     std::to_string(opts_.max_expansion_ratio) +
+                                     "x): a decompression bomb?");
+}
+
+void Extractor::apply_layer(TarReader &reader, std::function<std::uint64_t()> compressed_so_far) {
   if (!root_) throw Error(Errc::invalid_argument, "extractor was moved from");
+  // The ratio is checked while the layer streams, against the compressed bytes read
+  // so far: a bomb is stopped long before it finishes.
+  layer_compressed_ = std::move(compressed_so_far);
+  struct Reset {
+    std::function<std::uint64_t()> &f;
+    ~Reset() { f = nullptr; }
+  } reset{layer_compressed_};
   Layer layer;
   while (auto e = reader.next())
     apply_entry(*e, reader, layer);
@@ -353,7 +369,10 @@ void Extractor::apply_entry(const TarEntry &e, TarReader &reader, Layer &layer) 
   }
 
   if (e.type == TarEntry::Type::other) return;
-  if ((e.type == TarEntry::Type::chardev || e.type == TarEntry::Type::blockdev) && !is_root_)
+  // Device nodes in an image are an attack surface (a world-writable disk device on
+  // the host): only on request, and only as root, who alone can make them.
+  if ((e.type == TarEntry::Type::chardev || e.type == TarEntry::Type::blockdev) &&
+      (!opts_.devices || !is_root_))
     return;
   if (e.type == TarEntry::Type::file &&
       (written_ > opts_.max_total_bytes || e.size > opts_.max_total_bytes - written_))
@@ -441,6 +460,8 @@ void Extractor::apply_entry(const TarEntry &e, TarReader &reader, Layer &layer) 
   case TarEntry::Type::fifo:
   case TarEntry::Type::chardev:
   case TarEntry::Type::blockdev: {
+    // Never more than owner read/write for a device node, whatever the image says.
+    if (e.type != TarEntry::Type::fifo) mode &= 0600;
     mode_t kind = e.type == TarEntry::Type::fifo      ? S_IFIFO
                   : e.type == TarEntry::Type::chardev ? S_IFCHR
                                                       : S_IFBLK;

@@ -20,19 +20,23 @@
 //
 // Limits: max_total_bytes caps the file data of all layers together, checked against
 // each header's size before anything is written (Error(too_large)); a non-zero
-// max_expansion_ratio caps written bytes / note_compressed_bytes() total, checked while
-// data is written once more than 1 MiB has been written.
+// max_expansion_ratio caps bytes written / compressed bytes read (earlier layers'
+// note_compressed_bytes() plus the current layer's counter), checked while data is
+// written, once more than 16 MiB has been written.
 //
 // Without preserve_owner, files belong to the caller and setuid/setgid bits and
 // security.capability are dropped; with it, owners, those bits and the capability
-// xattr are applied (usually needs root). Device nodes are created only when running
-// as root and are otherwise skipped without error. Entries of type `other` are skipped.
+// xattr are applied (usually needs root). Character and block devices are skipped
+// unless `devices` is set and berth runs as root; they are then created with at most
+// mode 0600. Fifos are created (mode as given, minus setuid/setgid). Entries of type
+// `other` are skipped.
 #pragma once
 
 #include "core/file.hpp"
 #include "layer/tar_reader.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,7 @@ struct ExtractOptions {
   // note_compressed_bytes.
   double max_expansion_ratio = 0;
   bool preserve_owner = false;
+  bool devices = false; // create character and block devices (as root only)
 };
 
 class Extractor {
@@ -58,7 +63,9 @@ public:
 
   // One layer: whiteouts delete what earlier layers wrote; an opaque whiteout empties
   // its directory of everything earlier layers put there.
-  void apply_layer(TarReader &reader);
+  // compressed_so_far, when given, tells the compressed bytes of this layer read so
+  // far, for the expansion-ratio cap while the layer streams.
+  void apply_layer(TarReader &reader, std::function<std::uint64_t()> compressed_so_far = {});
   // Adds compressed input bytes for the expansion-ratio cap.
   void note_compressed_bytes(std::uint64_t n);
 
@@ -71,6 +78,7 @@ private:
   void apply_entry(const TarEntry &e, TarReader &reader, Layer &layer);
   void write_file(const TarEntry &e, TarReader &reader, int dirfd, const std::string &name);
   void check_ratio(const std::string &entry) const;
+  std::uint64_t compressed_total() const;
 
   std::string target_;
   ExtractOptions opts_;
@@ -78,6 +86,7 @@ private:
   bool is_root_ = false;
   std::uint64_t written_ = 0;
   std::uint64_t compressed_ = 0;
+  std::function<std::uint64_t()> layer_compressed_;
   std::vector<char> buf_;
 };
 

@@ -4,8 +4,8 @@
 #include <berth/error.hpp>
 
 #include "core/json.hpp"
+#include "image/digester.hpp"
 #include "layer/compression.hpp"
-#include "layout/digester.hpp"
 
 #include <cstring>
 #include <set>
@@ -120,7 +120,7 @@ std::string digest_from_name(const std::string &name) {
 // from its bytes, so only this check ties it to the image.
 std::string hash_compressed_layer(const TarArchive &archive, const TarArchive::Member &m,
                                   layer::Compression c, const std::string &diff_id) {
-  Digester compressed("sha256");
+  image::Digester compressed("sha256");
   std::vector<char> buf(256u << 10);
   std::uint64_t pos = 0;
   auto pull = [&](char *p, std::size_t len) {
@@ -131,7 +131,7 @@ std::string hash_compressed_layer(const TarArchive &archive, const TarArchive::M
   };
   if (!diff_id.empty()) {
     const auto what = "layer " + quoted(m.name) + " of " + archive.describe();
-    Digester uncompressed(image::Digest::parse(diff_id).algorithm());
+    image::Digester uncompressed(image::Digest::parse(diff_id).algorithm());
     try {
       layer::Decompressor dec(c, pull);
       while (auto n = dec.read(buf.data(), buf.size()))

@@ -6,11 +6,11 @@
 #include "core/file.hpp"
 #include "core/json.hpp"
 #include "core/stream.hpp"
+#include "image/digester.hpp"
 #include "layer/compression.hpp"
 #include "layer/tar_header.hpp"
 #include "layer/tar_reader.hpp"
 #include "layer/tar_writer.hpp"
-#include "layout/digester.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -333,7 +333,7 @@ void TarArchive::read_verified(const Member &m, const std::string &digest, const
     throw Error(Errc::digest_mismatch, "blob " + digest + " (member " + quoted(m.name) + " of " +
                                            describe() + ") is " + std::to_string(m.size) +
                                            " bytes, expected " + std::to_string(expected_size));
-  Digester digester(d.algorithm());
+  image::Digester digester(d.algorithm());
   std::vector<char> buf(kReadChunk);
   for (std::uint64_t pos = 0; pos < m.size;) {
     auto n = read_at(m, pos, buf.data(), buf.size());
@@ -348,7 +348,7 @@ void TarArchive::read_verified(const Member &m, const std::string &digest, const
 }
 
 std::string TarArchive::sha256_of(const Member &m) const {
-  Digester digester("sha256");
+  image::Digester digester("sha256");
   std::vector<char> buf(kReadChunk);
   for (std::uint64_t pos = 0; pos < m.size;) {
     auto n = read_at(m, pos, buf.data(), buf.size());
@@ -380,7 +380,9 @@ void write_archive_atomic(std::vector<ArchiveMember> members, const std::string 
     throw Error(Errc::invalid_argument,
                 quoted(archive_path) + " is a directory; an archive must be a file");
 
-  auto tmp = core::TempFile::create(dir, "." + base + ".berth-tmp-");
+  // An earlier write of an archive here that was killed left its temp file behind.
+  core::remove_stale_temp_files(dir);
+  auto tmp = core::TempFile::create(dir, "." + base + std::string(core::kTempMarker));
   // An archive that is replaced keeps its permission bits, as write_file_atomic does.
   if (exists && S_ISREG(st.st_mode) && ::fchmod(tmp.fd(), st.st_mode & 07777) != 0)
     core::throw_errno(errno, "cannot set the mode of " + quoted(tmp.path()));

@@ -4,7 +4,7 @@
 
 #include "core/file.hpp"
 #include "core/json.hpp"
-#include "layout/digester.hpp"
+#include "image/digester.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::size_t kReadChunk = 256u << 10;
 constexpr std::size_t kMaxOciLayoutFile = 64u << 10;
-constexpr const char *kBlobTempPrefix = ".berth-tmp-";
+constexpr std::string_view kBlobTempPrefix = core::kTempMarker;
 
 std::string quoted(const std::string &s) {
   return "'" + s + "'";
@@ -184,6 +184,8 @@ OciLayout OciLayout::create(const std::string &dir_in) {
   core::make_dirs(dir);
   {
     DirLock lock(dir);
+    // Blobs a killed writer (kill -9 mid-pull, mid-build) left half-written.
+    core::remove_stale_temp_files(dir);
     struct stat st {};
     if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
       if (errno != ENOENT) core::throw_errno(errno, "cannot access " + quoted(dir + "/oci-layout"));
@@ -343,7 +345,7 @@ void OciLayout::read_blob(const std::string &digest,
   if (expected_size >= 0 && st.st_size != expected_size)
     throw blob_size_mismatch(dir_, digest, static_cast<std::uint64_t>(st.st_size), expected_size);
 
-  Digester digester(d.algorithm());
+  image::Digester digester(d.algorithm());
   std::vector<char> buf(kReadChunk);
   std::uint64_t total = 0;
   const std::string what = "blob " + quoted(path);
@@ -375,7 +377,7 @@ std::string OciLayout::read_blob(const std::string &digest) const {
                                        " bytes; stream it instead");
     throw;
   }
-  Digester digester(d.algorithm());
+  image::Digester digester(d.algorithm());
   digester.update(data.data(), data.size());
   if (auto got = digester.finish(); got != digest) throw blob_corrupt(dir_, digest, got);
   return data;
@@ -388,7 +390,7 @@ struct OciLayout::BlobWriter::Impl {
   std::string expected_digest; // "" = unknown
   std::string algorithm;
   std::int64_t expected_size = -1;
-  Digester digester;
+  image::Digester digester;
   core::TempFile tmp;
   std::uint64_t written = 0;
   bool finished = false;
@@ -468,7 +470,7 @@ OciLayout::BlobWriter OciLayout::write_blob(const std::string &expected_digest,
                                             std::int64_t expected_size) {
   std::string algorithm = "sha256";
   if (!expected_digest.empty()) algorithm = image::Digest::parse(expected_digest).algorithm();
-  auto tmp = core::TempFile::create(dir_, kBlobTempPrefix);
+  auto tmp = core::TempFile::create(dir_, std::string(kBlobTempPrefix));
   return BlobWriter(std::make_unique<BlobWriter::Impl>(dir_, expected_digest, std::move(algorithm),
                                                        expected_size < 0 ? -1 : expected_size,
                                                        std::move(tmp)));

@@ -15,6 +15,7 @@
 // the tag added, since ImageDestination has no separate commit step.
 #include "ops/endpoints.hpp"
 #include "ops/registry_access.hpp"
+#include "ops/resolve.hpp"
 
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
@@ -93,11 +94,13 @@ public:
       d = *found;
     } else {
       d.digest = ref;
+      d.size = -1; // asked by digest alone: the size is not known
     }
     registry::FetchedManifest m;
     m.raw = archive_->read_blob(d.digest);
     m.digest = d.digest;
     m.media_type = image::detect_media_type(m.raw, d.media_type);
+    check_manifest_size(m, d); // index.json's size must be the blob's
     return m;
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,

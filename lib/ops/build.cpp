@@ -156,7 +156,7 @@ BuildResult build_image(const BuildOptions &o) {
       for (const auto &d : index.manifests)
         if (d.platform && d.platform->satisfies(wanted) &&
             image::media::is_manifest(d.media_type)) {
-          chosen = base->manifest(d.digest);
+          chosen = base->child_manifest(d);
           break;
         }
       if (!chosen)

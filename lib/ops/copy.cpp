@@ -57,7 +57,7 @@ struct Copier {
           if (!d.platform || !d.platform->satisfies(wanted) ||
               !image::media::is_manifest(d.media_type))
             continue;
-          auto child = src.manifest(d.digest);
+          auto child = src.child_manifest(d);
           return finish(child, [&] { copy_image_manifest(child, true); });
         }
         throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
@@ -66,7 +66,7 @@ struct Copier {
         // Children go by digest; only the index gets the tag, and only once all
         // of them are in place.
         for (const auto &d : index.manifests) {
-          auto child = src.manifest(d.digest);
+          auto child = src.child_manifest(d);
           if (image::media::is_index(child.media_type))
             throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
           copy_image_manifest(child, false);

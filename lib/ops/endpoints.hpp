@@ -21,6 +21,9 @@ public:
   virtual ~ImageSource() = default;
   // ref "" = the location's own tag or digest.
   virtual registry::FetchedManifest manifest(const std::string &ref) = 0;
+  // The manifest a descriptor names (an index's child): its digest is verified by
+  // manifest(), its size here — a descriptor that lies about either is refused.
+  registry::FetchedManifest child_manifest(const image::Descriptor &d);
   // Streams a blob, verified against its descriptor.
   virtual void blob(const image::Descriptor &d, const http::BodySink &sink,
                     const registry::ByteProgress &progress) = 0;

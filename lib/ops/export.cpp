@@ -9,20 +9,77 @@
 #include "ops/pipe_reader.hpp"
 #include "ops/resolve.hpp"
 
+#include "core/file.hpp"
+
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 
 namespace berth {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// A new or empty DIR is filled through a sibling temporary directory renamed into place
+// once every layer arrived and verified (a layer's digest is only known at its end):
+// DIR then never holds a tree from bytes that failed their digest. A DIR with content
+// is extracted into in place, as layers on top of it.
+class Staging {
+public:
+  explicit Staging(const std::string &dir) : dir_(dir) {
+    std::error_code ec;
+    bool fresh = !fs::exists(dir_, ec) || fs::is_empty(dir_, ec);
+    if (!fresh || ec) {
+      fs::create_directories(dir_, ec);
+      if (ec) throw Error(Errc::io, "cannot create " + dir + ": " + ec.message());
+      target_ = dir;
+      return;
+    }
+    auto abs = fs::absolute(fs::path(dir_).lexically_normal(), ec);
+    if (abs.filename().empty()) abs = abs.parent_path();
+    fs::create_directories(abs.parent_path(), ec);
+    std::string templ = abs.parent_path().string();
+    templ += "/.";
+    templ += abs.filename().string();
+    templ += core::kTempMarker;
+    templ += "XXXXXX";
+    if (!::mkdtemp(templ.data()))
+      core::throw_errno(errno, "cannot create a directory next to " + dir);
+    staged_ = templ;
+    target_ = templ;
+    final_ = abs.string();
+  }
+  ~Staging() {
+    std::error_code ec;
+    if (!staged_.empty()) fs::remove_all(staged_, ec); // symlinks inside are not followed
+  }
+  const std::string &target() const { return target_; }
+  void commit() {
+    if (staged_.empty()) return;
+    std::error_code ec;
+    fs::remove(final_, ec); // the empty directory, if there was one
+    if (::rename(staged_.c_str(), final_.c_str()) != 0)
+      core::throw_errno(errno, "cannot rename the exported tree to " + dir_);
+    staged_.clear();
+    core::fsync_dir(core::parent_dir(final_));
+  }
+
+private:
+  std::string dir_, target_, staged_, final_;
+};
+
+} // namespace
+
 void export_image(const std::string &src, const std::string &dir, const ExportOptions &o) {
   auto source = ops::open_source(ops::Location::parse(src), o.access);
   auto manifest = ops::resolve_image(*source, o.platform);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Error(Errc::io, "cannot create " + dir + ": " + ec.message());
+  Staging staging(dir);
   layer::ExtractOptions eo;
   eo.max_total_bytes = o.max_total_bytes;
   eo.max_expansion_ratio = o.max_expansion_ratio;
-  layer::Extractor extractor(dir, eo);
+  eo.devices = o.devices;
+  layer::Extractor extractor(staging.target(), eo);
   for (const auto &l : manifest.layers) {
     // The blob download pushes bytes; decompression and the tar reader pull them:
     // a bounded pipe between them keeps memory flat whatever the layer size.
@@ -33,9 +90,10 @@ void export_image(const std::string &src, const std::string &dir, const ExportOp
       auto n = decompressor.read(buf, len);
       return n;
     });
-    extractor.apply_layer(reader);
+    extractor.apply_layer(reader, [&] { return decompressor.compressed_bytes_read(); });
     extractor.note_compressed_bytes(decompressor.compressed_bytes_read());
   }
+  staging.commit();
 }
 
 } // namespace berth

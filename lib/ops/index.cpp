@@ -63,7 +63,7 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
     if (image::media::is_index(root.media_type)) {
       for (const auto &d : image::parse_index(root.raw, root.media_type).manifests)
         if (image::media::is_manifest(d.media_type))
-          add_image(*src, src->manifest(d.digest), d.platform);
+          add_image(*src, src->child_manifest(d), d.platform);
     } else {
       add_image(*src, root, std::nullopt);
     }

@@ -1,6 +1,7 @@
 // OCI image-layout sources and destinations.
 #include "ops/endpoints.hpp"
 #include "ops/registry_access.hpp"
+#include "ops/resolve.hpp"
 
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
@@ -49,11 +50,13 @@ public:
       d = *found;
     } else {
       d.digest = ref;
+      d.size = -1; // asked by digest alone: the size is not known
     }
     registry::FetchedManifest m;
     m.raw = layout_.read_blob(d.digest);
     m.digest = d.digest;
     m.media_type = image::detect_media_type(m.raw, d.media_type);
+    check_manifest_size(m, d); // index.json's size must be the blob's
     return m;
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,

@@ -11,6 +11,9 @@ std::shared_ptr<registry::Registry> connect(const std::string &host, const Regis
   http::ClientOptions hopts;
   hopts.ca_bundle = access.ca_bundle;
   hopts.insecure = access.insecure;
+  hopts.stall_timeout = access.stall_timeout;
+  if (access.timeout.count() > 0)
+    hopts.deadline = std::chrono::steady_clock::now() + access.timeout;
   auto http = std::make_shared<http::Client>(hopts);
   std::shared_ptr<const registry::Keychain> keychain =
       access.creds.empty()

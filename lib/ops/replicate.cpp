@@ -209,7 +209,7 @@ std::vector<image::Descriptor> blobs_of(ops::ImageSource &src,
   };
   if (image::media::is_index(root.media_type)) {
     for (const auto &d : image::parse_index(root.raw, root.media_type).manifests) {
-      children.push_back(src.manifest(d.digest));
+      children.push_back(src.child_manifest(d));
       add(children.back());
     }
   } else {

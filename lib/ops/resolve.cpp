@@ -4,6 +4,19 @@
 
 namespace berth::ops {
 
+void check_manifest_size(const registry::FetchedManifest &m, const image::Descriptor &d) {
+  if (d.size >= 0 && static_cast<std::uint64_t>(d.size) != m.raw.size())
+    throw Error(Errc::digest_mismatch, "manifest " + m.digest + " has " +
+                                           std::to_string(m.raw.size()) +
+                                           " bytes, its descriptor says " + std::to_string(d.size));
+}
+
+registry::FetchedManifest ImageSource::child_manifest(const image::Descriptor &d) {
+  auto m = manifest(d.digest);
+  check_manifest_size(m, d);
+  return m;
+}
+
 image::Manifest resolve_image(ImageSource &src, const std::string &platform,
                               registry::FetchedManifest *raw_out) {
   auto root = src.manifest("");
@@ -13,7 +26,7 @@ image::Manifest resolve_image(ImageSource &src, const std::string &platform,
     bool found = false;
     for (const auto &d : index.manifests)
       if (d.platform && d.platform->satisfies(wanted) && image::media::is_manifest(d.media_type)) {
-        root = src.manifest(d.digest);
+        root = src.child_manifest(d);
         found = true;
         break;
       }

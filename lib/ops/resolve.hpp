@@ -8,6 +8,9 @@
 
 namespace berth::ops {
 
+// Error(digest_mismatch) when the descriptor's size (if known) is not the manifest's.
+void check_manifest_size(const registry::FetchedManifest &m, const image::Descriptor &d);
+
 // platform "" means linux/amd64 for an index; a plain manifest is returned as is.
 image::Manifest resolve_image(ImageSource &src, const std::string &platform,
                               registry::FetchedManifest *raw_out = nullptr);

@@ -7,6 +7,8 @@
 
 #include <berth/error.hpp>
 
+#include <cctype>
+
 namespace berth::registry {
 namespace {
 
@@ -17,6 +19,13 @@ std::string join(const std::vector<std::string> &v, char sep) {
     out += s;
   }
   return out;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
 }
 
 // A token lives this much shorter than the service says, so a request never leaves
@@ -103,6 +112,13 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
   if (realm.empty())
     throw Error(Errc::protocol, registry_ + " sent a Bearer challenge without a realm");
   std::string service = challenge_->params.count("service") ? challenge_->params.at("service") : "";
+  // Credentials (Basic or a refresh token) go to the realm: never in clear text when
+  // the registry itself was reached over TLS. A plain-http registry is the user's
+  // choice (loopback or --plain-http) and its realm may be plain http too.
+  if (starts_with_ci(base_url_, "https://") && !starts_with_ci(realm, "https://"))
+    throw Error(Errc::unsafe, registry_ + " named a token realm that is not https (" +
+                                  realm.substr(0, realm.find('?')) +
+                                  "): refusing to send credentials over plain http");
 
   http::Request req;
   std::string form;
@@ -145,6 +161,8 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
     throw Error(Errc::protocol, "token service reply from " + realm + " has no token");
   auto expires_in = core::json::get_int(doc, "expires_in", 60);
   if (expires_in < 60) expires_in = 60; // the spec's minimum lifetime
+  // A huge lifetime would overflow the clock; a day is longer than any registry grants.
+  if (expires_in > 86400) expires_in = 86400;
   return {token,
           std::chrono::steady_clock::now() + std::chrono::seconds(expires_in) - kExpiryMargin};
 }

@@ -297,7 +297,8 @@ AuthConfig ChainKeychain::resolve(const std::string &registry) const {
 }
 
 void ChainKeychain::invalidate(const std::string &registry) const {
-  for (const auto &k : keychains_) k->invalidate(registry);
+  for (const auto &k : keychains_)
+    k->invalidate(registry);
 }
 
 std::shared_ptr<const Keychain> default_keychain() {

@@ -3,10 +3,12 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/client.hpp"
+#include "image/digester.hpp"
 #include "registry/errors.hpp"
 
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
+#include <berth/manifest.hpp>
 #include <berth/reference.hpp>
 
 #include <algorithm>
@@ -31,6 +33,19 @@ std::string base_url_for(const std::string &host, http::Client &http,
                          const RegistryOptions &options) {
   bool plain = options.plain_http || (is_loopback_host(host) && !http.speaks_tls(host));
   return (plain ? "http://" : "https://") + host;
+}
+
+// A Docker-Content-Digest header names the bytes received or stored: it is checked in
+// its own algorithm. A header that is not a digest berth verifies is ignored (the
+// bytes were already checked against the digest the caller asked for).
+void check_content_digest(const http::Response &resp, std::string_view raw,
+                          const std::string &what) {
+  auto dcd = resp.header("Docker-Content-Digest");
+  if (!dcd || !image::Digest::valid(*dcd)) return;
+  auto got = image::digest_of(raw, image::Digest::parse(*dcd).algorithm());
+  if (got != *dcd)
+    throw Error(Errc::digest_mismatch,
+                what + " has digest " + got + " but the registry says " + *dcd);
 }
 
 std::string with_query(const std::string &url, const std::string &param) {
@@ -210,7 +225,8 @@ void Repository::fetch_blob(const std::string &digest, std::int64_t size,
                             const http::BodySink &sink, const ByteProgress &progress,
                             bool verify_digest) {
   auto expected = image::Digest::parse(digest);
-  core::Sha256 hash;
+  // Every accepted algorithm is verified: a sha512 descriptor gets a sha512 check.
+  image::Digester hash(expected.algorithm());
   std::uint64_t received = 0;
   auto counting = [&](const char *d, std::size_t n) {
     if (size >= 0 && received + n > static_cast<std::uint64_t>(size))
@@ -234,8 +250,8 @@ void Repository::fetch_blob(const std::string &digest, std::int64_t size,
   if (size >= 0 && received != static_cast<std::uint64_t>(size))
     throw Error(Errc::digest_mismatch, "blob " + digest + " has " + std::to_string(received) +
                                            " bytes, its descriptor says " + std::to_string(size));
-  if (verify_digest && expected.algorithm() == "sha256") {
-    auto got = "sha256:" + hash.finish_hex();
+  if (verify_digest) {
+    auto got = hash.finish();
     if (got != digest)
       throw Error(Errc::digest_mismatch,
                   "blob " + name_ + "@" + digest + " arrived with digest " + got);
@@ -410,15 +426,17 @@ FetchedManifest Repository::get_manifest(const std::string &ref) {
   if (!resp.ok())
     throw registry_error(resp, "GET manifest " + registry_->host() + "/" + name_ + ":" + ref);
   FetchedManifest m;
-  m.digest = image::digest_of(raw);
-  bool by_digest = image::Digest::valid(ref);
-  if (by_digest && ref.rfind("sha256:", 0) == 0 && m.digest != ref)
-    throw Error(Errc::digest_mismatch,
-                "manifest " + name_ + "@" + ref + " arrived with digest " + m.digest);
-  if (auto dcd = resp.header("Docker-Content-Digest");
-      dcd && dcd->rfind("sha256:", 0) == 0 && *dcd != m.digest)
-    throw Error(Errc::digest_mismatch, "manifest " + name_ + ":" + ref + " has digest " + m.digest +
-                                           " but the registry says " + *dcd);
+  // Asked by digest, the manifest is checked in that digest's algorithm (sha256 or
+  // sha512) and keeps that digest as its name.
+  if (image::Digest::valid(ref)) {
+    m.digest = image::digest_of(raw, image::Digest::parse(ref).algorithm());
+    if (m.digest != ref)
+      throw Error(Errc::digest_mismatch,
+                  "manifest " + name_ + "@" + ref + " arrived with digest " + m.digest);
+  } else {
+    m.digest = image::digest_of(raw);
+  }
+  check_content_digest(resp, raw, "manifest " + name_ + ":" + ref);
   m.media_type = image::detect_media_type(raw, resp.header("Content-Type").value_or(""));
   m.raw = std::move(raw);
   return m;
@@ -460,12 +478,8 @@ std::string Repository::put_manifest(const std::string &ref, const std::string &
   auto resp = registry_->send(req, push_scope());
   if (resp.status != 201 && !resp.ok())
     throw registry_error(resp, "PUT manifest " + registry_->host() + "/" + name_ + ":" + ref);
-  auto digest = image::digest_of(raw);
-  if (auto dcd = resp.header("Docker-Content-Digest");
-      dcd && dcd->rfind("sha256:", 0) == 0 && *dcd != digest)
-    throw Error(Errc::digest_mismatch, "registry stored manifest " + name_ + ":" + ref + " as " +
-                                           *dcd + ", expected " + digest);
-  return digest;
+  check_content_digest(resp, raw, "stored manifest " + name_ + ":" + ref);
+  return image::digest_of(raw);
 }
 
 void Repository::delete_manifest(const std::string &digest) {

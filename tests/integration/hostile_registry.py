@@ -1,0 +1,204 @@
+"""A registry that lies, for fault injection no real server does on purpose.
+
+It serves an anonymous (or Bearer-challenging) distribution API from an in-memory
+table of manifests and blobs, and lets a test replace any reply with its own handler:
+bytes that don't match their digest, bodies that stall or dribble, token realms that
+point somewhere else. Real registries (tests/servers) cover the honest protocol; this
+covers the hostile one. Listens on 127.0.0.1 only, plain HTTP or TLS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+from typing import Callable
+
+Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+def digest(data: bytes, algorithm: str = "sha256") -> str:
+    return algorithm + ":" + hashlib.new(algorithm, data).hexdigest()
+
+
+class HostileRegistry:
+    def __init__(self, *, tls_cert: tuple[str, str] | None = None,
+                 bearer_realm: str | None = None) -> None:
+        self.manifests: dict[str, tuple[str, bytes]] = {}  # "repo/ref" -> (type, bytes)
+        self.blobs: dict[str, bytes] = {}  # "repo/digest" -> bytes
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.bearer_realm = bearer_realm
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):  # quiet
+                pass
+
+            def handle_one(self) -> None:
+                outer.requests.append((self.command, self.path, dict(self.headers)))
+                for method, pattern, handler in outer.routes:
+                    if method == self.command and pattern.fullmatch(self.path.split("?")[0]):
+                        handler(self)
+                        return
+                outer.default(self)
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_one
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.scheme = "http"
+        if tls_cert:
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(*tls_cert)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
+        self.port = self.server.server_address[1]
+        self.host = "127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "HostileRegistry":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- content -----------------------------------------------------------------
+    def add_blob(self, repo: str, data: bytes, algorithm: str = "sha256",
+                 served: bytes | None = None) -> dict:
+        """Stores a blob; `served` replaces the bytes actually sent (a lie)."""
+        d = digest(data, algorithm)
+        self.blobs[repo + "/" + d] = data if served is None else served
+        return {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": d,
+                "size": len(data)}
+
+    def add_image(self, repo: str, tag: str, layers: list[dict],
+                  config: bytes = b'{"architecture":"amd64","os":"linux","rootfs":'
+                                  b'{"type":"layers","diff_ids":[]}}',
+                  trailing: bytes = b"") -> tuple[str, bytes]:
+        cfg = self.add_blob(repo, config)
+        cfg["mediaType"] = "application/vnd.oci.image.config.v1+json"
+        m = json.dumps({"schemaVersion": 2,
+                        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "config": cfg, "layers": layers}).encode() + trailing
+        self.put_manifest(repo, tag, m)
+        return digest(m), m
+
+    def put_manifest(self, repo: str, ref: str, data: bytes,
+                     media_type: str = "application/vnd.oci.image.manifest.v1+json") -> None:
+        self.manifests[repo + "/" + ref] = (media_type, data)
+        self.manifests[repo + "/" + digest(data)] = (media_type, data)
+
+    def route(self, method: str, path_regex: str, handler: Handler) -> None:
+        self.routes.insert(0, (method, re.compile(path_regex), handler))
+
+    # -- the honest default --------------------------------------------------------
+    def default(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        path = h.path.split("?")[0]
+        if self.bearer_realm and not h.headers.get("Authorization", "").startswith("Bearer "):
+            challenge = 'Bearer realm="%s",service="hostile"' % self.bearer_realm
+            return send(h, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
+                        {"WWW-Authenticate": challenge, "Content-Type": "application/json"})
+        if path == "/v2/":
+            return send(h, 200, b"{}", {"Content-Type": "application/json"})
+        m = re.fullmatch(r"/v2/(.+)/(manifests|blobs)/([^/]+)", path)
+        if m:
+            repo, kind, ref = m.groups()
+            if kind == "manifests" and repo + "/" + ref in self.manifests:
+                mt, data = self.manifests[repo + "/" + ref]
+                return send(h, 200, data, {"Content-Type": mt,
+                                           "Docker-Content-Digest": digest(data)})
+            if kind == "blobs" and repo + "/" + ref in self.blobs:
+                return send(h, 200, self.blobs[repo + "/" + ref],
+                            {"Content-Type": "application/octet-stream"})
+        send(h, 404, b'{"errors":[{"code":"NOT_FOUND","message":"unknown"}]}',
+             {"Content-Type": "application/json"})
+
+
+def send(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes,
+         headers: dict[str, str] | None = None) -> None:
+    h.send_response(status)
+    for k, v in (headers or {}).items():
+        h.send_header(k, v)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    if h.command != "HEAD":
+        h.wfile.write(body)
+
+
+def stalling(body: bytes, send_first: int, hold: float = 120) -> Handler:
+    """Announces the whole body, sends send_first bytes, then goes silent."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Content-Type", "application/octet-stream")
+        h.end_headers()
+        try:
+            h.wfile.write(body[:send_first])
+            h.wfile.flush()
+            time.sleep(hold)
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+def dribbling(body: bytes, every: float = 1.0) -> Handler:
+    """Sends the body one byte per `every` seconds: never idle, never useful."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(body)))
+        h.send_header("Content-Type", "application/octet-stream")
+        h.end_headers()
+        try:
+            for i in range(len(body)):
+                h.wfile.write(body[i:i + 1])
+                h.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+class TokenRecorder:
+    """A plain-http listener that records whoever calls it (a token realm that must
+    never be called)."""
+
+    def __init__(self) -> None:
+        self.hits: list[dict[str, str]] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d/token" % self.port
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = conn.recv(65536).decode("latin-1")
+                self.hits.append({"raw": data})
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 16\r\nConnection: close\r\n\r\n"
+                             b'{"token":"stolen"}'[:16])
+
+    def close(self) -> None:
+        self.sock.close()
