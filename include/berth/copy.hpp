@@ -25,6 +25,9 @@ struct RegistryAccess {
   std::chrono::seconds stall_timeout{60};
   // The whole operation's time limit, counted from when it connects; zero: none.
   std::chrono::milliseconds timeout{0};
+  // Push blobs above 16 MiB in PATCHes of this many bytes (for proxies that cap request
+  // bodies); zero: one streamed request per blob, resumed from the registry's offset.
+  std::uint64_t chunk_size = 0;
 };
 
 struct CopyOptions {
