@@ -14,6 +14,7 @@
 #include "layer/tar_writer.hpp"
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 #include "ops/layer_cache.hpp"
 #include "ops/progress_reporter.hpp"
 #include "ops/registry_access.hpp"
@@ -146,7 +147,8 @@ BuildResult build_image(const BuildOptions &o) {
   bool docker_types = false;
   std::unique_ptr<ops::ImageSource> base;
   if (o.from != "scratch") {
-    base = ops::open_source(ops::Location::parse(o.from), o.from_access);
+    auto from_loc = ops::Location::parse(o.from);
+    base = ops::open_source(from_loc, o.from_access);
     auto root = base->manifest("");
     if (image::media::is_index(root.media_type)) {
       auto wanted =
@@ -164,6 +166,10 @@ BuildResult build_image(const BuildOptions &o) {
       root = *chosen;
     }
     auto m = image::parse_manifest(root.raw, root.media_type);
+    // The new image has the base's media types, but a docker-archive base going into
+    // an OCI layout or archive makes an OCI image, as a copy would (ops/format.hpp).
+    if (auto to = ops::target_family(ImageFormat::automatic, from_loc, out_loc))
+      m = image::convert_manifest(m, *to);
     docker_types = m.media_type == image::media::docker_manifest;
     std::string cfg;
     base->blob(m.config, [&](const char *d, std::size_t n) { cfg.append(d, n); }, {});
