@@ -212,11 +212,13 @@ BERTH_API const char *berth_signed_request_signature(const berth_signed_request 
 
 typedef struct berth_progress {
   int32_t event;          /* BERTH_PROGRESS_* */
-  const char *digest;     /* the blob or manifest; valid during the callback only */
+  const char *digest;     /* the blob or manifest ("" for a layer being built); valid
+                           * during the callback only */
   uint64_t bytes;         /* bytes of this item moved so far */
-  uint64_t total;         /* size of this item */
+  uint64_t total;         /* size of this item; 0 while unknown (a layer being built) */
   uint64_t overall_bytes; /* all items, moved so far */
-  uint64_t overall_total; /* all items known so far */
+  uint64_t overall_total; /* all items known so far; 0 while unknown (a layer is being
+                           * built); never below overall_bytes */
 } berth_progress;
 
 /* Called from berth's worker threads, never two calls at once. Return non-zero to

@@ -67,12 +67,13 @@ func (e ProgressEvent) String() string {
 // Progress is one report of a running copy.
 type Progress struct {
 	Event  ProgressEvent
-	Digest string // the blob or manifest concerned
+	Digest string // the blob or manifest concerned; "" for a layer being built
 	Bytes  uint64 // bytes of this item moved so far
-	Total  uint64 // size of this item
+	Total  uint64 // size of this item; 0 while unknown (a layer being built)
 	// OverallBytes of OverallTotal bytes of all items known so far have moved.
 	// The total grows as manifests are read; it is final once the last blob of
-	// the last image has started.
+	// the last image has started. It is 0 while unknown: a layer being built has
+	// no size until it is complete.
 	OverallBytes uint64
 	OverallTotal uint64
 }

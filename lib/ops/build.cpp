@@ -214,12 +214,18 @@ BuildResult build_image(const BuildOptions &o) {
                                                        compression, o.level, epoch)
                         : std::string();
     BuiltLayer built;
+    std::uint64_t reported = 0; // of the layer's bytes, as it was built
     if (auto hit = cache.lookup(fingerprint)) {
       built = *hit;
       built.from_cache = true;
     } else {
+      // The layer's size is known only once it is compressed: until then the
+      // progress reports its bytes against an unknown total.
       auto make = [&](ops::ImageDestination::BlobSink &sink) {
-        layer::LayerPipeline pipe(sink, compression, o.level, o.threads, docker_types);
+        ops::ProgressReporter::Unsized item(reporter);
+        reporter.item(Progress::Event::blob_started, std::string(), 0, 0, 0);
+        ops::ProgressSink counted(sink, reporter);
+        layer::LayerPipeline pipe(counted, compression, o.level, o.threads, docker_types);
         if (in.is_tar) {
           feed_tar_file(in.source, pipe.input());
         } else {
@@ -229,6 +235,9 @@ BuildResult build_image(const BuildOptions &o) {
         }
         auto r = pipe.finish();
         sink.commit(r.digest);
+        counted.flush();
+        reported = counted.bytes();
+        item.end(r.size);
         return BuiltLayer{r.digest, r.diff_id, r.media_type, r.size, false};
       };
       built = cache.enabled() ? cache.build(fingerprint, make) : [&] {
@@ -246,7 +255,8 @@ BuildResult build_image(const BuildOptions &o) {
       auto src = cache.source();
       ops::copy_blobs(*src, *dst, {d}, 1, reporter);
     } else {
-      reporter.item(Progress::Event::blob_done, d.digest, built.size, built.size, built.size);
+      reporter.item(Progress::Event::blob_done, d.digest, built.size, built.size,
+                    built.size > reported ? built.size - reported : 0);
     }
     layers.push_back(d);
     rootfs["diff_ids"].PushBack(Value(built.diff_id.c_str(), a), a);

@@ -40,7 +40,8 @@ class Progress:
     written); a newer libberth may report others as "event_N". ``bytes`` of
     ``total`` bytes of the item ``digest`` have moved; ``overall_bytes`` of
     ``overall_total`` count all items known so far (the total grows as manifests are
-    read, so it is not final before the last blob starts).
+    read, so it is not final before the last blob starts). A total of 0 means
+    unknown: a layer being built (``digest`` "") has no size until it is complete.
     """
 
     event: str
