@@ -212,11 +212,13 @@ BERTH_API const char *berth_signed_request_signature(const berth_signed_request 
 
 typedef struct berth_progress {
   int32_t event;          /* BERTH_PROGRESS_* */
-  const char *digest;     /* the blob or manifest; valid during the callback only */
+  const char *digest;     /* the blob or manifest ("" for a layer being built); valid
+                           * during the callback only */
   uint64_t bytes;         /* bytes of this item moved so far */
-  uint64_t total;         /* size of this item */
+  uint64_t total;         /* size of this item; 0 while unknown (a layer being built) */
   uint64_t overall_bytes; /* all items, moved so far */
-  uint64_t overall_total; /* all items known so far */
+  uint64_t overall_total; /* all items known so far; 0 while unknown (a layer is being
+                           * built); never below overall_bytes */
 } berth_progress;
 
 /* Called from berth's worker threads, never two calls at once. Return non-zero to
@@ -227,7 +229,17 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 2
+#define BERTH_COPY_OPTIONS_VERSION 3
+
+/* berth_copy_options.format: the media types a copy writes. Converting rewrites the
+ * manifests (media types of manifest, config and layers; index <-> manifest list), so
+ * their digests change and the result's digest is the new one; blobs stay as they
+ * are. What cannot be converted fails with BERTH_EUNSUPPORTED: zstd or encrypted
+ * layers, artifacts and subjects to Docker, unknown config or layer types. */
+#define BERTH_FORMAT_AUTO 0   /* the source's; a docker-archive image is OCI in oci: and
+                               * oci-archive: destinations (docker save has no manifest) */
+#define BERTH_FORMAT_OCI 1    /* OCI image manifests and indexes */
+#define BERTH_FORMAT_DOCKER 2 /* Docker schema 2 manifests and manifest lists */
 
 /* Registry access for one side of a copy. */
 typedef struct berth_copy_options {
@@ -248,16 +260,20 @@ typedef struct berth_copy_options {
    * skipped when the tag already points at the digest. */
   const char *const *extra_tags;
   size_t n_extra_tags;
+  /* Version 3: BERTH_FORMAT_*; other values are BERTH_EINVAL. Honoured by berth_copy,
+   * berth_replicate (per destination) and berth_index (each child). */
+  int32_t format;
 } berth_copy_options;
 
-#define BERTH_COPY_OPTIONS_INIT \
-  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, 0 }
+#define BERTH_COPY_OPTIONS_INIT                                                       \
+  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, \
+    0, BERTH_FORMAT_AUTO }
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
 
 /* What a copy did. Fixed-size fields: nothing to free. */
 typedef struct berth_copy_result {
-  char digest[160];       /* of the top manifest or index written */
+  char digest[160];       /* of the top manifest or index written (converted: the new one) */
   char media_type[128];
   uint64_t bytes_copied;
   int32_t blobs_copied;
@@ -268,7 +284,8 @@ typedef struct berth_copy_result {
 
 /*
  * Copies an image or index. src and dst use skopeo's transports: "docker://REF"
- * (or a bare REF) and "oci:DIR[:TAG]". Blobs the destination has are skipped,
+ * (or a bare REF), "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" and
+ * "docker-archive:FILE[:REF]". Blobs the destination has are skipped,
  * blobs in another repository of the same registry are mounted, the rest stream
  * (never held whole in memory) with `jobs` in parallel; the destination tag is
  * written last, after everything it references verified.
@@ -276,8 +293,11 @@ typedef struct berth_copy_result {
  * result may be NULL. Credentials come from the docker keychain (config.json,
  * credential helpers) unless *_creds are given.
  *
+ * opts->format chooses the media types written (BERTH_FORMAT_*).
+ *
  * Errors: BERTH_EINVAL (bad reference), BERTH_ENOTFOUND, BERTH_EAUTH, BERTH_EDENIED,
- * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, ... Thread-safe.
+ * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, BERTH_EUNSUPPORTED (a conversion
+ * that cannot be done), ... Thread-safe.
  */
 BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_options *opts,
                          berth_copy_result *result);

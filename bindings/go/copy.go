@@ -67,14 +67,46 @@ func (e ProgressEvent) String() string {
 // Progress is one report of a running copy.
 type Progress struct {
 	Event  ProgressEvent
-	Digest string // the blob or manifest concerned
+	Digest string // the blob or manifest concerned; "" for a layer being built
 	Bytes  uint64 // bytes of this item moved so far
-	Total  uint64 // size of this item
+	Total  uint64 // size of this item; 0 while unknown (a layer being built)
 	// OverallBytes of OverallTotal bytes of all items known so far have moved.
 	// The total grows as manifests are read; it is final once the last blob of
-	// the last image has started.
+	// the last image has started. It is 0 while unknown: a layer being built has
+	// no size until it is complete.
 	OverallBytes uint64
 	OverallTotal uint64
+}
+
+// ImageFormat is the media types a copy writes (BERTH_FORMAT_*). Converting
+// rewrites the manifests — media types of manifest, config and layers; index <->
+// manifest list — so their digests change and [CopyResult].Digest is the new one;
+// the blobs stay as they are. What cannot be converted (zstd or encrypted layers,
+// artifacts and subjects to Docker, unknown types) fails with EUnsupported
+// before anything is written.
+type ImageFormat int32
+
+const (
+	// FormatAuto keeps the source's manifests, except that an image read from a
+	// docker-archive (docker save stores no manifest) becomes OCI in an oci: or
+	// oci-archive: destination.
+	FormatAuto   ImageFormat = C.BERTH_FORMAT_AUTO
+	FormatOCI    ImageFormat = C.BERTH_FORMAT_OCI    // OCI image manifests and indexes
+	FormatDocker ImageFormat = C.BERTH_FORMAT_DOCKER // Docker schema 2 manifests and lists
+)
+
+// String returns "auto", "oci" or "docker" (the CLI's --format values), or
+// "format_N" for a value berth does not know.
+func (f ImageFormat) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatOCI:
+		return "oci"
+	case FormatDocker:
+		return "docker"
+	}
+	return "format_" + strconv.Itoa(int(f))
 }
 
 // CopyOptions configures [Copy]. The zero value (or a nil *CopyOptions) copies
@@ -109,12 +141,16 @@ type CopyOptions struct {
 	// written (after the main tag) only when it does not already point at the
 	// digest. [Push] fills it from its tags.
 	ExtraTags []string
+	// Format chooses the media types written; the zero value is FormatAuto.
+	// [Replicate] decides it per destination, [Index] per child.
+	Format ImageFormat
 }
 
 // CopyResult is what a copy did.
 type CopyResult struct {
-	// Digest and MediaType describe the top manifest or index written; berth
-	// copies manifests byte for byte, so the digest is the source's.
+	// Digest and MediaType describe the top manifest or index written: the
+	// source's (berth copies manifests byte for byte) unless Format converted it,
+	// then the new digest every tag points at.
 	Digest    string
 	MediaType string
 	// BytesCopied counts the bytes of the blobs that were sent; skipped and
@@ -212,6 +248,11 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	if jobs < 1 || jobs > math.MaxInt32 {
 		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
 	}
+	switch opts.Format {
+	case FormatAuto, FormatOCI, FormatDocker:
+	default:
+		return nil, invalid("Format must be FormatAuto, FormatOCI or FormatDocker, not " + opts.Format.String())
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
 	}
@@ -239,6 +280,7 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.platform = optional(opts.Platform)
 	co.jobs = C.int32_t(jobs)
 	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
+	co.format = C.int32_t(opts.Format)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.

@@ -43,6 +43,18 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   if (o.version >= 2) {
     co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
   }
+  if (o.version >= 3) {
+    switch (o.format) {
+    case BERTH_FORMAT_AUTO: co.format = ImageFormat::automatic; break;
+    case BERTH_FORMAT_OCI: co.format = ImageFormat::oci; break;
+    case BERTH_FORMAT_DOCKER: co.format = ImageFormat::docker; break;
+    default:
+      throw Error(Errc::invalid_argument,
+                  "berth_copy_options.format must be BERTH_FORMAT_AUTO, BERTH_FORMAT_OCI or "
+                  "BERTH_FORMAT_DOCKER, not " +
+                      std::to_string(o.format));
+    }
+  }
   return co;
 }
 

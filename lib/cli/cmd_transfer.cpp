@@ -18,8 +18,8 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds", "--platform",      "--jobs",    "--ca-bundle", "--tag",
-    "--tag-rule",  "--latest",     "--stall-timeout", "--timeout", "--chunk-size"};
+    "--src-creds", "--dest-creds", "--platform",      "--jobs",    "--ca-bundle",  "--tag",
+    "--tag-rule",  "--latest",     "--stall-timeout", "--timeout", "--chunk-size", "--format"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
@@ -57,6 +57,13 @@ CopyOptions copy_options(const Args &args) {
     throw UsageError{"--jobs needs a number"};
   }
   if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
+  auto format = args.value_or("--format", "auto");
+  if (format == "oci")
+    o.format = ImageFormat::oci;
+  else if (format == "docker")
+    o.format = ImageFormat::docker;
+  else if (format != "auto")
+    throw UsageError{"--format must be oci or docker, not '" + format + "'"};
   return o;
 }
 

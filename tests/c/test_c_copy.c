@@ -59,6 +59,33 @@ int main(int argc, char **argv) {
   /* Again: everything is there already; NULL options and result are fine. */
   CHECK(berth_copy(src, dst, NULL, NULL) == BERTH_OK);
 
+  /* format (version 3): Docker media types, a new manifest digest, the same blobs. */
+  {
+    char docker_dst[1024], oci_digest[160];
+    berth_copy_options init = BERTH_COPY_OPTIONS_INIT, v2;
+    CHECK(init.version == 3 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
+    memcpy(oci_digest, result.digest, sizeof oci_digest);
+    snprintf(docker_dst, sizeof docker_dst, "oci:%s/docker:v1", argv[2]);
+    init.format = BERTH_FORMAT_DOCKER;
+    CHECK(berth_copy(src, docker_dst, &init, &result) == BERTH_OK);
+    CHECK(strcmp(result.media_type, "application/vnd.docker.distribution.manifest.v2+json") == 0);
+    CHECK(strncmp(result.digest, "sha256:", 7) == 0 && strcmp(result.digest, oci_digest) != 0);
+    CHECK(result.blobs_copied == 2 && result.manifests == 1);
+    init.format = BERTH_FORMAT_OCI; /* and back: OCI again, from the Docker copy */
+    CHECK(berth_copy(docker_dst, dst, &init, &result) == BERTH_OK);
+    CHECK(strcmp(result.media_type, "application/vnd.oci.image.manifest.v1+json") == 0);
+    CHECK(result.blobs_skipped == 2);
+    init.format = 7;
+    CHECK(berth_copy(src, docker_dst, &init, NULL) == BERTH_EINVAL);
+    CHECK(strstr(berth_last_error()->message, "format") != NULL);
+    /* A version 2 caller knows no format field: whatever it holds is not read. */
+    CHECK(berth_copy_options_init(&v2, 2) == BERTH_OK);
+    CHECK(v2.version == 2 && v2.format == BERTH_FORMAT_AUTO);
+    v2.format = 7;
+    CHECK(berth_copy(src, dst, &v2, &result) == BERTH_OK);
+    CHECK(strcmp(result.digest, oci_digest) == 0);
+  }
+
   /* Cancelling from the callback. */
   memset(&c, 0, sizeof c);
   c.cancel = 1;
