@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ProgressEvent says what a [Progress] report is about (BERTH_PROGRESS_*).
@@ -144,6 +145,15 @@ type CopyOptions struct {
 	// Format chooses the media types written; the zero value is FormatAuto.
 	// [Replicate] decides it per destination, [Index] per child.
 	Format ImageFormat
+	// Timeout bounds the whole operation (ETimeout); 0 means none. The ctx
+	// deadline is honoured as well, between progress reports.
+	Timeout time.Duration
+	// StallTimeout abandons, and resumes where that is safe, a transfer moving
+	// under 1 KiB/s for that long; 0 means 60 s, a negative value never.
+	StallTimeout time.Duration
+	// ChunkSize pushes blobs over 16 MiB in PATCHes of that many bytes, for
+	// proxies that cap request bodies; 0 means one streamed request per blob.
+	ChunkSize uint64
 }
 
 // CopyResult is what a copy did.
@@ -253,6 +263,12 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	default:
 		return nil, invalid("Format must be FormatAuto, FormatOCI or FormatDocker, not " + opts.Format.String())
 	}
+	if opts.Timeout < 0 {
+		return nil, invalid("Timeout must not be negative")
+	}
+	if opts.ChunkSize != 0 && opts.ChunkSize < 1<<20 {
+		return nil, invalid("ChunkSize must be 0 or at least 1 MiB")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
 	}
@@ -281,6 +297,9 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.jobs = C.int32_t(jobs)
 	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
 	co.format = C.int32_t(opts.Format)
+	co.timeout_ms = C.int64_t(durationMillis(opts.Timeout))
+	co.stall_timeout_ms = C.int64_t(durationMillis(opts.StallTimeout))
+	co.chunk_size = C.uint64_t(opts.ChunkSize)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.
@@ -526,14 +545,38 @@ func Index(ctx context.Context, srcs []string, dst string, opts *CopyOptions) (*
 	return &r, nil
 }
 
+// durationMillis rounds a positive duration up to whole milliseconds, so that a
+// sub-millisecond value is not read as "unset"; negative stays negative.
+func durationMillis(d time.Duration) int64 {
+	if d > 0 {
+		return int64((d + time.Millisecond - 1) / time.Millisecond)
+	}
+	if d < 0 {
+		return -1
+	}
+	return 0
+}
+
 // ExportOptions configures [Export]. The zero value (or nil) reads the source
-// with the docker keychain's credentials and TLS verification.
+// with the docker keychain's credentials and TLS verification, and applies the
+// decompression-bomb caps: 64 GiB of files, 200 bytes written per compressed byte
+// (checked while streaming, past the first 16 MiB).
 type ExportOptions struct {
 	Platform  string // "os/arch[/variant]": the image of an index to export
 	SrcCreds  string // "USER:PASSWORD", overriding the docker keychain
 	PlainHTTP bool   // http:// for the source registry
 	Insecure  bool   // skip TLS verification
 	CABundle  string // PEM file of extra trusted CAs
+	// MaxSize caps the bytes of all files (ETooLarge); 0 means 64 GiB.
+	MaxSize uint64
+	// MaxExpansionRatio caps bytes written per compressed byte read (ETooLarge);
+	// 0 means 200, a negative value turns the check off.
+	MaxExpansionRatio float64
+	// Devices creates character and block devices (as root, mode 0600 at most);
+	// by default they are skipped.
+	Devices bool
+	// Timeout and StallTimeout are as in [CopyOptions].
+	Timeout, StallTimeout time.Duration
 }
 
 // Export flattens the image src into the directory dir, like "docker export":
@@ -553,11 +596,15 @@ func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c, err := newCopyCall(ctx, "Export", &CopyOptions{Platform: opts.Platform, SrcCreds: opts.SrcCreds,
-		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle},
+		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle,
+		Timeout: opts.Timeout, StallTimeout: opts.StallTimeout},
 		namedString{"src", src}, namedString{"dir", dir})
 	if err != nil {
 		return err
 	}
 	defer c.free()
+	c.co.max_total_bytes = C.uint64_t(opts.MaxSize)
+	c.co.max_expansion_ratio = C.double(opts.MaxExpansionRatio)
+	c.co.devices = cBool(opts.Devices)
 	return c.finish(C.berth_export(c.strs.add(src), c.strs.add(dir), c.co))
 }

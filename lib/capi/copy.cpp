@@ -2,6 +2,8 @@
 
 #include <berth/copy.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 
 using namespace berth;
@@ -54,6 +56,15 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
                   "BERTH_FORMAT_DOCKER, not " +
                       std::to_string(o.format));
     }
+  }
+  if (o.version >= 4) {
+    for (auto *side : {&co.src, &co.dst}) {
+      if (o.timeout_ms > 0) side->timeout = std::chrono::milliseconds(o.timeout_ms);
+      if (o.stall_timeout_ms != 0)
+        side->stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::milliseconds(std::max<int64_t>(o.stall_timeout_ms, 0) + 999));
+    }
+    co.dst.chunk_size = o.chunk_size;
   }
   return co;
 }
@@ -120,6 +131,12 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
     ExportOptions eo;
     eo.access = co.src;
     eo.platform = co.platform;
+    if (opts && opts->version >= 4) {
+      if (opts->max_total_bytes > 0) eo.max_total_bytes = opts->max_total_bytes;
+      if (opts->max_expansion_ratio != 0)
+        eo.max_expansion_ratio = opts->max_expansion_ratio < 0 ? 0 : opts->max_expansion_ratio;
+      eo.devices = opts->devices != 0;
+    }
     export_image(src, dir, eo);
   });
 }
