@@ -274,12 +274,18 @@ typedef struct berth_copy_options {
                                * past 16 MiB; 0 = 200, negative = off */
   int32_t devices;            /* berth_export: non-zero creates character/block devices
                                * (root only, mode 0600 at most); else they are skipped */
+  /* Referrers (signatures, SBOMs, attestations of each copied image) follow by
+   * default, through the referrers API or the "sha256-<hex>" tag scheme, unless
+   * no_referrers is non-zero; artifact_types, when given, keeps only those. */
+  int32_t no_referrers;
+  const char *const *artifact_types;
+  size_t n_artifact_types;
 } berth_copy_options;
 
 #define BERTH_COPY_OPTIONS_INIT                                                                    \
   {                                                                                                \
     BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, 0,  \
-        BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0                                                      \
+        BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0                                          \
   }
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);

@@ -35,6 +35,8 @@ PY
 export GOBIN="$here/.tools/bin"
 mkdir -p "$GOBIN"
 [[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+# oras reads the referrers berth copies (tests/integration/test_it_referrers.py).
+[[ -x $GOBIN/oras ]] || go install oras.land/oras/cmd/oras@v1.3.6
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then

@@ -154,6 +154,10 @@ type CopyOptions struct {
 	// ChunkSize pushes blobs over 16 MiB in PATCHes of that many bytes, for
 	// proxies that cap request bodies; 0 means one streamed request per blob.
 	ChunkSize uint64
+	// Referrers (signatures, SBOMs, attestations of each copied image) follow
+	// unless NoReferrers; ArtifactTypes, when set, keeps only those types.
+	NoReferrers   bool
+	ArtifactTypes []string
 }
 
 // CopyResult is what a copy did.
@@ -245,6 +249,9 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	}
 	args = append(args, namedString{"SrcCreds", opts.SrcCreds}, namedString{"DestCreds", opts.DestCreds},
 		namedString{"CABundle", opts.CABundle}, namedString{"Platform", opts.Platform})
+	for i, t := range opts.ArtifactTypes {
+		args = append(args, namedString{"ArtifactTypes[" + strconv.Itoa(i) + "]", t})
+	}
 	for i, t := range opts.ExtraTags {
 		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
 	}
@@ -300,6 +307,8 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.timeout_ms = C.int64_t(durationMillis(opts.Timeout))
 	co.stall_timeout_ms = C.int64_t(durationMillis(opts.StallTimeout))
 	co.chunk_size = C.uint64_t(opts.ChunkSize)
+	co.no_referrers = cBool(opts.NoReferrers)
+	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.

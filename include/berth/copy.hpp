@@ -51,6 +51,13 @@ struct CopyOptions {
   // More tags for the top manifest at the destination (push --tag): each a manifest
   // PUT, skipped when the tag already points at the digest (immutable repositories).
   std::vector<std::string> extra_tags;
+  // Referrers (signatures, SBOMs, attestations: manifests whose subject is a copied
+  // image or index child) follow, recursively, through the referrers API or the
+  // "sha256-<hex>" tag scheme, as regctl --referrers and oras cp -r do. Not when
+  // the copy converts the format (the digests they name change).
+  bool referrers = true;
+  // Only referrers of these artifact types (and theirs); empty: all.
+  std::vector<std::string> referrer_types;
   ImageFormat format = ImageFormat::automatic;
 };
 
@@ -62,6 +69,7 @@ struct CopyResult {
   std::uint64_t bytes_copied = 0;
   int blobs_copied = 0, blobs_skipped = 0, blobs_mounted = 0;
   int manifests = 0;
+  int referrers = 0; // referrer manifests copied (or already there)
 };
 
 // Throws berth::Error. Nothing is written under a destination tag unless every blob

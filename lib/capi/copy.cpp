@@ -65,6 +65,8 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
             std::chrono::milliseconds(std::max<int64_t>(o.stall_timeout_ms, 0) + 999));
     }
     co.dst.chunk_size = o.chunk_size;
+    co.referrers = o.no_referrers == 0;
+    co.referrer_types = capi::string_list(o.artifact_types, o.n_artifact_types, "artifact_types");
   }
   return co;
 }

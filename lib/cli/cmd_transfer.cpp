@@ -18,8 +18,9 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds", "--platform",      "--jobs",    "--ca-bundle",  "--tag",
-    "--tag-rule",  "--latest",     "--stall-timeout", "--timeout", "--chunk-size", "--format"};
+    "--src-creds",  "--dest-creds", "--platform",  "--jobs",          "--ca-bundle",
+    "--tag",        "--tag-rule",   "--latest",    "--stall-timeout", "--timeout",
+    "--chunk-size", "--format",     "--referrers", "--artifact-type"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
@@ -64,23 +65,30 @@ CopyOptions copy_options(const Args &args) {
     o.format = ImageFormat::docker;
   else if (format != "auto")
     throw UsageError{"--format must be oci or docker, not '" + format + "'"};
+  auto referrers = args.value_or("--referrers", "true");
+  if (referrers != "true" && referrers != "false")
+    throw UsageError{"--referrers must be true or false, not '" + referrers + "'"};
+  o.referrers = referrers == "true";
+  o.referrer_types = args.values("--artifact-type");
   return o;
 }
 
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   if (mode == OutputMode::json) {
     std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"bytesCopied\":%llu,\"blobsCopied\":%d,"
-                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"seconds\":%.3f}\n",
+                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"referrers\":%d,"
+                "\"seconds\":%.3f}\n",
                 r.digest.c_str(), r.media_type.c_str(),
                 static_cast<unsigned long long>(r.bytes_copied), r.blobs_copied, r.blobs_skipped,
-                r.blobs_mounted, r.manifests, secs);
+                r.blobs_mounted, r.manifests, r.referrers, secs);
     return;
   }
   if (mode != OutputMode::quiet)
     std::fprintf(stderr,
-                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests in %.2fs\n",
+                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests, %d "
+                 "referrers in %.2fs\n",
                  label.c_str(), r.blobs_copied, human_bytes(r.bytes_copied).c_str(),
-                 r.blobs_skipped, r.blobs_mounted, r.manifests, secs);
+                 r.blobs_skipped, r.blobs_mounted, r.manifests, r.referrers, secs);
   std::printf("%s\n", r.digest.c_str());
 }
 

@@ -62,6 +62,9 @@ const std::vector<Command> &commands() {
        "  --timeout DURATION            give up after this long in all (e.g. 10m; default none)\n"
        "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
        "                                (resumed where safe; default 60s, 0 = never)\n"
+       "  --referrers true|false        copy the referrers (signatures, SBOMs, attestations)\n"
+       "                                of each image too (default true)\n"
+       "  --artifact-type TYPE          only referrers of this artifact type (repeatable)\n"
        "  --chunk-size BYTES            push big blobs in PATCHes of this size (for proxies\n"
        "                                that cap request bodies); default one request per blob\n"
        "  --json                        progress and result as JSON lines\n"
@@ -80,7 +83,8 @@ const std::vector<Command> &commands() {
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
        "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
@@ -90,7 +94,8 @@ const std::vector<Command> &commands() {
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_pull},
       {"replicate", "copy one image to many registries or regions at once",
        "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
@@ -103,7 +108,8 @@ const std::vector<Command> &commands() {
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
@@ -115,7 +121,8 @@ const std::vector<Command> &commands() {
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_index},
       {"export", "flatten an image into a directory, safely",
        "usage: berth export [OPTIONS] SRC DIR\n"

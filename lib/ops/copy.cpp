@@ -9,6 +9,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 #include "ops/progress_reporter.hpp"
+#include "ops/referrers.hpp"
 
 namespace berth {
 namespace {
@@ -54,7 +55,7 @@ struct Copier {
 
   CopyResult copy_one(const registry::FetchedManifest &m) {
     auto out = ops::convert_image(m, {}, to).top;
-    return finish(out, [&] { copy_image_manifest(m, out, true); });
+    return finish(out, {m.digest}, [&] { copy_blobs(image::parse_manifest(m.raw, m.media_type)); });
   }
 
   CopyResult run() {
@@ -71,8 +72,12 @@ struct Copier {
       }
       throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
     }
-    if (!ops::converts(root, to))
-      return finish(root, [&] {
+    if (!ops::converts(root, to)) {
+      // Referrers of the index and of each child (signatures are per platform too).
+      std::vector<std::string> subjects{root.digest};
+      for (const auto &d : index.manifests)
+        subjects.push_back(d.digest);
+      return finish(root, subjects, [&] {
         // Children go by digest; only the index gets the tag, and only once all
         // of them are in place.
         for (const auto &d : index.manifests) {
@@ -80,8 +85,8 @@ struct Copier {
           refuse_nested(child, d);
           copy_image_manifest(child, child, false);
         }
-        put_manifest(root, true);
       });
+    }
     // Converting: the new index names its children's new digests, so every child is
     // read (and converted) before anything is written.
     std::vector<registry::FetchedManifest> children;
@@ -90,10 +95,9 @@ struct Copier {
       refuse_nested(children.back(), d);
     }
     auto out = ops::convert_image(root, children, to);
-    return finish(out.top, [&] {
+    return finish(out.top, {root.digest}, [&] {
       for (std::size_t i = 0; i < children.size(); ++i)
         copy_image_manifest(children[i], out.children[i], false);
-      put_manifest(out.top, true);
     });
   }
 
@@ -102,15 +106,34 @@ struct Copier {
       throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
   }
 
-  template <typename Fn> CopyResult finish(const registry::FetchedManifest &top, Fn &&copy) {
+  // Copies what `top` references (copy_content), then the referrers of `subjects`,
+  // then `top` under the tag — last, once everything it leads to is in place. A tag
+  // that already points at `top` skips the content, not the referrers: a signature
+  // added since the last run still follows.
+  template <typename Fn>
+  CopyResult finish(const registry::FetchedManifest &top, const std::vector<std::string> &subjects,
+                    Fn &&copy_content) {
     result.digest = top.digest;
     result.media_type = top.media_type;
     top_raw = top.raw;
-    if (dst.tag_points_to(top.digest)) {
-      reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
-      return result; // a re-run: nothing to move
+    const bool there = dst.tag_points_to(top.digest);
+    if (!there) copy_content();
+    // A converted image has other digests: the source's referrers name the old ones.
+    if (options.referrers && top.digest == subjects.front()) {
+      ops::ReferrerPolicy policy{options.referrer_types, options.jobs};
+      for (const auto &s : subjects) {
+        auto c = ops::copy_referrers(src, dst, s, policy, reporter);
+        result.referrers += c.manifests;
+        result.blobs_copied += c.blobs.copied;
+        result.blobs_skipped += c.blobs.skipped;
+        result.blobs_mounted += c.blobs.mounted;
+        result.bytes_copied += c.blobs.bytes;
+      }
     }
-    copy();
+    if (there)
+      reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
+    else
+      put_manifest(top, true);
     return result;
   }
 };

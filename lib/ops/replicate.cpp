@@ -9,6 +9,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 #include "ops/parallel.hpp"
+#include "ops/referrers.hpp"
 
 #include <condition_variable>
 #include <map>
@@ -326,9 +327,29 @@ std::vector<CopyResult> replicate_image(const std::string &src,
     }
   });
 
+  // Referrers of the image and of each child, per destination (they are small: a
+  // signature, an SBOM), before the tag; not where the format was converted, since
+  // they name the source's digests.
+  auto copy_referrers = [&](std::size_t i) {
+    if (!o.referrers || stored[i]->top.digest != root.digest) return;
+    std::vector<std::string> subjects{root.digest};
+    for (const auto &c : children)
+      subjects.push_back(c.digest);
+    ops::ReferrerPolicy policy{o.referrer_types, o.jobs};
+    for (const auto &s : subjects) {
+      auto c = ops::copy_referrers(*source, *destinations[i], s, policy, reporter);
+      results[i].referrers += c.manifests;
+      results[i].blobs_copied += c.blobs.copied;
+      results[i].blobs_skipped += c.blobs.skipped;
+      results[i].blobs_mounted += c.blobs.mounted;
+      results[i].bytes_copied += c.blobs.bytes;
+    }
+  };
+
   // Manifests last: children by digest, then the top one under each tag.
   for (std::size_t i = 0; i < dsts.size(); ++i) {
     const auto &top = stored[i]->top;
+    copy_referrers(i);
     auto add_missing_tags = [&] {
       for (const auto &tag : o.extra_tags)
         if (destinations[i]->tag_digest(tag) != top.digest)

@@ -115,14 +115,19 @@ public:
   // Manifests. ref is a tag or a digest.
   FetchedManifest get_manifest(const std::string &ref);
   std::optional<image::Descriptor> head_manifest(const std::string &ref);
-  // Returns the digest the registry stored.
+  // Returns the digest the registry stored. subject_processed, when given, tells
+  // whether the registry indexed the manifest's subject itself (an OCI-Subject reply
+  // header: it serves the referrers API).
   std::string put_manifest(const std::string &ref, const std::string &raw,
-                           const std::string &media_type);
+                           const std::string &media_type, bool *subject_processed = nullptr);
   void delete_manifest(const std::string &digest);
 
   std::vector<std::string> tags(int page_size = 1000);
   // Referrers API, with the "sha256-<hex>" tag-schema fallback.
   image::Index referrers(const std::string &digest, const std::string &artifact_type = {});
+  // Adds `referrer` to the fallback tag "<alg>-<hex>" of `subject` (an OCI index,
+  // created when missing), for registries without the referrers API. Idempotent.
+  void add_to_referrers_tag(const std::string &subject, const image::Descriptor &referrer);
 
 private:
   std::vector<std::string> pull_scope() const;

@@ -184,9 +184,14 @@ class _Call:
         timeout: Optional[float] = None,
         stall_timeout: Optional[float] = None,
         chunk_size: int = 0,
+        referrers: bool = True,
+        artifact_types: Iterable[str] = (),
     ) -> None:
         jobs = _convert.as_int(jobs, "jobs")
         limits = _limits(timeout, stall_timeout, chunk_size)
+        if not isinstance(referrers, bool):
+            raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
+        types = string_list(artifact_types, "artifact_types")
         c_format = _format(format)
         if not 1 <= jobs <= _INT32_MAX:
             raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
@@ -198,8 +203,8 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        needed = (4 if any(limits.values()) else 3 if c_format != FORMATS["auto"]
-                  else 2 if tags else 1)
+        needed = (4 if any(limits.values()) or not referrers or types
+                  else 3 if c_format != FORMATS["auto"] else 2 if tags else 1)
         version = COPY_OPTIONS_VERSION
         rc = init(ctypes.byref(opts), version)
         while rc != 0 and version > needed:
@@ -219,6 +224,11 @@ class _Call:
         if version >= 4:
             for name, value in limits.items():
                 setattr(opts, name, value)
+            opts.no_referrers = 0 if referrers else 1
+            self.types_array, n_types = string_array(types)
+            if n_types:
+                opts.artifact_types = ctypes.cast(self.types_array, type(opts.artifact_types))
+                opts.n_artifact_types = n_types
         # The C array (and the bytes it points to) must outlive the call: held here.
         self.tags_array, n = string_array(tags)
         if n:
@@ -297,6 +307,8 @@ def copy(
     timeout: Optional[float] = None,
     stall_timeout: Optional[float] = None,
     chunk_size: int = 0,
+    referrers: bool = True,
+    artifact_types: Iterable[str] = (),
 ) -> CopyResult:
     """Copies an image or index from ``src`` to ``dst`` and returns what it did.
 
@@ -330,6 +342,10 @@ def copy(
     that many bytes (for proxies that cap request bodies); by default one request
     per blob.
 
+    Referrers (signatures, SBOMs, attestations whose subject is a copied image)
+    follow by default, through the referrers API or the ``sha256-<hex>`` tag scheme;
+    ``referrers=False`` skips them and ``artifact_types`` keeps only those types.
+
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in
     it also cancels the copy and is re-raised here once berth has stopped.
@@ -345,7 +361,8 @@ def copy(
                  insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
                  ca_bundle=ca_bundle, platform=platform, jobs=jobs, progress=progress,
                  extra_tags=extra_tags, format=format, timeout=timeout,
-                 stall_timeout=stall_timeout, chunk_size=chunk_size)
+                 stall_timeout=stall_timeout, chunk_size=chunk_size, referrers=referrers,
+                 artifact_types=artifact_types)
     berth_copy = function("berth_copy")
     out = _CCopyResult()
     rc = berth_copy(c_src, c_dst, ctypes.byref(call.opts), ctypes.byref(out))

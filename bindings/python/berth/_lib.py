@@ -147,6 +147,9 @@ class CopyOptions(Structure):
         ("max_total_bytes", c_uint64),
         ("max_expansion_ratio", c_double),
         ("devices", c_int32),
+        ("no_referrers", c_int32),
+        ("artifact_types", StringArray),
+        ("n_artifact_types", c_size_t),
     ]
 
 

@@ -124,3 +124,67 @@ def test_limit_arguments_are_checked():
         berth.copy("a", "oci:/nonexistent:x", chunk_size=1000)
     with pytest.raises(TypeError):
         berth.copy("a", "oci:/nonexistent:x", stall_timeout="1s")
+
+
+# ---------------------------------------------------------------------------------
+# Referrers (berth_copy_options version 4: no_referrers, artifact_types)
+
+
+def attach(layout: Path, subject_digest: str, subject_size: int, artifact_type: str) -> str:
+    """An artifact manifest whose subject is the image, as an untagged index.json entry."""
+    cfg = _blob(layout, b"{}")
+    layer = _blob(layout, b"payload of " + artifact_type.encode())
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": artifact_type,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", **cfg},
+        "layers": [{"mediaType": "application/octet-stream", **layer}],
+        "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": subject_digest, "size": subject_size}}).encode()
+    m = _blob(layout, manifest)
+    idx = json.loads((layout / "index.json").read_text())
+    idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                             "artifactType": artifact_type, **m})
+    (layout / "index.json").write_text(json.dumps(idx))
+    return m["digest"]
+
+
+@pytest.fixture(scope="module")
+def plain_registry():
+    import stack
+
+    with stack.Registry() as reg:
+        yield reg
+
+
+def test_referrers_follow_unless_told_not_to(tmp_path, plain_registry):
+    import urllib.request
+
+    layout = tmp_path / "signed"
+    src = make_image(layout, tar_of([file_entry("app", b"app\n")]))
+    top = json.loads((layout / "index.json").read_text())["manifests"][0]
+    sbom = attach(layout, top["digest"], top["size"], "application/vnd.example.sbom")
+    host = plain_registry.hostport
+
+    def referrers_tag(repo: str):
+        url = "http://%s/v2/%s/manifests/%s" % (host, repo, top["digest"].replace(":", "-"))
+        req = urllib.request.Request(url, headers={
+            "Accept": "application/vnd.oci.image.index.v1+json"})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return [m["digest"] for m in json.load(r)["manifests"]]
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+            return None
+
+    berth.copy(src, "docker://%s/py/signed:v1" % host)
+    assert referrers_tag("py/signed") == [sbom]
+    berth.copy(src, "docker://%s/py/unsigned:v1" % host, referrers=False)
+    assert referrers_tag("py/unsigned") is None
+    berth.copy(src, "docker://%s/py/filtered:v1" % host, artifact_types=["application/other"])
+    assert referrers_tag("py/filtered") is None
+    berth.copy(src, "docker://%s/py/sbom:v1" % host,
+               artifact_types=["application/vnd.example.sbom"])
+    assert referrers_tag("py/sbom") == [sbom]
+    with pytest.raises(TypeError):
+        berth.copy(src, "oci:%s:x" % (tmp_path / "x"), referrers="no")

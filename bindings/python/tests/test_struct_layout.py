@@ -69,7 +69,8 @@ def test_copy_options_defaults_match_the_init_macro():
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
     assert (opts.version, opts.jobs, opts.format) == (4, 4, 0)
     assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
-            opts.max_expansion_ratio, opts.devices) == (0, 0, 0, 0, 0.0, 0)
+            opts.max_expansion_ratio, opts.devices, opts.no_referrers,
+            opts.n_artifact_types) == (0, 0, 0, 0, 0.0, 0, 0, 0)
     assert not opts.extra_tags and opts.n_extra_tags == 0
     assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
         (0, 0, 0, 0)
