@@ -22,9 +22,9 @@ import re
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
 
 from . import _convert
-from ._errors import InvalidArgumentError
+from ._errors import InvalidArgumentError, UnsupportedError
 from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
-                   function, string_array)
+                   function, loaded_path, string_array)
 from ._lib import CopyResult as _CCopyResult
 
 _INT32_MAX = 2**31 - 1
@@ -194,12 +194,17 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        needed = 3 if c_format != FORMATS["auto"] else 2 if tags else 1
+        needed, uses = (3, "format") if c_format != FORMATS["auto"] else \
+            (2, "extra_tags") if tags else (1, "")
         version = COPY_OPTIONS_VERSION
         rc = init(ctypes.byref(opts), version)
         while rc != 0 and version > needed:
             version -= 1
             rc = init(ctypes.byref(opts), version)
+        if rc != 0 and needed > 1:
+            raise UnsupportedError(
+                f"{uses} needs berth_copy_options version {needed}, which the loaded "
+                f"libberth ({loaded_path()}) does not know; install a newer libberth")
         check(rc)
         opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
         opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
