@@ -1250,7 +1250,7 @@ class _Body:
 
 class EcrFront:
     """ECR's registry data plane, in front of a real ``docker-registry`` (stack.Registry,
-    plain HTTP, no auth), as documented in ../shared/docs/TEST-STACK.md:
+    plain HTTP, no auth), as docs/testing.md ("The servers") describes it:
 
     * HTTPS with a ``ca`` certificate for ``host`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
       ``localhost`` and ``127.0.0.1``, on ``127.0.0.1:port``; reach it by ``connect_to``

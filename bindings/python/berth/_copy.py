@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
 from . import _convert
 from ._errors import InvalidArgumentError, UnsupportedError
 from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
-                   function, string_array)
+                   function, loaded_path, string_array)
 from ._lib import CopyResult as _CCopyResult
 
 _INT32_MAX = 2**31 - 1
@@ -203,13 +203,21 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        needed = (4 if any(limits.values()) or not referrers or types
-                  else 3 if c_format != FORMATS["auto"] else 2 if tags else 1)
+        if any(limits.values()) or not referrers or types:
+            needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
+        elif c_format != FORMATS["auto"]:
+            needed, uses = 3, "format"
+        else:
+            needed, uses = (2, "extra_tags") if tags else (1, "")
         version = COPY_OPTIONS_VERSION
         rc = init(ctypes.byref(opts), version)
         while rc != 0 and version > needed:
             version -= 1
             rc = init(ctypes.byref(opts), version)
+        if rc != 0 and needed > 1:
+            raise UnsupportedError(
+                f"{uses} needs berth_copy_options version {needed}, which the loaded "
+                f"libberth ({loaded_path()}) does not know; install a newer libberth")
         check(rc)
         opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
         opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
