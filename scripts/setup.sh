@@ -35,6 +35,7 @@ PY
 export GOBIN="$here/.tools/bin"
 mkdir -p "$GOBIN"
 [[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+[[ -x $GOBIN/act ]] || go install github.com/nektos/act@v0.2.89
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then
