@@ -116,7 +116,7 @@ class ActResult:
         out = []
         for line in self.log.splitlines():
             m = re.match(r"^\[([^\]]+)\]\s+\| ?(.*)$", line)
-            if m and (job is None or m.group(1).endswith("/" + job)):
+            if m and (job is None or m.group(1).rstrip().endswith("/" + job)):
                 out.append(m.group(2))
         return out
 
