@@ -112,13 +112,17 @@ def test_action_oidc_login_and_outputs(act_bin, berth_bin, berth_version, ecr_st
     assert "::set-output:: docker_password=***" in r.log
 
 
-def test_action_static_keys_two_registries_unmasked_password(act_bin, ecr_stack,
+def test_action_static_keys_and_role_chaining(act_bin, ecr_stack,
                                                              action_env, tmp_path):
     st = ecr_stack
-    pusher = st.iam.users["pusher"]
-    r, _ = run(act_bin, tmp_path, "action-keys.yml", action_env,
+    pusher, admin = st.iam.users["pusher"], st.iam.users["admin"]
+    # No `permissions: id-token: write` in this workflow: no OIDC variables.
+    env = {k: v for k, v in action_env.items() if not k.startswith("ACTIONS_ID_TOKEN_")}
+    r, _ = run(act_bin, tmp_path, "action-keys.yml", env,
                secrets={"PUSHER_ACCESS_KEY_ID": pusher["access_key_id"],
-                        "PUSHER_SECRET_ACCESS_KEY": pusher["secret_access_key"]})
+                        "PUSHER_SECRET_ACCESS_KEY": pusher["secret_access_key"],
+                        "ADMIN_ACCESS_KEY_ID": admin["access_key_id"],
+                        "ADMIN_SECRET_ACCESS_KEY": admin["secret_access_key"]})
     assert r.returncode == 0, r.log
     lines = r.step_lines("keys")
     # Several registries: no single `registry`, no account lookup without a role.
@@ -134,6 +138,15 @@ def test_action_static_keys_two_registries_unmasked_password(act_bin, ecr_stack,
     auths = json.loads(read(os.path.join(action_env["DOCKER_CONFIG"], "config.json")))["auths"]
     assert sorted(auths) == [HOST, OTHER_HOST]
     assert st.oidc.requests == []
+
+    # A role on top of the admin's keys: the account comes from the assumed role, and
+    # with it the registry; the password is masked (the default).
+    lines = r.step_lines("chain")
+    assert "registry=[%s]" % HOST in lines, lines
+    assert "account=[123456789012]" in lines, lines
+    assert "password: ***" in lines, lines
+    assert "arn=arn:aws:sts::123456789012:assumed-role/push-role/GitHubActions" in lines, lines
+    assert st.iam.users["admin"]["secret_access_key"] not in r.log
 
 
 def test_action_installs_from_release_or_cache_and_refuses(act_bin, berth_bin, berth_version,
@@ -169,9 +182,14 @@ def test_action_installs_from_release_or_cache_and_refuses(act_bin, berth_bin, b
     assert "berth %s (abi" % berth_version in r.log
 
     cache = key_values("\n".join(r.step_lines("cache")))
-    key = "berth-Linux-%s-Release-%s" % (RUNNER_ARCH, actlib.sources_hash(repo))
+    # act sets ImageOS from runs-on (ubuntu-latest: ubuntu20), as GitHub's images do.
+    assert cache["imageos"], cache
+    key = "berth-Linux-%s-%s-Release-%s" % (cache["imageos"], RUNNER_ARCH,
+                                           actlib.sources_hash(repo))
     prefix = os.path.join(tool_cache, "berth", "source-%s" % RUNNER_ARCH)
     assert cache["key"] == key, cache
+    # login: auto, with neither role-to-assume nor registries: no login.
+    assert cache["registry"] == "[]" and "Main ECR login" not in r.log, cache
     assert cache["path"] == os.path.join(prefix, "bin", "berth") == cache["which"], cache
     assert read(os.path.join(stub, "calls-cache")) == "%s\t%s\n" % (key, prefix)
     # The cache is only asked for a source build.
