@@ -25,6 +25,22 @@ struct RegistryAccess {
   std::chrono::seconds stall_timeout{60};
   // The whole operation's time limit, counted from when it connects; zero: none.
   std::chrono::milliseconds timeout{0};
+  // Push blobs above 16 MiB in PATCHes of this many bytes (for proxies that cap request
+  // bodies); zero: one streamed request per blob, resumed from the registry's offset.
+  std::uint64_t chunk_size = 0;
+};
+
+// The media types a copy writes. Converting rewrites the manifests (and an index's
+// entries) with the other family's media types — manifest, config, layers; index <->
+// manifest list — so their digests change, while every blob stays as it is.
+// Conversions that would lose meaning fail with Errc::unsupported: zstd or encrypted
+// layers, artifacts and subjects to Docker; unknown config or layer types either way.
+enum class ImageFormat {
+  // What the source has. An image synthesised from a docker-archive (docker save
+  // stores no manifest) becomes OCI in an oci: or oci-archive: destination.
+  automatic,
+  oci,    // OCI image manifests and indexes
+  docker, // Docker schema 2 manifests and manifest lists
 };
 
 struct CopyOptions {
@@ -35,10 +51,13 @@ struct CopyOptions {
   // More tags for the top manifest at the destination (push --tag): each a manifest
   // PUT, skipped when the tag already points at the digest (immutable repositories).
   std::vector<std::string> extra_tags;
+  ImageFormat format = ImageFormat::automatic;
 };
 
 struct CopyResult {
-  std::string digest; // of the top manifest or index written
+  // Of the top manifest or index written: the source's, unless the copy converted it
+  // (ImageFormat), in which case the new one every tag points at.
+  std::string digest;
   std::string media_type;
   std::uint64_t bytes_copied = 0;
   int blobs_copied = 0, blobs_skipped = 0, blobs_mounted = 0;

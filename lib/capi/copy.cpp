@@ -2,6 +2,8 @@
 
 #include <berth/copy.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 
 using namespace berth;
@@ -42,6 +44,27 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   // Fields of later versions are read only when the caller's struct has them.
   if (o.version >= 2) {
     co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+  }
+  if (o.version >= 3) {
+    switch (o.format) {
+    case BERTH_FORMAT_AUTO: co.format = ImageFormat::automatic; break;
+    case BERTH_FORMAT_OCI: co.format = ImageFormat::oci; break;
+    case BERTH_FORMAT_DOCKER: co.format = ImageFormat::docker; break;
+    default:
+      throw Error(Errc::invalid_argument,
+                  "berth_copy_options.format must be BERTH_FORMAT_AUTO, BERTH_FORMAT_OCI or "
+                  "BERTH_FORMAT_DOCKER, not " +
+                      std::to_string(o.format));
+    }
+  }
+  if (o.version >= 4) {
+    for (auto *side : {&co.src, &co.dst}) {
+      if (o.timeout_ms > 0) side->timeout = std::chrono::milliseconds(o.timeout_ms);
+      if (o.stall_timeout_ms != 0)
+        side->stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::milliseconds(std::max<int64_t>(o.stall_timeout_ms, 0) + 999));
+    }
+    co.dst.chunk_size = o.chunk_size;
   }
   return co;
 }
@@ -108,6 +131,12 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
     ExportOptions eo;
     eo.access = co.src;
     eo.platform = co.platform;
+    if (opts && opts->version >= 4) {
+      if (opts->max_total_bytes > 0) eo.max_total_bytes = opts->max_total_bytes;
+      if (opts->max_expansion_ratio != 0)
+        eo.max_expansion_ratio = opts->max_expansion_ratio < 0 ? 0 : opts->max_expansion_ratio;
+      eo.devices = opts->devices != 0;
+    }
     export_image(src, dir, eo);
   });
 }

@@ -18,8 +18,8 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds", "--platform", "--jobs",          "--ca-bundle",
-    "--tag",       "--tag-rule",   "--latest",   "--stall-timeout", "--timeout"};
+    "--src-creds", "--dest-creds", "--platform",      "--jobs",    "--ca-bundle",  "--tag",
+    "--tag-rule",  "--latest",     "--stall-timeout", "--timeout", "--chunk-size", "--format"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
@@ -42,6 +42,14 @@ CopyOptions copy_options(const Args &args) {
            args.value_or("--ca-bundle", "")};
   apply_timeouts(args, o.src);
   apply_timeouts(args, o.dst);
+  if (auto c = args.value("--chunk-size")) {
+    try {
+      o.dst.chunk_size = std::stoull(*c);
+    } catch (const std::exception &) {
+      throw UsageError{"--chunk-size needs a number of bytes"};
+    }
+    if (o.dst.chunk_size < (1u << 20)) throw UsageError{"--chunk-size must be at least 1 MiB"};
+  }
   o.platform = args.value_or("--platform", "");
   try {
     o.jobs = std::stoi(args.value_or("--jobs", "4"));
@@ -49,6 +57,13 @@ CopyOptions copy_options(const Args &args) {
     throw UsageError{"--jobs needs a number"};
   }
   if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
+  auto format = args.value_or("--format", "auto");
+  if (format == "oci")
+    o.format = ImageFormat::oci;
+  else if (format == "docker")
+    o.format = ImageFormat::docker;
+  else if (format != "auto")
+    throw UsageError{"--format must be oci or docker, not '" + format + "'"};
   return o;
 }
 

@@ -48,6 +48,10 @@ const std::vector<Command> &commands() {
        "the file atomically; a docker-archive holds one image (use --platform for an\n"
        "index) tagged REF.\n"
        "\n"
+       "  --format oci|docker           write OCI or Docker schema 2 media types, converting\n"
+       "                                the manifests (their digests change, blobs do not).\n"
+       "                                Default: as the source has them, except that a\n"
+       "                                docker-archive SRC becomes OCI in oci: and oci-archive:\n"
        "  --platform OS/ARCH[/VARIANT]  copy one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds USER:PASS         source credentials (else docker config.json)\n"
@@ -58,6 +62,8 @@ const std::vector<Command> &commands() {
        "  --timeout DURATION            give up after this long in all (e.g. 10m; default none)\n"
        "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
        "                                (resumed where safe; default 60s, 0 = never)\n"
+       "  --chunk-size BYTES            push big blobs in PATCHes of this size (for proxies\n"
+       "                                that cap request bodies); default one request per blob\n"
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
@@ -69,14 +75,17 @@ const std::vector<Command> &commands() {
        "succeed. --tags-from-ci computes tags from GITHUB_* (see 'berth tags'). In GitHub\n"
        "Actions, registry, image, digest and tags are written to $GITHUB_OUTPUT.\n"
        "\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
-       "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG].\n\n"
+       "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+       "docker-archive:FILE[:REF].\n\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
@@ -89,22 +98,24 @@ const std::vector<Command> &commands() {
        "Each blob is read from SRC once and streamed to every DST that lacks it in\n"
        "parallel; DSTs on SRC's registry mount. (ECR's own replication is\n"
        "'berth ecr call PutReplicationConfiguration'.)\n\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
        "\n"
        "Children go to DST by digest, with their platform read from their config; only\n"
        "the index is tagged.\n\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES  (as for copy)\n",
        cmd_index},
       {"export", "flatten an image into a directory, safely",
        "usage: berth export [OPTIONS] SRC DIR\n"

@@ -177,7 +177,8 @@ TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
 }
 
 TempFile::TempFile(TempFile &&other) noexcept
-    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), written_(other.written_) {
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), written_(other.written_),
+      flushed_(other.flushed_) {
   other.path_.clear();
 }
 
@@ -187,6 +188,7 @@ TempFile &TempFile::operator=(TempFile &&other) noexcept {
     fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
     written_ = other.written_;
+    flushed_ = other.flushed_;
     other.path_.clear();
   }
   return *this;
@@ -200,12 +202,25 @@ void TempFile::write(const char *data, std::size_t len) {
   if (!active() || !fd_) throw Error(Errc::internal, "write to a closed temporary file");
   write_all(fd_.get(), data, len, "'" + path_ + "'");
   written_ += len;
+  // Start writeback every 8 MiB while streaming, so the final sync has little left to
+  // wait for and dirty pages do not pile up (a hint: failures are harmless).
+  constexpr std::uint64_t kWriteback = 8u << 20;
+  if (written_ - flushed_ >= kWriteback) {
+    ::sync_file_range(fd_.get(), static_cast<off_t>(flushed_),
+                      static_cast<off_t>(written_ - flushed_), SYNC_FILE_RANGE_WRITE);
+    flushed_ = written_;
+  }
 }
 
-void TempFile::rename_to(const std::string &dest) {
+void sync_filesystem(const std::string &dir) {
+  auto fd = open_fd(dir, O_RDONLY | O_DIRECTORY);
+  if (::syncfs(fd.get()) != 0) throw_errno(errno, "cannot sync the file system of '" + dir + "'");
+}
+
+void TempFile::rename_to(const std::string &dest, bool sync) {
   if (!active() || !fd_) throw Error(Errc::internal, "rename of a closed temporary file");
   try {
-    if (::fsync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
+    if (sync && ::fsync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
     // Renamed while still open and locked, so a concurrent stale-file sweep never
     // takes a file that is about to be committed.
     if (::rename(path_.c_str(), dest.c_str()) != 0)
@@ -216,7 +231,7 @@ void TempFile::rename_to(const std::string &dest) {
     discard();
     throw;
   }
-  fsync_dir(parent_dir(dest));
+  if (sync) fsync_dir(parent_dir(dest));
 }
 
 void TempFile::discard() noexcept {

@@ -1,11 +1,13 @@
 // berth copy: manifests and blobs from any source to any destination, blobs in
-// parallel, existing blobs skipped, mounts within a registry, the tag written last.
+// parallel, existing blobs skipped, mounts within a registry, the tag written last;
+// manifests converted to the other media-type family when CopyOptions::format asks.
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
 
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 #include "ops/progress_reporter.hpp"
 
 namespace berth {
@@ -18,6 +20,7 @@ struct Copier {
   ImageSource &src;
   ImageDestination &dst;
   const CopyOptions &options;
+  std::optional<image::Family> to; // the media types to write; nullopt: the source's
   ops::ProgressReporter reporter;
   CopyResult result;
   std::string top_raw; // the manifest or index written under the tag
@@ -41,40 +44,62 @@ struct Copier {
     ++result.manifests;
   }
 
-  void copy_image_manifest(const registry::FetchedManifest &m, bool tagged) {
-    auto parsed = image::parse_manifest(m.raw, m.media_type);
-    copy_blobs(parsed);
-    put_manifest(m, tagged);
+  // `source` is what the source has, `out` what the destination stores for it (the
+  // same, or converted: other media types, the same blobs).
+  void copy_image_manifest(const registry::FetchedManifest &source,
+                           const registry::FetchedManifest &out, bool tagged) {
+    copy_blobs(image::parse_manifest(source.raw, source.media_type));
+    put_manifest(out, tagged);
+  }
+
+  CopyResult copy_one(const registry::FetchedManifest &m) {
+    auto out = ops::convert_image(m, {}, to).top;
+    return finish(out, [&] { copy_image_manifest(m, out, true); });
   }
 
   CopyResult run() {
     auto root = src.manifest("");
-    if (image::media::is_index(root.media_type)) {
-      auto index = image::parse_index(root.raw, root.media_type);
-      if (!options.platform.empty()) {
-        auto wanted = image::Platform::parse(options.platform);
-        for (const auto &d : index.manifests) {
-          if (!d.platform || !d.platform->satisfies(wanted) ||
-              !image::media::is_manifest(d.media_type))
-            continue;
-          auto child = src.child_manifest(d);
-          return finish(child, [&] { copy_image_manifest(child, true); });
-        }
-        throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
+    if (!image::media::is_index(root.media_type)) return copy_one(root);
+    auto index = image::parse_index(root.raw, root.media_type);
+    if (!options.platform.empty()) {
+      auto wanted = image::Platform::parse(options.platform);
+      for (const auto &d : index.manifests) {
+        if (!d.platform || !d.platform->satisfies(wanted) ||
+            !image::media::is_manifest(d.media_type))
+          continue;
+        return copy_one(src.child_manifest(d));
       }
+      throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
+    }
+    if (!ops::converts(root, to))
       return finish(root, [&] {
         // Children go by digest; only the index gets the tag, and only once all
         // of them are in place.
         for (const auto &d : index.manifests) {
           auto child = src.child_manifest(d);
-          if (image::media::is_index(child.media_type))
-            throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
-          copy_image_manifest(child, false);
+          refuse_nested(child, d);
+          copy_image_manifest(child, child, false);
         }
         put_manifest(root, true);
       });
+    // Converting: the new index names its children's new digests, so every child is
+    // read (and converted) before anything is written.
+    std::vector<registry::FetchedManifest> children;
+    for (const auto &d : index.manifests) {
+      children.push_back(src.child_manifest(d));
+      refuse_nested(children.back(), d);
     }
-    return finish(root, [&] { copy_image_manifest(root, true); });
+    auto out = ops::convert_image(root, children, to);
+    return finish(out.top, [&] {
+      for (std::size_t i = 0; i < children.size(); ++i)
+        copy_image_manifest(children[i], out.children[i], false);
+      put_manifest(out.top, true);
+    });
+  }
+
+  static void refuse_nested(const registry::FetchedManifest &child, const image::Descriptor &d) {
+    if (image::media::is_index(child.media_type))
+      throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
   }
 
   template <typename Fn> CopyResult finish(const registry::FetchedManifest &top, Fn &&copy) {
@@ -98,7 +123,13 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   auto dst_loc = ops::Location::parse(dst);
   auto source = ops::open_source(src_loc, options.src);
   auto destination = ops::open_destination(dst_loc, options.dst);
-  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}, {}};
+  Copier c{*source,
+           *destination,
+           options,
+           ops::target_family(options.format, src_loc, dst_loc),
+           ops::ProgressReporter(options.progress),
+           {},
+           {}};
   auto result = c.run();
   for (const auto &tag : options.extra_tags)
     if (destination->tag_digest(tag) != result.digest)

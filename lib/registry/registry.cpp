@@ -323,7 +323,7 @@ bool Repository::upload_monolithic(const std::string &location, const std::strin
 
 bool Repository::upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
                                 BlobSource &source, const ByteProgress &progress) {
-  const auto chunk = registry_->options().chunk_size;
+  const auto chunk = registry_->options().patch_size;
   std::uint64_t offset = 0;
   int failures = 0;
   while (offset < size) {

@@ -23,9 +23,13 @@ namespace berth::registry {
 
 struct RegistryOptions {
   bool plain_http = false;                    // force http:// (loopback: unless they speak TLS)
-  std::uint64_t chunk_size = 16u << 20;       // PATCH size; ECR needs >= 5 MiB
+  std::uint64_t chunk_size = 16u << 20;       // UploadSink's PATCH size; ECR needs >= 5 MiB
   std::uint64_t monolithic_limit = 16u << 20; // blobs up to this go up in one PUT
-  int resume_attempts = 5;                    // per blob, for dropped uploads/downloads
+  // push_blob above monolithic_limit: bytes per PATCH. One streamed PATCH per blob by
+  // default — every PATCH is a round trip and a flush at the registry — resumed from
+  // the registry's offset when a connection drops.
+  std::uint64_t patch_size = UINT64_MAX;
+  int resume_attempts = 5; // per blob, for dropped uploads/downloads
 };
 
 // Something that reads bytes sequentially.

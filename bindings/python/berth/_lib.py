@@ -14,8 +14,8 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_int, c_int32, c_int64,
-                    c_size_t, c_uint32, c_uint64, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int, c_int32,
+                    c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Iterable, Optional
 
 from . import _discover
@@ -26,7 +26,7 @@ ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 2
+COPY_OPTIONS_VERSION = 4
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
@@ -110,8 +110,16 @@ ProgressFn = CFUNCTYPE(c_int, POINTER(ProgressInfo), c_void_p)
 StringArray = POINTER(c_char_p)
 
 
+#: The format names the binding takes -> BERTH_FORMAT_* (berth_copy_options.format).
+FORMATS = {
+    "auto": 0,
+    "oci": 1,
+    "docker": 2,
+}
+
+
 class CopyOptions(Structure):
-    """berth_copy_options, version 2, field for field (fields are only appended)."""
+    """berth_copy_options, version 4, field for field (fields are only appended)."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -130,6 +138,15 @@ class CopyOptions(Structure):
         # version 2
         ("extra_tags", StringArray),
         ("n_extra_tags", c_size_t),
+        # version 3
+        ("format", c_int32),
+        # version 4
+        ("timeout_ms", c_int64),
+        ("stall_timeout_ms", c_int64),
+        ("chunk_size", c_uint64),
+        ("max_total_bytes", c_uint64),
+        ("max_expansion_ratio", c_double),
+        ("devices", c_int32),
     ]
 
 

@@ -67,7 +67,9 @@ def test_sign_options_defaults_match_the_init_macro():
 def test_copy_options_defaults_match_the_init_macro():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs) == (2, 4)
+    assert (opts.version, opts.jobs, opts.format) == (4, 4, 0)
+    assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
+            opts.max_expansion_ratio, opts.devices) == (0, 0, 0, 0, 0.0, 0)
     assert not opts.extra_tags and opts.n_extra_tags == 0
     assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
         (0, 0, 0, 0)
@@ -79,6 +81,12 @@ def test_copy_options_init_accepts_version_1():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, 1) == 0
     assert opts.version == 1
+
+
+def test_copy_options_init_accepts_version_2():
+    opts = _lib.CopyOptions()
+    assert _lib.function("berth_copy_options_init")(opts, 2) == 0
+    assert (opts.version, opts.format) == (2, 0)
 
 
 def test_build_options_defaults_match_the_init_macro():
