@@ -104,4 +104,3 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
         assert expected in lines, (expected, lines)
     assert "::set-env:: AWS_SECRET_ACCESS_KEY=***" in r.log
     assert "::set-env:: AWS_SESSION_TOKEN=***" in r.log
-    assert "::set-env:: AWS_ACCESS_KEY_ID=%s" % key_id in r.log
