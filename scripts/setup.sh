@@ -37,6 +37,8 @@ mkdir -p "$GOBIN"
 [[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
 # oras reads the referrers berth copies (tests/integration/test_it_referrers.py).
 [[ -x $GOBIN/oras ]] || go install oras.land/oras/cmd/oras@v1.3.6
+# act runs the README's workflow and the action in tests/act.
+[[ -x $GOBIN/act ]] || go install github.com/nektos/act@v0.2.89
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then

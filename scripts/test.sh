@@ -28,9 +28,9 @@ run_suite ctest ctest --test-dir build --output-on-failure --timeout 900
 # Python suites, one pytest run per directory so each keeps its own conftest and
 # pytest.ini: the ctypes binding, the botocore/aws4 differential tests, the test
 # servers, the registry integration tests, the AWS providers against moto, the ECR
-# stand-in stack and the end-to-end workflow.
+# stand-in stack, the end-to-end workflow and the GitHub Actions workflows under act.
 for d in bindings/python/tests tests/differential tests/servers tests/integration tests/aws \
-  tests/ecr_stack tests/e2e; do
+  tests/ecr_stack tests/e2e tests/act; do
   [[ -d $d ]] || continue
   run_suite "pytest $d" python3 -m pytest -q -p no:cacheprovider "$d"
 done
