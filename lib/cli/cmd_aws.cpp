@@ -57,6 +57,8 @@ int cmd_aws(const std::vector<std::string> &argv) {
   auto c = aws_credentials_provider(aws)->resolve();
   const auto &k = c.credentials;
   // Masks go to stderr (the runner reads both streams); stdout is the result alone.
+  // The key id too, as configure-aws-credentials does: it names the account's key.
+  github_mask(k.access_key_id);
   github_mask(k.secret_access_key);
   github_mask(k.session_token);
   if (args.flag("--github-env")) {

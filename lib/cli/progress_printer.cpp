@@ -1,5 +1,7 @@
 #include "cli/progress_printer.hpp"
 
+#include "cli/github.hpp"
+
 #include <cstdlib>
 #include <memory>
 #include <sys/ioctl.h>
@@ -10,6 +12,9 @@ namespace berth::cli {
 OutputMode detect_output_mode(bool json, bool quiet) {
   if (quiet) return OutputMode::quiet;
   if (json) return OutputMode::json;
+  // A CI log is no terminal even when the runner gives the step one (act does): a
+  // redrawn bar would land in the log as a stream of carriage returns.
+  if (in_github_actions()) return OutputMode::plain;
   return isatty(STDERR_FILENO) ? OutputMode::terminal : OutputMode::plain;
 }
 

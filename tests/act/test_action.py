@@ -103,7 +103,8 @@ def test_action_oidc_login_and_outputs(act_bin, berth_bin, berth_version, ecr_st
     # berth-path given: the cache step was skipped.
     assert os.listdir(action_env["ACT_CACHE_STUB"]) == []
 
-    for what, value in {"ECR password": st.front.password, "secret access key": secret,
+    for what, value in {"ECR password": st.front.password, "access key id": key_id,
+                        "secret access key": secret,
                         "session token": token, "OIDC token": issued[0],
                         "OIDC request token": st.oidc.request_token}.items():
         assert value and value not in r.log, "the %s is in act's log" % what

@@ -70,8 +70,8 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     digest = read(os.path.join(out, "digest")).strip()
     tags = read(os.path.join(out, "tags")).split()
     assert digest.startswith("sha256:") and len(digest) == 71
-    # berth's latest=auto adds "latest" on a push to the default branch
-    # (include/berth/tags.hpp); the semver rule yields nothing on a branch.
+    # "latest" comes from type=raw,value=latest,enable={{is_default_branch}} (as with
+    # metadata-action, latest=auto adds none on a branch); semver yields nothing here.
     assert tags == ["main", "sha-" + sha[:7], "latest"], tags
     assert read(os.path.join(out, "image")).strip() == ECR
     assert read(os.path.join(out, "registry")).strip() == ECR.split("/")[0]
@@ -92,7 +92,8 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
 
     # No secret anywhere in the log: the ECR password, the session's secret key and
     # token, the OIDC token, the runner's token-request bearer.
-    secrets = {"ECR password": st.front.password, "secret access key": secret,
+    secrets = {"ECR password": st.front.password, "access key id": key_id,
+               "secret access key": secret,
                "session token": token, "OIDC token": issued[0],
                "OIDC request token": st.oidc.request_token}
     for what, value in secrets.items():
@@ -102,5 +103,6 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     for expected in ("secret key: ***", "session token: ***", "ecr password: ***",
                      "aws ecr get-login-password: ***"):
         assert expected in lines, (expected, lines)
+    assert "::set-env:: AWS_ACCESS_KEY_ID=***" in r.log
     assert "::set-env:: AWS_SECRET_ACCESS_KEY=***" in r.log
     assert "::set-env:: AWS_SESSION_TOKEN=***" in r.log

@@ -41,7 +41,8 @@ import ecr_stack  # noqa: E402
 import stack  # noqa: E402
 
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
-RULES = ["type=ref,event=branch", "type=sha", "type=raw,value=build-42"]
+RULES = ["type=ref,event=branch", "type=sha", "type=raw,value=build-42",
+         "type=raw,value=latest,enable={{is_default_branch}}"]
 EXPECTED_TAGS = ["main", "sha-860c190", "build-42", "latest"]
 
 
