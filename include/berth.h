@@ -235,9 +235,9 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
  * their digests change and the result's digest is the new one; blobs stay as they
  * are. What cannot be converted fails with BERTH_EUNSUPPORTED: zstd or encrypted
  * layers, artifacts and subjects to Docker, unknown config or layer types. */
-#define BERTH_FORMAT_AUTO                                                                          \
-  0                           /* the source's; a docker-archive image is OCI in oci: and           \
-                               * oci-archive: destinations (docker save has no manifest) */
+/* BERTH_FORMAT_AUTO: the source's; a docker-archive image is OCI in oci: and
+ * oci-archive: destinations (docker save has no manifest). */
+#define BERTH_FORMAT_AUTO 0
 #define BERTH_FORMAT_OCI 1    /* OCI image manifests and indexes */
 #define BERTH_FORMAT_DOCKER 2 /* Docker schema 2 manifests and manifest lists */
 
@@ -282,11 +282,11 @@ typedef struct berth_copy_options {
   size_t n_artifact_types;
 } berth_copy_options;
 
-#define BERTH_COPY_OPTIONS_INIT                                                                    \
-  {                                                                                                \
-    BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, 0,  \
-        BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0                                          \
-  }
+/* clang-format off */
+#define BERTH_COPY_OPTIONS_INIT                                                     \
+  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
+    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0 }
+/* clang-format on */
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
 

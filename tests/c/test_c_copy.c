@@ -166,7 +166,8 @@ int main(int argc, char **argv) {
     if (f) fclose(f);
 
     CHECK(berth_tags_compute(&json,
-                             "{\"rules\":[\"type=ref,event=branch\",\"type=sha\"],"
+                             "{\"rules\":[\"type=ref,event=branch\",\"type=sha\","
+                             "\"type=raw,value=latest,enable={{is_default_branch}}\"],"
                              "\"context\":{\"event\":\"push\",\"ref\":\"refs/heads/main\","
                              "\"sha\":\"abcdef0123\",\"default_branch\":\"main\"}}") == BERTH_OK);
     CHECK(json && strstr(json, "\"tags\":[\"main\",\"sha-abcdef0\",\"latest\"]") != NULL);
