@@ -340,6 +340,9 @@ class WorkflowTest(unittest.TestCase):
         self.assertEqual(r["counts"].get("HIGH"), 3, r)
         self.assertEqual(r["counts"].get("MEDIUM"), 2, r)
         self.assertIn("HIGH", r["table"])
+        # one image, and the findings at or above HIGH to list in a summary
+        self.assertEqual([(i["digest"], i["counted"]) for i in r["images"]], [(self.digest, 3)])
+        self.assertEqual(sorted(f["severity"] for f in r["findings"]), ["HIGH"] * 3, r)
         r = gate("CRITICAL")  # the same findings: no CRITICAL ones
         self.assertTrue(r["passed"], r)
         self.assertEqual(r["counts"].get("HIGH"), 3, r)
