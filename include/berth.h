@@ -501,6 +501,30 @@ BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const
                                   const char *fail_on, int32_t max, int64_t timeout_seconds,
                                   const berth_aws_options *opts);
 
+/* ------------------------------------------------------------------------------ */
+/* Signatures (cosign-compatible)                                                  */
+/* ------------------------------------------------------------------------------ */
+
+/*
+ * Signs ref ("docker://REF" or "oci:DIR[:TAG]") as `cosign sign --key` does: a
+ * simple-signing payload naming the image digest, ECDSA P-256 signed, added to the
+ * manifest tagged "sha256-<hex>.sig". key_path is a cosign private key (encrypted with
+ * password, which may be NULL or "") or a PEM EC key. *out_digest (may be NULL) gets
+ * the signed digest, freed with berth_free. opts' dst_* fields give registry access.
+ * BERTH_EAUTH for a wrong password, BERTH_ECONFIG for a file that is no key.
+ */
+BERTH_API int berth_sign(char **out_digest, const char *ref, const char *key_path,
+                         const char *password, const berth_copy_options *opts);
+
+/*
+ * Verifies ref's cosign signatures with a PEM public key: at least one must be signed
+ * by it and name ref's digest, else BERTH_EGATE. *out_json (may be NULL) gets
+ * {"digest","signatures","valid","payloads":[...]}, freed with berth_free. opts' src_*
+ * fields give registry access. Nothing is written.
+ */
+BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
+                           const berth_copy_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,7 +10,7 @@ cd "$here"
 debs=(
   build-essential cmake ninja-build pkg-config clang-format
   libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
-  libexpat1-dev libdeflate-dev
+  libexpat1-dev libdeflate-dev libsodium-dev
   docker-registry apache2-utils skopeo umoci openssl curl
   pigz libdeflate-tools zstd time
 )

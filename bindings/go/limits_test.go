@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,5 +154,41 @@ func TestCopyTimeouts(t *testing.T) {
 	}
 	if _, err := berth.Copy(context.Background(), ref, dst, &berth.CopyOptions{ChunkSize: 1000}); err == nil {
 		t.Fatal("ChunkSize under 1 MiB was accepted")
+	}
+}
+
+func TestSignAndVerifyALayout(t *testing.T) {
+	tmp := t.TempDir()
+	layer := tarOf(t, func(tw *tar.Writer) {
+		tw.WriteHeader(&tar.Header{Name: "app", Mode: 0o644, Size: 4, Typeflag: tar.TypeReg})
+		tw.Write([]byte("app\n"))
+	})
+	src := writeLayout(t, filepath.Join(tmp, "img"), layer)
+	keys := map[string][2]string{}
+	for _, n := range []string{"a", "b"} {
+		key, pub := filepath.Join(tmp, n+".key"), filepath.Join(tmp, n+".pub")
+		for _, args := range [][]string{{"ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key},
+			{"ec", "-in", key, "-pubout", "-out", pub}} {
+			if out, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+				t.Fatalf("openssl: %v %s", err, out)
+			}
+		}
+		keys[n] = [2]string{key, pub}
+	}
+	ctx := context.Background()
+	var be *berth.Error
+	if _, err := berth.Verify(ctx, src, keys["a"][1], nil); !errors.As(err, &be) || be.Code != berth.EGate {
+		t.Fatalf("an unsigned image: want EGate, got %v", err)
+	}
+	digest, err := berth.Sign(ctx, src, keys["a"][0], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := berth.Verify(ctx, src, keys["a"][1], nil)
+	if err != nil || r.Digest != digest || r.Valid != 1 || len(r.Payloads) != 1 {
+		t.Fatalf("verify: %+v %v", r, err)
+	}
+	if _, err := berth.Verify(ctx, src, keys["b"][1], nil); !errors.As(err, &be) || be.Code != berth.EGate {
+		t.Fatalf("another key: want EGate, got %v", err)
 	}
 }

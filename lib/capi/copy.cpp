@@ -1,3 +1,4 @@
+#include "capi/copy_options.hpp"
 #include "capi/guard.hpp"
 
 #include <berth/copy.hpp>
@@ -29,7 +30,7 @@ ProgressFn c_progress(berth_progress_fn fn, void *user_data) {
 
 } // namespace berth::capi
 
-namespace {
+namespace berth::capi {
 
 CopyOptions to_copy_options(const berth_copy_options *opts) {
   berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
@@ -70,6 +71,12 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   }
   return co;
 }
+
+} // namespace berth::capi
+
+namespace {
+
+using berth::capi::to_copy_options;
 
 void fill_result(berth_copy_result *result, const CopyResult &r) {
   if (!result) return;

@@ -8,6 +8,7 @@
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 #include <berth/reference.hpp>
+#include <berth/sign.hpp>
 #include <berth/tags.hpp>
 
 #include <chrono>
@@ -18,9 +19,9 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds",  "--dest-creds", "--platform",  "--jobs",          "--ca-bundle",
-    "--tag",        "--tag-rule",   "--latest",    "--stall-timeout", "--timeout",
-    "--chunk-size", "--format",     "--referrers", "--artifact-type"};
+    "--src-creds", "--dest-creds",    "--platform",      "--jobs",      "--ca-bundle",  "--tag",
+    "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",   "--chunk-size", "--format",
+    "--referrers", "--artifact-type", "--sign-key",      "--verify-key"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
@@ -143,7 +144,17 @@ int cmd_push(const std::vector<std::string> &argv) {
   for (const auto &t : tags)
     if (t != ref.tag) o.extra_tags.push_back(t);
   auto start = std::chrono::steady_clock::now();
+  // Loaded first: a wrong password stops the push before anything moves.
+  std::unique_ptr<Signer> signer;
+  if (auto key = args.value("--sign-key")) signer = load_signing_key(*key, key_password());
   auto r = copy_image(args.positional()[0], "docker://" + ref.str(), o);
+  if (signer) {
+    SignOptions so;
+    so.access = o.dst;
+    auto s =
+        sign_image("docker://" + ref.registry + "/" + ref.repository + "@" + r.digest, *signer, so);
+    if (mode != OutputMode::quiet) std::fprintf(stderr, "signed: %s\n", s.signature_ref.c_str());
+  }
   print_result(mode, r, since(start), "push: ");
   std::string all_tags = ref.tag;
   for (const auto &t : o.extra_tags)
@@ -167,6 +178,17 @@ int cmd_pull(const std::vector<std::string> &argv) {
       src.rfind("oci:", 0) == 0)
     throw UsageError{"pull reads from a registry; use copy for other sources"};
   auto start = std::chrono::steady_clock::now();
+  if (auto key = args.value("--verify-key")) {
+    // Verified first, then pulled by the digest that verified: a tag that moves in
+    // between cannot slip an unsigned image in. Nothing is written when it fails.
+    VerifyOptions vo;
+    vo.access = o.src;
+    auto v = verify_image(src, *key, vo);
+    auto loc = image::Reference::parse(src.rfind("docker://", 0) == 0 ? src.substr(9) : src);
+    src = "docker://" + loc.registry + "/" + loc.repository + "@" + v.digest;
+    if (mode != OutputMode::quiet)
+      std::fprintf(stderr, "verified: %d signature(s) of %s\n", v.valid, v.digest.c_str());
+  }
   auto r = copy_image(src, args.positional()[1], o);
   print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);

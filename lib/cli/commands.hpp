@@ -45,5 +45,9 @@ int cmd_replicate(const std::vector<std::string> &args);
 int cmd_index(const std::vector<std::string> &args);
 int cmd_export(const std::vector<std::string> &args);
 int cmd_aws(const std::vector<std::string> &args);
+int cmd_sign(const std::vector<std::string> &args);
+int cmd_verify(const std::vector<std::string> &args);
+// $COSIGN_PASSWORD, the signing key's password ("" when unset).
+std::string key_password();
 
 } // namespace berth::cli

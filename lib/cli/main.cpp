@@ -84,7 +84,8 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --sign-key cosign.key         sign the pushed image (see 'berth sign')\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
        "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
@@ -95,7 +96,9 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --verify-key cosign.pub       pull only an image signed with this key, by the\n"
+       "                                digest that verified (else exit 4, nothing written)\n",
        cmd_pull},
       {"replicate", "copy one image to many registries or regions at once",
        "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
@@ -140,6 +143,28 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P  --plain-http  --insecure  --ca-bundle FILE\n"
        "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_export},
+      {"sign", "sign an image with a cosign key (cosign verify --key accepts it)",
+       "usage: berth sign --key cosign.key [-a KEY=VALUE]... REF\n"
+       "\n"
+       "Signs REF (docker://REF or oci:DIR[:TAG]) as `cosign sign --key` does: a\n"
+       "simple-signing payload naming the image's digest, signed with the ECDSA P-256\n"
+       "key, added to the manifest tagged sha256-<hex>.sig. The key file is cosign's\n"
+       "(encrypted: the password comes from $COSIGN_PASSWORD) or a PEM EC key. No\n"
+       "transparency-log entry is made. Prints the signed digest.\n"
+       "\n"
+       "  -a, --annotation KEY=VALUE    in the payload's \"optional\" object\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_sign},
+      {"verify", "verify an image's cosign signatures with a public key",
+       "usage: berth verify --key cosign.pub REF\n"
+       "\n"
+       "Checks the signatures `cosign sign --key` (or berth sign) made: at least one\n"
+       "must be signed by the key and name REF's digest, else exit 4 (a failed gate).\n"
+       "Prints the verified payloads as a JSON array, as cosign verify does. The\n"
+       "transparency log is not consulted.\n"
+       "\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_verify},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"

@@ -292,6 +292,8 @@ OPTIONAL_PROTOTYPES = {
     "berth_ecr_put_lifecycle_policy": (c_int, [c_char_p, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_scan_gate": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_int32, c_int64,
                                     POINTER(AwsOptions)]),
+    "berth_sign": (c_int, [OutString, c_char_p, c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
 }
 
 _lock = threading.Lock()

@@ -188,3 +188,31 @@ def test_referrers_follow_unless_told_not_to(tmp_path, plain_registry):
     assert referrers_tag("py/sbom") == [sbom]
     with pytest.raises(TypeError):
         berth.copy(src, "oci:%s:x" % (tmp_path / "x"), referrers="no")
+
+
+# ---------------------------------------------------------------------------------
+# Signatures (berth_sign / berth_verify), on a layout: keys made with OpenSSL
+
+
+def test_sign_and_verify_a_layout(tmp_path):
+    import subprocess
+
+    src = make_image(tmp_path / "img", tar_of([file_entry("app", b"app\n")]))
+    keys = {}
+    for name in ("a", "b"):
+        key, pub = tmp_path / (name + ".key"), tmp_path / (name + ".pub")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+                        "-out", str(key)], check=True, capture_output=True)
+        subprocess.run(["openssl", "ec", "-in", str(key), "-pubout", "-out", str(pub)],
+                       check=True, capture_output=True)
+        keys[name] = (key, pub)
+    with pytest.raises(berth.GateFailedError, match="not signed"):
+        berth.verify(src, keys["a"][1])
+    digest = berth.sign(src, keys["a"][0])
+    r = berth.verify(src, keys["a"][1])
+    assert (r["digest"], r["valid"]) == (digest, 1)
+    assert r["payloads"][0]["critical"]["image"]["docker-manifest-digest"] == digest
+    with pytest.raises(berth.GateFailedError, match="none of 1"):
+        berth.verify(src, keys["b"][1])
+    with pytest.raises(berth.ConfigError):
+        berth.sign(src, keys["a"][1])  # a public key cannot sign
