@@ -37,6 +37,8 @@ mkdir -p "$GOBIN"
 [[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
 # oras reads the referrers berth copies (tests/integration/test_it_referrers.py).
 [[ -x $GOBIN/oras ]] || go install oras.land/oras/cmd/oras@v1.3.6
+# cosign verifies berth's signatures and makes ones berth verifies (test_it_sign.py).
+[[ -x $GOBIN/cosign ]] || go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.1
 # act runs the README's workflow and the action in tests/act.
 [[ -x $GOBIN/act ]] || go install github.com/nektos/act@v0.2.89
 
