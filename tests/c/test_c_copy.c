@@ -165,6 +165,24 @@ int main(int argc, char **argv) {
     CHECK(f != NULL);
     if (f) fclose(f);
 
+    /* Signatures: sign the built image, verify with its key, refuse another key. */
+    {
+      char key[1100], pub[1100], other[1100];
+      char *digest = NULL, *verified = NULL;
+      snprintf(key, sizeof key, "%s/a.key", argv[2]);
+      snprintf(pub, sizeof pub, "%s/a.pub", argv[2]);
+      snprintf(other, sizeof other, "%s/b.pub", argv[2]);
+      CHECK(berth_verify(NULL, out, pub, NULL) == BERTH_EGATE); /* not signed yet */
+      CHECK(berth_sign(&digest, out, key, NULL, NULL) == BERTH_OK);
+      CHECK(digest && strcmp(digest, br.digest) == 0);
+      CHECK(berth_verify(&verified, out, pub, NULL) == BERTH_OK);
+      CHECK(verified && strstr(verified, "\"valid\":1") != NULL);
+      CHECK(berth_verify(NULL, out, other, NULL) == BERTH_EGATE);
+      CHECK(berth_sign(NULL, out, pub, NULL, NULL) == BERTH_ECONFIG); /* a public key */
+      berth_free(digest);
+      berth_free(verified);
+    }
+
     CHECK(berth_tags_compute(&json,
                              "{\"rules\":[\"type=ref,event=branch\",\"type=sha\","
                              "\"type=raw,value=latest,enable={{is_default_branch}}\"],"
