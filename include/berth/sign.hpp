@@ -48,6 +48,13 @@ struct SignResult {
 // is unchanged; its signature manifest gains a layer.
 SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions &options = {});
 
+// Attaches an in-toto attestation (an SBOM, provenance: `predicate_json` of
+// `predicate_type`, e.g. "https://spdx.dev/Document") about the image at ref, in a
+// DSSE envelope signed by signer, where `cosign verify-attestation --key` finds it
+// (tag "sha256-<hex>.att").
+SignResult attest_image(const std::string &ref, Signer &signer, const std::string &predicate_type,
+                        const std::string &predicate_json, const SignOptions &options = {});
+
 struct VerifyOptions {
   RegistryAccess access;
 };

@@ -4,6 +4,10 @@
 
 #include <berth/sign.hpp>
 
+#include "core/file.hpp"
+
+#include <map>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -44,6 +48,33 @@ int cmd_sign(const std::vector<std::string> &argv) {
   auto signer = load_signing_key(args.required("--key"), key_password());
   auto r = sign_image(args.positional()[0], *signer, o);
   std::fprintf(stderr, "signed %s; signature in %s\n", r.digest.c_str(), r.signature_ref.c_str());
+  std::printf("%s\n", r.digest.c_str());
+  return kOk;
+}
+
+int cmd_attest(const std::vector<std::string> &argv) {
+  Args args(argv, {"--key", "--predicate", "--type", "--creds", "--ca-bundle"},
+            {"--plain-http", "--insecure"});
+  if (args.help()) return std::fputs(find_command("attest").usage, stdout), kOk;
+  if (args.positional().size() != 1) throw UsageError{"attest needs one REF"};
+  // cosign's short names for the usual predicate types; anything else is a URI.
+  static const std::map<std::string, std::string> kTypes = {
+      {"spdxjson", "https://spdx.dev/Document"},
+      {"spdx", "https://spdx.dev/Document"},
+      {"cyclonedx", "https://cyclonedx.org/bom"},
+      {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
+      {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
+      {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
+      {"custom", "https://cosign.sigstore.dev/attestation/v1"}};
+  auto type = args.value_or("--type", "custom");
+  if (auto it = kTypes.find(type); it != kTypes.end()) type = it->second;
+  auto predicate = core::read_small_file(args.required("--predicate"), 64u << 20);
+  SignOptions o;
+  o.access = access_from(args);
+  auto signer = load_signing_key(args.required("--key"), key_password());
+  auto r = attest_image(args.positional()[0], *signer, type, predicate, o);
+  std::fprintf(stderr, "attested %s (%s); attestation in %s\n", r.digest.c_str(), type.c_str(),
+               r.signature_ref.c_str());
   std::printf("%s\n", r.digest.c_str());
   return kOk;
 }

@@ -47,6 +47,7 @@ int cmd_export(const std::vector<std::string> &args);
 int cmd_aws(const std::vector<std::string> &args);
 int cmd_sign(const std::vector<std::string> &args);
 int cmd_verify(const std::vector<std::string> &args);
+int cmd_attest(const std::vector<std::string> &args);
 // $COSIGN_PASSWORD, the signing key's password ("" when unset).
 std::string key_password();
 

@@ -165,6 +165,16 @@ const std::vector<Command> &commands() {
        "\n"
        "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
        cmd_verify},
+      {"attest", "attach a signed in-toto attestation (SBOM, provenance) to an image",
+       "usage: berth attest --key cosign.key --predicate FILE [--type T] REF\n"
+       "\n"
+       "Wraps the JSON predicate in an in-toto statement about REF's digest, signs it as\n"
+       "a DSSE envelope and attaches it where `cosign verify-attestation --key` finds it\n"
+       "(tag sha256-<hex>.att). T: a predicate type URI or cosign's short names\n"
+       "spdxjson, cyclonedx, slsaprovenance, slsaprovenance1, vuln, custom (default).\n"
+       "\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_attest},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"

@@ -27,10 +27,13 @@ struct Target {
   std::string signature_location;
 };
 
-Target target_of(const std::string &ref, const std::string &digest) {
+// Where cosign keeps what it attaches to digest: tag "<alg>-<hex>.<suffix>" ("sig"
+// for signatures, "att" for attestations) in the image's repository.
+Target target_of(const std::string &ref, const std::string &digest,
+                 const std::string &suffix = "sig") {
   Target t{ops::Location::parse(ref), {}, {}};
   auto d = image::Digest::parse(digest);
-  std::string tag = d.algorithm() + "-" + d.hex() + ".sig";
+  std::string tag = d.algorithm() + "-" + d.hex() + "." + suffix;
   switch (t.loc.kind) {
   case ops::Location::Kind::registry:
     t.docker_reference = t.loc.ref.registry_host() + "/" + t.loc.ref.repository;
@@ -136,23 +139,14 @@ std::string manifest_for(const image::Descriptor &config,
   return w.str();
 }
 
-} // namespace
-
-SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions &options) {
-  auto src = ops::open_source(ops::Location::parse(ref), options.access);
-  auto top = src->manifest("");
-  auto t = target_of(ref, top.digest);
-  auto payload = payload_for(t.docker_reference, top.digest, options.annotations);
-  auto signature = core::base64_encode(signer.sign(payload));
-
+// Adds a layer holding `payload` to the manifest at `location` (made when missing),
+// as cosign does for every signature and attestation; returns its new digest.
+std::string append_layer(const std::string &location, const std::string &payload,
+                         image::Descriptor layer, const RegistryAccess &access) {
   std::vector<image::Descriptor> layers;
-  if (auto existing = existing_signatures(t.signature_location, options.access))
-    layers = existing->layers;
-  image::Descriptor layer;
-  layer.media_type = std::string(kPayloadType);
+  if (auto existing = existing_signatures(location, access)) layers = existing->layers;
   layer.digest = image::digest_of(payload);
   layer.size = static_cast<std::int64_t>(payload.size());
-  layer.annotations[kSignatureAnnotation] = signature;
   layers.push_back(layer);
 
   auto config_raw = config_for(layers);
@@ -162,11 +156,35 @@ SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions 
   config.size = static_cast<std::int64_t>(config_raw.size());
   auto manifest = manifest_for(config, layers);
 
-  auto dst = ops::open_destination(ops::Location::parse(t.signature_location), options.access);
+  auto dst = ops::open_destination(ops::Location::parse(location), access);
   dst->put_blob_bytes(payload);
   dst->put_blob_bytes(config_raw);
   dst->put_manifest(manifest, std::string(image::media::oci_manifest), true);
-  return {top.digest, t.signature_location, image::digest_of(manifest)};
+  return image::digest_of(manifest);
+}
+
+// DSSE's pre-authentication encoding: what is signed for an envelope.
+std::string pae(std::string_view type, std::string_view body) {
+  std::string out = "DSSEv1 ";
+  out.append(std::to_string(type.size())).append(1, ' ').append(type).append(1, ' ');
+  out.append(std::to_string(body.size())).append(1, ' ').append(body);
+  return out;
+}
+
+} // namespace
+
+SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions &options) {
+  auto src = ops::open_source(ops::Location::parse(ref), options.access);
+  auto top = src->manifest("");
+  auto t = target_of(ref, top.digest);
+  auto payload = payload_for(t.docker_reference, top.digest, options.annotations);
+  auto signature = core::base64_encode(signer.sign(payload));
+
+  image::Descriptor layer;
+  layer.media_type = std::string(kPayloadType);
+  layer.annotations[kSignatureAnnotation] = signature;
+  auto manifest_digest = append_layer(t.signature_location, payload, layer, options.access);
+  return {top.digest, t.signature_location, manifest_digest};
 }
 
 VerifyResult verify_image(const std::string &ref, const std::string &public_key_path,
@@ -218,6 +236,58 @@ VerifyResult verify_image(const std::string &ref, const std::string &public_key_
                 ref + " (" + top.digest + "): none of " + std::to_string(result.signatures) +
                     " signature(s) is valid" + (why.empty() ? "" : " (" + why + ")"));
   return result;
+}
+
+SignResult attest_image(const std::string &ref, Signer &signer, const std::string &predicate_type,
+                        const std::string &predicate_json, const SignOptions &options) {
+  if (predicate_type.empty()) throw Error(Errc::invalid_argument, "the predicate type is empty");
+  auto predicate = core::json::parse(predicate_json, "the predicate"); // one JSON document
+  auto src = ops::open_source(ops::Location::parse(ref), options.access);
+  auto top = src->manifest("");
+  auto t = target_of(ref, top.digest, "att");
+  auto d = image::Digest::parse(top.digest);
+
+  // The in-toto statement: the predicate about this image (subject by digest).
+  core::json::StringWriter st;
+  st.writer.StartObject();
+  st.member("_type", "https://in-toto.io/Statement/v0.1");
+  st.member("predicateType", predicate_type);
+  st.writer.Key("subject");
+  st.writer.StartArray();
+  st.writer.StartObject();
+  st.member("name", t.docker_reference);
+  st.writer.Key("digest");
+  st.writer.StartObject();
+  st.member(d.algorithm(), d.hex());
+  st.writer.EndObject();
+  st.writer.EndObject();
+  st.writer.EndArray();
+  st.writer.Key("predicate");
+  predicate.Accept(st.writer);
+  st.writer.EndObject();
+  const std::string statement = st.str();
+
+  // The DSSE envelope, signed over PAE(payloadType, statement).
+  constexpr std::string_view kInToto = "application/vnd.in-toto+json";
+  auto sig = core::base64_encode(signer.sign(pae(kInToto, statement)));
+  core::json::StringWriter env;
+  env.writer.StartObject();
+  env.member("payloadType", kInToto);
+  env.member("payload", core::base64_encode(statement));
+  env.writer.Key("signatures");
+  env.writer.StartArray();
+  env.writer.StartObject();
+  env.member("keyid", "");
+  env.member("sig", sig);
+  env.writer.EndObject();
+  env.writer.EndArray();
+  env.writer.EndObject();
+
+  image::Descriptor layer;
+  layer.media_type = "application/vnd.dsse.envelope.v1+json";
+  layer.annotations["predicateType"] = predicate_type;
+  auto manifest_digest = append_layer(t.signature_location, env.str(), layer, options.access);
+  return {top.digest, t.signature_location, manifest_digest};
 }
 
 } // namespace berth
