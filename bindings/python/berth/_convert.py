@@ -8,10 +8,12 @@ caller passed. Those are refused here instead.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import operator
+import os
 import re
 from collections.abc import Mapping as _Mapping
-from typing import Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
 
 from ._errors import InvalidArgumentError
 
@@ -29,6 +31,35 @@ def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional
         # The value itself may be a secret; name the argument only.
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return value.encode("utf-8")
+
+
+def cpath(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]:
+    """A path argument (str or os.PathLike) as a C string; None stays NULL."""
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return cstr(value, what)
+
+
+def json_text(value: Union[Mapping[str, Any], str, bytes, bytearray], what: str) -> bytes:
+    """A JSON document given as a dict (serialized) or as text (str or UTF-8 bytes,
+    passed on as it is), as a C string."""
+    if isinstance(value, _Mapping):
+        try:
+            text = json.dumps(dict(value), separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{what} cannot be sent as JSON: {e}") from None
+    elif isinstance(value, (bytes, bytearray)):
+        try:
+            text = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgumentError(f"{what} is not UTF-8") from None
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise TypeError(f"{what} must be a dict, str or bytes, not {type(value).__name__}")
+    return cstr(text, what)
 
 
 def header_pairs(headers: Headers) -> List[Tuple[bytes, bytes]]:

@@ -26,6 +26,7 @@ from ._errors import InvalidArgumentError, UnsupportedError
 from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
                    function, loaded_path, string_array)
 from ._lib import CopyResult as _CCopyResult
+from ._options import takes_options
 
 _INT32_MAX = 2**31 - 1
 
@@ -81,19 +82,24 @@ def _flag(*values: object) -> int:
     return int(any(bool(v) for v in values))
 
 
-def _path(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]:
-    if value is None:
-        return None
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    return _convert.cstr(value, what)
-
-
 def _password(creds: Optional[str]) -> Optional[str]:
     # "USER:PASS": the password alone may also be echoed (e.g. in a URL).
     if isinstance(creds, str) and ":" in creds:
         return creds.split(":", 1)[1]
     return None
+
+
+def _creds_secrets(src_creds: Optional[str], dest_creds: Optional[str]) -> List[Optional[str]]:
+    """What an error message must not show of "USER:PASS" credentials."""
+    return [src_creds, dest_creds, _password(src_creds), _password(dest_creds)]
+
+
+def _jobs(jobs: int) -> int:
+    """The number of parallel transfers, checked: 1 or more."""
+    jobs = _convert.as_int(jobs, "jobs")
+    if not 1 <= jobs <= _INT32_MAX:
+        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
+    return jobs
 
 
 class _Callback:
@@ -126,6 +132,24 @@ class _Callback:
         except BaseException as e:  # noqa: B902 - KeyboardInterrupt must cancel too
             self.error = e
             return 1
+
+    @classmethod
+    def of(cls, progress: Optional[ProgressCallback]) -> Optional["_Callback"]:
+        """The adapter for ``progress`` (None for none); TypeError if not callable."""
+        if progress is None:
+            return None
+        if not callable(progress):
+            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        return cls(progress)
+
+    def reraise(self) -> None:
+        """Raises what the callback raised, if it raised (once), once berth returned."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            try:
+                raise error  # the callback's own traceback, then this frame
+            finally:
+                del error  # no cycle through this frame
 
 
 PathArg = Union[str, "os.PathLike[str]"]
@@ -161,7 +185,9 @@ def string_list(values: Iterable[str], what: str) -> List[bytes]:
 class _Call:
     """berth_copy_options filled from keyword arguments, and what must outlive the call.
 
-    ``finish(rc)`` re-raises what the progress callback raised, then the error for rc.
+    Its keyword-only parameters are the one declaration of ``copy``'s options
+    (``@takes_options(_Call)``). ``finish(rc)`` re-raises what the progress callback
+    raised, then the error for rc.
     """
 
     def __init__(
@@ -180,23 +206,20 @@ class _Call:
         jobs: int = 4,
         progress: Optional[ProgressCallback] = None,
         extra_tags: Iterable[str] = (),
-        format: Optional[str] = None,  # noqa: A002 - the option's name everywhere else
+        format: Optional[str] = None,  # noqa: A002 - the CLI's --format, the C ABI's format
         timeout: Optional[float] = None,
         stall_timeout: Optional[float] = None,
         chunk_size: int = 0,
         referrers: bool = True,
         artifact_types: Iterable[str] = (),
     ) -> None:
-        jobs = _convert.as_int(jobs, "jobs")
+        jobs = _jobs(jobs)
         limits = _limits(timeout, stall_timeout, chunk_size)
         if not isinstance(referrers, bool):
             raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
         types = string_list(artifact_types, "artifact_types")
         c_format = _format(format)
-        if not 1 <= jobs <= _INT32_MAX:
-            raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
-        if progress is not None and not callable(progress):
-            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        self.callback = _Callback.of(progress)
         tags = string_list(extra_tags, "extra_tags")
 
         init = function("berth_copy_options_init")
@@ -225,7 +248,7 @@ class _Call:
         opts.dst_plain_http = _flag(plain_http, dest_plain_http)
         opts.src_insecure = _flag(insecure, src_insecure)
         opts.dst_insecure = _flag(insecure, dest_insecure)
-        opts.src_ca_bundle = opts.dst_ca_bundle = _path(ca_bundle, "ca_bundle")
+        opts.src_ca_bundle = opts.dst_ca_bundle = _convert.cpath(ca_bundle, "ca_bundle")
         opts.platform = _convert.cstr(platform, "platform", optional=True)
         opts.jobs = jobs
         opts.format = c_format
@@ -243,21 +266,14 @@ class _Call:
             opts.extra_tags = ctypes.cast(self.tags_array, type(opts.extra_tags))
             opts.n_extra_tags = n
 
-        self.callback = _Callback(progress) if progress is not None else None
         if self.callback is not None:
             opts.progress = self.callback.c_fn
         self.opts = opts
-        self.secrets: List[Optional[str]] = [src_creds, dest_creds, _password(src_creds),
-                                             _password(dest_creds)]
+        self.secrets = _creds_secrets(src_creds, dest_creds)
 
     def finish(self, rc: int) -> None:
-        callback = self.callback
-        if callback is not None and callback.error is not None:
-            error, callback.error = callback.error, None
-            try:
-                raise error  # the callback's own traceback, then this frame
-            finally:
-                del error  # no cycle through this frame
+        if self.callback is not None:
+            self.callback.reraise()
         check(rc, self.secrets)
 
 
@@ -294,30 +310,8 @@ def _result(out: _CCopyResult) -> CopyResult:
     )
 
 
-def copy(
-    src: str,
-    dst: str,
-    *,
-    src_creds: Optional[str] = None,
-    dest_creds: Optional[str] = None,
-    plain_http: bool = False,
-    src_plain_http: bool = False,
-    dest_plain_http: bool = False,
-    insecure: bool = False,
-    src_insecure: bool = False,
-    dest_insecure: bool = False,
-    ca_bundle: Union[PathArg, None] = None,
-    platform: Optional[str] = None,
-    jobs: int = 4,
-    progress: Optional[ProgressCallback] = None,
-    extra_tags: Iterable[str] = (),
-    format: Optional[str] = None,  # noqa: A002 - the CLI's --format, the C ABI's format
-    timeout: Optional[float] = None,
-    stall_timeout: Optional[float] = None,
-    chunk_size: int = 0,
-    referrers: bool = True,
-    artifact_types: Iterable[str] = (),
-) -> CopyResult:
+@takes_options(_Call)
+def copy(src: str, dst: str, **options: Any) -> CopyResult:
     """Copies an image or index from ``src`` to ``dst`` and returns what it did.
 
     ``src`` and ``dst`` use skopeo's transports: ``"docker://HOST/REPO:TAG"`` (or
@@ -364,13 +358,7 @@ def copy(
     """
     c_src = _convert.cstr(src, "src")
     c_dst = _convert.cstr(dst, "dst")
-    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
-                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
-                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
-                 ca_bundle=ca_bundle, platform=platform, jobs=jobs, progress=progress,
-                 extra_tags=extra_tags, format=format, timeout=timeout,
-                 stall_timeout=stall_timeout, chunk_size=chunk_size, referrers=referrers,
-                 artifact_types=artifact_types)
+    call = _Call(**options)
     berth_copy = function("berth_copy")
     out = _CCopyResult()
     rc = berth_copy(c_src, c_dst, ctypes.byref(call.opts), ctypes.byref(out))
@@ -497,7 +485,7 @@ def export(
     with mode 0600 at most). ``timeout``/``stall_timeout`` as for ``copy``.
     """
     c_src = _convert.cstr(src, "src")
-    c_dir = _path(dir, "dir")
+    c_dir = _convert.cpath(dir, "dir")
     if c_dir is None:
         raise TypeError("dir must be a path, not None")
     max_size = _convert.as_int(max_size, "max_size")

@@ -13,7 +13,7 @@ import json
 from typing import Any, Optional, Union
 
 from . import _convert
-from ._copy import PathArg, _Call, _path
+from ._copy import PathArg, _Call
 from ._lib import function, take_string
 
 
@@ -25,7 +25,7 @@ def sign(ref: str, key: PathArg, *, password: Optional[str] = None, **options: A
     Raises AuthError for a wrong password, ConfigError for a file that is no key.
     """
     c_ref = _convert.cstr(ref, "ref")
-    c_key = _path(key, "key")
+    c_key = _convert.cpath(key, "key")
     if c_key is None:
         raise TypeError("key must be a path, not None")
     c_password = _convert.cstr(password, "password", optional=True)
@@ -46,7 +46,7 @@ def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> dict:
     another key, another image). ``options`` are ``copy``'s registry options
     (``src_creds``, ``plain_http``, ...). Nothing is written."""
     c_ref = _convert.cstr(ref, "ref")
-    c_pub = _path(public_key, "public_key")
+    c_pub = _convert.cpath(public_key, "public_key")
     if c_pub is None:
         raise TypeError("public_key must be a path, not None")
     call = _Call(**options)
