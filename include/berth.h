@@ -517,6 +517,16 @@ BERTH_API int berth_sign(char **out_digest, const char *ref, const char *key_pat
                          const char *password, const berth_copy_options *opts);
 
 /*
+ * Attaches a signed in-toto attestation about ref: predicate_json (one JSON document)
+ * of predicate_type (a URI, e.g. "https://spdx.dev/Document"), in a DSSE envelope
+ * signed with the key, where `cosign verify-attestation --key` finds it (tag
+ * "sha256-<hex>.att"). Keys and *out_digest as for berth_sign.
+ */
+BERTH_API int berth_attest(char **out_digest, const char *ref, const char *key_path,
+                           const char *password, const char *predicate_type,
+                           const char *predicate_json, const berth_copy_options *opts);
+
+/*
  * Verifies ref's cosign signatures with a PEM public key: at least one must be signed
  * by it and name ref's digest, else BERTH_EGATE. *out_json (may be NULL) gets
  * {"digest","signatures","valid","payloads":[...]}, freed with berth_free. opts' src_*

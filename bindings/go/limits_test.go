@@ -191,4 +191,16 @@ func TestSignAndVerifyALayout(t *testing.T) {
 	if _, err := berth.Verify(ctx, src, keys["b"][1], nil); !errors.As(err, &be) || be.Code != berth.EGate {
 		t.Fatalf("another key: want EGate, got %v", err)
 	}
+	// An attestation: a DSSE envelope in the layout, under the ".att" tag.
+	d, err := berth.Attest(ctx, src, keys["a"][0], "https://spdx.dev/Document", []byte(`{"spdxVersion":"SPDX-2.3"}`), nil)
+	if err != nil || d != digest {
+		t.Fatalf("attest: %s %v", d, err)
+	}
+	idx, _ := os.ReadFile(filepath.Join(tmp, "img", "index.json"))
+	if !strings.Contains(string(idx), strings.Replace(digest, ":", "-", 1)+".att") {
+		t.Fatalf("no .att tag in %s", idx)
+	}
+	if _, err := berth.Attest(ctx, src, keys["a"][0], "https://spdx.dev/Document", []byte(`{not json`), nil); !errors.As(err, &be) || be.Code != berth.EProtocol {
+		t.Fatalf("a predicate that is no JSON: want EProtocol, got %v", err)
+	}
 }

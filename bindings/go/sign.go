@@ -50,6 +50,37 @@ func Sign(ctx context.Context, ref, key string, opts *SignOptions) (string, erro
 	return digest, c.finish(rc)
 }
 
+// Attest attaches a signed in-toto attestation about ref: predicate (one JSON
+// document) of predicateType (a URI, e.g. "https://spdx.dev/Document") in a DSSE
+// envelope signed with key, where `cosign verify-attestation --key` finds it.
+// Returns the image's digest. Keys and opts as for [Sign].
+func Attest(ctx context.Context, ref, key, predicateType string, predicate []byte, opts *SignOptions) (string, error) {
+	if err := CheckABI(); err != nil {
+		return "", err
+	}
+	if opts == nil {
+		opts = &SignOptions{}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c, err := newCopyCall(ctx, "Attest", &opts.CopyOptions, namedString{"ref", ref},
+		namedString{"key", key}, namedString{"predicateType", predicateType},
+		namedString{"predicate", string(predicate)}, namedString{"Password", opts.Password})
+	if err != nil {
+		return "", err
+	}
+	defer c.free()
+	var out *C.char
+	rc := C.berth_attest(&out, c.strs.add(ref), c.strs.add(key), c.strs.add(opts.Password),
+		c.strs.add(predicateType), c.strs.add(string(predicate)), c.co)
+	digest := ""
+	if out != nil {
+		digest = C.GoString(out)
+		C.berth_free(unsafe.Pointer(out))
+	}
+	return digest, c.finish(rc)
+}
+
 // VerifyResult is what [Verify] found.
 type VerifyResult struct {
 	Digest     string            `json:"digest"`

@@ -25,6 +25,22 @@ BERTH_API int berth_sign(char **out_digest, const char *ref, const char *key_pat
   });
 }
 
+BERTH_API int berth_attest(char **out_digest, const char *ref, const char *key_path,
+                           const char *password, const char *predicate_type,
+                           const char *predicate_json, const berth_copy_options *opts) {
+  if (out_digest) *out_digest = nullptr;
+  return guard([&] {
+    require(ref != nullptr && key_path != nullptr && predicate_type != nullptr &&
+                predicate_json != nullptr,
+            "ref, key_path, predicate_type and predicate_json are required");
+    auto signer = load_signing_key(key_path, password ? password : "");
+    SignOptions o;
+    o.access = capi::to_copy_options(opts).dst;
+    auto r = attest_image(ref, *signer, predicate_type, predicate_json, o);
+    if (out_digest) *out_digest = capi::dup_for_caller(r.digest);
+  });
+}
+
 BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
                            const berth_copy_options *opts) {
   if (out_json) *out_json = nullptr;

@@ -286,6 +286,8 @@ SignResult attest_image(const std::string &ref, Signer &signer, const std::strin
   image::Descriptor layer;
   layer.media_type = "application/vnd.dsse.envelope.v1+json";
   layer.annotations["predicateType"] = predicate_type;
+  // cosign requires the annotation on every layer; an envelope carries its signature.
+  layer.annotations[kSignatureAnnotation] = "";
   auto manifest_digest = append_layer(t.signature_location, env.str(), layer, options.access);
   return {top.digest, t.signature_location, manifest_digest};
 }

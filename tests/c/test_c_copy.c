@@ -179,6 +179,9 @@ int main(int argc, char **argv) {
       CHECK(verified && strstr(verified, "\"valid\":1") != NULL);
       CHECK(berth_verify(NULL, out, other, NULL) == BERTH_EGATE);
       CHECK(berth_sign(NULL, out, pub, NULL, NULL) == BERTH_ECONFIG); /* a public key */
+      CHECK(berth_attest(NULL, out, key, NULL, "https://spdx.dev/Document",
+                         "{\"spdxVersion\":\"SPDX-2.3\"}", NULL) == BERTH_OK);
+      CHECK(berth_attest(NULL, out, key, NULL, "x", "{not json", NULL) == BERTH_EPROTOCOL);
       berth_free(digest);
       berth_free(verified);
     }

@@ -112,3 +112,31 @@ def test_pull_verify_key_refuses_unsigned_and_tampered(plain_reg, berth, repo, s
             env=berth.env, check=False)
     assert r.returncode == EXIT_GATE, r.describe()
     assert not bad.exists()
+
+
+def test_cosign_verifies_berths_attestation(plain_reg, berth, repo, small_image, keys, tmp_path):
+    ref = "%s/%s:v1" % (plain_reg.hostport, repo)
+    digest = push(berth, small_image["ref"], ref)
+    sbom = tmp_path / "sbom.spdx.json"
+    sbom.write_text('{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", '
+                    '"name": "app", "packages": [{"name": "zlib", "versionInfo": "1.2.13"}]}')
+    env = dict(berth.env, COSIGN_PASSWORD=PASSWORD)
+    r = run([berth.binary, "attest", "--key", keys["a"]["key"], "--type", "spdxjson",
+             "--predicate", str(sbom), ref], env=env)
+    assert r.stdout.strip() == digest
+    p = cosign("verify-attestation", "--key", keys["a"]["pub"], "--type", "spdxjson",
+               "--insecure-ignore-tlog=true", "--allow-http-registry=true",
+               "--allow-insecure-registry=true", ref)
+    assert p.returncode == 0, p.stderr
+    import base64
+    import json
+    envelope = json.loads(p.stdout.splitlines()[0])
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    assert statement["predicateType"] == "https://spdx.dev/Document"
+    assert statement["subject"][0]["digest"] == {"sha256": digest.split(":")[1]}
+    assert statement["predicate"]["packages"][0]["name"] == "zlib"
+    # another key does not verify it
+    p = cosign("verify-attestation", "--key", keys["b"]["pub"], "--type", "spdxjson",
+               "--insecure-ignore-tlog=true", "--allow-http-registry=true",
+               "--allow-insecure-registry=true", ref)
+    assert p.returncode != 0

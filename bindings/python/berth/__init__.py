@@ -57,7 +57,7 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import BuildResult, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
-from ._sign import sign, verify
+from ._sign import attest, sign, verify
 from ._lib import ABI_VERSION
 from ._pipeline import (TagResult, ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
@@ -124,6 +124,7 @@ __all__ = [
     "ecr_scan_gate",
     "error_class",
     "export",
+    "attest",
     "sign",
     "verify",
     "index",

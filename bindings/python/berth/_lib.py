@@ -294,6 +294,8 @@ OPTIONAL_PROTOTYPES = {
                                     POINTER(AwsOptions)]),
     "berth_sign": (c_int, [OutString, c_char_p, c_char_p, c_char_p, POINTER(CopyOptions)]),
     "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
+                             POINTER(CopyOptions)]),
 }
 
 _lock = threading.Lock()

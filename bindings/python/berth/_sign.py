@@ -39,6 +39,30 @@ def sign(ref: str, key: PathArg, *, password: Optional[str] = None, **options: A
     return digest
 
 
+def attest(ref: str, key: PathArg, predicate: Union[str, dict], *, predicate_type: str,
+           password: Optional[str] = None, **options: Any) -> str:
+    """Attaches a signed in-toto attestation about ``ref``: ``predicate`` (a dict, or a
+    JSON document as str) of ``predicate_type`` (a URI such as
+    ``"https://spdx.dev/Document"``), in a DSSE envelope signed with ``key``, where
+    ``cosign verify-attestation --key`` finds it. Returns the image's digest."""
+    c_ref = _convert.cstr(ref, "ref")
+    c_key = _convert.cpath(key, "key")
+    if c_key is None:
+        raise TypeError("key must be a path, not None")
+    text = predicate if isinstance(predicate, str) else json.dumps(predicate)
+    c_predicate = _convert.cstr(text, "predicate")
+    c_type = _convert.cstr(predicate_type, "predicate_type")
+    c_password = _convert.cstr(password, "password", optional=True)
+    call = _Call(**options)
+    out = ctypes.c_void_p()
+    rc = function("berth_attest")(ctypes.byref(out), c_ref, c_key, c_password, c_type,
+                                  c_predicate, ctypes.byref(call.opts))
+    digest = take_string(out)
+    call.secrets.append(password)
+    call.finish(rc)
+    return digest
+
+
 def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> dict:
     """Checks the cosign signatures of ``ref`` with the PEM public key file: returns
     ``{"digest", "signatures", "valid", "payloads"}`` when at least one is signed by
@@ -57,4 +81,4 @@ def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> dict:
     return json.loads(raw)
 
 
-__all__ = ["sign", "verify"]
+__all__ = ["attest", "sign", "verify"]

@@ -216,3 +216,11 @@ def test_sign_and_verify_a_layout(tmp_path):
         berth.verify(src, keys["b"][1])
     with pytest.raises(berth.ConfigError):
         berth.sign(src, keys["a"][1])  # a public key cannot sign
+    # an attestation lands under the ".att" tag cosign verify-attestation reads
+    assert berth.attest(src, keys["a"][0], {"spdxVersion": "SPDX-2.3"},
+                        predicate_type="https://spdx.dev/Document") == digest
+    tags = [m.get("annotations", {}).get("org.opencontainers.image.ref.name")
+            for m in json.loads((tmp_path / "img" / "index.json").read_text())["manifests"]]
+    assert digest.replace(":", "-") + ".att" in tags
+    with pytest.raises(berth.ProtocolError):
+        berth.attest(src, keys["a"][0], "{not json", predicate_type="x")
