@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
@@ -161,15 +162,27 @@ std::string read_small_file(const std::string &path, std::size_t max) {
 TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
   for (int attempt = 0;; ++attempt) {
     std::string path = dir + "/" + prefix + random_suffix();
+    // Made under a name the sweep does not take for a temp file, locked, and only then
+    // renamed to its marker name: between open and flock a concurrent
+    // remove_stale_temp_files would otherwise find it unlocked and delete it.
+    std::string fresh = path;
+    if (auto m = fresh.rfind(kTempMarker); m != std::string::npos)
+      fresh.replace(m, kTempMarker.size(), kNewMarker);
     int fd;
     do {
-      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      fd = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd >= 0) {
+      UniqueFd guard(fd);
       // Held until the file is committed or removed: a lock that can be taken means
       // its writer is gone (a kill -9), which is how remove_stale_temp_files knows.
       ::flock(fd, LOCK_EX | LOCK_NB);
-      return TempFile(UniqueFd(fd), std::move(path));
+      if (fresh != path && ::rename(fresh.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(fresh.c_str());
+        throw_errno(err, "cannot create a temporary file in '" + dir + "'");
+      }
+      return TempFile(std::move(guard), std::move(path));
     }
     if (errno != EEXIST || attempt >= 100)
       throw_errno(errno, "cannot create a temporary file in '" + dir + "'");
@@ -248,12 +261,16 @@ int remove_stale_temp_files(const std::string &dir) {
   int removed = 0;
   while (auto *e = ::readdir(d.get())) {
     std::string_view name(e->d_name);
-    if (name.find(kTempMarker) == std::string_view::npos) continue;
+    const bool fresh = name.find(kNewMarker) != std::string_view::npos;
+    if (!fresh && name.find(kTempMarker) == std::string_view::npos) continue;
     int fd = ::openat(::dirfd(d.get()), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     UniqueFd guard(fd);
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    // A file still under its creation name is taken only when old: its writer may be
+    // between open and flock right now.
+    if (fresh && st.st_mtime > ::time(nullptr) - 3600) continue;
     // A writer holds its lock until it commits: one we can take belongs to nobody.
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;
     if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;

@@ -76,6 +76,8 @@ std::string read_small_file(const std::string &path, std::size_t max);
 
 // What every berth temporary file name holds (".<name>.berth-tmp-<random>").
 inline constexpr std::string_view kTempMarker = ".berth-tmp-";
+// The name a temp file has for the moment between its creation and its lock.
+inline constexpr std::string_view kNewMarker = ".berth-new-";
 
 // A new, uniquely named file "<dir>/<prefix><random>" open for writing, locked
 // (flock) for as long as it is open. It is removed on destruction unless rename_to()

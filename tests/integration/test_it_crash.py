@@ -41,18 +41,21 @@ def test_concurrent_copies_into_one_layout_lose_nothing(berth, small_image, mult
     jobs = [(small_image["ref"], "a%d" % i) for i in range(4)] + \
            [(multi_image["ref"], "m%d" % i) for i in range(4)]
     results: dict[str, int] = {}
+    errors: dict[str, str] = {}
 
     def one(src: str, tag: str) -> None:
         r = run([berth.binary, "copy", "--quiet", src, "oci:%s:%s" % (dst, tag)], env=berth.env,
                 check=False)
         results[tag] = r.returncode
+        if r.returncode:
+            errors[tag] = r.stderr[-500:]
 
     threads = [threading.Thread(target=one, args=j) for j in jobs]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert results == {tag: 0 for _, tag in jobs}, results
+    assert results == {tag: 0 for _, tag in jobs}, errors
     tags = sorted((m.get("annotations") or {}).get("org.opencontainers.image.ref.name")
                   for m in itlib.layout_index(dst)["manifests"])
     assert tags == sorted(tag for _, tag in jobs)

@@ -19,7 +19,7 @@ cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer_c"
 "$work/cmake-build/consumer_cpp"
 # The C consumer must load libberth from the install, not the build tree.
-LD_LIBRARY_PATH="$libdir" ldd "$work/cmake-build/consumer_c" | grep -q "$libdir/libberth.so.1"
+LD_LIBRARY_PATH="$libdir" ldd "$work/cmake-build/consumer_c" | grep "$libdir/libberth.so.1" >/dev/null
 
 # 2. pkg-config.
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
