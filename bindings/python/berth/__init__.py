@@ -9,9 +9,9 @@ Areas: versions and errors, SigV4 signing (``sign_request``), image transfers
 (``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
 credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
 ``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
-``list_tags``, ``catalog``, ``tag``, ``delete``, ``validate``) and CI pipeline steps
-(``tags_compute``, ``ecr_ensure_repository``, ``lifecycle_policy_*``, ``ecr_lifecycle_preview``,
-``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
+``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``) and CI
+pipeline steps (``tags_compute``, ``ecr_ensure_repository``, ``lifecycle_policy_*``,
+``ecr_lifecycle_preview``, ``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
 
     import berth
 
@@ -60,8 +60,8 @@ from ._build import BuildResult, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
 from ._sign import sign, verify
 from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageResult,
-                       ValidationFailure, ValidationReport, catalog, delete, inspect, list_tags,
-                       manifest, tag, validate)
+                       ValidationFailure, ValidationReport, catalog, delete_manifest, inspect,
+                       list_tags, manifest, tag, validate)
 from ._lib import ABI_VERSION
 from ._pipeline import (TagResult, ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
@@ -128,7 +128,7 @@ __all__ = [
     "caller_identity",
     "catalog",
     "copy",
-    "delete",
+    "delete_manifest",
     "ecr_call",
     "ecr_docker_login",
     "ecr_ensure_repository",

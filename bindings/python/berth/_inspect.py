@@ -149,9 +149,11 @@ class _Options:
         timeout_ms = 0
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+                raise TypeError(
+                    f"timeout must be a number of seconds, not {type(timeout).__name__}")
             if not (timeout > 0 and math.isfinite(timeout)):
-                raise InvalidArgumentError(f"timeout must be a positive number of seconds, not {timeout}")
+                raise InvalidArgumentError(
+                    f"timeout must be a positive number of seconds, not {timeout}")
             timeout_ms = max(1, int(timeout * 1000))
         opts = InspectOptions()
         check(function("berth_inspect_options_init")(ctypes.byref(opts), INSPECT_OPTIONS_VERSION))
@@ -287,7 +289,7 @@ def tag(ref: str, tags: Iterable[str], **access: Any) -> TagImageResult:
                           skipped=tuple(d.get("skipped", [])))
 
 
-def delete(ref: str, **access: Any) -> str:
+def delete_manifest(ref: str, **access: Any) -> str:
     """Deletes the manifest ``ref`` names from its registry and returns its digest. A
     tag is resolved to its digest first; the registry drops every tag on it.
     UnsupportedError when the registry does not allow deletion."""
@@ -327,5 +329,5 @@ def validate(ref: str, *, jobs: int = 4, **access: Any) -> ValidationReport:
 
 
 __all__ = ["Descriptor", "ImageDetails", "Inspection", "Manifest", "TagImageResult",
-           "ValidationFailure", "ValidationReport", "catalog", "delete", "inspect", "list_tags",
-           "manifest", "tag", "validate"]
+           "ValidationFailure", "ValidationReport", "catalog", "delete_manifest", "inspect",
+           "list_tags", "manifest", "tag", "validate"]

@@ -181,11 +181,11 @@ def test_catalog_pages(layout, registry):
 
 
 def test_delete_by_tag(pushed):
-    assert berth.delete(pushed["ref"]) == pushed["digest"]
+    assert berth.delete_manifest(pushed["ref"]) == pushed["digest"]
     with pytest.raises(berth.NotFoundError):
         berth.manifest(f"{pushed['repo']}@{pushed['digest']}")
     with pytest.raises(berth.NotFoundError):
-        berth.delete(pushed["ref"])
+        berth.delete_manifest(pushed["ref"])
 
 
 def test_delete_refused_by_the_registry(layout):
@@ -195,7 +195,7 @@ def test_delete_refused_by_the_registry(layout):
         ref = f"{reg.hostport}/keep/app:v1"
         berth.copy(f"oci:{layout}:v1", "docker://" + ref)
         with pytest.raises(berth.UnsupportedError) as e:
-            berth.delete(ref)
+            berth.delete_manifest(ref)
         assert "does not allow deleting manifests" in str(e.value) and e.value.http_status == 405
 
 
