@@ -22,7 +22,8 @@ namespace berth::cli {
   "  --plain-http                  use http:// (loopback registries always do)\n"                  \
   "  --insecure                    skip TLS verification\n"                                        \
   "  --ca-bundle FILE              trust these CAs too\n"                                          \
-  "  --timeout DURATION            give up after this long in all (e.g. 2m; default none)\n"
+  "  --timeout DURATION            give up after this long in all (e.g. 2m; default none)\n"       \
+  "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
 
 const char kManifestUsage[] =
     "usage: berth manifest [OPTIONS] REF\n"
