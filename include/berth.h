@@ -545,12 +545,12 @@ typedef struct berth_inspect_options {
   /* "os/arch[/variant]": berth_manifest_get and berth_inspect take that image of an
    * index; NULL takes the reference as it is. */
   const char *platform;
-  int32_t jobs;          /* berth_validate: blobs read in parallel; default 4 */
-  int32_t page_size;     /* tag and repository lists: entries per page; default 1000 */
-  int64_t timeout_ms;    /* the whole call's time limit; 0 = none */
+  int32_t jobs;       /* berth_validate: blobs read in parallel; default 4 */
+  int32_t page_size;  /* tag and repository lists: entries per page; default 1000 */
+  int64_t timeout_ms; /* the whole call's time limit; 0 = none */
 } berth_inspect_options;
 
-#define BERTH_INSPECT_OPTIONS_INIT \
+#define BERTH_INSPECT_OPTIONS_INIT                                                                 \
   { BERTH_INSPECT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 4, 1000, 0 }
 
 BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version);
@@ -611,9 +611,8 @@ BERTH_API int berth_validate(char **out_json, const char *ref, const berth_inspe
 /* berth_index with annotations ("KEY=VALUE", n_annotations of them) on the index,
  * which is then always an OCI index (Docker manifest lists have none). */
 BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
-                                    size_t n_srcs, const char *dst,
-                                    const char *const *annotations, size_t n_annotations,
-                                    const berth_copy_options *opts);
+                                    size_t n_srcs, const char *dst, const char *const *annotations,
+                                    size_t n_annotations, const berth_copy_options *opts);
 
 #ifdef __cplusplus
 }

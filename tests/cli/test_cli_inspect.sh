@@ -93,6 +93,8 @@ check "validate of a missing tag is not a gate failure" bash -c \
 # index --annotation: an OCI index carrying the annotation.
 check "index --annotation" bash -c \
   "'$berth' index --quiet oci:$work/src:v1 --annotation org.example.k=v1 --output oci:$work/idx:i >/dev/null && '$berth' manifest oci:$work/idx:i | python3 -c \"import json,sys;d=json.load(sys.stdin);assert d['mediaType']=='application/vnd.oci.image.index.v1+json' and d['annotations']=={'org.example.k':'v1'}, d\""
+check "index --annotation refuses a Docker manifest list" bash -c \
+  "out=\$('$berth' index oci:$work/src:v1 --format docker --annotation k=v --output oci:$work/idx3:i 2>&1 >/dev/null); [[ \$? -eq 1 ]] && grep -q 'no annotations' <<<\"\$out\""
 check "index --annotation needs K=V (2)" bash -c \
   "'$berth' index oci:$work/src:v1 --annotation nope --output oci:$work/idx2:i >/dev/null 2>&1; [[ \$? -eq 2 ]]"
 
