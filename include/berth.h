@@ -535,6 +535,95 @@ BERTH_API int berth_attest(char **out_digest, const char *ref, const char *key_p
 BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
                            const berth_copy_options *opts);
 
+/* ------------------------------------------------------------------------------ */
+/* Inspection: manifests, image details, tag and repository lists, tagging,        */
+/* deletion and validation                                                         */
+/* ------------------------------------------------------------------------------ */
+
+/* References use the transports of berth_copy: "docker://REF" (or a bare REF) and
+ * "oci:DIR[:TAG]" for every function below; oci-archive: and docker-archive: also
+ * for berth_manifest_get, berth_inspect and berth_validate. All are thread-safe. */
+
+#define BERTH_INSPECT_OPTIONS_VERSION 1
+
+typedef struct berth_inspect_options {
+  uint32_t version;      /* BERTH_INSPECT_OPTIONS_VERSION */
+  const char *creds;     /* "USER:PASS" overriding the keychain, or NULL */
+  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t insecure;      /* non-zero: skip TLS verification */
+  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  /* "os/arch[/variant]": berth_manifest_get and berth_inspect take that image of an
+   * index; NULL takes the reference as it is. */
+  const char *platform;
+  int32_t jobs;       /* berth_validate: blobs read in parallel; default 4 */
+  int32_t page_size;  /* tag and repository lists: entries per page; default 1000 */
+  int64_t timeout_ms; /* the whole call's time limit; 0 = none */
+} berth_inspect_options;
+
+#define BERTH_INSPECT_OPTIONS_INIT                                                                 \
+  { BERTH_INSPECT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 4, 1000, 0 }
+
+BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version);
+
+/* What berth_manifest_get returned. Fixed-size fields: nothing to free. */
+typedef struct berth_manifest_info {
+  char digest[160];     /* of the bytes (the reference's digest when it names one) */
+  char media_type[128]; /* from the document, else the Content-Type */
+  uint64_t size;        /* bytes in *out_raw */
+} berth_manifest_info;
+
+/* The manifest or index ref names, exactly as served (its digest is computed over
+ * these bytes). *out_raw receives info->size bytes plus a NUL; free it with
+ * berth_free. info may be NULL. Errors: BERTH_ENOTFOUND, BERTH_EDIGEST (the bytes do
+ * not match the digest asked for), BERTH_EAUTH, BERTH_ENETWORK, ... */
+BERTH_API int berth_manifest_get(char **out_raw, berth_manifest_info *info, const char *ref,
+                                 const berth_inspect_options *opts);
+
+/* Describes an image or index. *out_json (free with berth_free):
+ * {"reference","digest","mediaType","size","annotations":{..},
+ *  "manifests":[OCI descriptors of an index's entries],
+ *  "images":[{"digest","mediaType","size","platform":"os/arch[/variant]","config":
+ *    descriptor,"layers":[descriptors],"totalSize","annotations","created","author",
+ *    "user","workingDir","entrypoint":[..],"cmd":[..],"env":[..],"labels":{..}}]}
+ * "images" holds the image, or each image manifest of an index. */
+BERTH_API int berth_inspect(char **out_json, const char *ref, const berth_inspect_options *opts);
+
+/* The tags of a repository ("REGISTRY/REPO", docker://..., or "oci:DIR"), following
+ * the registry's Link pagination. *out_json: {"repository","tags":[..]}. */
+BERTH_API int berth_tags_list(char **out_json, const char *repository,
+                              const berth_inspect_options *opts);
+
+/* The repositories of a registry ("HOST[:PORT]"), following Link pagination.
+ * *out_json: {"registry","repositories":[..]}. */
+BERTH_API int berth_catalog(char **out_json, const char *registry,
+                            const berth_inspect_options *opts);
+
+/* Adds n_tags tags to the manifest ref names, without moving blobs: one manifest PUT
+ * per tag, skipped when the tag already points at the digest. *out_json (may be
+ * NULL): {"digest","tagged":[..],"skipped":[..]}. */
+BERTH_API int berth_tag(char **out_json, const char *ref, const char *const *tags, size_t n_tags,
+                        const berth_inspect_options *opts);
+
+/* Deletes the manifest ref names from its registry; a tag is resolved to its digest
+ * first (the registry drops every tag on it). *out_digest (may be NULL) receives the
+ * digest deleted. BERTH_EUNSUPPORTED when the registry does not allow deletion. */
+BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
+                                    const berth_inspect_options *opts);
+
+/* Reads every manifest and blob ref reaches (index children, configs, layers) and
+ * verifies each digest and size. *out_json is set whether or not the image is
+ * valid: {"reference","digest","mediaType","ok","manifests","blobs","skipped",
+ * "bytes","failures":[{"digest","kind":"index|manifest|config|layer","message",
+ * "code":BERTH_E*}]}. Returns BERTH_EGATE when anything failed; other errors
+ * (authentication, network, no such image) are returned as themselves. */
+BERTH_API int berth_validate(char **out_json, const char *ref, const berth_inspect_options *opts);
+
+/* berth_index with annotations ("KEY=VALUE", n_annotations of them) on the index,
+ * which is then always an OCI index (Docker manifest lists have none). */
+BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
+                                    size_t n_srcs, const char *dst, const char *const *annotations,
+                                    size_t n_annotations, const berth_copy_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

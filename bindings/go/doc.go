@@ -149,6 +149,20 @@
 // timeouts) even when ctx ends meanwhile, and holds its goroutine's OS thread
 // until then.
 //
+// # Inspection
+//
+// [GetManifest], [Inspect], [ListTags], [Catalog], [Tag], [DeleteManifest] and
+// [Validate] are berth manifest, inspect, ls, catalog, tag, rm and validate:
+//
+//	report, err := berth.Validate(ctx, "registry.example/app:v1", &berth.InspectOptions{Jobs: 8})
+//	if errors.Is(err, berth.ErrGate) {
+//		for _, f := range report.Failures {
+//			log.Printf("%s %s: %s", f.Kind, f.Digest, f.Message)
+//		}
+//	}
+//
+// Like the AWS calls they check ctx before calling into libberth only.
+//
 // # Concurrency
 //
 // All functions may be called from any number of goroutines at once.

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,9 +88,12 @@ std::vector<CopyResult> replicate_image(const std::string &src,
 
 // A multi-arch index from per-platform images: each image (and its blobs) goes to
 // dst by digest, then the index — with each child's platform from its config —
-// under dst's tag. A source that is an index contributes its entries.
+// under dst's tag. A source that is an index contributes its entries. annotations
+// go on the index itself (which makes it an OCI index: Docker manifest lists have
+// none).
 CopyResult assemble_index(const std::vector<std::string> &sources, const std::string &dst,
-                          const CopyOptions &options = {});
+                          const CopyOptions &options = {},
+                          const std::map<std::string, std::string> &annotations = {});
 
 struct ExportOptions {
   RegistryAccess access;

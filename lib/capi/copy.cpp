@@ -150,4 +150,20 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
   });
 }
 
+BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
+                                    size_t n_srcs, const char *dst, const char *const *annotations,
+                                    size_t n_annotations, const berth_copy_options *opts) {
+  return guard([&] {
+    require(dst != nullptr && n_srcs > 0, "dst and at least one source are required");
+    std::map<std::string, std::string> kv;
+    for (const auto &a : capi::string_list(annotations, n_annotations, "annotations")) {
+      auto eq = a.find('=');
+      require(eq != std::string::npos && eq > 0, "annotations must be KEY=VALUE");
+      kv[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    fill_result(result, assemble_index(capi::string_list(srcs, n_srcs, "srcs"), dst,
+                                       to_copy_options(opts), kv));
+  });
+}
+
 } // extern "C"

@@ -222,7 +222,7 @@ int cmd_replicate(const std::vector<std::string> &argv) {
 
 int cmd_index(const std::vector<std::string> &argv) {
   std::set<std::string> values = kValueOptions;
-  values.insert("--output");
+  values.insert({"--output", "--annotation"});
   Args args(argv, values, kFlags);
   if (args.help()) return std::fputs(find_command("index").usage, stdout), kOk;
   if (args.positional().empty()) throw UsageError{"index needs at least one SRC"};
@@ -231,7 +231,8 @@ int cmd_index(const std::vector<std::string> &argv) {
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
   auto start = std::chrono::steady_clock::now();
-  auto r = assemble_index(args.positional(), args.required("--output"), o);
+  auto r = assemble_index(args.positional(), args.required("--output"), o,
+                          args.key_values("--annotation"));
   print_result(mode, r, since(start), "index: ");
   github_output("digest", r.digest);
   return kOk;

@@ -105,7 +105,7 @@ const std::vector<Command> &commands() {
        "\n"
        "Each blob is read from SRC once and streamed to every DST that lacks it in\n"
        "parallel; DSTs on SRC's registry mount. (ECR's own replication is\n"
-       "'berth ecr call PutReplicationConfiguration'.)\n\n"
+       "'berth ecr put-replication-configuration'.)\n\n"
        "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
@@ -119,6 +119,8 @@ const std::vector<Command> &commands() {
        "\n"
        "Children go to DST by digest, with their platform read from their config; only\n"
        "the index is tagged.\n\n"
+       "  --annotation K=V              an annotation on the index (repeatable; makes it\n"
+       "                                an OCI index)\n"
        "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
@@ -189,6 +191,15 @@ const std::vector<Command> &commands() {
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
        "and the image is created at that time: the same inputs give the same digest.\n",
        cmd_build},
+      {"manifest", "print a manifest or index exactly as served", kManifestUsage, cmd_manifest},
+      {"inspect", "describe an image or index: platforms, config, layers, sizes", kInspectUsage,
+       cmd_inspect},
+      {"ls", "list the tags of a repository", kLsUsage, cmd_ls},
+      {"catalog", "list the repositories of a registry", kCatalogUsage, cmd_catalog},
+      {"tag", "add tags to a manifest without moving blobs", kTagUsage, cmd_tag},
+      {"rm", "delete a manifest from a registry", kRmUsage, cmd_rm},
+      {"validate", "verify every manifest and blob of an image, recursively", kValidateUsage,
+       cmd_validate},
       {"aws", "AWS credentials from the chain (OIDC, roles, profiles) for later steps",
        "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
        "       berth aws whoami [AWS OPTIONS]\n"
@@ -200,7 +211,9 @@ const std::vector<Command> &commands() {
        "whoami prints sts:GetCallerIdentity.\n"
        "\n"
        "AWS options: --region R --profile P --role-arn ARN --role-session-name N\n"
-       "  --external-id ID --endpoint-url URL --sts-endpoint-url URL --ca-bundle FILE\n",
+       "  --external-id ID --endpoint-url URL --sts-endpoint-url URL --ca-bundle FILE\n"
+       "\n"
+       "Run 'berth aws SUBCOMMAND --help' for a subcommand's details.\n",
        cmd_aws},
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
@@ -225,7 +238,9 @@ const std::vector<Command> &commands() {
        "\n"
        "AWS options (else the AWS CLI's environment and config files apply):\n"
        "  --region R  --profile P  --role-arn ARN  --role-session-name N  --external-id ID\n"
-       "  --endpoint-url URL (ECR API)  --sts-endpoint-url URL  --ca-bundle FILE\n",
+       "  --endpoint-url URL (ECR API)  --sts-endpoint-url URL  --ca-bundle FILE\n"
+       "\n"
+       "Run 'berth ecr SUBCOMMAND --help' for a subcommand's options.\n",
        cmd_ecr},
       {"credential-helper", "docker credential helper for ECR (get|store|erase|list)",
        "usage: berth credential-helper get|store|erase|list\n"

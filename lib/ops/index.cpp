@@ -28,8 +28,12 @@ image::Platform platform_of_config(ops::ImageSource &src, const image::Manifest 
 } // namespace
 
 CopyResult assemble_index(const std::vector<std::string> &sources, const std::string &dst,
-                          const CopyOptions &o) {
+                          const CopyOptions &o,
+                          const std::map<std::string, std::string> &annotations) {
   if (sources.empty()) throw Error(Errc::invalid_argument, "an index needs at least one image");
+  if (!annotations.empty() && o.format == ImageFormat::docker)
+    throw Error(Errc::unsupported, "a Docker manifest list has no annotations; use the OCI "
+                                   "format for an annotated index");
   auto dst_loc = ops::Location::parse(dst);
   auto destination = ops::open_destination(dst_loc, o.dst);
   ops::ProgressReporter reporter(o.progress);
@@ -74,10 +78,12 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
       add_image(*src, root, std::nullopt, to);
     }
   }
-  // Docker manifest lists only hold Docker manifests; anything else makes an OCI index
-  // (so does ImageFormat::oci, which made every child OCI).
+  // Docker manifest lists only hold Docker manifests and have no annotations; anything
+  // else makes an OCI index (so does ImageFormat::oci, which made every child OCI).
+  docker = docker && annotations.empty();
   auto index = image::Index::make(
-      std::string(docker ? image::media::docker_manifest_list : image::media::oci_index), entries);
+      std::string(docker ? image::media::docker_manifest_list : image::media::oci_index), entries,
+      annotations);
   result.digest = image::digest_of(index.raw);
   result.media_type = index.media_type;
   destination->put_manifest(index.raw, index.media_type, true);

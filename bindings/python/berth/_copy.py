@@ -19,7 +19,7 @@ import ctypes
 import os
 from dataclasses import dataclass
 import re
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _convert
 from ._errors import InvalidArgumentError, UnsupportedError
@@ -435,23 +435,36 @@ def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]
     return [_result(r) for r in results]
 
 
-def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
+def index(srcs: Sequence[str], dst: str, *, annotations: Optional[Mapping[str, str]] = None,
+          **options: Any) -> CopyResult:
     """Assembles a multi-arch index from the images ``srcs`` and tags it at ``dst``.
 
     Children are referenced by digest, their platforms read from their configs; an
-    index among ``srcs`` contributes its entries. ``options`` are those of ``copy``
+    index among ``srcs`` contributes its entries. ``annotations`` go on the index
+    (which is then always an OCI index). ``options`` are those of ``copy``
     (``extra_tags`` tags the index more than once; ``format`` converts every child,
-    and the index is a Docker manifest list only when all children are Docker).
-    Returns what was written.
+    and the index is a Docker manifest list only when all children are Docker and
+    there are no annotations). Returns what was written.
     """
     c_srcs = string_list(srcs, "srcs")
     if not c_srcs:
         raise InvalidArgumentError("index needs at least one source image")
     c_dst = _convert.cstr(dst, "dst")
+    pairs = []
+    for k, v in (annotations or {}).items():
+        if not isinstance(k, str) or not k or "=" in k:
+            raise InvalidArgumentError(f"annotation key {k!r} must be a non-empty str without '='")
+        pairs.append(f"{k}={v}")
+    c_annotations = string_list(pairs, "annotations")
     call = _Call(**options)
     array, n = string_array(c_srcs)
     out = _CCopyResult()
-    rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
+    if c_annotations:
+        kv, n_kv = string_array(c_annotations)
+        rc = function("berth_index_annotated")(ctypes.byref(out), array, n, c_dst, kv, n_kv,
+                                               ctypes.byref(call.opts))
+    else:
+        rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
     call.finish(rc)
     return _result(out)
 

@@ -31,6 +31,8 @@ COPY_OPTIONS_VERSION = 4
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
 BUILD_OPTIONS_VERSION = 1
+#: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
+INSPECT_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -236,6 +238,32 @@ class BuildResult(Structure):
     ]
 
 
+class InspectOptions(Structure):
+    """berth_inspect_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("creds", c_char_p),
+        ("plain_http", c_int32),
+        ("insecure", c_int32),
+        ("ca_bundle", c_char_p),
+        ("platform", c_char_p),
+        ("jobs", c_int32),
+        ("page_size", c_int32),
+        ("timeout_ms", c_int64),
+    ]
+
+
+class ManifestInfo(Structure):
+    """berth_manifest_info: fixed-size fields, nothing to free."""
+
+    _fields_ = [
+        ("digest", c_char * 160),
+        ("media_type", c_char * 128),
+        ("size", c_uint64),
+    ]
+
+
 #: char **out: receives a string the caller releases with berth_free (c_void_p, not
 #: c_char_p, so that the pointer survives to be freed).
 OutString = POINTER(c_void_p)
@@ -296,6 +324,18 @@ OPTIONAL_PROTOTYPES = {
     "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
     "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
                              POINTER(CopyOptions)]),
+    # Inspection.
+    "berth_inspect_options_init": (c_int, [POINTER(InspectOptions), c_uint32]),
+    "berth_manifest_get": (c_int, [OutString, POINTER(ManifestInfo), c_char_p,
+                                   POINTER(InspectOptions)]),
+    "berth_inspect": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_tags_list": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_catalog": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_tag": (c_int, [OutString, c_char_p, StringArray, c_size_t, POINTER(InspectOptions)]),
+    "berth_manifest_delete": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_validate": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_index_annotated": (c_int, [POINTER(CopyResult), StringArray, c_size_t, c_char_p,
+                                      StringArray, c_size_t, POINTER(CopyOptions)]),
 }
 
 _lock = threading.Lock()
