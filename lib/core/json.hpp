@@ -9,6 +9,22 @@
 #include <string>
 #include <string_view>
 
+namespace rapidjson {
+
+// rapidjson 1.1.0 compares member iterators through a ConstIterator parameter, so in
+// C++20, where `a != b` also considers the reversed `b == a`, `it != doc.MemberEnd()`
+// on a non-const document has two equally good candidates (clang reports
+// -Wambiguous-reversed-operator; rapidjson's master branch fixed the header). These
+// exact matches pick the comparison rapidjson means.
+inline bool operator==(const Value::MemberIterator &a, const Value::MemberIterator &b) {
+  return a.operator==(b);
+}
+inline bool operator!=(const Value::MemberIterator &a, const Value::MemberIterator &b) {
+  return a.operator!=(b);
+}
+
+} // namespace rapidjson
+
 namespace berth::core::json {
 
 using Document = rapidjson::Document;
