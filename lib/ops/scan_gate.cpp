@@ -3,10 +3,12 @@
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 
-#include "core/json.hpp"
+#include "ecr/ecr_replies.hpp"
 #include "ops/ecr_session.hpp"
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <thread>
 
 namespace berth {
@@ -38,31 +40,23 @@ ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repos
   bool started = false;
   ScanGateResult result;
   for (;;) {
-    core::json::Document doc;
+    ecr::ScanFindings findings;
     try {
-      doc = core::json::parse(client.call("DescribeImageScanFindings", request), "scan findings");
+      findings = ecr::parse_scan_findings(client.call("DescribeImageScanFindings", request));
     } catch (const Error &e) {
       if (e.aws_code() != "ScanNotFoundException" || started) throw;
       client.call("StartImageScan", request);
       started = true;
       continue;
     }
-    auto status_it = doc.FindMember("imageScanStatus");
-    result.status =
-        status_it == doc.MemberEnd() ? "" : core::json::get_string(status_it->value, "status");
+    result.status = findings.status;
     if (result.status == "COMPLETE" || result.status == "ACTIVE") {
-      if (auto f = doc.FindMember("imageScanFindings"); f != doc.MemberEnd())
-        if (auto c = f->value.FindMember("findingSeverityCounts");
-            c != f->value.MemberEnd() && c->value.IsObject())
-          for (const auto &m : c->value.GetObject())
-            if (m.value.IsInt()) result.counts[m.name.GetString()] = m.value.GetInt();
+      result.counts = std::move(findings.counts);
       break;
     }
     if (result.status == "FAILED" || result.status == "UNSUPPORTED_IMAGE" ||
         result.status == "FINDINGS_UNAVAILABLE") {
-      std::string why = status_it == doc.MemberEnd()
-                            ? ""
-                            : core::json::get_string(status_it->value, "description");
+      const std::string &why = findings.description;
       throw Error(Errc::gate_failed, "scan of " + repository + ":" + image + " ended " +
                                          result.status + (why.empty() ? "" : ": " + why));
     }
@@ -72,12 +66,15 @@ ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repos
     std::this_thread::sleep_for(gate.poll);
   }
   result.table = "| Severity | Findings |\n|---|---:|\n";
+  // Counts are 0..INT_MAX each (the reply says so); their sum may not fit an int.
+  long long counted = 0;
   for (std::size_t i = 0; i < kSeverities.size(); ++i) {
     int n = result.counts.count(kSeverities[i]) ? result.counts.at(kSeverities[i]) : 0;
-    if (i <= threshold) result.counted += n;
+    if (i <= threshold) counted += n;
     result.table += std::string("| ") + kSeverities[i] + " | " + std::to_string(n) + " |\n";
   }
-  result.passed = result.counted <= gate.max;
+  result.counted = static_cast<int>(std::min<long long>(counted, INT_MAX));
+  result.passed = counted <= gate.max;
   return result;
 }
 
