@@ -1,5 +1,5 @@
-// A stand-in ECR endpoint for unit tests: plain HTTP on 127.0.0.1, one canned JSON
-// reply per operation (the X-Amz-Target suffix), served from a thread. It lets a test
+// A stand-in ECR endpoint for unit tests: plain HTTP on 127.0.0.1, a canned JSON reply
+// for one operation (the X-Amz-Target suffix), served from a thread. It lets a test
 // drive berth's ECR operations end to end — signing, the HTTP client, the reply
 // readers — with replies real ECR never sends. Requests are not checked.
 #pragma once
@@ -25,7 +25,9 @@ namespace berth::test {
 
 class EcrStub {
 public:
-  explicit EcrStub(std::map<std::string, std::string> replies) : replies_(std::move(replies)) {
+  // Answers `operation` with 200 and `reply`, every other operation with a 400.
+  EcrStub(const std::string &operation, std::string reply)
+      : replies_{{operation, std::move(reply)}} {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;

@@ -131,11 +131,11 @@ TEST_CASE("ecr replies: the scan gate adds counts without overflowing") {
   // Six severities of INT_MAX findings each: the sum overflowed an int (and a gate
   // with max 0 could have passed on the wrapped, negative total).
   test::StubCredentials creds;
-  test::EcrStub stub({{"DescribeImageScanFindings",
-                       R"({"imageScanStatus":{"status":"COMPLETE"},"imageScanFindings":)"
-                       R"({"findingSeverityCounts":{"CRITICAL":2147483647,"HIGH":2147483647,)"
-                       R"("MEDIUM":2147483647,"LOW":2147483647,"INFORMATIONAL":2147483647,)"
-                       R"("UNDEFINED":2147483647}}})"}});
+  test::EcrStub stub("DescribeImageScanFindings",
+                     R"({"imageScanStatus":{"status":"COMPLETE"},"imageScanFindings":)"
+                     R"({"findingSeverityCounts":{"CRITICAL":2147483647,"HIGH":2147483647,)"
+                     R"("MEDIUM":2147483647,"LOW":2147483647,"INFORMATIONAL":2147483647,)"
+                     R"("UNDEFINED":2147483647}}})");
   ScanGateOptions gate;
   gate.fail_on = "UNDEFINED";
   gate.max = INT_MAX;
@@ -147,10 +147,9 @@ TEST_CASE("ecr replies: the scan gate adds counts without overflowing") {
 
 TEST_CASE("ecr replies: DescribeImages feeds the lifecycle preview safely") {
   test::StubCredentials creds;
-  test::EcrStub stub(
-      {{"DescribeImages",
-        R"({"imageDetails":[5,{"imageDigest":"sha256:a","imagePushedAt":-1e300},)"
-        R"({"imageDigest":"sha256:b","imageTags":["v1"],"imagePushedAt":1e300}]})"}});
+  test::EcrStub stub("DescribeImages",
+                     R"({"imageDetails":[5,{"imageDigest":"sha256:a","imagePushedAt":-1e300},)"
+                     R"({"imageDigest":"sha256:b","imageTags":["v1"],"imagePushedAt":1e300}]})");
   auto images = ecr_describe_images(stub_options(stub), "app");
   REQUIRE(images.size() == 3);
   const auto now = system_clock::time_point(std::chrono::seconds(1'700'000'000));
@@ -172,10 +171,10 @@ TEST_CASE("ecr login: a config.json with duplicate keys is rewritten, not crashe
   // {"auths":1,"auths":2}: RemoveMember dropped one "auths", AddMember appended an
   // object, and doc["auths"] found the number: RemoveMember on it was undefined.
   test::StubCredentials creds;
-  test::EcrStub stub({{"GetAuthorizationToken",
-                       R"({"authorizationData":[{"authorizationToken":"QVdTOnB3",)"
-                       R"("expiresAt":1700000000,)"
-                       R"("proxyEndpoint":"https://1.dkr.ecr.us-east-1.amazonaws.com"}]})"}});
+  test::EcrStub stub("GetAuthorizationToken",
+                     R"({"authorizationData":[{"authorizationToken":"QVdTOnB3",)"
+                     R"("expiresAt":1700000000,)"
+                     R"("proxyEndpoint":"https://1.dkr.ecr.us-east-1.amazonaws.com"}]})");
   auto dir =
       std::filesystem::temp_directory_path() / ("berth-ecr-login-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
