@@ -32,7 +32,7 @@ LD_LIBRARY_PATH="$libdir" "$work/consumer_pc"
 #    program runs without libberth.so.1 anywhere on the loader path.
 cc -std=c99 -Wall -Werror $(pkg-config --cflags berth-static) "$src/tests/packaging/consumer/consumer.c" \
   -o "$work/consumer_static" $(pkg-config --libs berth-static)
-if readelf -d "$work/consumer_static" | grep -q 'NEEDED.*libberth'; then
+if grep -q 'NEEDED.*libberth' <<<"$(readelf -d "$work/consumer_static")"; then
   echo "consumer_static needs libberth.so:"
   readelf -d "$work/consumer_static" | grep NEEDED
   exit 1

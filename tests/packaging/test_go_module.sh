@@ -56,7 +56,7 @@ grep -q "$module $version" "$app/go.mod" || { cat "$app/go.mod"; exit 1; }
 # 3. Shared: the documented PKG_CONFIG_PATH, then LD_LIBRARY_PATH to run.
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 (cd "$app" && go vet ./... && go build -o "$work/app-shared" .)
-readelf -d "$work/app-shared" | grep -q 'NEEDED.*libberth.so.1' ||
+grep -q 'NEEDED.*libberth.so.1' <<<"$(readelf -d "$work/app-shared")" ||
   { echo "the default build does not link libberth.so.1"; exit 1; }
 out=$(LD_LIBRARY_PATH="$libdir" "$work/app-shared")
 [[ $out == "berth 0.1.0 signature $expected_sig" ]] || { echo "shared: $out"; exit 1; }
@@ -64,7 +64,7 @@ echo "go get + pkg-config berth: $out"
 
 # 4. Static: libberth.a inside; runs with no libberth anywhere on the loader path.
 (cd "$app" && go vet -tags berth_static ./... && go build -tags berth_static -o "$work/app-static" .)
-if readelf -d "$work/app-static" | grep -q 'NEEDED.*libberth'; then
+if grep -q 'NEEDED.*libberth' <<<"$(readelf -d "$work/app-static")"; then
   echo "the berth_static build still needs libberth.so:"
   readelf -d "$work/app-static" | grep NEEDED
   exit 1

@@ -87,7 +87,7 @@ step "pip install $src (fresh venv)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$src"
 sp=$(site_packages "$work/venv")
-ls "$sp/berth/" | grep -q '^libberth\.so\.1$' || { echo "FAIL: no libberth.so.1 in $sp/berth"; exit 1; }
+grep -q '^libberth\.so\.1$' <<<"$(ls "$sp/berth/")" || { echo "FAIL: no libberth.so.1 in $sp/berth"; exit 1; }
 check_installed "$work/venv" "$sp/berth/libberth.so.1"
 # The one-liner of the issue, verbatim.
 clean_python "$work/venv" -c "import berth; print(berth.version())"
@@ -115,7 +115,7 @@ PATH="$work/tools/bin:$PATH" auditwheel repair -w "$work/repaired" "$wheel" >"$w
 repaired=$(ls "$work/repaired"/*.whl)
 [[ $(basename "$repaired") == berth-$version-py3-none-$policy.whl ]] ||
   { echo "FAIL: repaired wheel $(basename "$repaired"), expected the $policy tag"; exit 1; }
-python3 -m zipfile -l "$repaired" | grep -q 'berth.libs/libcurl-' ||
+grep -q 'berth.libs/libcurl-' <<<"$(python3 -m zipfile -l "$repaired")" ||
   { echo "FAIL: the repaired wheel does not carry libcurl"; exit 1; }
 python3 -m venv "$work/venv-repaired"
 "$work/venv-repaired/bin/pip" install -q "$repaired"
@@ -148,12 +148,12 @@ step "pip install $src/bindings/python (fresh venv)"
 python3 -m venv "$work/venv-ctypes"
 "$work/venv-ctypes/bin/pip" install -q "$src/bindings/python"
 sp=$(site_packages "$work/venv-ctypes")
-if ls "$sp/berth" | grep -q libberth; then echo "FAIL: bindings/python installed a libberth"; exit 1; fi
+if grep -q libberth <<<"$(ls "$sp/berth")"; then echo "FAIL: bindings/python installed a libberth"; exit 1; fi
 out=$(cd "$work" && env -i HOME="$HOME" PATH=/usr/bin:/bin BERTH_LIBRARY="$build/libberth.so" \
   "$work/venv-ctypes/bin/python" -c 'import berth; print(berth.version(), berth.library_path())')
 [[ $out == "$version $build/libberth.so" ]] || { echo "FAIL: with BERTH_LIBRARY: $out"; exit 1; }
 echo "ctypes-only install, BERTH_LIBRARY: $out"
-if ! ldconfig -p | grep -q 'libberth\.so'; then
+if ! grep -q 'libberth\.so' <<<"$(ldconfig -p)"; then
   out=$(clean_python "$work/venv-ctypes" -c '
 import berth
 try:
