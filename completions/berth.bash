@@ -5,7 +5,7 @@
 # compares them with `berth --help`); each command's options come from its own
 # `berth COMMAND --help` when asked for, so they never fall behind the CLI.
 
-_berth_commands="version sign-request copy push pull replicate index export build aws ecr credential-helper tags"
+_berth_commands="version sign-request copy push pull replicate index export sign verify attest build aws ecr credential-helper tags"
 
 _berth_subcommands() {
   case $1 in
@@ -50,7 +50,8 @@ _berth() {
     --referrers) values="true false" ;;
     --encryption) values="AES256 KMS" ;;
     --platform) values="linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x" ;;
-    --layer | --cache | --body-file | --ca-bundle | --file | --config)
+    --type) values="spdxjson cyclonedx slsaprovenance slsaprovenance1 vuln custom" ;;
+    --layer | --cache | --body-file | --ca-bundle | --file | --config | --key | --predicate)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
@@ -70,7 +71,7 @@ _berth() {
 
   # Image locations: the transports, then files and directories.
   case $cmd in
-    copy | push | pull | replicate | index | export | build)
+    copy | push | pull | replicate | index | export | build | sign | verify | attest)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -W "docker:// oci: oci-archive: docker-archive:" -- "$cur"
         compgen -f -- "$cur")

@@ -70,6 +70,7 @@ registered=$(bash --norc --noprofile -c 'source "$1"; complete -p berth' _ "$bas
 for mode in "${modes[@]}"; do
   check_bash "$mode" "copy" berth co
   check_bash "$mode" "export ecr" berth e
+  check_bash "$mode" "spdxjson" berth attest --type sp
   check_bash "$mode" "put-lifecycle-policy put-replication-configuration" berth ecr put-
   check_bash "$mode" "credentials" berth aws cr
   check_bash "$mode" "get" berth credential-helper g
@@ -86,9 +87,9 @@ check_bash plain "oci-archive:" berth copy oci-a
 # 3. zsh, through one interactive shell in a pseudo-terminal.
 if command -v zsh >/dev/null; then
   zsh -n "$zsh_dir/_berth" || fail "zsh -n _berth"
-  zsh_lines=("berth co" "berth e" "berth copy --for" "berth copy --format "
+  zsh_lines=("berth co" "berth e" "berth attest --type sp" "berth copy --for" "berth copy --format "
     "berth aws credentials --format " "berth build --compression " "berth copy oci-a")
-  zsh_want=("copy" "export ecr" "--format" "oci docker" "env json" "gzip zstd none" "oci-archive:")
+  zsh_want=("copy" "export ecr" "spdxjson" "--format" "oci docker" "env json" "gzip zstd none" "oci-archive:")
   for cmd in aws ecr credential-helper tags; do
     zsh_lines+=("berth $cmd ")
     zsh_want+=("${cli_subcommands[$cmd]}")

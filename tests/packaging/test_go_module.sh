@@ -54,6 +54,10 @@ cp "$src/tests/packaging/go_consumer/main.go" "$app/"
 grep -q "$module $version" "$app/go.mod" || { cat "$app/go.mod"; exit 1; }
 
 # 3. Shared: the documented PKG_CONFIG_PATH, then LD_LIBRARY_PATH to run.
+# Go's build cache keys a cgo package on CGO_CFLAGS but not on pkg-config's output,
+# so a cached build of the binding would link an earlier run's (deleted) prefix.
+# Naming this run's prefix in CGO_CFLAGS (an -I pkg-config gives anyway) keys it.
+export CGO_CFLAGS="-O2 -g -I$prefix/include"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 (cd "$app" && go vet ./... && go build -o "$work/app-shared" .)
 grep -q 'NEEDED.*libberth.so.1' <<<"$(readelf -d "$work/app-shared")" ||

@@ -105,13 +105,13 @@ for deb in "${debs[@]}"; do
 done
 for deb in "${debs[0]}" "${debs[1]}"; do
   depends=$(dpkg-deb -f "$deb" Depends)
-  for dep in libc6 libcurl4 libssl3 libzstd1 zlib1g libexpat1 libdeflate0 libstdc++6; do
+  for dep in libc6 libcurl4 libssl3 libzstd1 zlib1g libexpat1 libdeflate0 libsodium23 libstdc++6; do
     tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$dep" || fail "$(basename "$deb") does not depend on $dep"
   done
 done
 dev_depends=$(dpkg-deb -f "${debs[2]}" Depends)
 for dep in "libberth1 (= $version)" libssl-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libexpat1-dev \
-  libdeflate-dev pkg-config; do
+  libdeflate-dev libsodium-dev pkg-config; do
   grep -qF "$dep" <<<"$dev_depends" || fail "libberth-dev does not depend on $dep"
 done
 [[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth 1 libberth1 (>= $version)" ]] ||
@@ -190,7 +190,11 @@ require github.com/berth-project/berth/bindings/go v0.0.0
 
 replace github.com/berth-project/berth/bindings/go => $src/bindings/go
 GOMOD
-  (cd "$work/goapp" && go build -o app-shared . && go build -tags berth_static -o app-static .)
+  # Go's build cache does not see /usr/lib/libberth.a or berth.h change between runs
+  # (it keys cgo packages on CGO_CFLAGS, not on what pkg-config finds): a flag naming
+  # this run makes it build the binding anew.
+  (cd "$work/goapp" && export CGO_CFLAGS="-O2 -g -DBERTH_PACKAGING_RUN=$$_$SECONDS" &&
+    go build -o app-shared . && go build -tags berth_static -o app-static .)
   for app in app-shared app-static; do
     out=$("$work/goapp/$app")
     [[ $out == "berth $version signature 5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31" ]] ||
