@@ -7,4 +7,4 @@ import berth
 berth.sign_request(1, "https://example.amazonaws.com/", {}, region="us-east-1",  # line 7
                    service="s", access_key="a", secret_key="b")
 digest: int = berth.build(output="oci:/tmp/x:v1").digest  # line 9
-berth.copy("oci:/tmp/a:v1", "oci:/tmp/b:v1", jobs="four")  # line 10
+berth.copy(b"oci:/tmp/a:v1", "oci:/tmp/b:v1")  # line 10
