@@ -15,6 +15,10 @@ debs=(
   docker-registry apache2-utils skopeo umoci openssl curl
   pigz libdeflate-tools zstd time
 )
+# Packaging tests (tests/packaging): zsh and bash-completion run the completions,
+# file is what CPack's .deb generator inspects binaries with, ccache keeps the
+# Python wheel builds' compiler output from one run to the next.
+debs+=(zsh bash-completion file ccache)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -16,10 +16,15 @@
 //
 // CMake's GNUInstallDirs decides whether the library directory is lib or, on
 // Debian-style multiarch systems with a /usr prefix, lib/x86_64-linux-gnu; use
-// whichever directory holds libberth.so and pkgconfig/berth.pc. The prefix
-// recorded in berth.pc is the CMAKE_INSTALL_PREFIX given when configuring, so
-// configure with the prefix you install to (cmake --install --prefix alone
-// does not rewrite berth.pc).
+// whichever directory holds libberth.so and pkgconfig/berth.pc. berth.pc finds
+// the prefix from its own location, so an install copied anywhere works.
+//
+// With -tags berth_static the package links libberth.a instead, through
+// berth-static.pc (next to berth.pc), which also names the libraries libberth
+// needs (libcurl, OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libstdc++);
+// the program then runs without libberth.so.1 and LD_LIBRARY_PATH:
+//
+//	go build -tags berth_static ./...
 //
 // # Versions
 //

@@ -185,7 +185,8 @@ def _iso8601(value: Optional[str]) -> Optional[_dt.datetime]:
     if not m:
         raise ProtocolError(f"berth_aws_credentials: Expiration {value!r} is not an ISO 8601 "
                             f"UTC time")
-    return _dt.datetime(*map(int, m.groups()), tzinfo=_dt.timezone.utc)
+    year, month, day, hour, minute, second = map(int, m.groups())
+    return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
 
 
 def _epoch(value: Any) -> Optional[_dt.datetime]:

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Iterable, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _convert
 from ._copy import ProgressCallback, _Callback, _creds_secrets, _jobs, string_list
@@ -197,7 +197,10 @@ def build(
     )
 
 
-def _as_list(values, what: str) -> list:
+_T = TypeVar("_T")
+
+
+def _as_list(values: Iterable[_T], what: str) -> List[_T]:
     if isinstance(values, (str, bytes, os.PathLike)):
         raise TypeError(f"{what} must be a list, not a single {type(values).__name__}")
     return list(values)

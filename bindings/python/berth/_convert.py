@@ -13,12 +13,23 @@ import operator
 import os
 import re
 from collections.abc import Mapping as _Mapping
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, overload
 
 from ._errors import InvalidArgumentError
 
 Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
 Body = Union[bytes, bytearray, memoryview, str, None]
+
+
+# A str always gives bytes and a path a C string; only None (an optional argument)
+# gives None. The overloads let the type checker see that the one signature's
+# Optional[bytes] is None only for None.
+@overload
+def cstr(value: str, what: str) -> bytes: ...
+
+
+@overload
+def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional[bytes]: ...
 
 
 def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional[bytes]:
@@ -31,6 +42,14 @@ def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional
         # The value itself may be a secret; name the argument only.
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return value.encode("utf-8")
+
+
+@overload
+def cpath(value: Union[str, "os.PathLike[str]"], what: str) -> bytes: ...
+
+
+@overload
+def cpath(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]: ...
 
 
 def cpath(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]:
@@ -124,7 +143,7 @@ def epoch_seconds(timestamp: Union[str, _dt.datetime]) -> int:
     return seconds
 
 
-def as_int(value: object, what: str) -> int:
+def as_int(value: Any, what: str) -> int:
     """An int argument (bools refused: True is not a duration)."""
     if isinstance(value, bool):
         raise TypeError(f"{what} must be int, not bool")

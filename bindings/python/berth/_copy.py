@@ -19,13 +19,14 @@ import ctypes
 import os
 from dataclasses import dataclass
 import re
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
 from ._errors import InvalidArgumentError, UnsupportedError
 from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
                    function, loaded_path, string_array)
 from ._lib import CopyResult as _CCopyResult
+from ._lib import ProgressInfo
 from ._options import takes_options
 
 _INT32_MAX = 2**31 - 1
@@ -112,7 +113,7 @@ class _Callback:
         # until the call returns. Held here, and `copy` holds self.
         self.c_fn = ProgressFn(self._call)
 
-    def _call(self, info_p, _user_data) -> int:
+    def _call(self, info_p: "ctypes._Pointer[ProgressInfo]", _user_data: Optional[int]) -> int:
         # Nothing may escape: ctypes would print the exception and return 0
         # ("carry on"), hiding the failure and ignoring a wish to stop.
         try:
@@ -289,7 +290,7 @@ def _seconds_to_ms(value: Optional[float], what: str, *, never: int = 0) -> int:
 
 
 def _limits(timeout: Optional[float], stall_timeout: Optional[float],
-            chunk_size: int) -> dict:
+            chunk_size: int) -> Dict[str, int]:
     chunk_size = _convert.as_int(chunk_size, "chunk_size")
     if chunk_size < 0 or (0 < chunk_size < 1 << 20):
         raise InvalidArgumentError(f"chunk_size must be 0 or at least 1 MiB, not {chunk_size}")
@@ -366,7 +367,7 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     return _result(out)
 
 
-def _split_tag(ref: str):
+def _split_tag(ref: str) -> Tuple[str, Optional[str], bool]:
     """(reference without tag, tag or None, has digest) of a docker reference."""
     name = ref[len("docker://"):] if ref.startswith("docker://") else ref
     if "@" in name:

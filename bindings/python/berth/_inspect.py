@@ -39,7 +39,8 @@ class Manifest:
 
     def json(self) -> Dict[str, Any]:
         """The document parsed."""
-        return json.loads(self.raw)
+        document: Dict[str, Any] = json.loads(self.raw)
+        return document
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import os
 import threading
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int, c_int32,
                     c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
-from typing import Iterable, Optional
+from typing import Any, Iterable, List, Optional, Tuple
 
 from . import _discover
 from ._errors import AbiMismatchError, BerthLibraryError, UnsupportedError, make_error
@@ -408,7 +408,7 @@ def lib() -> ctypes.CDLL:
     return _loaded
 
 
-def function(name: str):
+def function(name: str) -> Any:
     """A function of OPTIONAL_PROTOTYPES, or UnsupportedError when the library predates it."""
     cdll = lib()
     fn = getattr(cdll, name, None)
@@ -445,7 +445,7 @@ def take_string(out: c_void_p) -> str:
         out.value = None
 
 
-def string_array(values: "list[bytes]"):
+def string_array(values: List[bytes]) -> Tuple[Any, int]:
     """A C array of the given C strings (``const char *const *``) and its length.
 
     The array references the bytes objects (ctypes keeps them in ``_objects``);

@@ -28,7 +28,9 @@ def takes_options(declaration: Callable[..., Any]) -> Callable[[F], F]:
                if p.kind is inspect.Parameter.KEYWORD_ONLY]
     # typing.get_type_hints() on fn resolves names in fn's module: the options'
     # types are resolved here, in the declaration's.
-    hints = typing.get_type_hints(declaration.__init__ if isinstance(declaration, type)
+    # (getattr: mypy calls __init__ read off a value unsound in general; here the
+    # value is a class, whose __init__ declares the options.)
+    hints = typing.get_type_hints(getattr(declaration, "__init__") if isinstance(declaration, type)
                                   else declaration)
 
     def decorate(fn: F) -> F:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import json
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from . import _convert
 from ._copy import PathArg, _Call
@@ -39,7 +39,7 @@ def sign(ref: str, key: PathArg, *, password: Optional[str] = None, **options: A
     return digest
 
 
-def attest(ref: str, key: PathArg, predicate: Union[str, dict], *, predicate_type: str,
+def attest(ref: str, key: PathArg, predicate: Union[str, Dict[str, Any]], *, predicate_type: str,
            password: Optional[str] = None, **options: Any) -> str:
     """Attaches a signed in-toto attestation about ``ref``: ``predicate`` (a dict, or a
     JSON document as str) of ``predicate_type`` (a URI such as
@@ -63,7 +63,7 @@ def attest(ref: str, key: PathArg, predicate: Union[str, dict], *, predicate_typ
     return digest
 
 
-def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> dict:
+def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> Dict[str, Any]:
     """Checks the cosign signatures of ``ref`` with the PEM public key file: returns
     ``{"digest", "signatures", "valid", "payloads"}`` when at least one is signed by
     the key and names the image's digest; raises GateFailedError otherwise (unsigned,
@@ -78,7 +78,8 @@ def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> dict:
     rc = function("berth_verify")(ctypes.byref(out), c_ref, c_pub, ctypes.byref(call.opts))
     raw = take_string(out)
     call.finish(rc)
-    return json.loads(raw)
+    result: Dict[str, Any] = json.loads(raw)
+    return result
 
 
 __all__ = ["attest", "sign", "verify"]
