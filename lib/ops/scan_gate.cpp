@@ -75,8 +75,10 @@ manifest_of(ecr::EcrClient &client, const std::string &repository, const std::st
     m.digest = image::digest_of(m.raw);
     return m;
   } catch (const Error &e) {
-    if (e.code() == Errc::auth || e.code() == Errc::denied || e.code() == Errc::not_found ||
-        e.code() == Errc::protocol)
+    // Whatever keeps ECR from saying (denied, unknown operation, a reply that does not
+    // parse) means "scan it as it is"; only transport trouble is worth stopping for.
+    if (e.code() != Errc::network && e.code() != Errc::timeout && e.code() != Errc::cancelled &&
+        e.code() != Errc::throttled)
       return std::nullopt;
     throw;
   }
