@@ -370,7 +370,10 @@ TEST_CASE("archive: docker-archive round trip keeps config and layers, OCI types
     berth::CopyOptions keep;
     keep.format = berth::ImageFormat::docker;
     auto rd = copy_image("docker-archive:" + file, "oci:" + t.str("back") + ":docker", keep);
-    for (auto [tag, docker] : {std::pair{"x", false}, std::pair{"docker", true}}) {
+    // (Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.)
+    for (const auto &case_ : {std::pair{"x", false}, std::pair{"docker", true}}) {
+      const char *tag = case_.first;
+      const bool docker = case_.second;
       CAPTURE(tag);
       auto m = manifest_in(t.str("back"), tag);
       CHECK((docker ? rd : r).digest == berth::image::digest_of(m.raw));
