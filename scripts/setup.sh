@@ -11,6 +11,7 @@ debs=(
   build-essential cmake ninja-build pkg-config clang-format
   libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
   libexpat1-dev libdeflate-dev libsodium-dev
+  clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
   docker-registry apache2-utils skopeo umoci openssl curl
   pigz libdeflate-tools zstd time
 )

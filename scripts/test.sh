@@ -25,6 +25,12 @@ run_suite() {
 # layout interop with GNU tar, umoci, skopeo and crane.
 run_suite ctest ctest --test-dir build --output-on-failure --timeout 900
 
+# The same C++, C ABI and CLI tests on the clang ASan+UBSan build (build-fuzz/), which
+# fails on any sanitizer report; then every fuzz target for 10 s, seeds and crash
+# reproducers first (scripts/fuzz.sh; crashes stay in build-fuzz/fuzz-artifacts/).
+run_suite sanitizers scripts/fuzz.sh --tests
+run_suite fuzz scripts/fuzz.sh "${BERTH_FUZZ_SECONDS:-10}"
+
 # Python suites, one pytest run per directory so each keeps its own conftest and
 # pytest.ini: the ctypes binding, the botocore/aws4 differential tests, the test
 # servers, the registry integration tests, the AWS providers against moto, the ECR

@@ -5,10 +5,52 @@
 #include <rapidjson/error/en.h>
 
 #include <limits>
+#include <optional>
+#include <unordered_map>
+#include <vector>
 
 namespace berth::core::json {
+namespace {
+
+// Where the text nests arrays and objects deeper than kMaxDepth, if it does. Strings
+// are skipped as JSON lexes them, so for every prefix rapidjson accepts, the depth
+// counted here is the depth rapidjson's parser has reached.
+std::optional<std::size_t> too_deep(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
 
 Document parse(std::string_view text, const char *what) {
+  // rapidjson takes a NUL byte for the end of the input, even with an explicit length:
+  // "{}\0anything" would parse as "{}". No JSON text holds a raw NUL (not even inside
+  // a string), so one anywhere makes the document invalid.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    throw Error(Errc::protocol, std::string(what) + " is not valid JSON: a NUL byte at offset " +
+                                    std::to_string(nul));
+  // rapidjson's parser recurses once per level (so do Accept() and every walk over a
+  // document): a megabyte of '[' in a manifest would exhaust the stack.
+  if (auto at = too_deep(text))
+    throw Error(Errc::protocol, std::string(what) + " is nested more than " +
+                                    std::to_string(kMaxDepth) + " levels deep (at offset " +
+                                    std::to_string(*at) + ")");
   Document doc;
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError())
@@ -16,6 +58,42 @@ Document parse(std::string_view text, const char *what) {
                                     rapidjson::GetParseError_En(doc.GetParseError()) +
                                     " at offset " + std::to_string(doc.GetErrorOffset()));
   return doc;
+}
+
+const Value *find(const Value &obj, const char *name) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+void keep_last_duplicates(Value &v, Document::AllocatorType &a) {
+  if (v.IsArray()) {
+    for (auto &e : v.GetArray())
+      keep_last_duplicates(e, a);
+    return;
+  }
+  if (!v.IsObject()) return;
+  std::vector<bool> keep;
+  {
+    std::unordered_map<std::string_view, std::size_t> last;
+    std::size_t i = 0;
+    for (const auto &m : v.GetObject())
+      last[std::string_view(m.name.GetString(), m.name.GetStringLength())] = i++;
+    if (last.size() < v.MemberCount()) {
+      keep.assign(v.MemberCount(), false);
+      for (const auto &[name, at] : last)
+        keep[at] = true;
+    }
+  }
+  if (!keep.empty()) {
+    Value unique(rapidjson::kObjectType);
+    std::size_t i = 0;
+    for (auto &m : v.GetObject())
+      if (keep[i++]) unique.AddMember(m.name, m.value, a); // moves both
+    v = unique;
+  }
+  for (auto &m : v.GetObject())
+    keep_last_duplicates(m.value, a);
 }
 
 std::string get_string(const Value &obj, const char *name, std::string fallback) {

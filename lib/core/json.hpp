@@ -9,14 +9,34 @@
 #include <string>
 #include <string_view>
 
+namespace rapidjson {
+
+// rapidjson 1.1.0 compares member iterators through a ConstIterator parameter, so in
+// C++20, where `a != b` also considers the reversed `b == a`, `it != doc.MemberEnd()`
+// on a non-const document has two equally good candidates (clang reports
+// -Wambiguous-reversed-operator; rapidjson's master branch fixed the header). These
+// exact matches pick the comparison rapidjson means.
+inline bool operator==(const Value::MemberIterator &a, const Value::MemberIterator &b) {
+  return a.operator==(b);
+}
+inline bool operator!=(const Value::MemberIterator &a, const Value::MemberIterator &b) {
+  return a.operator!=(b);
+}
+
+} // namespace rapidjson
+
 namespace berth::core::json {
 
 using Document = rapidjson::Document;
 using Value = rapidjson::Value;
 
+// Documents nested deeper than this are refused (parse() recurses per level).
+inline constexpr std::size_t kMaxDepth = 256;
+
 // Parses text as one whole JSON document (trailing whitespace only: content after the
 // document is an error, as in every strict parser — skopeo refuses such manifests);
-// throws Error(protocol) naming `what` and the error offset.
+// throws Error(protocol) naming `what` and the error offset. A NUL byte anywhere, or
+// nesting deeper than kMaxDepth, is an error too.
 Document parse(std::string_view text, const char *what);
 
 struct StringWriter {
@@ -33,6 +53,18 @@ struct StringWriter {
     string(v);
   }
 };
+
+// The member `name` of obj; nullptr when obj is not an object or has no such member.
+// rapidjson's FindMember and MemberEnd require an object (anything else is undefined
+// behaviour), and hostile replies put numbers and arrays where objects belong.
+const Value *find(const Value &obj, const char *name);
+
+// Drops all but the last of same-named members, in v and everything below it. Go's
+// encoding/json (docker, containerd, registries) reads the last of duplicate keys,
+// rapidjson's look-ups the first, and its RemoveMember removes only one of them: a
+// document berth edits and writes back is made unambiguous first. `a` is the
+// allocator of the document v belongs to.
+void keep_last_duplicates(Value &v, Document::AllocatorType &a);
 
 // Member look-ups that tolerate absence and wrong types. get_int clamps numbers
 // beyond the range of long long (1e300, 2^64) to its limits instead of overflowing.

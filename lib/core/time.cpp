@@ -2,6 +2,7 @@
 
 #include <berth/error.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -45,7 +46,11 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  return std::chrono::system_clock::from_time_t(timegm(&tm) - offset);
+  // The clock counts nanoseconds in 64 bits (1678..2262): from_time_t beyond that
+  // overflows. Credentials that "never" expire say 9999-12-31.
+  constexpr std::time_t kYear1900 = -2208988800, kYear2200 = 7258118400;
+  return std::chrono::system_clock::from_time_t(
+      std::clamp<std::time_t>(timegm(&tm) - offset, kYear1900, kYear2200));
 }
 
 std::string format_iso8601(std::chrono::system_clock::time_point t) {

@@ -8,7 +8,8 @@
 namespace berth::core {
 
 // "2026-11-27T12:00:00Z", "2026-11-27T12:00:00.123Z", "2026-11-27T12:00:00+00:00".
-// Throws Error(protocol) for anything else.
+// Throws Error(protocol) for anything else. Times before 1900 or after 2200 are
+// clamped to those years (the clock cannot hold 0001 or 9999).
 std::chrono::system_clock::time_point parse_iso8601(std::string_view s);
 
 // "2026-11-27T12:00:00Z"

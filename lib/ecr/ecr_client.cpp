@@ -2,7 +2,7 @@
 
 #include "aws/aws_client.hpp"
 #include "aws/endpoints.hpp"
-#include "core/base64.hpp"
+#include "ecr/ecr_replies.hpp"
 
 #include <berth/error.hpp>
 
@@ -46,12 +46,7 @@ void EcrClient::paginate(const std::string &operation, const std::string &body_j
                     req.GetAllocator());
     core::json::StringWriter w;
     req.Accept(w.writer);
-    auto doc = core::json::parse(call(operation, w.str()), ("ecr:" + operation + " reply").c_str());
-    if (auto it = doc.FindMember(items_key);
-        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
-      for (const auto &item : it->value.GetArray())
-        fn(item);
-    token = core::json::get_string(doc, "nextToken");
+    token = parse_page(call(operation, w.str()), "ecr:" + operation + " reply", items_key, fn);
     if (token.empty()) return;
   }
   throw Error(Errc::protocol, "ecr:" + operation + " kept returning nextToken");
@@ -59,44 +54,7 @@ void EcrClient::paginate(const std::string &operation, const std::string &body_j
 
 AuthorizationToken EcrClient::get_authorization_token(const std::string &registry_id) {
   std::string body = registry_id.empty() ? "{}" : "{\"registryIds\":[\"" + registry_id + "\"]}";
-  auto doc =
-      core::json::parse(call("GetAuthorizationToken", body), "ecr:GetAuthorizationToken reply");
-  auto it = doc.FindMember("authorizationData");
-  if (!doc.IsObject() || it == doc.MemberEnd() || !it->value.IsArray() || it->value.Empty())
-    throw Error(Errc::protocol, "ecr:GetAuthorizationToken reply has no authorizationData");
-  const auto &d = it->value[0];
-  auto decoded = core::base64_decode(core::json::get_string(d, "authorizationToken"));
-  if (!decoded) throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not base64");
-  auto colon = decoded->find(':');
-  if (colon == std::string::npos)
-    throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not USER:PASSWORD");
-  AuthorizationToken t;
-  t.username = decoded->substr(0, colon);
-  t.password = decoded->substr(colon + 1);
-  t.proxy_endpoint = core::json::get_string(d, "proxyEndpoint");
-  // expiresAt is epoch seconds (a JSON number, possibly fractional).
-  auto exp = d.FindMember("expiresAt");
-  double secs = exp != d.MemberEnd() && exp->value.IsNumber() ? exp->value.GetDouble() : 0;
-  t.expires_at = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double>(secs)));
-  return t;
-}
-
-RepositoryInfo parse_repository(const core::json::Value &v) {
-  RepositoryInfo r;
-  r.name = core::json::get_string(v, "repositoryName");
-  r.arn = core::json::get_string(v, "repositoryArn");
-  r.uri = core::json::get_string(v, "repositoryUri");
-  r.registry_id = core::json::get_string(v, "registryId");
-  r.tag_mutability = core::json::get_string(v, "imageTagMutability", "MUTABLE");
-  if (auto s = v.FindMember("imageScanningConfiguration"); s != v.MemberEnd())
-    r.scan_on_push = core::json::get_bool(s->value, "scanOnPush");
-  if (auto e = v.FindMember("encryptionConfiguration"); e != v.MemberEnd()) {
-    r.encryption_type = core::json::get_string(e->value, "encryptionType");
-    r.kms_key = core::json::get_string(e->value, "kmsKey");
-  }
-  return r;
+  return parse_authorization_token(call("GetAuthorizationToken", body));
 }
 
 std::vector<RepositoryInfo>
@@ -144,11 +102,7 @@ RepositoryInfo EcrClient::create_repository(const CreateRepositoryParams &p) {
     j.EndObject();
   }
   j.EndObject();
-  auto doc = core::json::parse(call("CreateRepository", w.str()), "ecr:CreateRepository reply");
-  auto it = doc.FindMember("repository");
-  if (!doc.IsObject() || it == doc.MemberEnd())
-    throw Error(Errc::protocol, "ecr:CreateRepository reply has no repository");
-  return parse_repository(it->value);
+  return parse_created_repository(call("CreateRepository", w.str()));
 }
 
 } // namespace berth::ecr

@@ -62,6 +62,4 @@ private:
   std::string region_, endpoint_;
 };
 
-RepositoryInfo parse_repository(const core::json::Value &v);
-
 } // namespace berth::ecr

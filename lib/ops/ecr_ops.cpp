@@ -115,6 +115,8 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
       }
     }
     if (!doc.IsObject()) throw Error(Errc::config, path + " is not a JSON object");
+    // The edit below assumes one "auths" (and docker reads the last of duplicates).
+    core::json::keep_last_duplicates(doc, doc.GetAllocator());
   } else {
     doc.SetObject();
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);

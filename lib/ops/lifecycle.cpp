@@ -4,6 +4,7 @@
 #include <berth/error.hpp>
 
 #include "core/json.hpp"
+#include "ecr/ecr_replies.hpp"
 #include "ops/ecr_session.hpp"
 
 #include <algorithm>
@@ -134,6 +135,16 @@ bool wildcard_match(const std::string &pattern, const std::string &s) {
   return p == pattern.size();
 }
 
+// countNumber goes up to 2^63-1, and 24h * n in the clock's nanoseconds overflows past
+// 106,751 days; no age the clock can hold is longer, so such a rule expires nothing.
+bool older_than_days(std::chrono::system_clock::duration age, long long days) {
+  constexpr long long kMaxDays =
+      std::chrono::duration_cast<std::chrono::hours>(std::chrono::system_clock::duration::max())
+          .count() /
+      24;
+  return days <= kMaxDays && age > std::chrono::hours(24) * days;
+}
+
 bool selects(const Rule &r, const ImageInfo &img) {
   if (r.tag_status == "any") return true;
   if (r.tag_status == "untagged") return img.tags.empty();
@@ -200,7 +211,7 @@ std::vector<ExpiringImage> lifecycle_preview(const std::string &policy_json,
       claimed[i] = true;
       bool expire = r.count_type == "imageCountMoreThan"
                         ? k >= static_cast<std::size_t>(r.count)
-                        : now - images[i].pushed_at > std::chrono::hours(24) * r.count;
+                        : older_than_days(now - images[i].pushed_at, r.count);
       if (expire) out.push_back({images[i], r.priority});
     }
   }
@@ -211,20 +222,8 @@ std::vector<ImageInfo> ecr_describe_images(const AwsOptions &options,
                                            const std::string &repository) {
   auto client = ops::ecr_client(options);
   std::vector<ImageInfo> out;
-  client.paginate(
-      "DescribeImages", "{\"repositoryName\":\"" + repository + "\"}", "imageDetails",
-      [&](const core::json::Value &d) {
-        ImageInfo img;
-        img.digest = core::json::get_string(d, "imageDigest");
-        if (auto t = d.FindMember("imageTags"); t != d.MemberEnd() && t->value.IsArray())
-          for (const auto &tag : t->value.GetArray())
-            if (tag.IsString()) img.tags.emplace_back(tag.GetString());
-        if (auto p = d.FindMember("imagePushedAt"); p != d.MemberEnd() && p->value.IsNumber())
-          img.pushed_at = std::chrono::system_clock::time_point(
-              std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                  std::chrono::duration<double>(p->value.GetDouble())));
-        out.push_back(std::move(img));
-      });
+  client.paginate("DescribeImages", "{\"repositoryName\":\"" + repository + "\"}", "imageDetails",
+                  [&](const core::json::Value &d) { out.push_back(ecr::parse_image_detail(d)); });
   return out;
 }
 

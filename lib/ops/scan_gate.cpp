@@ -6,11 +6,13 @@
 #include <berth/manifest.hpp>
 
 #include "core/json.hpp"
+#include "ecr/ecr_replies.hpp"
 #include "ops/ecr_session.hpp"
 #include "registry/registry.hpp"
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <optional>
 #include <thread>
 
@@ -73,8 +75,10 @@ manifest_of(ecr::EcrClient &client, const std::string &repository, const std::st
     m.digest = image::digest_of(m.raw);
     return m;
   } catch (const Error &e) {
-    if (e.code() == Errc::auth || e.code() == Errc::denied || e.code() == Errc::not_found ||
-        e.code() == Errc::protocol)
+    // Whatever keeps ECR from saying (denied, unknown operation, a reply that does not
+    // parse) means "scan it as it is"; only transport trouble is worth stopping for.
+    if (e.code() != Errc::network && e.code() != Errc::timeout && e.code() != Errc::cancelled &&
+        e.code() != Errc::throttled)
       return std::nullopt;
     throw;
   }
@@ -130,35 +134,31 @@ ScanGateImage scan_one(ecr::EcrClient &client, const std::string &repository,
   ScanGateImage result;
   result.digest = image;
   for (;;) {
-    core::json::Document doc;
+    std::string raw;
     try {
-      doc = core::json::parse(client.call("DescribeImageScanFindings", request), "scan findings");
+      raw = client.call("DescribeImageScanFindings", request);
     } catch (const Error &e) {
       if (e.aws_code() != "ScanNotFoundException" || started) throw;
       client.call("StartImageScan", request);
       started = true;
       continue;
     }
-    auto status_it = doc.FindMember("imageScanStatus");
-    result.status =
-        status_it == doc.MemberEnd() ? "" : core::json::get_string(status_it->value, "status");
+    // Status and counts through the hardened reply parser; the finding list and the
+    // image id from the same document.
+    auto parsed = ecr::parse_scan_findings(raw);
+    auto doc = core::json::parse(raw, "scan findings");
+    result.status = parsed.status;
     if (auto id = doc.FindMember("imageId"); id != doc.MemberEnd())
       if (auto d = core::json::get_string(id->value, "imageDigest"); !d.empty()) result.digest = d;
     if (result.status == "COMPLETE" || result.status == "ACTIVE") {
-      if (auto f = doc.FindMember("imageScanFindings"); f != doc.MemberEnd()) {
-        if (auto c = f->value.FindMember("findingSeverityCounts");
-            c != f->value.MemberEnd() && c->value.IsObject())
-          for (const auto &m : c->value.GetObject())
-            if (m.value.IsInt()) result.counts[m.name.GetString()] = m.value.GetInt();
+      result.counts = std::move(parsed.counts);
+      if (auto f = doc.FindMember("imageScanFindings"); f != doc.MemberEnd() && f->value.IsObject())
         collect_findings(f->value, result.digest, threshold, findings);
-      }
       break;
     }
     if (result.status == "FAILED" || result.status == "UNSUPPORTED_IMAGE" ||
         result.status == "FINDINGS_UNAVAILABLE") {
-      std::string why = status_it == doc.MemberEnd()
-                            ? ""
-                            : core::json::get_string(status_it->value, "description");
+      const std::string &why = parsed.description;
       throw Error(Errc::gate_failed, "scan of " + repository + ":" + image + " ended " +
                                          result.status + (why.empty() ? "" : ": " + why));
     }
@@ -167,10 +167,13 @@ ScanGateImage scan_one(ecr::EcrClient &client, const std::string &repository,
                                      " after " + std::to_string(gate.timeout.count()) + "s");
     std::this_thread::sleep_for(gate.poll);
   }
+  // Counts are 0..INT_MAX each (the reply says so); their sum may not fit an int.
+  long long counted = 0;
   for (std::size_t i = 0; i <= threshold && i < kSeverities.size(); ++i)
     if (auto it = result.counts.find(kSeverities[i]); it != result.counts.end())
-      result.counted += it->second;
-  result.passed = result.counted <= gate.max;
+      counted += it->second;
+  result.counted = static_cast<int>(std::min<long long>(counted, INT_MAX));
+  result.passed = counted <= gate.max;
   return result;
 }
 

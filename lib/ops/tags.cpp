@@ -110,9 +110,8 @@ CiContext CiContext::from_github_env(const std::function<std::string(const std::
     ss << in.rdbuf();
     try {
       auto doc = core::json::parse(ss.str(), "GitHub event payload");
-      if (auto repo = doc.IsObject() ? doc.FindMember("repository") : doc.MemberEnd();
-          repo != doc.MemberEnd())
-        c.default_branch = core::json::get_string(repo->value, "default_branch");
+      if (const auto *repo = core::json::find(doc, "repository"))
+        c.default_branch = core::json::get_string(*repo, "default_branch");
     } catch (const Error &) {
       // A missing or odd payload only loses the default-branch logic.
     }

@@ -45,15 +45,15 @@ Error registry_error(const http::Response &resp, std::string_view what) {
   std::string code, message;
   try {
     auto doc = core::json::parse(resp.body, "registry error");
-    auto errors = doc.IsObject() ? doc.FindMember("errors") : doc.MemberEnd();
-    if (doc.IsObject() && errors != doc.MemberEnd() && errors->value.IsArray() &&
-        !errors->value.Empty()) {
-      const auto &first = errors->value[0];
+    const auto *errors = core::json::find(doc, "errors");
+    if (errors && errors->IsArray() && !errors->Empty()) {
+      // The entry may be anything; find() and get_string() read a non-object as empty.
+      const auto &first = (*errors)[0];
       code = core::json::get_string(first, "code");
       message = core::json::get_string(first, "message");
-      if (auto d = first.FindMember("detail");
-          d != first.MemberEnd() && d->value.IsString() && d->value.GetStringLength() > 0)
-        message += " (" + std::string(d->value.GetString()) + ")";
+      if (const auto *d = core::json::find(first, "detail");
+          d && d->IsString() && d->GetStringLength() > 0)
+        message += " (" + std::string(d->GetString()) + ")";
     }
   } catch (const Error &) {
     // Not JSON: ECR's expired-token 403 and proxies send plain text.

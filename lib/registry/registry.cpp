@@ -155,9 +155,8 @@ std::vector<std::string> Registry::catalog(int page_size) {
     auto resp = send(req, {"registry:catalog:*"});
     if (!resp.ok()) throw registry_error(resp, "GET catalog of " + host_);
     auto doc = core::json::parse(resp.body, "catalog reply");
-    if (auto it = doc.FindMember("repositories");
-        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
-      for (const auto &r : it->value.GetArray())
+    if (const auto *repos = core::json::find(doc, "repositories"); repos && repos->IsArray())
+      for (const auto &r : repos->GetArray())
         if (r.IsString()) out.emplace_back(r.GetString());
     auto next = next_link(resp);
     if (!next) break;
@@ -500,9 +499,8 @@ std::vector<std::string> Repository::tags(int page_size) {
     auto resp = registry_->send(req, pull_scope());
     if (!resp.ok()) throw registry_error(resp, "GET tags of " + name_);
     auto doc = core::json::parse(resp.body, "tag list");
-    if (auto it = doc.FindMember("tags");
-        doc.IsObject() && it != doc.MemberEnd() && it->value.IsArray())
-      for (const auto &t : it->value.GetArray())
+    if (const auto *tags = core::json::find(doc, "tags"); tags && tags->IsArray())
+      for (const auto &t : tags->GetArray())
         if (t.IsString()) out.emplace_back(t.GetString());
     auto next = next_link(resp);
     if (!next) break;

@@ -287,8 +287,21 @@ TEST_CASE("iso 8601: the forms AWS writes") {
   }
 }
 
+TEST_CASE("iso8601: years the clock cannot hold are clamped (fuzz_credentials_json)") {
+  // "3557-01-01T00:00:00Z" in an ECS reply overflowed from_time_t's nanoseconds.
+  CHECK(core::format_iso8601(core::parse_iso8601("9999-12-31T23:59:59Z")) ==
+        "2200-01-01T00:00:00Z");
+  CHECK(core::format_iso8601(core::parse_iso8601("3557-01-01T00:00:00Z")) ==
+        "2200-01-01T00:00:00Z");
+  CHECK(core::format_iso8601(core::parse_iso8601("0000-01-01T00:00:00+23:59")) ==
+        "1900-01-01T00:00:00Z");
+  CHECK(core::format_iso8601(core::parse_iso8601("2199-12-31T23:59:59Z")) ==
+        "2199-12-31T23:59:59Z");
+}
+
 TEST_CASE("iso8601: out-of-range and unpadded fields are refused") {
   CHECK_THROWS_AS(berth::core::parse_iso8601("2026-13-45T99:99:99Z"), berth::Error);
   CHECK_THROWS_AS(berth::core::parse_iso8601("2026-1-5T1:2:3Z"), berth::Error);
-  CHECK(berth::core::format_iso8601(berth::core::parse_iso8601("2026-11-27T12:00:00Z")) == "2026-11-27T12:00:00Z");
+  CHECK(berth::core::format_iso8601(berth::core::parse_iso8601("2026-11-27T12:00:00Z")) ==
+        "2026-11-27T12:00:00Z");
 }

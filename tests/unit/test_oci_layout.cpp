@@ -634,7 +634,7 @@ TEST_CASE("layout: bad layouts give clear errors") {
   put_file(dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   // create() on a layout with a bad index.json opens it and reports the problem.
   for (
-      auto [index, code] :
+      auto [bad_index, bad_code] :
       {std::pair<const char *, Errc>{"{not json", Errc::protocol},
        {"[]", Errc::protocol},
        {R"({"schemaVersion":2})", Errc::protocol},
@@ -642,6 +642,9 @@ TEST_CASE("layout: bad layouts give clear errors") {
         Errc::protocol},
        {R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]})",
         Errc::unsupported}}) {
+    // Copies: lambdas cannot capture structured bindings before clang 16.
+    const char *index = bad_index;
+    const Errc code = bad_code;
     CAPTURE(index);
     put_file(dir / "index.json", index);
     CHECK(code_of([&] { (void)OciLayout::open(dir.string()); }) == code);
