@@ -1,19 +1,20 @@
 # bash completion for berth. Installed as share/bash-completion/completions/berth,
 # where bash-completion loads it on first use; or source it from ~/.bashrc.
 #
-# Commands and sub-commands are listed here (tests/packaging/test_completions.sh
-# compares them with `berth --help`); each command's options come from its own
-# `berth COMMAND --help` when asked for, so they never fall behind the CLI.
+# The commands, their sub-commands and options are read from the berth being
+# completed (`berth --help`, `berth COMMAND --help`), so the completion follows the
+# CLI as it grows; only the values of a few options are listed here.
 
-_berth_commands="version sign-request copy push pull replicate index export sign verify attest build aws ecr credential-helper tags"
+# The command names, from the "commands:" list of `berth --help`.
+_berth_commands() { # BERTH
+  "$1" --help 2>/dev/null | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'
+}
 
-_berth_subcommands() {
-  case $1 in
-    aws) echo "credentials whoami" ;;
-    ecr) echo "get-login-password ensure-repository put-lifecycle-policy scan-gate put-replication-configuration login call" ;;
-    credential-helper) echo "get store erase list" ;;
-    tags) echo "compute" ;;
-  esac
+# A command's sub-commands, from its usage lines: "usage: berth ecr login ...",
+# "       berth aws whoami ...", "usage: berth credential-helper get|store|erase|list".
+_berth_subcommands() { # BERTH COMMAND
+  "$1" "$2" --help 2>/dev/null | grep -oE "^(usage:)? +berth $2 [a-z][a-z|-]*" |
+    awk '{print $NF}' | tr '|' '\n'
 }
 
 _berth() {
@@ -27,16 +28,19 @@ _berth() {
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD - 1]}
   fi
+  local berth=${words[0]}
 
   if ((cword == 1)); then
-    mapfile -t COMPREPLY < <(compgen -W "$_berth_commands --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "$(_berth_commands "$berth") --help --version" -- "$cur")
     return
   fi
   local cmd=${words[1]} sub
-  sub=$(_berth_subcommands "$cmd")
-  if [[ -n $sub ]] && ((cword == 2)); then
-    mapfile -t COMPREPLY < <(compgen -W "$sub --help" -- "$cur")
-    return
+  if ((cword == 2)); then
+    sub=$(_berth_subcommands "$berth" "$cmd")
+    if [[ -n $sub ]]; then
+      mapfile -t COMPREPLY < <(compgen -W "$sub --help" -- "$cur")
+      return
+    fi
   fi
 
   # Values of the options that take a fixed set or a file.
@@ -49,8 +53,8 @@ _berth() {
     --cache-key) values="metadata content" ;;
     --referrers) values="true false" ;;
     --encryption) values="AES256 KMS" ;;
-    --platform) values="linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x" ;;
     --type) values="spdxjson cyclonedx slsaprovenance slsaprovenance1 vuln custom" ;;
+    --platform) values="linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x" ;;
     --layer | --cache | --body-file | --ca-bundle | --file | --config | --key | --predicate)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -64,14 +68,16 @@ _berth() {
 
   if [[ $cur == -* ]]; then
     local opts
-    opts=$("${words[0]}" "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u)
+    opts=$("$berth" "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u)
     mapfile -t COMPREPLY < <(compgen -W "$opts --help" -- "$cur")
     return
   fi
 
-  # Image locations: the transports, then files and directories.
+  # Image locations (the transports, then files and directories), for the commands
+  # that take them.
   case $cmd in
-    copy | push | pull | replicate | index | export | build | sign | verify | attest)
+    version | sign-request | catalog | aws | ecr | credential-helper | tags) ;;
+    *)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -W "docker:// oci: oci-archive: docker-archive:" -- "$cur"
         compgen -f -- "$cur")
