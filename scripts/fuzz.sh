@@ -75,6 +75,10 @@ run_targets() {
   fi
   local failed=0 total_execs=0
   local summary=()
+  # Scratch directories of targets that crashed (fuzz_input.hpp removes its own at exit).
+  for d in /dev/shm/berth-fuzz-*; do
+    [[ -d $d ]] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+  done
   for t in "${targets[@]}"; do
     local bin=$build/fuzz/fuzz_$t
     if [[ ! -x $bin ]]; then
