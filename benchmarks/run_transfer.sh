@@ -12,6 +12,10 @@
 #   noop   the same push again (everything is there)
 #   pull   registry -> a new layout directory
 #   copy   registry A -> registry B (a second instance, so the bytes really move)
+#   push-wan, pull-wan, copy-wan  the same through transfer/wan_proxy.py: 10 ms each
+#          way (20 ms RTT) and 50 MB/s per connection between client and registries
+#   replicate  berth replicate A -> B, C, D (two more registries) against one copy,
+#          and the blob GETs on A from its access log (each blob read once?)
 # Wall time (median of the rounds), MB/s, peak RSS (/usr/bin/time %M) and CPU time,
 # then the ratios against the goals: push >= 1.5x skopeo, pull >= 2.5x, copy >= 1.5x,
 # ahead of crane on each, no-op re-push <= 50 ms, peak RSS <= 64 MB.
@@ -25,7 +29,11 @@
 #   BENCH_TRANSFER_REPS  rounds, the median is reported (default 5; BENCH_REPS is
 #                        used when this is unset and BENCH_REPS is)
 #   BENCH_TRANSFER_TOOLS comma list out of berth,skopeo,crane,curl (default all)
-#   BENCH_TRANSFER_OPS   comma list out of push,noop,pull,copy (default all)
+#   BENCH_TRANSFER_OPS   comma list out of push,noop,pull,copy,push-wan,pull-wan,
+#                        copy-wan,replicate (default all)
+#   BENCH_TRANSFER_WAN_REPS  rounds that include the *-wan ops (default 3)
+#   BENCH_TRANSFER_WAN_DELAY_MS, BENCH_TRANSFER_WAN_RATE  one-way delay (default 10)
+#                        and bytes/s per connection and direction (default 50e6)
 #   BENCH_TRANSFER_DIRS  the fixture's layers, DIR[:/DEST],... (default
 #                        /usr/lib/x86_64-linux-gnu, $(go env GOROOT), /usr/include,
 #                        /usr/lib/python3: ~330 MB gzip on Debian 12)
@@ -62,6 +70,9 @@ fi
 args=(--berth "$build/bin/berth" --crane "$crane" --stack "$repo/tests/servers/stack.py"
       --cache "$cache" --reps "$reps"
       --tools "${BENCH_TRANSFER_TOOLS:-berth,skopeo,crane,curl}"
-      --ops "${BENCH_TRANSFER_OPS:-push,noop,pull,copy}")
+      --ops "${BENCH_TRANSFER_OPS:-push,noop,pull,copy,push-wan,pull-wan,copy-wan,replicate}"
+      --wan-reps "${BENCH_TRANSFER_WAN_REPS:-3}"
+      --wan-delay-ms "${BENCH_TRANSFER_WAN_DELAY_MS:-10}"
+      --wan-rate "${BENCH_TRANSFER_WAN_RATE:-50e6}")
 [[ ${BENCH_ENFORCE:-0} == 1 ]] && args+=(--enforce)
 exec python3 "$here/transfer/transfer_bench.py" "${args[@]}"

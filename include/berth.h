@@ -66,37 +66,37 @@ BERTH_API uint32_t berth_abi_version(void);
 /* ------------------------------------------------------------------------------ */
 
 #define BERTH_OK 0
-#define BERTH_EINVAL (-1)       /* invalid argument, malformed input */
-#define BERTH_ENOMEM (-2)       /* out of memory */
-#define BERTH_EIO (-3)          /* local file-system error */
-#define BERTH_ENETWORK (-4)     /* connection failed, reset, DNS, TLS */
-#define BERTH_ETIMEOUT (-5)     /* an operation or wait timed out */
-#define BERTH_EAUTH (-6)        /* missing, invalid or expired credentials (401) */
-#define BERTH_EDENIED (-7)      /* authenticated but not allowed (403, AccessDenied) */
-#define BERTH_ENOTFOUND (-8)    /* repository, manifest, blob, file or profile missing */
-#define BERTH_EEXISTS (-9)      /* already exists, or an immutable tag */
-#define BERTH_EDIGEST (-10)     /* content does not match its digest */
-#define BERTH_EPROTOCOL (-11)   /* a server broke the protocol or sent garbage */
+#define BERTH_EINVAL (-1)        /* invalid argument, malformed input */
+#define BERTH_ENOMEM (-2)        /* out of memory */
+#define BERTH_EIO (-3)           /* local file-system error */
+#define BERTH_ENETWORK (-4)      /* connection failed, reset, DNS, TLS */
+#define BERTH_ETIMEOUT (-5)      /* an operation or wait timed out */
+#define BERTH_EAUTH (-6)         /* missing, invalid or expired credentials (401) */
+#define BERTH_EDENIED (-7)       /* authenticated but not allowed (403, AccessDenied) */
+#define BERTH_ENOTFOUND (-8)     /* repository, manifest, blob, file or profile missing */
+#define BERTH_EEXISTS (-9)       /* already exists, or an immutable tag */
+#define BERTH_EDIGEST (-10)      /* content does not match its digest */
+#define BERTH_EPROTOCOL (-11)    /* a server broke the protocol or sent garbage */
 #define BERTH_EUNSUPPORTED (-12) /* valid but not supported (media type, option) */
-#define BERTH_ECANCELLED (-13)  /* a callback asked to stop */
-#define BERTH_ETOOLARGE (-14)   /* size limit exceeded (manifest, bomb, policy) */
-#define BERTH_ETHROTTLED (-15)  /* rate limited after all retries (429, Throttling) */
-#define BERTH_ECONFIG (-16)     /* malformed configuration file or environment */
-#define BERTH_EUNSAFE (-17)     /* refused for safety (path escape, credential leak) */
-#define BERTH_EGATE (-18)       /* a policy gate failed (e.g. scan findings) */
-#define BERTH_ESERVER (-19)     /* the server failed (5xx after all retries) */
-#define BERTH_EINTERNAL (-99)   /* a bug in berth; please report it */
+#define BERTH_ECANCELLED (-13)   /* a callback asked to stop */
+#define BERTH_ETOOLARGE (-14)    /* size limit exceeded (manifest, bomb, policy) */
+#define BERTH_ETHROTTLED (-15)   /* rate limited after all retries (429, Throttling) */
+#define BERTH_ECONFIG (-16)      /* malformed configuration file or environment */
+#define BERTH_EUNSAFE (-17)      /* refused for safety (path escape, credential leak) */
+#define BERTH_EGATE (-18)        /* a policy gate failed (e.g. scan findings) */
+#define BERTH_ESERVER (-19)      /* the server failed (5xx after all retries) */
+#define BERTH_EINTERNAL (-99)    /* a bug in berth; please report it */
 
 /* Static text for a code, e.g. "invalid argument". Never NULL; do not free. */
 BERTH_API const char *berth_strerror(int code);
 
 /* Details of the calling thread's last failure. */
 typedef struct berth_error_info {
-  int32_t code;            /* the BERTH_E* code, BERTH_OK when there was none */
-  int32_t http_status;     /* HTTP status of the failing reply, 0 when none */
-  const char *message;     /* human-readable, never NULL, "" when none */
-  const char *aws_code;    /* e.g. "AccessDenied", "" when none */
-  const char *request_id;  /* x-amzn-RequestId / x-amz-request-id, "" when none */
+  int32_t code;           /* the BERTH_E* code, BERTH_OK when there was none */
+  int32_t http_status;    /* HTTP status of the failing reply, 0 when none */
+  const char *message;    /* human-readable, never NULL, "" when none */
+  const char *aws_code;   /* e.g. "AccessDenied", "" when none */
+  const char *request_id; /* x-amzn-RequestId / x-amz-request-id, "" when none */
 } berth_error_info;
 
 /* The calling thread's last error. Never NULL. The struct and its strings belong to
@@ -119,12 +119,12 @@ typedef struct berth_header {
 #define BERTH_SIGN_OPTIONS_VERSION 1
 
 typedef struct berth_sign_options {
-  uint32_t version;            /* BERTH_SIGN_OPTIONS_VERSION */
-  const char *region;          /* required, e.g. "us-east-1" */
-  const char *service;         /* required, e.g. "ecr", "sts", "s3" */
-  const char *access_key_id;   /* required */
+  uint32_t version;              /* BERTH_SIGN_OPTIONS_VERSION */
+  const char *region;            /* required, e.g. "us-east-1" */
+  const char *service;           /* required, e.g. "ecr", "sts", "s3" */
+  const char *access_key_id;     /* required */
   const char *secret_access_key; /* required */
-  const char *session_token;   /* NULL or "" when none */
+  const char *session_token;     /* NULL or "" when none */
   /* Signing time in seconds since the Unix epoch; 0 means now. */
   int64_t timestamp;
   /* > 0: presign — put the signature in the query with X-Amz-Expires set to this
@@ -148,7 +148,7 @@ typedef struct berth_sign_options {
   const char *payload_hash;
 } berth_sign_options;
 
-#define BERTH_SIGN_OPTIONS_INIT \
+#define BERTH_SIGN_OPTIONS_INIT                                                                    \
   { BERTH_SIGN_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 1, 1, 1, NULL }
 
 /* Fills *opts with defaults for the given struct version. Returns BERTH_EINVAL when
@@ -198,7 +198,6 @@ BERTH_API const char *berth_signed_request_string_to_sign(const berth_signed_req
 /* Lower-case hex signature. */
 BERTH_API const char *berth_signed_request_signature(const berth_signed_request *req);
 
-
 /* ------------------------------------------------------------------------------ */
 /* Progress                                                                        */
 /* ------------------------------------------------------------------------------ */
@@ -206,17 +205,19 @@ BERTH_API const char *berth_signed_request_signature(const berth_signed_request 
 #define BERTH_PROGRESS_BLOB_STARTED 0
 #define BERTH_PROGRESS_BLOB_PROGRESS 1
 #define BERTH_PROGRESS_BLOB_DONE 2
-#define BERTH_PROGRESS_BLOB_SKIPPED 3  /* the destination already had it */
-#define BERTH_PROGRESS_BLOB_MOUNTED 4  /* mounted from another repository */
+#define BERTH_PROGRESS_BLOB_SKIPPED 3 /* the destination already had it */
+#define BERTH_PROGRESS_BLOB_MOUNTED 4 /* mounted from another repository */
 #define BERTH_PROGRESS_MANIFEST_DONE 5
 
 typedef struct berth_progress {
   int32_t event;          /* BERTH_PROGRESS_* */
-  const char *digest;     /* the blob or manifest; valid during the callback only */
+  const char *digest;     /* the blob or manifest ("" for a layer being built); valid
+                           * during the callback only */
   uint64_t bytes;         /* bytes of this item moved so far */
-  uint64_t total;         /* size of this item */
+  uint64_t total;         /* size of this item; 0 while unknown (a layer being built) */
   uint64_t overall_bytes; /* all items, moved so far */
-  uint64_t overall_total; /* all items known so far */
+  uint64_t overall_total; /* all items known so far; 0 while unknown (a layer is being
+                           * built); never below overall_bytes */
 } berth_progress;
 
 /* Called from berth's worker threads, never two calls at once. Return non-zero to
@@ -227,37 +228,71 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 2
+#define BERTH_COPY_OPTIONS_VERSION 4
+
+/* berth_copy_options.format: the media types a copy writes. Converting rewrites the
+ * manifests (media types of manifest, config and layers; index <-> manifest list), so
+ * their digests change and the result's digest is the new one; blobs stay as they
+ * are. What cannot be converted fails with BERTH_EUNSUPPORTED: zstd or encrypted
+ * layers, artifacts and subjects to Docker, unknown config or layer types. */
+/* BERTH_FORMAT_AUTO: the source's; a docker-archive image is OCI in oci: and
+ * oci-archive: destinations (docker save has no manifest). */
+#define BERTH_FORMAT_AUTO 0
+#define BERTH_FORMAT_OCI 1    /* OCI image manifests and indexes */
+#define BERTH_FORMAT_DOCKER 2 /* Docker schema 2 manifests and manifest lists */
 
 /* Registry access for one side of a copy. */
 typedef struct berth_copy_options {
-  uint32_t version;          /* BERTH_COPY_OPTIONS_VERSION */
-  const char *src_creds;     /* "USER:PASS" overriding the keychain, or NULL */
+  uint32_t version;      /* BERTH_COPY_OPTIONS_VERSION */
+  const char *src_creds; /* "USER:PASS" overriding the keychain, or NULL */
   const char *dst_creds;
-  int32_t src_plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t src_plain_http; /* non-zero: http:// (loopback hosts use it anyway) */
   int32_t dst_plain_http;
-  int32_t src_insecure;      /* non-zero: skip TLS verification */
+  int32_t src_insecure; /* non-zero: skip TLS verification */
   int32_t dst_insecure;
   const char *src_ca_bundle; /* extra trusted CAs (PEM file), or NULL */
   const char *dst_ca_bundle;
-  const char *platform;      /* "os/arch[/variant]": one image of an index; NULL = all */
-  int32_t jobs;              /* parallel blob transfers; default 4 */
+  const char *platform;       /* "os/arch[/variant]": one image of an index; NULL = all */
+  int32_t jobs;               /* parallel blob transfers; default 4 */
   berth_progress_fn progress; /* NULL: no reports */
   void *progress_user_data;
   /* Version 2: more tags for the top manifest at the destination, each a manifest PUT
    * skipped when the tag already points at the digest. */
   const char *const *extra_tags;
   size_t n_extra_tags;
+  /* Version 3: BERTH_FORMAT_*; other values are BERTH_EINVAL. Honoured by berth_copy,
+   * berth_replicate (per destination) and berth_index (each child). */
+  int32_t format;
+  /* Version 4: limits. */
+  int64_t timeout_ms;         /* the whole operation; 0 = none */
+  int64_t stall_timeout_ms;   /* abandon (and resume where safe) a transfer moving under
+                               * 1 KiB/s this long; 0 = 60 s, negative = never */
+  uint64_t chunk_size;        /* push blobs over 16 MiB in PATCHes of this many bytes;
+                               * 0 = one streamed request per blob */
+  uint64_t max_total_bytes;   /* berth_export: file bytes in all; 0 = 64 GiB */
+  double max_expansion_ratio; /* berth_export: bytes written per compressed byte, checked
+                               * past 16 MiB; 0 = 200, negative = off */
+  int32_t devices;            /* berth_export: non-zero creates character/block devices
+                               * (root only, mode 0600 at most); else they are skipped */
+  /* Referrers (signatures, SBOMs, attestations of each copied image) follow by
+   * default, through the referrers API or the "sha256-<hex>" tag scheme, unless
+   * no_referrers is non-zero; artifact_types, when given, keeps only those. */
+  int32_t no_referrers;
+  const char *const *artifact_types;
+  size_t n_artifact_types;
 } berth_copy_options;
 
-#define BERTH_COPY_OPTIONS_INIT \
-  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, NULL, 0 }
+/* clang-format off */
+#define BERTH_COPY_OPTIONS_INIT                                                     \
+  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
+    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0 }
+/* clang-format on */
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
 
 /* What a copy did. Fixed-size fields: nothing to free. */
 typedef struct berth_copy_result {
-  char digest[160];       /* of the top manifest or index written */
+  char digest[160]; /* of the top manifest or index written (converted: the new one) */
   char media_type[128];
   uint64_t bytes_copied;
   int32_t blobs_copied;
@@ -268,7 +303,8 @@ typedef struct berth_copy_result {
 
 /*
  * Copies an image or index. src and dst use skopeo's transports: "docker://REF"
- * (or a bare REF) and "oci:DIR[:TAG]". Blobs the destination has are skipped,
+ * (or a bare REF), "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" and
+ * "docker-archive:FILE[:REF]". Blobs the destination has are skipped,
  * blobs in another repository of the same registry are mounted, the rest stream
  * (never held whole in memory) with `jobs` in parallel; the destination tag is
  * written last, after everything it references verified.
@@ -276,8 +312,11 @@ typedef struct berth_copy_result {
  * result may be NULL. Credentials come from the docker keychain (config.json,
  * credential helpers) unless *_creds are given.
  *
+ * opts->format chooses the media types written (BERTH_FORMAT_*).
+ *
  * Errors: BERTH_EINVAL (bad reference), BERTH_ENOTFOUND, BERTH_EAUTH, BERTH_EDENIED,
- * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, ... Thread-safe.
+ * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, BERTH_EUNSUPPORTED (a conversion
+ * that cannot be done), ... Thread-safe.
  */
 BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_options *opts,
                          berth_copy_result *result);
@@ -293,10 +332,10 @@ BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_opti
  * role is set, shared config profile, ECS, IMDSv2), with AWS_REGION,
  * AWS_ENDPOINT_URL_ECR / _STS / AWS_ENDPOINT_URL and AWS_CA_BUNDLE honoured. */
 typedef struct berth_aws_options {
-  uint32_t version;              /* BERTH_AWS_OPTIONS_VERSION */
+  uint32_t version; /* BERTH_AWS_OPTIONS_VERSION */
   const char *region;
   const char *profile;
-  const char *role_arn;          /* assume this role */
+  const char *role_arn; /* assume this role */
   const char *role_session_name;
   const char *external_id;
   int64_t role_duration_seconds; /* 0 = 3600 */
@@ -305,7 +344,7 @@ typedef struct berth_aws_options {
   const char *ca_bundle;
 } berth_aws_options;
 
-#define BERTH_AWS_OPTIONS_INIT \
+#define BERTH_AWS_OPTIONS_INIT                                                                     \
   { BERTH_AWS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
 
 BERTH_API int berth_aws_options_init(berth_aws_options *opts, uint32_t version);
@@ -364,51 +403,54 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
 #define BERTH_BUILD_OPTIONS_VERSION 1
 
 typedef struct berth_build_options {
-  uint32_t version;             /* BERTH_BUILD_OPTIONS_VERSION */
-  const char *from;             /* NULL/"scratch", docker://REF, REF or oci:DIR[:TAG] */
-  const char *const *layers;    /* "DIR", "DIR:/dest" or a tar file */
+  uint32_t version;          /* BERTH_BUILD_OPTIONS_VERSION */
+  const char *from;          /* NULL/"scratch", docker://REF, REF or oci:DIR[:TAG] */
+  const char *const *layers; /* "DIR", "DIR:/dest" or a tar file */
   size_t n_layers;
-  const char *compression;      /* NULL = "gzip"; "zstd", "none" */
-  int32_t level;                /* -1 = default */
-  const char *entrypoint_json;  /* JSON array, NULL = inherit */
-  const char *cmd_json;         /* JSON array, NULL = inherit */
-  const char *const *env;       /* "K=V" */
+  const char *compression;     /* NULL = "gzip"; "zstd", "none" */
+  int32_t level;               /* -1 = default */
+  const char *entrypoint_json; /* JSON array, NULL = inherit */
+  const char *cmd_json;        /* JSON array, NULL = inherit */
+  const char *const *env;      /* "K=V" */
   size_t n_env;
-  const char *const *labels;    /* "K=V" */
+  const char *const *labels; /* "K=V" */
   size_t n_labels;
   const char *const *annotations; /* "K=V", on the manifest */
   size_t n_annotations;
   const char *workdir;
   const char *user;
-  const char *const *expose;    /* "8080", "53/udp" */
+  const char *const *expose; /* "8080", "53/udp" */
   size_t n_expose;
-  const char *platform;         /* "os/arch[/variant]" */
-  int64_t created;              /* seconds since the epoch; 0 = SOURCE_DATE_EPOCH or now */
-  const char *output;           /* required: oci:DIR[:TAG] or docker://REF */
+  const char *platform; /* "os/arch[/variant]" */
+  int64_t created;      /* seconds since the epoch; 0 = SOURCE_DATE_EPOCH or now */
+  const char *output;   /* required: oci:DIR[:TAG] or docker://REF */
   const char *const *extra_tags;
   size_t n_extra_tags;
-  const char *cache_dir;        /* NULL = no layer cache */
-  const char *cache_key;        /* "metadata" (default) or "content" */
+  const char *cache_dir;             /* NULL = no layer cache */
+  const char *cache_key;             /* "metadata" (default) or "content" */
   const char *src_creds, *dst_creds; /* "USER:PASS" overriding the keychain */
   int32_t plain_http, insecure;
   const char *ca_bundle;
-  int32_t jobs;                 /* 0 = 4 */
+  int32_t jobs; /* 0 = 4 */
   berth_progress_fn progress;
   void *progress_user_data;
 } berth_build_options;
 
-#define BERTH_BUILD_OPTIONS_INIT                                                              \
-  { BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, \
-    NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL }
+#define BERTH_BUILD_OPTIONS_INIT                                                                   \
+  {                                                                                                \
+    BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0,   \
+        NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL,  \
+        NULL                                                                                       \
+  }
 
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version);
 
 typedef struct berth_build_result {
-  char digest[160];        /* the manifest */
+  char digest[160]; /* the manifest */
   char config_digest[160];
   char media_type[128];
-  int32_t layers_built;    /* new layers (from the cache or built) */
-  int32_t layers_cached;   /* of which reused from the cache */
+  int32_t layers_built;  /* new layers (from the cache or built) */
+  int32_t layers_cached; /* of which reused from the cache */
 } berth_build_result;
 
 /* Builds and writes the image. result may be NULL. Errors: BERTH_EINVAL (bad option),
@@ -430,8 +472,9 @@ BERTH_API int berth_tags_compute(char **out_json, const char *request_json);
 /* Describes the repository and creates it when missing. settings_json (NULL = "{}"):
  * {"scanOnPush":bool,"immutable":bool,"encryption":"AES256"|"KMS","kmsKey":".."}.
  * *out_json: {"created":bool,"uri":"..","differences":[..],"updated":bool}. */
-BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name, const char *settings_json,
-                                          int32_t apply, const berth_aws_options *opts);
+BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
+                                          const char *settings_json, int32_t apply,
+                                          const berth_aws_options *opts);
 
 /* A lifecycle policy from the shorthand (pass 0 to leave a rule out). */
 BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_last,
@@ -442,8 +485,8 @@ BERTH_API int berth_lifecycle_policy_validate(const char *policy_json);
 
 /* The images of the repository the policy would expire now:
  * {"images":[{"digest","tags":[..],"pushedAt","rulePriority"}],"total":N}. */
-BERTH_API int berth_ecr_lifecycle_preview(char **out_json, const char *repository, const char *policy_json,
-                                          const berth_aws_options *opts);
+BERTH_API int berth_ecr_lifecycle_preview(char **out_json, const char *repository,
+                                          const char *policy_json, const berth_aws_options *opts);
 
 /* Validates, then ecr:PutLifecyclePolicy. */
 BERTH_API int berth_ecr_put_lifecycle_policy(const char *repository, const char *policy_json,
@@ -457,6 +500,129 @@ BERTH_API int berth_ecr_put_lifecycle_policy(const char *repository, const char 
 BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const char *image,
                                   const char *fail_on, int32_t max, int64_t timeout_seconds,
                                   const berth_aws_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Signatures (cosign-compatible)                                                  */
+/* ------------------------------------------------------------------------------ */
+
+/*
+ * Signs ref ("docker://REF" or "oci:DIR[:TAG]") as `cosign sign --key` does: a
+ * simple-signing payload naming the image digest, ECDSA P-256 signed, added to the
+ * manifest tagged "sha256-<hex>.sig". key_path is a cosign private key (encrypted with
+ * password, which may be NULL or "") or a PEM EC key. *out_digest (may be NULL) gets
+ * the signed digest, freed with berth_free. opts' dst_* fields give registry access.
+ * BERTH_EAUTH for a wrong password, BERTH_ECONFIG for a file that is no key.
+ */
+BERTH_API int berth_sign(char **out_digest, const char *ref, const char *key_path,
+                         const char *password, const berth_copy_options *opts);
+
+/*
+ * Attaches a signed in-toto attestation about ref: predicate_json (one JSON document)
+ * of predicate_type (a URI, e.g. "https://spdx.dev/Document"), in a DSSE envelope
+ * signed with the key, where `cosign verify-attestation --key` finds it (tag
+ * "sha256-<hex>.att"). Keys and *out_digest as for berth_sign.
+ */
+BERTH_API int berth_attest(char **out_digest, const char *ref, const char *key_path,
+                           const char *password, const char *predicate_type,
+                           const char *predicate_json, const berth_copy_options *opts);
+
+/*
+ * Verifies ref's cosign signatures with a PEM public key: at least one must be signed
+ * by it and name ref's digest, else BERTH_EGATE. *out_json (may be NULL) gets
+ * {"digest","signatures","valid","payloads":[...]}, freed with berth_free. opts' src_*
+ * fields give registry access. Nothing is written.
+ */
+BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
+                           const berth_copy_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Inspection: manifests, image details, tag and repository lists, tagging,        */
+/* deletion and validation                                                         */
+/* ------------------------------------------------------------------------------ */
+
+/* References use the transports of berth_copy: "docker://REF" (or a bare REF) and
+ * "oci:DIR[:TAG]" for every function below; oci-archive: and docker-archive: also
+ * for berth_manifest_get, berth_inspect and berth_validate. All are thread-safe. */
+
+#define BERTH_INSPECT_OPTIONS_VERSION 1
+
+typedef struct berth_inspect_options {
+  uint32_t version;      /* BERTH_INSPECT_OPTIONS_VERSION */
+  const char *creds;     /* "USER:PASS" overriding the keychain, or NULL */
+  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t insecure;      /* non-zero: skip TLS verification */
+  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  /* "os/arch[/variant]": berth_manifest_get and berth_inspect take that image of an
+   * index; NULL takes the reference as it is. */
+  const char *platform;
+  int32_t jobs;       /* berth_validate: blobs read in parallel; default 4 */
+  int32_t page_size;  /* tag and repository lists: entries per page; default 1000 */
+  int64_t timeout_ms; /* the whole call's time limit; 0 = none */
+} berth_inspect_options;
+
+#define BERTH_INSPECT_OPTIONS_INIT                                                                 \
+  { BERTH_INSPECT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 4, 1000, 0 }
+
+BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version);
+
+/* What berth_manifest_get returned. Fixed-size fields: nothing to free. */
+typedef struct berth_manifest_info {
+  char digest[160];     /* of the bytes (the reference's digest when it names one) */
+  char media_type[128]; /* from the document, else the Content-Type */
+  uint64_t size;        /* bytes in *out_raw */
+} berth_manifest_info;
+
+/* The manifest or index ref names, exactly as served (its digest is computed over
+ * these bytes). *out_raw receives info->size bytes plus a NUL; free it with
+ * berth_free. info may be NULL. Errors: BERTH_ENOTFOUND, BERTH_EDIGEST (the bytes do
+ * not match the digest asked for), BERTH_EAUTH, BERTH_ENETWORK, ... */
+BERTH_API int berth_manifest_get(char **out_raw, berth_manifest_info *info, const char *ref,
+                                 const berth_inspect_options *opts);
+
+/* Describes an image or index. *out_json (free with berth_free):
+ * {"reference","digest","mediaType","size","annotations":{..},
+ *  "manifests":[OCI descriptors of an index's entries],
+ *  "images":[{"digest","mediaType","size","platform":"os/arch[/variant]","config":
+ *    descriptor,"layers":[descriptors],"totalSize","annotations","created","author",
+ *    "user","workingDir","entrypoint":[..],"cmd":[..],"env":[..],"labels":{..}}]}
+ * "images" holds the image, or each image manifest of an index. */
+BERTH_API int berth_inspect(char **out_json, const char *ref, const berth_inspect_options *opts);
+
+/* The tags of a repository ("REGISTRY/REPO", docker://..., or "oci:DIR"), following
+ * the registry's Link pagination. *out_json: {"repository","tags":[..]}. */
+BERTH_API int berth_tags_list(char **out_json, const char *repository,
+                              const berth_inspect_options *opts);
+
+/* The repositories of a registry ("HOST[:PORT]"), following Link pagination.
+ * *out_json: {"registry","repositories":[..]}. */
+BERTH_API int berth_catalog(char **out_json, const char *registry,
+                            const berth_inspect_options *opts);
+
+/* Adds n_tags tags to the manifest ref names, without moving blobs: one manifest PUT
+ * per tag, skipped when the tag already points at the digest. *out_json (may be
+ * NULL): {"digest","tagged":[..],"skipped":[..]}. */
+BERTH_API int berth_tag(char **out_json, const char *ref, const char *const *tags, size_t n_tags,
+                        const berth_inspect_options *opts);
+
+/* Deletes the manifest ref names from its registry; a tag is resolved to its digest
+ * first (the registry drops every tag on it). *out_digest (may be NULL) receives the
+ * digest deleted. BERTH_EUNSUPPORTED when the registry does not allow deletion. */
+BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
+                                    const berth_inspect_options *opts);
+
+/* Reads every manifest and blob ref reaches (index children, configs, layers) and
+ * verifies each digest and size. *out_json is set whether or not the image is
+ * valid: {"reference","digest","mediaType","ok","manifests","blobs","skipped",
+ * "bytes","failures":[{"digest","kind":"index|manifest|config|layer","message",
+ * "code":BERTH_E*}]}. Returns BERTH_EGATE when anything failed; other errors
+ * (authentication, network, no such image) are returned as themselves. */
+BERTH_API int berth_validate(char **out_json, const char *ref, const berth_inspect_options *opts);
+
+/* berth_index with annotations ("KEY=VALUE", n_annotations of them) on the index,
+ * which is then always an OCI index (Docker manifest lists have none). */
+BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
+                                    size_t n_srcs, const char *dst, const char *const *annotations,
+                                    size_t n_annotations, const berth_copy_options *opts);
 
 #ifdef __cplusplus
 }

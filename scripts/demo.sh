@@ -110,7 +110,8 @@ export GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/main GITHUB_SHA=860c1904a1ce
 export GITHUB_REPOSITORY=org/app
 echo '{"repository":{"default_branch":"main"}}' >"$work/event.json"
 export GITHUB_EVENT_PATH="$work/event.json"
-rules=(--tag-rule 'type=ref,event=branch' --tag-rule 'type=sha' --tag-rule 'type=raw,value=build-42')
+rules=(--tag-rule 'type=ref,event=branch' --tag-rule 'type=sha' --tag-rule 'type=raw,value=build-42'
+  --tag-rule 'type=raw,value=latest,enable={{is_default_branch}}')
 "$berth" tags compute "${rules[@]}" | sed 's/^/   tag: /'
 pushed=$("$berth" push "oci:$work/image:build" "$ecr_repo" --tags-from-ci "${rules[@]}")
 echo "pushed $ecr_repo@$pushed"

@@ -10,11 +10,15 @@ cd "$here"
 debs=(
   build-essential cmake ninja-build pkg-config clang-format
   libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
-  libexpat1-dev libdeflate-dev
+  libexpat1-dev libdeflate-dev libsodium-dev
   clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
   docker-registry apache2-utils skopeo umoci openssl curl
   pigz libdeflate-tools zstd time
 )
+# Packaging tests (tests/packaging): zsh and bash-completion run the completions,
+# file is what CPack's .deb generator inspects binaries with, ccache keeps the
+# Python wheel builds' compiler output from one run to the next.
+debs+=(zsh bash-completion file ccache)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -36,6 +40,12 @@ PY
 export GOBIN="$here/.tools/bin"
 mkdir -p "$GOBIN"
 [[ -x $GOBIN/crane ]] || go install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+# oras reads the referrers berth copies (tests/integration/test_it_referrers.py).
+[[ -x $GOBIN/oras ]] || go install oras.land/oras/cmd/oras@v1.3.6
+# cosign verifies berth's signatures and makes ones berth verifies (test_it_sign.py).
+[[ -x $GOBIN/cosign ]] || go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.1
+# act runs the README's workflow and the action in tests/act.
+[[ -x $GOBIN/act ]] || go install github.com/nektos/act@v0.2.89
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then

@@ -34,9 +34,9 @@ run_suite fuzz scripts/fuzz.sh "${BERTH_FUZZ_SECONDS:-10}"
 # Python suites, one pytest run per directory so each keeps its own conftest and
 # pytest.ini: the ctypes binding, the botocore/aws4 differential tests, the test
 # servers, the registry integration tests, the AWS providers against moto, the ECR
-# stand-in stack and the end-to-end workflow.
+# stand-in stack, the end-to-end workflow and the GitHub Actions workflows under act.
 for d in bindings/python/tests tests/differential tests/servers tests/integration tests/aws \
-  tests/ecr_stack tests/e2e; do
+  tests/ecr_stack tests/e2e tests/act; do
   [[ -d $d ]] || continue
   run_suite "pytest $d" python3 -m pytest -q -p no:cacheprovider "$d"
 done
@@ -54,6 +54,16 @@ fi
 if [[ -x tests/e2e/run_cpp_e2e.sh ]]; then
   run_suite "c++ e2e" tests/e2e/run_cpp_e2e.sh "$stage"
 fi
+
+# Packaging (tests/packaging), each in fresh venvs or temporary prefixes: the Python
+# wheel with libberth inside (pip install of the checkout, auditwheel, mypy), the Go
+# module (go get; shared and berth_static), the Go e2e linked with berth_static, the
+# CPack .tar.gz and .debs (installed with dpkg, then purged), the shell completions.
+run_suite "packaging: python wheel" tests/packaging/test_wheel.sh "$here" "$here/build"
+run_suite "packaging: go module" tests/packaging/test_go_module.sh "$here" "$here/build"
+run_suite "packaging: go e2e berth_static" tests/packaging/test_go_e2e_static.sh "$here" "$here/build"
+run_suite "packaging: release artifacts" tests/packaging/test_release.sh "$here" "$here/build"
+run_suite "packaging: completions" tests/packaging/test_completions.sh "$here" "$here/build/bin/berth"
 
 echo
 echo "==================== summary ===================="

@@ -40,6 +40,7 @@ import time
 SMALL_FILES = 50_000
 SMALL_VERSION = 1
 
+LEVEL_GOAL = 1.6  # issue #11: the default level's speed over umoci insert
 GOAL_VS_UMOCI = 2.0  # berth gzip at least this much faster than umoci insert
 GOAL_ZSTD_MBPS = 300.0
 
@@ -234,9 +235,12 @@ def main() -> int:
             raise SystemExit("layers: unknown tree %s" % name)
 
     umoci_base = ensure_umoci_base(args.cache)
-    tools = [("berth gzip", berth_cmd(args.berth, "gzip", None)),
-             ("berth gzip -1", berth_cmd(args.berth, "gzip", 1)),
-             ("berth zstd", berth_cmd(args.berth, "zstd", None))]
+    tools = [("berth gzip", berth_cmd(args.berth, "gzip", None))]
+    # The other gzip levels, to choose the default by measurement (issue #11: >= 1.6x
+    # umoci insert at an output no larger than umoci's).
+    levels = [int(v) for v in os.environ.get("BENCH_LAYERS_GZIP_LEVELS", "1,2,3,4").split(",") if v]
+    tools += [("berth gzip -%d" % lv, berth_cmd(args.berth, "gzip", lv)) for lv in levels]
+    tools.append(("berth zstd", berth_cmd(args.berth, "zstd", None)))
     notes = []
     if umoci_base:
         tools.append(("umoci insert", umoci_cmd(umoci_base)))
@@ -334,18 +338,22 @@ def report(trees, tools, results, errors, notes, info, reps, out_root) -> list[s
         b, u = med.get("berth gzip"), med.get("umoci insert")
         if b and u:
             speed = u[0] / b[0]
-            ok = speed >= GOAL_VS_UMOCI and b[1] <= u[1]
-            print("goal %s: berth gzip >= %.0fx umoci insert and no larger: %.2fx "
+            # issue #11: 1.6x at umoci's size on the large tree, 2x on the small files
+            factor = LEVEL_GOAL if kind == "large" else GOAL_VS_UMOCI
+            ok = speed >= factor and b[1] <= u[1]
+            print("goal %s: berth gzip >= %.1fx umoci insert and no larger: %.2fx "
                   "(CPU %.2fx), %.1f vs %.1f MB: %s"
-                  % (tlabel, GOAL_VS_UMOCI, speed, u[2] / b[2], b[1] / 1e6, u[1] / 1e6,
+                  % (tlabel, factor, speed, u[2] / b[2], b[1] / 1e6, u[1] / 1e6,
                      "met" if ok else "MISSED"))
             if not ok:
                 missed.append("gzip vs umoci on " + tlabel)
-        b1 = med.get("berth gzip -1")
-        if b1 and u:
-            print("     (berth gzip -1: %.2fx umoci (CPU %.2fx), %.1f MB: %s)"
-                  % (u[0] / b1[0], u[2] / b1[2], b1[1] / 1e6,
-                     "no larger" if b1[1] <= u[1] else "larger"))
+        for lname in sorted(k for k in med if k.startswith("berth gzip -")):
+            b1 = med[lname]
+            if u:
+                print("     (%s: %.2fx umoci (CPU %.2fx), %.1f MB: %s; >= %.1fx and no larger: %s)"
+                      % (lname, u[0] / b1[0], u[2] / b1[2], b1[1] / 1e6,
+                         "no larger" if b1[1] <= u[1] else "larger", LEVEL_GOAL,
+                         "yes" if u[0] / b1[0] >= LEVEL_GOAL and b1[1] <= u[1] else "no"))
         z = med.get("berth zstd")
         if z:
             mbps = size / 1e6 / z[0]

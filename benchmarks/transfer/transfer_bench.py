@@ -42,11 +42,15 @@ MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 TAG = "bench"
 FIXTURE_VERSION = 1
 
-GOALS = {  # operation -> (minimum speed-up over skopeo, must beat crane)
+GOALS = {  # operation -> minimum speed-up over skopeo (issue #11)
     "push": 1.5,
-    "pull": 2.5,
+    "pull": 1.5,
     "copy": 1.5,
 }
+CRANE_GOAL = 1.2  # loopback push, pull, copy: crane's time / berth's
+FLOOR_GOAL = 1.2  # pull: berth's time / the curl floor's
+WAN_CRANE_GOAL = 1.3  # each *-wan op: crane's time / berth's
+REPLICATE_GOAL = 1.3  # replicate to 3 registries: time / one berth copy's
 NOOP_GOAL_MS = 50
 RSS_GOAL_MB = 64
 
@@ -131,20 +135,23 @@ def read_layout(layout: str) -> tuple[str, list[tuple[str, int]]]:
 
 
 class Registries:
-    def __init__(self, stack_py: str, work: str):
-        self.stack_py, self.work = stack_py, work
+    def __init__(self, stack_py: str, work: str, count: int = 2):
+        self.stack_py, self.work, self.count = stack_py, work, count
         self.dirs: list[str] = []
         self.hosts: list[str] = []
+        self.logs: list[str] = []
 
     def __enter__(self) -> "Registries":
         try:
-            for name in ("regA", "regB"):
+            for name in ("regA", "regB", "regC", "regD")[:self.count]:
                 d = os.path.join(self.work, name)
                 self.dirs.append(d)
                 subprocess.run([sys.executable, self.stack_py, "up", "--kind", "plain",
                                 "--state-dir", d], check=True, stdout=subprocess.DEVNULL)
                 with open(os.path.join(d, "stack.json")) as f:
-                    self.hosts.append(json.load(f)["registry"]["hostport"])
+                    reg = json.load(f)["registry"]
+                self.hosts.append(reg["hostport"])
+                self.logs.append(reg["log_file"])
         except BaseException:
             self.__exit__()
             raise
@@ -154,6 +161,55 @@ class Registries:
         for d in self.dirs:
             subprocess.run([sys.executable, self.stack_py, "down", "--state-dir", d],
                            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class WanProxies:
+    """One wan_proxy.py process per registry (its own interpreter, so that the
+    proxies of a registry-to-registry copy do not share a GIL)."""
+
+    def __init__(self, script: str, work: str, upstreams: list[str], delay_ms: float,
+                 rate: float):
+        self.script, self.work, self.upstreams = script, work, upstreams
+        self.delay_ms, self.rate = delay_ms, rate
+        self.procs: list[subprocess.Popen] = []
+        self.hosts: list[str] = []
+
+    def __enter__(self) -> "WanProxies":
+        try:
+            for i, up in enumerate(self.upstreams):
+                pf = os.path.join(self.work, "wan-proxy-%d.port" % i)
+                self.procs.append(subprocess.Popen(
+                    [sys.executable, self.script, "--upstream", up, "--delay-ms",
+                     str(self.delay_ms), "--rate", str(self.rate), "--port-file", pf],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+                deadline = time.monotonic() + 10
+                while not os.path.exists(pf):
+                    if time.monotonic() > deadline or self.procs[-1].poll() is not None:
+                        raise SystemExit("transfer: the WAN proxy did not start")
+                    time.sleep(0.02)
+                with open(pf) as f:
+                    self.hosts.append("127.0.0.1:%d" % int(f.read()))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def count_blob_gets(log_file: str, offset: int, repo: str) -> int:
+    """Blob GETs for `repo` in a registry's access log after byte `offset`."""
+    with open(log_file, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    return text.count('"GET /v2/%s/blobs/' % repo)
 
 
 def head_manifest(hostport: str, repo: str, tag: str) -> str | None:
@@ -207,6 +263,11 @@ class Berth(Tool):
     def copy(self, src, srepo, dst, drepo):
         return [self.bin, "copy", "--quiet", "docker://%s/%s:%s" % (src, srepo, TAG),
                 "docker://%s/%s:%s" % (dst, drepo, TAG)]
+
+
+    def replicate(self, src, srepo, dsts):
+        return ([self.bin, "replicate", "--quiet", "docker://%s/%s:%s" % (src, srepo, TAG)] +
+                ["docker://%s/%s:%s" % (h, r, TAG) for h, r in dsts])
 
 
 class Skopeo(Tool):
@@ -350,7 +411,10 @@ def main() -> int:
     ap.add_argument("--cache", required=True)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tools", default="berth,skopeo,crane,curl")
-    ap.add_argument("--ops", default="push,noop,pull,copy")
+    ap.add_argument("--ops", default="push,noop,pull,copy,push-wan,pull-wan,copy-wan,replicate")
+    ap.add_argument("--wan-reps", type=int, default=3, help="rounds with the *-wan ops")
+    ap.add_argument("--wan-delay-ms", type=float, default=10.0, help="one way, per direction")
+    ap.add_argument("--wan-rate", type=float, default=50e6, help="bytes/s per connection")
     ap.add_argument("--enforce", action="store_true")
     args = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -379,11 +443,20 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="berth-bench-transfer-")
     results: dict[tuple[str, str], list[tuple[float, int, float]]] = {}
     errors: dict[tuple[str, str], str] = {}
+    extra: dict[str, list[int]] = {"source_gets": []}
+    wan = any(op.endswith("-wan") for op in ops)
+    nregs = 4 if "replicate" in ops else 2
     try:
-        with Registries(args.stack, work) as regs:
-            reg_a, reg_b = regs.hosts
-            log("registries A=%s B=%s; fixture %d blobs, %.1f MB" %
-                (reg_a, reg_b, len(blobs), total / 1e6))
+        with Registries(args.stack, work, nregs) as regs, \
+                WanProxies(os.path.join(here, "wan_proxy.py"), work,
+                           regs.hosts[:2] if wan else [], args.wan_delay_ms,
+                           args.wan_rate) as proxies:
+            reg_a, reg_b = regs.hosts[:2]
+            log("registries %s; fixture %d blobs, %.1f MB" %
+                (" ".join(regs.hosts), len(blobs), total / 1e6))
+            if wan:
+                log("WAN proxies %s (%.0f ms one way, %.0f MB/s per connection)" %
+                    (" ".join(proxies.hosts), args.wan_delay_ms, args.wan_rate / 1e6))
             subprocess.run(all_tools["curl"].push(layout, reg_a, "bench/src"), check=True)
             if head_manifest(reg_a, "bench/src", TAG) != mdig:
                 raise SystemExit("transfer: seeding registry A failed")
@@ -391,35 +464,54 @@ def main() -> int:
                 order = tools[rep % len(tools):] + tools[:rep % len(tools)]
                 log("round %d/%d: %s" % (rep + 1, args.reps, " ".join(t.name for t in order)))
                 for op in ops:
+                    base = op[:-4] if op.endswith("-wan") else op
+                    if op.endswith("-wan") and rep >= args.wan_reps:
+                        continue
+                    ra, rb = (proxies.hosts if op.endswith("-wan") else (reg_a, reg_b))
                     for t in order:
                         key = (op, t.name)
                         if key in errors:
                             continue
-                        push_repo = "bench/%s-push-%d" % (t.name, rep)
-                        if op == "push":
-                            cmd = t.push(layout, reg_a, push_repo)
-                        elif op == "noop":
+                        if (op.endswith("-wan") and isinstance(t, Curl)) or \
+                                (op == "replicate" and not isinstance(t, Berth)):
+                            continue
+                        suffix = "-wan" if op.endswith("-wan") else ""
+                        push_repo = "bench/%s-push%s-%d" % (t.name, suffix, rep)
+                        checks = []  # (registry, repo) that must hold the manifest
+                        if base == "push":
+                            cmd = t.push(layout, ra, push_repo)
+                            checks = [(reg_a, push_repo)]
+                        elif base == "noop":
                             if ("push", t.name) in errors:
                                 continue
-                            cmd = (t.noop(reg_a, push_repo) if isinstance(t, Curl)
-                                   else t.push(layout, reg_a, push_repo))
-                        elif op == "pull":
+                            cmd = (t.noop(ra, push_repo) if isinstance(t, Curl)
+                                   else t.push(layout, ra, push_repo))
+                            checks = [(reg_a, push_repo)]
+                        elif base == "pull":
                             dest = os.path.join(work, "pull-%s-%d" % (t.name, rep))
-                            cmd = t.pull(reg_a, "bench/src", dest)
-                        else:
-                            copy_repo = "bench/%s-copy-%d" % (t.name, rep)
-                            cmd = t.copy(reg_a, "bench/src", reg_b, copy_repo)
+                            cmd = t.pull(ra, "bench/src", dest)
+                        elif base == "copy":
+                            copy_repo = "bench/%s-copy%s-%d" % (t.name, suffix, rep)
+                            cmd = t.copy(ra, "bench/src", rb, copy_repo)
+                            checks = [(reg_b, copy_repo)]
+                        else:  # replicate: A -> B, C, D
+                            checks = [(h, "bench/%s-repl-%d" % (t.name, rep))
+                                      for h in regs.hosts[1:]]
+                            cmd = t.replicate(reg_a, "bench/src", checks)
+                            log_at = os.path.getsize(regs.logs[0])
                         wall, rss, cpu, err = run_measured(cmd, work)
                         if not err:
-                            if op in ("push", "noop"):
-                                got = head_manifest(reg_a, push_repo, TAG)
-                            elif op == "copy":
-                                got = head_manifest(reg_b, copy_repo, TAG)
-                            if op == "pull":
+                            if base == "pull":
                                 err = check_layout(dest, mdig, blobs, full=rep == 0)
                                 shutil.rmtree(dest, ignore_errors=True)
-                            elif got != mdig:
-                                err = "destination manifest is %s, not %s" % (got, mdig)
+                            for host, repo in checks:
+                                got = head_manifest(host, repo, TAG)
+                                if got != mdig:
+                                    err = "%s/%s manifest is %s, not %s" % (host, repo, got, mdig)
+                            if base == "replicate" and not err:
+                                time.sleep(0.2)  # the access log is written asynchronously
+                                extra["source_gets"].append(
+                                    count_blob_gets(regs.logs[0], log_at, "bench/src"))
                         if err:
                             log("%s %s FAILED: %s" % (t.name, op, err))
                             errors[key] = err
@@ -429,26 +521,35 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    report(tools, ops, results, errors, notes, total, len(blobs), args.reps, args.enforce)
-    return 1 if errors or (args.enforce and MISSED) else 0
+    report(tools, ops, results, errors, notes, total, len(blobs), args, extra)
+    return 1 if errors or (args.enforce and MISSED) else 0  # noqa
 
 
 MISSED: list[str] = []
 
 
-def report(tools, ops, results, errors, notes, total, nblobs, reps, enforce) -> None:
+def report(tools, ops, results, errors, notes, total, nblobs, args, extra) -> None:
+    reps = args.reps
     names = [t.name for t in tools]
     med = {k: statistics.median(w for w, _, _ in v) for k, v in results.items()}
     best = {k: min(w for w, _, _ in v) for k, v in results.items()}
     rss = {k: max(r for _, r, _ in v) for k, v in results.items()}
     cpu = {k: statistics.median(c for _, _, c in v) for k, v in results.items()}
     label = {"push": "push (layout → registry)", "noop": "no-op re-push",
-             "pull": "pull (registry → layout)", "copy": "copy (registry → registry)"}
+             "pull": "pull (registry → layout)", "copy": "copy (registry → registry)",
+             "push-wan": "push, 20 ms RTT + cap", "pull-wan": "pull, 20 ms RTT + cap",
+             "copy-wan": "copy, 20 ms RTT + cap", "replicate": "replicate A → B, C, D"}
 
     print("Image transfer, %d blobs / %.1f MB (gzip layers), median of %d rounds, wall "
           "time (MB/s = 10^6 bytes per second); unpinned on %d cores shared with two "
           "docker-registry 2.8 instances on loopback" % (nblobs, total / 1e6, reps,
                                                          os.cpu_count() or 0))
+    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
+    if any(op.endswith("-wan") for op in ops):
+        print("*-wan rows: through wan_proxy.py, %.0f ms each way (%.0f ms RTT), %.0f MB/s "
+              "per connection and direction, median of %d rounds" %
+              (args.wan_delay_ms, 2 * args.wan_delay_ms, args.wan_rate / 1e6,
+               min(args.wan_reps, reps)))
     for n in notes:
         print("  " + n)
     print()
@@ -512,7 +613,22 @@ def report(tools, ops, results, errors, notes, total, nblobs, reps, enforce) -> 
         if b and s:
             goal("%s >= %.1fx skopeo (%.2fx)" % (op, factor, s / b), s / b >= factor)
         if b and c:
-            goal("%s ahead of crane (%.2fx)" % (op, c / b), c / b > 1.0)
+            goal("%s >= %.1fx crane (%.2fx)" % (op, CRANE_GOAL, c / b), c / b >= CRANE_GOAL)
+    b, f = med.get(("pull", "berth")), med.get(("pull", "curl"))
+    if b and f:
+        goal("pull within %.1fx of the curl floor (%.2fx)" % (FLOOR_GOAL, b / f), b / f <= FLOOR_GOAL)
+    for op in ("push-wan", "pull-wan", "copy-wan"):
+        b, c = med.get((op, "berth")), med.get((op, "crane"))
+        if b and c:
+            goal("%s >= %.1fx crane (%.2fx)" % (op, WAN_CRANE_GOAL, c / b), c / b >= WAN_CRANE_GOAL)
+    r, c = med.get(("replicate", "berth")), med.get(("copy", "berth"))
+    if r and c:
+        goal("replicate to 3 <= %.1fx one copy (%.2fx: %s vs %s)" %
+             (REPLICATE_GOAL, r / c, fmt_s(r), fmt_s(c)), r / c <= REPLICATE_GOAL)
+    if extra["source_gets"]:
+        gets = extra["source_gets"]
+        goal("replicate reads each source blob once (blob GETs on A per run: %s; %d blobs)" %
+             (", ".join(map(str, gets)), nblobs), max(gets) <= nblobs)
     b = med.get(("noop", "berth"))
     if b is not None:
         goal("no-op re-push <= %d ms (%.0f ms)" % (NOOP_GOAL_MS, b * 1000), b * 1000 <= NOOP_GOAL_MS)

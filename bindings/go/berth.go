@@ -1,7 +1,6 @@
 package berth
 
 /*
-#cgo pkg-config: berth
 #include <berth.h>
 */
 import "C"

@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ProgressEvent says what a [Progress] report is about (BERTH_PROGRESS_*).
@@ -67,14 +68,46 @@ func (e ProgressEvent) String() string {
 // Progress is one report of a running copy.
 type Progress struct {
 	Event  ProgressEvent
-	Digest string // the blob or manifest concerned
+	Digest string // the blob or manifest concerned; "" for a layer being built
 	Bytes  uint64 // bytes of this item moved so far
-	Total  uint64 // size of this item
+	Total  uint64 // size of this item; 0 while unknown (a layer being built)
 	// OverallBytes of OverallTotal bytes of all items known so far have moved.
 	// The total grows as manifests are read; it is final once the last blob of
-	// the last image has started.
+	// the last image has started. It is 0 while unknown: a layer being built has
+	// no size until it is complete.
 	OverallBytes uint64
 	OverallTotal uint64
+}
+
+// ImageFormat is the media types a copy writes (BERTH_FORMAT_*). Converting
+// rewrites the manifests — media types of manifest, config and layers; index <->
+// manifest list — so their digests change and [CopyResult].Digest is the new one;
+// the blobs stay as they are. What cannot be converted (zstd or encrypted layers,
+// artifacts and subjects to Docker, unknown types) fails with EUnsupported
+// before anything is written.
+type ImageFormat int32
+
+const (
+	// FormatAuto keeps the source's manifests, except that an image read from a
+	// docker-archive (docker save stores no manifest) becomes OCI in an oci: or
+	// oci-archive: destination.
+	FormatAuto   ImageFormat = C.BERTH_FORMAT_AUTO
+	FormatOCI    ImageFormat = C.BERTH_FORMAT_OCI    // OCI image manifests and indexes
+	FormatDocker ImageFormat = C.BERTH_FORMAT_DOCKER // Docker schema 2 manifests and lists
+)
+
+// String returns "auto", "oci" or "docker" (the CLI's --format values), or
+// "format_N" for a value berth does not know.
+func (f ImageFormat) String() string {
+	switch f {
+	case FormatAuto:
+		return "auto"
+	case FormatOCI:
+		return "oci"
+	case FormatDocker:
+		return "docker"
+	}
+	return "format_" + strconv.Itoa(int(f))
 }
 
 // CopyOptions configures [Copy]. The zero value (or a nil *CopyOptions) copies
@@ -109,12 +142,29 @@ type CopyOptions struct {
 	// written (after the main tag) only when it does not already point at the
 	// digest. [Push] fills it from its tags.
 	ExtraTags []string
+	// Format chooses the media types written; the zero value is FormatAuto.
+	// [Replicate] decides it per destination, [Index] per child.
+	Format ImageFormat
+	// Timeout bounds the whole operation (ETimeout); 0 means none. The ctx
+	// deadline is honoured as well, between progress reports.
+	Timeout time.Duration
+	// StallTimeout abandons, and resumes where that is safe, a transfer moving
+	// under 1 KiB/s for that long; 0 means 60 s, a negative value never.
+	StallTimeout time.Duration
+	// ChunkSize pushes blobs over 16 MiB in PATCHes of that many bytes, for
+	// proxies that cap request bodies; 0 means one streamed request per blob.
+	ChunkSize uint64
+	// Referrers (signatures, SBOMs, attestations of each copied image) follow
+	// unless NoReferrers; ArtifactTypes, when set, keeps only those types.
+	NoReferrers   bool
+	ArtifactTypes []string
 }
 
 // CopyResult is what a copy did.
 type CopyResult struct {
-	// Digest and MediaType describe the top manifest or index written; berth
-	// copies manifests byte for byte, so the digest is the source's.
+	// Digest and MediaType describe the top manifest or index written: the
+	// source's (berth copies manifests byte for byte) unless Format converted it,
+	// then the new digest every tag points at.
 	Digest    string
 	MediaType string
 	// BytesCopied counts the bytes of the blobs that were sent; skipped and
@@ -199,6 +249,9 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	}
 	args = append(args, namedString{"SrcCreds", opts.SrcCreds}, namedString{"DestCreds", opts.DestCreds},
 		namedString{"CABundle", opts.CABundle}, namedString{"Platform", opts.Platform})
+	for i, t := range opts.ArtifactTypes {
+		args = append(args, namedString{"ArtifactTypes[" + strconv.Itoa(i) + "]", t})
+	}
 	for i, t := range opts.ExtraTags {
 		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
 	}
@@ -211,6 +264,17 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	}
 	if jobs < 1 || jobs > math.MaxInt32 {
 		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
+	}
+	switch opts.Format {
+	case FormatAuto, FormatOCI, FormatDocker:
+	default:
+		return nil, invalid("Format must be FormatAuto, FormatOCI or FormatDocker, not " + opts.Format.String())
+	}
+	if opts.Timeout < 0 {
+		return nil, invalid("Timeout must not be negative")
+	}
+	if opts.ChunkSize != 0 && opts.ChunkSize < 1<<20 {
+		return nil, invalid("ChunkSize must be 0 or at least 1 MiB")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
@@ -239,6 +303,12 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.platform = optional(opts.Platform)
 	co.jobs = C.int32_t(jobs)
 	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
+	co.format = C.int32_t(opts.Format)
+	co.timeout_ms = C.int64_t(durationMillis(opts.Timeout))
+	co.stall_timeout_ms = C.int64_t(durationMillis(opts.StallTimeout))
+	co.chunk_size = C.uint64_t(opts.ChunkSize)
+	co.no_referrers = cBool(opts.NoReferrers)
+	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.
@@ -484,14 +554,38 @@ func Index(ctx context.Context, srcs []string, dst string, opts *CopyOptions) (*
 	return &r, nil
 }
 
+// durationMillis rounds a positive duration up to whole milliseconds, so that a
+// sub-millisecond value is not read as "unset"; negative stays negative.
+func durationMillis(d time.Duration) int64 {
+	if d > 0 {
+		return int64((d + time.Millisecond - 1) / time.Millisecond)
+	}
+	if d < 0 {
+		return -1
+	}
+	return 0
+}
+
 // ExportOptions configures [Export]. The zero value (or nil) reads the source
-// with the docker keychain's credentials and TLS verification.
+// with the docker keychain's credentials and TLS verification, and applies the
+// decompression-bomb caps: 64 GiB of files, 200 bytes written per compressed byte
+// (checked while streaming, past the first 16 MiB).
 type ExportOptions struct {
 	Platform  string // "os/arch[/variant]": the image of an index to export
 	SrcCreds  string // "USER:PASSWORD", overriding the docker keychain
 	PlainHTTP bool   // http:// for the source registry
 	Insecure  bool   // skip TLS verification
 	CABundle  string // PEM file of extra trusted CAs
+	// MaxSize caps the bytes of all files (ETooLarge); 0 means 64 GiB.
+	MaxSize uint64
+	// MaxExpansionRatio caps bytes written per compressed byte read (ETooLarge);
+	// 0 means 200, a negative value turns the check off.
+	MaxExpansionRatio float64
+	// Devices creates character and block devices (as root, mode 0600 at most);
+	// by default they are skipped.
+	Devices bool
+	// Timeout and StallTimeout are as in [CopyOptions].
+	Timeout, StallTimeout time.Duration
 }
 
 // Export flattens the image src into the directory dir, like "docker export":
@@ -511,11 +605,15 @@ func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c, err := newCopyCall(ctx, "Export", &CopyOptions{Platform: opts.Platform, SrcCreds: opts.SrcCreds,
-		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle},
+		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle,
+		Timeout: opts.Timeout, StallTimeout: opts.StallTimeout},
 		namedString{"src", src}, namedString{"dir", dir})
 	if err != nil {
 		return err
 	}
 	defer c.free()
+	c.co.max_total_bytes = C.uint64_t(opts.MaxSize)
+	c.co.max_expansion_ratio = C.double(opts.MaxExpansionRatio)
+	c.co.devices = cBool(opts.Devices)
 	return c.finish(C.berth_export(c.strs.add(src), c.strs.add(dir), c.co))
 }

@@ -31,7 +31,7 @@ import (
 
 const (
 	ociManifest = "application/vnd.oci.image.manifest.v1+json"
-	dataSize    = 256 << 10 // the layer moves in several BlobProgress steps
+	dataSize    = 2 << 20 // several of the transport's 512 KiB reads: BlobProgress takes steps
 	authUser    = "binder"
 	authPass    = "S3cret-pa55word"
 )

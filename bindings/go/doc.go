@@ -16,10 +16,15 @@
 //
 // CMake's GNUInstallDirs decides whether the library directory is lib or, on
 // Debian-style multiarch systems with a /usr prefix, lib/x86_64-linux-gnu; use
-// whichever directory holds libberth.so and pkgconfig/berth.pc. The prefix
-// recorded in berth.pc is the CMAKE_INSTALL_PREFIX given when configuring, so
-// configure with the prefix you install to (cmake --install --prefix alone
-// does not rewrite berth.pc).
+// whichever directory holds libberth.so and pkgconfig/berth.pc. berth.pc finds
+// the prefix from its own location, so an install copied anywhere works.
+//
+// With -tags berth_static the package links libberth.a instead, through
+// berth-static.pc (next to berth.pc), which also names the libraries libberth
+// needs (libcurl, OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libstdc++);
+// the program then runs without libberth.so.1 and LD_LIBRARY_PATH:
+//
+//	go build -tags berth_static ./...
 //
 // # Versions
 //
@@ -148,6 +153,20 @@
 // interrupted once a call runs, so it finishes (or fails by its own network
 // timeouts) even when ctx ends meanwhile, and holds its goroutine's OS thread
 // until then.
+//
+// # Inspection
+//
+// [GetManifest], [Inspect], [ListTags], [Catalog], [Tag], [DeleteManifest] and
+// [Validate] are berth manifest, inspect, ls, catalog, tag, rm and validate:
+//
+//	report, err := berth.Validate(ctx, "registry.example/app:v1", &berth.InspectOptions{Jobs: 8})
+//	if errors.Is(err, berth.ErrGate) {
+//		for _, f := range report.Failures {
+//			log.Printf("%s %s: %s", f.Kind, f.Digest, f.Message)
+//		}
+//	}
+//
+// Like the AWS calls they check ctx before calling into libberth only.
 //
 // # Concurrency
 //

@@ -2,11 +2,13 @@ package berth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"time"
 
 	berth "github.com/berth-project/berth/bindings/go"
@@ -57,6 +59,107 @@ func ExampleSignRequest_presign() {
 	fmt.Println(signed.Signature)
 	// Output:
 	// e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d
+}
+
+// Check at program start that the libberth found at run time has the ABI of the
+// berth.h this package was compiled against; every call checks it too.
+func ExampleCheckABI() {
+	if err := berth.CheckABI(); err != nil {
+		log.Fatal(err) // an *Error with code EUnsupported
+	}
+	fmt.Println("ABI", berth.ABIVersion(), "as compiled:", berth.ABIVersion() == berth.HeaderABIVersion)
+	// Output:
+	// ABI 1 as compiled: true
+}
+
+// Build an image from a directory into an OCI layout, with no daemon and no
+// network. A fixed Created makes the build reproducible: the same inputs give
+// the same digest.
+func ExampleBuild() {
+	work, err := os.MkdirTemp("", "berth-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	app := filepath.Join(work, "app")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "run.sh"), []byte("echo hello\n"), 0o755); err != nil {
+		log.Fatal(err)
+	}
+
+	build := func(layout string) *berth.BuildResult {
+		res, err := berth.Build(context.Background(), berth.BuildOptions{
+			Output:     "oci:" + filepath.Join(work, layout) + ":v1",
+			Layers:     []string{app + ":/opt/app"},
+			Entrypoint: []string{"/bin/sh", "/opt/app/run.sh"},
+			Platform:   "linux/amd64",
+			Created:    time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return res
+	}
+	first, again := build("layout"), build("again")
+	fmt.Println(first.MediaType)
+	fmt.Println("layers built:", first.LayersBuilt)
+	fmt.Println("same digest:", first.Digest == again.Digest)
+	// Output:
+	// application/vnd.oci.image.manifest.v1+json
+	// layers built: 1
+	// same digest: true
+}
+
+// Compute image tags from a CI context with docker/metadata-action's rules. A
+// nil Context reads the GITHUB_* environment instead.
+func ExampleTagsCompute() {
+	res, err := berth.TagsCompute(berth.TagOptions{
+		Rules: []string{"type=semver,pattern={{version}}", "type=semver,pattern={{major}}.{{minor}}", "type=sha"},
+		Context: &berth.CIContext{
+			Event: "push", Ref: "refs/tags/v1.2.3", SHA: "0123456789abcdef0123456789abcdef01234567",
+			DefaultBranch: "main", Repository: "octo/app", ServerURL: "https://github.com",
+			Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Tags)
+	fmt.Println(res.Version, res.Labels["org.opencontainers.image.source"])
+	// Output:
+	// [1.2.3 1.2 sha-0123456 latest]
+	// 1.2.3 https://github.com/octo/app
+}
+
+// Make an ECR lifecycle policy that keeps the last 30 images and expires
+// untagged ones after a week, and check it against ECR's rules locally.
+func ExampleLifecyclePolicyShorthand() {
+	policy, err := berth.LifecyclePolicyShorthand(30, 7)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := berth.LifecyclePolicyValidate(policy); err != nil {
+		log.Fatal(err) // EInvalid names the rule and the field
+	}
+	var parsed struct {
+		Rules []struct {
+			Description string `json:"description"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(policy), &parsed); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range parsed.Rules {
+		fmt.Println(r.Description)
+	}
+	err = berth.LifecyclePolicyValidate(`{"rules": [{"rulePriority": 0}]}`)
+	fmt.Println(errors.Is(err, berth.ErrInvalid))
+	// Output:
+	// Expire untagged images older than 7 days
+	// Keep the last 30 images
+	// true
 }
 
 // Copy an image from an OCI layout to a registry, printing each finished blob,

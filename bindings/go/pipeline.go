@@ -272,11 +272,36 @@ type ScanGateOptions struct {
 
 // ScanGateResult is what [ECRScanGate] found.
 type ScanGateResult struct {
-	Status  string         `json:"status"` // the scan's, e.g. "COMPLETE"
-	Counts  map[string]int `json:"counts"` // findings per severity
+	Status  string         `json:"status"` // the scan's, e.g. "COMPLETE" (of the worst image)
+	Counts  map[string]int `json:"counts"` // findings per severity (of the worst image)
 	Counted int            `json:"counted"`
-	Passed  bool           `json:"passed"`
-	Table   string         `json:"table"` // a markdown summary
+	Passed  bool           `json:"passed"` // every image passed
+	Table   string         `json:"table"`  // a markdown summary
+	// Images is the one image, or each platform of an index (ECR scans images,
+	// never indexes): each is judged on its own.
+	Images []ScanGateImage `json:"images"`
+	// Findings at or above the gate's severity, in every image.
+	Findings []ScanFinding `json:"findings"`
+}
+
+// ScanGateImage is the scan of one image of [ScanGateResult].
+type ScanGateImage struct {
+	Digest   string         `json:"digest"`
+	Platform string         `json:"platform"` // "" for a plain image
+	Status   string         `json:"status"`
+	Counts   map[string]int `json:"counts"`
+	Counted  int            `json:"counted"`
+	Passed   bool           `json:"passed"`
+}
+
+// ScanFinding is one finding of [ScanGateResult].
+type ScanFinding struct {
+	Image    string `json:"image"` // the image's digest
+	ID       string `json:"id"`    // e.g. CVE-2024-1234
+	Severity string `json:"severity"`
+	Package  string `json:"package"`
+	Version  string `json:"version"`
+	FixedIn  string `json:"fixedIn"`
 }
 
 // ECRScanGate fails when the scan of image (a tag or "sha256:...") in

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,22 @@ struct RegistryAccess {
   std::chrono::seconds stall_timeout{60};
   // The whole operation's time limit, counted from when it connects; zero: none.
   std::chrono::milliseconds timeout{0};
+  // Push blobs above 16 MiB in PATCHes of this many bytes (for proxies that cap request
+  // bodies); zero: one streamed request per blob, resumed from the registry's offset.
+  std::uint64_t chunk_size = 0;
+};
+
+// The media types a copy writes. Converting rewrites the manifests (and an index's
+// entries) with the other family's media types — manifest, config, layers; index <->
+// manifest list — so their digests change, while every blob stays as it is.
+// Conversions that would lose meaning fail with Errc::unsupported: zstd or encrypted
+// layers, artifacts and subjects to Docker; unknown config or layer types either way.
+enum class ImageFormat {
+  // What the source has. An image synthesised from a docker-archive (docker save
+  // stores no manifest) becomes OCI in an oci: or oci-archive: destination.
+  automatic,
+  oci,    // OCI image manifests and indexes
+  docker, // Docker schema 2 manifests and manifest lists
 };
 
 struct CopyOptions {
@@ -35,14 +52,25 @@ struct CopyOptions {
   // More tags for the top manifest at the destination (push --tag): each a manifest
   // PUT, skipped when the tag already points at the digest (immutable repositories).
   std::vector<std::string> extra_tags;
+  // Referrers (signatures, SBOMs, attestations: manifests whose subject is a copied
+  // image or index child) follow, recursively, through the referrers API or the
+  // "sha256-<hex>" tag scheme, as regctl --referrers and oras cp -r do. Not when
+  // the copy converts the format (the digests they name change).
+  bool referrers = true;
+  // Only referrers of these artifact types (and theirs); empty: all.
+  std::vector<std::string> referrer_types;
+  ImageFormat format = ImageFormat::automatic;
 };
 
 struct CopyResult {
-  std::string digest; // of the top manifest or index written
+  // Of the top manifest or index written: the source's, unless the copy converted it
+  // (ImageFormat), in which case the new one every tag points at.
+  std::string digest;
   std::string media_type;
   std::uint64_t bytes_copied = 0;
   int blobs_copied = 0, blobs_skipped = 0, blobs_mounted = 0;
   int manifests = 0;
+  int referrers = 0; // referrer manifests copied (or already there)
 };
 
 // Throws berth::Error. Nothing is written under a destination tag unless every blob
@@ -60,9 +88,12 @@ std::vector<CopyResult> replicate_image(const std::string &src,
 
 // A multi-arch index from per-platform images: each image (and its blobs) goes to
 // dst by digest, then the index — with each child's platform from its config —
-// under dst's tag. A source that is an index contributes its entries.
+// under dst's tag. A source that is an index contributes its entries. annotations
+// go on the index itself (which makes it an OCI index: Docker manifest lists have
+// none).
 CopyResult assemble_index(const std::vector<std::string> &sources, const std::string &dst,
-                          const CopyOptions &options = {});
+                          const CopyOptions &options = {},
+                          const std::map<std::string, std::string> &annotations = {});
 
 struct ExportOptions {
   RegistryAccess access;

@@ -126,16 +126,37 @@ struct ScanGateOptions {
   std::chrono::milliseconds poll{5000};
 };
 
-struct ScanGateResult {
-  std::string status;                // COMPLETE, FAILED, ...
-  std::map<std::string, int> counts; // severity -> findings
-  int counted = 0;                   // findings at or above fail_on
+// One finding at or above the gate's severity, for the step summary.
+struct ScanFinding {
+  std::string image;                      // the digest of the image it was found in
+  std::string id;                         // CVE-2024-1234
+  std::string severity;                   // CRITICAL, HIGH, ...
+  std::string package, version, fixed_in; // "" when the scanner does not say
+};
+
+// The scan of one image (a plain image, or one platform of an index).
+struct ScanGateImage {
+  std::string digest, platform; // platform "" for a plain image
+  std::string status;
+  std::map<std::string, int> counts;
+  int counted = 0;
   bool passed = false;
-  std::string table; // a Markdown summary table
+};
+
+struct ScanGateResult {
+  std::string status;                // COMPLETE, FAILED, ... (of the worst image)
+  std::map<std::string, int> counts; // severity -> findings, of the worst image
+  int counted = 0;                   // findings at or above fail_on, of the worst image
+  bool passed = false;               // every image passed
+  std::string table;                 // a Markdown table: a row per image, severities
+  std::vector<ScanGateImage> images; // one, or each platform of an index
+  std::vector<ScanFinding> findings; // at or above fail_on, every image
 };
 
 // Starts a scan when none exists, waits for COMPLETE or FAILED (as "aws ecr wait
-// image-scan-complete"), then judges the counts. image: a tag or "sha256:..".
+// image-scan-complete"), then judges the counts. image: a tag or "sha256:..". An
+// index (multi-arch) is judged image by image, each child on its own; the worst
+// decides (ECR scans images, not indexes).
 // Throws Error(timeout) when the scan does not finish in time; returns passed=false
 // (the caller turns that into Errc::gate_failed) when findings exceed the limit.
 ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repository,

@@ -39,8 +39,9 @@ struct CiContext {
 struct TagOptions {
   // Empty: metadata-action's defaults (schedule, branch, tag, pr).
   std::vector<std::string> rules;
-  // "auto": latest on a push to the default branch and for a non-prerelease semver
-  // tag; "true" / "false" force it.
+  // "auto": latest for a non-prerelease semver tag or a git tag through
+  // type=ref,event=tag (docker/metadata-action's rule; a branch push gets none);
+  // "true" / "false" force it.
   std::string latest = "auto";
   std::string prefix, suffix; // applied to every generated tag (not to latest)
 };

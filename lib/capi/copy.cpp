@@ -1,7 +1,10 @@
+#include "capi/copy_options.hpp"
 #include "capi/guard.hpp"
 
 #include <berth/copy.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 
 using namespace berth;
@@ -27,7 +30,7 @@ ProgressFn c_progress(berth_progress_fn fn, void *user_data) {
 
 } // namespace berth::capi
 
-namespace {
+namespace berth::capi {
 
 CopyOptions to_copy_options(const berth_copy_options *opts) {
   berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
@@ -43,8 +46,37 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   if (o.version >= 2) {
     co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
   }
+  if (o.version >= 3) {
+    switch (o.format) {
+    case BERTH_FORMAT_AUTO: co.format = ImageFormat::automatic; break;
+    case BERTH_FORMAT_OCI: co.format = ImageFormat::oci; break;
+    case BERTH_FORMAT_DOCKER: co.format = ImageFormat::docker; break;
+    default:
+      throw Error(Errc::invalid_argument,
+                  "berth_copy_options.format must be BERTH_FORMAT_AUTO, BERTH_FORMAT_OCI or "
+                  "BERTH_FORMAT_DOCKER, not " +
+                      std::to_string(o.format));
+    }
+  }
+  if (o.version >= 4) {
+    for (auto *side : {&co.src, &co.dst}) {
+      if (o.timeout_ms > 0) side->timeout = std::chrono::milliseconds(o.timeout_ms);
+      if (o.stall_timeout_ms != 0)
+        side->stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::milliseconds(std::max<int64_t>(o.stall_timeout_ms, 0) + 999));
+    }
+    co.dst.chunk_size = o.chunk_size;
+    co.referrers = o.no_referrers == 0;
+    co.referrer_types = capi::string_list(o.artifact_types, o.n_artifact_types, "artifact_types");
+  }
   return co;
 }
+
+} // namespace berth::capi
+
+namespace {
+
+using berth::capi::to_copy_options;
 
 void fill_result(berth_copy_result *result, const CopyResult &r) {
   if (!result) return;
@@ -108,7 +140,29 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
     ExportOptions eo;
     eo.access = co.src;
     eo.platform = co.platform;
+    if (opts && opts->version >= 4) {
+      if (opts->max_total_bytes > 0) eo.max_total_bytes = opts->max_total_bytes;
+      if (opts->max_expansion_ratio != 0)
+        eo.max_expansion_ratio = opts->max_expansion_ratio < 0 ? 0 : opts->max_expansion_ratio;
+      eo.devices = opts->devices != 0;
+    }
     export_image(src, dir, eo);
+  });
+}
+
+BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
+                                    size_t n_srcs, const char *dst, const char *const *annotations,
+                                    size_t n_annotations, const berth_copy_options *opts) {
+  return guard([&] {
+    require(dst != nullptr && n_srcs > 0, "dst and at least one source are required");
+    std::map<std::string, std::string> kv;
+    for (const auto &a : capi::string_list(annotations, n_annotations, "annotations")) {
+      auto eq = a.find('=');
+      require(eq != std::string::npos && eq > 0, "annotations must be KEY=VALUE");
+      kv[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    fill_result(result, assemble_index(capi::string_list(srcs, n_srcs, "srcs"), dst,
+                                       to_copy_options(opts), kv));
   });
 }
 

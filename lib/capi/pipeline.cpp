@@ -218,6 +218,46 @@ BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const
     w.Bool(r.passed);
     key(w, "table");
     string(w, r.table);
+    key(w, "images"); // one, or each platform of an index
+    w.StartArray();
+    for (const auto &img : r.images) {
+      w.StartObject();
+      key(w, "digest");
+      string(w, img.digest);
+      key(w, "platform");
+      string(w, img.platform);
+      key(w, "status");
+      string(w, img.status);
+      key(w, "counted");
+      w.Int(img.counted);
+      key(w, "passed");
+      w.Bool(img.passed);
+      key(w, "counts");
+      w.StartObject();
+      for (const auto &[k, v] : img.counts) {
+        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+        w.Int(v);
+      }
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+    key(w, "findings"); // at or above fail_on
+    w.StartArray();
+    for (const auto &f : r.findings) {
+      w.StartObject();
+      for (const auto &[k, v] : {std::pair<const char *, const std::string &>{"image", f.image},
+                                 {"id", f.id},
+                                 {"severity", f.severity},
+                                 {"package", f.package},
+                                 {"version", f.version},
+                                 {"fixedIn", f.fixed_in}}) {
+        key(w, k);
+        string(w, v);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
     *out_json = dup_for_caller(out.str());
     if (!r.passed)

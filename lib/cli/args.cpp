@@ -66,6 +66,17 @@ const std::vector<std::string> &Args::values(const std::string &name) const {
   return it == values_.end() ? none : it->second;
 }
 
+std::map<std::string, std::string> Args::key_values(const std::string &name) const {
+  std::map<std::string, std::string> out;
+  for (const auto &kv : values(name)) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError{name + " needs KEY=VALUE, got '" + kv + "'"};
+    out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
 std::optional<int> Args::integer(const std::string &name) const {
   auto v = value(name);
   if (!v) return std::nullopt;

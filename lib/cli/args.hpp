@@ -29,6 +29,8 @@ public:
   std::string value_or(const std::string &name, const std::string &fallback) const;
   std::string required(const std::string &name) const;
   const std::vector<std::string> &values(const std::string &name) const;
+  // A repeatable KEY=VALUE option as a map (a later KEY wins).
+  std::map<std::string, std::string> key_values(const std::string &name) const;
   const std::vector<std::string> &positional() const { return positional_; }
   // A whole number, or nullopt when the option is absent.
   std::optional<int> integer(const std::string &name) const;

@@ -25,21 +25,10 @@ std::string shell_quote(const std::string &s) {
   return out + "'";
 }
 
-} // namespace
-
-int cmd_aws(const std::vector<std::string> &argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("aws").usage, stdout);
-    return argv.empty() ? kUsage : kOk;
-  }
-  std::vector<std::string> rest(argv.begin() + 1, argv.end());
+int aws_subcommand(const std::string &sub, const std::vector<std::string> &rest) {
   Args args(rest, with_aws_options({"--format"}), {"--github-env"});
-  if (args.help()) {
-    std::fputs(find_command("aws").usage, stdout);
-    return kOk;
-  }
   auto aws = aws_options_from(args);
-  if (argv[0] == "whoami") {
+  if (sub == "whoami") {
     auto id = aws_caller_identity(aws);
     core::json::StringWriter w;
     w.writer.StartObject();
@@ -50,13 +39,14 @@ int cmd_aws(const std::vector<std::string> &argv) {
     std::printf("%s\n", w.str().c_str());
     return kOk;
   }
-  if (argv[0] != "credentials") throw UsageError{"unknown aws command '" + argv[0] + "'"};
   std::string format = args.value_or("--format", "env");
   if (format != "env" && format != "json" && format != "process")
     throw UsageError{"--format must be env or json"};
   auto c = aws_credentials_provider(aws)->resolve();
   const auto &k = c.credentials;
   // Masks go to stderr (the runner reads both streams); stdout is the result alone.
+  // The key id too, as configure-aws-credentials does: it names the account's key.
+  github_mask(k.access_key_id);
   github_mask(k.secret_access_key);
   github_mask(k.session_token);
   if (args.flag("--github-env")) {
@@ -94,6 +84,17 @@ int cmd_aws(const std::vector<std::string> &argv) {
   }
   std::fprintf(stderr, "credentials from %s\n", c.provider.c_str());
   return kOk;
+}
+
+} // namespace
+
+int cmd_aws(const std::vector<std::string> &argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::fputs(find_command("aws").usage, stdout);
+    return argv.empty() ? kUsage : kOk;
+  }
+  std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  return run_subcommand("aws", argv[0], rest, [&] { return aws_subcommand(argv[0], rest); });
 }
 
 } // namespace berth::cli

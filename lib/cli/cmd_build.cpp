@@ -33,17 +33,6 @@ std::vector<std::string> json_array(const std::string &name, const std::string &
   return out;
 }
 
-std::map<std::string, std::string> key_values(const Args &args, const std::string &name) {
-  std::map<std::string, std::string> out;
-  for (const auto &kv : args.values(name)) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError{name + " needs KEY=VALUE, got '" + kv + "'"};
-    out[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return out;
-}
-
 } // namespace
 
 int cmd_build(const std::vector<std::string> &argv) {
@@ -73,8 +62,8 @@ int cmd_build(const std::vector<std::string> &argv) {
   if (auto v = args.value("--entrypoint")) o.entrypoint = json_array("--entrypoint", *v);
   if (auto v = args.value("--cmd")) o.cmd = json_array("--cmd", *v);
   o.env = args.values("--env");
-  o.labels = key_values(args, "--label");
-  o.annotations = key_values(args, "--annotation");
+  o.labels = args.key_values("--label");
+  o.annotations = args.key_values("--annotation");
   o.workdir = args.value_or("--workdir", "");
   o.user = args.value_or("--user", "");
   o.expose = args.values("--expose");

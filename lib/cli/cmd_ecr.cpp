@@ -73,18 +73,15 @@ int cmd_ecr(const std::vector<std::string> &argv) {
     return argv.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
-      argv[0] == "scan-gate" || argv[0] == "put-replication-configuration")
-    return cmd_ecr_pipeline(argv[0], rest);
-  Args args(rest, with_aws_options({"--config"}), {});
-  if (args.help()) {
-    std::fputs(find_command("ecr").usage, stdout);
-    return kOk;
-  }
-  if (argv[0] == "get-login-password") return ecr_get_login_password(args);
-  if (argv[0] == "login") return ecr_docker_login_cmd(args);
-  if (argv[0] == "call") return ecr_call_cmd(args);
-  throw UsageError{"unknown ecr command '" + argv[0] + "'"};
+  return run_subcommand("ecr", argv[0], rest, [&] {
+    if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
+        argv[0] == "scan-gate" || argv[0] == "put-replication-configuration")
+      return cmd_ecr_pipeline(argv[0], rest);
+    Args args(rest, with_aws_options({"--config"}), {});
+    if (argv[0] == "get-login-password") return ecr_get_login_password(args);
+    if (argv[0] == "login") return ecr_docker_login_cmd(args);
+    return ecr_call_cmd(args);
+  });
 }
 
 // The docker credential-helper protocol (docker-credential-helpers): the server URL

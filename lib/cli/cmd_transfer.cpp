@@ -8,6 +8,7 @@
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 #include <berth/reference.hpp>
+#include <berth/sign.hpp>
 #include <berth/tags.hpp>
 
 #include <chrono>
@@ -18,8 +19,9 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds", "--platform", "--jobs",          "--ca-bundle",
-    "--tag",       "--tag-rule",   "--latest",   "--stall-timeout", "--timeout"};
+    "--src-creds", "--dest-creds",    "--platform",      "--jobs",      "--ca-bundle",  "--tag",
+    "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",   "--chunk-size", "--format",
+    "--referrers", "--artifact-type", "--sign-key",      "--verify-key"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
@@ -42,6 +44,14 @@ CopyOptions copy_options(const Args &args) {
            args.value_or("--ca-bundle", "")};
   apply_timeouts(args, o.src);
   apply_timeouts(args, o.dst);
+  if (auto c = args.value("--chunk-size")) {
+    try {
+      o.dst.chunk_size = std::stoull(*c);
+    } catch (const std::exception &) {
+      throw UsageError{"--chunk-size needs a number of bytes"};
+    }
+    if (o.dst.chunk_size < (1u << 20)) throw UsageError{"--chunk-size must be at least 1 MiB"};
+  }
   o.platform = args.value_or("--platform", "");
   try {
     o.jobs = std::stoi(args.value_or("--jobs", "4"));
@@ -49,23 +59,37 @@ CopyOptions copy_options(const Args &args) {
     throw UsageError{"--jobs needs a number"};
   }
   if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
+  auto format = args.value_or("--format", "auto");
+  if (format == "oci")
+    o.format = ImageFormat::oci;
+  else if (format == "docker")
+    o.format = ImageFormat::docker;
+  else if (format != "auto")
+    throw UsageError{"--format must be oci or docker, not '" + format + "'"};
+  auto referrers = args.value_or("--referrers", "true");
+  if (referrers != "true" && referrers != "false")
+    throw UsageError{"--referrers must be true or false, not '" + referrers + "'"};
+  o.referrers = referrers == "true";
+  o.referrer_types = args.values("--artifact-type");
   return o;
 }
 
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   if (mode == OutputMode::json) {
     std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"bytesCopied\":%llu,\"blobsCopied\":%d,"
-                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"seconds\":%.3f}\n",
+                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"referrers\":%d,"
+                "\"seconds\":%.3f}\n",
                 r.digest.c_str(), r.media_type.c_str(),
                 static_cast<unsigned long long>(r.bytes_copied), r.blobs_copied, r.blobs_skipped,
-                r.blobs_mounted, r.manifests, secs);
+                r.blobs_mounted, r.manifests, r.referrers, secs);
     return;
   }
   if (mode != OutputMode::quiet)
     std::fprintf(stderr,
-                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests in %.2fs\n",
+                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests, %d "
+                 "referrers in %.2fs\n",
                  label.c_str(), r.blobs_copied, human_bytes(r.bytes_copied).c_str(),
-                 r.blobs_skipped, r.blobs_mounted, r.manifests, secs);
+                 r.blobs_skipped, r.blobs_mounted, r.manifests, r.referrers, secs);
   std::printf("%s\n", r.digest.c_str());
 }
 
@@ -120,7 +144,17 @@ int cmd_push(const std::vector<std::string> &argv) {
   for (const auto &t : tags)
     if (t != ref.tag) o.extra_tags.push_back(t);
   auto start = std::chrono::steady_clock::now();
+  // Loaded first: a wrong password stops the push before anything moves.
+  std::unique_ptr<Signer> signer;
+  if (auto key = args.value("--sign-key")) signer = load_signing_key(*key, key_password());
   auto r = copy_image(args.positional()[0], "docker://" + ref.str(), o);
+  if (signer) {
+    SignOptions so;
+    so.access = o.dst;
+    auto s =
+        sign_image("docker://" + ref.registry + "/" + ref.repository + "@" + r.digest, *signer, so);
+    if (mode != OutputMode::quiet) std::fprintf(stderr, "signed: %s\n", s.signature_ref.c_str());
+  }
   print_result(mode, r, since(start), "push: ");
   std::string all_tags = ref.tag;
   for (const auto &t : o.extra_tags)
@@ -144,6 +178,17 @@ int cmd_pull(const std::vector<std::string> &argv) {
       src.rfind("oci:", 0) == 0)
     throw UsageError{"pull reads from a registry; use copy for other sources"};
   auto start = std::chrono::steady_clock::now();
+  if (auto key = args.value("--verify-key")) {
+    // Verified first, then pulled by the digest that verified: a tag that moves in
+    // between cannot slip an unsigned image in. Nothing is written when it fails.
+    VerifyOptions vo;
+    vo.access = o.src;
+    auto v = verify_image(src, *key, vo);
+    auto loc = image::Reference::parse(src.rfind("docker://", 0) == 0 ? src.substr(9) : src);
+    src = "docker://" + loc.registry + "/" + loc.repository + "@" + v.digest;
+    if (mode != OutputMode::quiet)
+      std::fprintf(stderr, "verified: %d signature(s) of %s\n", v.valid, v.digest.c_str());
+  }
   auto r = copy_image(src, args.positional()[1], o);
   print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);
@@ -177,7 +222,7 @@ int cmd_replicate(const std::vector<std::string> &argv) {
 
 int cmd_index(const std::vector<std::string> &argv) {
   std::set<std::string> values = kValueOptions;
-  values.insert("--output");
+  values.insert({"--output", "--annotation"});
   Args args(argv, values, kFlags);
   if (args.help()) return std::fputs(find_command("index").usage, stdout), kOk;
   if (args.positional().empty()) throw UsageError{"index needs at least one SRC"};
@@ -186,7 +231,8 @@ int cmd_index(const std::vector<std::string> &argv) {
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
   auto start = std::chrono::steady_clock::now();
-  auto r = assemble_index(args.positional(), args.required("--output"), o);
+  auto r = assemble_index(args.positional(), args.required("--output"), o,
+                          args.key_values("--annotation"));
   print_result(mode, r, since(start), "index: ");
   github_output("digest", r.digest);
   return kOk;

@@ -4,6 +4,7 @@
 
 #include <berth/error.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ enum Exit : int {
 };
 
 int exit_code_for(const Error &e);
+
+// The help of one subcommand of `berth ecr` / `berth aws`; nullptr when unknown.
+const char *subcommand_usage(const std::string &command, const std::string &sub);
+// Runs a subcommand: --help in rest prints its help, a usage error prints the
+// message and that help (exit 2), an unknown sub is a usage error of the command.
+int run_subcommand(const std::string &command, const std::string &sub,
+                   const std::vector<std::string> &rest, const std::function<int()> &run);
 
 struct Command {
   const char *name;
@@ -45,5 +53,21 @@ int cmd_replicate(const std::vector<std::string> &args);
 int cmd_index(const std::vector<std::string> &args);
 int cmd_export(const std::vector<std::string> &args);
 int cmd_aws(const std::vector<std::string> &args);
+int cmd_sign(const std::vector<std::string> &args);
+int cmd_verify(const std::vector<std::string> &args);
+int cmd_attest(const std::vector<std::string> &args);
+// $COSIGN_PASSWORD, the signing key's password ("" when unset).
+std::string key_password();
+
+// Inspection (cmd_inspect.cpp), with their help texts.
+int cmd_manifest(const std::vector<std::string> &args);
+int cmd_inspect(const std::vector<std::string> &args);
+int cmd_ls(const std::vector<std::string> &args);
+int cmd_catalog(const std::vector<std::string> &args);
+int cmd_tag(const std::vector<std::string> &args);
+int cmd_rm(const std::vector<std::string> &args);
+int cmd_validate(const std::vector<std::string> &args);
+extern const char kManifestUsage[], kInspectUsage[], kLsUsage[], kCatalogUsage[], kTagUsage[],
+    kRmUsage[], kValidateUsage[];
 
 } // namespace berth::cli

@@ -48,6 +48,10 @@ const std::vector<Command> &commands() {
        "the file atomically; a docker-archive holds one image (use --platform for an\n"
        "index) tagged REF.\n"
        "\n"
+       "  --format oci|docker           write OCI or Docker schema 2 media types, converting\n"
+       "                                the manifests (their digests change, blobs do not).\n"
+       "                                Default: as the source has them, except that a\n"
+       "                                docker-archive SRC becomes OCI in oci: and oci-archive:\n"
        "  --platform OS/ARCH[/VARIANT]  copy one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds USER:PASS         source credentials (else docker config.json)\n"
@@ -58,6 +62,11 @@ const std::vector<Command> &commands() {
        "  --timeout DURATION            give up after this long in all (e.g. 10m; default none)\n"
        "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
        "                                (resumed where safe; default 60s, 0 = never)\n"
+       "  --referrers true|false        copy the referrers (signatures, SBOMs, attestations)\n"
+       "                                of each image too (default true)\n"
+       "  --artifact-type TYPE          only referrers of this artifact type (repeatable)\n"
+       "  --chunk-size BYTES            push big blobs in PATCHes of this size (for proxies\n"
+       "                                that cap request bodies); default one request per blob\n"
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
@@ -69,42 +78,56 @@ const std::vector<Command> &commands() {
        "succeed. --tags-from-ci computes tags from GITHUB_* (see 'berth tags'). In GitHub\n"
        "Actions, registry, image, digest and tags are written to $GITHUB_OUTPUT.\n"
        "\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --sign-key cosign.key         sign the pushed image (see 'berth sign')\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
-       "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG].\n\n"
+       "usage: berth pull [OPTIONS] REF DST\n\nDST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or "
+       "docker-archive:FILE[:REF].\n\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --verify-key cosign.pub       pull only an image signed with this key, by the\n"
+       "                                digest that verified (else exit 4, nothing written)\n",
        cmd_pull},
       {"replicate", "copy one image to many registries or regions at once",
        "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
        "\n"
        "Each blob is read from SRC once and streamed to every DST that lacks it in\n"
        "parallel; DSTs on SRC's registry mount. (ECR's own replication is\n"
-       "'berth ecr call PutReplicationConfiguration'.)\n\n"
+       "'berth ecr put-replication-configuration'.)\n\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
        "\n"
        "Children go to DST by digest, with their platform read from their config; only\n"
        "the index is tagged.\n\n"
+       "  --annotation K=V              an annotation on the index (repeatable; makes it\n"
+       "                                an OCI index)\n"
+       "  --format oci|docker           convert the manifests' media types (see copy --help)\n"
        "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index\n"
        "  --jobs N                      parallel blob transfers (default 4)\n"
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
-       "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
+       "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
+       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
        cmd_index},
       {"export", "flatten an image into a directory, safely",
        "usage: berth export [OPTIONS] SRC DIR\n"
@@ -122,6 +145,38 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P  --plain-http  --insecure  --ca-bundle FILE\n"
        "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n",
        cmd_export},
+      {"sign", "sign an image with a cosign key (cosign verify --key accepts it)",
+       "usage: berth sign --key cosign.key [-a KEY=VALUE]... REF\n"
+       "\n"
+       "Signs REF (docker://REF or oci:DIR[:TAG]) as `cosign sign --key` does: a\n"
+       "simple-signing payload naming the image's digest, signed with the ECDSA P-256\n"
+       "key, added to the manifest tagged sha256-<hex>.sig. The key file is cosign's\n"
+       "(encrypted: the password comes from $COSIGN_PASSWORD) or a PEM EC key. No\n"
+       "transparency-log entry is made. Prints the signed digest.\n"
+       "\n"
+       "  -a, --annotation KEY=VALUE    in the payload's \"optional\" object\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_sign},
+      {"verify", "verify an image's cosign signatures with a public key",
+       "usage: berth verify --key cosign.pub REF\n"
+       "\n"
+       "Checks the signatures `cosign sign --key` (or berth sign) made: at least one\n"
+       "must be signed by the key and name REF's digest, else exit 4 (a failed gate).\n"
+       "Prints the verified payloads as a JSON array, as cosign verify does. The\n"
+       "transparency log is not consulted.\n"
+       "\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_verify},
+      {"attest", "attach a signed in-toto attestation (SBOM, provenance) to an image",
+       "usage: berth attest --key cosign.key --predicate FILE [--type T] REF\n"
+       "\n"
+       "Wraps the JSON predicate in an in-toto statement about REF's digest, signs it as\n"
+       "a DSSE envelope and attaches it where `cosign verify-attestation --key` finds it\n"
+       "(tag sha256-<hex>.att). T: a predicate type URI or cosign's short names\n"
+       "spdxjson, cyclonedx, slsaprovenance, slsaprovenance1, vuln, custom (default).\n"
+       "\n"
+       "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
+       cmd_attest},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
@@ -136,6 +191,15 @@ const std::vector<Command> &commands() {
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
        "and the image is created at that time: the same inputs give the same digest.\n",
        cmd_build},
+      {"manifest", "print a manifest or index exactly as served", kManifestUsage, cmd_manifest},
+      {"inspect", "describe an image or index: platforms, config, layers, sizes", kInspectUsage,
+       cmd_inspect},
+      {"ls", "list the tags of a repository", kLsUsage, cmd_ls},
+      {"catalog", "list the repositories of a registry", kCatalogUsage, cmd_catalog},
+      {"tag", "add tags to a manifest without moving blobs", kTagUsage, cmd_tag},
+      {"rm", "delete a manifest from a registry", kRmUsage, cmd_rm},
+      {"validate", "verify every manifest and blob of an image, recursively", kValidateUsage,
+       cmd_validate},
       {"aws", "AWS credentials from the chain (OIDC, roles, profiles) for later steps",
        "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
        "       berth aws whoami [AWS OPTIONS]\n"
@@ -147,7 +211,9 @@ const std::vector<Command> &commands() {
        "whoami prints sts:GetCallerIdentity.\n"
        "\n"
        "AWS options: --region R --profile P --role-arn ARN --role-session-name N\n"
-       "  --external-id ID --endpoint-url URL --sts-endpoint-url URL --ca-bundle FILE\n",
+       "  --external-id ID --endpoint-url URL --sts-endpoint-url URL --ca-bundle FILE\n"
+       "\n"
+       "Run 'berth aws SUBCOMMAND --help' for a subcommand's details.\n",
        cmd_aws},
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
@@ -172,7 +238,9 @@ const std::vector<Command> &commands() {
        "\n"
        "AWS options (else the AWS CLI's environment and config files apply):\n"
        "  --region R  --profile P  --role-arn ARN  --role-session-name N  --external-id ID\n"
-       "  --endpoint-url URL (ECR API)  --sts-endpoint-url URL  --ca-bundle FILE\n",
+       "  --endpoint-url URL (ECR API)  --sts-endpoint-url URL  --ca-bundle FILE\n"
+       "\n"
+       "Run 'berth ecr SUBCOMMAND --help' for a subcommand's options.\n",
        cmd_ecr},
       {"credential-helper", "docker credential helper for ECR (get|store|erase|list)",
        "usage: berth credential-helper get|store|erase|list\n"

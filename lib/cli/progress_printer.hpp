@@ -4,6 +4,8 @@
 
 #include <berth/progress.hpp>
 
+#include "cli/progress_bar.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -16,7 +18,5 @@ OutputMode detect_output_mode(bool json, bool quiet);
 
 // A callback that prints to stderr (stdout stays for results).
 ProgressFn make_progress_printer(OutputMode mode);
-
-std::string human_bytes(std::uint64_t n);
 
 } // namespace berth::cli

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
@@ -161,15 +162,27 @@ std::string read_small_file(const std::string &path, std::size_t max) {
 TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
   for (int attempt = 0;; ++attempt) {
     std::string path = dir + "/" + prefix + random_suffix();
+    // Made under a name the sweep does not take for a temp file, locked, and only then
+    // renamed to its marker name: between open and flock a concurrent
+    // remove_stale_temp_files would otherwise find it unlocked and delete it.
+    std::string fresh = path;
+    if (auto m = fresh.rfind(kTempMarker); m != std::string::npos)
+      fresh.replace(m, kTempMarker.size(), kNewMarker);
     int fd;
     do {
-      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      fd = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd >= 0) {
+      UniqueFd guard(fd);
       // Held until the file is committed or removed: a lock that can be taken means
       // its writer is gone (a kill -9), which is how remove_stale_temp_files knows.
       ::flock(fd, LOCK_EX | LOCK_NB);
-      return TempFile(UniqueFd(fd), std::move(path));
+      if (fresh != path && ::rename(fresh.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(fresh.c_str());
+        throw_errno(err, "cannot create a temporary file in '" + dir + "'");
+      }
+      return TempFile(std::move(guard), std::move(path));
     }
     if (errno != EEXIST || attempt >= 100)
       throw_errno(errno, "cannot create a temporary file in '" + dir + "'");
@@ -177,7 +190,8 @@ TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
 }
 
 TempFile::TempFile(TempFile &&other) noexcept
-    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), written_(other.written_) {
+    : fd_(std::move(other.fd_)), path_(std::move(other.path_)), written_(other.written_),
+      flushed_(other.flushed_) {
   other.path_.clear();
 }
 
@@ -187,6 +201,7 @@ TempFile &TempFile::operator=(TempFile &&other) noexcept {
     fd_ = std::move(other.fd_);
     path_ = std::move(other.path_);
     written_ = other.written_;
+    flushed_ = other.flushed_;
     other.path_.clear();
   }
   return *this;
@@ -200,12 +215,25 @@ void TempFile::write(const char *data, std::size_t len) {
   if (!active() || !fd_) throw Error(Errc::internal, "write to a closed temporary file");
   write_all(fd_.get(), data, len, "'" + path_ + "'");
   written_ += len;
+  // Start writeback every 8 MiB while streaming, so the final sync has little left to
+  // wait for and dirty pages do not pile up (a hint: failures are harmless).
+  constexpr std::uint64_t kWriteback = 8u << 20;
+  if (written_ - flushed_ >= kWriteback) {
+    ::sync_file_range(fd_.get(), static_cast<off_t>(flushed_),
+                      static_cast<off_t>(written_ - flushed_), SYNC_FILE_RANGE_WRITE);
+    flushed_ = written_;
+  }
 }
 
-void TempFile::rename_to(const std::string &dest) {
+void sync_filesystem(const std::string &dir) {
+  auto fd = open_fd(dir, O_RDONLY | O_DIRECTORY);
+  if (::syncfs(fd.get()) != 0) throw_errno(errno, "cannot sync the file system of '" + dir + "'");
+}
+
+void TempFile::rename_to(const std::string &dest, bool sync) {
   if (!active() || !fd_) throw Error(Errc::internal, "rename of a closed temporary file");
   try {
-    if (::fsync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
+    if (sync && ::fsync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
     // Renamed while still open and locked, so a concurrent stale-file sweep never
     // takes a file that is about to be committed.
     if (::rename(path_.c_str(), dest.c_str()) != 0)
@@ -216,7 +244,7 @@ void TempFile::rename_to(const std::string &dest) {
     discard();
     throw;
   }
-  fsync_dir(parent_dir(dest));
+  if (sync) fsync_dir(parent_dir(dest));
 }
 
 void TempFile::discard() noexcept {
@@ -233,12 +261,16 @@ int remove_stale_temp_files(const std::string &dir) {
   int removed = 0;
   while (auto *e = ::readdir(d.get())) {
     std::string_view name(e->d_name);
-    if (name.find(kTempMarker) == std::string_view::npos) continue;
+    const bool fresh = name.find(kNewMarker) != std::string_view::npos;
+    if (!fresh && name.find(kTempMarker) == std::string_view::npos) continue;
     int fd = ::openat(::dirfd(d.get()), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     UniqueFd guard(fd);
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    // A file still under its creation name is taken only when old: its writer may be
+    // between open and flock right now.
+    if (fresh && st.st_mtime > ::time(nullptr) - 3600) continue;
     // A writer holds its lock until it commits: one we can take belongs to nobody.
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;
     if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;

@@ -53,6 +53,10 @@ void write_all(int fd, const char *data, std::size_t len, const std::string &wha
 // Reads up to len bytes, retrying EINTR; returns 0 at end of file.
 std::size_t read_some(int fd, char *data, std::size_t len, const std::string &what);
 
+// syncfs(2) of the file system holding dir: one flush for every file written there
+// without its own fsync (cheaper than an fsync per file, each waiting on the journal).
+void sync_filesystem(const std::string &dir);
+
 // fsync(2) a directory so a rename or creation inside it survives a crash. File
 // systems that cannot sync directories (EINVAL) are tolerated.
 void fsync_dir(const std::string &dir);
@@ -72,6 +76,8 @@ std::string read_small_file(const std::string &path, std::size_t max);
 
 // What every berth temporary file name holds (".<name>.berth-tmp-<random>").
 inline constexpr std::string_view kTempMarker = ".berth-tmp-";
+// The name a temp file has for the moment between its creation and its lock.
+inline constexpr std::string_view kNewMarker = ".berth-new-";
 
 // A new, uniquely named file "<dir>/<prefix><random>" open for writing, locked
 // (flock) for as long as it is open. It is removed on destruction unless rename_to()
@@ -96,8 +102,10 @@ public:
   void write(std::string_view s) { write(s.data(), s.size()); }
   // fsyncs and closes the file, renames it to `dest` (atomically replacing any
   // file there) and fsyncs the destination directory. The TempFile is then
-  // inactive. On failure the temp file is removed.
-  void rename_to(const std::string &dest);
+  // inactive. On failure the temp file is removed. With sync false the file and
+  // directory are not synced: the caller syncs once for many files (sync_filesystem)
+  // before it writes what makes them reachable.
+  void rename_to(const std::string &dest, bool sync = true);
   // Closes and removes the file now (idempotent, never throws).
   void discard() noexcept;
 
@@ -107,6 +115,7 @@ private:
   UniqueFd fd_;
   std::string path_; // empty once committed or discarded
   std::uint64_t written_ = 0;
+  std::uint64_t flushed_ = 0; // bytes handed to writeback (sync_file_range)
 };
 
 // Removes temporary files (names holding kTempMarker) in dir that a killed writer left

@@ -156,9 +156,8 @@ void TarWriter::copy_file_data(int fd, std::uint64_t size, const std::string &so
   emit_padding(size);
 }
 
-void TarWriter::emit_tree_entry(const std::string &root, const FileInfo &fi,
-                                const std::string &path) {
-  const std::string source = fi.rel.empty() ? root : root + "/" + fi.rel;
+void TarWriter::emit_tree_entry(DirFds &dirs, const FileInfo &fi, const std::string &path) {
+  const std::string source = fi.rel.empty() ? dirs.root() : dirs.root() + "/" + fi.rel;
   tarfmt::HeaderSpec h;
   h.path = path;
   h.mode = fi.mode & 07777;
@@ -198,7 +197,17 @@ void TarWriter::emit_tree_entry(const std::string &root, const FileInfo &fi,
     emit(tarfmt::encode_header(h));
   } else if (S_ISREG(fi.mode)) {
     // Open before writing the header, so a vanished file fails cleanly between entries.
-    auto fd = core::open_fd(source, O_RDONLY | O_NOFOLLOW);
+    // openat in the parent's descriptor: one component to resolve, not the full path.
+    auto slash = fi.rel.rfind('/');
+    int dirfd = dirs.get(slash == std::string::npos ? std::string_view()
+                                                    : std::string_view(fi.rel).substr(0, slash));
+    const char *name = fi.rel.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+    int raw;
+    do {
+      raw = ::openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    } while (raw < 0 && errno == EINTR);
+    if (raw < 0) core::throw_errno(errno, "cannot open '" + source + "'");
+    core::UniqueFd fd(raw);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) core::throw_errno(errno, "cannot stat '" + source + "'");
     if (static_cast<std::uint64_t>(st.st_ino) != fi.ino ||
@@ -220,10 +229,11 @@ void TarWriter::add_tree(const std::string &dir, const std::string &dest) {
   check_open();
   const std::string base = normalize(dest, "tar destination", true);
   auto entries = walk_tree(dir);
+  DirFds dirs(dir);
   if (!base.empty()) emit_parents(base);
   for (const auto &fi : entries) {
     if (fi.rel.empty() && base.empty()) continue; // the archive root has no entry
-    emit_tree_entry(dir, fi, join(base, fi.rel));
+    emit_tree_entry(dirs, fi, join(base, fi.rel));
   }
 }
 

@@ -71,7 +71,7 @@ private:
   void emit_directory(const std::string &path, std::uint32_t mode, std::int64_t mtime,
                       std::uint32_t uid, std::uint32_t gid);
   void emit_parents(const std::string &path);
-  void emit_tree_entry(const std::string &root, const FileInfo &fi, const std::string &path);
+  void emit_tree_entry(DirFds &dirs, const FileInfo &fi, const std::string &path);
   void copy_file_data(int fd, std::uint64_t size, const std::string &source);
 
   core::ByteSink &out_;

@@ -221,6 +221,7 @@ void OciLayout::write_index(const image::Index &old,
                             std::vector<image::Descriptor> manifests) const {
   auto media_type = old.media_type.empty() ? std::string(image::media::oci_index) : old.media_type;
   auto next = image::Index::make(std::move(media_type), std::move(manifests), old.annotations);
+  core::sync_filesystem(dir_); // every blob index.json will name is on disk first
   core::write_file_atomic(dir_ + "/index.json", next.raw);
 }
 
@@ -458,7 +459,9 @@ std::string OciLayout::BlobWriter::commit() {
     auto d = image::Digest::parse(digest);
     auto alg_dir = s.dir + "/blobs/" + d.algorithm();
     core::make_dirs(alg_dir);
-    s.tmp.rename_to(alg_dir + "/" + d.hex());
+    // Not synced one by one: write_index syncs the file system once before index.json
+    // makes the blobs reachable, so a listed image is complete after a crash.
+    s.tmp.rename_to(alg_dir + "/" + d.hex(), false);
     return digest;
   } catch (...) {
     s.fail();

@@ -14,6 +14,7 @@
 #include "layer/tar_writer.hpp"
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 #include "ops/layer_cache.hpp"
 #include "ops/progress_reporter.hpp"
 #include "ops/registry_access.hpp"
@@ -146,7 +147,8 @@ BuildResult build_image(const BuildOptions &o) {
   bool docker_types = false;
   std::unique_ptr<ops::ImageSource> base;
   if (o.from != "scratch") {
-    base = ops::open_source(ops::Location::parse(o.from), o.from_access);
+    auto from_loc = ops::Location::parse(o.from);
+    base = ops::open_source(from_loc, o.from_access);
     auto root = base->manifest("");
     if (image::media::is_index(root.media_type)) {
       auto wanted =
@@ -164,6 +166,10 @@ BuildResult build_image(const BuildOptions &o) {
       root = *chosen;
     }
     auto m = image::parse_manifest(root.raw, root.media_type);
+    // The new image has the base's media types, but a docker-archive base going into
+    // an OCI layout or archive makes an OCI image, as a copy would (ops/format.hpp).
+    if (auto to = ops::target_family(ImageFormat::automatic, from_loc, out_loc))
+      m = image::convert_manifest(m, *to);
     docker_types = m.media_type == image::media::docker_manifest;
     std::string cfg;
     base->blob(m.config, [&](const char *d, std::size_t n) { cfg.append(d, n); }, {});
@@ -210,12 +216,18 @@ BuildResult build_image(const BuildOptions &o) {
                                                        compression, o.level, epoch)
                         : std::string();
     BuiltLayer built;
+    std::uint64_t reported = 0; // of the layer's bytes, as it was built
     if (auto hit = cache.lookup(fingerprint)) {
       built = *hit;
       built.from_cache = true;
     } else {
+      // The layer's size is known only once it is compressed: until then the
+      // progress reports its bytes against an unknown total.
       auto make = [&](ops::ImageDestination::BlobSink &sink) {
-        layer::LayerPipeline pipe(sink, compression, o.level, o.threads, docker_types);
+        ops::ProgressReporter::Unsized item(reporter);
+        reporter.item(Progress::Event::blob_started, std::string(), 0, 0, 0);
+        ops::ProgressSink counted(sink, reporter);
+        layer::LayerPipeline pipe(counted, compression, o.level, o.threads, docker_types);
         if (in.is_tar) {
           feed_tar_file(in.source, pipe.input());
         } else {
@@ -225,6 +237,9 @@ BuildResult build_image(const BuildOptions &o) {
         }
         auto r = pipe.finish();
         sink.commit(r.digest);
+        counted.flush();
+        reported = counted.bytes();
+        item.end(r.size);
         return BuiltLayer{r.digest, r.diff_id, r.media_type, r.size, false};
       };
       built = cache.enabled() ? cache.build(fingerprint, make) : [&] {
@@ -242,7 +257,8 @@ BuildResult build_image(const BuildOptions &o) {
       auto src = cache.source();
       ops::copy_blobs(*src, *dst, {d}, 1, reporter);
     } else {
-      reporter.item(Progress::Event::blob_done, d.digest, built.size, built.size, built.size);
+      reporter.item(Progress::Event::blob_done, d.digest, built.size, built.size,
+                    built.size > reported ? built.size - reported : 0);
     }
     layers.push_back(d);
     rootfs["diff_ids"].PushBack(Value(built.diff_id.c_str(), a), a);

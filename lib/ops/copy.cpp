@@ -1,12 +1,15 @@
 // berth copy: manifests and blobs from any source to any destination, blobs in
-// parallel, existing blobs skipped, mounts within a registry, the tag written last.
+// parallel, existing blobs skipped, mounts within a registry, the tag written last;
+// manifests converted to the other media-type family when CopyOptions::format asks.
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
 
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 #include "ops/progress_reporter.hpp"
+#include "ops/referrers.hpp"
 
 namespace berth {
 namespace {
@@ -18,6 +21,7 @@ struct Copier {
   ImageSource &src;
   ImageDestination &dst;
   const CopyOptions &options;
+  std::optional<image::Family> to; // the media types to write; nullopt: the source's
   ops::ProgressReporter reporter;
   CopyResult result;
   std::string top_raw; // the manifest or index written under the tag
@@ -41,51 +45,95 @@ struct Copier {
     ++result.manifests;
   }
 
-  void copy_image_manifest(const registry::FetchedManifest &m, bool tagged) {
-    auto parsed = image::parse_manifest(m.raw, m.media_type);
-    copy_blobs(parsed);
-    put_manifest(m, tagged);
+  // `source` is what the source has, `out` what the destination stores for it (the
+  // same, or converted: other media types, the same blobs).
+  void copy_image_manifest(const registry::FetchedManifest &source,
+                           const registry::FetchedManifest &out, bool tagged) {
+    copy_blobs(image::parse_manifest(source.raw, source.media_type));
+    put_manifest(out, tagged);
+  }
+
+  CopyResult copy_one(const registry::FetchedManifest &m) {
+    auto out = ops::convert_image(m, {}, to).top;
+    return finish(out, {m.digest}, [&] { copy_blobs(image::parse_manifest(m.raw, m.media_type)); });
   }
 
   CopyResult run() {
     auto root = src.manifest("");
-    if (image::media::is_index(root.media_type)) {
-      auto index = image::parse_index(root.raw, root.media_type);
-      if (!options.platform.empty()) {
-        auto wanted = image::Platform::parse(options.platform);
-        for (const auto &d : index.manifests) {
-          if (!d.platform || !d.platform->satisfies(wanted) ||
-              !image::media::is_manifest(d.media_type))
-            continue;
-          auto child = src.child_manifest(d);
-          return finish(child, [&] { copy_image_manifest(child, true); });
-        }
-        throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
+    if (!image::media::is_index(root.media_type)) return copy_one(root);
+    auto index = image::parse_index(root.raw, root.media_type);
+    if (!options.platform.empty()) {
+      auto wanted = image::Platform::parse(options.platform);
+      for (const auto &d : index.manifests) {
+        if (!d.platform || !d.platform->satisfies(wanted) ||
+            !image::media::is_manifest(d.media_type))
+          continue;
+        return copy_one(src.child_manifest(d));
       }
-      return finish(root, [&] {
+      throw Error(Errc::not_found, "the index has no image for platform " + options.platform);
+    }
+    if (!ops::converts(root, to)) {
+      // Referrers of the index and of each child (signatures are per platform too).
+      std::vector<std::string> subjects{root.digest};
+      for (const auto &d : index.manifests)
+        subjects.push_back(d.digest);
+      return finish(root, subjects, [&] {
         // Children go by digest; only the index gets the tag, and only once all
         // of them are in place.
         for (const auto &d : index.manifests) {
           auto child = src.child_manifest(d);
-          if (image::media::is_index(child.media_type))
-            throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
-          copy_image_manifest(child, false);
+          refuse_nested(child, d);
+          copy_image_manifest(child, child, false);
         }
-        put_manifest(root, true);
       });
     }
-    return finish(root, [&] { copy_image_manifest(root, true); });
+    // Converting: the new index names its children's new digests, so every child is
+    // read (and converted) before anything is written.
+    std::vector<registry::FetchedManifest> children;
+    for (const auto &d : index.manifests) {
+      children.push_back(src.child_manifest(d));
+      refuse_nested(children.back(), d);
+    }
+    auto out = ops::convert_image(root, children, to);
+    return finish(out.top, {root.digest}, [&] {
+      for (std::size_t i = 0; i < children.size(); ++i)
+        copy_image_manifest(children[i], out.children[i], false);
+    });
   }
 
-  template <typename Fn> CopyResult finish(const registry::FetchedManifest &top, Fn &&copy) {
+  static void refuse_nested(const registry::FetchedManifest &child, const image::Descriptor &d) {
+    if (image::media::is_index(child.media_type))
+      throw Error(Errc::unsupported, "nested indexes are not supported (" + d.digest + ")");
+  }
+
+  // Copies what `top` references (copy_content), then the referrers of `subjects`,
+  // then `top` under the tag — last, once everything it leads to is in place. A tag
+  // that already points at `top` skips the content, not the referrers: a signature
+  // added since the last run still follows.
+  template <typename Fn>
+  CopyResult finish(const registry::FetchedManifest &top, const std::vector<std::string> &subjects,
+                    Fn &&copy_content) {
     result.digest = top.digest;
     result.media_type = top.media_type;
     top_raw = top.raw;
-    if (dst.tag_points_to(top.digest)) {
-      reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
-      return result; // a re-run: nothing to move
+    const bool there = dst.tag_points_to(top.digest);
+    if (!there) copy_content();
+    // A converted image has other digests: the source's referrers name the old ones.
+    if (options.referrers && top.digest == subjects.front()) {
+      ops::ReferrerPolicy policy{options.referrer_types, options.jobs};
+      for (const auto &s : subjects) {
+        auto c = ops::copy_referrers(src, dst, s, policy, reporter);
+        result.referrers += c.manifests;
+        result.blobs_copied += c.blobs.copied;
+        result.blobs_skipped += c.blobs.skipped;
+        result.blobs_mounted += c.blobs.mounted;
+        result.bytes_copied += c.blobs.bytes;
+      }
     }
-    copy();
+    if (there)
+      reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
+    else
+      put_manifest(top, true);
     return result;
   }
 };
@@ -98,7 +146,13 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   auto dst_loc = ops::Location::parse(dst);
   auto source = ops::open_source(src_loc, options.src);
   auto destination = ops::open_destination(dst_loc, options.dst);
-  Copier c{*source, *destination, options, ops::ProgressReporter(options.progress), {}, {}};
+  Copier c{*source,
+           *destination,
+           options,
+           ops::target_family(options.format, src_loc, dst_loc),
+           ops::ProgressReporter(options.progress),
+           {},
+           {}};
   auto result = c.run();
   for (const auto &tag : options.extra_tags)
     if (destination->tag_digest(tag) != result.digest)

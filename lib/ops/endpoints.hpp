@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace berth::ops {
 
@@ -39,6 +40,12 @@ public:
   // For registry sources: the registry host and repository (mounts); else "".
   virtual std::string registry_host() const { return {}; }
   virtual std::string repository() const { return {}; }
+  // Manifests whose subject is `digest` (signatures, SBOMs, attestations), as
+  // descriptors; none where the source keeps none.
+  virtual std::vector<image::Descriptor> referrers(const std::string &digest) {
+    (void)digest;
+    return {};
+  }
 };
 
 class ImageDestination {
@@ -52,6 +59,14 @@ public:
   virtual void put_manifest(const std::string &raw, const std::string &media_type, bool tagged) = 0;
   // Whether the tag already points at this digest (re-runs skip the PUT).
   virtual bool tag_points_to(const std::string &digest) = 0;
+  // Stores a referrer (a manifest whose subject is `subject`, already stored) by
+  // digest so that referrers(subject) lists it: registries without the referrers API
+  // get the "<alg>-<hex>" tag index too. `d` describes the referrer.
+  virtual void put_referrer(const registry::FetchedManifest &m, const std::string &subject,
+                            const image::Descriptor &d) {
+    (void)subject, (void)d;
+    put_manifest(m.raw, m.media_type, false);
+  }
 
   // Further tags for a manifest already stored (push --tag): each a manifest PUT.
   // The digest the tag points at now, or "" when it does not exist.

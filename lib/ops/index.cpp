@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 
 namespace berth {
 namespace {
@@ -27,16 +28,23 @@ image::Platform platform_of_config(ops::ImageSource &src, const image::Manifest 
 } // namespace
 
 CopyResult assemble_index(const std::vector<std::string> &sources, const std::string &dst,
-                          const CopyOptions &o) {
+                          const CopyOptions &o,
+                          const std::map<std::string, std::string> &annotations) {
   if (sources.empty()) throw Error(Errc::invalid_argument, "an index needs at least one image");
-  auto destination = ops::open_destination(ops::Location::parse(dst), o.dst);
+  if (!annotations.empty() && o.format == ImageFormat::docker)
+    throw Error(Errc::unsupported, "a Docker manifest list has no annotations; use the OCI "
+                                   "format for an annotated index");
+  auto dst_loc = ops::Location::parse(dst);
+  auto destination = ops::open_destination(dst_loc, o.dst);
   ops::ProgressReporter reporter(o.progress);
   CopyResult result;
   std::vector<image::Descriptor> entries;
   bool docker = true;
-  auto add_image = [&](ops::ImageSource &src, const registry::FetchedManifest &fm,
-                       std::optional<image::Platform> platform) {
-    auto m = image::parse_manifest(fm.raw, fm.media_type);
+  auto add_image = [&](ops::ImageSource &src, const registry::FetchedManifest &source,
+                       std::optional<image::Platform> platform, std::optional<image::Family> to) {
+    auto m = image::parse_manifest(source.raw, source.media_type);
+    // The child as the destination stores it (converted: other media types, same blobs).
+    auto fm = ops::convert_image(source, {}, to).top;
     std::vector<image::Descriptor> blobs = m.layers;
     blobs.push_back(m.config);
     auto c = ops::copy_blobs(src, *destination, blobs, o.jobs, reporter);
@@ -58,19 +66,24 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
     entries.push_back(d);
   };
   for (const auto &s : sources) {
-    auto src = ops::open_source(ops::Location::parse(s), o.src);
+    auto src_loc = ops::Location::parse(s);
+    auto src = ops::open_source(src_loc, o.src);
+    auto to = ops::target_family(o.format, src_loc, dst_loc);
     auto root = src->manifest("");
     if (image::media::is_index(root.media_type)) {
       for (const auto &d : image::parse_index(root.raw, root.media_type).manifests)
         if (image::media::is_manifest(d.media_type))
-          add_image(*src, src->child_manifest(d), d.platform);
+          add_image(*src, src->child_manifest(d), d.platform, to);
     } else {
-      add_image(*src, root, std::nullopt);
+      add_image(*src, root, std::nullopt, to);
     }
   }
-  // Docker manifest lists only hold Docker manifests; anything else makes an OCI index.
+  // Docker manifest lists only hold Docker manifests and have no annotations; anything
+  // else makes an OCI index (so does ImageFormat::oci, which made every child OCI).
+  docker = docker && annotations.empty();
   auto index = image::Index::make(
-      std::string(docker ? image::media::docker_manifest_list : image::media::oci_index), entries);
+      std::string(docker ? image::media::docker_manifest_list : image::media::oci_index), entries,
+      annotations);
   result.digest = image::digest_of(index.raw);
   result.media_type = index.media_type;
   destination->put_manifest(index.raw, index.media_type, true);

@@ -82,6 +82,24 @@ public:
     return std::make_unique<Source>(layout_.blob_path(d.digest));
   }
 
+  // A layout has no referrers API: oras and berth keep referrers as untagged
+  // entries of index.json, found by reading each entry's subject.
+  std::vector<image::Descriptor> referrers(const std::string &digest) override {
+    std::vector<image::Descriptor> out;
+    for (const auto &d : layout_.index().manifests) {
+      if (!image::media::is_manifest(d.media_type) && !image::media::is_index(d.media_type))
+        continue;
+      auto raw = layout_.read_blob(d.digest);
+      std::optional<image::Descriptor> subject;
+      if (image::media::is_index(d.media_type))
+        subject = image::parse_index(raw, d.media_type).subject;
+      else
+        subject = image::parse_manifest(raw, d.media_type).subject;
+      if (subject && subject->digest == digest) out.push_back(d);
+    }
+    return out;
+  }
+
 private:
   Location loc_;
   layout::OciLayout layout_;
@@ -114,6 +132,14 @@ public:
     d.size = static_cast<std::int64_t>(raw.size());
     layout_.add_manifest(d, loc_.tag);
   }
+  void put_referrer(const registry::FetchedManifest &m, const std::string &subject,
+                    const image::Descriptor &d) override {
+    (void)subject;
+    if (layout_.write_blob(std::string_view(m.raw)) != d.digest)
+      throw Error(Errc::unsupported, "referrer " + d.digest + ": layouts store sha256 manifests");
+    layout_.add_manifest(d, ""); // untagged: listed, found by its subject
+  }
+
   std::string tag_digest(const std::string &tag) override {
     auto d = layout_.find(tag);
     return d ? d->digest : std::string();

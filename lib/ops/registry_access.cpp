@@ -21,6 +21,7 @@ std::shared_ptr<registry::Registry> connect(const std::string &host, const Regis
           : std::make_shared<registry::StaticKeychain>("", registry::parse_user_pass(access.creds));
   registry::RegistryOptions ropts;
   ropts.plain_http = access.plain_http;
+  if (access.chunk_size > 0) ropts.patch_size = access.chunk_size;
   return std::make_shared<registry::Registry>(host, std::move(http), std::move(keychain), ropts);
 }
 

@@ -47,6 +47,9 @@ public:
   }
   std::string registry_host() const override { return loc_.ref.registry_host(); }
   std::string repository() const override { return loc_.ref.repository; }
+  std::vector<image::Descriptor> referrers(const std::string &digest) override {
+    return repo_.referrers(digest).manifests;
+  }
 
 private:
   Location loc_;
@@ -76,6 +79,15 @@ public:
     std::string ref = tagged ? loc_.ref.identifier() : image::digest_of(raw);
     if (tagged && !loc_.ref.digest.empty()) ref = image::digest_of(raw);
     repo_.put_manifest(ref, raw, media_type);
+  }
+
+  void put_referrer(const registry::FetchedManifest &m, const std::string &subject,
+                    const image::Descriptor &d) override {
+    bool indexed = false;
+    repo_.put_manifest(m.digest, m.raw, m.media_type, &indexed);
+    // A registry without the referrers API (distribution 2.8) does not answer
+    // OCI-Subject: clients find referrers through the tag scheme, kept up here.
+    if (!indexed) repo_.add_to_referrers_tag(subject, d);
   }
 
   std::string tag_digest(const std::string &tag) override {

@@ -7,9 +7,12 @@
 
 #include "ops/copy_engine.hpp"
 #include "ops/endpoints.hpp"
+#include "ops/format.hpp"
 #include "ops/parallel.hpp"
+#include "ops/referrers.hpp"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -241,11 +244,23 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   for (const auto &b : all)
     if (seen.insert(b.digest).second) blobs.push_back(b);
 
+  // What each destination stores: the source's manifests, or converted ones (decided
+  // before any blob moves, so a conversion that cannot be done stops everything).
+  std::map<std::optional<image::Family>, ops::ConvertedImage> conversions;
+  std::vector<const ops::ConvertedImage *> stored(dsts.size());
+  for (std::size_t i = 0; i < dsts.size(); ++i) {
+    auto to = ops::target_family(o.format, src_loc, dst_locs[i]);
+    auto it = conversions.find(to);
+    if (it == conversions.end())
+      it = conversions.emplace(to, ops::convert_image(root, children, to)).first;
+    stored[i] = &it->second;
+  }
+
   std::vector<CopyResult> results(dsts.size());
   std::mutex results_mutex;
-  for (auto &r : results) {
-    r.digest = root.digest;
-    r.media_type = root.media_type;
+  for (std::size_t i = 0; i < dsts.size(); ++i) {
+    results[i].digest = stored[i]->top.digest;
+    results[i].media_type = stored[i]->top.media_type;
   }
   auto same_registry = [&](std::size_t i) {
     return src_loc.kind == ops::Location::Kind::registry &&
@@ -255,7 +270,7 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   // A re-run: destinations whose tag already points at the digest need nothing.
   std::vector<bool> done(dsts.size(), false);
   for (std::size_t i = 0; i < dsts.size(); ++i)
-    done[i] = destinations[i]->tag_points_to(root.digest);
+    done[i] = destinations[i]->tag_points_to(stored[i]->top.digest);
 
   for (const auto &b : blobs)
     reporter.add_total(static_cast<std::uint64_t>(b.size));
@@ -312,25 +327,46 @@ std::vector<CopyResult> replicate_image(const std::string &src,
     }
   });
 
+  // Referrers of the image and of each child, per destination (they are small: a
+  // signature, an SBOM), before the tag; not where the format was converted, since
+  // they name the source's digests.
+  auto copy_referrers = [&](std::size_t i) {
+    if (!o.referrers || stored[i]->top.digest != root.digest) return;
+    std::vector<std::string> subjects{root.digest};
+    for (const auto &c : children)
+      subjects.push_back(c.digest);
+    ops::ReferrerPolicy policy{o.referrer_types, o.jobs};
+    for (const auto &s : subjects) {
+      auto c = ops::copy_referrers(*source, *destinations[i], s, policy, reporter);
+      results[i].referrers += c.manifests;
+      results[i].blobs_copied += c.blobs.copied;
+      results[i].blobs_skipped += c.blobs.skipped;
+      results[i].blobs_mounted += c.blobs.mounted;
+      results[i].bytes_copied += c.blobs.bytes;
+    }
+  };
+
   // Manifests last: children by digest, then the top one under each tag.
   for (std::size_t i = 0; i < dsts.size(); ++i) {
-    if (done[i]) {
-      // Already replicated: only tags it lacks are added.
+    const auto &top = stored[i]->top;
+    copy_referrers(i);
+    auto add_missing_tags = [&] {
       for (const auto &tag : o.extra_tags)
-        if (destinations[i]->tag_digest(tag) != root.digest)
-          destinations[i]->put_manifest_as(root.raw, root.media_type, tag);
+        if (destinations[i]->tag_digest(tag) != top.digest)
+          destinations[i]->put_manifest_as(top.raw, top.media_type, tag);
+    };
+    if (done[i]) {
+      add_missing_tags(); // already replicated: only tags it lacks are added
       continue;
     }
-    for (const auto &c : children) {
+    for (const auto &c : stored[i]->children) {
       destinations[i]->put_manifest(c.raw, c.media_type, false);
       ++results[i].manifests;
     }
-    destinations[i]->put_manifest(root.raw, root.media_type, true);
+    destinations[i]->put_manifest(top.raw, top.media_type, true);
     ++results[i].manifests;
-    for (const auto &tag : o.extra_tags)
-      if (destinations[i]->tag_digest(tag) != root.digest)
-        destinations[i]->put_manifest_as(root.raw, root.media_type, tag);
-    reporter.item(Progress::Event::manifest_done, root.digest, root.raw.size(), root.raw.size(), 0);
+    add_missing_tags();
+    reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
   }
   return results;
 }

@@ -139,7 +139,10 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
 
   TagResult result;
   std::set<std::string> seen;
-  bool semver_release = false;
+  // What earns "latest" under latest=auto, as in docker/metadata-action: a release
+  // semver tag or a git tag through type=ref,event=tag — never a branch push (that is
+  // what type=raw,value=latest,enable={{is_default_branch}} is for).
+  bool semver_release = false, git_tag_added = false;
   auto add = [&](std::string tag, const Rule *rule) {
     std::string prefix = options.prefix, suffix = options.suffix;
     if (rule) {
@@ -170,8 +173,10 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
       std::string ev = r.get("event");
       if (ev == "branch" && !branch.empty())
         add(branch, &r);
-      else if (ev == "tag" && !git_tag.empty())
+      else if (ev == "tag" && !git_tag.empty()) {
         add(git_tag, &r);
+        git_tag_added = true;
+      }
       else if (ev == "pr" && !pr.empty()) {
         if (!r.attrs.count("prefix")) r.attrs["prefix"] = "pr-";
         add(pr, &r);
@@ -203,7 +208,7 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
 
   bool latest =
       options.latest == "true" ||
-      (options.latest == "auto" && ((ctx.event == "push" && is_default_branch) || semver_release));
+      (options.latest == "auto" && (semver_release || git_tag_added));
   if (options.latest != "true" && options.latest != "false" && options.latest != "auto")
     throw Error(Errc::invalid_argument, "latest must be auto, true or false");
   if (latest && seen.insert("latest").second) result.tags.push_back("latest");

@@ -322,7 +322,7 @@ bool Repository::upload_monolithic(const std::string &location, const std::strin
 
 bool Repository::upload_chunked(std::string location, const std::string &digest, std::uint64_t size,
                                 BlobSource &source, const ByteProgress &progress) {
-  const auto chunk = registry_->options().chunk_size;
+  const auto chunk = registry_->options().patch_size;
   std::uint64_t offset = 0;
   int failures = 0;
   while (offset < size) {
@@ -465,7 +465,7 @@ std::optional<image::Descriptor> Repository::head_manifest(const std::string &re
 }
 
 std::string Repository::put_manifest(const std::string &ref, const std::string &raw,
-                                     const std::string &media_type) {
+                                     const std::string &media_type, bool *subject_processed) {
   if (raw.size() > image::kMaxManifestSize)
     throw Error(Errc::too_large, "manifest for " + name_ + ":" + ref + " is larger than 4 MiB");
   http::StringSource body(raw);
@@ -478,6 +478,7 @@ std::string Repository::put_manifest(const std::string &ref, const std::string &
   if (resp.status != 201 && !resp.ok())
     throw registry_error(resp, "PUT manifest " + registry_->host() + "/" + name_ + ":" + ref);
   check_content_digest(resp, raw, "stored manifest " + name_ + ":" + ref);
+  if (subject_processed) *subject_processed = resp.header("OCI-Subject").has_value();
   return image::digest_of(raw);
 }
 
@@ -541,6 +542,26 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
              ms.end());
   }
   return idx;
+}
+
+void Repository::add_to_referrers_tag(const std::string &subject,
+                                      const image::Descriptor &referrer) {
+  auto parsed = image::Digest::parse(subject);
+  auto tag = parsed.algorithm() + "-" + parsed.hex();
+  std::vector<image::Descriptor> entries;
+  std::map<std::string, std::string> annotations;
+  if (head_manifest(tag)) {
+    auto m = get_manifest(tag);
+    auto idx = image::parse_index(m.raw, m.media_type);
+    for (const auto &d : idx.manifests)
+      if (d.digest == referrer.digest) return; // already listed
+    entries = std::move(idx.manifests);
+    annotations = std::move(idx.annotations);
+  }
+  entries.push_back(referrer);
+  auto idx = image::Index::make(std::string(image::media::oci_index), std::move(entries),
+                                std::move(annotations));
+  put_manifest(tag, idx.raw, idx.media_type);
 }
 
 } // namespace berth::registry

@@ -23,9 +23,13 @@ namespace berth::registry {
 
 struct RegistryOptions {
   bool plain_http = false;                    // force http:// (loopback: unless they speak TLS)
-  std::uint64_t chunk_size = 16u << 20;       // PATCH size; ECR needs >= 5 MiB
+  std::uint64_t chunk_size = 16u << 20;       // UploadSink's PATCH size; ECR needs >= 5 MiB
   std::uint64_t monolithic_limit = 16u << 20; // blobs up to this go up in one PUT
-  int resume_attempts = 5;                    // per blob, for dropped uploads/downloads
+  // push_blob above monolithic_limit: bytes per PATCH. One streamed PATCH per blob by
+  // default — every PATCH is a round trip and a flush at the registry — resumed from
+  // the registry's offset when a connection drops.
+  std::uint64_t patch_size = UINT64_MAX;
+  int resume_attempts = 5; // per blob, for dropped uploads/downloads
 };
 
 // Something that reads bytes sequentially.
@@ -111,14 +115,19 @@ public:
   // Manifests. ref is a tag or a digest.
   FetchedManifest get_manifest(const std::string &ref);
   std::optional<image::Descriptor> head_manifest(const std::string &ref);
-  // Returns the digest the registry stored.
+  // Returns the digest the registry stored. subject_processed, when given, tells
+  // whether the registry indexed the manifest's subject itself (an OCI-Subject reply
+  // header: it serves the referrers API).
   std::string put_manifest(const std::string &ref, const std::string &raw,
-                           const std::string &media_type);
+                           const std::string &media_type, bool *subject_processed = nullptr);
   void delete_manifest(const std::string &digest);
 
   std::vector<std::string> tags(int page_size = 1000);
   // Referrers API, with the "sha256-<hex>" tag-schema fallback.
   image::Index referrers(const std::string &digest, const std::string &artifact_type = {});
+  // Adds `referrer` to the fallback tag "<alg>-<hex>" of `subject` (an OCI index,
+  // created when missing), for registries without the referrers API. Idempotent.
+  void add_to_referrers_tag(const std::string &subject, const image::Descriptor &referrer);
 
 private:
   std::vector<std::string> pull_scope() const;

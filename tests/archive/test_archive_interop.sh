@@ -195,9 +195,13 @@ check "  ... config digest" same "config digest" "$src_config" "$(field "$bd" 2)
 check "  ... diff_ids" same "diff_ids" "$src_diff_ids" "$(field "$bd" 4)"
 check "  ... layers are skopeo's uncompressed tars (digest = diff_id)" \
   same "layers" "$src_diff_ids" "$(field "$bd" 3)"
-check "  ... with the docker uncompressed-layer media type" \
-  same "media types" "application/vnd.docker.image.rootfs.diff.tar,application/vnd.docker.image.rootfs.diff.tar" \
+check "  ... as OCI uncompressed layers (docker-archive into oci: converts)" \
+  same "media types" "application/vnd.oci.image.layer.v1.tar,application/vnd.oci.image.layer.v1.tar" \
   "$(field "$bd" 5)"
+check "  ... which umoci unpacks into the source's files" bash -c "
+  umoci unpack --rootless --image '$work/bd:t' '$work/bd-rootfs' >/dev/null &&
+  grep -qx 'hello from umoci' '$work/bd-rootfs/rootfs/etc/hello.txt' &&
+  cmp '$work/l2/bin/blob' '$work/bd-rootfs/rootfs/bin/blob'"
 check "berth selects skopeo's RepoTag (docker.io/... form) by REF" \
   "$berth" copy --quiet "docker-archive:$SD:example.com/team/app:v1" "oci:$work/bd:t2"
 check "berth reads skopeo's docker-archive gzipped as a whole, and from a pipe" bash -c "
@@ -214,9 +218,13 @@ check "berth docker-archive -> oci: keeps config and the gzip layers" bash -c "
 rt=$(image_facts "$work/rt" t 2>/dev/null || true)
 check "  ... config digest" same "config digest" "$src_config" "$(field "$rt" 2)"
 check "  ... layers" same "layers" "$src_layers" "$(field "$rt" 3)"
-check "  ... docker gzip media types" same "media types" \
-  "application/vnd.docker.image.rootfs.diff.tar.gzip,application/vnd.docker.image.rootfs.diff.tar.gzip" \
+check "  ... OCI gzip media types" same "media types" \
+  "application/vnd.oci.image.layer.v1.tar+gzip,application/vnd.oci.image.layer.v1.tar+gzip" \
   "$(field "$rt" 5)"
+check "berth docker-archive -> oci-archive: is OCI too, and skopeo agrees on the digest" bash -c "
+  d=\$('$berth' copy --quiet 'docker-archive:$BD' 'oci-archive:$work/rt.tar:t') &&
+  skopeo inspect --raw 'oci-archive:$work/rt.tar:t' | grep -q 'application/vnd.oci.image.manifest.v1+json' &&
+  skopeo inspect 'oci-archive:$work/rt.tar:t' | grep -q \"\\\"Digest\\\": \\\"\$d\\\"\""
 check "skopeo reads berth's docker-archive made from skopeo's docker-archive" bash -c "
   '$berth' copy --quiet 'docker-archive:$SD' 'docker-archive:$work/re.tar:re:1' >/dev/null &&
   skopeo inspect 'docker-archive:$work/re.tar' | grep -q '$(cut -d, -f1 <<<"$src_diff_ids")'"

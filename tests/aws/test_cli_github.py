@@ -66,8 +66,8 @@ def test_json_format_is_json_in_github_actions(berth, home, tmp_path):
         assert doc == {"Version": 1, "AccessKeyId": "AKIDGITHUB", "SecretAccessKey": SECRET,
                        "SessionToken": TOKEN, "Expiration": "2031-05-06T07:08:09Z"}
         masks = [l for l in r.err.splitlines() if l.startswith("::add-mask::")]
-        assert masks == (["::add-mask::" + SECRET, "::add-mask::" + TOKEN]
-                         if gha == "true" else [])
+        assert masks == (["::add-mask::AKIDGITHUB", "::add-mask::" + SECRET,
+                          "::add-mask::" + TOKEN] if gha == "true" else [])
 
 
 def test_env_format_evaluates_in_a_shell_in_github_actions(berth, home, tmp_path):

@@ -7,13 +7,13 @@
 #include <string.h>
 
 static int failures = 0, checks = 0;
-#define CHECK(cond)                                                             \
-  do {                                                                          \
-    ++checks;                                                                   \
-    if (!(cond)) {                                                              \
-      ++failures;                                                               \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                           \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    ++checks;                                                                                      \
+    if (!(cond)) {                                                                                 \
+      ++failures;                                                                                  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
+    }                                                                                              \
   } while (0)
 
 struct counts {
@@ -58,6 +58,35 @@ int main(int argc, char **argv) {
 
   /* Again: everything is there already; NULL options and result are fine. */
   CHECK(berth_copy(src, dst, NULL, NULL) == BERTH_OK);
+
+  /* format (version 3): Docker media types, a new manifest digest, the same blobs. */
+  {
+    char docker_dst[1024], oci_digest[160];
+    berth_copy_options init = BERTH_COPY_OPTIONS_INIT, v2;
+    CHECK(init.version == 4 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
+    CHECK(init.timeout_ms == 0 && init.stall_timeout_ms == 0 && init.chunk_size == 0 &&
+          init.max_total_bytes == 0 && init.max_expansion_ratio == 0.0 && init.devices == 0);
+    memcpy(oci_digest, result.digest, sizeof oci_digest);
+    snprintf(docker_dst, sizeof docker_dst, "oci:%s/docker:v1", argv[2]);
+    init.format = BERTH_FORMAT_DOCKER;
+    CHECK(berth_copy(src, docker_dst, &init, &result) == BERTH_OK);
+    CHECK(strcmp(result.media_type, "application/vnd.docker.distribution.manifest.v2+json") == 0);
+    CHECK(strncmp(result.digest, "sha256:", 7) == 0 && strcmp(result.digest, oci_digest) != 0);
+    CHECK(result.blobs_copied == 2 && result.manifests == 1);
+    init.format = BERTH_FORMAT_OCI; /* and back: OCI again, from the Docker copy */
+    CHECK(berth_copy(docker_dst, dst, &init, &result) == BERTH_OK);
+    CHECK(strcmp(result.media_type, "application/vnd.oci.image.manifest.v1+json") == 0);
+    CHECK(result.blobs_skipped == 2);
+    init.format = 7;
+    CHECK(berth_copy(src, docker_dst, &init, NULL) == BERTH_EINVAL);
+    CHECK(strstr(berth_last_error()->message, "format") != NULL);
+    /* A version 2 caller knows no format field: whatever it holds is not read. */
+    CHECK(berth_copy_options_init(&v2, 2) == BERTH_OK);
+    CHECK(v2.version == 2 && v2.format == BERTH_FORMAT_AUTO);
+    v2.format = 7;
+    CHECK(berth_copy(src, dst, &v2, &result) == BERTH_OK);
+    CHECK(strcmp(result.digest, oci_digest) == 0);
+  }
 
   /* Cancelling from the callback. */
   memset(&c, 0, sizeof c);
@@ -114,16 +143,54 @@ int main(int argc, char **argv) {
     CHECK(berth_index(&cr, srcs, 1, idx, NULL) == BERTH_OK);
     CHECK(strcmp(cr.media_type, "application/vnd.oci.image.index.v1+json") == 0);
 
-    CHECK(berth_export(out, exp_dir, NULL) == BERTH_OK);
+    /* Version 4 limits: a cap below the image's file bytes stops the export, and a
+     * new directory is not left behind; then the defaults export it. */
+    {
+      berth_copy_options lim;
+      CHECK(berth_copy_options_init(&lim, BERTH_COPY_OPTIONS_VERSION) == BERTH_OK);
+      lim.max_total_bytes = 1000; /* data.bin alone is 5000 bytes */
+      CHECK(berth_export(out, exp_dir, &lim) == BERTH_ETOOLARGE);
+      f = fopen(exp_dir, "r");
+      CHECK(f == NULL);
+      if (f) fclose(f);
+      lim.max_total_bytes = 0;
+      lim.timeout_ms = 60000;
+      lim.stall_timeout_ms = -1;
+      lim.max_expansion_ratio = -1; /* off */
+      CHECK(berth_export(out, exp_dir, &lim) == BERTH_OK);
+    }
     if (berth_last_error()->code) fprintf(stderr, "export: %s\n", berth_last_error()->message);
     snprintf(layer, sizeof layer, "%s/app/data.bin", exp_dir);
     f = fopen(layer, "rb");
     CHECK(f != NULL);
     if (f) fclose(f);
 
-    CHECK(berth_tags_compute(&json, "{\"rules\":[\"type=ref,event=branch\",\"type=sha\"],"
-                                    "\"context\":{\"event\":\"push\",\"ref\":\"refs/heads/main\","
-                                    "\"sha\":\"abcdef0123\",\"default_branch\":\"main\"}}") == BERTH_OK);
+    /* Signatures: sign the built image, verify with its key, refuse another key. */
+    {
+      char key[1100], pub[1100], other[1100];
+      char *digest = NULL, *verified = NULL;
+      snprintf(key, sizeof key, "%s/a.key", argv[2]);
+      snprintf(pub, sizeof pub, "%s/a.pub", argv[2]);
+      snprintf(other, sizeof other, "%s/b.pub", argv[2]);
+      CHECK(berth_verify(NULL, out, pub, NULL) == BERTH_EGATE); /* not signed yet */
+      CHECK(berth_sign(&digest, out, key, NULL, NULL) == BERTH_OK);
+      CHECK(digest && strcmp(digest, br.digest) == 0);
+      CHECK(berth_verify(&verified, out, pub, NULL) == BERTH_OK);
+      CHECK(verified && strstr(verified, "\"valid\":1") != NULL);
+      CHECK(berth_verify(NULL, out, other, NULL) == BERTH_EGATE);
+      CHECK(berth_sign(NULL, out, pub, NULL, NULL) == BERTH_ECONFIG); /* a public key */
+      CHECK(berth_attest(NULL, out, key, NULL, "https://spdx.dev/Document",
+                         "{\"spdxVersion\":\"SPDX-2.3\"}", NULL) == BERTH_OK);
+      CHECK(berth_attest(NULL, out, key, NULL, "x", "{not json", NULL) == BERTH_EPROTOCOL);
+      berth_free(digest);
+      berth_free(verified);
+    }
+
+    CHECK(berth_tags_compute(&json,
+                             "{\"rules\":[\"type=ref,event=branch\",\"type=sha\","
+                             "\"type=raw,value=latest,enable={{is_default_branch}}\"],"
+                             "\"context\":{\"event\":\"push\",\"ref\":\"refs/heads/main\","
+                             "\"sha\":\"abcdef0123\",\"default_branch\":\"main\"}}") == BERTH_OK);
     CHECK(json && strstr(json, "\"tags\":[\"main\",\"sha-abcdef0\",\"latest\"]") != NULL);
     berth_free(json);
     CHECK(berth_lifecycle_policy_shorthand(&json, 5, 7) == BERTH_OK);

@@ -71,5 +71,81 @@ check "export reproduces the tree" bash -c "'$berth' export oci:$work/bz:v1 '$wo
 check "build without --output is a usage error" bash -c "'$berth' build --layer '$work/tree' >/dev/null 2>&1; [[ \$? -eq 2 ]]"
 check "build of a missing directory names it" bash -c "'$berth' build --layer '$work/nope' --output oci:$work/x 2>&1 | grep -q nope"
 
+# --format: media types. A docker-archive holds no manifest, so the image berth reads
+# from it is synthesised; into an OCI layout it becomes OCI, which umoci unpacks
+# (umoci refuses Docker manifests: "not implemented: ...manifest.v2+json").
+raw_types() { # prints "manifest config layer..." media types of the manifest JSON on stdin
+  python3 -c 'import json,sys;m=json.load(sys.stdin);print(m["mediaType"],m["config"]["mediaType"],*[l["mediaType"] for l in m["layers"]])'
+}
+raw_digest() { python3 -c 'import hashlib,sys;print("sha256:"+hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'; }
+export -f raw_types raw_digest
+oci_types="application/vnd.oci.image.manifest.v1+json application/vnd.oci.image.config.v1+json application/vnd.oci.image.layer.v1.tar+gzip"
+docker_types="application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar.gzip"
+"$berth" copy --quiet "oci:$work/src:v1" "docker-archive:$work/saved.tar:example.com/app:v1" >/dev/null
+da=$("$berth" copy --quiet "docker-archive:$work/saved.tar" "oci:$work/da:v1")
+check "docker-archive -> oci: writes OCI media types" bash -c "[[ \"\$(skopeo inspect --raw oci:$work/da:v1 | raw_types)\" == '$oci_types' ]]"
+check "  ... and prints the converted manifest's digest" bash -c "[[ \"\$(skopeo inspect --raw oci:$work/da:v1 | raw_digest)\" == '$da' ]]"
+check "  ... which umoci unpacks" umoci unpack --rootless --image "$work/da:v1" "$work/da-unpacked"
+check "  ... into the source's files" cmp "$work/root/app/data.bin" "$work/da-unpacked/rootfs/app/data.bin"
+check "docker-archive -> oci: --format docker keeps Docker media types" bash -c "
+  '$berth' copy --quiet --format docker 'docker-archive:$work/saved.tar' 'oci:$work/dd:v1' >/dev/null &&
+  python3 -c 'import json,sys;i=json.load(open(sys.argv[1]));assert i[\"manifests\"][0][\"mediaType\"].startswith(\"application/vnd.docker.\"),i' '$work/dd/index.json'"
+check "build on a docker-archive base into oci: makes an OCI image" bash -c "
+  '$berth' build --quiet --from 'docker-archive:$work/saved.tar' --layer '$work/tree:/extra' --output 'oci:$work/bda:v1' >/dev/null &&
+  skopeo inspect --raw oci:$work/bda:v1 | raw_types | grep -q '^application/vnd.oci.image.manifest.v1+json application/vnd.oci.image.config.v1+json application/vnd.oci.image.layer.v1.tar+gzip application/vnd.oci.image.layer.v1.tar+gzip$' &&
+  umoci unpack --rootless --image '$work/bda:v1' '$work/bda-unpacked' >/dev/null &&
+  cmp '$work/root/app/data.bin' '$work/bda-unpacked/rootfs/app/data.bin'"
+check "--format takes oci or docker" bash -c "'$berth' copy --format v2s2 oci:$work/src:v1 oci:$work/x:y 2>&1 | grep -q 'format must be oci or docker'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+check "zstd layers cannot become Docker media types" bash -c "
+  out=\$('$berth' copy --format docker oci:$work/bz:v1 oci:$work/bzd:v1 2>&1); rc=\$?
+  [[ \$rc -ne 0 ]] && grep -q zstd <<<\"\$out\" && ! grep -qs '\"v1\"' '$work/bzd/index.json'"
+
+# Registry <-> layout, both ways, judged by skopeo's view of the raw manifests.
+if command -v docker-registry >/dev/null; then
+  port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  mkdir -p "$work/registry"
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
+    "$work/registry" "$port" >"$work/registry.yml"
+  docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+  registry_pid=$!
+  trap 'kill $registry_pid 2>/dev/null; wait $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+  reg="127.0.0.1:$port/format"
+  insp() { skopeo inspect --raw --tls-verify=false "$1"; }
+  export -f insp
+  pushed=$(GITHUB_ACTIONS=true GITHUB_OUTPUT="$work/gh-output" \
+    "$berth" push --quiet --format docker "oci:$work/src:v1" "$reg:docker" --tag docker-too)
+  check "push --format docker: Docker media types in the registry" bash -c "[[ \"\$(insp docker://$reg:docker | raw_types)\" == '$docker_types' ]]"
+  check "  ... the printed digest is the registry's" bash -c "[[ \"\$(insp docker://$reg:docker | raw_digest)\" == '$pushed' && '$pushed' != '$src_digest' ]]"
+  check "  ... so is every tag's" bash -c "[[ \"\$(insp docker://$reg:docker-too | raw_digest)\" == '$pushed' ]]"
+  check "  ... and the digest output" grep -qx "digest=$pushed" "$work/gh-output"
+  pulled=$("$berth" pull --quiet --format oci "$reg:docker" "oci:$work/pulled:oci")
+  check "pull --format oci: registry Docker -> OCI layout" bash -c "[[ \"\$(insp oci:$work/pulled:oci | raw_types)\" == '$oci_types' ]]"
+  check "  ... with the printed digest" bash -c "[[ \"\$(insp oci:$work/pulled:oci | raw_digest)\" == '$pulled' ]]"
+  check "  ... which umoci unpacks" umoci unpack --rootless --image "$work/pulled:oci" "$work/pulled-unpacked"
+  kept=$("$berth" pull --quiet "$reg:docker" "oci:$work/kept:docker")
+  check "pull without --format keeps the registry's manifest" test "$kept" == "$pushed"
+  "$berth" push --quiet "oci:$work/src:v1" "$reg:oci" >/dev/null
+  check "push without --format keeps the layout's OCI manifest" bash -c "[[ \"\$(insp docker://$reg:oci | raw_digest)\" == '$src_digest' ]]"
+  # skopeo 1.9 reads only OCI manifests from a layout: the layout is judged directly.
+  pd=$("$berth" pull --quiet --format docker "$reg:oci" "oci:$work/pd:docker")
+  check "pull --format docker: registry OCI -> Docker media types in the layout" bash -c "
+    python3 - '$work/pd' '$pd' '$docker_types' <<'EOF'
+import json, sys
+root, digest, want = sys.argv[1:]
+entry = json.load(open(root + '/index.json'))['manifests'][0]
+raw = open(root + '/blobs/sha256/' + entry['digest'][7:], 'rb').read()
+m = json.loads(raw)
+assert entry['digest'] == digest and entry['mediaType'] == m['mediaType'], entry
+got = ' '.join([m['mediaType'], m['config']['mediaType']] + [l['mediaType'] for l in m['layers']])
+assert got == want, got
+EOF"
+  "$berth" copy --quiet --format oci "docker://$reg:docker" "docker://$reg:back-to-oci" >/dev/null
+  check "copy --format oci registry -> registry" bash -c "[[ \"\$(insp docker://$reg:back-to-oci | raw_types)\" == '$oci_types' ]]"
+else
+  failed=$((failed + 1))
+  echo "FAIL: docker-registry is not installed (scripts/setup.sh installs it)" >&2
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -41,7 +41,8 @@ import ecr_stack  # noqa: E402
 import stack  # noqa: E402
 
 SHA = "860c1904a1ce19322e91ac35af1ab07466440c37"
-RULES = ["type=ref,event=branch", "type=sha", "type=raw,value=build-42"]
+RULES = ["type=ref,event=branch", "type=sha", "type=raw,value=build-42",
+         "type=raw,value=latest,enable={{is_default_branch}}"]
 EXPECTED_TAGS = ["main", "sha-860c190", "build-42", "latest"]
 
 
@@ -339,6 +340,9 @@ class WorkflowTest(unittest.TestCase):
         self.assertEqual(r["counts"].get("HIGH"), 3, r)
         self.assertEqual(r["counts"].get("MEDIUM"), 2, r)
         self.assertIn("HIGH", r["table"])
+        # one image, and the findings at or above HIGH to list in a summary
+        self.assertEqual([(i["digest"], i["counted"]) for i in r["images"]], [(self.digest, 3)])
+        self.assertEqual(sorted(f["severity"] for f in r["findings"]), ["HIGH"] * 3, r)
         r = gate("CRITICAL")  # the same findings: no CRITICAL ones
         self.assertTrue(r["passed"], r)
         self.assertEqual(r["counts"].get("HIGH"), 3, r)

@@ -15,13 +15,12 @@ and its temp dirs removed at teardown.
 
 from __future__ import annotations
 
-import os
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import pytest
 
 import ecr_stack as _ecr
-import stack as _stack
+from stack_fixtures import factory_fixture, make_test_image
 
 __all__ = ["ecr_stack_session", "ecr_stack", "ecr_stack_factory", "ecr_oci_image"]
 
@@ -42,28 +41,13 @@ def ecr_stack(ecr_stack_session: _ecr.EcrStack) -> Iterator[_ecr.EcrStack]:
         ecr_stack_session.reset()
 
 
-@pytest.fixture
-def ecr_stack_factory() -> Iterator[Callable[..., _ecr.EcrStack]]:
-    """make(**EcrStack kwargs) -> a started private EcrStack, stopped at teardown."""
-    made: list[_ecr.EcrStack] = []
-
-    def make(**kw: Any) -> _ecr.EcrStack:
-        st = _ecr.EcrStack(**kw)
-        made.append(st)
-        return st.start()
-
-    try:
-        yield make
-    finally:
-        for st in reversed(made):
-            st.stop()
+ecr_stack_factory = factory_fixture("ecr_stack_factory", _ecr.EcrStack,
+                                    "make(**EcrStack kwargs) -> a started private EcrStack, "
+                                    "stopped at teardown.")
 
 
 @pytest.fixture(scope="session")
 def ecr_oci_image(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A small OCI image made with umoci: {"layout", "tag", "ref" ("oci:DIR:TAG")}.
     umoci writes its manifest without a top-level mediaType, which ECR refuses."""
-    layout = str(tmp_path_factory.mktemp("ecr-oci") / "layout")
-    ref = _stack.make_oci_image(layout, "v1", files={"hello.txt": "hello from berth\n",
-                                                     "data/blob.bin": os.urandom(4096)})
-    return {"layout": layout, "tag": "v1", "ref": ref}
+    return make_test_image(tmp_path_factory, "ecr-oci")

@@ -4,7 +4,9 @@ users/roles/policies, a GitHub-Actions-like OIDC token endpoint, and an ECR regi
 front (TLS, ECR's data-plane behaviour) in front of a real CNCF distribution registry.
 
 Everything listens on 127.0.0.1 (ephemeral ports) and lives in temp dirs.  Reuses
-tests/servers/stack.py (Registry, TestCA, JWTSigner) -- see README.md here.
+tests/servers/stack.py (Registry, TestCA, JWTSigner) and is built on the same
+tests/servers/stackbase.py (process supervision, threaded servers, the CLI) -- see
+README.md here.
 
 Python use::
 
@@ -28,29 +30,22 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import ctypes
 import fnmatch
 import hashlib
 import http.client
-import http.server
 import json
 import os
 import re
 import secrets
 import select
-import shlex
-import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 import uuid
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS_DIR = os.path.normpath(os.path.join(HERE, "..", "servers"))
@@ -58,7 +53,13 @@ if SERVERS_DIR not in sys.path:
     sys.path.insert(0, SERVERS_DIR)
 
 import stack  # noqa: E402  (tests/servers/stack.py)
-from stack import LOOPBACK, JWTSigner, Registry, TestCA, free_port, jwt_decode, jwt_encode  # noqa: E402
+from stack import JWTSigner, Registry, TestCA, jwt_decode, jwt_encode  # noqa: E402
+from stackbase import (KEEP, LOOPBACK, S3_ONE_AUTH_MESSAGE, ChildProcess, ControlHandler,  # noqa: E402,F401
+                       HTTPServer, QuietHandler, RecordingServer, Service, StackCLI,
+                       TCPServer, b64url, b64url_decode, clear_records, close_socket,
+                       exchange, free_port, handler_for, is_ip, pid_alive, records,
+                       s3_error_xml, serve_in_thread, server_context, server_url, shutdown,
+                       stop_all, write_atomic)
 
 __all__ = [
     "ACCOUNT", "REGION", "ecr_host", "MotoServer", "IamSetup", "OidcTokenEndpoint", "EcrFront",
@@ -83,7 +84,6 @@ PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
     "ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
 ]
-KEEP = os.environ.get("BERTH_STACK_KEEP", "") not in ("", "0")
 _HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
         "proxy-authorization", "te", "trailer", "trailers", "upgrade", "transfer-encoding",
         "expect", "content-length"}
@@ -100,58 +100,10 @@ def s3_bucket_host(region: str = REGION) -> str:
 
 
 # --------------------------------------------------------------------------
-# small helpers (stack.py keeps its own private; these mirror them)
+# helpers (the generic ones are tests/servers/stackbase.py's)
 
-
-def _rmtree(path: str | None) -> None:
-    if path and not KEEP:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _set_pdeathsig() -> None:  # in the child before exec
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
-
-
-def _pid_cmdline(pid: int) -> str:
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _write_atomic(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def _is_ip(host: str) -> bool:
-    return bool(re.fullmatch(r"[0-9.]+|[0-9a-fA-F:]+:[0-9a-fA-F:]*", host))
+# a private name the self-tests use
+_pid_alive = pid_alive
 
 
 def _client_error_code(exc: Exception) -> str | None:
@@ -167,42 +119,11 @@ def _client_error_text(exc: Exception) -> str:
     return "%s %s" % (err.get("Code"), err.get("Message"))
 
 
-class _Tracked:
-    """Objects stopped at interpreter exit if a test forgot."""
-    live: "set[Any]" = set()
-    lock = threading.Lock()
-
-    @classmethod
-    def add(cls, obj: Any) -> None:
-        with cls.lock:
-            cls.live.add(obj)
-
-    @classmethod
-    def discard(cls, obj: Any) -> None:
-        with cls.lock:
-            cls.live.discard(obj)
-
-
-def _stop_all() -> None:
-    with _Tracked.lock:
-        objs = list(_Tracked.live)
-    for obj in objs:
-        try:
-            obj.stop()
-        except Exception:
-            pass
-
-
-import atexit  # noqa: E402
-
-atexit.register(_stop_all)
-
-
 # --------------------------------------------------------------------------
 # moto
 
 
-class MotoServer:
+class MotoServer(ChildProcess):
     """``python3 -m moto.server -H 127.0.0.1 -p PORT`` in a child process.
 
     With ``iam_auth`` (default) the server starts with ``INITIAL_NO_AUTH_ACTION_COUNT=inf``
@@ -215,36 +136,26 @@ class MotoServer:
     too, so the front cannot use up a one-request allowance meant for a test's unsigned
     ``AssumeRoleWithWebIdentity``."""
 
+    what = "moto server"
+    workdir_prefix = "berth-moto-"
+    log_name = "moto.log"
+    start_attempts = 6
+    port_taken = "in use"
+
     def __init__(self, *, host: str = LOOPBACK, port: int = 0, iam_auth: bool = True,
                  account: str = ACCOUNT, region: str = REGION, workdir: str | None = None,
                  start_timeout: float = 40.0, die_with_parent: bool = True,
                  python: str | None = None):
-        self.host, self.port, self.iam_auth = host, port, iam_auth
+        super().__init__(workdir=workdir, host=host, port=port, start_timeout=start_timeout,
+                         die_with_parent=die_with_parent)
+        self.iam_auth = iam_auth
         self.account, self.region = account, region
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
-        self.start_timeout = start_timeout
-        self.die_with_parent = die_with_parent
         self.python = python or sys.executable
-        self.proc: subprocess.Popen | None = None
-        self.log_file: str | None = None
-        self._log_fh = None
         self.lock = threading.RLock()
         self.auth_state = "off" if iam_auth else "disabled"
 
-    # -- lifecycle ---------------------------------------------------------
-    def start(self) -> "MotoServer":
-        if self.proc:
-            return self
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-moto-")
-            self._owns_workdir = True
-        _Tracked.add(self)
-        self.log_file = os.path.join(self.workdir, "moto.log")
+    # -- the child process ---------------------------------------------------
+    def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()
                if not k.upper().endswith("_PROXY") and not k.startswith("MOTO_")
                and k != "INITIAL_NO_AUTH_ACTION_COUNT"}
@@ -252,103 +163,25 @@ class MotoServer:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = "inf"
         if self.account != ACCOUNT:
             env["MOTO_ACCOUNT_ID"] = self.account
-        fixed = self.port
-        last = ""
-        try:
-            for _attempt in range(6):
-                self.port = fixed or free_port(self.host)
-                self._log_fh = open(self.log_file, "ab")
-                self.proc = subprocess.Popen(
-                    [self.python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
-                    stdin=subprocess.DEVNULL, stdout=self._log_fh, stderr=subprocess.STDOUT,
-                    env=env, cwd=self.workdir,
-                    preexec_fn=_set_pdeathsig if self.die_with_parent else None)
-                if self._wait_ready():
-                    return self
-                last = self.log_text()[-3000:]
-                self._kill()
-                if fixed or "in use" not in last:
-                    break
-            raise RuntimeError("moto server did not start; log:\n" + last)
-        except BaseException:
-            self.stop()
-            raise
+        return env
 
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                # GET on reset-auth only answers 400 "Need to POST": cheap, changes nothing
-                # and is not counted against INITIAL_NO_AUTH_ACTION_COUNT.
-                status, _, _ = self._raw("GET", "/moto-api/reset-auth", timeout=2)
-                if status in (200, 400):
-                    return True
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.05)
-        return False
+    def command(self) -> list[str]:
+        return [self.python, "-m", "moto.server", "-H", self.host, "-p", str(self.port)]
 
-    def _kill(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if self._log_fh:
-            self._log_fh.close()
-            self._log_fh = None
-
-    def stop(self) -> None:
-        self._kill()
-        _Tracked.discard(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def __enter__(self) -> "MotoServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def log_text(self) -> str:
-        try:
-            with open(self.log_file or "", errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+    def probe(self) -> bool:
+        # GET on reset-auth only answers 400 "Need to POST": cheap, changes nothing
+        # and is not counted against INITIAL_NO_AUTH_ACTION_COUNT.
+        status, _, _ = self._raw("GET", "/moto-api/reset-auth", timeout=2)
+        return status in (200, 400)
 
     # -- addresses -----------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """The endpoint URL (AWS_ENDPOINT_URL / --endpoint-url)."""
-        return "http://%s:%d" % (self.host, self.port)
-
-    endpoint_url = url
-
-    @property
-    def hostport(self) -> str:
-        return "%s:%d" % (self.host, self.port)
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+    endpoint_url = ChildProcess.url  # AWS_ENDPOINT_URL / --endpoint-url
 
     # -- moto-api --------------------------------------------------------------
     def _raw(self, method: str, path: str, body: bytes | None = None,
              headers: dict | None = None, timeout: float = 30) -> tuple[int, dict, bytes]:
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-        finally:
-            conn.close()
+        return exchange(http.client.HTTPConnection(self.host, self.port, timeout=timeout),
+                        method, path, body, headers)
 
     def reset_auth(self, n: int | float | str) -> dict:
         """``POST /moto-api/reset-auth`` (text/plain body ``n``): the next ``n`` requests
@@ -625,114 +458,18 @@ class IamSetup:
 
 
 # --------------------------------------------------------------------------
-# servers: a threading HTTP(S) server that does the TLS handshake in the worker thread
+# request handlers (servers: stackbase.HTTPServer, TLS handshake in the worker thread)
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr: tuple[str, int], handler: Any, ssl_ctx: ssl.SSLContext | None):
-        self.ssl_ctx = ssl_ctx
-        self.conns: set[socket.socket] = set()
-        self.conns_lock = threading.Lock()
-        super().__init__(addr, handler)
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        sock = request
-        try:
-            if self.ssl_ctx is not None:
-                request.settimeout(30)
-                sock = self.ssl_ctx.wrap_socket(request, server_side=True)
-                sock.settimeout(None)
-        except (OSError, ssl.SSLError):
-            try:
-                request.close()
-            except OSError:
-                pass
-            return
-        with self.conns_lock:
-            self.conns.add(sock)
-        try:
-            self.RequestHandlerClass(sock, client_address, self)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            with self.conns_lock:
-                self.conns.discard(sock)
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-    def close_all(self) -> None:
-        with self.conns_lock:
-            conns = list(self.conns)
-        for s in conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-def _serve(server: _Server, name: str) -> threading.Thread:
-    t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                         name=name, daemon=True)
-    t.start()
-    return t
-
-
-def _shutdown(server: _Server | None, thread: threading.Thread | None) -> None:
-    if server is None:
-        return
-    server.shutdown()
-    server.close_all()
-    server.server_close()
-    if thread:
-        thread.join(5)
-
-
-def _server_context(cert: stack.IssuedCert) -> ssl.SSLContext:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert.chain_file, cert.key_file)
-    ctx.set_alpn_protocols(["http/1.1"])
-    return ctx
-
-
-class _QuietHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(QuietHandler):
     timeout = 120
-
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str,
-              headers: Iterable[tuple[str, str]] = (), close: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        if close:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _json(self, status: int, obj: Any, headers: Iterable[tuple[str, str]] = ()) -> None:
-        self._send(status, json.dumps(obj, default=str).encode(), "application/json", headers)
-
-    def _read_small_body(self) -> bytes:
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
 
 # --------------------------------------------------------------------------
 # OIDC token endpoint (stand-in for GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL)
 
 
-class OidcTokenEndpoint:
+class OidcTokenEndpoint(RecordingServer):
     """GitHub Actions' OIDC token service on loopback.
 
     ``GET /token?api-version=2.0&audience=AUD`` with ``Authorization: Bearer
@@ -760,30 +497,14 @@ class OidcTokenEndpoint:
         self.repo_name = ("%s/%s" % (m.group(1), m.group(2))) if m else "org/app"
         self.default_audience = default_audience or "https://github.com/%s" % self.owner
         self.extra_claims = dict(extra_claims or {})
-        self.tls_cert = tls_cert
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
-        self._lock = threading.Lock()
-        self._requests: list[dict] = []
-        self._issued: list[dict] = []
-        self._fail: list[list[int]] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.host, self.port = LOOPBACK, 0
+        super().__init__(workdir, tls_cert)
         self.token_file: str | None = None
 
-    def start(self) -> "OidcTokenEndpoint":
-        if self._server:
-            return self
+    workdir_prefix = "berth-oidc-"
+
+    def start_parts(self) -> None:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-oidc-")
-            self._owns_workdir = True
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_file = os.path.join(self.workdir, "oidc-signing.key")
         with open(self.key_file, "wb") as f:
@@ -796,39 +517,7 @@ class OidcTokenEndpoint:
                                              serialization.PublicFormat.SubjectPublicKeyInfo)
         self.key_id = hashlib.sha256(spki).hexdigest()[:40]
         self.signer = JWTSigner(self.key_file, "RS256")
-        endpoint = self
-
-        class Handler(_OidcHandler):
-            ep = endpoint
-
-        self._server = _Server((LOOPBACK, 0), Handler,
-                               _server_context(self.tls_cert) if self.tls_cert else None)
-        self.port = self._server.server_address[1]
-        self._thread = _serve(self._server, "berth-oidc")
-        _Tracked.add(self)
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        _shutdown(server, self._thread)
-        _Tracked.discard(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def __enter__(self) -> "OidcTokenEndpoint":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def scheme(self) -> str:
-        return "https" if self.tls_cert else "http"
-
-    @property
-    def url(self) -> str:
-        return "%s://%s:%d" % (self.scheme, self.host, self.port)
+        self.serve(handler_for(_OidcHandler, ep=self), "berth-oidc")
 
     @property
     def request_url(self) -> str:
@@ -843,40 +532,14 @@ class OidcTokenEndpoint:
     def jwks_url(self) -> str:
         return self.url + "/.well-known/jwks"
 
-    @property
-    def requests(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._requests]
-
-    @property
-    def issued(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._issued]
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-            self._issued.clear()
-
     def fail_next(self, count: int = 1, status: int = 500) -> None:
-        with self._lock:
-            self._fail.append([count, status])
-
-    def _take_failure(self) -> int | None:
-        with self._lock:
-            while self._fail:
-                if self._fail[0][0] <= 0:
-                    self._fail.pop(0)
-                    continue
-                self._fail[0][0] -= 1
-                return self._fail[0][1]
-        return None
+        self._fail.add(count, status)
 
     def jwks(self) -> dict:
         nums = self._public_key.public_numbers()
         return {"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": self.key_id,
-                          "n": _b64url(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
-                          "e": _b64url(nums.e.to_bytes(3, "big"))}]}
+                          "n": b64url(nums.n.to_bytes((nums.n.bit_length() + 7) // 8, "big")),
+                          "e": b64url(nums.e.to_bytes(3, "big"))}]}
 
     def mint(self, audience: str | None = None, subject: str | None = None,
              expires_in: int | None = None, **claims: Any) -> str:
@@ -912,7 +575,7 @@ class OidcTokenEndpoint:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
         h, c, s = token.split(".")
-        sig = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+        sig = b64url_decode(s)
         self._public_key.verify(sig, ("%s.%s" % (h, c)).encode(), padding.PKCS1v15(),
                                 hashes.SHA256())
         claims = jwt_decode(token)[1]
@@ -926,7 +589,7 @@ class OidcTokenEndpoint:
                          expires_in: int = 3600) -> str:
         """Write a fresh token (for AWS_WEB_IDENTITY_TOKEN_FILE); returns the path."""
         path = path or os.path.join(self.workdir, "web-identity-token")
-        _write_atomic(path, self.mint(audience=audience, expires_in=expires_in))
+        write_atomic(path, self.mint(audience=audience, expires_in=expires_in))
         self.token_file = path
         return path
 
@@ -939,7 +602,7 @@ class OidcTokenEndpoint:
                 "key_id": self.key_id, "tls": bool(self.tls_cert)}
 
 
-class _OidcHandler(_QuietHandler):
+class _OidcHandler(_Handler):
     ep: OidcTokenEndpoint
     server_version = "berth-oidc/1"
 
@@ -967,8 +630,7 @@ class _OidcHandler(_QuietHandler):
                "api_version": (q.get("api-version") or [None])[0],
                "authorization": auth is not None, "bearer_ok": False, "status": None,
                "user_agent": self.headers.get("User-Agent"), "jti": None}
-        with ep._lock:
-            ep._requests.append(rec)
+        ep._record(rec)
         if split.path != "/token":
             rec["status"] = 404
             return self._json(404, {"message": "Not Found"})
@@ -1007,107 +669,64 @@ class _OidcHandler(_QuietHandler):
 # its real host name, with TLS verification on
 
 
-class ConnectProxy:
+class ConnectProxy(TCPServer):
     """An HTTP CONNECT-only proxy on 127.0.0.1 that maps ``HOST:PORT`` targets in
     ``routes`` (``{"host:443": ("127.0.0.1", 12345)}``) to loopback ports and refuses
     every other target with 403 -- nothing ever leaves loopback.  Use as
     ``HTTPS_PROXY=proxy.url`` (Go clients such as skopeo honour it; they bypass the proxy
     for localhost/127.0.0.1 on their own).  ``connects`` records the CONNECT targets."""
 
+    backlog = 64
+    name = "berth-connect-proxy"
+
     def __init__(self, routes: dict[str, tuple[str, int]] | None = None):
+        super().__init__()
         self.routes = dict(routes or {})
-        self.host, self.port = LOOPBACK, 0
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._conns: set[socket.socket] = set()
         self._connects: list[dict] = []
-        self._stopping = threading.Event()
 
-    @property
-    def url(self) -> str:
-        return "http://%s:%d" % (self.host, self.port)
-
-    @property
-    def connects(self) -> list[dict]:
-        with self._lock:
-            return [dict(c) for c in self._connects]
+    connects = records("_connects")
 
     def clear(self) -> None:
-        with self._lock:
-            self._connects.clear()
+        clear_records(self._lock, self._connects)
 
     def start(self) -> "ConnectProxy":
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((LOOPBACK, 0))
-        s.listen(64)
-        s.settimeout(0.2)
-        self._sock = s
-        self.port = s.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept, name="berth-connect-proxy",
-                                        daemon=True)
-        self._thread.start()
-        _Tracked.add(self)
+        self.listen()
         return self
 
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread:
-            self._thread.join(5)
-        if self._sock:
-            self._sock.close()
-            self._sock = None
-        with self._lock:
-            conns = list(self._conns)
-        for c in conns:
+    def serve_connection(self, c: socket.socket, addr: Any) -> None:
+        with self.connection(c):
             try:
-                c.shutdown(socket.SHUT_RDWR)
+                self._tunnel(c)
             except OSError:
                 pass
-            c.close()
-        _Tracked.discard(self)
 
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                c, _ = self._sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
+    def _tunnel(self, c: socket.socket) -> None:
+        c.settimeout(30)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            data = c.recv(4096)
+            if not data or len(buf) > 65536:
                 return
-            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
-
-    def _handle(self, c: socket.socket) -> None:
-        up = None
+            buf += data
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = line.split()
+        rec = {"time": time.time(), "request": line, "target": None, "allowed": False}
         with self._lock:
-            self._conns.add(c)
+            self._connects.append(rec)
+        if len(parts) != 3 or parts[0].upper() != "CONNECT":
+            c.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n"
+                      b"Connection: close\r\n\r\n")
+            return
+        target = parts[1].lower()
+        rec["target"] = target
+        dest = self.routes.get(target)
+        if dest is None:
+            c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                      b"Connection: close\r\n\r\n")
+            return
+        up = socket.create_connection(dest, timeout=30)
         try:
-            c.settimeout(30)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                data = c.recv(4096)
-                if not data or len(buf) > 65536:
-                    return
-                buf += data
-            head, _, rest = buf.partition(b"\r\n\r\n")
-            line = head.split(b"\r\n", 1)[0].decode("latin-1")
-            parts = line.split()
-            rec = {"time": time.time(), "request": line, "target": None, "allowed": False}
-            with self._lock:
-                self._connects.append(rec)
-            if len(parts) != 3 or parts[0].upper() != "CONNECT":
-                c.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n"
-                          b"Connection: close\r\n\r\n")
-                return
-            target = parts[1].lower()
-            rec["target"] = target
-            dest = self.routes.get(target)
-            if dest is None:
-                c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
-                          b"Connection: close\r\n\r\n")
-                return
-            up = socket.create_connection(dest, timeout=30)
             rec["allowed"] = True
             c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             if rest:
@@ -1122,17 +741,8 @@ class ConnectProxy:
                     if not data:
                         return
                     (up if s is c else c).sendall(data)
-        except OSError:
-            pass
         finally:
-            with self._lock:
-                self._conns.discard(c)
-            for s in (c, up):
-                if s is not None:
-                    try:
-                        s.close()
-                    except OSError:
-                        pass
+            close_socket(up)
 
 
 class ConnectToHTTPSConnection(http.client.HTTPSConnection):
@@ -1248,9 +858,9 @@ class _Body:
         return True
 
 
-class EcrFront:
+class EcrFront(Service):
     """ECR's registry data plane, in front of a real ``docker-registry`` (stack.Registry,
-    plain HTTP, no auth), as documented in ../shared/docs/TEST-STACK.md:
+    plain HTTP, no auth), as docs/testing.md ("The servers") describes it:
 
     * HTTPS with a ``ca`` certificate for ``host`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
       ``localhost`` and ``127.0.0.1``, on ``127.0.0.1:port``; reach it by ``connect_to``
@@ -1311,15 +921,16 @@ class EcrFront:
         self.passwords: set[str] = set(passwords or ())
         self.want_proxy, self.want_control, self.timeout = https_proxy, control, timeout
         self.username = "AWS"
+        super().__init__()
         self._lock = threading.Lock()
         self._requests: list[dict] = []
         self._s3_requests: list[dict] = []
         self._reported: list[dict] = []
         self._sessions: dict[str, dict] = {}
         self._presigned: dict[str, dict] = {}
-        self._front: _Server | None = None
-        self._s3: _Server | None = None
-        self._control: _Server | None = None
+        self._front: HTTPServer | None = None
+        self._s3: HTTPServer | None = None
+        self._control: HTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self.proxy: ConnectProxy | None = None
         self.port = self.s3_port = self.control_port = 0
@@ -1330,69 +941,51 @@ class EcrFront:
     def start(self) -> "EcrFront":
         if self._front:
             return self
-        _Tracked.add(self)
-        try:
-            self._ecr = self.moto.client("ecr", creds=self.admin, max_attempts=2)
-            if not self.passwords:
-                with self.moto.lock:
-                    data = self._ecr.get_authorization_token()["authorizationData"][0]
-                user, _, pw = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-                if user != "AWS" or not pw:
-                    raise RuntimeError("unexpected token from moto: %r" % data)
-                self.passwords.add(pw)
-                self.proxy_endpoint = data["proxyEndpoint"]
-            names = [self.host, "localhost", LOOPBACK]
-            self.cert = self.ca.issue("ecr-front", hosts=names)  # CN <= 64 chars; SANs matter
-            s3_names = ([self.s3_host] if not _is_ip(self.s3_host) else []) + ["localhost", LOOPBACK]
-            self.s3_cert = self.ca.issue("ecr-s3", hosts=s3_names)
-            front = self
+        return super().start()
 
-            class Front(_FrontHandler):
-                fr = front
-
-            class S3(_S3Handler):
-                fr = front
-
-            class Control(_ControlHandler):
-                fr = front
-
-            self._front = _Server((LOOPBACK, 0), Front, _server_context(self.cert))
-            self.port = self._front.server_address[1]
-            self._s3 = _Server((LOOPBACK, 0), S3, _server_context(self.s3_cert))
-            self.s3_port = self._s3.server_address[1]
-            self._threads = [_serve(self._front, "berth-ecr-front"),
-                             _serve(self._s3, "berth-ecr-s3")]
-            if self.want_control:
-                self._control = _Server((LOOPBACK, 0), Control, None)
-                self.control_port = self._control.server_address[1]
-                self._threads.append(_serve(self._control, "berth-ecr-control"))
-            if self.want_proxy:
-                routes = {"%s:443" % self.host: (LOOPBACK, self.port)}
-                if not _is_ip(self.s3_host) and self.s3_host != "localhost":
-                    routes["%s:443" % self.s3_host] = (LOOPBACK, self.s3_port)
-                self.proxy = ConnectProxy(routes).start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    def start_parts(self) -> None:
+        self._ecr = self.moto.client("ecr", creds=self.admin, max_attempts=2)
+        if not self.passwords:
+            with self.moto.lock:
+                data = self._ecr.get_authorization_token()["authorizationData"][0]
+            user, _, pw = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+            if user != "AWS" or not pw:
+                raise RuntimeError("unexpected token from moto: %r" % data)
+            self.passwords.add(pw)
+            self.proxy_endpoint = data["proxyEndpoint"]
+        names = [self.host, "localhost", LOOPBACK]
+        self.cert = self.ca.issue("ecr-front", hosts=names)  # CN <= 64 chars; SANs matter
+        s3_names = ([self.s3_host] if not is_ip(self.s3_host) else []) + ["localhost", LOOPBACK]
+        self.s3_cert = self.ca.issue("ecr-s3", hosts=s3_names)
+        self._front = HTTPServer((LOOPBACK, 0), handler_for(_FrontHandler, fr=self),
+                                 server_context(self.cert))
+        self.port = self._front.server_address[1]
+        self._s3 = HTTPServer((LOOPBACK, 0), handler_for(_S3Handler, fr=self),
+                              server_context(self.s3_cert))
+        self.s3_port = self._s3.server_address[1]
+        self._threads = [serve_in_thread(self._front, "berth-ecr-front"),
+                         serve_in_thread(self._s3, "berth-ecr-s3")]
+        if self.want_control:
+            self._control = HTTPServer((LOOPBACK, 0), handler_for(_ControlHandler, fr=self))
+            self.control_port = self._control.server_address[1]
+            self._threads.append(serve_in_thread(self._control, "berth-ecr-control"))
+        if self.want_proxy:
+            routes = {"%s:443" % self.host: (LOOPBACK, self.port)}
+            if self._s3_named:
+                routes["%s:443" % self.s3_host] = (LOOPBACK, self.s3_port)
+            self.proxy = ConnectProxy(routes).start()
 
     def stop(self) -> None:
         if self.proxy:
             self.proxy.stop()
             self.proxy = None
         for srv in (self._front, self._s3, self._control):
-            _shutdown(srv, None)
+            shutdown(srv)
         for t in self._threads:
             t.join(5)
         self._front = self._s3 = self._control = None
         self._threads = []
-        _Tracked.discard(self)
-
-    def __enter__(self) -> "EcrFront":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        super().stop()
 
     # -- addresses -----------------------------------------------------------
     @property
@@ -1410,7 +1003,7 @@ class EcrFront:
 
     @property
     def localhost_url(self) -> str:
-        return "https://localhost:%d" % self.port
+        return "https://" + self.localhost_hostport
 
     @property
     def connect_to(self) -> str:
@@ -1422,23 +1015,28 @@ class EcrFront:
         """Comma-separated entries for the registry and, if it has a name, the S3 host
         (BERTH_CONNECT_TO takes a comma-separated list)."""
         out = [self.connect_to]
-        if not _is_ip(self.s3_host) and self.s3_host != "localhost":
+        if self._s3_named:
             out.append("%s:443:%s:%d" % (self.s3_host, LOOPBACK, self.s3_port))
         return ",".join(out)
 
     @property
+    def _s3_named(self) -> bool:
+        """Whether the S3 side has a name of its own (reached on port 443)."""
+        return not is_ip(self.s3_host) and self.s3_host != "localhost"
+
+    @property
     def s3_hostport(self) -> str:
-        if _is_ip(self.s3_host) or self.s3_host == "localhost":
+        if not self._s3_named:
             return "%s:%d" % (self.s3_host, self.s3_port)
         return self.s3_host  # port 443, via connect-to
 
     @property
     def s3_url(self) -> str:
-        return "https://%s" % self.s3_hostport
+        return "https://" + self.s3_hostport
 
     @property
     def realm(self) -> str:
-        return "https://%s/" % self.host
+        return self.url + "/"
 
     @property
     def challenge(self) -> str:
@@ -1446,7 +1044,7 @@ class EcrFront:
 
     @property
     def control_url(self) -> str | None:
-        return "http://%s:%d" % (LOOPBACK, self.control_port) if self._control else None
+        return server_url(self._control)
 
     @property
     def https_proxy(self) -> str | None:
@@ -1498,25 +1096,12 @@ class EcrFront:
             self.proxy.clear()
 
     def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-            self._s3_requests.clear()
+        clear_records(self._lock, self._requests, self._s3_requests)
 
-    @property
-    def requests(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._requests]
-
-    @property
-    def s3_requests(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._s3_requests]
-
-    @property
-    def reported(self) -> list[dict]:
-        """PutImage calls made to moto: {repository, tag, digest, media_type, ok, error}."""
-        with self._lock:
-            return [dict(r) for r in self._reported]
+    requests = records("_requests")
+    s3_requests = records("_s3_requests")
+    reported = records("_reported", "PutImage calls made to moto: {repository, tag, digest, "
+                       "media_type, ok, error}.")
 
     def find(self, method: str | None = None, path: str = ".*") -> list[dict]:
         """Records whose method equals ``method`` (None: any) and path matches ``path``."""
@@ -1618,8 +1203,7 @@ class EcrFront:
             ("X-Amz-Credential", "ASIABERTHTESTKEY/%s/%s/s3/aws4_request" % (amz_date[:8],
                                                                              self.region)),
             ("X-Amz-Signature", sig)])
-        bucket = "" if not _is_ip(self.s3_host) and self.s3_host != "localhost" else \
-            "/prod-%s-starport-layer-bucket" % self.region
+        bucket = "" if self._s3_named else "/prod-%s-starport-layer-bucket" % self.region
         return "%s%s/%s?%s" % (self.s3_url, bucket, key, q)
 
     # -- direct client (for tests) ----------------------------------------------------
@@ -1693,7 +1277,7 @@ _OCTETS: dict[str, Any] = {"drop": ("content-type",),
                            "add": (("Content-Type", "application/octet-stream"),)}
 
 
-class _FrontHandler(_QuietHandler):
+class _FrontHandler(_Handler):
     fr: EcrFront
     server_version = "berth-ecr-front"
     sys_version = ""
@@ -2111,7 +1695,7 @@ def _first_error_code(raw: bytes) -> str | None:
         return None
 
 
-class _S3Handler(_QuietHandler):
+class _S3Handler(_Handler):
     fr: EcrFront
     server_version = "AmazonS3"
     sys_version = ""
@@ -2120,10 +1704,8 @@ class _S3Handler(_QuietHandler):
         return "AmazonS3"
 
     def _xml(self, status: int, code: str, message: str, rec: dict) -> None:
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s'
-                '</Message><RequestId>%s</RequestId><HostId>%s</HostId></Error>'
-                % (code, message, secrets.token_hex(8).upper(),
-                   base64.b64encode(os.urandom(24)).decode())).encode()
+        body = s3_error_xml(code, message, secrets.token_hex(8).upper(),
+                            base64.b64encode(os.urandom(24)).decode())
         rec["status"] = status
         rec["error_code"] = code
         self._send(status, body, "application/xml", [("x-amz-request-id", secrets.token_hex(8))])
@@ -2152,10 +1734,7 @@ class _S3Handler(_QuietHandler):
         if n:
             self.rfile.read(n)
         if auth is not None and "X-Amz-Signature" in q:
-            return self._xml(400, "InvalidArgument",
-                             "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
-                             "parameter, Signature query string parameter or the Authorization "
-                             "header should be specified", rec)
+            return self._xml(400, "InvalidArgument", S3_ONE_AUTH_MESSAGE, rec)
         sig = (q.get("X-Amz-Signature") or [""])[0]
         with fr._lock:
             entry = fr._presigned.get(sig)
@@ -2180,83 +1759,66 @@ class _S3Handler(_QuietHandler):
                     return self._xml(416, "InvalidRange",
                                      "The requested range is not satisfiable", rec)
                 return self._xml(404, "NoSuchKey", "The specified key does not exist.", rec)
-            rec["status"] = resp.status
-            self.send_response(resp.status)
-            for k in ("Content-Length", "Content-Range"):
-                if resp.getheader(k):
-                    self.send_header(k, resp.getheader(k))
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("ETag", '"%s"' % hashlib.md5(entry["digest"].encode()).hexdigest())
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("x-amz-request-id", secrets.token_hex(8))
-            self.end_headers()
-            while True:
-                data = resp.read1(65536)
-                if not data:
-                    break
-                rec["bytes"] += len(data)
-                self.wfile.write(data)
+            self._stream(resp, rec, ("Content-Length", "Content-Range"), [
+                ("Accept-Ranges", "bytes"),
+                ("ETag", '"%s"' % hashlib.md5(entry["digest"].encode()).hexdigest()),
+                ("Content-Type", "application/octet-stream"),
+                ("x-amz-request-id", secrets.token_hex(8))])
         finally:
             conn.close()
 
 
-class _ControlHandler(_QuietHandler):
+class _ControlHandler(ControlHandler, _Handler):
     fr: EcrFront
 
-    def do_GET(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
+    def routes(self) -> dict[tuple[str, str], Callable[..., Any]]:
         fr = self.fr
-        if p == "/requests":
-            return self._json(200, fr.requests)
-        if p == "/s3-requests":
-            return self._json(200, fr.s3_requests)
-        if p == "/reported":
-            return self._json(200, fr.reported)
-        if p == "/connects":
-            return self._json(200, fr.proxy.connects if fr.proxy else [])
-        if p in ("", "/state"):
-            return self._json(200, fr.state())
-        self._json(404, {"error": "not found"})
+        return {
+            ("GET", "/requests"): lambda: fr.requests,
+            ("GET", "/s3-requests"): lambda: fr.s3_requests,
+            ("GET", "/reported"): lambda: fr.reported,
+            ("GET", "/connects"): lambda: fr.proxy.connects if fr.proxy else [],
+            ("GET", ""): fr.state,
+            ("GET", "/state"): fr.state,
+            ("POST", "/expired"): self._expired,
+            ("POST", "/mount"): self._mount,
+            ("POST", "/reset"): lambda _: fr.reset(),
+            ("DELETE", "/requests"): fr.clear_requests,
+            ("DELETE", "/s3-requests"): fr.clear_requests,
+        }
 
-    def do_POST(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        fr = self.fr
-        try:
-            spec = json.loads(self._read_small_body() or b"{}")
-            if p == "/expired":
-                if "next" in spec:
-                    fr.expire_next(int(spec["next"]))
-                else:
-                    fr.set_expired(bool(spec.get("expired", True)))
-                return self._json(200, {"expired": fr.expired, "next": fr._expire_next})
-            if p == "/mount":
-                fr.set_mount(bool(spec.get("enabled", True)))
-                return self._json(200, {"mount_enabled": fr.mount_enabled})
-            if p == "/reset":
-                fr.reset()
-                return self._json(200, {})
-        except (ValueError, TypeError) as e:
-            return self._json(400, {"error": str(e)})
-        self._json(404, {"error": "not found"})
+    def _expired(self, spec: dict) -> dict:
+        if "next" in spec:
+            self.fr.expire_next(int(spec["next"]))
+        else:
+            self.fr.set_expired(bool(spec.get("expired", True)))
+        return {"expired": self.fr.expired, "next": self.fr._expire_next}
 
-    def do_DELETE(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        if p in ("/requests", "/s3-requests"):
-            self.fr.clear_requests()
-            return self._json(200, {})
-        self._json(404, {"error": "not found"})
+    def _mount(self, spec: dict) -> dict:
+        self.fr.set_mount(bool(spec.get("enabled", True)))
+        return {"mount_enabled": self.fr.mount_enabled}
 
 
 # --------------------------------------------------------------------------
 # the whole stack
 
 
-class EcrStack:
+class EcrStack(Service):
     """moto (IAM auth on) + IamSetup + OidcTokenEndpoint + docker-registry + EcrFront.
 
     Attributes after ``start()``: ``moto``, ``iam``, ``oidc``, ``registry``, ``front``,
     ``ca``, ``token_file``, ``workdir``; ``state()`` is what the CLI writes to
     ecr_stack.json, ``env()`` its ``env`` part."""
+
+    workdir_prefix = "berth-ecr-stack-"
+    # made by start()
+    moto: MotoServer | None = None
+    iam: IamSetup | None = None
+    oidc: OidcTokenEndpoint | None = None
+    registry: Registry | None = None
+    front: EcrFront | None = None
+    ca: TestCA | None = None
+    token_file: str | None = None
 
     def __init__(self, *, workdir: str | None = None, account: str = ACCOUNT,
                  region: str = REGION, repository: str = "berth/app",
@@ -2264,77 +1826,42 @@ class EcrStack:
                  extra_repositories: Iterable[str] = (), oidc_issuer: str = GITHUB_ISSUER,
                  oidc_subject: str = DEFAULT_SUBJECT, oidc_tls: bool = False,
                  front_options: dict | None = None, registry_options: dict | None = None):
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
+        super().__init__(workdir)
+        self.timings: dict[str, float] = {}
         self.account, self.region = account, region
         self.repository, self.immutable_repository = repository, immutable_repository
         self.extra_repositories = list(extra_repositories)
         self.oidc_issuer, self.oidc_subject, self.oidc_tls = oidc_issuer, oidc_subject, oidc_tls
         self.front_options = dict(front_options or {})
         self.registry_options = dict(registry_options or {})
-        self.moto: MotoServer | None = None
-        self.iam: IamSetup | None = None
-        self.oidc: OidcTokenEndpoint | None = None
-        self.registry: Registry | None = None
-        self.front: EcrFront | None = None
-        self.ca: TestCA | None = None
-        self.token_file: str | None = None
-        self.timings: dict[str, float] = {}
 
-    def start(self) -> "EcrStack":
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-ecr-stack-")
-            self._owns_workdir = True
-        _Tracked.add(self)
+    def start_parts(self) -> None:
         t0 = time.monotonic()
-        try:
-            # started from this thread: PR_SET_PDEATHSIG follows the thread that forked
-            self.moto = MotoServer(account=self.account, region=self.region,
-                                   workdir=os.path.join(self.workdir, "moto")).start()
-            self.timings["moto"] = time.monotonic() - t0
-            self.ca = TestCA(os.path.join(self.workdir, "ca"), name="berth ECR test CA")
-            self.registry = Registry(workdir=os.path.join(self.workdir, "registry"),
-                                     **self.registry_options).start()
-            self.iam = IamSetup(self.moto, repository=self.repository,
-                                immutable_repository=self.immutable_repository,
-                                extra_repositories=self.extra_repositories,
-                                oidc_issuer=self.oidc_issuer,
-                                oidc_subject=self.oidc_subject).run()
-            self.timings["iam"] = time.monotonic() - t0
-            self.oidc = OidcTokenEndpoint(
-                issuer=self.oidc_issuer, subject=self.oidc_subject,
-                tls_cert=self.ca.issue("oidc", hosts=("localhost", LOOPBACK)) if self.oidc_tls else None,
-                workdir=os.path.join(self.workdir, "oidc")).start()
-            self.token_file = self.oidc.write_token_file()
-            self.front = EcrFront(self.registry, self.moto, admin=self.iam.users["admin"],
-                                  ca=self.ca, **self.front_options).start()
-            self.timings["total"] = time.monotonic() - t0
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        # started from this thread: PR_SET_PDEATHSIG follows the thread that forked
+        self.moto = MotoServer(account=self.account, region=self.region,
+                               workdir=os.path.join(self.workdir, "moto")).start()
+        self.timings["moto"] = time.monotonic() - t0
+        self.ca = TestCA(os.path.join(self.workdir, "ca"), name="berth ECR test CA")
+        self.registry = Registry(workdir=os.path.join(self.workdir, "registry"),
+                                 **self.registry_options).start()
+        self.iam = IamSetup(self.moto, repository=self.repository,
+                            immutable_repository=self.immutable_repository,
+                            extra_repositories=self.extra_repositories,
+                            oidc_issuer=self.oidc_issuer,
+                            oidc_subject=self.oidc_subject).run()
+        self.timings["iam"] = time.monotonic() - t0
+        self.oidc = OidcTokenEndpoint(
+            issuer=self.oidc_issuer, subject=self.oidc_subject,
+            tls_cert=self.ca.issue("oidc", hosts=("localhost", LOOPBACK)) if self.oidc_tls else None,
+            workdir=os.path.join(self.workdir, "oidc")).start()
+        self.token_file = self.oidc.write_token_file()
+        self.front = EcrFront(self.registry, self.moto, admin=self.iam.users["admin"],
+                              ca=self.ca, **self.front_options).start()
+        self.timings["total"] = time.monotonic() - t0
 
     def stop(self) -> None:
-        for obj in (self.front, self.oidc, self.registry, self.moto):
-            if obj is not None:
-                try:
-                    obj.stop()
-                except Exception:
-                    pass
-        _Tracked.discard(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def __enter__(self) -> "EcrStack":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        stop_all((self.front, self.oidc, self.registry, self.moto))
+        super().stop()
 
     # -- conveniences ------------------------------------------------------------
     def reset(self) -> None:
@@ -2453,210 +1980,68 @@ class EcrStack:
 
 
 # --------------------------------------------------------------------------
-# CLI (modelled on tests/servers/stack.py)
+# CLI (stackbase.StackCLI, as tests/servers/stack.py's)
 
 
-STATE_FILE = "ecr_stack.json"
-ENV_FILE = "ecr_stack.env"
-LOG_FILE = "ecr_supervisor.log"
+class _CLI(StackCLI):
+    prog = "ecr_stack.py"
+    script = __file__
+    description = __doc__.split("\n\n")[0]
+    label = "ECR stack"
+    article = "an"
+    state_file = "ecr_stack.json"
+    env_file = "ecr_stack.env"
+    log_file = "ecr_supervisor.log"
+    temp_prefix = "berth-ecr-stack-"
+    state_env = "BERTH_TEST_ECR_STACK_STATE"
+    down_wait = 25.0
+    up_kill_wait = 20.0
+
+    def add_up_args(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--repository", default="berth/app")
+        p.add_argument("--immutable-repository", default="berth/immutable")
+        p.add_argument("--extra-repository", action="append", default=[])
+        p.add_argument("--region", default=REGION)
+        p.add_argument("--oidc-subject", default=DEFAULT_SUBJECT)
+        p.add_argument("--oidc-issuer", default=GITHUB_ISSUER)
+        p.add_argument("--oidc-tls", action="store_true", help="serve the OIDC endpoint over HTTPS")
+        p.add_argument("--mount", action="store_true", help="enable cross-repository mounts")
+        p.add_argument("--expired", action="store_true", help="start in 'token expired' mode")
+        p.add_argument("--min-part-size", type=int, default=MIN_PART_SIZE)
+        p.add_argument("--s3-host", default=LOOPBACK,
+                       help="host name in the S3 redirect ('real' = ECR's starport bucket name)")
+        p.add_argument("--timeout", type=float, default=90.0)
+
+    def make_stack(self, a: argparse.Namespace, workdir: str) -> EcrStack:
+        s3_host = s3_bucket_host(a.region) if a.s3_host == "real" else a.s3_host
+        return EcrStack(workdir=workdir, region=a.region, repository=a.repository,
+                        immutable_repository=a.immutable_repository or None,
+                        extra_repositories=a.extra_repository, oidc_issuer=a.oidc_issuer,
+                        oidc_subject=a.oidc_subject, oidc_tls=a.oidc_tls,
+                        front_options={"mount_enabled": a.mount, "expired": a.expired,
+                                       "min_part_size": a.min_part_size, "s3_host": s3_host})
+
+    def up_message(self, st: EcrStack) -> str:
+        return "ecr stack up: %s (front 127.0.0.1:%d, moto %s) in %.1fs" % (
+            st.front.host, st.front.port, st.moto.url, st.timings.get("total", 0))
+
+    def children(self, st: EcrStack) -> list[tuple[str, Any]]:
+        return [("moto", st.moto), ("registry", st.registry)]
+
+    def leftovers(self, state: dict) -> list[tuple[int | None, tuple[str, ...]]]:
+        return [((state.get("moto") or {}).get("pid"), ("moto.server",)),
+                ((state.get("registry") or {}).get("pid"),
+                 ("docker-registry", stack.REGISTRY_BIN))]
+
+    def status_info(self, state: dict) -> dict:
+        return {"front": state["front"]["connect_to"], "moto": state["moto"]["url"]}
 
 
-def _add_up_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--state-dir", help="where ecr_stack.json goes (default: a temp dir)")
-    p.add_argument("--repository", default="berth/app")
-    p.add_argument("--immutable-repository", default="berth/immutable")
-    p.add_argument("--extra-repository", action="append", default=[])
-    p.add_argument("--region", default=REGION)
-    p.add_argument("--oidc-subject", default=DEFAULT_SUBJECT)
-    p.add_argument("--oidc-issuer", default=GITHUB_ISSUER)
-    p.add_argument("--oidc-tls", action="store_true", help="serve the OIDC endpoint over HTTPS")
-    p.add_argument("--mount", action="store_true", help="enable cross-repository mounts")
-    p.add_argument("--expired", action="store_true", help="start in 'token expired' mode")
-    p.add_argument("--min-part-size", type=int, default=MIN_PART_SIZE)
-    p.add_argument("--s3-host", default=LOOPBACK,
-                   help="host name in the S3 redirect ('real' = ECR's starport bucket name)")
-    p.add_argument("--timeout", type=float, default=90.0)
-
-
-def _stack_from_args(a: argparse.Namespace, workdir: str) -> EcrStack:
-    s3_host = s3_bucket_host(a.region) if a.s3_host == "real" else a.s3_host
-    return EcrStack(workdir=workdir, region=a.region, repository=a.repository,
-                    immutable_repository=a.immutable_repository or None,
-                    extra_repositories=a.extra_repository, oidc_issuer=a.oidc_issuer,
-                    oidc_subject=a.oidc_subject, oidc_tls=a.oidc_tls,
-                    front_options={"mount_enabled": a.mount, "expired": a.expired,
-                                   "min_part_size": a.min_part_size, "s3_host": s3_host})
-
-
-def _cmd_serve(a: argparse.Namespace) -> int:
-    state_dir = os.path.abspath(a.state_dir)
-    workdir = tempfile.mkdtemp(prefix="work-", dir=state_dir)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: stop.set())
-    st = _stack_from_args(a, workdir)
-    try:
-        st.start()
-        state = st.state()
-        state.update({"state_dir": state_dir, "state_file": os.path.join(state_dir, STATE_FILE),
-                      "env_file": os.path.join(state_dir, ENV_FILE),
-                      "supervisor_pid": os.getpid(), "temp_dirs": [workdir],
-                      "supervisor_log": os.path.join(state_dir, LOG_FILE),
-                      "state_dir_created": bool(a.created_state_dir)})
-        state["pids"] = [os.getpid()] + state["pids"]
-        state["env"]["BERTH_TEST_ECR_STACK_STATE"] = state["state_file"]
-        _write_atomic(os.path.join(state_dir, ENV_FILE), "".join(
-            "export %s=%s\n" % (k, shlex.quote(v)) for k, v in state["env"].items()))
-        _write_atomic(os.path.join(state_dir, STATE_FILE), json.dumps(state, indent=2) + "\n")
-        print("ecr stack up: %s (front 127.0.0.1:%d, moto %s) in %.1fs" % (
-            st.front.host, st.front.port, st.moto.url, st.timings.get("total", 0)), flush=True)
-        while not stop.wait(0.5):
-            if st.moto.proc is None or st.moto.proc.poll() is not None:
-                print("moto exited:\n" + st.moto.log_text()[-2000:], flush=True)
-                break
-            if st.registry.proc is None or st.registry.proc.poll() is not None:
-                print("registry exited:\n" + st.registry.log_text()[-2000:], flush=True)
-                break
-    finally:
-        st.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        print("ecr stack down", flush=True)
-    return 0
-
-
-def _cmd_up(a: argparse.Namespace) -> int:
-    created = False
-    if a.state_dir:
-        state_dir = os.path.abspath(a.state_dir)
-        if not os.path.isdir(state_dir):
-            os.makedirs(state_dir)
-            created = True
-    else:
-        state_dir = tempfile.mkdtemp(prefix="berth-ecr-stack-")
-        created = True
-    state_file = os.path.join(state_dir, STATE_FILE)
-    if os.path.exists(state_file):
-        try:
-            with open(state_file) as f:
-                old = json.load(f)
-            if _pid_alive(old.get("supervisor_pid")):
-                print("an ECR stack is already up in %s (run down first)" % state_dir,
-                      file=sys.stderr)
-                return 1
-        except (OSError, ValueError):
-            pass
-        os.unlink(state_file)
-    argv = [sys.executable, os.path.abspath(__file__), "_serve", "--state-dir", state_dir,
-            "--repository", a.repository, "--immutable-repository", a.immutable_repository,
-            "--region", a.region, "--oidc-subject", a.oidc_subject,
-            "--oidc-issuer", a.oidc_issuer, "--min-part-size", str(a.min_part_size),
-            "--s3-host", a.s3_host]
-    for r in a.extra_repository:
-        argv += ["--extra-repository", r]
-    for flag in ("oidc_tls", "mount", "expired"):
-        if getattr(a, flag):
-            argv.append("--" + flag.replace("_", "-"))
-    if created:
-        argv.append("--created-state-dir")
-    log_path = os.path.join(state_dir, LOG_FILE)
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-    deadline = time.monotonic() + a.timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(state_file):
-            print(state_file)
-            return 0
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    with open(log_path, errors="replace") as f:
-        sys.stderr.write("ECR stack did not come up; supervisor log:\n" + f.read()[-4000:])
-    if created:
-        shutil.rmtree(state_dir, ignore_errors=True)
-    return 1
-
-
-def _locate_state(a: argparse.Namespace) -> str:
-    if getattr(a, "state_file", None):
-        return os.path.abspath(a.state_file)
-    if not a.state_dir:
-        raise SystemExit("--state-dir (or --state-file) is required")
-    return os.path.join(os.path.abspath(a.state_dir), STATE_FILE)
-
-
-def _cmd_down(a: argparse.Namespace) -> int:
-    state_file = _locate_state(a)
-    try:
-        with open(state_file) as f:
-            state = json.load(f)
-    except FileNotFoundError:
-        print("no ECR stack at %s" % state_file, file=sys.stderr)
-        return 0
-    sup = state.get("supervisor_pid")
-    if _pid_alive(sup) and "_serve" in _pid_cmdline(sup):
-        os.kill(sup, signal.SIGTERM)
-        deadline = time.monotonic() + 25
-        while _pid_alive(sup) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _pid_alive(sup):
-            os.kill(sup, signal.SIGKILL)
-    leftovers = [((state.get("moto") or {}).get("pid"), "moto.server"),
-                 ((state.get("registry") or {}).get("pid"), "docker-registry")]
-    for pid, marker in leftovers:
-        if _pid_alive(pid) and (marker in _pid_cmdline(pid) or
-                                (marker == "docker-registry" and stack.REGISTRY_BIN in _pid_cmdline(pid))):
-            os.kill(pid, signal.SIGKILL)
-    for d in state.get("temp_dirs", []):
-        shutil.rmtree(d, ignore_errors=True)
-    state_dir = state.get("state_dir") or os.path.dirname(state_file)
-    if state.get("state_dir_created"):
-        shutil.rmtree(state_dir, ignore_errors=True)
-    else:
-        for name in (STATE_FILE, ENV_FILE, LOG_FILE):
-            try:
-                os.unlink(os.path.join(state_dir, name))
-            except FileNotFoundError:
-                pass
-    print("ecr stack down")
-    return 0
-
-
-def _cmd_status(a: argparse.Namespace) -> int:
-    state_file = _locate_state(a)
-    try:
-        with open(state_file) as f:
-            state = json.load(f)
-    except FileNotFoundError:
-        print("down")
-        return 1
-    alive = {str(p): _pid_alive(p) for p in state.get("pids", [])}
-    up = all(alive.values())
-    print(json.dumps({"up": up, "pids": alive, "front": state["front"]["connect_to"],
-                      "moto": state["moto"]["url"]}))
-    return 0 if up else 1
+STATE_FILE, ENV_FILE, LOG_FILE = _CLI.state_file, _CLI.env_file, _CLI.log_file
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="ecr_stack.py", description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    up = sub.add_parser("up", help="start the stack in the background; prints ecr_stack.json's path")
-    _add_up_args(up)
-    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
-    _add_up_args(serve)
-    serve.add_argument("--created-state-dir", action="store_true")
-    for name in ("down", "status"):
-        p = sub.add_parser(name)
-        p.add_argument("--state-dir")
-        p.add_argument("--state-file")
-    a = ap.parse_args(argv)
-    return {"up": _cmd_up, "_serve": _cmd_serve, "down": _cmd_down, "status": _cmd_status}[a.cmd](a)
+    return _CLI().main(argv)
 
 
 if __name__ == "__main__":

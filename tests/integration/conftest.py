@@ -41,7 +41,8 @@ def berth_bin() -> str:
 def _required_tools() -> None:
     missing = [t for t in REQUIRED_TOOLS if not shutil.which(t)]
     if missing:
-        pytest.fail("integration tests need %s on PATH (see ../shared/docs/TEST-STACK.md)"
+        pytest.fail("integration tests need %s on PATH (scripts/setup.sh installs them; "
+                    "see docs/testing.md)"
                     % ", ".join(missing), pytrace=False)
 
 

@@ -138,13 +138,18 @@ def send(h: http.server.BaseHTTPRequestHandler, status: int, body: bytes,
         h.wfile.write(body)
 
 
+def announce(h: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
+    """Headers that promise the whole body (what a lying sender starts with)."""
+    h.send_response(200)
+    h.send_header("Content-Length", str(len(body)))
+    h.send_header("Content-Type", "application/octet-stream")
+    h.end_headers()
+
+
 def stalling(body: bytes, send_first: int, hold: float = 120) -> Handler:
     """Announces the whole body, sends send_first bytes, then goes silent."""
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.send_header("Content-Type", "application/octet-stream")
-        h.end_headers()
+        announce(h, body)
         try:
             h.wfile.write(body[:send_first])
             h.wfile.flush()
@@ -158,10 +163,7 @@ def stalling(body: bytes, send_first: int, hold: float = 120) -> Handler:
 def dribbling(body: bytes, every: float = 1.0) -> Handler:
     """Sends the body one byte per `every` seconds: never idle, never useful."""
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.send_header("Content-Type", "application/octet-stream")
-        h.end_headers()
+        announce(h, body)
         try:
             for i in range(len(body)):
                 h.wfile.write(body[i:i + 1])

@@ -64,8 +64,8 @@ def find_crane() -> str | None:
 def require_tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise RuntimeError("integration tests need '%s' on PATH (see ../shared/docs/"
-                           "TEST-STACK.md); it is missing" % name)
+        raise RuntimeError("integration tests need '%s' on PATH (scripts/setup.sh installs "
+                           "it; see docs/testing.md); it is missing" % name)
     return path
 
 

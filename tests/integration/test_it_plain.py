@@ -178,8 +178,10 @@ def test_tags_list(plain_reg, small_image, berth, repo, crane):
     assert sorted(out.stdout.split()) == ["latest", "v1", "v2"]
 
 
-def test_big_layer_goes_up_in_chunked_patches(plain_reg, big_image, berth, repo, proxy_for,
-                                              tmp_path):
+def test_big_layer_goes_up_in_one_streamed_patch(plain_reg, big_image, berth, repo, proxy_for,
+                                                 tmp_path):
+    """One request per blob: every PATCH is a round trip and a flush at the registry.
+    --chunk-size splits it for proxies that cap request bodies."""
     px = proxy_for(plain_reg)
     layer = big_image["layer"]
     size = layer["size"]
@@ -187,23 +189,30 @@ def test_big_layer_goes_up_in_chunked_patches(plain_reg, big_image, berth, repo,
     r = berth.copy(big_image["ref"], "docker://%s/%s:big" % (px.hostport, repo))
     assert r.json["digest"] == big_image["digest"]
     patches = px.find("PATCH", "/v2/%s/blobs/uploads/" % repo)
+    assert [p["headers"].get("content-range") for p in patches] == ["0-%d" % (size - 1)]
+    assert all(p["status"] == 202 for p in patches)
+    assert sum(p["request_bytes"] for p in patches) == size  # each byte sent once
+    # the session is closed with a PUT carrying the digest and no body
+    fin = [q for q in px.find("PUT", "/blobs/uploads/") if layer["digest"] in q["query"]]
+    assert len(fin) == 1 and fin[0]["request_bytes"] == 0 and fin[0]["status"] == 201
+
+    # --chunk-size: PATCHes of that size, none larger
     chunk = 16 << 20
+    r = berth.copy(big_image["ref"], "docker://%s/%s-chunked:big" % (px.hostport, repo),
+                   "--chunk-size", str(chunk))
+    assert r.json["digest"] == big_image["digest"]
+    patches = px.find("PATCH", "/v2/%s-chunked/blobs/uploads/" % repo)
     expected = []
     off = 0
     while off < size:
         expected.append("%d-%d" % (off, min(off + chunk, size) - 1))
         off += chunk
     assert [p["headers"].get("content-range") for p in patches] == expected
-    assert all(p["status"] == 202 for p in patches)
-    assert sum(p["request_bytes"] for p in patches) == size  # each byte sent once
-    # the session is closed with a PUT carrying the digest and no body
-    fin = [q for q in px.find("PUT", "/blobs/uploads/") if layer["digest"] in q["query"]]
-    assert len(fin) == 1 and fin[0]["request_bytes"] == 0 and fin[0]["status"] == 201
-    # no request ever carried more than the monolithic limit
-    assert max(q["request_bytes"] for q in px.requests) <= chunk
+    assert max(p["request_bytes"] for p in patches) <= chunk
     # the registry's own log saw the same
     log = plain_reg.log_text()
-    assert log.count('"PATCH /v2/%s/blobs/uploads/' % repo) == len(expected)
+    assert log.count('"PATCH /v2/%s/blobs/uploads/' % repo) == 1
+    assert log.count('"PATCH /v2/%s-chunked/blobs/uploads/' % repo) == len(expected)
 
     assert skopeo_digest("%s/%s:big" % (plain_reg.hostport, repo), *NO_TLS) == big_image["digest"]
     st, hdrs, _ = plain_reg.request("HEAD", "/v2/%s/blobs/%s" % (repo, layer["digest"]))

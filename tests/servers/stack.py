@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Real-registry test stack for berth's integration tests.
 
-Everything listens on 127.0.0.1 with ephemeral ports and lives in temp dirs.
+Everything listens on 127.0.0.1 with ephemeral ports and lives in temp dirs.  The
+machinery it shares with tests/ecr_stack (process supervision, threaded servers, the
+up/status/down CLI) is in ``stackbase.py`` next to this file.
 
-Python use (pytest fixtures are in ``fixtures.py`` next to this file)::
+Python use (pytest fixtures are in ``stack_fixtures.py`` next to this file)::
 
     import sys; sys.path.insert(0, "tests/servers")
     import stack
@@ -34,31 +36,30 @@ See README.md in this directory for the JSON keys and the control endpoints.
 from __future__ import annotations
 
 import argparse
-import atexit
 import base64
-import ctypes
-import datetime
 import fnmatch
 import hashlib
 import http.client
-import http.server
 import json
 import os
 import re
 import secrets
-import shlex
 import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import uuid
 from typing import Any, Callable, Iterable
+
+from stackbase import (KEEP, LOOPBACK, S3_ONE_AUTH_MESSAGE, ChildProcess, ControlHandler,  # noqa: F401
+                       HTTPServer, QuietHandler, RecordingServer, Service, StackCLI,
+                       TCPServer, b64url, b64url_decode, clear_records, close_socket,
+                       exchange, free_port, handler_for, is_ip, pid_alive, records, rmtree,
+                       run, s3_error_xml, serve_in_thread, server_context, server_url,
+                       shutdown, stop_all)
 
 __all__ = [
     "LOOPBACK", "DEFAULT_USER", "DEFAULT_PASSWORD", "BLOB_PATH_RE",
@@ -68,7 +69,6 @@ __all__ = [
     "make_oci_image", "main",
 ]
 
-LOOPBACK = "127.0.0.1"
 DEFAULT_USER = "testuser"
 DEFAULT_PASSWORD = "testpass"
 REGISTRY_BIN = os.environ.get("BERTH_DOCKER_REGISTRY", "docker-registry")
@@ -77,101 +77,13 @@ OPENSSL_BIN = os.environ.get("BERTH_OPENSSL", "openssl")
 DISTRIBUTION_LEEWAY = 60
 #: path of a blob GET/HEAD on the distribution API
 BLOB_PATH_RE = r"^/v2/.+/blobs/[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$"
-KEEP = os.environ.get("BERTH_STACK_KEEP", "") not in ("", "0")
 
-# --------------------------------------------------------------------------
-# housekeeping
-
-
-_live: "set[Any]" = set()
-_live_lock = threading.Lock()
-
-
-def _track(obj: Any) -> None:
-    with _live_lock:
-        _live.add(obj)
-
-
-def _untrack(obj: Any) -> None:
-    with _live_lock:
-        _live.discard(obj)
-
-
-@atexit.register
-def _stop_everything() -> None:
-    with _live_lock:
-        objs = list(_live)
-    for obj in objs:
-        try:
-            obj.stop()
-        except Exception:  # pragma: no cover - best effort at exit
-            pass
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    """An ephemeral port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
-def _run(cmd: list[str], *, input: bytes | None = None, cwd: str | None = None) -> bytes:
-    proc = subprocess.run(cmd, input=input, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError("command failed (%d): %s\n%s" % (
-            proc.returncode, " ".join(shlex.quote(c) for c in cmd),
-            proc.stderr.decode(errors="replace")))
-    return proc.stdout
-
-
-def _rmtree(path: str | None) -> None:
-    if path and not KEEP:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _set_pdeathsig() -> None:  # runs in the child before exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+# private names other suites use (tests/integration/conftest.py: stack._run)
+_run, _pid_alive = run, pid_alive
 
 
 def _now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
-
-
-def _pid_cmdline(pid: int) -> str:
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +97,7 @@ def _genkey(path: str, key_type: str) -> None:
         cmd = [OPENSSL_BIN, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
     else:
         raise ValueError("key_type must be 'ec' or 'rsa'")
-    _run(cmd + ["-out", path])
+    run(cmd + ["-out", path])
     os.chmod(path, 0o600)
 
 
@@ -200,11 +112,11 @@ class IssuedCert:
 
     @property
     def der(self) -> bytes:
-        return _run([OPENSSL_BIN, "x509", "-in", self.cert_file, "-outform", "DER"])
+        return run([OPENSSL_BIN, "x509", "-in", self.cert_file, "-outform", "DER"])
 
     def public_key_der(self) -> bytes:
         """SubjectPublicKeyInfo in DER (what Go's x509.MarshalPKIXPublicKey gives)."""
-        return _run([OPENSSL_BIN, "pkey", "-in", self.key_file, "-pubout", "-outform", "DER"])
+        return run([OPENSSL_BIN, "pkey", "-in", self.key_file, "-pubout", "-outform", "DER"])
 
     def __repr__(self) -> str:
         return "IssuedCert(%r, %r)" % (self.name, self.cert_file)
@@ -235,7 +147,7 @@ class TestCA:
                     "keyUsage = critical,keyCertSign,cRLSign,digitalSignature\n"
                     "subjectKeyIdentifier = hash\n" % name)
         _genkey(self.key_file, key_type)
-        _run([OPENSSL_BIN, "req", "-x509", "-new", "-config", cnf, "-extensions", "v3_ca",
+        run([OPENSSL_BIN, "req", "-x509", "-new", "-config", cnf, "-extensions", "v3_ca",
               "-key", self.key_file, "-out", self.cert_file, "-days", str(days), "-sha256",
               "-set_serial", "0x" + secrets.token_hex(8)])
         self.cert_dir = os.path.join(self.dir, "certs.d")
@@ -250,8 +162,7 @@ class TestCA:
         base = os.path.join(self.dir, "%s-%d" % (re.sub(r"[^A-Za-z0-9_.-]", "_", name), self._n))
         key, csr, crt, ext = base + ".key", base + ".csr", base + ".crt", base + ".ext"
         hosts = list(hosts)
-        sans = ",".join(("IP:" if re.fullmatch(r"[0-9.]+|[0-9a-fA-F:]+:[0-9a-fA-F:]*", h)
-                         else "DNS:") + h for h in hosts)
+        sans = ",".join(("IP:" if is_ip(h) else "DNS:") + h for h in hosts)
         usage = "digitalSignature,keyEncipherment" if key_type == "rsa" else "digitalSignature"
         with open(ext, "w") as f:
             f.write("[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = %s\n"
@@ -260,8 +171,8 @@ class TestCA:
                     "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n%s"
                     % (name, usage, ("subjectAltName = " + sans + "\n") if sans else ""))
         _genkey(key, key_type)
-        _run([OPENSSL_BIN, "req", "-new", "-config", ext, "-key", key, "-out", csr])
-        _run([OPENSSL_BIN, "x509", "-req", "-in", csr, "-CA", self.cert_file,
+        run([OPENSSL_BIN, "req", "-new", "-config", ext, "-key", key, "-out", csr])
+        run([OPENSSL_BIN, "x509", "-req", "-in", csr, "-CA", self.cert_file,
               "-CAkey", self.key_file, "-set_serial", "0x" + secrets.token_hex(8),
               "-days", str(days), "-sha256", "-extfile", ext, "-extensions", "v3_leaf",
               "-out", crt])
@@ -277,14 +188,14 @@ class TestCA:
 
     def cleanup(self) -> None:
         if self._owns_dir:
-            _rmtree(self.dir)
+            rmtree(self.dir)
 
 
 def make_htpasswd(path: str, users: dict[str, str]) -> str:
     """Write a bcrypt htpasswd file (``htpasswd -Bbn``) for ``users``; returns ``path``."""
     with open(path, "wb") as f:
         for user, password in users.items():
-            f.write(_run(["htpasswd", "-Bbn", user, password]).strip() + b"\n")
+            f.write(run(["htpasswd", "-Bbn", user, password]).strip() + b"\n")
     return path
 
 
@@ -364,20 +275,20 @@ class JWTSigner:
                 return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
             r, s = decode_dss_signature(self._key.sign(data, ec.ECDSA(hashes.SHA256())))
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        sig = _run([OPENSSL_BIN, "dgst", "-sha256", "-sign", self.key_file], input=data)
+        sig = run([OPENSSL_BIN, "dgst", "-sha256", "-sign", self.key_file], input=data)
         return sig if self.alg == "RS256" else _der_ecdsa_to_raw(sig)
 
 
 def jwt_encode(header: dict, claims: dict, signer: JWTSigner) -> str:
-    signing_input = _b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
-        _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    return signing_input + "." + _b64url(signer.sign(signing_input.encode()))
+    signing_input = b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
+        b64url(json.dumps(claims, separators=(",", ":")).encode())
+    return signing_input + "." + b64url(signer.sign(signing_input.encode()))
 
 
 def jwt_decode(token: str) -> tuple[dict, dict]:
     """(header, claims) of a compact JWT, without verification."""
     h, c, _ = token.split(".")
-    return json.loads(_b64url_decode(h)), json.loads(_b64url_decode(c))
+    return json.loads(b64url_decode(h)), json.loads(b64url_decode(c))
 
 
 # --------------------------------------------------------------------------
@@ -416,7 +327,7 @@ def _granted(access: dict[str, list[str]], typ: str, name: str, wanted: list[str
     return [a for a in wanted if a in allowed]
 
 
-class TokenServer:
+class TokenServer(RecordingServer):
     """Docker registry token server (distribution's token auth spec) in a thread.
 
     ``users``: ``{"name": "password"}`` (everything allowed) or
@@ -464,20 +375,10 @@ class TokenServer:
         self.anonymous = anonymous
         self.anonymous_access = _normalize_access(anonymous_access) if anonymous_access else {}
         self.post_enabled, self.strict_service = post_enabled, strict_service
-        self.signing_backend, self.tls_cert, self.path = signing_backend, tls_cert, path
+        self.signing_backend, self.path = signing_backend, path
         self.realm_host = realm_host
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
-        self._lock = threading.Lock()
-        self._requests: list[dict] = []
-        self._issued: list[dict] = []
+        super().__init__(workdir, tls_cert)
         self._refresh: dict[str, str] = {}
-        self._fail: list[tuple[int, int, str]] = []
-        self._httpd: http.server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
-        self.host = LOOPBACK
 
     # -- users -------------------------------------------------------------
     def add_user(self, name: str, spec: Any) -> None:
@@ -490,15 +391,9 @@ class TokenServer:
         self.users[name] = entry
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> "TokenServer":
-        if self._httpd:
-            return self
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-token-")
-            self._owns_workdir = True
+    workdir_prefix = "berth-token-"
+
+    def start_parts(self) -> None:
         key_type = "rsa" if self.alg == "RS256" else "ec"
         self.ca = TestCA(os.path.join(self.workdir, "token-ca"), name="berth token CA",
                          key_type=key_type)
@@ -514,56 +409,9 @@ class TokenServer:
             for p in parts:
                 with open(p) as f:
                     out.write(f.read())
-        server = self
-
-        class Handler(_TokenHandler):
-            ts = server
-
-        httpd = http.server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
-        httpd.daemon_threads = True
-        if self.tls_cert:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(self.tls_cert.chain_file, self.tls_cert.key_file)
-            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-        self._httpd = httpd
-        self.port = httpd.server_address[1]
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="berth-token-server", daemon=True)
-        self._thread.start()
-        _track(self)
-        return self
-
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd:
-            httpd.shutdown()
-            httpd.server_close()
-            if self._thread:
-                self._thread.join(5)
-        _untrack(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def __enter__(self) -> "TokenServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        self.serve(handler_for(_TokenHandler, ts=self), "berth-token-server")
 
     # -- addresses -----------------------------------------------------------
-    @property
-    def scheme(self) -> str:
-        return "https" if self.tls_cert else "http"
-
-    @property
-    def hostport(self) -> str:
-        return "%s:%d" % (self.host, self.port)
-
-    @property
-    def url(self) -> str:
-        return "%s://%s" % (self.scheme, self.hostport)
-
     @property
     def realm(self) -> str:
         return "%s://%s:%d%s" % (self.scheme, self.realm_host, self.port, self.path)
@@ -572,47 +420,15 @@ class TokenServer:
     def requests_url(self) -> str:
         return self.url + "/__berth__/requests"
 
-    # -- records -------------------------------------------------------------
-    @property
-    def requests(self) -> list[dict]:
-        """Every token request seen, oldest first (copies)."""
-        with self._lock:
-            return [dict(r) for r in self._requests]
-
-    @property
-    def issued(self) -> list[dict]:
-        """Every token minted: {jti, sub, access, exp, iat, token}."""
-        with self._lock:
-            return [dict(r) for r in self._issued]
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-            self._issued.clear()
-
+    # -- records (requests: every token request; issued: {jti, sub, access, exp, iat,
+    # token} of every token minted) ---------------------------------------------
     def fail_next(self, count: int = 1, status: int = 500, body: str = "injected failure") -> None:
         """Answer the next ``count`` token requests with ``status``."""
-        with self._lock:
-            self._fail.append((count, status, body))
+        self._fail.add(count, (status, body))
 
     def revoke_refresh_tokens(self) -> None:
         with self._lock:
             self._refresh.clear()
-
-    def _record(self, rec: dict) -> None:
-        with self._lock:
-            self._requests.append(rec)
-
-    def _take_failure(self) -> tuple[int, str] | None:
-        with self._lock:
-            while self._fail:
-                count, status, body = self._fail[0]
-                if count <= 0:
-                    self._fail.pop(0)
-                    continue
-                self._fail[0] = (count - 1, status, body)
-                return status, body
-        return None
 
     # -- tokens --------------------------------------------------------------
     def mint(self, subject: str, access: list[dict], expires_in: int | None = None,
@@ -678,33 +494,20 @@ class TokenServer:
         return rt
 
 
-class _TokenHandler(http.server.BaseHTTPRequestHandler):
+class _TokenHandler(QuietHandler):
     ts: TokenServer
-    protocol_version = "HTTP/1.1"
     server_version = "berth-token-server/1"
 
-    def log_message(self, fmt: str, *args: Any) -> None:  # quiet
-        pass
-
     def _send_json(self, status: int, obj: Any, extra: dict | None = None) -> None:
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self._send(status, json.dumps(obj).encode(), "application/json",
+                   [("Cache-Control", "no-store"), *(extra or {}).items()])
 
     def _control(self) -> bool:
         ts = self.ts
         path = urllib.parse.urlsplit(self.path).path
         if not path.startswith("/__berth__/"):
             return False
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._read_small_body()
         if path == "/__berth__/requests" and self.command == "GET":
             self._send_json(200, ts.requests)
         elif path == "/__berth__/requests" and self.command == "DELETE":
@@ -735,8 +538,7 @@ class _TokenHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         if self._control():
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._read_small_body()
         form = urllib.parse.parse_qs(raw.decode(errors="replace"), keep_blank_values=True)
         self._token_request(form=form)
 
@@ -839,7 +641,7 @@ class _TokenHandler(http.server.BaseHTTPRequestHandler):
 # registry
 
 
-class Registry:
+class Registry(ChildProcess):
     """CNCF distribution 2.8 (``docker-registry serve``) on 127.0.0.1:ephemeral.
 
     ``auth``: ``None`` (no auth), ``"htpasswd"`` (Basic, bcrypt file) or ``"token"``
@@ -876,18 +678,12 @@ class Registry:
         self.ca = ca
         self._owns_ca = False
         self.tls_hosts = list(tls_hosts)
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
         self.log_level, self.extra_config, self.realm = log_level, extra_config, realm
-        self.start_timeout = start_timeout
-        self.die_with_parent = die_with_parent
-        self.host = LOOPBACK
-        self.port = 0
-        self.proc: subprocess.Popen | None = None
+        super().__init__(workdir=workdir, start_timeout=start_timeout,
+                         die_with_parent=die_with_parent)
         self.tls_cert: IssuedCert | None = None
         self.htpasswd_file: str | None = None
-        self._log_fh = None
+        self._probe_ctx: ssl.SSLContext | None = None
 
     @property
     def username(self) -> str | None:
@@ -902,20 +698,8 @@ class Registry:
         return "https" if self.tls else "http"
 
     @property
-    def hostport(self) -> str:
-        return "%s:%d" % (self.host, self.port)
-
-    @property
     def tls_hostport(self) -> str:
         return "localhost:%d" % self.port
-
-    @property
-    def url(self) -> str:
-        return "%s://%s" % (self.scheme, self.hostport)
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
 
     @property
     def ca_file(self) -> str | None:
@@ -928,11 +712,12 @@ class Registry:
     def ssl_context(self) -> ssl.SSLContext | None:
         return ssl.create_default_context(cafile=self.ca_file) if self.tls else None
 
-    def __enter__(self) -> "Registry":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+    def _connection(self, timeout: float, context: ssl.SSLContext | None
+                    ) -> http.client.HTTPConnection:
+        if self.tls:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
+                                               context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def _config(self) -> dict:
         cfg: dict[str, Any] = {
@@ -961,112 +746,50 @@ class Registry:
             _deep_merge(cfg, self.extra_config)
         return cfg
 
-    def start(self) -> "Registry":
-        if self.proc:
-            return self
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-registry-")
-            self._owns_workdir = True
-        _track(self)
-        try:
-            self.storage_dir = os.path.join(self.workdir, "storage")
-            os.makedirs(self.storage_dir, exist_ok=True)
-            self.config_file = os.path.join(self.workdir, "config.yml")
-            self.log_file = os.path.join(self.workdir, "registry.log")
-            if self.tls:
-                if self.ca is None:
-                    self.ca = TestCA(os.path.join(self.workdir, "ca"))
-                    self._owns_ca = True
-                self.tls_cert = self.ca.issue("localhost", hosts=self.tls_hosts)
-            if self.auth == "htpasswd":
-                self.htpasswd_file = make_htpasswd(os.path.join(self.workdir, "htpasswd"), self.users)
-            if self.auth == "token" and self.token_server is None:
-                opts = dict(self.token_options)
-                opts.setdefault("workdir", os.path.join(self.workdir, "token"))
-                self.token_server = TokenServer(self.users, **opts)
-                self._owns_token_server = True
-            if self.token_server is not None:
-                self.token_server.start()
-            self._spawn()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    # -- the child process ---------------------------------------------------
+    what = "docker-registry"
+    workdir_prefix = "berth-registry-"
+    log_name = "registry.log"
 
-    def _spawn(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-        last_error = ""
-        for _attempt in range(8):
-            self.port = free_port()
-            with open(self.config_file, "w") as f:
-                json.dump(self._config(), f, indent=1)  # YAML is a superset of JSON
-            self._log_fh = open(self.log_file, "ab")
-            self.proc = subprocess.Popen([REGISTRY_BIN, "serve", self.config_file],
-                                         stdin=subprocess.DEVNULL, stdout=self._log_fh,
-                                         stderr=subprocess.STDOUT, env=env,
-                                         preexec_fn=_set_pdeathsig if self.die_with_parent else None,
-                                         cwd=self.workdir)
-            if self._wait_ready():
-                return
-            last_error = self.log_text()[-3000:]
-            self._kill()
-            if "address already in use" not in last_error:
-                break
-        raise RuntimeError("docker-registry did not start; log:\n" + last_error)
+    def prepare(self) -> None:
+        self.storage_dir = os.path.join(self.workdir, "storage")
+        os.makedirs(self.storage_dir, exist_ok=True)
+        self.config_file = os.path.join(self.workdir, "config.yml")
+        if self.tls:
+            if self.ca is None:
+                self.ca = TestCA(os.path.join(self.workdir, "ca"))
+                self._owns_ca = True
+            self.tls_cert = self.ca.issue("localhost", hosts=self.tls_hosts)
+            # readiness only: the cert may be made for other names on purpose
+            self._probe_ctx = ssl.create_default_context(cafile=self.ca_file)
+            self._probe_ctx.check_hostname = False
+        if self.auth == "htpasswd":
+            self.htpasswd_file = make_htpasswd(os.path.join(self.workdir, "htpasswd"), self.users)
+        if self.auth == "token" and self.token_server is None:
+            opts = dict(self.token_options)
+            opts.setdefault("workdir", os.path.join(self.workdir, "token"))
+            self.token_server = TokenServer(self.users, **opts)
+            self._owns_token_server = True
+        if self.token_server is not None:
+            self.token_server.start()
 
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + self.start_timeout
-        ctx = None
-        if self.tls:  # readiness only: the cert may be made for other names on purpose
-            ctx = ssl.create_default_context(cafile=self.ca_file)
-            ctx.check_hostname = False
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                conn = (http.client.HTTPSConnection(self.host, self.port, timeout=2, context=ctx)
-                        if self.tls else http.client.HTTPConnection(self.host, self.port, timeout=2))
-                conn.request("GET", "/v2/")
-                status = conn.getresponse().status
-                conn.close()
-                if status in (200, 401):
-                    return True
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.05)
-        return False
+    def environment(self) -> dict[str, str]:
+        return {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
 
-    def _kill(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        if self._log_fh:
-            self._log_fh.close()
-            self._log_fh = None
+    def command(self) -> list[str]:
+        with open(self.config_file, "w") as f:
+            json.dump(self._config(), f, indent=1)  # YAML is a superset of JSON
+        return [REGISTRY_BIN, "serve", self.config_file]
+
+    def probe(self) -> bool:
+        status, _, _ = exchange(self._connection(2, self._probe_ctx), "GET", "/v2/")
+        return status in (200, 401)
 
     def stop(self) -> None:
         self._kill()
         if self._owns_token_server and self.token_server:
             self.token_server.stop()
-        _untrack(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def log_text(self) -> str:
-        try:
-            with open(self.log_file, errors="replace") as f:
-                return f.read()
-        except (OSError, AttributeError):
-            return ""
+        super().stop()
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict | None = None, auth: bool = True) -> tuple[int, dict, bytes]:
@@ -1075,14 +798,7 @@ class Registry:
         if auth and self.auth == "htpasswd":
             headers["Authorization"] = "Basic " + base64.b64encode(
                 ("%s:%s" % (self.username, self.password)).encode()).decode()
-        conn = (http.client.HTTPSConnection(self.host, self.port, timeout=30, context=self.ssl_context())
-                if self.tls else http.client.HTTPConnection(self.host, self.port, timeout=30))
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-        finally:
-            conn.close()
+        return exchange(self._connection(30, self.ssl_context()), method, path, body, headers)
 
     def state(self) -> dict:
         return {
@@ -1228,19 +944,21 @@ def _relay_body(reader: Any, write: Callable[[bytes], None], framing: tuple[str,
         write(data)
         count += len(data)
 
+    def emit_exactly(n: int, where: str) -> None:
+        while n > 0:
+            data = reader.read1(min(65536, n))
+            if not data:
+                raise _Abort("EOF in " + where)
+            n -= len(data)
+            emit(data)
+
     kind, n = framing
     if limit is not None and limit <= 0 and kind != "none":
         raise _LimitReached()
     if kind == "none":
         return 0
     if kind == "length":
-        remaining = n
-        while remaining > 0:
-            data = reader.read1(min(65536, remaining))
-            if not data:
-                raise _Abort("EOF in body")
-            remaining -= len(data)
-            emit(data)
+        emit_exactly(n, "body")
         return count
     if kind == "close":
         while True:
@@ -1263,36 +981,14 @@ def _relay_body(reader: Any, write: Callable[[bytes], None], framing: tuple[str,
                 emit(t)
                 if t in (b"\r\n", b"\n"):
                     return count
-        remaining = size
-        while remaining > 0:
-            data = reader.read1(min(65536, remaining))
-            if not data:
-                raise _Abort("EOF in chunk")
-            remaining -= len(data)
-            emit(data)
+        emit_exactly(size, "chunk")
         crlf = reader.readline(65537)
         if not crlf:
             raise _Abort("EOF after chunk")
         emit(crlf)
 
 
-def _close_sock(sock: socket.socket | None, reset: bool = False) -> None:
-    if sock is None:
-        return
-    try:
-        if reset:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        else:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
-
-
-class FaultProxy:
+class FaultProxy(TCPServer):
     """HTTP/1.1 reverse proxy between a client and a registry, with programmable faults.
 
     ``upstream`` is a Registry (or a URL; pass ``upstream_ca`` for an https URL).
@@ -1336,84 +1032,41 @@ class FaultProxy:
         self.storage_hostname = storage_hostname
         self.want_control = control
         self.timeout = timeout
-        self.host = LOOPBACK
-        self.port = 0
-        self._lock = threading.Lock()
+        super().__init__()
         self._rules: list[Rule] = []
         self._requests: list[dict] = []
         self._storage_requests: list[dict] = []
         self._presigned: dict[str, dict] = {}
-        self._sock: socket.socket | None = None
-        self._conns: set[socket.socket] = set()
-        self._threads: list[threading.Thread] = []
-        self._stopping = threading.Event()
-        self._storage: http.server.ThreadingHTTPServer | None = None
-        self._control: http.server.ThreadingHTTPServer | None = None
+        self._storage: HTTPServer | None = None
+        self._control: HTTPServer | None = None
         self._server_ctx: ssl.SSLContext | None = None
 
     # -- lifecycle -------------------------------------------------------------
+    name = "berth-fault-proxy"
+
     def start(self) -> "FaultProxy":
         if self._sock:
             return self
         if self.listen_cert:
-            self._server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self._server_ctx.load_cert_chain(self.listen_cert.chain_file, self.listen_cert.key_file)
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((LOOPBACK, 0))
-        s.listen(128)
-        self._sock = s
-        self.port = s.getsockname()[1]
-        self._stopping.clear()
-        t = threading.Thread(target=self._accept_loop, name="berth-fault-proxy", daemon=True)
-        t.start()
-        self._threads.append(t)
-        proxy = self
-
-        class SH(_StorageHandler):
-            px = proxy
-
-        self._storage = http.server.ThreadingHTTPServer((LOOPBACK, 0), SH)
-        self._storage.daemon_threads = True
-        if self._server_ctx:
-            self._storage.socket = self._server_ctx.wrap_socket(self._storage.socket, server_side=True)
+            self._server_ctx = server_context(self.listen_cert)
+        self.listen()
+        self._storage = HTTPServer((LOOPBACK, 0), handler_for(_StorageHandler, px=self),
+                                   self._server_ctx)
         self.storage_port = self._storage.server_address[1]
-        threading.Thread(target=self._storage.serve_forever, kwargs={"poll_interval": 0.1},
-                         name="berth-fault-storage", daemon=True).start()
+        self.storage_hostport = "%s:%d" % (self.storage_hostname, self.storage_port)
+        self.storage_url = "%s://%s" % (self.scheme, self.storage_hostport)
+        self._threads.append(serve_in_thread(self._storage, "berth-fault-storage"))
         if self.want_control:
-            class CH(_ControlHandler):
-                px = proxy
-            self._control = http.server.ThreadingHTTPServer((LOOPBACK, 0), CH)
-            self._control.daemon_threads = True
+            self._control = HTTPServer((LOOPBACK, 0), handler_for(_ControlHandler, px=self))
             self.control_port = self._control.server_address[1]
-            threading.Thread(target=self._control.serve_forever, kwargs={"poll_interval": 0.1},
-                             name="berth-fault-control", daemon=True).start()
-        _track(self)
+            self._threads.append(serve_in_thread(self._control, "berth-fault-control"))
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        sock, self._sock = self._sock, None
-        _close_sock(sock)
-        with self._lock:
-            conns = list(self._conns)
-        for c in conns:
-            _close_sock(c)
         for srv in (self._storage, self._control):
-            if srv:
-                srv.shutdown()
-                srv.server_close()
+            shutdown(srv)
         self._storage = self._control = None
-        for t in self._threads:
-            t.join(2)
-        self._threads = []
-        _untrack(self)
-
-    def __enter__(self) -> "FaultProxy":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        super().stop()
 
     # -- addresses ---------------------------------------------------------------
     @property
@@ -1421,24 +1074,8 @@ class FaultProxy:
         return "https" if self.listen_cert else "http"
 
     @property
-    def hostport(self) -> str:
-        return "%s:%d" % (self.host, self.port)
-
-    @property
-    def url(self) -> str:
-        return "%s://%s" % (self.scheme, self.hostport)
-
-    @property
-    def storage_hostport(self) -> str:
-        return "%s:%d" % (self.storage_hostname, self.storage_port)
-
-    @property
-    def storage_url(self) -> str:
-        return "%s://%s" % (self.scheme, self.storage_hostport)
-
-    @property
     def control_url(self) -> str | None:
-        return "http://%s:%d" % (LOOPBACK, self.control_port) if self._control else None
+        return server_url(self._control)
 
     def state(self) -> dict:
         return {"url": self.url, "host": self.host, "port": self.port, "hostport": self.hostport,
@@ -1510,20 +1147,11 @@ class FaultProxy:
         return None
 
     # -- records -----------------------------------------------------------------
-    @property
-    def requests(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._requests]
-
-    @property
-    def storage_requests(self) -> list[dict]:
-        with self._lock:
-            return [dict(r) for r in self._storage_requests]
+    requests = records("_requests")
+    storage_requests = records("_storage_requests")
 
     def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-            self._storage_requests.clear()
+        clear_records(self._lock, self._requests, self._storage_requests)
 
     def reset(self) -> None:
         self.clear_rules()
@@ -1542,42 +1170,27 @@ class FaultProxy:
             s = self._up_ctx.wrap_socket(s, server_hostname=self._up_host)
         return s
 
-    def _accept_loop(self) -> None:
-        sock = self._sock
-        while not self._stopping.is_set():
-            try:
-                c, addr = sock.accept()
-            except OSError:
-                return
-            t = threading.Thread(target=self._serve_conn, args=(c, addr),
-                                 name="berth-fault-conn", daemon=True)
-            t.start()
-
-    def _serve_conn(self, c: socket.socket, addr: Any) -> None:
+    def serve_connection(self, c: socket.socket, addr: Any) -> None:
         c.settimeout(self.timeout)
         if self._server_ctx:
             try:
                 c = self._server_ctx.wrap_socket(c, server_side=True)
             except (OSError, ssl.SSLError):
-                _close_sock(c)
+                close_socket(c)
                 return
-        with self._lock:
-            self._conns.add(c)
-        reader = c.makefile("rb", buffering=65536)
-        try:
-            while not self._stopping.is_set():
-                if not _ProxyExchange(self, c, reader).run():
-                    break
-        except (OSError, _Abort, ValueError, ssl.SSLError):
-            pass
-        finally:
-            with self._lock:
-                self._conns.discard(c)
+        with self.connection(c):
+            reader = c.makefile("rb", buffering=65536)
             try:
-                reader.close()
-            except OSError:
+                while not self._stopping.is_set():
+                    if not _ProxyExchange(self, c, reader).run():
+                        break
+            except (OSError, _Abort, ValueError, ssl.SSLError):
                 pass
-            _close_sock(c)
+            finally:
+                try:
+                    reader.close()
+                except OSError:
+                    pass
 
 
 class _ProxyExchange:
@@ -1642,7 +1255,7 @@ class _ProxyExchange:
             time.sleep(rule.seconds)
             action = "forward"
         if action == "close":
-            _close_sock(self.client, rule.reset)
+            close_socket(self.client, rule.reset)
             return False
         if action in ("status", "redirect"):
             if expect:  # never read the body: answer and close
@@ -1689,7 +1302,7 @@ class _ProxyExchange:
             return self._forward(up, method, target, headers, req_framing, rule, action, rec,
                                  client_close)
         finally:
-            _close_sock(up)
+            close_socket(up)
 
     def _forward(self, up: socket.socket, method: str, target: str,
                  headers: list[tuple[str, str]], req_framing: tuple[str, int], rule: Rule | None,
@@ -1721,8 +1334,8 @@ class _ProxyExchange:
         except _LimitReached:
             rec["request_bytes"] = limit
             rec["status"] = None
-            _close_sock(up, rule.reset)
-            _close_sock(self.client, rule.reset)
+            close_socket(up, rule.reset)
+            close_socket(self.client, rule.reset)
             return False
         if up_broken and req_framing[0] == "none":
             raise _Abort("upstream closed")
@@ -1759,7 +1372,7 @@ class _ProxyExchange:
                 rec["response_bytes"] = _relay_body(up_reader, self._send_client, resp_framing, rlimit)
             except _LimitReached:
                 rec["response_bytes"] = rlimit
-                _close_sock(self.client, rule.reset)
+                close_socket(self.client, rule.reset)
                 return False
             rec["completed"] = True
             return not close_client
@@ -1788,25 +1401,14 @@ class _ProxyExchange:
         return "%s/berth-test-bucket/%s?%s" % (px.storage_url, key, q)
 
 
-class _StorageHandler(http.server.BaseHTTPRequestHandler):
+class _StorageHandler(QuietHandler):
     """The S3-like side of FaultProxy.redirect_blobs()."""
     px: FaultProxy
-    protocol_version = "HTTP/1.1"
     server_version = "AmazonS3"
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
-
     def _xml(self, status: int, code: str, message: str, rec: dict) -> None:
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s'
-                '</Message><RequestId>%s</RequestId></Error>' % (code, message, uuid.uuid4().hex)).encode()
         rec["status"] = status
-        self.send_response(status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self._send(status, s3_error_xml(code, message, uuid.uuid4().hex), "application/xml")
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -1822,10 +1424,7 @@ class _StorageHandler(http.server.BaseHTTPRequestHandler):
         with px._lock:
             px._storage_requests.append(rec)
         if auth is not None:
-            return self._xml(400, "InvalidArgument",
-                             "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
-                             "parameter, Signature query string parameter or the Authorization "
-                             "header should be specified", rec)
+            return self._xml(400, "InvalidArgument", S3_ONE_AUTH_MESSAGE, rec)
         sig = (q.get("X-Amz-Signature") or [""])[0]
         with px._lock:
             entry = px._presigned.get(sig)
@@ -1849,98 +1448,44 @@ class _StorageHandler(http.server.BaseHTTPRequestHandler):
                 return self._xml(404 if resp.status == 404 else 403,
                                  "NoSuchKey" if resp.status == 404 else "AccessDenied",
                                  "registry answered %d" % resp.status, rec)
-            rec["status"] = resp.status
-            self.send_response(resp.status)
-            for k in ("Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified"):
-                if resp.getheader(k):
-                    self.send_header(k, resp.getheader(k))
-            self.send_header("Content-Type", "application/octet-stream")
-            self.end_headers()
-            if self.command == "HEAD":
-                return
-            while True:
-                data = resp.read1(65536)
-                if not data:
-                    break
-                self.wfile.write(data)
-                rec["bytes"] += len(data)
+            self._stream(resp, rec, ("Content-Length", "Content-Range", "Accept-Ranges", "ETag",
+                                     "Last-Modified"),
+                         [("Content-Type", "application/octet-stream")])
         finally:
             conn.close()
 
 
-class _ControlHandler(http.server.BaseHTTPRequestHandler):
+class _ControlHandler(ControlHandler):
     px: FaultProxy
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        pass
+    def routes(self) -> dict[tuple[str, str], Callable[..., Any]]:
+        px = self.px
+        return {
+            ("GET", "/rules"): lambda: [r.to_dict() for r in px.rules],
+            ("GET", "/requests"): lambda: px.requests,
+            ("GET", "/storage-requests"): lambda: px.storage_requests,
+            ("GET", ""): px.state,
+            ("GET", "/state"): px.state,
+            ("POST", "/rules"): self._add_rules,
+            ("POST", "/reset"): lambda _: px.reset(),
+            ("DELETE", "/rules"): px.clear_rules,
+            ("DELETE", "/rules/"): lambda rule_id: (200 if px.remove_rule(rule_id) else 404, {}),
+            ("DELETE", "/requests"): px.clear_requests,
+            ("DELETE", "/storage-requests"): lambda: clear_records(px._lock,
+                                                                  px._storage_requests),
+        }
 
-    def _json(self, status: int, obj: Any) -> None:
-        body = json.dumps(obj, default=str).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _body(self) -> Any:
-        n = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(n) or b"{}") if n else {}
-
-    def do_GET(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        if p == "/rules":
-            self._json(200, [r.to_dict() for r in self.px.rules])
-        elif p == "/requests":
-            self._json(200, self.px.requests)
-        elif p == "/storage-requests":
-            self._json(200, self.px.storage_requests)
-        elif p in ("", "/state"):
-            self._json(200, self.px.state())
-        else:
-            self._json(404, {"error": "not found"})
-
-    def do_POST(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        try:
-            if p == "/rules":
-                spec = self._body()
-                specs = spec if isinstance(spec, list) else [spec]
-                added = [self.px.add_rule(Rule.from_dict(s)).to_dict() for s in specs]
-                self._json(200, added if isinstance(spec, list) else added[0])
-            elif p == "/reset":
-                self._body()
-                self.px.reset()
-                self._json(200, {})
-            else:
-                self._json(404, {"error": "not found"})
-        except (ValueError, KeyError, TypeError) as e:
-            self._json(400, {"error": str(e)})
-
-    def do_DELETE(self) -> None:
-        p = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        if p == "/rules":
-            self.px.clear_rules()
-            self._json(200, {})
-        elif p.startswith("/rules/"):
-            ok = self.px.remove_rule(p.rsplit("/", 1)[1])
-            self._json(200 if ok else 404, {})
-        elif p == "/requests":
-            self.px.clear_requests()
-            self._json(200, {})
-        elif p == "/storage-requests":
-            with self.px._lock:
-                self.px._storage_requests.clear()
-            self._json(200, {})
-        else:
-            self._json(404, {"error": "not found"})
+    def _add_rules(self, spec: Any) -> Any:
+        specs = spec if isinstance(spec, list) else [spec]
+        added = [self.px.add_rule(Rule.from_dict(s)).to_dict() for s in specs]
+        return added if isinstance(spec, list) else added[0]
 
 
 # --------------------------------------------------------------------------
 # a whole stack (what the CLI runs)
 
 
-class Stack:
+class Stack(Service):
     """A registry of one ``kind`` (plain, htpasswd, token, tls), optionally with TLS on
     top of the auth kinds (``tls=True``) and a FaultProxy in front (``proxy=True``).
 
@@ -1948,6 +1493,12 @@ class Stack:
     CLI writes to stack.json."""
 
     KINDS = ("plain", "htpasswd", "token", "tls")
+    workdir_prefix = "berth-stack-"
+    # made by start()
+    registry: Registry | None = None
+    token_server: TokenServer | None = None
+    proxy: FaultProxy | None = None
+    ca: TestCA | None = None
 
     def __init__(self, kind: str = "plain", *, tls: bool | None = None, proxy: bool = False,
                  users: dict | None = None, workdir: str | None = None,
@@ -1958,67 +1509,35 @@ class Stack:
         self.tls = bool(tls) or kind == "tls"
         self.want_proxy = proxy
         self.users = users
-        self._workdir_arg = workdir
-        self.workdir: str | None = None
-        self._owns_workdir = False
+        super().__init__(workdir)
         self.token_options = dict(token_options or {})
         self.registry_options = dict(registry_options or {})
-        self.registry: Registry | None = None
-        self.token_server: TokenServer | None = None
-        self.proxy: FaultProxy | None = None
-        self.ca: TestCA | None = None
 
-    def start(self) -> "Stack":
-        if self._workdir_arg:
-            self.workdir = self._workdir_arg
-            os.makedirs(self.workdir, exist_ok=True)
-        else:
-            self.workdir = tempfile.mkdtemp(prefix="berth-stack-")
-            self._owns_workdir = True
-        _track(self)
-        try:
-            if self.tls:
-                self.ca = TestCA(os.path.join(self.workdir, "ca"))
-            auth = {"plain": None, "tls": None, "htpasswd": "htpasswd", "token": "token"}[self.kind]
-            users = self.users if self.users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
-            if auth == "token":
-                opts = dict(self.token_options)
-                if self.tls and "tls_cert" not in opts:
-                    opts["tls_cert"] = self.ca.issue("localhost")
-                opts.setdefault("workdir", os.path.join(self.workdir, "token"))
-                self.token_server = TokenServer(users, **opts).start()
-            reg_users = {k: (v if isinstance(v, str) else
-                             (v[0] if isinstance(v, (tuple, list)) else v["password"]))
-                         for k, v in users.items()}
-            self.registry = Registry(auth, users=reg_users, token_server=self.token_server,
-                                     tls=self.tls, ca=self.ca,
-                                     workdir=os.path.join(self.workdir, "registry"),
-                                     **self.registry_options).start()
-            if self.want_proxy:
-                self.proxy = FaultProxy(self.registry, listen_cert=(
-                    self.ca.issue("localhost") if self.tls else None)).start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+    def start_parts(self) -> None:
+        if self.tls:
+            self.ca = TestCA(os.path.join(self.workdir, "ca"))
+        auth = {"plain": None, "tls": None, "htpasswd": "htpasswd", "token": "token"}[self.kind]
+        users = self.users if self.users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
+        if auth == "token":
+            opts = dict(self.token_options)
+            if self.tls and "tls_cert" not in opts:
+                opts["tls_cert"] = self.ca.issue("localhost")
+            opts.setdefault("workdir", os.path.join(self.workdir, "token"))
+            self.token_server = TokenServer(users, **opts).start()
+        reg_users = {k: (v if isinstance(v, str) else
+                         (v[0] if isinstance(v, (tuple, list)) else v["password"]))
+                     for k, v in users.items()}
+        self.registry = Registry(auth, users=reg_users, token_server=self.token_server,
+                                 tls=self.tls, ca=self.ca,
+                                 workdir=os.path.join(self.workdir, "registry"),
+                                 **self.registry_options).start()
+        if self.want_proxy:
+            self.proxy = FaultProxy(self.registry, listen_cert=(
+                self.ca.issue("localhost") if self.tls else None)).start()
 
     def stop(self) -> None:
-        for obj in (self.proxy, self.registry, self.token_server):
-            if obj is not None:
-                try:
-                    obj.stop()
-                except Exception:
-                    pass
-        _untrack(self)
-        if self._owns_workdir:
-            _rmtree(self.workdir)
-            self._owns_workdir = False
-
-    def __enter__(self) -> "Stack":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        stop_all((self.proxy, self.registry, self.token_server))
+        super().stop()
 
     def state(self) -> dict:
         reg = self.registry
@@ -2085,8 +1604,8 @@ def make_oci_image(layout: str, tag: str = "latest", files: dict[str, bytes | st
         files = {"hello.txt": "hello from berth tests\n"}
     rootless = ["--rootless"] if os.geteuid() != 0 else []
     if not os.path.exists(os.path.join(layout, "oci-layout")):
-        _run(["umoci", "init", "--layout", layout])
-    _run(["umoci", "new", "--image", "%s:%s" % (layout, tag)])
+        run(["umoci", "init", "--layout", layout])
+    run(["umoci", "new", "--image", "%s:%s" % (layout, tag)])
     for n in range(layers):
         src = tempfile.mkdtemp(prefix="berth-layer-")
         try:
@@ -2095,7 +1614,7 @@ def make_oci_image(layout: str, tag: str = "latest", files: dict[str, bytes | st
                 os.makedirs(os.path.dirname(p), exist_ok=True)
                 with open(p, "wb") as f:
                     f.write(content.encode() if isinstance(content, str) else content)
-            _run(["umoci", "insert"] + rootless + ["--image", "%s:%s" % (layout, tag), src,
+            run(["umoci", "insert"] + rootless + ["--image", "%s:%s" % (layout, tag), src,
                                                    "/layer%d" % n])
         finally:
             shutil.rmtree(src, ignore_errors=True)
@@ -2104,11 +1623,6 @@ def make_oci_image(layout: str, tag: str = "latest", files: dict[str, bytes | st
 
 # --------------------------------------------------------------------------
 # CLI
-
-
-STATE_FILE = "stack.json"
-ENV_FILE = "stack.env"
-LOG_FILE = "supervisor.log"
 
 
 def _parse_users(specs: list[str] | None) -> dict | None:
@@ -2127,202 +1641,55 @@ def _parse_users(specs: list[str] | None) -> dict | None:
     return users
 
 
-def _add_up_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kind", choices=Stack.KINDS, default="plain")
-    p.add_argument("--state-dir", help="where stack.json goes (made if missing; default: a temp dir)")
-    p.add_argument("--tls", action="store_true", help="HTTPS for htpasswd/token kinds too")
-    p.add_argument("--proxy", action="store_true", help="put a FaultProxy in front")
-    p.add_argument("--user", action="append", metavar="NAME:PASS[:ACTIONS]",
-                   help="users (default testuser:testpass, all actions); ACTIONS like pull,push")
-    p.add_argument("--anonymous-pull", action="store_true", help="token kind: anonymous pull")
-    p.add_argument("--alg", choices=("RS256", "ES256"), default="RS256")
-    p.add_argument("--key-mode", choices=("x5c", "kid", "both"), default="x5c")
-    p.add_argument("--expires-in", type=int, default=300)
-    p.add_argument("--exact-expiry", action="store_true",
-                   help="cancel distribution's 60 s leeway so tokens die at expires_in")
-    p.add_argument("--no-oauth-post", action="store_true", help="token server: 404 on POST")
-    p.add_argument("--realm-host", default="localhost",
-                   help="host name in the token realm URL (crane refuses 127.0.0.1 there)")
-    p.add_argument("--timeout", type=float, default=60.0)
+class _CLI(StackCLI):
+    prog = "stack.py"
+    script = __file__
+    description = __doc__.split("\n\n")[0]
+
+    def add_up_args(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--kind", choices=Stack.KINDS, default="plain")
+        p.add_argument("--tls", action="store_true", help="HTTPS for htpasswd/token kinds too")
+        p.add_argument("--proxy", action="store_true", help="put a FaultProxy in front")
+        p.add_argument("--user", action="append", metavar="NAME:PASS[:ACTIONS]",
+                       help="users (default testuser:testpass, all actions); ACTIONS like pull,push")
+        p.add_argument("--anonymous-pull", action="store_true", help="token kind: anonymous pull")
+        p.add_argument("--alg", choices=("RS256", "ES256"), default="RS256")
+        p.add_argument("--key-mode", choices=("x5c", "kid", "both"), default="x5c")
+        p.add_argument("--expires-in", type=int, default=300)
+        p.add_argument("--exact-expiry", action="store_true",
+                       help="cancel distribution's 60 s leeway so tokens die at expires_in")
+        p.add_argument("--no-oauth-post", action="store_true", help="token server: 404 on POST")
+        p.add_argument("--realm-host", default="localhost",
+                       help="host name in the token realm URL (crane refuses 127.0.0.1 there)")
+        p.add_argument("--timeout", type=float, default=60.0)
+
+    def make_stack(self, a: argparse.Namespace, workdir: str) -> Stack:
+        token_options = {"alg": a.alg, "key_mode": a.key_mode, "expires_in": a.expires_in,
+                         "exact_expiry": a.exact_expiry, "post_enabled": not a.no_oauth_post,
+                         "realm_host": a.realm_host}
+        if a.anonymous_pull:
+            token_options["anonymous_access"] = {"*": ["pull"]}
+        return Stack(a.kind, tls=a.tls, proxy=a.proxy, users=_parse_users(a.user),
+                     workdir=workdir, token_options=token_options)
+
+    def up_message(self, st: Stack) -> str:
+        return "stack up: %s" % st.registry.url
+
+    def children(self, st: Stack) -> list[tuple[str, Any]]:
+        return [("registry", st.registry)]
+
+    def leftovers(self, state: dict) -> list[tuple[int | None, tuple[str, ...]]]:
+        return [((state.get("registry") or {}).get("pid"), ("docker-registry", REGISTRY_BIN))]
+
+    def status_info(self, state: dict) -> dict:
+        return {"registry": state["registry"]["url"]}
 
 
-def _stack_from_args(a: argparse.Namespace, workdir: str) -> Stack:
-    token_options = {"alg": a.alg, "key_mode": a.key_mode, "expires_in": a.expires_in,
-                     "exact_expiry": a.exact_expiry, "post_enabled": not a.no_oauth_post,
-                     "realm_host": a.realm_host}
-    if a.anonymous_pull:
-        token_options["anonymous_access"] = {"*": ["pull"]}
-    return Stack(a.kind, tls=a.tls, proxy=a.proxy, users=_parse_users(a.user), workdir=workdir,
-                 token_options=token_options)
-
-
-def _write_atomic(path: str, text: str) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def _cmd_serve(a: argparse.Namespace) -> int:
-    state_dir = os.path.abspath(a.state_dir)
-    workdir = tempfile.mkdtemp(prefix="work-", dir=state_dir)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGHUP, lambda *_: stop.set())
-    st = _stack_from_args(a, workdir)
-    try:
-        st.start()
-        state = st.state()
-        state.update({"state_dir": state_dir, "state_file": os.path.join(state_dir, STATE_FILE),
-                      "env_file": os.path.join(state_dir, ENV_FILE),
-                      "supervisor_pid": os.getpid(), "temp_dirs": [workdir],
-                      "supervisor_log": os.path.join(state_dir, LOG_FILE),
-                      "state_dir_created": bool(a.created_state_dir)})
-        state["pids"] = [os.getpid()] + state["pids"]
-        state["env"]["BERTH_TEST_STACK_STATE"] = state["state_file"]
-        _write_atomic(os.path.join(state_dir, ENV_FILE),
-                      "".join("export %s=%s\n" % (k, shlex.quote(v)) for k, v in state["env"].items()))
-        _write_atomic(os.path.join(state_dir, STATE_FILE), json.dumps(state, indent=2) + "\n")
-        print("stack up: %s" % state["registry"]["url"], flush=True)
-        while not stop.wait(0.5):
-            if st.registry.proc is None or st.registry.proc.poll() is not None:
-                print("registry exited:\n" + st.registry.log_text()[-2000:], flush=True)
-                break
-    finally:
-        st.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        print("stack down", flush=True)
-    return 0
-
-
-def _cmd_up(a: argparse.Namespace) -> int:
-    created = False
-    if a.state_dir:
-        state_dir = os.path.abspath(a.state_dir)
-        if not os.path.isdir(state_dir):
-            os.makedirs(state_dir)
-            created = True
-    else:
-        state_dir = tempfile.mkdtemp(prefix="berth-stack-")
-        created = True
-    state_file = os.path.join(state_dir, STATE_FILE)
-    if os.path.exists(state_file):
-        try:
-            with open(state_file) as f:
-                old = json.load(f)
-            if _pid_alive(old.get("supervisor_pid")):
-                print("a stack is already up in %s (run down first)" % state_dir, file=sys.stderr)
-                return 1
-        except (OSError, ValueError):
-            pass
-        os.unlink(state_file)
-    argv = [sys.executable, os.path.abspath(__file__), "_serve", "--state-dir", state_dir,
-            "--kind", a.kind, "--alg", a.alg, "--key-mode", a.key_mode,
-            "--expires-in", str(a.expires_in), "--realm-host", a.realm_host]
-    argv += ["--created-state-dir"] if created else []
-    for flag in ("tls", "proxy", "anonymous_pull", "exact_expiry", "no_oauth_post"):
-        if getattr(a, flag):
-            argv.append("--" + flag.replace("_", "-"))
-    for u in a.user or []:
-        argv += ["--user", u]
-    log_path = os.path.join(state_dir, LOG_FILE)
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, close_fds=True)
-    deadline = time.monotonic() + a.timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(state_file):
-            print(state_file)
-            return 0
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    with open(log_path, errors="replace") as f:
-        sys.stderr.write("stack did not come up; supervisor log:\n" + f.read()[-4000:])
-    if created:
-        shutil.rmtree(state_dir, ignore_errors=True)
-    return 1
-
-
-def _locate_state(a: argparse.Namespace) -> str:
-    if getattr(a, "state_file", None):
-        return os.path.abspath(a.state_file)
-    if not a.state_dir:
-        raise SystemExit("--state-dir (or --state-file) is required")
-    return os.path.join(os.path.abspath(a.state_dir), STATE_FILE)
-
-
-def _cmd_down(a: argparse.Namespace) -> int:
-    state_file = _locate_state(a)
-    try:
-        with open(state_file) as f:
-            state = json.load(f)
-    except FileNotFoundError:
-        print("no stack at %s" % state_file, file=sys.stderr)
-        return 0
-    sup = state.get("supervisor_pid")
-    if _pid_alive(sup) and "_serve" in _pid_cmdline(sup):
-        os.kill(sup, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while _pid_alive(sup) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _pid_alive(sup):
-            os.kill(sup, signal.SIGKILL)
-    reg_pid = (state.get("registry") or {}).get("pid")
-    if _pid_alive(reg_pid):
-        cmdline = _pid_cmdline(reg_pid)
-        if "docker-registry" in cmdline or REGISTRY_BIN in cmdline:
-            os.kill(reg_pid, signal.SIGKILL)
-    for d in state.get("temp_dirs", []):
-        shutil.rmtree(d, ignore_errors=True)
-    state_dir = state.get("state_dir") or os.path.dirname(state_file)
-    if state.get("state_dir_created"):
-        shutil.rmtree(state_dir, ignore_errors=True)
-    else:
-        for name in (STATE_FILE, ENV_FILE, LOG_FILE):
-            try:
-                os.unlink(os.path.join(state_dir, name))
-            except FileNotFoundError:
-                pass
-    print("stack down")
-    return 0
-
-
-def _cmd_status(a: argparse.Namespace) -> int:
-    state_file = _locate_state(a)
-    try:
-        with open(state_file) as f:
-            state = json.load(f)
-    except FileNotFoundError:
-        print("down")
-        return 1
-    alive = {str(p): _pid_alive(p) for p in state.get("pids", [])}
-    up = all(alive.values())
-    print(json.dumps({"up": up, "pids": alive, "registry": state["registry"]["url"]}))
-    return 0 if up else 1
+STATE_FILE, ENV_FILE, LOG_FILE = _CLI.state_file, _CLI.env_file, _CLI.log_file
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="stack.py", description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    up = sub.add_parser("up", help="start a stack in the background; prints the state file path")
-    _add_up_args(up)
-    serve = sub.add_parser("_serve", help=argparse.SUPPRESS)
-    _add_up_args(serve)
-    serve.add_argument("--created-state-dir", action="store_true")
-    for name in ("down", "status"):
-        p = sub.add_parser(name)
-        p.add_argument("--state-dir")
-        p.add_argument("--state-file")
-    a = ap.parse_args(argv)
-    return {"up": _cmd_up, "_serve": _cmd_serve, "down": _cmd_down, "status": _cmd_status}[a.cmd](a)
+    return _CLI().main(argv)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Use from any test directory's conftest.py::
     from stack_fixtures import *  # noqa: F401,F403
 
 Every fixture stops its servers and removes its temp dirs at teardown.
+``factory_fixture`` and ``make_test_image`` serve tests/ecr_stack/ecr_fixtures.py too.
 """
 
 from __future__ import annotations
@@ -24,51 +25,51 @@ __all__ = [
 ]
 
 
-@pytest.fixture(scope="session")
-def oci_image(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """A small OCI image made with umoci: {"layout", "tag", "ref" ("oci:DIR:TAG")}."""
-    layout = str(tmp_path_factory.mktemp("oci") / "layout")
+def factory_fixture(name: str, cls: Callable[..., Any], doc: str) -> Any:
+    """A pytest fixture ``name`` giving ``make(*args, **kw)``: ``cls(*args, **kw)``,
+    started; everything it made is stopped at teardown, the last made first."""
+    def fixture() -> Iterator[Callable[..., Any]]:
+        made: list[Any] = []
+
+        def make(*args: Any, **kw: Any) -> Any:
+            obj = cls(*args, **kw)
+            made.append(obj)
+            return obj.start()
+
+        try:
+            yield make
+        finally:
+            for obj in reversed(made):
+                obj.stop()
+    fixture.__name__ = fixture.__qualname__ = name
+    fixture.__doc__ = doc
+    return pytest.fixture(fixture)
+
+
+def make_test_image(tmp_path_factory: pytest.TempPathFactory, dirname: str) -> dict:
+    """A small OCI image made with umoci in a new temp dir ``dirname``:
+    {"layout", "tag", "ref" ("oci:DIR:TAG")}."""
+    layout = str(tmp_path_factory.mktemp(dirname) / "layout")
     ref = stack.make_oci_image(layout, "v1", files={"hello.txt": "hello from berth\n",
                                                     "data/blob.bin": os.urandom(4096)})
     return {"layout": layout, "tag": "v1", "ref": ref}
 
 
-def _factory(cls: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
-    made: list[Any] = []
-
-    def make(*args: Any, **kw: Any) -> Any:
-        obj = cls(*args, **kw)
-        made.append(obj)
-        return obj.start()
-
-    try:
-        yield make
-    finally:
-        for obj in reversed(made):
-            obj.stop()
+@pytest.fixture(scope="session")
+def oci_image(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A small OCI image made with umoci: {"layout", "tag", "ref" ("oci:DIR:TAG")}."""
+    return make_test_image(tmp_path_factory, "oci")
 
 
-@pytest.fixture
-def registry_factory() -> Iterator[Callable[..., stack.Registry]]:
-    """make(**Registry kwargs) -> started Registry, stopped at teardown."""
-    yield from _factory(stack.Registry)
-
-
-@pytest.fixture
-def token_server_factory() -> Iterator[Callable[..., stack.TokenServer]]:
-    yield from _factory(stack.TokenServer)
-
-
-@pytest.fixture
-def proxy_factory() -> Iterator[Callable[..., stack.FaultProxy]]:
-    """make(upstream, **FaultProxy kwargs) -> started FaultProxy."""
-    yield from _factory(stack.FaultProxy)
-
-
-@pytest.fixture
-def stack_factory() -> Iterator[Callable[..., stack.Stack]]:
-    """make(kind, tls=..., proxy=..., ...) -> started Stack."""
-    yield from _factory(stack.Stack)
+registry_factory = factory_fixture("registry_factory", stack.Registry,
+                                   "make(**Registry kwargs) -> started Registry, stopped at "
+                                   "teardown.")
+token_server_factory = factory_fixture("token_server_factory", stack.TokenServer,
+                                       "make(**TokenServer kwargs) -> started TokenServer.")
+proxy_factory = factory_fixture("proxy_factory", stack.FaultProxy,
+                                "make(upstream, **FaultProxy kwargs) -> started FaultProxy.")
+stack_factory = factory_fixture("stack_factory", stack.Stack,
+                                "make(kind, tls=..., proxy=..., ...) -> started Stack.")
 
 
 @pytest.fixture

@@ -36,9 +36,12 @@ std::vector<std::string> tags_for(const CiContext &c, std::vector<std::string> r
 
 } // namespace
 
-TEST_CASE("tags: push to the default branch gets branch, sha and latest") {
+TEST_CASE("tags: push to the default branch gets branch and sha, no latest (metadata-action)") {
   CHECK(tags_for(ctx("push", "refs/heads/main")) ==
-        std::vector<std::string>{"main", "sha-860c190", "latest"});
+        std::vector<std::string>{"main", "sha-860c190"});
+  CHECK(tags_for(ctx("push", "refs/heads/main"),
+                 {"type=ref,event=branch", "type=raw,value=latest,enable={{is_default_branch}}"}) ==
+        std::vector<std::string>{"main", "latest"});
 }
 
 TEST_CASE("tags: other branches are sanitised and get no latest") {
@@ -77,9 +80,13 @@ TEST_CASE("tags: raw values, enable, prefix, suffix, long sha, schedule") {
 }
 
 TEST_CASE("tags: default rules are metadata-action's") {
-  CHECK(compute_tags(ctx("push", "refs/tags/v3.1.0")).tags == std::vector<std::string>{"v3.1.0"});
-  CHECK(compute_tags(ctx("push", "refs/heads/main")).tags ==
-        std::vector<std::string>{"main", "latest"});
+  // metadata-action's README table: a git tag gets latest (even a pre-release, through
+  // type=ref,event=tag), a branch push does not.
+  CHECK(compute_tags(ctx("push", "refs/tags/v3.1.0")).tags ==
+        std::vector<std::string>{"v3.1.0", "latest"});
+  CHECK(compute_tags(ctx("push", "refs/tags/v2.0.8-beta.67")).tags ==
+        std::vector<std::string>{"v2.0.8-beta.67", "latest"});
+  CHECK(compute_tags(ctx("push", "refs/heads/main")).tags == std::vector<std::string>{"main"});
 }
 
 TEST_CASE("tags: labels follow the first tag and the commit") {
@@ -121,5 +128,5 @@ TEST_CASE("tags: context from the GitHub environment") {
   CHECK(c.default_branch == "trunk");
   CHECK(c.server_url == "https://github.com");
   CHECK(compute_tags(c, {{"type=ref,event=branch", "type=sha"}, "auto", "", ""}).tags ==
-        std::vector<std::string>{"trunk", "sha-abcdef0", "latest"});
+        std::vector<std::string>{"trunk", "sha-abcdef0"});
 }

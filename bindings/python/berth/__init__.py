@@ -8,9 +8,10 @@ repository's ``build/libberth.so``, then the system loader; see ``berth._discove
 Areas: versions and errors, SigV4 signing (``sign_request``), image transfers
 (``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
 credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
-``ecr_docker_login``, ``ecr_call``) and CI pipeline steps (``tags_compute``,
-``ecr_ensure_repository``, ``lifecycle_policy_*``, ``ecr_lifecycle_preview``,
-``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
+``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
+``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``) and CI
+pipeline steps (``tags_compute``, ``ecr_ensure_repository``, ``lifecycle_policy_*``,
+``ecr_lifecycle_preview``, ``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
 
     import berth
 
@@ -57,6 +58,10 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import BuildResult, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
+from ._sign import attest, sign, verify
+from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageResult,
+                       ValidationFailure, ValidationReport, catalog, delete_manifest, inspect,
+                       list_tags, manifest, tag, validate)
 from ._lib import ABI_VERSION
 from ._pipeline import (TagResult, ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
@@ -71,7 +76,8 @@ __version__ = "0.1.0"
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
              SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin,
-             BuildResult, TagResult):
+             BuildResult, TagResult, Descriptor, ImageDetails, Inspection, Manifest,
+             TagImageResult, ValidationFailure, ValidationReport):
     _cls.__module__ = __name__
 del _cls
 
@@ -92,11 +98,15 @@ __all__ = [
     "ConfigError",
     "CopyResult",
     "DeniedError",
+    "Descriptor",
     "DigestMismatchError",
     "EcrLogin",
     "GateFailedError",
+    "ImageDetails",
+    "Inspection",
     "InternalError",
     "InvalidArgumentError",
+    "Manifest",
     "NetworkError",
     "NotFoundError",
     "OutOfMemoryError",
@@ -104,16 +114,21 @@ __all__ = [
     "ProtocolError",
     "ServerError",
     "SignedRequest",
+    "TagImageResult",
     "TagResult",
     "ThrottledError",
     "TooLargeError",
     "UnsafeError",
     "UnsupportedError",
+    "ValidationFailure",
+    "ValidationReport",
     "abi_version",
     "aws_credentials",
     "build",
     "caller_identity",
+    "catalog",
     "copy",
+    "delete_manifest",
     "ecr_call",
     "ecr_docker_login",
     "ecr_ensure_repository",
@@ -123,14 +138,22 @@ __all__ = [
     "ecr_scan_gate",
     "error_class",
     "export",
+    "attest",
+    "sign",
+    "verify",
     "index",
+    "inspect",
     "library_path",
     "lifecycle_policy_shorthand",
     "lifecycle_policy_validate",
+    "list_tags",
+    "manifest",
     "push",
     "replicate",
     "sign_request",
     "strerror",
+    "tag",
     "tags_compute",
+    "validate",
     "version",
 ]

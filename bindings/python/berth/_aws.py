@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 from . import _convert
 from ._errors import REDACTED, InvalidArgumentError, ProtocolError
 from ._lib import AWS_OPTIONS_VERSION, AwsOptions, check, function, take_string
+from ._options import takes_options
 
 PathArg = Union[str, "os.PathLike[str]", None]
 #: What ecr_call accepts as a request body.
@@ -111,21 +112,23 @@ class EcrLogin:
 # Conversions
 
 
-def _path(value: PathArg, what: str) -> Optional[bytes]:
-    if value is None:
-        return None
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    return _convert.cstr(value, what)
-
-
-def _options(region: Optional[str], profile: Optional[str], role_arn: Optional[str],
-             role_session_name: Optional[str], external_id: Optional[str],
-             role_duration_seconds: Optional[int], ecr_endpoint: Optional[str],
-             sts_endpoint: Optional[str], ca_bundle: PathArg) -> AwsOptions:
+def _options(
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
+) -> AwsOptions:
     """berth_aws_options from the keyword arguments, checked before any call.
 
-    The C struct keeps the bytes it is given alive (ctypes' _objects).
+    The one declaration of the AWS options: every function taking them is
+    ``@takes_options(_options)`` with ``**aws``. The C struct keeps the bytes it is
+    given alive (ctypes' _objects).
     """
     duration = 0
     if role_duration_seconds is not None:
@@ -144,7 +147,7 @@ def _options(region: Optional[str], profile: Optional[str], role_arn: Optional[s
     opts.role_duration_seconds = duration
     opts.ecr_endpoint = _convert.cstr(ecr_endpoint, "ecr_endpoint", optional=True)
     opts.sts_endpoint = _convert.cstr(sts_endpoint, "sts_endpoint", optional=True)
-    opts.ca_bundle = _path(ca_bundle, "ca_bundle")
+    opts.ca_bundle = _convert.cpath(ca_bundle, "ca_bundle")
     return opts
 
 
@@ -161,7 +164,11 @@ def _call_json(name: str, *args: Any, secrets: List[Optional[str]]) -> Dict[str,
     out = ctypes.c_void_p()
     rc = fn(ctypes.byref(out), *args)
     check(rc, secrets)
-    raw = take_string(out)
+    return _json_reply(name, take_string(out))
+
+
+def _json_reply(name: str, raw: str) -> Dict[str, Any]:
+    """The JSON object berth_<name> gave back ("" is {})."""
     try:
         value = json.loads(raw) if raw.strip() else {}
     except ValueError as e:
@@ -178,7 +185,8 @@ def _iso8601(value: Optional[str]) -> Optional[_dt.datetime]:
     if not m:
         raise ProtocolError(f"berth_aws_credentials: Expiration {value!r} is not an ISO 8601 "
                             f"UTC time")
-    return _dt.datetime(*map(int, m.groups()), tzinfo=_dt.timezone.utc)
+    year, month, day, hour, minute, second = map(int, m.groups())
+    return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
 
 
 def _epoch(value: Any) -> Optional[_dt.datetime]:
@@ -191,20 +199,9 @@ def _body(body: JsonBody) -> Optional[bytes]:
     """The request body as UTF-8 JSON text: None stays NULL (berth sends "{}")."""
     if body is None:
         return None
-    if isinstance(body, _Mapping):
-        try:
-            text = json.dumps(dict(body), separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"body cannot be sent as JSON: {e}") from None
-    elif isinstance(body, (bytes, bytearray)):
-        try:
-            text = bytes(body).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidArgumentError("body is not UTF-8") from None
-    elif isinstance(body, str):
-        text = body
-    else:
+    if not isinstance(body, (_Mapping, bytes, bytearray, str)):
         raise TypeError(f"body must be a dict, str, bytes or None, not {type(body).__name__}")
+    text = _convert.json_text(body, "body")
     if not isinstance(body, _Mapping):
         # ECR takes a JSON object; berth passes the text on as it is, so a typo would
         # otherwise reach the service (or a lenient server) unnoticed.
@@ -215,25 +212,15 @@ def _body(body: JsonBody) -> Optional[bytes]:
         if not isinstance(parsed, dict):
             raise InvalidArgumentError(
                 f"body must be a JSON object, not {type(parsed).__name__}")
-    return _convert.cstr(text, "body")
+    return text
 
 
 # ---------------------------------------------------------------------------------
 # Calls
 
 
-def aws_credentials(
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
-) -> AwsCredentials:
+@takes_options(_options)
+def aws_credentials(**aws: Any) -> AwsCredentials:
     """Resolves AWS credentials the way the AWS CLI does.
 
     The chain: environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), web identity
@@ -249,8 +236,7 @@ def aws_credentials(
     and gives each provider's reason) or one that is configured fails,
     DeniedError, ConfigError (a malformed config file), NotFoundError, ...
     """
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    opts = _options(**aws)
     d = _call_json("berth_aws_credentials", ctypes.byref(opts), secrets=_secrets())
     token = d.get("SessionToken") or None
     return AwsCredentials(
@@ -262,43 +248,21 @@ def aws_credentials(
     )
 
 
-def caller_identity(
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
-) -> CallerIdentity:
+@takes_options(_options)
+def caller_identity(**aws: Any) -> CallerIdentity:
     """sts:GetCallerIdentity with the credentials the chain resolves.
 
     Raises AuthError (no or rejected credentials), DeniedError, NetworkError, ...
     with ``aws_code`` and ``request_id`` set when STS answered.
     """
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    opts = _options(**aws)
     d = _call_json("berth_aws_caller_identity", ctypes.byref(opts), secrets=_secrets())
     return CallerIdentity(account=str(d.get("Account", "")), arn=str(d.get("Arn", "")),
                           user_id=str(d.get("UserId", "")))
 
 
-def ecr_login(
-    registry: Optional[str] = None,
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
-) -> EcrLogin:
+@takes_options(_options)
+def ecr_login(registry: Optional[str] = None, **aws: Any) -> EcrLogin:
     """A docker login for an ECR registry (ecr:GetAuthorizationToken).
 
     ``registry`` is an ECR registry host ("ACCOUNT.dkr.ecr.REGION.amazonaws.com");
@@ -307,26 +271,17 @@ def ecr_login(
     ECR registry, ConfigError when no region is known, AuthError, DeniedError, ...
     """
     c_registry = _convert.cstr(registry, "registry", optional=True)
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    opts = _options(**aws)
     d = _call_json("berth_ecr_login", c_registry, ctypes.byref(opts), secrets=_secrets())
     return EcrLogin(registry=str(d.get("registry", "")), username=str(d.get("username", "")),
                     password=str(d.get("password", "")), expires_at=_epoch(d.get("expiresAt")))
 
 
+@takes_options(_options)
 def ecr_docker_login(
     registry: Optional[str] = None,
     config_path: PathArg = None,
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> str:
     """Logs docker in to an ECR registry, like ``aws ecr get-login-password | docker login``.
 
@@ -337,9 +292,8 @@ def ecr_docker_login(
     registry). Returns the path written.
     """
     c_registry = _convert.cstr(registry, "registry", optional=True)
-    c_config = _path(config_path, "config_path")
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    c_config = _convert.cpath(config_path, "config_path")
+    opts = _options(**aws)
     out = ctypes.c_void_p()
     rc = function("berth_ecr_docker_login")(ctypes.byref(out), c_registry, c_config,
                                              ctypes.byref(opts))
@@ -347,19 +301,11 @@ def ecr_docker_login(
     return take_string(out)
 
 
+@takes_options(_options)
 def ecr_call(
     operation: str,
     body: JsonBody = None,
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> Dict[str, Any]:
     """Calls any ECR API operation and returns its JSON reply as a dict.
 
@@ -380,8 +326,7 @@ def ecr_call(
             f"operation must be an ECR API name such as 'DescribeRepositories', not "
             f"{operation!r}")
     c_body = _body(body)
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    opts = _options(**aws)
     return _call_json("berth_ecr_call", operation.encode("ascii"), c_body, ctypes.byref(opts),
                       secrets=_secrets())
 

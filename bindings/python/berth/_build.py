@@ -15,10 +15,10 @@ import json
 import os
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Iterable, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from . import _convert
-from ._copy import ProgressCallback, _Callback, _password, _path, string_list
+from ._copy import ProgressCallback, _Callback, _creds_secrets, _jobs, string_list
 from ._errors import InvalidArgumentError
 from ._lib import BUILD_OPTIONS_VERSION, BuildOptions, check, function, string_array
 from ._lib import BuildResult as _CBuildResult
@@ -134,20 +134,18 @@ def build(
     """
     c_output = _convert.cstr(output, "output")
     c_from = _convert.cstr(from_, "from_")
-    c_layers = [_path(layer, f"layers[{i}]") for i, layer in enumerate(_as_list(layers, "layers"))]
+    c_layers = [_convert.cpath(layer, f"layers[{i}]")
+                for i, layer in enumerate(_as_list(layers, "layers"))]
     c_env = _key_values(env, "env")
     c_labels = _key_values(labels, "labels")
     c_annotations = _key_values(annotations, "annotations")
     c_expose = string_list(expose, "expose")
     c_tags = string_list(extra_tags, "extra_tags")
     level = _convert.as_int(level, "level")
-    jobs = _convert.as_int(jobs, "jobs")
-    if not 1 <= jobs <= _INT32_MAX:
-        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
+    jobs = _jobs(jobs)
     if not -1 <= level <= _INT32_MAX:
         raise InvalidArgumentError(f"level must be -1 (the default) or more, not {level}")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+    callback = _Callback.of(progress)
 
     opts = BuildOptions()
     check(function("berth_build_options_init")(ctypes.byref(opts), BUILD_OPTIONS_VERSION))
@@ -161,13 +159,13 @@ def build(
     opts.platform = _convert.cstr(platform, "platform", optional=True)
     opts.created = _created(created)
     opts.output = c_output
-    opts.cache_dir = _path(cache_dir, "cache_dir") if cache_dir is not None else None
+    opts.cache_dir = _convert.cpath(cache_dir, "cache_dir")
     opts.cache_key = _convert.cstr(cache_key, "cache_key")
     opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
     opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
     opts.plain_http = int(bool(plain_http))
     opts.insecure = int(bool(insecure))
-    opts.ca_bundle = _path(ca_bundle, "ca_bundle") if ca_bundle is not None else None
+    opts.ca_bundle = _convert.cpath(ca_bundle, "ca_bundle")
     opts.jobs = jobs
 
     # The arrays (and the bytes they point to) must outlive berth_build: held here.
@@ -181,20 +179,15 @@ def build(
             setattr(opts, field, ctypes.cast(array, type(getattr(opts, field))))
             setattr(opts, "n_" + field, n)
 
-    callback = _Callback(progress) if progress is not None else None
     if callback is not None:
         opts.progress = callback.c_fn
 
     out = _CBuildResult()
     rc = function("berth_build")(ctypes.byref(out), ctypes.byref(opts))
     del keep
-    if callback is not None and callback.error is not None:
-        error, callback.error = callback.error, None
-        try:
-            raise error
-        finally:
-            del error
-    check(rc, [src_creds, dest_creds, _password(src_creds), _password(dest_creds)])
+    if callback is not None:
+        callback.reraise()
+    check(rc, _creds_secrets(src_creds, dest_creds))
     return BuildResult(
         digest=out.digest.decode("utf-8", errors="replace"),
         config_digest=out.config_digest.decode("utf-8", errors="replace"),
@@ -204,7 +197,10 @@ def build(
     )
 
 
-def _as_list(values, what: str) -> list:
+_T = TypeVar("_T")
+
+
+def _as_list(values: Iterable[_T], what: str) -> List[_T]:
     if isinstance(values, (str, bytes, os.PathLike)):
         raise TypeError(f"{what} must be a list, not a single {type(values).__name__}")
     return list(values)

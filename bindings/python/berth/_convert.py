@@ -8,15 +8,28 @@ caller passed. Those are refused here instead.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import operator
+import os
 import re
 from collections.abc import Mapping as _Mapping
-from typing import Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, overload
 
 from ._errors import InvalidArgumentError
 
 Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
 Body = Union[bytes, bytearray, memoryview, str, None]
+
+
+# A str always gives bytes and a path a C string; only None (an optional argument)
+# gives None. The overloads let the type checker see that the one signature's
+# Optional[bytes] is None only for None.
+@overload
+def cstr(value: str, what: str) -> bytes: ...
+
+
+@overload
+def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional[bytes]: ...
 
 
 def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional[bytes]:
@@ -29,6 +42,43 @@ def cstr(value: Optional[str], what: str, *, optional: bool = False) -> Optional
         # The value itself may be a secret; name the argument only.
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return value.encode("utf-8")
+
+
+@overload
+def cpath(value: Union[str, "os.PathLike[str]"], what: str) -> bytes: ...
+
+
+@overload
+def cpath(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]: ...
+
+
+def cpath(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]:
+    """A path argument (str or os.PathLike) as a C string; None stays NULL."""
+    if value is None:
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return cstr(value, what)
+
+
+def json_text(value: Union[Mapping[str, Any], str, bytes, bytearray], what: str) -> bytes:
+    """A JSON document given as a dict (serialized) or as text (str or UTF-8 bytes,
+    passed on as it is), as a C string."""
+    if isinstance(value, _Mapping):
+        try:
+            text = json.dumps(dict(value), separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{what} cannot be sent as JSON: {e}") from None
+    elif isinstance(value, (bytes, bytearray)):
+        try:
+            text = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgumentError(f"{what} is not UTF-8") from None
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise TypeError(f"{what} must be a dict, str or bytes, not {type(value).__name__}")
+    return cstr(text, what)
 
 
 def header_pairs(headers: Headers) -> List[Tuple[bytes, bytes]]:
@@ -93,7 +143,7 @@ def epoch_seconds(timestamp: Union[str, _dt.datetime]) -> int:
     return seconds
 
 
-def as_int(value: object, what: str) -> int:
+def as_int(value: Any, what: str) -> int:
     """An int argument (bools refused: True is not a duration)."""
     if isinstance(value, bool):
         raise TypeError(f"{what} must be int, not bool")

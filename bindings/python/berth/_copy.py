@@ -19,13 +19,15 @@ import ctypes
 import os
 from dataclasses import dataclass
 import re
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
-from ._errors import InvalidArgumentError
-from ._lib import (COPY_OPTIONS_VERSION, PROGRESS_EVENTS, CopyOptions, ProgressFn, check, function,
-                   string_array)
+from ._errors import InvalidArgumentError, UnsupportedError
+from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
+                   function, loaded_path, string_array)
 from ._lib import CopyResult as _CCopyResult
+from ._lib import ProgressInfo
+from ._options import takes_options
 
 _INT32_MAX = 2**31 - 1
 
@@ -40,7 +42,8 @@ class Progress:
     written); a newer libberth may report others as "event_N". ``bytes`` of
     ``total`` bytes of the item ``digest`` have moved; ``overall_bytes`` of
     ``overall_total`` count all items known so far (the total grows as manifests are
-    read, so it is not final before the last blob starts).
+    read, so it is not final before the last blob starts). A total of 0 means
+    unknown: a layer being built (``digest`` "") has no size until it is complete.
     """
 
     event: str
@@ -55,8 +58,9 @@ class Progress:
 class CopyResult:
     """What a copy did.
 
-    ``digest`` and ``media_type`` describe the top manifest or index written (the
-    same digest the source has: berth copies manifests byte for byte).
+    ``digest`` and ``media_type`` describe the top manifest or index written: the
+    source's (berth copies manifests byte for byte) unless the copy converted it to
+    another ``format``, in which case the new digest every tag points at.
     ``bytes_copied`` counts the blobs that were sent; skipped (already present) and
     mounted blobs move no bytes. ``manifests`` counts manifests and indexes written;
     a copy onto a tag that already points to the digest writes nothing and reports
@@ -79,19 +83,24 @@ def _flag(*values: object) -> int:
     return int(any(bool(v) for v in values))
 
 
-def _path(value: Union[str, "os.PathLike[str]", None], what: str) -> Optional[bytes]:
-    if value is None:
-        return None
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    return _convert.cstr(value, what)
-
-
 def _password(creds: Optional[str]) -> Optional[str]:
     # "USER:PASS": the password alone may also be echoed (e.g. in a URL).
     if isinstance(creds, str) and ":" in creds:
         return creds.split(":", 1)[1]
     return None
+
+
+def _creds_secrets(src_creds: Optional[str], dest_creds: Optional[str]) -> List[Optional[str]]:
+    """What an error message must not show of "USER:PASS" credentials."""
+    return [src_creds, dest_creds, _password(src_creds), _password(dest_creds)]
+
+
+def _jobs(jobs: int) -> int:
+    """The number of parallel transfers, checked: 1 or more."""
+    jobs = _convert.as_int(jobs, "jobs")
+    if not 1 <= jobs <= _INT32_MAX:
+        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
+    return jobs
 
 
 class _Callback:
@@ -104,7 +113,7 @@ class _Callback:
         # until the call returns. Held here, and `copy` holds self.
         self.c_fn = ProgressFn(self._call)
 
-    def _call(self, info_p, _user_data) -> int:
+    def _call(self, info_p: "ctypes._Pointer[ProgressInfo]", _user_data: Optional[int]) -> int:
         # Nothing may escape: ctypes would print the exception and return 0
         # ("carry on"), hiding the failure and ignoring a wish to stop.
         try:
@@ -125,11 +134,42 @@ class _Callback:
             self.error = e
             return 1
 
+    @classmethod
+    def of(cls, progress: Optional[ProgressCallback]) -> Optional["_Callback"]:
+        """The adapter for ``progress`` (None for none); TypeError if not callable."""
+        if progress is None:
+            return None
+        if not callable(progress):
+            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        return cls(progress)
+
+    def reraise(self) -> None:
+        """Raises what the callback raised, if it raised (once), once berth returned."""
+        if self.error is not None:
+            error, self.error = self.error, None
+            try:
+                raise error  # the callback's own traceback, then this frame
+            finally:
+                del error  # no cycle through this frame
+
 
 PathArg = Union[str, "os.PathLike[str]"]
 
 # A tag as the distribution spec allows it.
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+
+
+def _format(value: Optional[str]) -> int:
+    """BERTH_FORMAT_* for "oci", "docker" or None/"auto" (the source's)."""
+    if value is None:
+        return FORMATS["auto"]
+    if not isinstance(value, str):
+        raise TypeError(f"format must be str or None, not {type(value).__name__}")
+    try:
+        return FORMATS[value]
+    except KeyError:
+        raise InvalidArgumentError(
+            f"format must be 'oci', 'docker' or None, not {value!r}") from None
 
 
 def string_list(values: Iterable[str], what: str) -> List[bytes]:
@@ -146,7 +186,9 @@ def string_list(values: Iterable[str], what: str) -> List[bytes]:
 class _Call:
     """berth_copy_options filled from keyword arguments, and what must outlive the call.
 
-    ``finish(rc)`` re-raises what the progress callback raised, then the error for rc.
+    Its keyword-only parameters are the one declaration of ``copy``'s options
+    (``@takes_options(_Call)``). ``finish(rc)`` re-raises what the progress callback
+    raised, then the error for rc.
     """
 
     def __init__(
@@ -165,21 +207,41 @@ class _Call:
         jobs: int = 4,
         progress: Optional[ProgressCallback] = None,
         extra_tags: Iterable[str] = (),
+        format: Optional[str] = None,  # noqa: A002 - the CLI's --format, the C ABI's format
+        timeout: Optional[float] = None,
+        stall_timeout: Optional[float] = None,
+        chunk_size: int = 0,
+        referrers: bool = True,
+        artifact_types: Iterable[str] = (),
     ) -> None:
-        jobs = _convert.as_int(jobs, "jobs")
-        if not 1 <= jobs <= _INT32_MAX:
-            raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
-        if progress is not None and not callable(progress):
-            raise TypeError(f"progress must be callable, not {type(progress).__name__}")
+        jobs = _jobs(jobs)
+        limits = _limits(timeout, stall_timeout, chunk_size)
+        if not isinstance(referrers, bool):
+            raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
+        types = string_list(artifact_types, "artifact_types")
+        c_format = _format(format)
+        self.callback = _Callback.of(progress)
         tags = string_list(extra_tags, "extra_tags")
 
         init = function("berth_copy_options_init")
         opts = CopyOptions()
-        rc = init(ctypes.byref(opts), COPY_OPTIONS_VERSION)
-        if rc != 0 and not tags:
-            # A libberth older than berth_copy_options version 2 still copies: the
-            # fields it does not know are left out of what it reads.
-            rc = init(ctypes.byref(opts), 1)
+        # A libberth older than this struct still copies when the call needs none of
+        # the fields it does not know: the version given tells it which to read.
+        if any(limits.values()) or not referrers or types:
+            needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
+        elif c_format != FORMATS["auto"]:
+            needed, uses = 3, "format"
+        else:
+            needed, uses = (2, "extra_tags") if tags else (1, "")
+        version = COPY_OPTIONS_VERSION
+        rc = init(ctypes.byref(opts), version)
+        while rc != 0 and version > needed:
+            version -= 1
+            rc = init(ctypes.byref(opts), version)
+        if rc != 0 and needed > 1:
+            raise UnsupportedError(
+                f"{uses} needs berth_copy_options version {needed}, which the loaded "
+                f"libberth ({loaded_path()}) does not know; install a newer libberth")
         check(rc)
         opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
         opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
@@ -187,31 +249,54 @@ class _Call:
         opts.dst_plain_http = _flag(plain_http, dest_plain_http)
         opts.src_insecure = _flag(insecure, src_insecure)
         opts.dst_insecure = _flag(insecure, dest_insecure)
-        opts.src_ca_bundle = opts.dst_ca_bundle = _path(ca_bundle, "ca_bundle")
+        opts.src_ca_bundle = opts.dst_ca_bundle = _convert.cpath(ca_bundle, "ca_bundle")
         opts.platform = _convert.cstr(platform, "platform", optional=True)
         opts.jobs = jobs
+        opts.format = c_format
+        if version >= 4:
+            for name, value in limits.items():
+                setattr(opts, name, value)
+            opts.no_referrers = 0 if referrers else 1
+            self.types_array, n_types = string_array(types)
+            if n_types:
+                opts.artifact_types = ctypes.cast(self.types_array, type(opts.artifact_types))
+                opts.n_artifact_types = n_types
         # The C array (and the bytes it points to) must outlive the call: held here.
         self.tags_array, n = string_array(tags)
         if n:
             opts.extra_tags = ctypes.cast(self.tags_array, type(opts.extra_tags))
             opts.n_extra_tags = n
 
-        self.callback = _Callback(progress) if progress is not None else None
         if self.callback is not None:
             opts.progress = self.callback.c_fn
         self.opts = opts
-        self.secrets: List[Optional[str]] = [src_creds, dest_creds, _password(src_creds),
-                                             _password(dest_creds)]
+        self.secrets = _creds_secrets(src_creds, dest_creds)
 
     def finish(self, rc: int) -> None:
-        callback = self.callback
-        if callback is not None and callback.error is not None:
-            error, callback.error = callback.error, None
-            try:
-                raise error  # the callback's own traceback, then this frame
-            finally:
-                del error  # no cycle through this frame
+        if self.callback is not None:
+            self.callback.reraise()
         check(rc, self.secrets)
+
+
+def _seconds_to_ms(value: Optional[float], what: str, *, never: int = 0) -> int:
+    """None -> 0 (the library's default); seconds -> milliseconds; 0 -> `never`."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgumentError(f"{what} must not be negative, not {value}")
+    return never if value == 0 else max(1, int(value * 1000))
+
+
+def _limits(timeout: Optional[float], stall_timeout: Optional[float],
+            chunk_size: int) -> Dict[str, int]:
+    chunk_size = _convert.as_int(chunk_size, "chunk_size")
+    if chunk_size < 0 or (0 < chunk_size < 1 << 20):
+        raise InvalidArgumentError(f"chunk_size must be 0 or at least 1 MiB, not {chunk_size}")
+    return {"timeout_ms": _seconds_to_ms(timeout, "timeout"),
+            "stall_timeout_ms": _seconds_to_ms(stall_timeout, "stall_timeout", never=-1),
+            "chunk_size": chunk_size}
 
 
 def _result(out: _CCopyResult) -> CopyResult:
@@ -226,24 +311,8 @@ def _result(out: _CCopyResult) -> CopyResult:
     )
 
 
-def copy(
-    src: str,
-    dst: str,
-    *,
-    src_creds: Optional[str] = None,
-    dest_creds: Optional[str] = None,
-    plain_http: bool = False,
-    src_plain_http: bool = False,
-    dest_plain_http: bool = False,
-    insecure: bool = False,
-    src_insecure: bool = False,
-    dest_insecure: bool = False,
-    ca_bundle: Union[PathArg, None] = None,
-    platform: Optional[str] = None,
-    jobs: int = 4,
-    progress: Optional[ProgressCallback] = None,
-    extra_tags: Iterable[str] = (),
-) -> CopyResult:
+@takes_options(_Call)
+def copy(src: str, dst: str, **options: Any) -> CopyResult:
     """Copies an image or index from ``src`` to ``dst`` and returns what it did.
 
     ``src`` and ``dst`` use skopeo's transports: ``"docker://HOST/REPO:TAG"`` (or
@@ -262,6 +331,24 @@ def copy(
     are more tag names for the top manifest at the destination (each written only
     when it does not already point at the digest).
 
+    ``format`` is ``"oci"`` or ``"docker"`` to write those media types, converting
+    the manifests (manifest, config and layer types; index <-> manifest list): their
+    digests change, the blobs do not, and the result's digest is the new one. By
+    default (None) the source's manifests are kept, except that an image read from a
+    ``docker-archive:`` becomes OCI in an ``oci:`` or ``oci-archive:`` destination.
+    What cannot be converted (zstd layers or artifacts to Docker, say) raises
+    UnsupportedError before anything is written.
+
+    ``timeout`` (seconds) bounds the whole copy (TimeoutError); ``stall_timeout``
+    abandons — and resumes where safe — a transfer moving under 1 KiB/s that long
+    (default 60, 0 = never). ``chunk_size`` pushes blobs over 16 MiB in PATCHes of
+    that many bytes (for proxies that cap request bodies); by default one request
+    per blob.
+
+    Referrers (signatures, SBOMs, attestations whose subject is a copied image)
+    follow by default, through the referrers API or the ``sha256-<hex>`` tag scheme;
+    ``referrers=False`` skips them and ``artifact_types`` keeps only those types.
+
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in
     it also cancels the copy and is re-raised here once berth has stopped.
@@ -272,11 +359,7 @@ def copy(
     """
     c_src = _convert.cstr(src, "src")
     c_dst = _convert.cstr(dst, "dst")
-    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
-                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
-                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
-                 ca_bundle=ca_bundle, platform=platform, jobs=jobs, progress=progress,
-                 extra_tags=extra_tags)
+    call = _Call(**options)
     berth_copy = function("berth_copy")
     out = _CCopyResult()
     rc = berth_copy(c_src, c_dst, ctypes.byref(call.opts), ctypes.byref(out))
@@ -284,7 +367,7 @@ def copy(
     return _result(out)
 
 
-def _split_tag(ref: str):
+def _split_tag(ref: str) -> Tuple[str, Optional[str], bool]:
     """(reference without tag, tag or None, has digest) of a docker reference."""
     name = ref[len("docker://"):] if ref.startswith("docker://") else ref
     if "@" in name:
@@ -338,7 +421,8 @@ def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]
     Each blob is streamed to every destination that lacks it; destinations on the
     source's registry mount instead. Returns one CopyResult per destination, in the
     order of ``dsts``. ``options`` are those of ``copy``; the ``dest_*`` ones apply
-    to every destination.
+    to every destination, and ``format`` is decided for each (a destination that
+    converts reports its own digest).
     """
     c_src = _convert.cstr(src, "src")
     c_dsts = string_list(dsts, "dsts")
@@ -352,21 +436,36 @@ def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]
     return [_result(r) for r in results]
 
 
-def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
+def index(srcs: Sequence[str], dst: str, *, annotations: Optional[Mapping[str, str]] = None,
+          **options: Any) -> CopyResult:
     """Assembles a multi-arch index from the images ``srcs`` and tags it at ``dst``.
 
     Children are referenced by digest, their platforms read from their configs; an
-    index among ``srcs`` contributes its entries. ``options`` are those of ``copy``
-    (``extra_tags`` tags the index more than once). Returns what was written.
+    index among ``srcs`` contributes its entries. ``annotations`` go on the index
+    (which is then always an OCI index). ``options`` are those of ``copy``
+    (``extra_tags`` tags the index more than once; ``format`` converts every child,
+    and the index is a Docker manifest list only when all children are Docker and
+    there are no annotations). Returns what was written.
     """
     c_srcs = string_list(srcs, "srcs")
     if not c_srcs:
         raise InvalidArgumentError("index needs at least one source image")
     c_dst = _convert.cstr(dst, "dst")
+    pairs = []
+    for k, v in (annotations or {}).items():
+        if not isinstance(k, str) or not k or "=" in k:
+            raise InvalidArgumentError(f"annotation key {k!r} must be a non-empty str without '='")
+        pairs.append(f"{k}={v}")
+    c_annotations = string_list(pairs, "annotations")
     call = _Call(**options)
     array, n = string_array(c_srcs)
     out = _CCopyResult()
-    rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
+    if c_annotations:
+        kv, n_kv = string_array(c_annotations)
+        rc = function("berth_index_annotated")(ctypes.byref(out), array, n, c_dst, kv, n_kv,
+                                               ctypes.byref(call.opts))
+    else:
+        rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
     call.finish(rc)
     return _result(out)
 
@@ -380,19 +479,50 @@ def export(
     plain_http: bool = False,
     insecure: bool = False,
     ca_bundle: Union[PathArg, None] = None,
+    max_size: int = 0,
+    max_expansion_ratio: Optional[float] = None,
+    devices: bool = False,
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
 ) -> None:
     """Flattens the image ``src`` into the directory ``dir``, like ``docker export``.
 
     Layers are applied in order with their whiteouts. Anything that would land
     outside ``dir`` (absolute or ``..`` paths, links leading out) raises UnsafeError.
-    ``platform`` picks the image of an index.
+    ``platform`` picks the image of an index. A new or empty ``dir`` appears only
+    once every layer arrived and verified.
+
+    Decompression bombs: ``max_size`` caps the bytes of all files (default 64 GiB),
+    ``max_expansion_ratio`` the bytes written per compressed byte, checked while
+    streaming past the first 16 MiB (default 200; 0 turns it off); both raise
+    TooLargeError. Device nodes are skipped unless ``devices`` (root only; created
+    with mode 0600 at most). ``timeout``/``stall_timeout`` as for ``copy``.
     """
     c_src = _convert.cstr(src, "src")
-    c_dir = _path(dir, "dir")
+    c_dir = _convert.cpath(dir, "dir")
     if c_dir is None:
         raise TypeError("dir must be a path, not None")
+    max_size = _convert.as_int(max_size, "max_size")
+    if max_size < 0:
+        raise InvalidArgumentError(f"max_size must not be negative, not {max_size}")
+    ratio = 0.0
+    if max_expansion_ratio is not None:
+        if isinstance(max_expansion_ratio, bool) or not isinstance(max_expansion_ratio,
+                                                                   (int, float)):
+            raise TypeError("max_expansion_ratio must be a number")
+        if max_expansion_ratio < 0:
+            raise InvalidArgumentError("max_expansion_ratio must not be negative")
+        ratio = -1.0 if max_expansion_ratio == 0 else float(max_expansion_ratio)
     call = _Call(src_creds=src_creds, src_plain_http=plain_http, src_insecure=insecure,
-                 ca_bundle=ca_bundle, platform=platform)
+                 ca_bundle=ca_bundle, platform=platform, timeout=timeout,
+                 stall_timeout=stall_timeout)
+    if max_size or ratio or devices:
+        if call.opts.version < 4:
+            raise UnsupportedError("this libberth is too old for export limits (needs "
+                                   "berth_copy_options version 4)")
+        call.opts.max_total_bytes = max_size
+        call.opts.max_expansion_ratio = ratio
+        call.opts.devices = 1 if devices else 0
     rc = function("berth_export")(c_src, c_dir, ctypes.byref(call.opts))
     call.finish(rc)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes.util
 import os
 from pathlib import Path
-from typing import Mapping, NamedTuple, Optional
+from typing import Mapping, NamedTuple, Optional, Tuple
 
 ENV_VAR = "BERTH_LIBRARY"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ class Candidate(NamedTuple):
 def _next_to_package(package_dir: Path) -> Optional[Path]:
     # The unversioned name first (it is what a developer copies), then the soname,
     # then any fully versioned file.
-    def rank(p: Path):
+    def rank(p: Path) -> Tuple[bool, bool, str]:
         return (p.name != "libberth.so", p.name != SONAME, p.name)
 
     found = sorted((p for p in package_dir.glob("libberth.so*") if p.is_file()), key=rank)

@@ -8,7 +8,7 @@ the exceptions stay importable (and catchable) even when libberth cannot be load
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, Optional, Type
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Type
 
 
 class BerthError(Exception):
@@ -55,7 +55,7 @@ class BerthError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code}, message={self.message!r})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., BerthError], Tuple[Any, ...]]:
         # Keyword-only attributes are not in self.args; without this, exceptions
         # crossing a multiprocessing boundary would lose them.
         return (
@@ -64,13 +64,18 @@ class BerthError(Exception):
         )
 
 
-def _rebuild(cls, message, code, http_status, aws_code, request_id):
+def _rebuild(cls: Type[BerthError], message: str, code: Optional[int],
+             http_status: Optional[int], aws_code: Optional[str],
+             request_id: Optional[str]) -> BerthError:
     return cls(message, code=code, http_status=http_status, aws_code=aws_code,
                request_id=request_id)
 
 
-def _rebuild_gate(cls, message, code, http_status, aws_code, request_id, result):
-    e = _rebuild(cls, message, code, http_status, aws_code, request_id)
+def _rebuild_gate(cls: Type[GateFailedError], message: str, code: Optional[int],
+                  http_status: Optional[int], aws_code: Optional[str],
+                  request_id: Optional[str], result: Optional[Dict[str, Any]]) -> GateFailedError:
+    e = cls(message, code=code, http_status=http_status, aws_code=aws_code,
+            request_id=request_id)
     e.result = result
     return e
 
@@ -189,9 +194,9 @@ class GateFailedError(BerthError):
     """
 
     CODE = -18
-    result: Optional[dict] = None
+    result: Optional[Dict[str, Any]] = None
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., BerthError], Tuple[Any, ...]]:
         rebuild, args = super().__reduce__()
         return (_rebuild_gate, (*args, self.result))
 

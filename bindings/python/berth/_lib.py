@@ -14,9 +14,9 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_int, c_int32, c_int64,
-                    c_size_t, c_uint32, c_uint64, c_void_p)
-from typing import Iterable, Optional
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int, c_int32,
+                    c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
+from typing import Any, Iterable, List, Optional, Tuple
 
 from . import _discover
 from ._errors import AbiMismatchError, BerthLibraryError, UnsupportedError, make_error
@@ -26,11 +26,13 @@ ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 2
+COPY_OPTIONS_VERSION = 4
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
 BUILD_OPTIONS_VERSION = 1
+#: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
+INSPECT_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -110,8 +112,16 @@ ProgressFn = CFUNCTYPE(c_int, POINTER(ProgressInfo), c_void_p)
 StringArray = POINTER(c_char_p)
 
 
+#: The format names the binding takes -> BERTH_FORMAT_* (berth_copy_options.format).
+FORMATS = {
+    "auto": 0,
+    "oci": 1,
+    "docker": 2,
+}
+
+
 class CopyOptions(Structure):
-    """berth_copy_options, version 2, field for field (fields are only appended)."""
+    """berth_copy_options, version 4, field for field (fields are only appended)."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -130,6 +140,18 @@ class CopyOptions(Structure):
         # version 2
         ("extra_tags", StringArray),
         ("n_extra_tags", c_size_t),
+        # version 3
+        ("format", c_int32),
+        # version 4
+        ("timeout_ms", c_int64),
+        ("stall_timeout_ms", c_int64),
+        ("chunk_size", c_uint64),
+        ("max_total_bytes", c_uint64),
+        ("max_expansion_ratio", c_double),
+        ("devices", c_int32),
+        ("no_referrers", c_int32),
+        ("artifact_types", StringArray),
+        ("n_artifact_types", c_size_t),
     ]
 
 
@@ -216,6 +238,32 @@ class BuildResult(Structure):
     ]
 
 
+class InspectOptions(Structure):
+    """berth_inspect_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("creds", c_char_p),
+        ("plain_http", c_int32),
+        ("insecure", c_int32),
+        ("ca_bundle", c_char_p),
+        ("platform", c_char_p),
+        ("jobs", c_int32),
+        ("page_size", c_int32),
+        ("timeout_ms", c_int64),
+    ]
+
+
+class ManifestInfo(Structure):
+    """berth_manifest_info: fixed-size fields, nothing to free."""
+
+    _fields_ = [
+        ("digest", c_char * 160),
+        ("media_type", c_char * 128),
+        ("size", c_uint64),
+    ]
+
+
 #: char **out: receives a string the caller releases with berth_free (c_void_p, not
 #: c_char_p, so that the pointer survives to be freed).
 OutString = POINTER(c_void_p)
@@ -272,6 +320,22 @@ OPTIONAL_PROTOTYPES = {
     "berth_ecr_put_lifecycle_policy": (c_int, [c_char_p, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_scan_gate": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_int32, c_int64,
                                     POINTER(AwsOptions)]),
+    "berth_sign": (c_int, [OutString, c_char_p, c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
+                             POINTER(CopyOptions)]),
+    # Inspection.
+    "berth_inspect_options_init": (c_int, [POINTER(InspectOptions), c_uint32]),
+    "berth_manifest_get": (c_int, [OutString, POINTER(ManifestInfo), c_char_p,
+                                   POINTER(InspectOptions)]),
+    "berth_inspect": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_tags_list": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_catalog": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_tag": (c_int, [OutString, c_char_p, StringArray, c_size_t, POINTER(InspectOptions)]),
+    "berth_manifest_delete": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_validate": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
+    "berth_index_annotated": (c_int, [POINTER(CopyResult), StringArray, c_size_t, c_char_p,
+                                      StringArray, c_size_t, POINTER(CopyOptions)]),
 }
 
 _lock = threading.Lock()
@@ -344,7 +408,7 @@ def lib() -> ctypes.CDLL:
     return _loaded
 
 
-def function(name: str):
+def function(name: str) -> Any:
     """A function of OPTIONAL_PROTOTYPES, or UnsupportedError when the library predates it."""
     cdll = lib()
     fn = getattr(cdll, name, None)
@@ -381,7 +445,7 @@ def take_string(out: c_void_p) -> str:
         out.value = None
 
 
-def string_array(values: "list[bytes]"):
+def string_array(values: List[bytes]) -> Tuple[Any, int]:
     """A C array of the given C strings (``const char *const *``) and its length.
 
     The array references the bytes objects (ctypes keeps them in ``_objects``);

@@ -9,16 +9,16 @@ the same keyword-only AWS options as ``berth.ecr_call`` (see ``berth._aws``).
 from __future__ import annotations
 
 import ctypes
-import json
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
 
 from . import _convert
-from ._aws import PathArg, _call_json, _options, _secrets
+from ._aws import _call_json, _json_reply, _options, _secrets
 from ._copy import string_list
-from ._errors import GateFailedError, InvalidArgumentError, ProtocolError
+from ._errors import GateFailedError, InvalidArgumentError
 from ._lib import check, function, take_string
+from ._options import takes_options
 
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
@@ -39,35 +39,6 @@ class TagResult:
     tags: Tuple[str, ...]
     version: str
     labels: Dict[str, str] = field(default_factory=dict)
-
-
-def _json_text(value: Policy, what: str) -> bytes:
-    """A JSON object given as a dict or as text, as UTF-8 C string."""
-    if isinstance(value, _Mapping):
-        try:
-            text = json.dumps(dict(value), separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"{what} cannot be sent as JSON: {e}") from None
-    elif isinstance(value, (bytes, bytearray)):
-        try:
-            text = bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidArgumentError(f"{what} is not UTF-8") from None
-    elif isinstance(value, str):
-        text = value
-    else:
-        raise TypeError(f"{what} must be a dict, str or bytes, not {type(value).__name__}")
-    return _convert.cstr(text, what)
-
-
-def _parse(name: str, raw: str) -> Dict[str, Any]:
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-    except ValueError as e:
-        raise ProtocolError(f"{name}: the reply is not JSON: {e}") from None
-    if not isinstance(value, dict):
-        raise ProtocolError(f"{name}: the reply is not a JSON object")
-    return value
 
 
 def _int32(value: object, what: str, *, minimum: int = 0) -> int:
@@ -110,11 +81,11 @@ def tags_compute(
         if not isinstance(context, _Mapping):
             raise TypeError(f"context must be a dict or None, not {type(context).__name__}")
         request["context"] = dict(context)
-    body = _json_text(request, "tags request")
+    body = _convert.json_text(request, "tags request")
     out = ctypes.c_void_p()
     rc = function("berth_tags_compute")(ctypes.byref(out), body)
     check(rc)
-    d = _parse("berth_tags_compute", take_string(out))
+    d = _json_reply("berth_tags_compute", take_string(out))
     return TagResult(tags=tuple(str(t) for t in d.get("tags", [])),
                      version=str(d.get("version", "")),
                      labels={str(k): str(v) for k, v in (d.get("labels") or {}).items()})
@@ -149,13 +120,14 @@ def lifecycle_policy_validate(policy: Policy) -> None:
 
     Raises InvalidArgumentError naming the rule and field at fault.
     """
-    check(function("berth_lifecycle_policy_validate")(_json_text(policy, "policy")))
+    check(function("berth_lifecycle_policy_validate")(_convert.json_text(policy, "policy")))
 
 
 # ---------------------------------------------------------------------------------
 # ECR
 
 
+@takes_options(_options)
 def ecr_ensure_repository(
     name: str,
     *,
@@ -164,15 +136,7 @@ def ecr_ensure_repository(
     encryption: Optional[str] = None,
     kms_key: Optional[str] = None,
     apply: bool = False,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> Dict[str, Any]:
     """Describes the ECR repository ``name`` and creates it, with these settings, when missing.
 
@@ -190,25 +154,17 @@ def ecr_ensure_repository(
     if kms_key is not None:
         _convert.cstr(kms_key, "kms_key")
         settings["kmsKey"] = kms_key
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
-    return _call_json("berth_ecr_ensure_repository", c_name, _json_text(settings, "settings"),
-                      int(bool(apply)), ctypes.byref(opts), secrets=_secrets())
+    c_settings = _convert.json_text(settings, "settings")
+    opts = _options(**aws)
+    return _call_json("berth_ecr_ensure_repository", c_name, c_settings, int(bool(apply)),
+                      ctypes.byref(opts), secrets=_secrets())
 
 
+@takes_options(_options)
 def ecr_lifecycle_preview(
     repository: str,
     policy: Policy,
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> Dict[str, Any]:
     """The images of ``repository`` that ``policy`` would expire now.
 
@@ -216,36 +172,27 @@ def ecr_lifecycle_preview(
     (``total`` counts all images of the repository). Nothing is changed.
     """
     c_repo = _convert.cstr(repository, "repository")
-    c_policy = _json_text(policy, "policy")
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    c_policy = _convert.json_text(policy, "policy")
+    opts = _options(**aws)
     return _call_json("berth_ecr_lifecycle_preview", c_repo, c_policy, ctypes.byref(opts),
                       secrets=_secrets())
 
 
+@takes_options(_options)
 def ecr_put_lifecycle_policy(
     repository: str,
     policy: Policy,
-    *,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> None:
     """Validates ``policy`` (InvalidArgumentError), then sets it on ``repository``."""
     c_repo = _convert.cstr(repository, "repository")
-    c_policy = _json_text(policy, "policy")
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    c_policy = _convert.json_text(policy, "policy")
+    opts = _options(**aws)
     rc = function("berth_ecr_put_lifecycle_policy")(c_repo, c_policy, ctypes.byref(opts))
     check(rc, _secrets())
 
 
+@takes_options(_options)
 def ecr_scan_gate(
     repository: str,
     image: str,
@@ -253,15 +200,7 @@ def ecr_scan_gate(
     fail_on: str = "CRITICAL",
     max: int = 0,  # noqa: A002 - the gate's own word
     timeout_seconds: int = 600,
-    region: Optional[str] = None,
-    profile: Optional[str] = None,
-    role_arn: Optional[str] = None,
-    role_session_name: Optional[str] = None,
-    external_id: Optional[str] = None,
-    role_duration_seconds: Optional[int] = None,
-    ecr_endpoint: Optional[str] = None,
-    sts_endpoint: Optional[str] = None,
-    ca_bundle: PathArg = None,
+    **aws: Any,
 ) -> Dict[str, Any]:
     """Fails when the image's scan has more than ``max`` findings at or above ``fail_on``.
 
@@ -281,8 +220,7 @@ def ecr_scan_gate(
     timeout = _convert.as_int(timeout_seconds, "timeout_seconds")
     if not 1 <= timeout <= _INT64_MAX:
         raise InvalidArgumentError(f"timeout_seconds must be at least 1, not {timeout}")
-    opts = _options(region, profile, role_arn, role_session_name, external_id,
-                    role_duration_seconds, ecr_endpoint, sts_endpoint, ca_bundle)
+    opts = _options(**aws)
     out = ctypes.c_void_p()
     rc = function("berth_ecr_scan_gate")(ctypes.byref(out), c_repo, c_image, c_fail_on, limit,
                                          timeout, ctypes.byref(opts))
@@ -296,9 +234,9 @@ def ecr_scan_gate(
     try:
         check(rc, _secrets())
     except GateFailedError as e:
-        e.result = _parse("berth_ecr_scan_gate", raw) if raw else None
+        e.result = _json_reply("berth_ecr_scan_gate", raw) if raw else None
         raise
-    return _parse("berth_ecr_scan_gate", raw)
+    return _json_reply("berth_ecr_scan_gate", raw)
 
 
 __all__ = ["Policy", "TagResult", "ecr_ensure_repository", "ecr_lifecycle_preview",

@@ -15,7 +15,8 @@ from typing import List, Optional, Tuple, Union
 
 from . import _convert
 from ._errors import REDACTED, InvalidArgumentError
-from ._lib import SIGN_OPTIONS_VERSION, Header, SignedRequestP, SignOptions, check, lib
+from ._lib import (SIGN_OPTIONS_VERSION, Header, SignedRequestHandle, SignedRequestP, SignOptions,
+                   check, lib)
 
 _TOKEN = "x-amz-security-token"
 
@@ -129,7 +130,7 @@ def sign_request(
         L.berth_signed_request_free(out)
 
 
-def _read(req: SignedRequestP) -> SignedRequest:
+def _read(req: ctypes._Pointer[SignedRequestHandle]) -> SignedRequest:
     L = lib()
     headers = []
     name, value = ctypes.c_char_p(), ctypes.c_char_p()

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"needs {', '.join(_MISSI
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 # Big enough that the layer moves in several blob_progress steps.
-DATA_SIZE = 256 * 1024
+DATA_SIZE = 2 * 1024 * 1024  # several 512 KiB transport reads, so progress takes steps
 
 
 class Image(NamedTuple):

@@ -23,6 +23,8 @@ STRUCTS = {
     "berth_aws_options": _lib.AwsOptions,
     "berth_build_options": _lib.BuildOptions,
     "berth_build_result": _lib.BuildResult,
+    "berth_inspect_options": _lib.InspectOptions,
+    "berth_manifest_info": _lib.ManifestInfo,
 }
 
 
@@ -33,7 +35,8 @@ def c_layout(tmp_path_factory, repo_root):
         pytest.skip("no C compiler to check struct layouts against")
     lines = []
     for c_name, cls in STRUCTS.items():
-        lines.append(f'printf("{c_name} size %zu\\n", sizeof({c_name}));')
+        # "sizeof", not "size": a struct may have a field named size.
+        lines.append(f'printf("{c_name} sizeof %zu\\n", sizeof({c_name}));')
         for field, _ in cls._fields_:
             lines.append(f'printf("{c_name} {field} %zu\\n", offsetof({c_name}, {field}));')
     src = ("#include <berth.h>\n#include <stddef.h>\n#include <stdio.h>\n"
@@ -49,7 +52,7 @@ def c_layout(tmp_path_factory, repo_root):
 @pytest.mark.parametrize("c_name", sorted(STRUCTS))
 def test_struct_matches_c(c_layout, c_name):
     cls = STRUCTS[c_name]
-    assert c_layout[(c_name, "size")] == ctypes.sizeof(cls)
+    assert c_layout[(c_name, "sizeof")] == ctypes.sizeof(cls)
     for field, _ in cls._fields_:
         assert c_layout[(c_name, field)] == getattr(cls, field).offset, field
 
@@ -67,7 +70,10 @@ def test_sign_options_defaults_match_the_init_macro():
 def test_copy_options_defaults_match_the_init_macro():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs) == (2, 4)
+    assert (opts.version, opts.jobs, opts.format) == (4, 4, 0)
+    assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
+            opts.max_expansion_ratio, opts.devices, opts.no_referrers,
+            opts.n_artifact_types) == (0, 0, 0, 0, 0.0, 0, 0, 0)
     assert not opts.extra_tags and opts.n_extra_tags == 0
     assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
         (0, 0, 0, 0)
@@ -79,6 +85,12 @@ def test_copy_options_init_accepts_version_1():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, 1) == 0
     assert opts.version == 1
+
+
+def test_copy_options_init_accepts_version_2():
+    opts = _lib.CopyOptions()
+    assert _lib.function("berth_copy_options_init")(opts, 2) == 0
+    assert (opts.version, opts.format) == (2, 0)
 
 
 def test_build_options_defaults_match_the_init_macro():
@@ -118,3 +130,11 @@ def test_progress_events_match_the_header(berth_header_text):
     defined = {int(code): name.lower() for name, code in
                re.findall(r"#define BERTH_PROGRESS_(\w+) (\d+)", berth_header_text)}
     assert defined == _lib.PROGRESS_EVENTS
+
+
+def test_inspect_options_defaults_match_the_init_macro():
+    opts = _lib.InspectOptions()
+    assert _lib.function("berth_inspect_options_init")(opts, _lib.INSPECT_OPTIONS_VERSION) == 0
+    assert (opts.version, opts.jobs, opts.page_size, opts.timeout_ms) == (1, 4, 1000, 0)
+    assert (opts.plain_http, opts.insecure) == (0, 0)
+    assert opts.creds is None and opts.ca_bundle is None and opts.platform is None

@@ -448,7 +448,8 @@ TEST_CASE("05 push with computed tags, through an expired ECR token") {
     ctx = berth::CiContext::from_github_env([](const std::string &n) { return env(n.c_str()); });
   }
   berth::TagOptions topts;
-  topts.rules = {"type=ref,event=branch", "type=sha", "type=raw,value=build-42"};
+  topts.rules = {"type=ref,event=branch", "type=sha", "type=raw,value=build-42",
+                 "type=raw,value=latest,enable={{is_default_branch}}"};
   auto tags = berth::compute_tags(ctx, topts);
   REQUIRE(tags.tags == std::vector<std::string>{"main", "sha-860c190", "build-42", "latest"});
   CHECK(tags.labels["org.opencontainers.image.revision"] ==

@@ -52,7 +52,8 @@ var (
 	roleCreds *berth.Credentials
 	fallbacks = map[string]bool{}
 	ruleArgs  = []string{"--tag-rule", "type=ref,event=branch", "--tag-rule", "type=sha",
-		"--tag-rule", "type=raw,value=build-42"}
+		"--tag-rule", "type=raw,value=build-42",
+		"--tag-rule", "type=raw,value=latest,enable={{is_default_branch}}"}
 	expectedTags = []string{"main", "sha-860c190", "build-42", "latest"}
 )
 

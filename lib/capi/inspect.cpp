@@ -1,0 +1,158 @@
+// The C ABI of inspection: berth_manifest_get, berth_inspect, berth_tags_list,
+// berth_catalog, berth_tag, berth_manifest_delete and berth_validate. Structured
+// results travel as JSON the caller frees with berth_free.
+#include "capi/guard.hpp"
+
+#include <berth/inspect.hpp>
+
+#include "core/json.hpp"
+
+#include <cstring>
+
+using namespace berth;
+using berth::capi::dup_for_caller;
+using berth::capi::guard;
+using berth::capi::require;
+using berth::capi::str;
+
+namespace {
+
+InspectOptions to_inspect_options(const berth_inspect_options *opts) {
+  berth_inspect_options defaults = BERTH_INSPECT_OPTIONS_INIT;
+  const berth_inspect_options &o = opts ? *opts : defaults;
+  require(o.version >= 1,
+          "berth_inspect_options.version is not set; use BERTH_INSPECT_OPTIONS_INIT");
+  require(o.jobs >= 0 && o.jobs <= 64, "jobs must be 0..64");
+  require(o.page_size >= 0 && o.page_size <= 10000, "page_size must be 0..10000");
+  require(o.timeout_ms >= 0, "timeout_ms must not be negative");
+  InspectOptions io;
+  io.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
+  io.access.timeout = std::chrono::milliseconds(o.timeout_ms);
+  io.platform = str(o.platform);
+  io.jobs = o.jobs > 0 ? o.jobs : 4;
+  io.page_size = o.page_size > 0 ? o.page_size : 1000;
+  return io;
+}
+
+std::string list_json(const char *name_key, const std::string &name, const char *list_key,
+                      const std::vector<std::string> &items) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member(name_key, name);
+  w.writer.Key(list_key);
+  w.writer.StartArray();
+  for (const auto &i : items)
+    w.string(i);
+  w.writer.EndArray();
+  w.writer.EndObject();
+  return w.str();
+}
+
+std::string tag_json(const TagImageResult &r) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("digest", r.digest);
+  for (const auto &[key, list] :
+       {std::pair{"tagged", &r.tagged}, std::pair{"skipped", &r.skipped}}) {
+    w.writer.Key(key);
+    w.writer.StartArray();
+    for (const auto &t : *list)
+      w.string(t);
+    w.writer.EndArray();
+  }
+  w.writer.EndObject();
+  return w.str();
+}
+
+} // namespace
+
+extern "C" {
+
+BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version) {
+  return guard([&] {
+    require(opts != nullptr, "opts is NULL");
+    require(version >= 1 && version <= BERTH_INSPECT_OPTIONS_VERSION,
+            "unknown berth_inspect_options version");
+    *opts = berth_inspect_options BERTH_INSPECT_OPTIONS_INIT;
+    opts->version = version;
+  });
+}
+
+BERTH_API int berth_manifest_get(char **out_raw, berth_manifest_info *info, const char *ref,
+                                 const berth_inspect_options *opts) {
+  if (out_raw) *out_raw = nullptr;
+  if (info) std::memset(info, 0, sizeof *info);
+  return guard([&] {
+    require(out_raw != nullptr && ref != nullptr, "out_raw and ref are required");
+    auto m = fetch_manifest(ref, to_inspect_options(opts));
+    *out_raw = dup_for_caller(m.raw);
+    if (info) {
+      capi::copy_to_buffer(info->digest, sizeof info->digest, m.digest);
+      capi::copy_to_buffer(info->media_type, sizeof info->media_type, m.media_type);
+      info->size = m.raw.size();
+    }
+  });
+}
+
+BERTH_API int berth_inspect(char **out_json, const char *ref, const berth_inspect_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
+    *out_json = dup_for_caller(to_json(inspect_image(ref, to_inspect_options(opts))));
+  });
+}
+
+BERTH_API int berth_tags_list(char **out_json, const char *repository,
+                              const berth_inspect_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && repository != nullptr, "out_json and repository are required");
+    auto tags = list_tags(repository, to_inspect_options(opts));
+    *out_json = dup_for_caller(list_json("repository", repository, "tags", tags));
+  });
+}
+
+BERTH_API int berth_catalog(char **out_json, const char *registry,
+                            const berth_inspect_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && registry != nullptr, "out_json and registry are required");
+    auto repos = list_repositories(registry, to_inspect_options(opts));
+    *out_json = dup_for_caller(list_json("registry", registry, "repositories", repos));
+  });
+}
+
+BERTH_API int berth_tag(char **out_json, const char *ref, const char *const *tags, size_t n_tags,
+                        const berth_inspect_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(ref != nullptr && n_tags > 0, "ref and at least one tag are required");
+    auto r = tag_image(ref, capi::string_list(tags, n_tags, "tags"), to_inspect_options(opts));
+    if (out_json) *out_json = dup_for_caller(tag_json(r));
+  });
+}
+
+BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
+                                    const berth_inspect_options *opts) {
+  if (out_digest) *out_digest = nullptr;
+  return guard([&] {
+    require(ref != nullptr, "ref is required");
+    auto digest = delete_image(ref, to_inspect_options(opts));
+    if (out_digest) *out_digest = dup_for_caller(digest);
+  });
+}
+
+BERTH_API int berth_validate(char **out_json, const char *ref, const berth_inspect_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
+    auto report = validate_image(ref, to_inspect_options(opts));
+    *out_json = dup_for_caller(to_json(report));
+    if (!report.ok())
+      throw Error(Errc::gate_failed, std::to_string(report.failures.size()) +
+                                         " failure(s) validating " + std::string(ref) + ": " +
+                                         report.failures.front().message);
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,379 @@
+// berth manifest | inspect | ls | catalog | tag | rm | validate: looking at images
+// where they live, and the small registry chores around them. stdout carries the
+// result alone (raw bytes, a table, lines or JSON); notes go to stderr.
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/progress_printer.hpp"
+
+#include <berth/error.hpp>
+#include <berth/inspect.hpp>
+#include <berth/reference.hpp>
+
+#include "core/json.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace berth::cli {
+
+#define BERTH_ACCESS_HELP                                                                          \
+  "  --creds USER:PASS             registry credentials (else docker config.json, the\n"           \
+  "                                ECR chain for ECR hosts)\n"                                     \
+  "  --plain-http                  use http:// (loopback registries always do)\n"                  \
+  "  --insecure                    skip TLS verification\n"                                        \
+  "  --ca-bundle FILE              trust these CAs too\n"                                          \
+  "  --timeout DURATION            give up after this long in all (e.g. 2m; default none)\n"       \
+  "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
+
+const char kManifestUsage[] =
+    "usage: berth manifest [OPTIONS] REF\n"
+    "\n"
+    "Prints the manifest or index REF names exactly as it is served: the bytes its\n"
+    "digest is computed over, with no newline added. REF: docker://REF (or a bare REF),\n"
+    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
+    "\n"
+    "  --platform OS/ARCH[/VARIANT]  the manifest of that image of an index\n"
+    "  --format raw|json             json: "
+    "{\"digest\",\"mediaType\",\"size\",\"manifest\"}\n" BERTH_ACCESS_HELP;
+
+const char kInspectUsage[] =
+    "usage: berth inspect [OPTIONS] REF\n"
+    "\n"
+    "Describes an image or index: digest, media type, size, platforms, and for each\n"
+    "image its config (created, entrypoint, cmd, env, labels) and layers with their\n"
+    "sizes. REF as for 'berth manifest'.\n"
+    "\n"
+    "  --platform OS/ARCH[/VARIANT]  only that image of an index\n"
+    "  --format text|json            a table (default) or one JSON document\n" BERTH_ACCESS_HELP;
+
+const char kLsUsage[] =
+    "usage: berth ls [OPTIONS] REPO\n"
+    "\n"
+    "Lists the tags of REPO, one per line, following the registry's Link pagination.\n"
+    "REPO: REGISTRY/REPOSITORY (docker:// optional), or oci:DIR for a layout's tags.\n"
+    "\n"
+    "  --page-size N                 tags asked per page (default 1000)\n"
+    "  --format text|json            json: {\"repository\",\"tags\":[...]}\n" BERTH_ACCESS_HELP;
+
+const char kCatalogUsage[] =
+    "usage: berth catalog [OPTIONS] REGISTRY\n"
+    "\n"
+    "Lists the repositories of REGISTRY (HOST[:PORT]), one per line, following the\n"
+    "registry's Link pagination. Registries may restrict or refuse the catalog (ECR\n"
+    "has none: use 'berth ecr call DescribeRepositories').\n"
+    "\n"
+    "  --page-size N                 repositories asked per page (default 1000)\n"
+    "  --format text|json            json: "
+    "{\"registry\",\"repositories\":[...]}\n" BERTH_ACCESS_HELP;
+
+const char kTagUsage[] =
+    "usage: berth tag [OPTIONS] REF TAG...\n"
+    "\n"
+    "Adds each TAG to the manifest REF names, in its repository (a registry or\n"
+    "oci:DIR[:TAG]), without moving any blob: one manifest PUT per tag, skipped when\n"
+    "the tag already points at the digest (so re-runs succeed against immutable\n"
+    "repositories). Prints the digest.\n"
+    "\n"
+    "  --format text|json            json: "
+    "{\"digest\",\"tagged\":[...],\"skipped\":[...]}\n" BERTH_ACCESS_HELP;
+
+const char kRmUsage[] =
+    "usage: berth rm [OPTIONS] REF\n"
+    "\n"
+    "Deletes the manifest REF names from its registry. A tag is resolved to its digest\n"
+    "first, and the registry drops every tag on that digest with it; blobs stay until\n"
+    "the registry collects them. Prints the digest deleted. A registry that refuses\n"
+    "deletion (distribution without storage.delete.enabled) fails with exit code 1.\n"
+    "\n"
+    "  --format text|json            json: {\"deleted\"}\n" BERTH_ACCESS_HELP;
+
+const char kValidateUsage[] =
+    "usage: berth validate [OPTIONS] REF\n"
+    "\n"
+    "Reads every manifest and blob REF reaches — index children, configs, layers — and\n"
+    "verifies each digest and size. Every failure is reported (one line each, or in\n"
+    "the JSON), not only the first; the exit code is 4 when anything is wrong. REF as\n"
+    "for 'berth manifest'.\n"
+    "\n"
+    "  --jobs N                      blobs read in parallel (default 4)\n"
+    "  --format text|json            json: "
+    "{\"ok\",\"manifests\",\"blobs\",\"bytes\",\"failures\":[...]}\n" BERTH_ACCESS_HELP;
+
+#undef BERTH_ACCESS_HELP
+
+namespace {
+
+const std::set<std::string> kAccessOptions = {"--creds", "--ca-bundle", "--timeout",
+                                              "--stall-timeout", "--format"};
+const std::set<std::string> kAccessFlags = {"--plain-http", "--insecure"};
+
+std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char *> more) {
+  for (const char *m : more)
+    base.insert(m);
+  return base;
+}
+
+// Parses the arguments, or prints the help and returns nullopt for --help.
+std::optional<Args> parse(const std::vector<std::string> &argv, const char *usage,
+                          std::initializer_list<const char *> more_values = {}) {
+  Args args(argv, with(kAccessOptions, more_values), kAccessFlags);
+  if (args.help()) {
+    std::fputs(usage, stdout);
+    return std::nullopt;
+  }
+  return args;
+}
+
+InspectOptions options_from(const Args &args) {
+  InspectOptions o;
+  o.access = {args.value_or("--creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
+              args.value_or("--ca-bundle", "")};
+  o.access.timeout = args.duration("--timeout", o.access.timeout);
+  o.access.stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      args.duration("--stall-timeout", o.access.stall_timeout));
+  o.platform = args.value_or("--platform", "");
+  if (auto j = args.integer("--jobs")) o.jobs = *j;
+  if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
+  if (auto n = args.integer("--page-size")) o.page_size = *n;
+  if (o.page_size < 1 || o.page_size > 10000) throw UsageError{"--page-size must be 1..10000"};
+  return o;
+}
+
+// --format: the first of `allowed` is the default.
+bool json_format(const Args &args, const char *text_name = "text") {
+  auto f = args.value_or("--format", text_name);
+  if (f == "json") return true;
+  if (f != text_name) throw UsageError{"--format must be " + std::string(text_name) + " or json"};
+  return false;
+}
+
+const std::string &one_positional(const Args &args, const char *what) {
+  if (args.positional().size() != 1) throw UsageError{std::string("needs exactly one ") + what};
+  return args.positional()[0];
+}
+
+void print_lines(const std::vector<std::string> &lines) {
+  for (const auto &l : lines)
+    std::printf("%s\n", l.c_str());
+}
+
+void print_json_list(const char *key, const std::string &name, const char *list_key,
+                     const std::vector<std::string> &items) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member(key, name);
+  w.writer.Key(list_key);
+  w.writer.StartArray();
+  for (const auto &i : items)
+    w.string(i);
+  w.writer.EndArray();
+  w.writer.EndObject();
+  std::printf("%s\n", w.str().c_str());
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string out;
+  for (const auto &s : v)
+    out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+void print_image(const ImageDetails &img) {
+  std::printf("\nimage %s%s%s\n", img.digest.c_str(), img.platform ? "  " : "",
+              img.platform ? img.platform->str().c_str() : "");
+  std::printf("  media type  %s\n", img.media_type.c_str());
+  std::printf("  total size  %s\n",
+              human_bytes(static_cast<std::uint64_t>(img.total_size)).c_str());
+  if (!img.created.empty()) std::printf("  created     %s\n", img.created.c_str());
+  if (!img.author.empty()) std::printf("  author      %s\n", img.author.c_str());
+  if (!img.user.empty()) std::printf("  user        %s\n", img.user.c_str());
+  if (!img.working_dir.empty()) std::printf("  workdir     %s\n", img.working_dir.c_str());
+  if (!img.entrypoint.empty()) std::printf("  entrypoint  %s\n", joined(img.entrypoint).c_str());
+  if (!img.cmd.empty()) std::printf("  cmd         %s\n", joined(img.cmd).c_str());
+  for (const auto &e : img.env)
+    std::printf("  env         %s\n", e.c_str());
+  for (const auto &[k, v] : img.labels)
+    std::printf("  label       %s=%s\n", k.c_str(), v.c_str());
+  for (const auto &[k, v] : img.annotations)
+    std::printf("  annotation  %s=%s\n", k.c_str(), v.c_str());
+  std::printf("  %-7s %-71s %10s  %s\n", "BLOB", "DIGEST", "SIZE", "MEDIA TYPE");
+  auto row = [](const char *what, const image::Descriptor &d) {
+    std::printf("  %-7s %-71s %10s  %s\n", what, d.digest.c_str(),
+                human_bytes(static_cast<std::uint64_t>(d.size)).c_str(), d.media_type.c_str());
+  };
+  row("config", img.config);
+  for (const auto &l : img.layers)
+    row("layer", l);
+}
+
+void print_inspection(const ImageInspection &r) {
+  std::printf("reference   %s\n", r.reference.c_str());
+  std::printf("digest      %s\n", r.digest.c_str());
+  std::printf("media type  %s\n", r.media_type.c_str());
+  std::printf("size        %lld\n", static_cast<long long>(r.size));
+  if (r.is_index) {
+    for (const auto &[k, v] : r.annotations)
+      std::printf("annotation  %s=%s\n", k.c_str(), v.c_str());
+    std::printf("\n%-20s %-71s %10s  %s\n", "PLATFORM", "DIGEST", "SIZE", "MEDIA TYPE");
+    for (const auto &d : r.manifests)
+      std::printf("%-20s %-71s %10lld  %s\n", d.platform ? d.platform->str().c_str() : "-",
+                  d.digest.c_str(), static_cast<long long>(d.size), d.media_type.c_str());
+  }
+  for (const auto &img : r.images)
+    print_image(img);
+}
+
+} // namespace
+
+int cmd_manifest(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kManifestUsage, {"--platform"});
+  if (!args) return kOk;
+  const auto &ref = one_positional(*args, "REF");
+  bool json = json_format(*args, "raw");
+  auto m = fetch_manifest(ref, options_from(*args));
+  if (!json) {
+    // The bytes as served: no newline, nothing re-encoded.
+    std::fwrite(m.raw.data(), 1, m.raw.size(), stdout);
+    return kOk;
+  }
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("digest", m.digest);
+  w.member("mediaType", m.media_type);
+  w.writer.Key("size");
+  w.writer.Uint64(m.raw.size());
+  w.writer.Key("manifest");
+  // Sources only hand out manifests that parsed as one JSON document; its trailing
+  // whitespace (a newline, often) would only split the line.
+  std::string_view doc = m.raw;
+  while (!doc.empty() &&
+         (doc.back() == '\n' || doc.back() == '\r' || doc.back() == ' ' || doc.back() == '\t'))
+    doc.remove_suffix(1);
+  w.writer.RawValue(doc.data(), doc.size(), rapidjson::kObjectType);
+  w.writer.EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return kOk;
+}
+
+int cmd_inspect(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kInspectUsage, {"--platform"});
+  if (!args) return kOk;
+  const auto &ref = one_positional(*args, "REF");
+  bool json = json_format(*args);
+  auto r = inspect_image(ref, options_from(*args));
+  if (json)
+    std::printf("%s\n", to_json(r).c_str());
+  else
+    print_inspection(r);
+  return kOk;
+}
+
+int cmd_ls(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kLsUsage, {"--page-size"});
+  if (!args) return kOk;
+  const auto &repo = one_positional(*args, "REPO");
+  bool json = json_format(*args);
+  auto tags = list_tags(repo, options_from(*args));
+  if (json)
+    print_json_list("repository", repo, "tags", tags);
+  else
+    print_lines(tags);
+  return kOk;
+}
+
+int cmd_catalog(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kCatalogUsage, {"--page-size"});
+  if (!args) return kOk;
+  const auto &host = one_positional(*args, "REGISTRY");
+  bool json = json_format(*args);
+  auto repos = list_repositories(host, options_from(*args));
+  if (json)
+    print_json_list("registry", host, "repositories", repos);
+  else
+    print_lines(repos);
+  return kOk;
+}
+
+int cmd_tag(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kTagUsage);
+  if (!args) return kOk;
+  const auto &pos = args->positional();
+  if (pos.size() < 2) throw UsageError{"tag needs REF and at least one TAG"};
+  std::vector<std::string> tags(pos.begin() + 1, pos.end());
+  for (const auto &t : tags)
+    if (!image::valid_tag(t))
+      throw UsageError{"'" + t + "' is not a tag (a bare name such as v1.2, no repository)"};
+  bool json = json_format(*args);
+  auto r = tag_image(pos[0], tags, options_from(*args));
+  for (const auto &t : r.tagged)
+    std::fprintf(stderr, "tagged %s\n", t.c_str());
+  for (const auto &t : r.skipped)
+    std::fprintf(stderr, "%s already points at %s\n", t.c_str(), r.digest.c_str());
+  if (!json) {
+    std::printf("%s\n", r.digest.c_str());
+    return kOk;
+  }
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("digest", r.digest);
+  w.writer.Key("tagged");
+  w.writer.StartArray();
+  for (const auto &t : r.tagged)
+    w.string(t);
+  w.writer.EndArray();
+  w.writer.Key("skipped");
+  w.writer.StartArray();
+  for (const auto &t : r.skipped)
+    w.string(t);
+  w.writer.EndArray();
+  w.writer.EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return kOk;
+}
+
+int cmd_rm(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kRmUsage);
+  if (!args) return kOk;
+  const auto &ref = one_positional(*args, "REF");
+  bool json = json_format(*args);
+  auto digest = delete_image(ref, options_from(*args));
+  std::fprintf(stderr, "deleted %s\n", digest.c_str());
+  if (json) {
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.member("deleted", digest);
+    w.writer.EndObject();
+    std::printf("%s\n", w.str().c_str());
+  } else {
+    std::printf("%s\n", digest.c_str());
+  }
+  return kOk;
+}
+
+int cmd_validate(const std::vector<std::string> &argv) {
+  auto args = parse(argv, kValidateUsage, {"--jobs"});
+  if (!args) return kOk;
+  const auto &ref = one_positional(*args, "REF");
+  bool json = json_format(*args);
+  auto r = validate_image(ref, options_from(*args));
+  if (json) {
+    std::printf("%s\n", to_json(r).c_str());
+  } else {
+    for (const auto &f : r.failures)
+      std::printf("FAIL %s %s: %s\n", f.kind.c_str(), f.digest.empty() ? "-" : f.digest.c_str(),
+                  f.message.c_str());
+    std::string skipped =
+        r.skipped ? ", " + std::to_string(r.skipped) + " foreign layer(s) skipped" : "";
+    std::printf("%s %s: %d manifest(s), %d blob(s) (%s) read, %zu failure(s)%s\n",
+                r.ok() ? "ok" : "INVALID", r.digest.empty() ? ref.c_str() : r.digest.c_str(),
+                r.manifests, r.blobs, human_bytes(r.bytes).c_str(), r.failures.size(),
+                skipped.c_str());
+  }
+  if (!r.ok()) {
+    std::fprintf(stderr, "berth validate: %zu failure(s)\n", r.failures.size());
+    return kGate;
+  }
+  return kOk;
+}
+
+} // namespace berth::cli
