@@ -122,7 +122,7 @@ run_targets() {
 case "${1:-}" in
 --build) configure_and_build ;;
 --tests) configure_and_build && sanitized_tests ;;
--h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
 *)
   seconds=${1:-60}
   [[ $# -gt 0 ]] && shift
