@@ -1,8 +1,9 @@
 // Image configs as `berth build` reads a base image's and edits it (env, labels,
-// ports, entrypoint, rootfs.diff_ids, history), and as `berth index` reads platforms:
+// ports, entrypoint, rootfs.diff_ids, history), and as `berth inspect` reports them:
 // the input is the config blob of an oci: base image.
 #include <berth/build.hpp>
 #include <berth/error.hpp>
+#include <berth/inspect.hpp>
 #include <berth/layout.hpp>
 
 #include "fuzz_input.hpp"
@@ -39,6 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   o.jobs = 1;
   try {
     (void)berth::build_image(o);
+  } catch (const berth::Error &) {
+  }
+  try {
+    (void)berth::to_json(berth::inspect_image(o.from));
   } catch (const berth::Error &) {
   }
   return 0;

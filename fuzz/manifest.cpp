@@ -1,9 +1,11 @@
 // Manifests and indexes from registries, layouts and archives: parse_manifest,
-// parse_index and detect_media_type, with each Content-Type a registry may send.
+// parse_index and detect_media_type, with each Content-Type a registry may send; then
+// the Docker <-> OCI conversion of what parsed (copy --format, docker-archive to oci:).
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
 
 #include "fuzz_input.hpp"
+#include "image/convert.hpp"
 
 #include <array>
 
@@ -19,6 +21,16 @@ constexpr std::array<std::string_view, 6> kHints = {"",
                                                     media::docker_manifest_list,
                                                     "application/json; charset=utf-8"};
 
+// The child each index entry is converted to point at.
+const berth::image::Manifest &child_manifest() {
+  static const auto m = berth::image::parse_manifest(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
+      R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,)"
+      R"("digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},)"
+      R"("layers":[]})");
+  return m;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
@@ -29,10 +41,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     (void)berth::image::detect_media_type(raw, hint);
   } catch (const berth::Error &) {
   }
+  using berth::image::Family;
   try {
     auto m = berth::image::parse_manifest(raw, hint);
     for (const auto &l : m.layers)
       (void)l.to_json();
+    for (auto to : {Family::oci, Family::docker}) {
+      try {
+        // What berth converts, it must read back.
+        auto converted = berth::image::convert_manifest(m, to);
+        (void)berth::image::parse_manifest(converted.raw);
+      } catch (const berth::Error &e) {
+        if (e.code() != berth::Errc::unsupported) throw;
+      }
+    }
   } catch (const berth::Error &) {
   }
   try {
@@ -47,6 +69,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
           again.manifests[i].size != x.manifests[i].size ||
           again.manifests[i].platform != x.manifests[i].platform)
         __builtin_trap();
+    for (auto to : {Family::oci, Family::docker}) {
+      (void)berth::image::needs_conversion(x, to);
+      try {
+        const auto child = berth::image::convert_manifest(child_manifest(), to);
+        auto converted = berth::image::convert_index(
+            x, to, std::vector<berth::image::Manifest>(x.manifests.size(), child));
+        (void)berth::image::parse_index(converted.raw);
+      } catch (const berth::Error &e) {
+        if (e.code() != berth::Errc::unsupported) throw;
+      }
+    }
   } catch (const berth::Error &) {
   }
   return 0;

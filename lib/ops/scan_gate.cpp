@@ -63,10 +63,9 @@ manifest_of(ecr::EcrClient &client, const std::string &repository, const std::st
   w.writer.EndObject();
   try {
     auto doc = core::json::parse(client.call("BatchGetImage", w.str()), "BatchGetImage reply");
-    auto images = doc.FindMember("images");
-    if (images == doc.MemberEnd() || !images->value.IsArray() || images->value.Empty())
-      return std::nullopt;
-    const auto &first = images->value[0];
+    const auto *images = core::json::find(doc, "images");
+    if (!images || !images->IsArray() || images->Empty()) return std::nullopt;
+    const auto &first = (*images)[0];
     registry::FetchedManifest m;
     m.raw = core::json::get_string(first, "imageManifest");
     if (m.raw.empty()) return std::nullopt;
@@ -86,9 +85,9 @@ manifest_of(ecr::EcrClient &client, const std::string &repository, const std::st
 
 // "package_name"-style attributes of a basic-scanning finding.
 std::string attribute(const core::json::Value &finding, const char *key) {
-  auto attrs = finding.FindMember("attributes");
-  if (attrs == finding.MemberEnd() || !attrs->value.IsArray()) return {};
-  for (const auto &a : attrs->value.GetArray())
+  const auto *attrs = core::json::find(finding, "attributes");
+  if (!attrs || !attrs->IsArray()) return {};
+  for (const auto &a : attrs->GetArray())
     if (core::json::get_string(a, "key") == key) return core::json::get_string(a, "value");
   return {};
 }
@@ -96,8 +95,9 @@ std::string attribute(const core::json::Value &finding, const char *key) {
 void collect_findings(const core::json::Value &scan, const std::string &digest,
                       std::size_t threshold, std::vector<ScanFinding> &out) {
   // Basic scanning.
-  if (auto f = scan.FindMember("findings"); f != scan.MemberEnd() && f->value.IsArray())
-    for (const auto &x : f->value.GetArray()) {
+  // Entries may be anything: find() and get_string() read a non-object as empty.
+  if (const auto *f = core::json::find(scan, "findings"); f && f->IsArray())
+    for (const auto &x : f->GetArray()) {
       ScanFinding sf{digest,
                      core::json::get_string(x, "name"),
                      core::json::get_string(x, "severity"),
@@ -107,18 +107,18 @@ void collect_findings(const core::json::Value &scan, const std::string &digest,
       if (severity_rank(sf.severity) <= threshold) out.push_back(std::move(sf));
     }
   // Enhanced scanning (Inspector): the package and the version that fixes it.
-  if (auto f = scan.FindMember("enhancedFindings"); f != scan.MemberEnd() && f->value.IsArray())
-    for (const auto &x : f->value.GetArray()) {
+  if (const auto *f = core::json::find(scan, "enhancedFindings"); f && f->IsArray())
+    for (const auto &x : f->GetArray()) {
       ScanFinding sf{
           digest, core::json::get_string(x, "title"), core::json::get_string(x, "severity"), "", "",
           ""};
-      if (auto d = x.FindMember("packageVulnerabilityDetails"); d != x.MemberEnd()) {
-        if (auto id = core::json::get_string(d->value, "vulnerabilityId"); !id.empty()) sf.id = id;
-        if (auto p = d->value.FindMember("vulnerablePackages");
-            p != d->value.MemberEnd() && p->value.IsArray() && !p->value.Empty()) {
-          sf.package = core::json::get_string(p->value[0], "name");
-          sf.version = core::json::get_string(p->value[0], "version");
-          sf.fixed_in = core::json::get_string(p->value[0], "fixedInVersion");
+      if (const auto *d = core::json::find(x, "packageVulnerabilityDetails")) {
+        if (auto id = core::json::get_string(*d, "vulnerabilityId"); !id.empty()) sf.id = id;
+        if (const auto *p = core::json::find(*d, "vulnerablePackages");
+            p && p->IsArray() && !p->Empty()) {
+          sf.package = core::json::get_string((*p)[0], "name");
+          sf.version = core::json::get_string((*p)[0], "version");
+          sf.fixed_in = core::json::get_string((*p)[0], "fixedInVersion");
         }
       }
       if (severity_rank(sf.severity) <= threshold) out.push_back(std::move(sf));
@@ -148,12 +148,12 @@ ScanGateImage scan_one(ecr::EcrClient &client, const std::string &repository,
     auto parsed = ecr::parse_scan_findings(raw);
     auto doc = core::json::parse(raw, "scan findings");
     result.status = parsed.status;
-    if (auto id = doc.FindMember("imageId"); id != doc.MemberEnd())
-      if (auto d = core::json::get_string(id->value, "imageDigest"); !d.empty()) result.digest = d;
+    if (const auto *id = core::json::find(doc, "imageId"))
+      if (auto d = core::json::get_string(*id, "imageDigest"); !d.empty()) result.digest = d;
     if (result.status == "COMPLETE" || result.status == "ACTIVE") {
       result.counts = std::move(parsed.counts);
-      if (auto f = doc.FindMember("imageScanFindings"); f != doc.MemberEnd() && f->value.IsObject())
-        collect_findings(f->value, result.digest, threshold, findings);
+      if (const auto *f = core::json::find(doc, "imageScanFindings"); f && f->IsObject())
+        collect_findings(*f, result.digest, threshold, findings);
       break;
     }
     if (result.status == "FAILED" || result.status == "UNSUPPORTED_IMAGE" ||

@@ -216,15 +216,13 @@ VerifyResult verify_image(const std::string &ref, const std::string &public_key_
     }
     // A valid signature of some payload: it must be about this image.
     auto doc = core::json::parse(payload, "the signature payload");
-    auto critical = doc.FindMember("critical");
-    if (critical == doc.MemberEnd() ||
-        core::json::get_string(critical->value, "type") != kSignatureKind) {
+    const auto *critical = core::json::find(doc, "critical"); // a payload may be any JSON
+    if (!critical || core::json::get_string(*critical, "type") != kSignatureKind) {
       why = "a signed payload is not a cosign image signature";
       continue;
     }
-    auto img = critical->value.FindMember("image");
-    if (img == critical->value.MemberEnd() ||
-        core::json::get_string(img->value, "docker-manifest-digest") != top.digest) {
+    const auto *img = core::json::find(*critical, "image");
+    if (!img || core::json::get_string(*img, "docker-manifest-digest") != top.digest) {
       why = "a signature names another image";
       continue;
     }

@@ -55,25 +55,24 @@ std::string decode(std::string_view b64, const char *what) {
 // cipher: {name: nacl/secretbox, nonce}, ciphertext} around a PKCS#8 DER key.
 std::string decrypt_sigstore_key(const std::string &json, const std::string &password) {
   auto doc = core::json::parse(json, "the encrypted key");
-  auto kdf = doc.FindMember("kdf");
-  auto cipher = doc.FindMember("cipher");
-  if (kdf == doc.MemberEnd() || cipher == doc.MemberEnd() || !kdf->value.IsObject() ||
-      !cipher->value.IsObject())
+  // The document may be any JSON value: find() reads a non-object as empty.
+  const auto *kdf = core::json::find(doc, "kdf");
+  const auto *cipher = core::json::find(doc, "cipher");
+  if (!kdf || !cipher || !kdf->IsObject() || !cipher->IsObject())
     throw Error(Errc::config, "key file: the encrypted key lacks kdf or cipher");
-  if (core::json::get_string(kdf->value, "name") != "scrypt" ||
-      core::json::get_string(cipher->value, "name") != "nacl/secretbox")
+  if (core::json::get_string(*kdf, "name") != "scrypt" ||
+      core::json::get_string(*cipher, "name") != "nacl/secretbox")
     throw Error(Errc::unsupported, "key file: only scrypt + nacl/secretbox keys are read");
-  auto params = kdf->value.FindMember("params");
-  if (params == kdf->value.MemberEnd())
-    throw Error(Errc::config, "key file: the kdf has no params");
-  auto n = core::json::get_int(params->value, "N");
-  auto r = core::json::get_int(params->value, "r");
-  auto p = core::json::get_int(params->value, "p");
+  const auto *params = core::json::find(*kdf, "params");
+  if (!params) throw Error(Errc::config, "key file: the kdf has no params");
+  auto n = core::json::get_int(*params, "N");
+  auto r = core::json::get_int(*params, "r");
+  auto p = core::json::get_int(*params, "p");
   // cosign uses N = 2^15, r = 8, p = 1; refuse what would take minutes or gigabytes.
   if (n < 2 || (n & (n - 1)) != 0 || n > (1 << 20) || r < 1 || r > 32 || p < 1 || p > 16)
     throw Error(Errc::config, "key file: scrypt parameters out of range");
-  auto salt = decode(core::json::get_string(kdf->value, "salt"), "the salt");
-  auto nonce = decode(core::json::get_string(cipher->value, "nonce"), "the nonce");
+  auto salt = decode(core::json::get_string(*kdf, "salt"), "the salt");
+  auto nonce = decode(core::json::get_string(*cipher, "nonce"), "the nonce");
   auto box = decode(core::json::get_string(doc, "ciphertext"), "the ciphertext");
   if (nonce.size() != crypto_secretbox_NONCEBYTES || box.size() < crypto_secretbox_MACBYTES)
     throw Error(Errc::config, "key file: malformed secretbox");

@@ -1,5 +1,5 @@
-// A stand-in ECR endpoint for unit tests: plain HTTP on 127.0.0.1, a canned JSON reply
-// for one operation (the X-Amz-Target suffix), served from a thread. It lets a test
+// A stand-in ECR endpoint for unit tests: plain HTTP on 127.0.0.1, canned JSON replies
+// for one or two operations (the X-Amz-Target suffix), served from a thread. It lets a test
 // drive berth's ECR operations end to end — signing, the HTTP client, the reply
 // readers — with replies real ECR never sends. Requests are not checked.
 #pragma once
@@ -25,9 +25,12 @@ namespace berth::test {
 
 class EcrStub {
 public:
-  // Answers `operation` with 200 and `reply`, every other operation with a 400.
-  EcrStub(const std::string &operation, std::string reply)
+  // Answers `operation` (and `operation2`, when given) with 200 and its reply, every
+  // other operation with a 400.
+  EcrStub(const std::string &operation, std::string reply, const std::string &operation2 = {},
+          std::string reply2 = {})
       : replies_{{operation, std::move(reply)}} {
+    if (!operation2.empty()) replies_.emplace(operation2, std::move(reply2));
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;

@@ -145,6 +145,47 @@ TEST_CASE("ecr replies: the scan gate adds counts without overflowing") {
   CHECK_FALSE(r.passed);
 }
 
+TEST_CASE("ecr replies: the scan gate reads findings of the wrong shape") {
+  // Findings, attributes and package details that are no objects: FindMember on them
+  // was undefined behaviour. They read as empty.
+  test::StubCredentials creds;
+  test::EcrStub stub(
+      "DescribeImageScanFindings",
+      R"({"imageScanStatus":{"status":"COMPLETE"},"imageId":5,"imageScanFindings":)"
+      R"({"findingSeverityCounts":{"HIGH":4},"findings":[5,[],{"name":"CVE-1",)"
+      R"("severity":"HIGH","attributes":[5,{"key":"package_name","value":"p"}]},)"
+      R"({"severity":"HIGH","attributes":5}],"enhancedFindings":[5,{"severity":"HIGH",)"
+      R"("packageVulnerabilityDetails":5},{"severity":"HIGH","packageVulnerabilityDetails":)"
+      R"({"vulnerabilityId":"CVE-2","vulnerablePackages":[5]}}]}})",
+      "BatchGetImage", "[5]");
+  ScanGateOptions gate;
+  gate.fail_on = "HIGH";
+  gate.max = 10;
+  auto r = ecr_scan_gate(stub_options(stub), "app", "v1", gate);
+  CHECK(r.passed);
+  CHECK(r.counted == 4);
+  REQUIRE(r.findings.size() == 4);
+  CHECK(r.findings[0].id == "CVE-1");
+  CHECK(r.findings[0].package == "p");
+  CHECK(r.findings[1].package.empty());
+  CHECK(r.findings[3].id == "CVE-2");
+  CHECK(r.findings[3].package.empty());
+  CHECK(r.images.at(0).digest == "v1"); // "imageId":5 names no digest
+}
+
+TEST_CASE("ecr replies: the scan gate takes a BatchGetImage reply of the wrong shape as none") {
+  test::StubCredentials creds;
+  for (const char *batch : {"5", "[]", R"({"images":[5]})", R"({"images":5})"}) {
+    CAPTURE(batch);
+    test::EcrStub stub("DescribeImageScanFindings",
+                       R"({"imageScanStatus":{"status":"COMPLETE"},"imageScanFindings":{}})",
+                       "BatchGetImage", batch);
+    auto r = ecr_scan_gate(stub_options(stub), "app", "v1", ScanGateOptions{});
+    CHECK(r.passed);
+    CHECK(r.images.size() == 1);
+  }
+}
+
 TEST_CASE("ecr replies: DescribeImages feeds the lifecycle preview safely") {
   test::StubCredentials creds;
   test::EcrStub stub("DescribeImages",
