@@ -79,6 +79,11 @@ std::vector<std::string> list_tags(const std::string &repository,
 // The repositories of a registry ("HOST[:PORT]"), following Link pagination.
 std::vector<std::string> list_repositories(const std::string &registry,
                                            const InspectOptions &options = {});
+// {"repository": R, "tags": [...]} and {"registry": R, "repositories": [...]}: what the
+// C ABI returns and `berth ls|catalog --format json` prints.
+std::string tags_to_json(const std::string &repository, const std::vector<std::string> &tags);
+std::string repositories_to_json(const std::string &registry,
+                                 const std::vector<std::string> &repositories);
 
 struct TagImageResult {
   std::string digest;               // of the manifest that was tagged

@@ -34,20 +34,6 @@ InspectOptions to_inspect_options(const berth_inspect_options *opts) {
   return io;
 }
 
-std::string list_json(const char *name_key, const std::string &name, const char *list_key,
-                      const std::vector<std::string> &items) {
-  core::json::StringWriter w;
-  w.writer.StartObject();
-  w.member(name_key, name);
-  w.writer.Key(list_key);
-  w.writer.StartArray();
-  for (const auto &i : items)
-    w.string(i);
-  w.writer.EndArray();
-  w.writer.EndObject();
-  return w.str();
-}
-
 std::string tag_json(const TagImageResult &r) {
   core::json::StringWriter w;
   w.writer.StartObject();
@@ -108,7 +94,7 @@ BERTH_API int berth_tags_list(char **out_json, const char *repository,
   return guard([&] {
     require(out_json != nullptr && repository != nullptr, "out_json and repository are required");
     auto tags = list_tags(repository, to_inspect_options(opts));
-    *out_json = dup_for_caller(list_json("repository", repository, "tags", tags));
+    *out_json = dup_for_caller(tags_to_json(repository, tags));
   });
 }
 
@@ -118,7 +104,7 @@ BERTH_API int berth_catalog(char **out_json, const char *registry,
   return guard([&] {
     require(out_json != nullptr && registry != nullptr, "out_json and registry are required");
     auto repos = list_repositories(registry, to_inspect_options(opts));
-    *out_json = dup_for_caller(list_json("registry", registry, "repositories", repos));
+    *out_json = dup_for_caller(repositories_to_json(registry, repos));
   });
 }
 

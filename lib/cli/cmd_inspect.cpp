@@ -4,6 +4,7 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/registry_args.hpp"
 
 #include <berth/error.hpp>
 #include <berth/inspect.hpp>
@@ -126,11 +127,7 @@ std::optional<Args> parse(const std::vector<std::string> &argv, const char *usag
 
 InspectOptions options_from(const Args &args) {
   InspectOptions o;
-  o.access = {args.value_or("--creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
-              args.value_or("--ca-bundle", "")};
-  o.access.timeout = args.duration("--timeout", o.access.timeout);
-  o.access.stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-      args.duration("--stall-timeout", o.access.stall_timeout));
+  o.access = registry_access(args);
   o.platform = args.value_or("--platform", "");
   if (auto j = args.integer("--jobs")) o.jobs = *j;
   if (o.jobs < 1 || o.jobs > 64) throw UsageError{"--jobs must be 1..64"};
@@ -155,20 +152,6 @@ const std::string &one_positional(const Args &args, const char *what) {
 void print_lines(const std::vector<std::string> &lines) {
   for (const auto &l : lines)
     std::printf("%s\n", l.c_str());
-}
-
-void print_json_list(const char *key, const std::string &name, const char *list_key,
-                     const std::vector<std::string> &items) {
-  core::json::StringWriter w;
-  w.writer.StartObject();
-  w.member(key, name);
-  w.writer.Key(list_key);
-  w.writer.StartArray();
-  for (const auto &i : items)
-    w.string(i);
-  w.writer.EndArray();
-  w.writer.EndObject();
-  std::printf("%s\n", w.str().c_str());
 }
 
 std::string joined(const std::vector<std::string> &v) {
@@ -275,7 +258,7 @@ int cmd_ls(const std::vector<std::string> &argv) {
   bool json = json_format(*args);
   auto tags = list_tags(repo, options_from(*args));
   if (json)
-    print_json_list("repository", repo, "tags", tags);
+    std::printf("%s\n", tags_to_json(repo, tags).c_str());
   else
     print_lines(tags);
   return kOk;
@@ -288,7 +271,7 @@ int cmd_catalog(const std::vector<std::string> &argv) {
   bool json = json_format(*args);
   auto repos = list_repositories(host, options_from(*args));
   if (json)
-    print_json_list("registry", host, "repositories", repos);
+    std::printf("%s\n", repositories_to_json(host, repos).c_str());
   else
     print_lines(repos);
   return kOk;

@@ -1,6 +1,7 @@
 // berth sign | verify: cosign-compatible image signatures with a key pair.
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/registry_args.hpp"
 
 #include <berth/sign.hpp>
 
@@ -12,19 +13,6 @@
 #include <cstdlib>
 
 namespace berth::cli {
-namespace {
-
-RegistryAccess access_from(const Args &args) {
-  RegistryAccess a;
-  a.creds = args.value_or("--creds", "");
-  a.plain_http = args.flag("--plain-http");
-  a.insecure = args.flag("--insecure");
-  a.ca_bundle = args.value_or("--ca-bundle", "");
-  return a;
-}
-
-} // namespace
-
 // The key's password, as cosign takes it: $COSIGN_PASSWORD ("" when unset, which is
 // what `cosign generate-key-pair` with an empty password makes).
 std::string key_password() {
@@ -38,7 +26,7 @@ int cmd_sign(const std::vector<std::string> &argv) {
   if (args.help()) return std::fputs(find_command("sign").usage, stdout), kOk;
   if (args.positional().size() != 1) throw UsageError{"sign needs one REF"};
   SignOptions o;
-  o.access = access_from(args);
+  o.access = registry_access(args);
   for (const auto &name : {"-a", "--annotation"})
     for (const auto &kv : args.values(name)) {
       auto eq = kv.find('=');
@@ -70,7 +58,7 @@ int cmd_attest(const std::vector<std::string> &argv) {
   if (auto it = kTypes.find(type); it != kTypes.end()) type = it->second;
   auto predicate = core::read_small_file(args.required("--predicate"), 64u << 20);
   SignOptions o;
-  o.access = access_from(args);
+  o.access = registry_access(args);
   auto signer = load_signing_key(args.required("--key"), key_password());
   auto r = attest_image(args.positional()[0], *signer, type, predicate, o);
   std::fprintf(stderr, "attested %s (%s); attestation in %s\n", r.digest.c_str(), type.c_str(),
@@ -84,7 +72,7 @@ int cmd_verify(const std::vector<std::string> &argv) {
   if (args.help()) return std::fputs(find_command("verify").usage, stdout), kOk;
   if (args.positional().size() != 1) throw UsageError{"verify needs one REF"};
   VerifyOptions o;
-  o.access = access_from(args);
+  o.access = registry_access(args);
   auto r = verify_image(args.positional()[0], args.required("--key"), o);
   std::fprintf(stderr, "%s: %d of %d signature(s) valid\n", r.digest.c_str(), r.valid,
                r.signatures);

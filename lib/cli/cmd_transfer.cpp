@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/github.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/registry_args.hpp"
 
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
@@ -25,25 +26,14 @@ const std::set<std::string> kValueOptions = {
 const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
                                       "--tags-from-ci"};
 
-// --timeout (the whole operation) and --stall-timeout (one transfer moving under
-// 1 KiB/s) for every registry the command talks to.
-void apply_timeouts(const Args &args, RegistryAccess &access) {
-  access.timeout = args.duration("--timeout", access.timeout);
-  access.stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-      args.duration("--stall-timeout", access.stall_timeout));
-}
-
 CopyOptions copy_options(const Args &args) {
   CopyOptions o;
-  o.src = {
-      args.value_or("--src-creds", ""), args.flag("--plain-http") || args.flag("--src-plain-http"),
-      args.flag("--insecure") || args.flag("--src-insecure"), args.value_or("--ca-bundle", "")};
-  o.dst = {args.value_or("--dest-creds", ""),
-           args.flag("--plain-http") || args.flag("--dest-plain-http"),
-           args.flag("--insecure") || args.flag("--dest-insecure"),
-           args.value_or("--ca-bundle", "")};
-  apply_timeouts(args, o.src);
-  apply_timeouts(args, o.dst);
+  o.src = registry_access(args, "--src-creds");
+  o.src.plain_http = o.src.plain_http || args.flag("--src-plain-http");
+  o.src.insecure = o.src.insecure || args.flag("--src-insecure");
+  o.dst = registry_access(args, "--dest-creds");
+  o.dst.plain_http = o.dst.plain_http || args.flag("--dest-plain-http");
+  o.dst.insecure = o.dst.insecure || args.flag("--dest-insecure");
   if (auto c = args.value("--chunk-size")) {
     try {
       o.dst.chunk_size = std::stoull(*c);
@@ -246,9 +236,7 @@ int cmd_export(const std::vector<std::string> &argv) {
   if (args.help()) return std::fputs(find_command("export").usage, stdout), kOk;
   if (args.positional().size() != 2) throw UsageError{"export needs SRC and DIR"};
   ExportOptions o;
-  o.access = {args.value_or("--src-creds", ""), args.flag("--plain-http"), args.flag("--insecure"),
-              args.value_or("--ca-bundle", "")};
-  apply_timeouts(args, o.access);
+  o.access = registry_access(args, "--src-creds");
   o.platform = args.value_or("--platform", "");
   o.max_expansion_ratio = args.number("--max-expansion-ratio", o.max_expansion_ratio);
   o.devices = args.flag("--devices");

@@ -143,6 +143,33 @@ ImageInspection inspect_image(const std::string &ref, const InspectOptions &o) {
   return r;
 }
 
+namespace {
+
+std::string name_and_list(const char *name_key, const std::string &name, const char *list_key,
+                          const std::vector<std::string> &items) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member(name_key, name);
+  w.writer.Key(list_key);
+  w.writer.StartArray();
+  for (const auto &i : items)
+    w.string(i);
+  w.writer.EndArray();
+  w.writer.EndObject();
+  return w.str();
+}
+
+} // namespace
+
+std::string tags_to_json(const std::string &repository, const std::vector<std::string> &tags) {
+  return name_and_list("repository", repository, "tags", tags);
+}
+
+std::string repositories_to_json(const std::string &registry,
+                                 const std::vector<std::string> &repositories) {
+  return name_and_list("registry", registry, "repositories", repositories);
+}
+
 std::string to_json(const ImageInspection &r) {
   core::json::StringWriter out;
   auto &w = out.writer;
