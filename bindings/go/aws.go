@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 )
 
 // AWSOptions says how to find AWS credentials, the region and the endpoints.
@@ -228,18 +227,7 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 
 	var out *C.char
 	rc := call(&out, cargs, &co)
-	var err error
-	if rc != C.BERTH_OK {
-		err = lastError(rc) // before berth_free, on this thread
-	}
-	// A failing call may still return a string (berth_ecr_scan_gate's findings
-	// with EGate): it is handed back along with the error.
-	var reply string
-	if out != nil {
-		reply = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	return reply, err
+	return replyAndError(rc, out)
 }
 
 func decodeReply(what, raw string, v any) error {

@@ -212,16 +212,7 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 
 	var out *C.char
 	rc := call(&out, cargs, &co)
-	var err error
-	if rc != C.BERTH_OK {
-		err = lastError(rc) // before berth_free, on this thread
-	}
-	var reply string
-	if out != nil {
-		reply = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	return reply, err
+	return replyAndError(rc, out)
 }
 
 // GetManifest returns the manifest or index ref names, byte for byte as served.

@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"time"
-	"unsafe"
 )
 
 // ---------------------------------------------------------------------------
@@ -70,16 +69,7 @@ func localCall(args []string, call func(out **C.char, args []*C.char) C.int) (st
 	defer runtime.UnlockOSThread()
 	var out *C.char
 	rc := call(&out, cargs)
-	var err error
-	if rc != C.BERTH_OK {
-		err = lastError(rc)
-	}
-	var reply string
-	if out != nil {
-		reply = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	return reply, err
+	return replyAndError(rc, out)
 }
 
 // TagsCompute computes image tags with docker/metadata-action semantics.

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
-	"unsafe"
 )
 
 // SignOptions configures [Sign]: the registry access options of [CopyOptions]
@@ -42,12 +41,8 @@ func Sign(ctx context.Context, ref, key string, opts *SignOptions) (string, erro
 	defer c.free()
 	var out *C.char
 	rc := C.berth_sign(&out, c.strs.add(ref), c.strs.add(key), c.strs.add(opts.Password), c.co)
-	digest := ""
-	if out != nil {
-		digest = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	return digest, c.finish(rc)
+	err = c.finish(rc) // before any other berth call on this thread
+	return takeReply(out), err
 }
 
 // Attest attaches a signed in-toto attestation about ref: predicate (one JSON
@@ -73,12 +68,8 @@ func Attest(ctx context.Context, ref, key, predicateType string, predicate []byt
 	var out *C.char
 	rc := C.berth_attest(&out, c.strs.add(ref), c.strs.add(key), c.strs.add(opts.Password),
 		c.strs.add(predicateType), c.strs.add(string(predicate)), c.co)
-	digest := ""
-	if out != nil {
-		digest = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	return digest, c.finish(rc)
+	err = c.finish(rc) // before any other berth call on this thread
+	return takeReply(out), err
 }
 
 // VerifyResult is what [Verify] found.
@@ -109,12 +100,9 @@ func Verify(ctx context.Context, ref, publicKey string, opts *CopyOptions) (*Ver
 	defer c.free()
 	var out *C.char
 	rc := C.berth_verify(&out, c.strs.add(ref), c.strs.add(publicKey), c.co)
-	raw := ""
-	if out != nil {
-		raw = C.GoString(out)
-		C.berth_free(unsafe.Pointer(out))
-	}
-	if err := c.finish(rc); err != nil {
+	err = c.finish(rc) // before any other berth call on this thread
+	raw := takeReply(out)
+	if err != nil {
 		return nil, err
 	}
 	var r VerifyResult
