@@ -61,9 +61,12 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   if (o.version >= 4) {
     for (auto *side : {&co.src, &co.dst}) {
       if (o.timeout_ms > 0) side->timeout = std::chrono::milliseconds(o.timeout_ms);
-      if (o.stall_timeout_ms != 0)
-        side->stall_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::milliseconds(std::max<int64_t>(o.stall_timeout_ms, 0) + 999));
+      // 0 keeps the default (60 s); negative means never (0 s in C++); a positive
+      // value is rounded up to whole seconds, curl's unit.
+      if (o.stall_timeout_ms < 0)
+        side->stall_timeout = std::chrono::seconds(0);
+      else if (o.stall_timeout_ms > 0)
+        side->stall_timeout = std::chrono::seconds((o.stall_timeout_ms + 999) / 1000);
     }
     co.dst.chunk_size = o.chunk_size;
     co.referrers = o.no_referrers == 0;

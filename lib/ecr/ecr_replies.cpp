@@ -80,7 +80,10 @@ ImageInfo parse_image_detail(const core::json::Value &v) {
 }
 
 ScanFindings parse_scan_findings(std::string_view reply) {
-  auto doc = core::json::parse(reply, "scan findings");
+  return scan_findings_of(core::json::parse(reply, "scan findings"));
+}
+
+ScanFindings scan_findings_of(const core::json::Value &doc) {
   ScanFindings f;
   if (const auto *status = core::json::find(doc, "imageScanStatus")) {
     f.status = core::json::get_string(*status, "status");

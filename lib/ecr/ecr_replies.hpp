@@ -41,6 +41,8 @@ struct ScanFindings {
   std::map<std::string, int> counts;
 };
 ScanFindings parse_scan_findings(std::string_view reply);
+// The same, from a reply already parsed (the scan gate reads its findings list too).
+ScanFindings scan_findings_of(const core::json::Value &doc);
 
 // ECR's timestamps: seconds since the epoch, possibly fractional, clamped to
 // 1970..2100 (the clock holds nanoseconds in 64 bits; out-of-range doubles would be

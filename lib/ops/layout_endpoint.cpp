@@ -10,6 +10,8 @@
 #include "core/file.hpp"
 
 #include <fcntl.h>
+#include <map>
+#include <optional>
 #include <unistd.h>
 
 namespace berth::ops {
@@ -83,26 +85,28 @@ public:
   }
 
   // A layout has no referrers API: oras and berth keep referrers as untagged
-  // entries of index.json, found by reading each entry's subject.
+  // entries of index.json, found by reading each entry's subject. Read once per
+  // source: a copy asks for the referrers of every manifest it writes.
   std::vector<image::Descriptor> referrers(const std::string &digest) override {
-    std::vector<image::Descriptor> out;
-    for (const auto &d : layout_.index().manifests) {
-      if (!image::media::is_manifest(d.media_type) && !image::media::is_index(d.media_type))
-        continue;
-      auto raw = layout_.read_blob(d.digest);
-      std::optional<image::Descriptor> subject;
-      if (image::media::is_index(d.media_type))
-        subject = image::parse_index(raw, d.media_type).subject;
-      else
-        subject = image::parse_manifest(raw, d.media_type).subject;
-      if (subject && subject->digest == digest) out.push_back(d);
+    if (!by_subject_) {
+      by_subject_.emplace();
+      for (const auto &d : layout_.index().manifests) {
+        std::optional<image::Descriptor> subject;
+        if (image::media::is_index(d.media_type))
+          subject = image::parse_index(layout_.read_blob(d.digest), d.media_type).subject;
+        else if (image::media::is_manifest(d.media_type))
+          subject = image::parse_manifest(layout_.read_blob(d.digest), d.media_type).subject;
+        if (subject) (*by_subject_)[subject->digest].push_back(d);
+      }
     }
-    return out;
+    auto it = by_subject_->find(digest);
+    return it == by_subject_->end() ? std::vector<image::Descriptor>{} : it->second;
   }
 
 private:
   Location loc_;
   layout::OciLayout layout_;
+  std::optional<std::map<std::string, std::vector<image::Descriptor>>> by_subject_;
 };
 
 class LayoutDestination final : public ImageDestination {

@@ -143,10 +143,10 @@ ScanGateImage scan_one(ecr::EcrClient &client, const std::string &repository,
       started = true;
       continue;
     }
-    // Status and counts through the hardened reply parser; the finding list and the
-    // image id from the same document.
-    auto parsed = ecr::parse_scan_findings(raw);
+    // Status and counts through the hardened reply reader; the finding list and the
+    // image id from the same parsed document.
     auto doc = core::json::parse(raw, "scan findings");
+    auto parsed = ecr::scan_findings_of(doc);
     result.status = parsed.status;
     if (const auto *id = core::json::find(doc, "imageId"))
       if (auto d = core::json::get_string(*id, "imageDigest"); !d.empty()) result.digest = d;
