@@ -116,6 +116,27 @@ def test_credential_process_keys_are_used_for_signing(world, berth, home, tmp_pa
     assert r.out.strip() == MOTO_PASSWORD
 
 
+def test_aws_cli_reads_berths_credential_process_output(world, berth_bin, home):
+    """`berth aws credentials --format json` is credential_process output: the AWS CLI
+    runs it and signs with what it printed — inside GitHub Actions too, where masks go
+    to stderr and stdout stays the JSON document alone."""
+    import subprocess
+
+    u = world.users["puller"]
+    awslib.write_aws_files(
+        home,
+        "[profile source]\nregion = %s\n"
+        "[profile via-berth]\nregion = %s\n"
+        "credential_process = %s aws credentials --format json --profile source\n"
+        % (REGION, REGION, berth_bin),
+        "[source]\naws_access_key_id = %s\naws_secret_access_key = %s\n" % (u.key, u.secret))
+    env = moto_env(world, home, GITHUB_ACTIONS="true")
+    p = subprocess.run(["aws", "sts", "get-caller-identity", "--profile", "via-berth",
+                        "--output", "json"], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["Arn"].endswith(":user/" + u.name), p.stdout
+
+
 # ------------------------------------------------------------------ roles
 
 

@@ -198,9 +198,10 @@ class TokenRecorder:
             with conn:
                 data = conn.recv(65536).decode("latin-1")
                 self.hits.append({"raw": data})
+                body = b'{"token":"stolen"}'
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: 16\r\nConnection: close\r\n\r\n"
-                             b'{"token":"stolen"}'[:16])
+                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+                             % (len(body), body))
 
     def close(self) -> None:
         self.sock.close()

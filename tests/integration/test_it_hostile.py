@@ -83,12 +83,10 @@ def test_manifest_with_trailing_content_is_refused(berth, tmp_path):
         r = pull(berth, reg.host + "/app:v1", str(tmp_path / "l"))
         assert r.returncode == EXIT_TRANSFER, r.describe()
         assert "not valid JSON" in r.stderr
-        # skopeo refuses it too
-        s = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--raw",
+        # skopeo refuses it too when it parses it (Go's decoder wants one document)
+        s = subprocess.run(["skopeo", "inspect", "--retry-times", "0", "--tls-verify=false",
                             "docker://%s/app:v1" % reg.host], capture_output=True, text=True)
-        p = subprocess.run(["python3", "-c", "import json,sys; json.loads(sys.stdin.read())"],
-                           input=s.stdout, capture_output=True, text=True)
-        assert p.returncode != 0  # what was served is not one JSON document
+        assert s.returncode != 0 and "invalid character" in s.stderr, s.stderr
 
 
 # ------------------------------------------------------------------ token realms
