@@ -21,9 +21,12 @@ bool env_true(const EnvFn &env, const char *name) {
   return s == "true" || s == "1";
 }
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+// The SDKs' AWS_ENDPOINT_URL_<SERVICE> suffix: the service id upper-cased, '-' and
+// ' ' as '_' ("ecr-public" -> ECR_PUBLIC).
+std::string env_suffix(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+    return c == '-' || c == ' ' ? '_' : static_cast<char>(std::toupper(c));
+  });
   return s;
 }
 
@@ -45,7 +48,7 @@ Partition partition_for_region(const std::string &region) {
 std::string resolve_endpoint(const std::string &service, const std::string &region,
                              EndpointFlags flags, const EnvFn &env) {
   // The SDKs' service-specific override wins over the global one.
-  if (auto v = env("AWS_ENDPOINT_URL_" + upper(service)); v && !v->empty()) return *v;
+  if (auto v = env("AWS_ENDPOINT_URL_" + env_suffix(service)); v && !v->empty()) return *v;
   if (auto v = env("AWS_ENDPOINT_URL"); v && !v->empty()) return *v;
   if (region.empty())
     throw Error(Errc::config, service + ": no region (set AWS_REGION or a profile region)");
@@ -61,6 +64,11 @@ std::string resolve_endpoint(const std::string &service, const std::string &regi
     std::string prefix = flags.dualstack ? "ecr" : "api.ecr";
     if (flags.fips) prefix += "-fips";
     return "https://" + prefix + "." + region + "." + suffix;
+  }
+  if (service == "ecr-public") {
+    // api.ecr-public.<region>.amazonaws.com; ecr-public.<region>.api.aws dual-stack.
+    return "https://" + std::string(flags.dualstack ? "" : "api.") + "ecr-public." + region + "." +
+           suffix;
   }
   if (service == "sts") {
     // GovCloud's regular STS endpoints are FIPS endpoints already; there is no

@@ -22,7 +22,7 @@ struct Partition {
 
 Partition partition_for_region(const std::string &region);
 
-// service: "ecr" or "sts". Returns "https://host" (or an override URL as given).
+// service: "ecr", "ecr-public" or "sts". Returns "https://host" (or an override URL as given).
 std::string resolve_endpoint(const std::string &service, const std::string &region,
                              EndpointFlags flags, const EnvFn &env);
 

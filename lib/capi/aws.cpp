@@ -25,6 +25,7 @@ AwsOptions aws_options(const berth_aws_options *o) {
   if (o->role_duration_seconds > 0)
     a.role_duration = std::chrono::seconds(o->role_duration_seconds);
   a.ecr_endpoint = str(o->ecr_endpoint);
+  a.ecr_public_endpoint = a.ecr_endpoint; // used for public.ecr.aws only
   a.sts_endpoint = str(o->sts_endpoint);
   a.ca_bundle = str(o->ca_bundle);
   return a;

@@ -25,6 +25,8 @@ AwsOptions aws_options_from(const Args &args) {
   o.role_session_name = args.value_or("--role-session-name", "");
   o.external_id = args.value_or("--external-id", "");
   o.ecr_endpoint = args.value_or("--endpoint-url", "");
+  // The endpoint of whichever API the command talks to (public.ecr.aws: ecr-public).
+  o.ecr_public_endpoint = o.ecr_endpoint;
   o.sts_endpoint = args.value_or("--sts-endpoint-url", "");
   o.ca_bundle = args.value_or("--ca-bundle", "");
   return o;
@@ -99,7 +101,7 @@ int cmd_credential_helper(const std::vector<std::string> &argv) {
     std::string host = input;
     if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
     host = host.substr(0, host.find('/'));
-    if (!ecr::parse_registry_host(host)) {
+    if (!ecr::parse_registry_host(host) && !ecr::is_public_registry_host(host)) {
       // The protocol's "not found" answer lets docker fall back to anonymous.
       std::printf("credentials not found in native keychain\n");
       return kFailure;

@@ -20,6 +20,13 @@ std::optional<EcrHost> parse_registry_host(std::string_view host_in) {
   return std::nullopt;
 }
 
+bool is_public_registry_host(std::string_view host_in) {
+  std::string host(host_in.substr(0, host_in.find(':')));
+  for (auto &c : host)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host == "public.ecr.aws" || host == "ecr-public.aws.com";
+}
+
 std::string registry_host(const std::string &account, const std::string &region, bool fips,
                           bool dualstack) {
   auto p = aws::partition_for_region(region);

@@ -19,6 +19,12 @@ struct EcrHost {
 // host may carry a port ("…amazonaws.com:443"); nullopt for non-ECR hosts.
 std::optional<EcrHost> parse_registry_host(std::string_view host);
 
+// Amazon ECR Public's registry: public.ecr.aws, or its dual-stack name
+// ecr-public.aws.com (a port may follow). Its tokens come from the ecr-public API
+// in us-east-1, whatever region the caller is in.
+bool is_public_registry_host(std::string_view host);
+inline constexpr const char *kPublicRegion = "us-east-1";
+
 // "<account>.dkr.ecr.<region>.amazonaws.com" for the partition of the region.
 std::string registry_host(const std::string &account, const std::string &region, bool fips = false,
                           bool dualstack = false);

@@ -7,6 +7,7 @@
 #include "core/file.hpp"
 #include "core/json.hpp"
 #include "ecr/ecr_client.hpp"
+#include "ecr/ecr_public_client.hpp"
 #include "ecr/registry_host.hpp"
 #include "ops/ecr_session.hpp"
 
@@ -60,11 +61,22 @@ CallerIdentity aws_caller_identity(const AwsOptions &o) {
 }
 
 EcrLogin ecr_login(const AwsOptions &o, const std::string &registry) {
+  if (ecr::is_public_registry_host(registry)) {
+    // ECR Public: one registry, tokens from the ecr-public API in us-east-1.
+    auto ctx = context_for(o);
+    ecr::EcrPublicClient client(aws::aws_http_client(ctx), aws_credentials_provider(o),
+                                o.ecr_public_endpoint, ctx.env);
+    auto t = client.get_authorization_token();
+    return {registry, t.username, t.password, t.expires_at};
+  }
   std::optional<ecr::EcrHost> host;
   if (!registry.empty()) {
     host = ecr::parse_registry_host(registry);
     if (!host)
-      throw Error(Errc::invalid_argument, "'" + registry + "' is not an ECR registry host");
+      throw Error(Errc::invalid_argument,
+                  "'" + registry +
+                      "' is not an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com, "
+                      "public.ecr.aws)");
   }
   auto ctx = context_for(o);
   auto region = region_for(o, host);

@@ -2,6 +2,7 @@
 
 #include "aws/aws_client.hpp"
 #include "ecr/ecr_client.hpp"
+#include "ecr/ecr_public_client.hpp"
 #include "ecr/registry_host.hpp"
 
 #include <berth/error.hpp>
@@ -19,6 +20,7 @@ std::string EcrKeychain::cache_key(const std::string &registry) const {
 }
 
 AuthConfig EcrKeychain::resolve(const std::string &registry) const {
+  if (ecr::is_public_registry_host(registry)) return resolve_public(registry);
   auto host = ecr::parse_registry_host(registry);
   if (!host) return {};
   std::string key;
@@ -42,7 +44,45 @@ AuthConfig EcrKeychain::resolve(const std::string &registry) const {
   return a;
 }
 
+// ECR Public serves anyone anonymously (with lower rate limits); a token is worth
+// having, not needing: without AWS credentials, or with ones that may not get a
+// token (no ecr-public:GetAuthorizationToken or sts:GetServiceBearerToken — common
+// for CI roles that only push to a private registry), pulls go anonymous, as
+// docker's do when the credential helper fails. A push then meets the registry's
+// own refusal.
+AuthConfig EcrKeychain::resolve_public(const std::string &registry) const {
+  std::string key;
+  try {
+    key = "public|" + cache_key(registry);
+  } catch (const Error &e) {
+    if (e.code() == Errc::auth || e.code() == Errc::config) return {};
+    throw;
+  }
+  try {
+    auto token = cache_.get(key, [&] {
+      auto ctx = options_.chain.context;
+      ecr::EcrPublicClient client(aws::aws_http_client(ctx), credentials_, {}, ctx.env);
+      return client.get_authorization_token();
+    });
+    AuthConfig a;
+    a.username = token.username;
+    a.password = token.password;
+    return a;
+  } catch (const Error &e) {
+    if (e.code() == Errc::auth || e.code() == Errc::denied) return {};
+    throw;
+  }
+}
+
 void EcrKeychain::invalidate(const std::string &registry) const {
+  if (ecr::is_public_registry_host(registry)) {
+    try {
+      cache_.invalidate("public|" + cache_key(registry));
+    } catch (const Error &) {
+      // Nothing cached for an identity we cannot resolve.
+    }
+    return;
+  }
   if (!ecr::parse_registry_host(registry)) return;
   try {
     cache_.invalidate(cache_key(registry));

@@ -1,7 +1,8 @@
 // Credentials for ECR registries, from the AWS credential chain: the keychain
 // recognises ECR hosts from their name, calls GetAuthorizationToken in the host's
 // region and answers with "AWS:<password>" Basic credentials — what
-// amazon-ecr-credential-helper does, inside the library.
+// amazon-ecr-credential-helper does, inside the library. ECR Public (public.ecr.aws)
+// gets its token from the ecr-public API, and goes anonymous without one.
 #pragma once
 
 #include <berth/aws_credentials.hpp>
@@ -32,6 +33,7 @@ public:
 
 private:
   std::string cache_key(const std::string &registry) const;
+  AuthConfig resolve_public(const std::string &registry) const;
 
   EcrKeychainOptions options_;
   mutable std::mutex mutex_;

@@ -240,6 +240,16 @@ TEST_CASE("aws endpoints: environment flags and overrides") {
                            env_of({{"AWS_ENDPOINT_URL_ECR", ""}, {"AWS_ENDPOINT_URL", ""}})) ==
           "https://api.ecr.us-east-1.amazonaws.com");
   }
+  SUBCASE("ecr-public: us-east-1 (dual-stack on api.aws), AWS_ENDPOINT_URL_ECR_PUBLIC") {
+    CHECK(resolve_endpoint("ecr-public", "us-east-1", {}, env_of({})) ==
+          "https://api.ecr-public.us-east-1.amazonaws.com");
+    CHECK(resolve_endpoint("ecr-public", "us-east-1", EndpointFlags{false, true}, env_of({})) ==
+          "https://ecr-public.us-east-1.api.aws");
+    auto env = env_of({{"AWS_ENDPOINT_URL_ECR_PUBLIC", "http://127.0.0.1:3"},
+                       {"AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:2"}});
+    CHECK(resolve_endpoint("ecr-public", "us-east-1", {}, env) == "http://127.0.0.1:3");
+    CHECK(resolve_endpoint("ecr", "us-east-1", {}, env) == "http://127.0.0.1:2");
+  }
   SUBCASE("no or a malformed region is a configuration error") {
     for (const char *bad : {"", "us-east-1.evil.com", "us east 1", "us-east-1/x", "a@b"}) {
       CAPTURE(bad);

@@ -107,3 +107,13 @@ TEST_CASE("ecr host: names berth builds parse back") {
         CHECK(h->dualstack == ds);
       }
 }
+
+TEST_CASE("ecr registry host: ECR Public") {
+  for (const char *h : {"public.ecr.aws", "PUBLIC.ECR.AWS", "public.ecr.aws:443",
+                        "ecr-public.aws.com"})
+    CHECK(is_public_registry_host(h));
+  for (const char *h : {"", "ecr.aws", "public.ecr.aws.evil.com", "xpublic.ecr.aws",
+                        "123456789012.dkr.ecr.us-east-1.amazonaws.com"})
+    CHECK_FALSE(is_public_registry_host(h));
+  CHECK_FALSE(parse_registry_host("public.ecr.aws"));
+}
