@@ -228,7 +228,7 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 4
+#define BERTH_COPY_OPTIONS_VERSION 5
 
 /* berth_copy_options.format: the media types a copy writes. Converting rewrites the
  * manifests (media types of manifest, config and layers; index <-> manifest list), so
@@ -280,12 +280,16 @@ typedef struct berth_copy_options {
   int32_t no_referrers;
   const char *const *artifact_types;
   size_t n_artifact_types;
+  /* Version 5: non-zero creates a missing ECR destination repository first (with the
+   * source repository's settings when the source is in ECR), using the AWS
+   * credentials of the environment, instead of failing with NAME_UNKNOWN. */
+  int32_t create_repository;
 } berth_copy_options;
 
 /* clang-format off */
 #define BERTH_COPY_OPTIONS_INIT                                                     \
   { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
-    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0 }
+    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0 }
 /* clang-format on */
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
@@ -339,7 +343,8 @@ typedef struct berth_aws_options {
   const char *role_session_name;
   const char *external_id;
   int64_t role_duration_seconds; /* 0 = 3600 */
-  const char *ecr_endpoint;      /* e.g. "http://127.0.0.1:5000" */
+  const char *ecr_endpoint;      /* e.g. "http://127.0.0.1:5000"; for public.ecr.aws, the
+                                  * ecr-public API's */
   const char *sts_endpoint;
   const char *ca_bundle;
 } berth_aws_options;
@@ -360,8 +365,10 @@ BERTH_API int berth_aws_credentials(char **out_json, const berth_aws_options *op
 BERTH_API int berth_aws_caller_identity(char **out_json, const berth_aws_options *opts);
 
 /* ecr:GetAuthorizationToken for an ECR registry host (or NULL: the caller's default
- * registry in the region). *out_json: {"registry","username","password","expiresAt"}
- * (expiresAt in seconds since the epoch); free with berth_free. */
+ * registry in the region); for ECR Public (public.ecr.aws, ecr-public.aws.com)
+ * ecr-public:GetAuthorizationToken in us-east-1. *out_json:
+ * {"registry","username","password","expiresAt"} (expiresAt in seconds since the epoch); free with
+ * berth_free. */
 BERTH_API int berth_ecr_login(char **out_json, const char *registry, const berth_aws_options *opts);
 
 /* Writes the registry's AWS:<password> entry into docker's config.json
@@ -470,7 +477,11 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
 BERTH_API int berth_tags_compute(char **out_json, const char *request_json);
 
 /* Describes the repository and creates it when missing. settings_json (NULL = "{}"):
- * {"scanOnPush":bool,"immutable":bool,"encryption":"AES256"|"KMS","kmsKey":".."}.
+ * {"scanOnPush":bool,"immutable":bool,"mutabilityExclusions":["latest","dev-*"],
+ *  "encryption":"AES256"|"KMS","kmsKey":".."}. mutabilityExclusions are ECR WILDCARD
+ * tag filters that keep the opposite mutability (IMMUTABLE_WITH_EXCLUSION). With
+ * apply, scan-on-push and tag mutability (with its exclusions) of an existing
+ * repository are changed to these.
  * *out_json: {"created":bool,"uri":"..","differences":[..],"updated":bool}. */
 BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
                                           const char *settings_json, int32_t apply,

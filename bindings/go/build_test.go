@@ -428,6 +428,25 @@ func TestECRPipeline(t *testing.T) {
 	if err != nil || len(drift.Differences) == 0 || drift.Updated {
 		t.Fatalf("drift: %+v, %v", drift, err)
 	}
+	// IMMUTABLE_WITH_EXCLUSION: applied, and read back from DescribeRepositories.
+	except := berth.RepositorySettings{ScanOnPush: true, Immutable: true, MutabilityExclusions: []string{"latest"}}
+	fixed, err := berth.ECREnsureRepository(bg, repo, except, true, opts)
+	if err != nil || !fixed.Updated {
+		t.Fatalf("exclusions: %+v, %v", fixed, err)
+	}
+	var described struct {
+		Repositories []struct {
+			ImageTagMutability                 string
+			ImageTagMutabilityExclusionFilters []struct{ Filter, FilterType string }
+		}
+	}
+	if _, err := berth.ECRCall(bg, "DescribeRepositories", map[string]any{"repositoryNames": []string{repo}}, &described, opts); err != nil {
+		t.Fatal(err)
+	}
+	if r := described.Repositories; len(r) != 1 || r[0].ImageTagMutability != "IMMUTABLE_WITH_EXCLUSION" ||
+		len(r[0].ImageTagMutabilityExclusionFilters) != 1 || r[0].ImageTagMutabilityExclusionFilters[0].Filter != "latest" {
+		t.Fatalf("described: %+v", described)
+	}
 
 	// moto needs an image reported through PutImage before it can scan one.
 	manifest, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociManifest,

@@ -158,6 +158,10 @@ type CopyOptions struct {
 	// unless NoReferrers; ArtifactTypes, when set, keeps only those types.
 	NoReferrers   bool
 	ArtifactTypes []string
+	// CreateRepository creates a missing ECR destination repository first (with
+	// the source repository's settings when the source is in ECR too), with the
+	// AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
+	CreateRepository bool
 }
 
 // CopyResult is what a copy did.
@@ -309,6 +313,7 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.chunk_size = C.uint64_t(opts.ChunkSize)
 	co.no_referrers = cBool(opts.NoReferrers)
 	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
+	co.create_repository = cBool(opts.CreateRepository)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.

@@ -149,9 +149,12 @@ func LifecyclePolicyValidate(policy string) error {
 // and compares an existing one against.
 type RepositorySettings struct {
 	ScanOnPush bool
-	Immutable  bool   // immutable tags
-	Encryption string // "AES256" or "KMS"; "" for ECR's default
-	KMSKey     string // with Encryption "KMS"
+	Immutable  bool // immutable tags
+	// ECR wildcard tag filters ("latest", "dev-*") that keep the other
+	// mutability: IMMUTABLE_WITH_EXCLUSION with Immutable.
+	MutabilityExclusions []string
+	Encryption           string // "AES256" or "KMS"; "" for ECR's default
+	KMSKey               string // with Encryption "KMS"
 }
 
 // RepositoryStatus is what [ECREnsureRepository] found and did.
@@ -176,6 +179,9 @@ func ECREnsureRepository(ctx context.Context, name string, settings RepositorySe
 	}
 	if settings.KMSKey != "" {
 		s["kmsKey"] = settings.KMSKey
+	}
+	if len(settings.MutabilityExclusions) > 0 {
+		s["mutabilityExclusions"] = settings.MutabilityExclusions
 	}
 	body, _ := json.Marshal(s)
 	if err := checkNUL([]namedString{{"name", name}, {"settings", string(body)}}); err != nil {

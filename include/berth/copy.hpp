@@ -60,6 +60,10 @@ struct CopyOptions {
   // Only referrers of these artifact types (and theirs); empty: all.
   std::vector<std::string> referrer_types;
   ImageFormat format = ImageFormat::automatic;
+  // Create a missing ECR destination repository first (with the source repository's
+  // settings when it is in ECR too) instead of failing with NAME_UNKNOWN. Uses the
+  // AWS credentials of the environment; other registries are left alone.
+  bool create_repository = false;
 };
 
 struct CopyResult {

@@ -20,6 +20,8 @@ struct AwsOptions {
   std::string external_id;
   std::chrono::seconds role_duration{3600};
   std::string ecr_endpoint; // "" = AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL / regional
+  // "" = AWS_ENDPOINT_URL_ECR_PUBLIC / AWS_ENDPOINT_URL / api.ecr-public.us-east-1
+  std::string ecr_public_endpoint;
   std::string sts_endpoint; // "" = AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL / regional
   std::string ca_bundle;    // "" = AWS_CA_BUNDLE
 };
@@ -33,14 +35,16 @@ struct CallerIdentity {
 CallerIdentity aws_caller_identity(const AwsOptions &options);
 
 struct EcrLogin {
-  std::string registry; // "<account>.dkr.ecr.<region>.amazonaws.com"
+  std::string registry; // "<account>.dkr.ecr.<region>.amazonaws.com", "public.ecr.aws"
   std::string username; // "AWS"
   std::string password;
   std::chrono::system_clock::time_point expires_at;
 };
 
 // GetAuthorizationToken. registry: an ECR host (its account and region are used),
-// or "" for the caller's default registry in options.region.
+// or "" for the caller's default registry in options.region; or ECR Public's
+// public.ecr.aws / ecr-public.aws.com (ecr-public:GetAuthorizationToken in
+// us-east-1, which also needs sts:GetServiceBearerToken).
 EcrLogin ecr_login(const AwsOptions &options, const std::string &registry = {});
 
 // Writes "auths[registry] = AWS:<password>" into the docker config.json
@@ -58,6 +62,9 @@ std::string ecr_call(const AwsOptions &options, const std::string &operation,
 struct RepositorySettings {
   bool scan_on_push = false;
   bool immutable = false;
+  // ECR WILDCARD tag filters ("latest", "dev-*") that stay mutable in an immutable
+  // repository (IMMUTABLE_WITH_EXCLUSION) — or immutable in a mutable one.
+  std::vector<std::string> mutability_exclusions;
   std::string encryption; // "" (ECR's default, AES256) | "AES256" | "KMS"
   std::string kms_key;    // with KMS
 };
@@ -72,10 +79,14 @@ struct EnsureRepositoryResult {
 };
 
 // DescribeRepositories; CreateRepository when missing. Differences are reported,
-// and changed (tag mutability, scan on push) only when apply is set.
+// and changed (tag mutability and its exclusions, scan on push) only when apply is set.
 EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const std::string &name,
                                              const RepositorySettings &settings,
                                              bool apply = false);
+
+// The settings of an existing repository (DescribeRepositories); Errc::not_found
+// when there is none.
+RepositorySettings ecr_repository_settings(const AwsOptions &options, const std::string &name);
 
 // --- Lifecycle policies -------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 
 using namespace berth;
@@ -72,6 +73,7 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
     co.referrers = o.no_referrers == 0;
     co.referrer_types = capi::string_list(o.artifact_types, o.n_artifact_types, "artifact_types");
   }
+  if (o.version >= 5) co.create_repository = o.create_repository != 0;
   return co;
 }
 
@@ -93,6 +95,17 @@ void fill_result(berth_copy_result *result, const CopyResult &r) {
   result->manifests = r.manifests;
 }
 
+// Bytes of berth_copy_options up to the last field of `version`.
+std::size_t copy_options_size(uint32_t version) {
+  switch (version) {
+  case 1: return offsetof(berth_copy_options, extra_tags);
+  case 2: return offsetof(berth_copy_options, format);
+  case 3: return offsetof(berth_copy_options, timeout_ms);
+  case 4: return offsetof(berth_copy_options, create_repository);
+  default: return sizeof(berth_copy_options);
+  }
+}
+
 } // namespace
 
 extern "C" {
@@ -102,8 +115,10 @@ BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version
     require(opts != nullptr, "opts is NULL");
     require(version >= 1 && version <= BERTH_COPY_OPTIONS_VERSION,
             "unknown berth_copy_options version");
-    *opts = berth_copy_options BERTH_COPY_OPTIONS_INIT;
-    // A caller built against an older header gets that version's meaning.
+    // A caller built against an older header has a shorter struct: only that
+    // version's fields are written, with that version's meaning.
+    const berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, copy_options_size(version));
     opts->version = version;
   });
 }

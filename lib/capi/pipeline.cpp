@@ -103,6 +103,14 @@ BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
     RepositorySettings rs;
     rs.scan_on_push = core::json::get_bool(s, "scanOnPush");
     rs.immutable = core::json::get_bool(s, "immutable");
+    if (const auto *ex = core::json::find(s, "mutabilityExclusions")) {
+      require(ex->IsArray(), "mutabilityExclusions must be an array of strings");
+      for (const auto &f : ex->GetArray()) {
+        require(f.IsString() && f.GetStringLength() > 0,
+                "mutabilityExclusions must be an array of strings");
+        rs.mutability_exclusions.emplace_back(f.GetString(), f.GetStringLength());
+      }
+    }
     rs.encryption = core::json::get_string(s, "encryption");
     rs.kms_key = core::json::get_string(s, "kmsKey");
     auto r = ecr_ensure_repository(capi::aws_options(opts), name, rs, apply != 0);

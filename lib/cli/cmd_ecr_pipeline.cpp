@@ -13,17 +13,37 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 namespace berth::cli {
 namespace {
 
+// --immutable-except TAG_PREFIX (repeated, or comma-separated) as ECR WILDCARD filters:
+// a prefix gets a trailing '*', a value with a '*' is a pattern already.
+std::vector<std::string> tag_filters(const std::vector<std::string> &values) {
+  std::vector<std::string> out;
+  for (const auto &v : values) {
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto end = std::min(v.find(',', start), v.size());
+      auto f = v.substr(start, end - start);
+      if (f.empty()) throw UsageError{"--immutable-except needs a tag prefix"};
+      out.push_back(f.find('*') == std::string::npos ? f + "*" : f);
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
 int ensure_repository(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"ensure-repository needs NAME"};
   RepositorySettings s;
   s.scan_on_push = args.flag("--scan-on-push");
   s.immutable = args.flag("--immutable");
+  s.mutability_exclusions = tag_filters(args.values("--immutable-except"));
+  if (!s.mutability_exclusions.empty()) s.immutable = true;
   s.encryption = args.value_or("--encryption", "");
   s.kms_key = args.value_or("--kms-key", "");
   if (!s.encryption.empty() && s.encryption != "AES256" && s.encryption != "KMS")
@@ -39,7 +59,8 @@ int ensure_repository(const Args &args) {
   for (const auto &d : r.differences)
     std::fprintf(stderr, "  differs: %s%s\n", d.c_str(), r.updated ? " (updated)" : "");
   if (!r.differences.empty() && !args.flag("--apply"))
-    std::fprintf(stderr, "  (pass --apply to change tag mutability and scan-on-push)\n");
+    std::fprintf(stderr,
+                 "  (pass --apply to change tag mutability, its exclusions and scan-on-push)\n");
   std::printf("%s\n", r.uri.c_str());
   github_output("repository", r.uri);
   return kOk;
@@ -176,11 +197,12 @@ int put_replication(const Args &args) {
 } // namespace
 
 int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &rest) {
-  Args args(rest,
-            with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
-                              "--expire-untagged-after", "--fail-on", "--max", "--timeout",
-                              "--poll-ms", "--destination", "--repository-prefix"}),
-            {"--scan-on-push", "--immutable", "--apply", "--preview"});
+  Args args(
+      rest,
+      with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
+                        "--expire-untagged-after", "--fail-on", "--max", "--timeout", "--poll-ms",
+                        "--destination", "--repository-prefix", "--immutable-except"}),
+      {"--scan-on-push", "--immutable", "--apply", "--preview"});
   if (verb == "ensure-repository") return ensure_repository(args);
   if (verb == "put-lifecycle-policy") return put_lifecycle_policy(args);
   if (verb == "put-replication-configuration") return put_replication(args);

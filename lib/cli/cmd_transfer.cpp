@@ -23,8 +23,8 @@ const std::set<std::string> kValueOptions = {
     "--src-creds", "--dest-creds",    "--platform",      "--jobs",      "--ca-bundle",  "--tag",
     "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",   "--chunk-size", "--format",
     "--referrers", "--artifact-type", "--sign-key",      "--verify-key"};
-const std::set<std::string> kFlags = {"--plain-http", "--insecure", "--json", "--quiet",
-                                      "--tags-from-ci"};
+const std::set<std::string> kFlags = {"--plain-http", "--insecure",     "--json",
+                                      "--quiet",      "--tags-from-ci", "--create-repository"};
 
 CopyOptions copy_options(const Args &args) {
   CopyOptions o;
@@ -61,6 +61,7 @@ CopyOptions copy_options(const Args &args) {
     throw UsageError{"--referrers must be true or false, not '" + referrers + "'"};
   o.referrers = referrers == "true";
   o.referrer_types = args.values("--artifact-type");
+  o.create_repository = args.flag("--create-repository");
   return o;
 }
 

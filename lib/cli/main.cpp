@@ -67,6 +67,8 @@ const std::vector<Command> &commands() {
        "  --artifact-type TYPE          only referrers of this artifact type (repeatable)\n"
        "  --chunk-size BYTES            push big blobs in PATCHes of this size (for proxies\n"
        "                                that cap request bodies); default one request per blob\n"
+       "  --create-repository           create a missing ECR repository first (with SRC's\n"
+       "                                settings when SRC is in ECR) instead of NAME_UNKNOWN\n"
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
@@ -84,7 +86,7 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --referrers true|false  --artifact-type TYPE  --create-repository  (as for copy)\n"
        "  --sign-key cosign.key         sign the pushed image (see 'berth sign')\n",
        cmd_push},
       {"pull", "pull an image from a registry into a layout",
@@ -112,7 +114,7 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
+       "  --referrers true|false  --artifact-type TYPE  --create-repository  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
@@ -127,7 +129,7 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n",
+       "  --referrers true|false  --artifact-type TYPE  --create-repository  (as for copy)\n",
        cmd_index},
       {"export", "flatten an image into a directory, safely",
        "usage: berth export [OPTIONS] SRC DIR\n"

@@ -53,8 +53,16 @@ void EcrClient::paginate(const std::string &operation, const std::string &body_j
 }
 
 AuthorizationToken EcrClient::get_authorization_token(const std::string &registry_id) {
-  std::string body = registry_id.empty() ? "{}" : "{\"registryIds\":[\"" + registry_id + "\"]}";
-  return parse_authorization_token(call("GetAuthorizationToken", body));
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  if (!registry_id.empty()) {
+    w.writer.Key("registryIds");
+    w.writer.StartArray();
+    w.string(registry_id);
+    w.writer.EndArray();
+  }
+  w.writer.EndObject();
+  return parse_authorization_token(call("GetAuthorizationToken", w.str()));
 }
 
 std::vector<RepositoryInfo>
@@ -65,7 +73,7 @@ EcrClient::describe_repositories(const std::vector<std::string> &names) {
     w.writer.Key("repositoryNames");
     w.writer.StartArray();
     for (const auto &n : names)
-      w.writer.String(n.c_str(), static_cast<rapidjson::SizeType>(n.size()));
+      w.string(n);
     w.writer.EndArray();
   }
   w.writer.EndObject();
@@ -75,34 +83,73 @@ EcrClient::describe_repositories(const std::vector<std::string> &names) {
   return out;
 }
 
+namespace {
+
+// imageTagMutability and its exclusion filters, as CreateRepository and
+// PutImageTagMutability both take them.
+void write_mutability(core::json::StringWriter &w, bool immutable,
+                      const std::vector<std::string> &exclusions) {
+  std::string m = immutable ? "IMMUTABLE" : "MUTABLE";
+  if (!exclusions.empty()) m += "_WITH_EXCLUSION";
+  w.member("imageTagMutability", m);
+  if (exclusions.empty()) return;
+  w.writer.Key("imageTagMutabilityExclusionFilters");
+  w.writer.StartArray();
+  for (const auto &f : exclusions) {
+    w.writer.StartObject();
+    w.member("filterType", "WILDCARD");
+    w.member("filter", f);
+    w.writer.EndObject();
+  }
+  w.writer.EndArray();
+}
+
+void write_scan_on_push(core::json::StringWriter &w, bool scan_on_push) {
+  w.writer.Key("imageScanningConfiguration");
+  w.writer.StartObject();
+  w.writer.Key("scanOnPush");
+  w.writer.Bool(scan_on_push);
+  w.writer.EndObject();
+}
+
+} // namespace
+
 RepositoryInfo EcrClient::create_repository(const CreateRepositoryParams &p) {
   core::json::StringWriter w;
-  auto &j = w.writer;
-  j.StartObject();
-  j.Key("repositoryName");
-  j.String(p.name.c_str(), static_cast<rapidjson::SizeType>(p.name.size()));
-  j.Key("imageTagMutability");
-  j.String(p.immutable ? "IMMUTABLE" : "MUTABLE");
-  j.Key("imageScanningConfiguration");
-  j.StartObject();
-  j.Key("scanOnPush");
-  j.Bool(p.scan_on_push);
-  j.EndObject();
+  w.writer.StartObject();
+  w.member("repositoryName", p.name);
+  write_mutability(w, p.immutable, p.mutability_exclusions);
+  write_scan_on_push(w, p.scan_on_push);
   if (!p.encryption_type.empty()) {
     if (p.encryption_type != "AES256" && p.encryption_type != "KMS")
       throw Error(Errc::invalid_argument, "encryption must be AES256 or KMS");
-    j.Key("encryptionConfiguration");
-    j.StartObject();
-    j.Key("encryptionType");
-    j.String(p.encryption_type.c_str(), static_cast<rapidjson::SizeType>(p.encryption_type.size()));
-    if (!p.kms_key.empty()) {
-      j.Key("kmsKey");
-      j.String(p.kms_key.c_str(), static_cast<rapidjson::SizeType>(p.kms_key.size()));
-    }
-    j.EndObject();
+    w.writer.Key("encryptionConfiguration");
+    w.writer.StartObject();
+    w.member("encryptionType", p.encryption_type);
+    if (!p.kms_key.empty()) w.member("kmsKey", p.kms_key);
+    w.writer.EndObject();
   }
-  j.EndObject();
+  w.writer.EndObject();
   return parse_created_repository(call("CreateRepository", w.str()));
+}
+
+void EcrClient::put_tag_mutability(const std::string &repository, bool immutable,
+                                   const std::vector<std::string> &exclusions) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("repositoryName", repository);
+  write_mutability(w, immutable, exclusions);
+  w.writer.EndObject();
+  call("PutImageTagMutability", w.str());
+}
+
+void EcrClient::put_scan_on_push(const std::string &repository, bool scan_on_push) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("repositoryName", repository);
+  write_scan_on_push(w, scan_on_push);
+  w.writer.EndObject();
+  call("PutImageScanningConfiguration", w.str());
 }
 
 } // namespace berth::ecr

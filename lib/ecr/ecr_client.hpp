@@ -25,13 +25,19 @@ struct AuthorizationToken {
 
 struct RepositoryInfo {
   std::string name, arn, uri, registry_id, tag_mutability, encryption_type, kms_key;
+  // The WILDCARD filters of IMMUTABLE_WITH_EXCLUSION / MUTABLE_WITH_EXCLUSION.
+  std::vector<std::string> mutability_exclusions;
   bool scan_on_push = false;
+  bool immutable() const { return tag_mutability.rfind("IMMUTABLE", 0) == 0; }
 };
 
 struct CreateRepositoryParams {
   std::string name;
   bool scan_on_push = false;
   bool immutable = false;
+  // Tags matching these WILDCARD filters stay mutable in an immutable repository
+  // (IMMUTABLE_WITH_EXCLUSION).
+  std::vector<std::string> mutability_exclusions;
   std::string encryption_type; // "" | "AES256" | "KMS"
   std::string kms_key;
 };
@@ -55,6 +61,11 @@ public:
   AuthorizationToken get_authorization_token(const std::string &registry_id = {});
   std::vector<RepositoryInfo> describe_repositories(const std::vector<std::string> &names = {});
   RepositoryInfo create_repository(const CreateRepositoryParams &params);
+  // PutImageTagMutability: IMMUTABLE or MUTABLE, with exclusion filters the
+  // _WITH_EXCLUSION variant.
+  void put_tag_mutability(const std::string &repository, bool immutable,
+                          const std::vector<std::string> &exclusions);
+  void put_scan_on_push(const std::string &repository, bool scan_on_push);
 
 private:
   std::shared_ptr<http::Client> http_;

@@ -16,17 +16,15 @@ std::chrono::system_clock::time_point time_from_epoch_seconds(double seconds) {
           std::chrono::duration<double>(seconds)));
 }
 
-AuthorizationToken parse_authorization_token(std::string_view reply) {
-  auto doc = core::json::parse(reply, "ecr:GetAuthorizationToken reply");
-  const auto *data = core::json::find(doc, "authorizationData");
-  if (!data || !data->IsArray() || data->Empty())
-    throw Error(Errc::protocol, "ecr:GetAuthorizationToken reply has no authorizationData");
-  const auto &d = (*data)[0];
+namespace {
+
+// One authorizationData object: its token decoded, its expiry and endpoint.
+AuthorizationToken authorization_data(const core::json::Value &d, const char *what) {
   auto decoded = core::base64_decode(core::json::get_string(d, "authorizationToken"));
-  if (!decoded) throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not base64");
+  if (!decoded) throw Error(Errc::protocol, std::string(what) + ": the token is not base64");
   auto colon = decoded->find(':');
   if (colon == std::string::npos)
-    throw Error(Errc::protocol, "ecr:GetAuthorizationToken: the token is not USER:PASSWORD");
+    throw Error(Errc::protocol, std::string(what) + ": the token is not USER:PASSWORD");
   AuthorizationToken t;
   t.username = decoded->substr(0, colon);
   t.password = decoded->substr(colon + 1);
@@ -34,6 +32,24 @@ AuthorizationToken parse_authorization_token(std::string_view reply) {
   const auto *exp = core::json::find(d, "expiresAt");
   t.expires_at = time_from_epoch_seconds(exp && exp->IsNumber() ? exp->GetDouble() : 0);
   return t;
+}
+
+} // namespace
+
+AuthorizationToken parse_authorization_token(std::string_view reply) {
+  auto doc = core::json::parse(reply, "ecr:GetAuthorizationToken reply");
+  const auto *data = core::json::find(doc, "authorizationData");
+  if (!data || !data->IsArray() || data->Empty())
+    throw Error(Errc::protocol, "ecr:GetAuthorizationToken reply has no authorizationData");
+  return authorization_data((*data)[0], "ecr:GetAuthorizationToken");
+}
+
+AuthorizationToken parse_public_authorization_token(std::string_view reply) {
+  auto doc = core::json::parse(reply, "ecr-public:GetAuthorizationToken reply");
+  const auto *data = core::json::find(doc, "authorizationData");
+  if (!data || !data->IsObject())
+    throw Error(Errc::protocol, "ecr-public:GetAuthorizationToken reply has no authorizationData");
+  return authorization_data(*data, "ecr-public:GetAuthorizationToken");
 }
 
 std::string parse_page(std::string_view reply, const std::string &what, const char *items_key,
@@ -52,6 +68,9 @@ RepositoryInfo parse_repository(const core::json::Value &v) {
   r.uri = core::json::get_string(v, "repositoryUri");
   r.registry_id = core::json::get_string(v, "registryId");
   r.tag_mutability = core::json::get_string(v, "imageTagMutability", "MUTABLE");
+  if (const auto *f = core::json::find(v, "imageTagMutabilityExclusionFilters"); f && f->IsArray())
+    for (const auto &e : f->GetArray())
+      if (e.IsObject()) r.mutability_exclusions.push_back(core::json::get_string(e, "filter"));
   if (const auto *s = core::json::find(v, "imageScanningConfiguration"))
     r.scan_on_push = core::json::get_bool(*s, "scanOnPush");
   if (const auto *e = core::json::find(v, "encryptionConfiguration")) {

@@ -19,6 +19,9 @@ namespace berth::ecr {
 
 // GetAuthorizationToken: the first authorizationData entry, its token decoded.
 AuthorizationToken parse_authorization_token(std::string_view reply);
+// ecr-public's GetAuthorizationToken: one authorizationData object (no list, no
+// proxyEndpoint).
+AuthorizationToken parse_public_authorization_token(std::string_view reply);
 
 // One page of a paginated operation: hands each item of the array named items_key to
 // fn (items may be any JSON value) and returns nextToken, "" on the last page. `what`

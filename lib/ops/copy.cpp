@@ -6,6 +6,7 @@
 #include <berth/manifest.hpp>
 
 #include "ops/copy_engine.hpp"
+#include "ops/create_repository.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 #include "ops/progress_reporter.hpp"
@@ -144,6 +145,7 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   if (options.jobs < 1) throw Error(Errc::invalid_argument, "jobs must be at least 1");
   auto src_loc = ops::Location::parse(src);
   auto dst_loc = ops::Location::parse(dst);
+  if (options.create_repository) ops::create_missing_repositories(src_loc, {dst_loc});
   auto source = ops::open_source(src_loc, options.src);
   auto destination = ops::open_destination(dst_loc, options.dst);
   Copier c{*source,

@@ -7,54 +7,91 @@
 #include "ecr/ecr_client.hpp"
 #include "ops/ecr_session.hpp"
 
+#include <algorithm>
+
 namespace berth {
+namespace {
+
+std::optional<ecr::RepositoryInfo> describe(ecr::EcrClient &client, const std::string &name) {
+  try {
+    auto found = client.describe_repositories({name});
+    if (!found.empty()) return found.front();
+  } catch (const Error &e) {
+    if (e.code() != Errc::not_found) throw;
+  }
+  return std::nullopt;
+}
+
+std::string join(const std::vector<std::string> &v) {
+  std::string out;
+  for (const auto &s : v)
+    out.append(out.empty() ? "" : ",").append(s);
+  return "[" + out + "]";
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+} // namespace
+
+RepositorySettings ecr_repository_settings(const AwsOptions &options, const std::string &name) {
+  auto client = ops::ecr_client(options);
+  auto have = describe(client, name);
+  if (!have) throw Error(Errc::not_found, "ecr: no repository named " + name);
+  RepositorySettings s;
+  s.scan_on_push = have->scan_on_push;
+  s.immutable = have->immutable();
+  s.mutability_exclusions = have->mutability_exclusions;
+  s.encryption = have->encryption_type;
+  s.kms_key = have->kms_key;
+  return s;
+}
 
 EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const std::string &name,
                                              const RepositorySettings &want, bool apply) {
   auto client = ops::ecr_client(options);
   EnsureRepositoryResult r;
-  std::vector<ecr::RepositoryInfo> found;
-  try {
-    found = client.describe_repositories({name});
-  } catch (const Error &e) {
-    if (e.code() != Errc::not_found) throw;
-  }
-  if (found.empty()) {
-    ecr::CreateRepositoryParams p{name, want.scan_on_push, want.immutable, want.encryption,
-                                  want.kms_key};
+  auto have = describe(client, name);
+  if (!have) {
+    ecr::CreateRepositoryParams p{
+        name,        want.scan_on_push, want.immutable, want.mutability_exclusions, want.encryption,
+        want.kms_key};
     auto info = client.create_repository(p);
     r.created = true;
     r.uri = info.uri;
     return r;
   }
-  const auto &have = found.front();
-  r.uri = have.uri;
-  bool have_immutable = have.tag_mutability == "IMMUTABLE";
+  r.uri = have->uri;
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
-  if (have.scan_on_push != want.scan_on_push)
-    r.differences.push_back("scanOnPush: " + b(have.scan_on_push) + " (wanted " +
+  const bool scan_differs = have->scan_on_push != want.scan_on_push;
+  const bool mutability_differs =
+      have->immutable() != want.immutable ||
+      sorted(have->mutability_exclusions) != sorted(want.mutability_exclusions);
+  if (scan_differs)
+    r.differences.push_back("scanOnPush: " + b(have->scan_on_push) + " (wanted " +
                             b(want.scan_on_push) + ")");
-  if (have_immutable != want.immutable)
-    r.differences.push_back("imageTagMutability: " + have.tag_mutability + " (wanted " +
+  if (have->immutable() != want.immutable)
+    r.differences.push_back("imageTagMutability: " + have->tag_mutability + " (wanted " +
                             (want.immutable ? "IMMUTABLE" : "MUTABLE") + ")");
-  if (!want.encryption.empty() && want.encryption != have.encryption_type)
-    r.differences.push_back("encryptionType: " + have.encryption_type + " (wanted " +
+  if (sorted(have->mutability_exclusions) != sorted(want.mutability_exclusions))
+    r.differences.push_back(
+        "imageTagMutabilityExclusionFilters: " + join(have->mutability_exclusions) + " (wanted " +
+        join(want.mutability_exclusions) + ")");
+  if (!want.encryption.empty() && want.encryption != have->encryption_type)
+    r.differences.push_back("encryptionType: " + have->encryption_type + " (wanted " +
                             want.encryption + "; encryption cannot change after creation)");
-  if (want.encryption == "KMS" && !want.kms_key.empty() && have.kms_key != want.kms_key)
-    r.differences.push_back("kmsKey: " + have.kms_key + " (wanted " + want.kms_key +
+  if (want.encryption == "KMS" && !want.kms_key.empty() && have->kms_key != want.kms_key)
+    r.differences.push_back("kmsKey: " + have->kms_key + " (wanted " + want.kms_key +
                             "; encryption cannot change after creation)");
   if (apply) {
-    if (have.scan_on_push != want.scan_on_push) {
-      client.call("PutImageScanningConfiguration",
-                  "{\"repositoryName\":\"" + name +
-                      "\",\"imageScanningConfiguration\":{\"scanOnPush\":" + b(want.scan_on_push) +
-                      "}}");
+    if (scan_differs) {
+      client.put_scan_on_push(name, want.scan_on_push);
       r.updated = true;
     }
-    if (have_immutable != want.immutable) {
-      client.call("PutImageTagMutability", "{\"repositoryName\":\"" + name +
-                                               "\",\"imageTagMutability\":\"" +
-                                               (want.immutable ? "IMMUTABLE" : "MUTABLE") + "\"}");
+    if (mutability_differs) {
+      client.put_tag_mutability(name, want.immutable, want.mutability_exclusions);
       r.updated = true;
     }
   }

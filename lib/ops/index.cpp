@@ -4,6 +4,7 @@
 
 #include "core/json.hpp"
 #include "ops/copy_engine.hpp"
+#include "ops/create_repository.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 
@@ -35,6 +36,8 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
     throw Error(Errc::unsupported, "a Docker manifest list has no annotations; use the OCI "
                                    "format for an annotated index");
   auto dst_loc = ops::Location::parse(dst);
+  if (o.create_repository)
+    ops::create_missing_repositories(ops::Location::parse(sources.front()), {dst_loc});
   auto destination = ops::open_destination(dst_loc, o.dst);
   ops::ProgressReporter reporter(o.progress);
   CopyResult result;

@@ -6,6 +6,7 @@
 #include <berth/error.hpp>
 
 #include "ops/copy_engine.hpp"
+#include "ops/create_repository.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 #include "ops/parallel.hpp"
@@ -228,13 +229,14 @@ std::vector<CopyResult> replicate_image(const std::string &src,
                                         const CopyOptions &o) {
   if (dsts.empty()) throw Error(Errc::invalid_argument, "replicate needs at least one destination");
   auto src_loc = ops::Location::parse(src);
+  std::vector<ops::Location> dst_locs;
+  for (const auto &d : dsts)
+    dst_locs.push_back(ops::Location::parse(d));
+  if (o.create_repository) ops::create_missing_repositories(src_loc, dst_locs);
   auto source = ops::open_source(src_loc, o.src);
   std::vector<std::unique_ptr<ops::ImageDestination>> destinations;
-  std::vector<ops::Location> dst_locs;
-  for (const auto &d : dsts) {
-    dst_locs.push_back(ops::Location::parse(d));
-    destinations.push_back(ops::open_destination(dst_locs.back(), o.dst));
-  }
+  for (const auto &loc : dst_locs)
+    destinations.push_back(ops::open_destination(loc, o.dst));
   ops::ProgressReporter reporter(o.progress);
   auto root = source->manifest("");
   std::vector<registry::FetchedManifest> children;

@@ -3,6 +3,7 @@
  * the progress callback. */
 #include <berth.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,9 +64,10 @@ int main(int argc, char **argv) {
   {
     char docker_dst[1024], oci_digest[160];
     berth_copy_options init = BERTH_COPY_OPTIONS_INIT, v2;
-    CHECK(init.version == 4 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
+    CHECK(init.version == 5 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
     CHECK(init.timeout_ms == 0 && init.stall_timeout_ms == 0 && init.chunk_size == 0 &&
-          init.max_total_bytes == 0 && init.max_expansion_ratio == 0.0 && init.devices == 0);
+          init.max_total_bytes == 0 && init.max_expansion_ratio == 0.0 && init.devices == 0 &&
+          init.create_repository == 0);
     memcpy(oci_digest, result.digest, sizeof oci_digest);
     snprintf(docker_dst, sizeof docker_dst, "oci:%s/docker:v1", argv[2]);
     init.format = BERTH_FORMAT_DOCKER;
@@ -80,9 +82,18 @@ int main(int argc, char **argv) {
     init.format = 7;
     CHECK(berth_copy(src, docker_dst, &init, NULL) == BERTH_EINVAL);
     CHECK(strstr(berth_last_error()->message, "format") != NULL);
-    /* A version 2 caller knows no format field: whatever it holds is not read. */
+    /* A version 2 caller knows no format field: init writes nothing past its struct
+     * (a shorter one, in its program) and whatever lies there is not read. */
+    memset(&v2, 0xAB, sizeof v2);
     CHECK(berth_copy_options_init(&v2, 2) == BERTH_OK);
-    CHECK(v2.version == 2 && v2.format == BERTH_FORMAT_AUTO);
+    CHECK(v2.version == 2 && v2.jobs == 4 && v2.extra_tags == NULL && v2.n_extra_tags == 0);
+    {
+      const unsigned char *tail = (const unsigned char *)&v2 + offsetof(berth_copy_options, format);
+      size_t i, n = sizeof v2 - offsetof(berth_copy_options, format), untouched = 0;
+      for (i = 0; i < n; ++i)
+        untouched += tail[i] == 0xAB;
+      CHECK(untouched == n);
+    }
     v2.format = 7;
     CHECK(berth_copy(src, dst, &v2, &result) == BERTH_OK);
     CHECK(strcmp(result.digest, oci_digest) == 0);

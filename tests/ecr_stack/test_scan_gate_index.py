@@ -5,21 +5,9 @@ Driven through the CLI against moto (scan findings) and the ECR front (the index
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import ecr_stack as E
-
-BERTH = os.environ.get("BERTH_CLI") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "build", "bin", "berth")
-
-
-def berth(st: E.EcrStack, *args: str, who: str = "pusher", extra: dict | None = None):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
-    env.update(st.berth_env())
-    env.update({k: v for k, v in st.aws_env(who).items()})
-    env.update(extra or {})
-    return subprocess.run([BERTH, *args], env=env, capture_output=True, text=True, timeout=120)
+from berth_cli import berth
 
 
 def test_scan_gate_judges_each_platform_of_an_index(ecr_stack: E.EcrStack, tmp_path) -> None:

@@ -73,6 +73,34 @@ TEST_CASE("ecr replies: GetAuthorizationToken of the wrong shape") {
   CHECK(t.proxy_endpoint == "https://1.dkr.ecr.us-east-1.amazonaws.com");
 }
 
+TEST_CASE("ecr replies: ecr-public's GetAuthorizationToken (one object, no list)") {
+  auto t = ecr::parse_public_authorization_token(
+      R"({"authorizationData":{"authorizationToken":"QVdTOnB3","expiresAt":1700000000}})");
+  CHECK(t.username == "AWS");
+  CHECK(t.password == "pw");
+  CHECK(seconds_of(t.expires_at) == doctest::Approx(1700000000));
+  for (const char *body :
+       {R"({"authorizationData":[{"authorizationToken":"QVdTOnB3"}]})", R"({"authorizationData":5})",
+        R"({})", "[]", R"({"authorizationData":{"authorizationToken":"!!"}})",
+        R"({"authorizationData":{"authorizationToken":"cHc="}})"}) {
+    CAPTURE(body);
+    CHECK(code_of([&] { (void)ecr::parse_public_authorization_token(body); }) == Errc::protocol);
+  }
+}
+
+TEST_CASE("ecr replies: repositories keep their tag mutability exclusion filters") {
+  auto doc = json::parse(
+      R"({"repositoryName":"r","imageTagMutability":"IMMUTABLE_WITH_EXCLUSION",)"
+      R"("imageTagMutabilityExclusionFilters":[{"filterType":"WILDCARD","filter":"latest*"},)"
+      R"(5,{"filter":7},{"filterType":"WILDCARD","filter":"dev-*"}]})",
+      "repository");
+  auto r = ecr::parse_repository(doc);
+  CHECK(r.immutable());
+  CHECK(r.mutability_exclusions == std::vector<std::string>{"latest*", "", "dev-*"});
+  CHECK_FALSE(ecr::parse_repository(json::parse(R"({"imageTagMutability":"MUTABLE"})", "r"))
+                  .immutable());
+}
+
 TEST_CASE("ecr replies: pages, repositories and images of the wrong shape") {
   // A reply that is no object: FindMember was called before the IsObject check.
   for (const char *body : {"5", "[1]", "\"x\"", R"({"repositories":5,"nextToken":7})"}) {

@@ -213,12 +213,16 @@ class _Call:
         chunk_size: int = 0,
         referrers: bool = True,
         artifact_types: Iterable[str] = (),
+        create_repository: bool = False,
     ) -> None:
         jobs = _jobs(jobs)
         limits = _limits(timeout, stall_timeout, chunk_size)
         if not isinstance(referrers, bool):
             raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
         types = string_list(artifact_types, "artifact_types")
+        if not isinstance(create_repository, bool):
+            raise TypeError(
+                f"create_repository must be bool, not {type(create_repository).__name__}")
         c_format = _format(format)
         self.callback = _Callback.of(progress)
         tags = string_list(extra_tags, "extra_tags")
@@ -227,7 +231,9 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        if any(limits.values()) or not referrers or types:
+        if create_repository:
+            needed, uses = 5, "create_repository"
+        elif any(limits.values()) or not referrers or types:
             needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
         elif c_format != FORMATS["auto"]:
             needed, uses = 3, "format"
@@ -261,6 +267,8 @@ class _Call:
             if n_types:
                 opts.artifact_types = ctypes.cast(self.types_array, type(opts.artifact_types))
                 opts.n_artifact_types = n_types
+        if version >= 5:
+            opts.create_repository = 1 if create_repository else 0
         # The C array (and the bytes it points to) must outlive the call: held here.
         self.tags_array, n = string_array(tags)
         if n:
@@ -348,6 +356,10 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     Referrers (signatures, SBOMs, attestations whose subject is a copied image)
     follow by default, through the referrers API or the ``sha256-<hex>`` tag scheme;
     ``referrers=False`` skips them and ``artifact_types`` keeps only those types.
+
+    ``create_repository=True`` creates a missing ECR destination repository first
+    (with the source repository's settings when the source is in ECR too), with the
+    AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
 
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in

@@ -26,7 +26,7 @@ ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 4
+COPY_OPTIONS_VERSION = 5
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
@@ -152,6 +152,7 @@ class CopyOptions(Structure):
         ("no_referrers", c_int32),
         ("artifact_types", StringArray),
         ("n_artifact_types", c_size_t),
+        ("create_repository", c_int32),
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
 from ._aws import _call_json, _json_reply, _options, _secrets
@@ -133,6 +133,7 @@ def ecr_ensure_repository(
     *,
     scan_on_push: bool = False,
     immutable: bool = False,
+    mutability_exclusions: Sequence[str] = (),
     encryption: Optional[str] = None,
     kms_key: Optional[str] = None,
     apply: bool = False,
@@ -140,14 +141,24 @@ def ecr_ensure_repository(
 ) -> Dict[str, Any]:
     """Describes the ECR repository ``name`` and creates it, with these settings, when missing.
 
+    ``mutability_exclusions`` are ECR wildcard tag filters ("latest", "dev-*") that
+    keep the other mutability (IMMUTABLE_WITH_EXCLUSION with ``immutable``).
     ``encryption`` is "AES256" or "KMS" (with ``kms_key``). An existing repository
     whose settings differ is reported in "differences"; with ``apply`` the
-    settings that can change (scan on push, tag mutability) are updated.
+    settings that can change (scan on push, tag mutability and its exclusions)
+    are updated.
 
     Returns {"created": bool, "uri": "...", "differences": [...], "updated": bool}.
     """
     c_name = _convert.cstr(name, "name")
     settings: Dict[str, Any] = {"scanOnPush": bool(scan_on_push), "immutable": bool(immutable)}
+    if isinstance(mutability_exclusions, (str, bytes)):
+        raise TypeError("mutability_exclusions must be a sequence of strings")
+    exclusions = list(mutability_exclusions)
+    for f in exclusions:
+        _convert.cstr(f, "mutability_exclusions")
+    if exclusions:
+        settings["mutabilityExclusions"] = exclusions
     if encryption is not None:
         _convert.cstr(encryption, "encryption")
         settings["encryption"] = encryption

@@ -107,6 +107,19 @@ def test_ensure_repository_lifecycle_and_scan_gate(aws):
     assert again["created"] is False and again["differences"] == []
     drift = berth.ecr_ensure_repository(repo, immutable=True, scan_on_push=True, **aws)
     assert drift["differences"] and drift["updated"] is False
+    # IMMUTABLE_WITH_EXCLUSION: moto stores the filters, DescribeRepositories returns them.
+    fixed = berth.ecr_ensure_repository(repo, immutable=True, scan_on_push=True,
+                                        mutability_exclusions=["latest", "dev-*"], apply=True,
+                                        **aws)
+    assert fixed["updated"] is True
+    assert any("imageTagMutabilityExclusionFilters" in d for d in fixed["differences"])
+    described = berth.ecr_call("DescribeRepositories", {"repositoryNames": [repo]}, **aws)
+    stored = described["repositories"][0]
+    assert stored["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert sorted(f["filter"] for f in stored["imageTagMutabilityExclusionFilters"]) == \
+        ["dev-*", "latest"]
+    with pytest.raises(TypeError):
+        berth.ecr_ensure_repository(repo, mutability_exclusions="latest", **aws)
 
     digest = _put_image(aws, repo, "v1")
     policy = berth.lifecycle_policy_shorthand(keep_last=1)

@@ -70,10 +70,10 @@ def test_sign_options_defaults_match_the_init_macro():
 def test_copy_options_defaults_match_the_init_macro():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs, opts.format) == (4, 4, 0)
+    assert (opts.version, opts.jobs, opts.format) == (5, 4, 0)
     assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
             opts.max_expansion_ratio, opts.devices, opts.no_referrers,
-            opts.n_artifact_types) == (0, 0, 0, 0, 0.0, 0, 0, 0)
+            opts.n_artifact_types, opts.create_repository) == (0, 0, 0, 0, 0.0, 0, 0, 0, 0)
     assert not opts.extra_tags and opts.n_extra_tags == 0
     assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
         (0, 0, 0, 0)
@@ -90,7 +90,21 @@ def test_copy_options_init_accepts_version_1():
 def test_copy_options_init_accepts_version_2():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, 2) == 0
-    assert (opts.version, opts.format) == (2, 0)
+    assert (opts.version, opts.jobs) == (2, 4)
+
+
+def test_copy_options_init_writes_only_the_fields_of_its_version():
+    # A program built against an older header passes a shorter struct: init must not
+    # write past it (it used to write the whole current struct).
+    for version, first_unknown in ((1, "extra_tags"), (2, "format"), (3, "timeout_ms"),
+                                   (4, "create_repository")):
+        opts = _lib.CopyOptions()
+        ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
+        assert _lib.function("berth_copy_options_init")(opts, version) == 0
+        start = getattr(_lib.CopyOptions, first_unknown).offset
+        tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
+        assert tail == b"\xab" * len(tail), version
+        assert opts.version == version and opts.jobs == 4
 
 
 def test_build_options_defaults_match_the_init_macro():

@@ -664,6 +664,34 @@ func TestWorkflow(t *testing.T) {
 			t.Errorf("the ECR pull made %d blob GETs, want 3", n)
 		}
 	})
+
+	step("09_copy_into_a_new_repository", func(t *testing.T) {
+		// ECR has no create-on-push: without CreateRepository the copy meets
+		// NAME_UNKNOWN; with it, the repository is made with the source's settings.
+		dst := "docker://" + str(ecrState, "front", "host") + "/berth/go-created:main"
+		asAdmin(func() {
+			_, err := berth.Copy(ctx, "docker://"+repositoryURI()+":main", dst, nil)
+			if !errors.Is(err, berth.ErrNotFound) {
+				t.Fatalf("copy into a missing repository: %v", err)
+			}
+			r, err := berth.Copy(ctx, "docker://"+repositoryURI()+":main", dst, &berth.CopyOptions{CreateRepository: true})
+			if err != nil || r.Digest != digest {
+				t.Fatalf("copy with CreateRepository: %+v, %v", r, err)
+			}
+			var desc struct {
+				Repositories []struct {
+					ImageScanningConfiguration struct{ ScanOnPush bool }
+				}
+			}
+			if _, err := berth.ECRCall(ctx, "DescribeRepositories",
+				map[string]any{"repositoryNames": []string{"berth/go-created"}}, &desc, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(desc.Repositories) != 1 || !desc.Repositories[0].ImageScanningConfiguration.ScanOnPush {
+				t.Errorf("created %+v: want the source's scan-on-push", desc)
+			}
+		})
+	})
 }
 
 // checkRedirects: every whole-blob GET at the front was a 307 to the S3 side, and the
