@@ -284,12 +284,17 @@ typedef struct berth_copy_options {
    * source repository's settings when the source is in ECR), using the AWS
    * credentials of the environment, instead of failing with NAME_UNKNOWN. */
   int32_t create_repository;
+  /* Version 5: "SRC_REGISTRY=HOST[/PREFIX]": a registry source in SRC_REGISTRY is read
+   * through HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror),
+   * and from SRC_REGISTRY when the mirror cannot serve it. */
+  const char *const *mirrors;
+  size_t n_mirrors;
 } berth_copy_options;
 
 /* clang-format off */
 #define BERTH_COPY_OPTIONS_INIT                                                     \
   { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
-    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0 }
+    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0, NULL, 0 }
 /* clang-format on */
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
@@ -407,7 +412,7 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
 /* Build                                                                           */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_BUILD_OPTIONS_VERSION 1
+#define BERTH_BUILD_OPTIONS_VERSION 2
 
 typedef struct berth_build_options {
   uint32_t version;          /* BERTH_BUILD_OPTIONS_VERSION */
@@ -441,13 +446,19 @@ typedef struct berth_build_options {
   int32_t jobs; /* 0 = 4 */
   berth_progress_fn progress;
   void *progress_user_data;
+  /* Version 2: "SRC_REGISTRY=HOST[/PREFIX]": a registry base in SRC_REGISTRY is read
+   * through HOST/PREFIX (an ECR pull-through cache, a mirror), and from SRC_REGISTRY
+   * when the mirror cannot serve it. A registry base is recorded in OCI manifests as
+   * org.opencontainers.image.base.name / .base.digest. */
+  const char *const *mirrors;
+  size_t n_mirrors;
 } berth_build_options;
 
 #define BERTH_BUILD_OPTIONS_INIT                                                                   \
   {                                                                                                \
     BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0,   \
         NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL,  \
-        NULL                                                                                       \
+        NULL, NULL, 0                                                                              \
   }
 
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version);
@@ -486,6 +497,23 @@ BERTH_API int berth_tags_compute(char **out_json, const char *request_json);
 BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
                                           const char *settings_json, int32_t apply,
                                           const berth_aws_options *opts);
+
+/* A pull-through cache rule: created when missing (as berth_ecr_ensure_repository
+ * does for repositories). rule_json: {"prefix":"docker-hub","upstreamUrl":
+ * "registry-1.docker.io","credentialArn":".."}. *out_json: {"created","uri":
+ * "<registry>/<prefix>","differences":[..],"updated"}; with apply a different
+ * credential ARN is changed (an upstream cannot change). */
+BERTH_API int berth_ecr_ensure_pull_through_cache(char **out_json, const char *rule_json,
+                                                  int32_t apply, const berth_aws_options *opts);
+
+/* A repository creation template: created when missing, differences reported and,
+ * with apply, changed. template_json: {"prefix":"team"|"ROOT","appliedFor":
+ * ["CREATE_ON_PUSH","PULL_THROUGH_CACHE","REPLICATION"],"immutable":bool,
+ * "mutabilityExclusions":[..],"encryption","kmsKey","lifecyclePolicy":"<JSON text>",
+ * "description"}. *out_json as for berth_ecr_ensure_pull_through_cache ("uri" is the
+ * prefix). */
+BERTH_API int berth_ecr_ensure_creation_template(char **out_json, const char *template_json,
+                                                 int32_t apply, const berth_aws_options *opts);
 
 /* A lifecycle policy from the shorthand (pass 0 to leave a rule out). */
 BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_last,

@@ -18,6 +18,7 @@ namespace berth {
 struct BuildOptions {
   std::string from = "scratch"; // "scratch", docker://REF, REF or oci:DIR[:TAG]
   RegistryAccess from_access;
+  std::vector<std::string> mirrors; // for a registry base, as CopyOptions::mirrors
 
   // "DIR" (contents at /), "DIR:/dest", or a tar file (added as one layer as is,
   // compressed by berth).
@@ -60,6 +61,11 @@ struct BuildResult {
   std::string media_type;
   std::string config_digest;
   std::vector<BuiltLayer> layers; // the new layers, in order
+  // A registry base, resolved: its reference as given (normalized) and the digest it
+  // pointed at (of the index when it was one), recorded in the manifest as the
+  // org.opencontainers.image.base.name / .base.digest annotations; the mirror that
+  // served it, if any. Empty for scratch and local bases.
+  std::string base_name, base_digest, base_mirror;
 };
 
 BuildResult build_image(const BuildOptions &options);

@@ -64,6 +64,11 @@ struct CopyOptions {
   // settings when it is in ECR too) instead of failing with NAME_UNKNOWN. Uses the
   // AWS credentials of the environment; other registries are left alone.
   bool create_repository = false;
+  // "SRC_REGISTRY=HOST[/PREFIX]": a registry source in SRC_REGISTRY is read through
+  // HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror) when the
+  // mirror has it — or fetches it, as a pull-through cache does — else from
+  // SRC_REGISTRY itself. The first mirror that serves wins.
+  std::vector<std::string> mirrors;
 };
 
 struct CopyResult {
@@ -75,6 +80,7 @@ struct CopyResult {
   int blobs_copied = 0, blobs_skipped = 0, blobs_mounted = 0;
   int manifests = 0;
   int referrers = 0; // referrer manifests copied (or already there)
+  std::string mirror; // the source as read through a mirror ("docker://..."), else ""
 };
 
 // Throws berth::Error. Nothing is written under a destination tag unless every blob

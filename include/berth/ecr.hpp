@@ -88,6 +88,40 @@ EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const st
 // when there is none.
 RepositorySettings ecr_repository_settings(const AwsOptions &options, const std::string &name);
 
+// --- Pull-through cache rules and repository creation templates ---------------------
+
+struct PullThroughCacheRule {
+  std::string prefix;         // ecrRepositoryPrefix: "docker-hub" caches as docker-hub/...
+  std::string upstream_url;   // upstreamRegistryUrl: "registry-1.docker.io", "ghcr.io", ...
+  std::string credential_arn; // a Secrets Manager ARN, for upstreams that need a login
+};
+
+// DescribePullThroughCacheRules; CreatePullThroughCacheRule when missing. An existing
+// rule with another upstream is reported (it cannot change); another credential ARN
+// is reported, and changed (UpdatePullThroughCacheRule) with apply. uri is
+// "<registry>/<prefix>": what --mirror points at.
+EnsureRepositoryResult ecr_ensure_pull_through_cache(const AwsOptions &options,
+                                                     const PullThroughCacheRule &rule,
+                                                     bool apply = false);
+
+// The settings ECR gives repositories it creates itself: on push (CREATE_ON_PUSH),
+// for a pull-through cache (PULL_THROUGH_CACHE) or replication (REPLICATION).
+struct RepositoryCreationTemplate {
+  std::string prefix;                   // "ROOT": every repository without a closer one
+  std::vector<std::string> applied_for; // REPLICATION, PULL_THROUGH_CACHE, CREATE_ON_PUSH
+  bool immutable = false;
+  std::vector<std::string> mutability_exclusions; // as RepositorySettings
+  std::string encryption, kms_key;
+  std::string lifecycle_policy; // JSON text, validated as for put-lifecycle-policy
+  std::string description;
+};
+
+// DescribeRepositoryCreationTemplates; CreateRepositoryCreationTemplate when missing;
+// differences reported, and applied (UpdateRepositoryCreationTemplate) with apply.
+EnsureRepositoryResult ecr_ensure_creation_template(const AwsOptions &options,
+                                                    const RepositoryCreationTemplate &t,
+                                                    bool apply = false);
+
 // --- Lifecycle policies -------------------------------------------------------------
 
 // A policy from the shorthand: expire untagged images older than N days (priority 1)

@@ -4,6 +4,7 @@
 
 #include "core/json.hpp"
 
+#include <cstddef>
 #include <cstring>
 
 using namespace berth;
@@ -47,8 +48,13 @@ extern "C" {
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version == 1, "unknown berth_build_options version");
-    *opts = berth_build_options BERTH_BUILD_OPTIONS_INIT;
+    require(version >= 1 && version <= BERTH_BUILD_OPTIONS_VERSION,
+            "unknown berth_build_options version");
+    // A caller built against an older header has a shorter struct: only its fields.
+    const berth_build_options defaults = BERTH_BUILD_OPTIONS_INIT;
+    std::memcpy(opts, &defaults,
+                version == 1 ? offsetof(berth_build_options, mirrors) : sizeof defaults);
+    opts->version = version;
   });
 }
 
@@ -72,6 +78,7 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
     b.user = str(o.user);
     b.expose = string_list(o.expose, o.n_expose, "expose");
     b.platform = str(o.platform);
+    if (o.version >= 2) b.mirrors = string_list(o.mirrors, o.n_mirrors, "mirrors");
     if (o.created > 0)
       b.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
     b.output = o.output;

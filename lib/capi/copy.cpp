@@ -73,7 +73,10 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
     co.referrers = o.no_referrers == 0;
     co.referrer_types = capi::string_list(o.artifact_types, o.n_artifact_types, "artifact_types");
   }
-  if (o.version >= 5) co.create_repository = o.create_repository != 0;
+  if (o.version >= 5) {
+    co.create_repository = o.create_repository != 0;
+    co.mirrors = capi::string_list(o.mirrors, o.n_mirrors, "mirrors");
+  }
   return co;
 }
 

@@ -30,6 +30,47 @@ void key(Writer &w, const char *k) {
   w.Key(k);
 }
 
+// A request argument: a JSON object (NULL = {}).
+core::json::Document request_object(const char *text, const char *what) {
+  auto d = core::json::parse(text ? text : "{}", what);
+  require(d.IsObject(), (std::string(what) + " must be a JSON object").c_str());
+  return d;
+}
+
+// An optional member that must be an array of non-empty strings.
+std::vector<std::string> strings_member(const core::json::Value &obj, const char *name) {
+  std::vector<std::string> out;
+  const auto *v = core::json::find(obj, name);
+  if (!v) return out;
+  auto message = std::string(name) + " must be an array of strings";
+  require(v->IsArray(), message.c_str());
+  for (const auto &f : v->GetArray()) {
+    require(f.IsString() && f.GetStringLength() > 0, message.c_str());
+    out.emplace_back(f.GetString(), f.GetStringLength());
+  }
+  return out;
+}
+
+// {"created","uri","differences","updated"} of the ensure-* calls.
+char *ensure_json(const EnsureRepositoryResult &r) {
+  core::json::StringWriter out;
+  auto &w = out.writer;
+  w.StartObject();
+  key(w, "created");
+  w.Bool(r.created);
+  key(w, "uri");
+  string(w, r.uri);
+  key(w, "differences");
+  w.StartArray();
+  for (const auto &d : r.differences)
+    string(w, d);
+  w.EndArray();
+  key(w, "updated");
+  w.Bool(r.updated);
+  w.EndObject();
+  return dup_for_caller(out.str());
+}
+
 } // namespace
 
 extern "C" {
@@ -98,38 +139,48 @@ BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && name != nullptr, "out_json and name are required");
-    auto s = core::json::parse(settings_json ? settings_json : "{}", "repository settings");
-    require(s.IsObject(), "repository settings must be a JSON object");
+    auto s = request_object(settings_json, "repository settings");
     RepositorySettings rs;
     rs.scan_on_push = core::json::get_bool(s, "scanOnPush");
     rs.immutable = core::json::get_bool(s, "immutable");
-    if (const auto *ex = core::json::find(s, "mutabilityExclusions")) {
-      require(ex->IsArray(), "mutabilityExclusions must be an array of strings");
-      for (const auto &f : ex->GetArray()) {
-        require(f.IsString() && f.GetStringLength() > 0,
-                "mutabilityExclusions must be an array of strings");
-        rs.mutability_exclusions.emplace_back(f.GetString(), f.GetStringLength());
-      }
-    }
+    rs.mutability_exclusions = strings_member(s, "mutabilityExclusions");
     rs.encryption = core::json::get_string(s, "encryption");
     rs.kms_key = core::json::get_string(s, "kmsKey");
-    auto r = ecr_ensure_repository(capi::aws_options(opts), name, rs, apply != 0);
-    core::json::StringWriter out;
-    auto &w = out.writer;
-    w.StartObject();
-    key(w, "created");
-    w.Bool(r.created);
-    key(w, "uri");
-    string(w, r.uri);
-    key(w, "differences");
-    w.StartArray();
-    for (const auto &d : r.differences)
-      string(w, d);
-    w.EndArray();
-    key(w, "updated");
-    w.Bool(r.updated);
-    w.EndObject();
-    *out_json = dup_for_caller(out.str());
+    *out_json = ensure_json(ecr_ensure_repository(capi::aws_options(opts), name, rs, apply != 0));
+  });
+}
+
+BERTH_API int berth_ecr_ensure_pull_through_cache(char **out_json, const char *rule_json,
+                                                  int32_t apply, const berth_aws_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && rule_json != nullptr, "out_json and rule_json are required");
+    auto s = request_object(rule_json, "pull-through cache rule");
+    PullThroughCacheRule rule{core::json::get_string(s, "prefix"),
+                              core::json::get_string(s, "upstreamUrl"),
+                              core::json::get_string(s, "credentialArn")};
+    *out_json =
+        ensure_json(ecr_ensure_pull_through_cache(capi::aws_options(opts), rule, apply != 0));
+  });
+}
+
+BERTH_API int berth_ecr_ensure_creation_template(char **out_json, const char *template_json,
+                                                 int32_t apply, const berth_aws_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && template_json != nullptr,
+            "out_json and template_json are required");
+    auto s = request_object(template_json, "creation template");
+    RepositoryCreationTemplate t;
+    t.prefix = core::json::get_string(s, "prefix");
+    t.applied_for = strings_member(s, "appliedFor");
+    t.immutable = core::json::get_bool(s, "immutable");
+    t.mutability_exclusions = strings_member(s, "mutabilityExclusions");
+    t.encryption = core::json::get_string(s, "encryption");
+    t.kms_key = core::json::get_string(s, "kmsKey");
+    t.lifecycle_policy = core::json::get_string(s, "lifecyclePolicy");
+    t.description = core::json::get_string(s, "description");
+    *out_json = ensure_json(ecr_ensure_creation_template(capi::aws_options(opts), t, apply != 0));
   });
 }
 

@@ -36,11 +36,11 @@ std::vector<std::string> json_array(const std::string &name, const std::string &
 } // namespace
 
 int cmd_build(const std::vector<std::string> &argv) {
-  Args args(argv, {"--from",     "--layer",     "--compression", "--level",      "--entrypoint",
-                   "--cmd",      "--env",       "--label",       "--annotation", "--workdir",
-                   "--user",     "--expose",    "--platform",    "--output",     "--tag",
-                   "--cache",    "--cache-key", "--jobs",        "--src-creds",  "--dest-creds",
-                   "--ca-bundle"},
+  Args args(argv, {"--from",      "--layer",     "--compression", "--level",      "--entrypoint",
+                   "--cmd",       "--env",       "--label",       "--annotation", "--workdir",
+                   "--user",      "--expose",    "--platform",    "--output",     "--tag",
+                   "--cache",     "--cache-key", "--jobs",        "--src-creds",  "--dest-creds",
+                   "--ca-bundle", "--mirror"},
             {"--plain-http", "--insecure", "--json", "--quiet"});
   if (args.help()) {
     std::fputs(find_command("build").usage, stdout);
@@ -50,6 +50,7 @@ int cmd_build(const std::vector<std::string> &argv) {
     throw UsageError{"unexpected argument '" + args.positional()[0] + "'"};
   BuildOptions o;
   o.from = args.value_or("--from", "scratch");
+  o.mirrors = args.values("--mirror");
   o.layers = args.values("--layer");
   o.compression = args.value_or("--compression", "gzip");
   if (auto l = args.value("--level")) {
@@ -88,23 +89,47 @@ int cmd_build(const std::vector<std::string> &argv) {
   auto r = build_image(o);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (mode == OutputMode::json) {
-    std::string layers;
-    for (const auto &l : r.layers)
-      layers += std::string(layers.empty() ? "" : ",") + "{\"digest\":\"" + l.digest +
-                "\",\"diffID\":\"" + l.diff_id + "\",\"size\":" + std::to_string(l.size) +
-                ",\"cached\":" + (l.from_cache ? "true" : "false") + "}";
-    std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"config\":\"%s\",\"layers\":[%s],"
-                "\"seconds\":%.3f}\n",
-                r.digest.c_str(), r.media_type.c_str(), r.config_digest.c_str(), layers.c_str(),
-                secs);
+    core::json::StringWriter out;
+    auto &w = out.writer;
+    w.StartObject();
+    out.member("digest", r.digest);
+    out.member("mediaType", r.media_type);
+    out.member("config", r.config_digest);
+    w.Key("layers");
+    w.StartArray();
+    for (const auto &l : r.layers) {
+      w.StartObject();
+      out.member("digest", l.digest);
+      out.member("diffID", l.diff_id);
+      w.Key("size");
+      w.Uint64(l.size);
+      w.Key("cached");
+      w.Bool(l.from_cache);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (!r.base_digest.empty()) {
+      out.member("baseName", r.base_name);
+      out.member("baseDigest", r.base_digest);
+      if (!r.base_mirror.empty()) out.member("baseMirror", r.base_mirror);
+    }
+    w.Key("seconds");
+    w.Double(secs);
+    w.EndObject();
+    std::printf("%s\n", out.str().c_str());
   } else {
-    if (mode != OutputMode::quiet)
+    if (mode != OutputMode::quiet) {
+      if (!r.base_digest.empty())
+        std::fprintf(stderr, "base %s@%s%s%s\n", r.base_name.c_str(), r.base_digest.c_str(),
+                     r.base_mirror.empty() ? "" : " through ", r.base_mirror.c_str());
       for (const auto &l : r.layers)
         std::fprintf(stderr, "layer %s %s%s\n", l.digest.c_str(), human_bytes(l.size).c_str(),
                      l.from_cache ? " (cached)" : "");
-    if (mode != OutputMode::quiet) std::fprintf(stderr, "built in %.2fs\n", secs);
+      std::fprintf(stderr, "built in %.2fs\n", secs);
+    }
     std::printf("%s\n", r.digest.c_str());
   }
+  if (!r.base_digest.empty()) github_output("base-digest", r.base_digest);
   github_output("digest", r.digest);
   return kOk;
 }

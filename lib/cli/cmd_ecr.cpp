@@ -77,7 +77,8 @@ int cmd_ecr(const std::vector<std::string> &argv) {
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
   return run_subcommand("ecr", argv[0], rest, [&] {
     if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
-        argv[0] == "scan-gate" || argv[0] == "put-replication-configuration")
+        argv[0] == "scan-gate" || argv[0] == "put-replication-configuration" ||
+        argv[0] == "ensure-pull-through-cache" || argv[0] == "ensure-creation-template")
       return cmd_ecr_pipeline(argv[0], rest);
     Args args(rest, with_aws_options({"--config"}), {});
     if (argv[0] == "get-login-password") return ecr_get_login_password(args);

@@ -66,6 +66,64 @@ int ensure_repository(const Args &args) {
   return kOk;
 }
 
+// Prints "created"/"exists" and the differences on stderr, as ensure-repository does.
+void report_ensure(const EnsureRepositoryResult &r, const std::string &what, bool apply,
+                   const char *applies) {
+  std::fprintf(stderr, "%s %s\n", r.created ? "created" : "exists:", what.c_str());
+  for (const auto &d : r.differences)
+    std::fprintf(stderr, "  differs: %s%s\n", d.c_str(), r.updated ? " (updated)" : "");
+  if (!r.differences.empty() && !apply)
+    std::fprintf(stderr, "  (pass --apply to change %s)\n", applies);
+}
+
+int ensure_pull_through_cache(const Args &args) {
+  if (!args.positional().empty())
+    throw UsageError{"ensure-pull-through-cache takes --prefix and --upstream"};
+  PullThroughCacheRule rule{args.required("--prefix"), args.required("--upstream"),
+                            args.value_or("--credential-arn", "")};
+  auto r = ecr_ensure_pull_through_cache(aws_options_from(args), rule, args.flag("--apply"));
+  report_ensure(r, "pull-through cache " + rule.prefix + " -> " + rule.upstream_url,
+                args.flag("--apply"), "the credential ARN");
+  // What --mirror takes: UPSTREAM=<this>.
+  std::printf("%s\n", r.uri.c_str());
+  github_output("mirror", r.uri);
+  return kOk;
+}
+
+int ensure_creation_template(const Args &args) {
+  if (!args.positional().empty())
+    throw UsageError{"ensure-creation-template takes --prefix and --applied-for"};
+  RepositoryCreationTemplate t;
+  t.prefix = args.required("--prefix");
+  for (const auto &v : args.values("--applied-for")) {
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto end = std::min(v.find(',', start), v.size());
+      t.applied_for.push_back(v.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (t.applied_for.empty()) throw UsageError{"ensure-creation-template needs --applied-for"};
+  t.immutable = args.flag("--immutable");
+  t.mutability_exclusions = tag_filters(args.values("--immutable-except"));
+  if (!t.mutability_exclusions.empty()) t.immutable = true;
+  t.encryption = args.value_or("--encryption", "");
+  t.kms_key = args.value_or("--kms-key", "");
+  t.description = args.value_or("--description", "");
+  if (auto f = args.value("--lifecycle-file")) {
+    if (args.value("--keep-last") || args.value("--expire-untagged-after"))
+      throw UsageError{"use --lifecycle-file or the shorthand options, not both"};
+    t.lifecycle_policy = core::read_small_file(*f, 1u << 20);
+  } else if (args.value("--keep-last") || args.value("--expire-untagged-after")) {
+    t.lifecycle_policy = lifecycle_policy_from_shorthand(args.integer("--keep-last"),
+                                                         args.integer("--expire-untagged-after"));
+  }
+  auto r = ecr_ensure_creation_template(aws_options_from(args), t, args.flag("--apply"));
+  report_ensure(r, "creation template " + t.prefix, args.flag("--apply"), "the template");
+  std::printf("%s\n", t.prefix.c_str());
+  return kOk;
+}
+
 int put_lifecycle_policy(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"put-lifecycle-policy needs NAME"};
   const auto &repo = args.positional()[0];
@@ -204,6 +262,8 @@ int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &re
                         "--destination", "--repository-prefix", "--immutable-except"}),
       {"--scan-on-push", "--immutable", "--apply", "--preview"});
   if (verb == "ensure-repository") return ensure_repository(args);
+  if (verb == "ensure-pull-through-cache") return ensure_pull_through_cache(args);
+  if (verb == "ensure-creation-template") return ensure_creation_template(args);
   if (verb == "put-lifecycle-policy") return put_lifecycle_policy(args);
   if (verb == "put-replication-configuration") return put_replication(args);
   return scan_gate(args);

@@ -12,6 +12,8 @@
 #include <berth/sign.hpp>
 #include <berth/tags.hpp>
 
+#include "core/json.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,9 +22,9 @@ namespace berth::cli {
 namespace {
 
 const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds",    "--platform",      "--jobs",      "--ca-bundle",  "--tag",
-    "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",   "--chunk-size", "--format",
-    "--referrers", "--artifact-type", "--sign-key",      "--verify-key"};
+    "--src-creds", "--dest-creds",    "--platform",      "--jobs",       "--ca-bundle",  "--tag",
+    "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",    "--chunk-size", "--format",
+    "--referrers", "--artifact-type", "--sign-key",      "--verify-key", "--mirror"};
 const std::set<std::string> kFlags = {"--plain-http", "--insecure",     "--json",
                                       "--quiet",      "--tags-from-ci", "--create-repository"};
 
@@ -62,25 +64,43 @@ CopyOptions copy_options(const Args &args) {
   o.referrers = referrers == "true";
   o.referrer_types = args.values("--artifact-type");
   o.create_repository = args.flag("--create-repository");
+  o.mirrors = args.values("--mirror");
   return o;
 }
 
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   if (mode == OutputMode::json) {
-    std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"bytesCopied\":%llu,\"blobsCopied\":%d,"
-                "\"blobsSkipped\":%d,\"blobsMounted\":%d,\"manifests\":%d,\"referrers\":%d,"
-                "\"seconds\":%.3f}\n",
-                r.digest.c_str(), r.media_type.c_str(),
-                static_cast<unsigned long long>(r.bytes_copied), r.blobs_copied, r.blobs_skipped,
-                r.blobs_mounted, r.manifests, r.referrers, secs);
+    core::json::StringWriter out;
+    auto &w = out.writer;
+    w.StartObject();
+    out.member("digest", r.digest);
+    out.member("mediaType", r.media_type);
+    w.Key("bytesCopied");
+    w.Uint64(r.bytes_copied);
+    for (auto [key, n] : {std::pair{"blobsCopied", r.blobs_copied},
+                          {"blobsSkipped", r.blobs_skipped},
+                          {"blobsMounted", r.blobs_mounted},
+                          {"manifests", r.manifests},
+                          {"referrers", r.referrers}}) {
+      w.Key(key);
+      w.Int(n);
+    }
+    if (!r.mirror.empty()) out.member("mirror", r.mirror);
+    w.Key("seconds");
+    w.Double(secs);
+    w.EndObject();
+    std::printf("%s\n", out.str().c_str());
     return;
   }
-  if (mode != OutputMode::quiet)
+  if (mode != OutputMode::quiet) {
+    if (!r.mirror.empty())
+      std::fprintf(stderr, "%sread through %s\n", label.c_str(), r.mirror.c_str());
     std::fprintf(stderr,
                  "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests, %d "
                  "referrers in %.2fs\n",
                  label.c_str(), r.blobs_copied, human_bytes(r.bytes_copied).c_str(),
                  r.blobs_skipped, r.blobs_mounted, r.manifests, r.referrers, secs);
+  }
   std::printf("%s\n", r.digest.c_str());
 }
 

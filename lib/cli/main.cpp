@@ -69,6 +69,9 @@ const std::vector<Command> &commands() {
        "                                that cap request bodies); default one request per blob\n"
        "  --create-repository           create a missing ECR repository first (with SRC's\n"
        "                                settings when SRC is in ECR) instead of NAME_UNKNOWN\n"
+       "  --mirror SRC=HOST[/PREFIX]    read a SRC in registry SRC through HOST/PREFIX (an\n"
+       "                                ECR pull-through cache, a mirror), falling back to\n"
+       "                                SRC when the mirror cannot serve it (repeatable)\n"
        "  --json                        progress and result as JSON lines\n"
        "  --quiet                       print only the digest\n",
        cmd_copy},
@@ -98,7 +101,8 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION\n"
-       "  --referrers true|false  --artifact-type TYPE  (as for copy)\n"
+       "  --referrers true|false  --artifact-type TYPE  --mirror SRC=HOST[/PREFIX]  (as for\n"
+       "  copy)\n"
        "  --verify-key cosign.pub       pull only an image signed with this key, by the\n"
        "                                digest that verified (else exit 4, nothing written)\n",
        cmd_pull},
@@ -114,7 +118,8 @@ const std::vector<Command> &commands() {
        "  --src-creds U:P / --dest-creds U:P  credentials (else docker config, ECR chain)\n"
        "  --plain-http  --insecure  --ca-bundle FILE  --json | --quiet\n"
        "  --timeout DURATION  --stall-timeout DURATION  --chunk-size BYTES\n"
-       "  --referrers true|false  --artifact-type TYPE  --create-repository  (as for copy)\n",
+       "  --referrers true|false  --artifact-type TYPE  --create-repository\n"
+       "  --mirror SRC=HOST[/PREFIX]  (as for copy)\n",
        cmd_replicate},
       {"index", "assemble a multi-arch index from per-platform images",
        "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
@@ -186,12 +191,18 @@ const std::vector<Command> &commands() {
        "                   [--workdir D] [--user U] [--expose P]... [--platform OS/ARCH[/V]]\n"
        "                   [--cache DIR [--cache-key metadata|content]] [--tag T]...\n"
        "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
-       "                   [--ca-bundle FILE] [--json|--quiet] --output DST\n"
+       "                   [--ca-bundle FILE] [--mirror SRC=HOST[/PREFIX]]... [--json|--quiet]\n"
+       "                   --output DST\n"
        "\n"
        "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
        "Layers stream straight to DST (tar, compression,\n"
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
-       "and the image is created at that time: the same inputs give the same digest.\n",
+       "and the image is created at that time: the same inputs give the same digest.\n"
+       "A registry base is recorded in OCI manifests as org.opencontainers.image.base.name\n"
+       "and .base.digest (the digest it resolved to, also 'base-digest' in $GITHUB_OUTPUT).\n"
+       "--mirror reads a base in SRC through HOST/PREFIX (e.g. an ECR pull-through cache:\n"
+       "docker.io=ACCOUNT.dkr.ecr.REGION.amazonaws.com/docker-hub), and from SRC when the\n"
+       "mirror cannot serve it.\n",
        cmd_build},
       {"manifest", "print a manifest or index exactly as served", kManifestUsage, cmd_manifest},
       {"inspect", "describe an image or index: platforms, config, layers, sizes", kInspectUsage,
@@ -220,7 +231,10 @@ const std::vector<Command> &commands() {
       {"ecr", "ECR logins and API calls",
        "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
        "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
-       "                 [--encryption AES256|KMS [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+       "                 [--immutable-except TAG_PREFIX]... [--encryption AES256|KMS\n"
+       "                 [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+       "       berth ecr ensure-pull-through-cache --prefix P --upstream URL [--apply]\n"
+       "       berth ecr ensure-creation-template --prefix P|ROOT --applied-for WHAT...\n"
        "       berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
        "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
        "       berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
@@ -233,9 +247,11 @@ const std::vector<Command> &commands() {
        "get-login-password prints the registry password (as 'aws ecr get-login-password');\n"
        "login writes it into docker's config.json; call runs any ECR API operation.\n"
        "ensure-repository creates a missing repository and reports settings that differ\n"
-       "(--apply changes them). put-lifecycle-policy validates against ECR's rules;\n"
-       "--preview lists what the policy would expire now. scan-gate starts a scan when\n"
-       "none exists, waits for it and exits 4 when more than --max findings are at or\n"
+       "(--apply changes them); ensure-pull-through-cache and ensure-creation-template do\n"
+       "the same for pull-through cache rules and repository creation templates.\n"
+       "put-lifecycle-policy validates against ECR's rules; --preview lists what the\n"
+       "policy would expire now. scan-gate starts a scan when none exists, waits for it\n"
+       "and exits 4 when more than --max findings are at or\n"
        "above --fail-on; in GitHub Actions it writes a findings table to the summary.\n"
        "\n"
        "AWS options (else the AWS CLI's environment and config files apply):\n"

@@ -61,6 +61,37 @@ const Subcommand kSubcommands[] = {
      "  --kms-key ARN                 the KMS key, with --encryption KMS\n"
      "  --apply                       update the settings of an existing "
      "repository\n" BERTH_AWS_OPTIONS_HELP},
+    {"ecr", "ensure-pull-through-cache",
+     "usage: berth ecr ensure-pull-through-cache --prefix P --upstream URL\n"
+     "                 [--credential-arn ARN] [--apply] [AWS OPTIONS]\n"
+     "\n"
+     "Makes the repository prefix P an ECR pull-through cache of the registry URL\n"
+     "(registry-1.docker.io, ghcr.io, public.ecr.aws, ...): the first pull of\n"
+     "<registry>/P/<repository> fetches it from upstream. Prints <registry>/P, what\n"
+     "--mirror takes (e.g. --mirror docker.io=<that>); in GitHub Actions also as 'mirror'\n"
+     "in $GITHUB_OUTPUT. An existing rule with another upstream is reported (it cannot\n"
+     "change); --apply changes the credential ARN.\n"
+     "\n"
+     "  --prefix P                    the repository prefix (docker-hub, ghcr, ...)\n"
+     "  --upstream URL                the upstream registry\n"
+     "  --credential-arn ARN          a Secrets Manager secret with the upstream login\n"
+     "  --apply                       update an existing rule\n" BERTH_AWS_OPTIONS_HELP},
+    {"ecr", "ensure-creation-template",
+     "usage: berth ecr ensure-creation-template --prefix P|ROOT --applied-for WHAT...\n"
+     "                 [--immutable] [--immutable-except TAG_PREFIX]... [--encryption\n"
+     "                 AES256|KMS [--kms-key ARN]] [--lifecycle-file F | --keep-last N\n"
+     "                 [--expire-untagged-after DAYS]] [--description TEXT] [--apply]\n"
+     "                 [AWS OPTIONS]\n"
+     "\n"
+     "The settings ECR gives repositories under P (ROOT: all without a closer template)\n"
+     "that it creates itself. WHAT (repeat or comma-separate): CREATE_ON_PUSH (a push\n"
+     "creates a missing repository), PULL_THROUGH_CACHE, REPLICATION. Creates the\n"
+     "template when missing; reports settings that differ, --apply changes them.\n"
+     "\n"
+     "  --immutable, --immutable-except, --encryption, --kms-key  as for ensure-repository\n"
+     "  --lifecycle-file F            a lifecycle policy (JSON), validated as for\n"
+     "                                put-lifecycle-policy; or the shorthand options\n"
+     "  --description TEXT            the template's description\n" BERTH_AWS_OPTIONS_HELP},
     {"ecr", "put-lifecycle-policy",
      "usage: berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
      "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"

@@ -16,6 +16,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
 #include "ops/layer_cache.hpp"
+#include "ops/mirror.hpp"
 #include "ops/progress_reporter.hpp"
 #include "ops/registry_access.hpp"
 
@@ -141,6 +142,7 @@ BuildResult build_image(const BuildOptions &o) {
   auto dst = ops::open_destination(out_loc, o.output_access);
   ops::ProgressReporter reporter(o.progress);
 
+  BuildResult result;
   // The base: its config, layers and manifest flavour.
   Document config;
   std::vector<image::Descriptor> layers;
@@ -148,8 +150,17 @@ BuildResult build_image(const BuildOptions &o) {
   std::unique_ptr<ops::ImageSource> base;
   if (o.from != "scratch") {
     auto from_loc = ops::Location::parse(o.from);
-    base = ops::open_source(from_loc, o.from_access);
+    auto opened =
+        ops::open_source_with_mirrors(from_loc, o.from_access, ops::parse_mirrors(o.mirrors));
+    base = std::move(opened.source);
     auto root = base->manifest("");
+    if (from_loc.kind == ops::Location::Kind::registry) {
+      // What the image is based on, as OCI's annotations name it: the reference the
+      // user gave (not the mirror's) and the digest it resolved to.
+      result.base_name = from_loc.ref.str();
+      result.base_digest = root.digest;
+      result.base_mirror = opened.mirror;
+    }
     if (image::media::is_index(root.media_type)) {
       auto wanted =
           image::Platform::parse(o.platform.empty() ? base_platform_default() : o.platform);
@@ -196,7 +207,6 @@ BuildResult build_image(const BuildOptions &o) {
   }
 
   // New layers.
-  BuildResult result;
   ops::LayerCache cache(o.cache_dir, o.cache_key);
   auto &rootfs = member_object(config, "rootfs", a);
   set_string(rootfs, "type", "layers", a);
@@ -348,8 +358,13 @@ BuildResult build_image(const BuildOptions &o) {
     image::write_descriptor(w, l);
   w.EndArray();
   std::map<std::string, std::string> annotations = o.annotations;
-  if (!docker_types)
+  if (!docker_types) {
     annotations.emplace("org.opencontainers.image.created", core::format_iso8601(created));
+    if (!result.base_digest.empty()) {
+      annotations.emplace("org.opencontainers.image.base.name", result.base_name);
+      annotations.emplace("org.opencontainers.image.base.digest", result.base_digest);
+    }
+  }
   if (!annotations.empty() && !docker_types) {
     w.Key("annotations");
     w.StartObject();

@@ -9,6 +9,7 @@
 #include "ops/create_repository.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
+#include "ops/mirror.hpp"
 #include "ops/progress_reporter.hpp"
 #include "ops/referrers.hpp"
 
@@ -146,7 +147,9 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   auto src_loc = ops::Location::parse(src);
   auto dst_loc = ops::Location::parse(dst);
   if (options.create_repository) ops::create_missing_repositories(src_loc, {dst_loc});
-  auto source = ops::open_source(src_loc, options.src);
+  auto opened =
+      ops::open_source_with_mirrors(src_loc, options.src, ops::parse_mirrors(options.mirrors));
+  auto &source = opened.source;
   auto destination = ops::open_destination(dst_loc, options.dst);
   Copier c{*source,
            *destination,
@@ -156,6 +159,7 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
            {},
            {}};
   auto result = c.run();
+  result.mirror = opened.mirror;
   for (const auto &tag : options.extra_tags)
     if (destination->tag_digest(tag) != result.digest)
       destination->put_manifest_as(c.top_raw, result.media_type, tag);

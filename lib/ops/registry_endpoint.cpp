@@ -7,6 +7,8 @@
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
 
+#include <optional>
+
 namespace berth::ops {
 namespace {
 
@@ -16,7 +18,11 @@ public:
       : loc_(loc), repo_(connect(loc.ref.registry_host(), access), loc.ref.repository) {}
 
   registry::FetchedManifest manifest(const std::string &ref) override {
-    return repo_.get_manifest(ref.empty() ? loc_.ref.identifier() : ref);
+    if (!ref.empty()) return repo_.get_manifest(ref);
+    // The top manifest is read once per source: a mirror check (ops/mirror.hpp) reads
+    // it before the copy does, and a tag could move in between.
+    if (!top_) top_ = repo_.get_manifest(loc_.ref.identifier());
+    return *top_;
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,
             const registry::ByteProgress &progress) override {
@@ -54,6 +60,7 @@ public:
 private:
   Location loc_;
   registry::Repository repo_;
+  std::optional<registry::FetchedManifest> top_;
 };
 
 class RegistryDestination final : public ImageDestination {

@@ -9,6 +9,7 @@
 #include "ops/create_repository.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/format.hpp"
+#include "ops/mirror.hpp"
 #include "ops/parallel.hpp"
 #include "ops/referrers.hpp"
 
@@ -233,7 +234,8 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   for (const auto &d : dsts)
     dst_locs.push_back(ops::Location::parse(d));
   if (o.create_repository) ops::create_missing_repositories(src_loc, dst_locs);
-  auto source = ops::open_source(src_loc, o.src);
+  auto opened = ops::open_source_with_mirrors(src_loc, o.src, ops::parse_mirrors(o.mirrors));
+  auto &source = opened.source;
   std::vector<std::unique_ptr<ops::ImageDestination>> destinations;
   for (const auto &loc : dst_locs)
     destinations.push_back(ops::open_destination(loc, o.dst));
@@ -263,11 +265,14 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   for (std::size_t i = 0; i < dsts.size(); ++i) {
     results[i].digest = stored[i]->top.digest;
     results[i].media_type = stored[i]->top.media_type;
+    results[i].mirror = opened.mirror;
   }
+  // Mounts come from where the blobs are read: the mirror when one serves.
+  const auto &read_from = opened.location;
   auto same_registry = [&](std::size_t i) {
-    return src_loc.kind == ops::Location::Kind::registry &&
+    return read_from.kind == ops::Location::Kind::registry &&
            dst_locs[i].kind == ops::Location::Kind::registry &&
-           src_loc.ref.registry_host() == dst_locs[i].ref.registry_host();
+           read_from.ref.registry_host() == dst_locs[i].ref.registry_host();
   };
   // A re-run: destinations whose tag already points at the digest need nothing.
   std::vector<bool> done(dsts.size(), false);

@@ -176,8 +176,7 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
       else if (ev == "tag" && !git_tag.empty()) {
         add(git_tag, &r);
         git_tag_added = true;
-      }
-      else if (ev == "pr" && !pr.empty()) {
+      } else if (ev == "pr" && !pr.empty()) {
         if (!r.attrs.count("prefix")) r.attrs["prefix"] = "pr-";
         add(pr, &r);
       } else if (ev != "branch" && ev != "tag" && ev != "pr")
@@ -207,8 +206,7 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
   }
 
   bool latest =
-      options.latest == "true" ||
-      (options.latest == "auto" && (semver_release || git_tag_added));
+      options.latest == "true" || (options.latest == "auto" && (semver_release || git_tag_added));
   if (options.latest != "true" && options.latest != "false" && options.latest != "auto")
     throw Error(Errc::invalid_argument, "latest must be auto, true or false");
   if (latest && seen.insert("latest").second) result.tags.push_back("latest");
