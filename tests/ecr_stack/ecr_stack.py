@@ -244,12 +244,13 @@ class MotoServer(ChildProcess):
     def client(self, service: str, *, access_key_id: str | None = None,
                secret_access_key: str | None = None, session_token: str | None = None,
                creds: dict | None = None, region: str | None = None, unsigned: bool = False,
-               max_attempts: int = 1, **config: Any) -> Any:
+               max_attempts: int = 1, endpoint_url: str | None = None, **config: Any) -> Any:
         """A boto3 client pointed at this moto.  ``creds`` may be a dict with
         ``access_key_id``/``secret_access_key``[/``session_token``] (IamSetup.users[...]) or
         boto3's ``Credentials`` shape.  Without keys, dummy ones are used (fine while auth
         is off).  ``unsigned=True`` sends unsigned requests.  Retries are off by default
-        (``max_attempts=1``) so that request counts stay exact."""
+        (``max_attempts=1``) so that request counts stay exact.  ``endpoint_url``: another
+        endpoint than moto's own (EcrControlPlane.url)."""
         import boto3
         import botocore
         from botocore.config import Config
@@ -265,7 +266,7 @@ class MotoServer(ChildProcess):
             aws_access_key_id=access_key_id or "berth-dummy-key",
             aws_secret_access_key=secret_access_key or "berth-dummy-secret",
             aws_session_token=session_token, region_name=region or self.region)
-        return session.client(service, endpoint_url=self.url, config=Config(**cfg))
+        return session.client(service, endpoint_url=endpoint_url or self.url, config=Config(**cfg))
 
 
 def scan_findings_result(repository: str, *, tag: str | None = None, digest: str | None = None,
@@ -2532,11 +2533,19 @@ class EcrStack(Service):
         """boto3 client for moto signed as ``who`` (``pusher`` or ``admin``)."""
         return self.moto.client(service, creds=self.iam.users[who], **kw)
 
-    def aws_env(self, who: str = "pusher") -> dict[str, str]:
+    def control_plane_client(self, who: str = "admin", **kw: Any) -> Any:
+        """boto3 ``ecr`` client signed as ``who``, pointed at the control plane (pull-through
+        cache rules, creation templates; every other operation reaches moto through it)."""
+        return self.moto.client("ecr", creds=self.iam.users[who],
+                                endpoint_url=self.control_plane.url, **kw)
+
+    def aws_env(self, who: str = "pusher", control_plane: bool = False) -> dict[str, str]:
         """Environment for AWS SDKs/awscli/berth with ``who``'s keys, pointed at moto;
-        isolated from ~/.aws."""
+        isolated from ~/.aws.  ``control_plane=True`` adds ``AWS_ENDPOINT_URL_ECR`` = the
+        control plane, so ECR calls (all of them) go through it and STS/IAM to moto."""
         u = self.iam.users[who]
-        return {"AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
+        extra = {"AWS_ENDPOINT_URL_ECR": self.control_plane.url} if control_plane else {}
+        return {**extra, "AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": u["access_key_id"],
                 "AWS_SECRET_ACCESS_KEY": u["secret_access_key"],
                 "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
