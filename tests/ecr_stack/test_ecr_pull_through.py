@@ -140,19 +140,19 @@ def test_awscli_pull_through_cache_rules(ecr_stack: E.EcrStack) -> None:
     assert out["ecrRepositoryPrefix"] == "quay-cache" and out["upstreamRegistry"] == "quay"
     assert out["registryId"] == st.account and out["upstreamRegistryUrl"] == "quay.io"
     assert isinstance(out["createdAt"], (int, float))
-    ok_json(aws_cp(st, "admin", "create-pull-through-cache-rule", "--ecr-repository-prefix",
-                   "local", "--upstream-registry-url", "127.0.0.1:5000"))
     p = aws_cp(st, "admin", "create-pull-through-cache-rule", "--ecr-repository-prefix",
                "quay-cache", "--upstream-registry-url", "quay.io")
     assert p.returncode != 0 and "(PullThroughCacheRuleAlreadyExistsException)" in p.stderr
     cp = st.control_plane_client("admin")
+    cp.create_pull_through_cache_rule(ecrRepositoryPrefix="local",
+                                      upstreamRegistryUrl="127.0.0.1:5000")
     assert boto_error(cp.create_pull_through_cache_rule, ecrRepositoryPrefix="Bad_Prefix",
                       upstreamRegistryUrl="quay.io") == "InvalidParameterException"
     p = aws_cp(st, "pusher", "create-pull-through-cache-rule", "--ecr-repository-prefix",
                "mine", "--upstream-registry-url", "quay.io")
     assert p.returncode != 0 and "(AccessDeniedException)" in p.stderr, p.stderr
     assert "user/pusher" in p.stderr
-    rules = ok_json(aws_cp(st, "admin", "describe-pull-through-cache-rules"))
+    rules = cp.describe_pull_through_cache_rules()
     assert [r["ecrRepositoryPrefix"] for r in rules["pullThroughCacheRules"]] == \
         ["quay-cache", "local"]
     one = cp.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["local"])
@@ -162,8 +162,7 @@ def test_awscli_pull_through_cache_rules(ecr_stack: E.EcrStack) -> None:
     arn = "arn:aws:secretsmanager:us-east-1:%s:secret:ecr-pullthroughcache/quay-AbCdEf" % st.account
     up = cp.update_pull_through_cache_rule(ecrRepositoryPrefix="quay-cache", credentialArn=arn)
     assert up["credentialArn"] == arn and "updatedAt" in up
-    gone = ok_json(aws_cp(st, "admin", "delete-pull-through-cache-rule",
-                          "--ecr-repository-prefix", "quay-cache"))
+    gone = cp.delete_pull_through_cache_rule(ecrRepositoryPrefix="quay-cache")
     assert gone["ecrRepositoryPrefix"] == "quay-cache" and gone["credentialArn"] == arn
     assert boto_error(cp.delete_pull_through_cache_rule, ecrRepositoryPrefix="quay-cache") == \
         "PullThroughCacheRuleNotFoundException"
@@ -208,13 +207,13 @@ def test_awscli_repository_creation_templates_and_signatures(ecr_stack: E.EcrSta
            encryptionConfiguration={"encryptionType": "KMS"})
     assert boto_error(st.control_plane_client("pusher").delete_repository_creation_template,
                       prefix="prod") == "AccessDeniedException"
-    both = ok_json(aws_cp(st, "admin", "describe-repository-creation-templates"))
+    both = cp.describe_repository_creation_templates()
     assert [x["prefix"] for x in both["repositoryCreationTemplates"]] == ["ROOT", "prod"]
     one = cp.describe_repository_creation_templates(prefixes=["prod", "nothing"])
     assert [x["prefix"] for x in one["repositoryCreationTemplates"]] == ["prod"]
-    up = ok_json(aws_cp(st, "admin", "update-repository-creation-template", "--prefix", "prod",
-                        "--applied-for", "CREATE_ON_PUSH", "--image-tag-mutability",
-                        "IMMUTABLE"))["repositoryCreationTemplate"]
+    up = cp.update_repository_creation_template(
+        prefix="prod", appliedFor=["CREATE_ON_PUSH"],
+        imageTagMutability="IMMUTABLE")["repositoryCreationTemplate"]
     assert up["appliedFor"] == ["CREATE_ON_PUSH"] and up["imageTagMutability"] == "IMMUTABLE"
     assert up["encryptionConfiguration"] == {"encryptionType": "KMS"}
     assert cp.delete_repository_creation_template(prefix="prod")[
