@@ -2395,6 +2395,9 @@ class _ControlPlaneHandler(QuietHandler):
                                                       "Unable to parse the request body"))
         except ControlPlaneError as e:
             return self._error(rec, e)
+        except (AttributeError, KeyError, TypeError) as e:  # a member of the wrong type
+            return self._error(rec, ControlPlaneError(
+                "InvalidParameterException", "Invalid parameter: %s: %s" % (type(e).__name__, e)))
         rec["status"] = 200
         self._send(200, json.dumps(out).encode(), "application/x-amz-json-1.1",
                    [("x-amzn-RequestId", str(uuid.uuid4()))])
