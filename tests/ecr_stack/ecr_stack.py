@@ -1266,7 +1266,7 @@ class EcrFront(Service):
         ``{rule, upstream, copied, created, template, error}``; ``error`` set means the
         upstream did not give the image (the caller answers MANIFEST_UNKNOWN)."""
         prefix = rule["ecrRepositoryPrefix"]
-        rest = name[len(prefix.rstrip("/")) + 1:]
+        rest = name if prefix == "ROOT" else name[len(prefix.rstrip("/")) + 1:]
         up_prefix = rule.get("upstreamRepositoryPrefix")
         up_repo = rest if up_prefix in (None, "", "ROOT") else "%s/%s" % (up_prefix.rstrip("/"),
                                                                           rest)
@@ -2076,10 +2076,13 @@ class EcrControlPlane(RecordingServer):
 
     def rule_for(self, name: str) -> dict | None:
         """The pull-through cache rule whose ecrRepositoryPrefix holds repository
-        ``name`` (the longest one), or None."""
+        ``name`` (the longest one; a ``ROOT`` rule holds everything else), or None."""
         with self._lock:
             hits = [r for p, r in self._rules.items() if _namespace_match(p, name)]
-        return dict(max(hits, key=lambda r: len(r["ecrRepositoryPrefix"]))) if hits else None
+            root = self._rules.get("ROOT")  # ECR-to-ECR rules may take the whole registry
+        if hits:
+            return dict(max(hits, key=lambda r: len(r["ecrRepositoryPrefix"])))
+        return dict(root) if root else None
 
     def template_for(self, name: str, applied_for: str) -> dict | None:
         """The creation template for a new repository ``name`` created by ``applied_for``
@@ -2114,7 +2117,11 @@ class EcrControlPlane(RecordingServer):
             raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
                                     "'registryId' failed to satisfy constraint: 'must be the "
                                     "registry id of the caller (%s)'" % self.account)
-        return getattr(self, "_op_" + op)(req)
+        try:
+            return getattr(self, "_op_" + op)(req)
+        except (AttributeError, KeyError, TypeError) as e:  # a member of the wrong type
+            raise ControlPlaneError("InvalidParameterException",
+                                    "Invalid parameter: %s: %s" % (type(e).__name__, e)) from None
 
     def _ptc_prefix(self, req: dict) -> str:
         prefix = req.get("ecrRepositoryPrefix")
@@ -2395,9 +2402,6 @@ class _ControlPlaneHandler(QuietHandler):
                                                       "Unable to parse the request body"))
         except ControlPlaneError as e:
             return self._error(rec, e)
-        except (AttributeError, KeyError, TypeError) as e:  # a member of the wrong type
-            return self._error(rec, ControlPlaneError(
-                "InvalidParameterException", "Invalid parameter: %s: %s" % (type(e).__name__, e)))
         rec["status"] = 200
         self._send(200, json.dumps(out).encode(), "application/x-amz-json-1.1",
                    [("x-amzn-RequestId", str(uuid.uuid4()))])
