@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """An Amazon ECR stand-in for berth's tests: moto (ECR, STS, IAM with auth on), IAM
-users/roles/policies, a GitHub-Actions-like OIDC token endpoint, and an ECR registry
-front (TLS, ECR's data-plane behaviour) in front of a real CNCF distribution registry.
+users/roles/policies, a GitHub-Actions-like OIDC token endpoint, an ECR control plane
+in front of moto (pull-through cache rules and repository creation templates, which moto
+lacks; everything else forwarded to moto), and an ECR registry front (TLS, ECR's
+data-plane behaviour, pull-through cache, create on push) in front of a real CNCF
+distribution registry.
 
 Everything listens on 127.0.0.1 (ephemeral ports) and lives in temp dirs.  Reuses
 tests/servers/stack.py (Registry, TestCA, JWTSigner) and is built on the same
@@ -898,6 +901,10 @@ class EcrFront(Service):
     * ``tags/list`` with ``n`` > 1000 -> 400.
     * ``POST ...?mount=&from=``: with ``mount_enabled`` False (default) the mount is
       ignored and a normal upload session (202) is opened; ``set_mount(True)`` passes it on.
+    * with a ``control_plane`` (EcrControlPlane): a manifest GET/HEAD under a pull-through
+      cache rule copies the image from the upstream first (``pull_through``); a push to
+      an unknown repository that a CREATE_ON_PUSH creation template covers creates it
+      (``create_repository``) instead of answering NAME_UNKNOWN.
 
     Records (``requests``): method, path, query, host, authorization (bool), auth
     (missing/invalid/ok/expired), repository, kind, action, status, upstream_status,
