@@ -1281,17 +1281,29 @@ class EcrFront(Service):
         is_digest = _is_digest(ref)
         upstream = "%s/%s%s%s" % (up_host, up_repo, "@" if is_digest else ":", ref)
         out: dict[str, Any] = {"rule": prefix, "upstream": upstream, "copied": False,
-                               "created": False, "template": None, "error": None}
+                               "created": False, "template": None, "credentials": False,
+                               "error": None}
         # one copy at a time: a client's parallel first pulls must not copy twice
         with self._ptc_lock:
             if repo is not None and self._registry_manifest(name, ref, "HEAD")[0] == 200:
                 return out
             dest = "%s/%s%s%s" % (self.registry.hostport, name, "@" if is_digest else ":", ref)
             env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+            creds = ["--src-no-creds"]
+            try:
+                if rule.get("credentialArn") and self.control_plane is not None:
+                    # the upstream's credentials, read from Secrets Manager at each pull
+                    secret = self.control_plane.read_secret(rule["credentialArn"])
+                    creds = ["--src-creds", "%s:%s" % (secret["username"],
+                                                       secret["accessToken"])]
+                    out["credentials"] = True
+            except ControlPlaneError as e:
+                out["error"] = str(e)
+                return out
             try:
                 p = subprocess.run(
                     ["skopeo", "copy", "--all", "--preserve-digests", "--retry-times", "0",
-                     "--src-tls-verify=false", "--dest-tls-verify=false", "--src-no-creds",
+                     "--src-tls-verify=false", "--dest-tls-verify=false", *creds,
                      "docker://" + upstream, "docker://" + dest],
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                     timeout=self.timeout)
@@ -2040,9 +2052,12 @@ class EcrControlPlane(RecordingServer):
     error}``."""
 
     def __init__(self, moto: MotoServer, *, keys: dict[str, str], admins: Iterable[str] = (),
-                 arns: dict[str, str] | None = None, workdir: str | None = None):
+                 arns: dict[str, str] | None = None, admin: dict | None = None,
+                 workdir: str | None = None):
         super().__init__(workdir)
         self.moto = moto
+        # keys for moto's Secrets Manager (a rule's credentialArn); None: not checked
+        self.admin = dict(admin) if admin else None
         self.account, self.region = moto.account, moto.region
         self.keys, self.admins, self.arns = dict(keys), set(admins), dict(arns or {})
         self._rules: dict[str, dict] = {}
@@ -2102,6 +2117,32 @@ class EcrControlPlane(RecordingServer):
             return dict(max(hits, key=lambda t: len(t["prefix"])))
         root = [t for t in cands if t["prefix"] == "ROOT"]
         return dict(root[0]) if root else None
+
+    def read_secret(self, arn: str) -> dict:
+        """The ``{"username", "accessToken"}`` secret of a rule's credentialArn, from moto's
+        Secrets Manager, as ECR reads it; ControlPlaneError as ECR names the failures."""
+        import botocore.exceptions
+        if self.admin is None:
+            return {}
+        sm = self.moto.client("secretsmanager", creds=self.admin)
+        try:
+            with self.moto.lock:
+                text = sm.get_secret_value(SecretId=arn).get("SecretString") or ""
+        except botocore.exceptions.ClientError as e:
+            if _client_error_code(e) == "ResourceNotFoundException":
+                raise ControlPlaneError("SecretNotFoundException", "The ARN '%s' does not "
+                                        "exist or is not accessible." % arn) from None
+            raise ControlPlaneError("UnableToAccessSecretException", "The secret '%s' could "
+                                    "not be read: %s" % (arn, _client_error_text(e))) from None
+        try:
+            secret = json.loads(text)
+            if not isinstance(secret, dict) or "username" not in secret or \
+                    "accessToken" not in secret:
+                raise ValueError
+        except ValueError:
+            raise ControlPlaneError("InvalidParameterException", "The secret '%s' must be a JSON "
+                                    "object with username and accessToken" % arn) from None
+        return secret
 
     def state(self) -> dict:
         return {"url": self.url, "port": self.port, "rules": list(self.rules.values()),
@@ -2183,6 +2224,8 @@ class EcrControlPlane(RecordingServer):
             raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
                                     "'credentialArn' failed to satisfy constraint: 'must be a "
                                     "secret whose name starts with ecr-pullthroughcache/'")
+        if cred is not None:
+            self.read_secret(cred)  # ECR checks that it can read it
         rule = {"ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": url,
                 "createdAt": time.time(), "registryId": self.account,
                 "upstreamRegistry": upstream_registry, "credentialArn": cred,
@@ -2229,6 +2272,8 @@ class EcrControlPlane(RecordingServer):
             rule = self._rules.get(prefix)
             if rule is None:
                 raise self._rule_not_found(prefix)
+            if req.get("credentialArn"):
+                self.read_secret(req["credentialArn"])
             for k in ("credentialArn", "customRoleArn"):
                 if k in req:
                     rule[k] = req[k]
@@ -2523,7 +2568,7 @@ class EcrStack(Service):
         self.control_plane = EcrControlPlane(
             self.moto, keys={u["access_key_id"]: u["secret_access_key"] for u in users.values()},
             admins=[users["admin"]["access_key_id"]],
-            arns={u["access_key_id"]: u["arn"] for u in users.values()},
+            arns={u["access_key_id"]: u["arn"] for u in users.values()}, admin=users["admin"],
             workdir=os.path.join(self.workdir, "control-plane")).start()
         self.front = EcrFront(self.registry, self.moto, admin=self.iam.users["admin"],
                               ca=self.ca, control_plane=self.control_plane,

@@ -7,6 +7,7 @@ Run: python3 -m pytest -q tests/ecr_stack/test_ecr_pull_through.py
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
 import json
@@ -66,8 +67,12 @@ def unique(stem: str) -> str:
 def _reg(reg: S.Registry, method: str, target: str, body: bytes = b"",
          headers: dict | None = None) -> tuple[int, dict, bytes]:
     conn = http.client.HTTPConnection(reg.host, reg.port, timeout=30)
+    headers = dict(headers or {})
+    if reg.auth == "htpasswd":
+        headers["Authorization"] = "Basic " + base64.b64encode(
+            ("%s:%s" % (reg.username, reg.password)).encode()).decode()
     try:
-        conn.request(method, target, body=body, headers=headers or {})
+        conn.request(method, target, body=body, headers=headers)
         r = conn.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
     finally:
@@ -159,7 +164,13 @@ def test_awscli_pull_through_cache_rules(ecr_stack: E.EcrStack) -> None:
     assert [r["upstreamRegistryUrl"] for r in one["pullThroughCacheRules"]] == ["127.0.0.1:5000"]
     assert boto_error(cp.describe_pull_through_cache_rules, ecrRepositoryPrefixes=["zz"]) == \
         "PullThroughCacheRuleNotFoundException"
-    arn = "arn:aws:secretsmanager:us-east-1:%s:secret:ecr-pullthroughcache/quay-AbCdEf" % st.account
+    # credentials: a Secrets Manager secret (in moto) that must exist
+    fake = "arn:aws:secretsmanager:us-east-1:%s:secret:ecr-pullthroughcache/none-AbCdEf" % st.account
+    assert boto_error(cp.update_pull_through_cache_rule, ecrRepositoryPrefix="quay-cache",
+                      credentialArn=fake) == "SecretNotFoundException"
+    arn = st.client("secretsmanager", "admin").create_secret(
+        Name=unique("ecr-pullthroughcache/quay"),
+        SecretString=json.dumps({"username": "u", "accessToken": "t"}))["ARN"]
     up = cp.update_pull_through_cache_rule(ecrRepositoryPrefix="quay-cache", credentialArn=arn)
     assert up["credentialArn"] == arn and "updatedAt" in up
     gone = cp.delete_pull_through_cache_rule(ecrRepositoryPrefix="quay-cache")
@@ -386,3 +397,32 @@ def push_manifest_only(fr: E.EcrFront, repo: str) -> tuple[str, bytes]:
     rec = fr.find("PUT", "/v2/%s/manifests/a1" % repo)[-1]
     assert rec["create_on_push"] == "ROOT", rec
     return h.get("docker-content-digest", "sha256:"), manifest
+
+
+def test_pull_through_with_upstream_credentials(ecr_stack: E.EcrStack) -> None:
+    """A rule with a credentialArn: the front reads the secret from moto's Secrets Manager
+    and logs in to the upstream with it (the upstream here wants Basic auth)."""
+    st, fr = ecr_stack, ecr_stack.front
+    with S.Registry("htpasswd", users={"robot": "s3cret"}) as locked:
+        repo = unique("org/tool")
+        upstream_image(locked, repo, "v1")
+        sm = st.client("secretsmanager", "admin")
+        arn = sm.create_secret(Name=unique("ecr-pullthroughcache/locked"),
+                               SecretString=json.dumps({"username": "robot",
+                                                        "accessToken": "s3cret"}))["ARN"]
+        cp = st.control_plane_client("admin")
+        prefix = unique("locked")
+        cp.create_pull_through_cache_rule(ecrRepositoryPrefix=prefix,
+                                          upstreamRegistryUrl=locked.hostport,
+                                          upstreamRegistry="quay", credentialArn=arn)
+        p = skopeo_inspect(st, "%s/%s:v1" % (prefix, repo))
+        assert p.returncode == 0, p.stderr
+        pt = [r["pull_through"] for r in fr.find("GET", "/manifests/v1$") if r["pull_through"]]
+        assert pt[-1]["credentials"] is True and pt[-1]["copied"] is True
+        # the same upstream without credentials gives nothing
+        bare = unique("bare")
+        cp.create_pull_through_cache_rule(ecrRepositoryPrefix=bare,
+                                          upstreamRegistryUrl=locked.hostport)
+        st_, _, body = fr.request("GET", "/v2/%s/%s/manifests/v1" % (bare, repo))
+        assert st_ == 404 and json.loads(body)["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+        assert "unauthorized" in fr.find("GET", "/%s/" % bare)[-1]["pull_through"]["error"].lower()
