@@ -1421,6 +1421,7 @@ class EcrFront(Service):
             "max_tags_n": self.max_tags_n, "mount_enabled": self.mount_enabled,
             "expired": self.expired, "presign_ttl": self.presign_ttl,
             "upstream": self.registry.url,
+            "control_plane_url": self.control_plane.url if self.control_plane else None,
         }
 
 
