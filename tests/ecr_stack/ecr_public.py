@@ -24,7 +24,6 @@ the whole environment except AWS keys.
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import os
 import secrets
@@ -37,9 +36,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS_DIR = os.path.join(HERE, "..", "servers")
 if SERVERS_DIR not in sys.path:
     sys.path.insert(0, SERVERS_DIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 from stack import Registry, TestCA, TokenServer  # noqa: E402
 from stackbase import QuietHandler, RecordingServer, Service, handler_for  # noqa: E402
+
+from sigv4_check import check_sigv4  # noqa: E402
 
 HOST = "public.ecr.aws"
 REGION = "us-east-1"
@@ -66,40 +69,9 @@ class EcrPublicApi(RecordingServer):
 
     def check_signature(self, method: str, path: str, headers: dict[str, str],
                         body: bytes) -> tuple[str | None, str | None, str | None]:
-        """(access key id, scope, error code or None) of a request, by botocore."""
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-        from botocore.credentials import Credentials
-
-        auth = headers.get("authorization", "")
-        if not auth.startswith("AWS4-HMAC-SHA256 "):
-            return None, None, "MissingAuthenticationTokenException"
-        fields = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-        akid, _, scope = fields.get("Credential", "").partition("/")
-        secret = self.keys.get(akid)
-        if secret is None:
-            return akid, scope, "UnrecognizedClientException"
-        signed = fields.get("SignedHeaders", "").split(";")
-        host = headers.get("host", "")
-        request = AWSRequest(method=method, url="http://%s%s" % (host, path), data=body,
-                             headers={k: headers[k] for k in signed if k in headers})
-        amz_date = headers.get("x-amz-date", "")
-        request.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(akid, secret, headers.get("x-amz-security-token")),
-                           SERVICE, REGION)
-        expected_scope = "%s/%s/%s/aws4_request" % (amz_date[:8], REGION, SERVICE)
-        canonical = signer.canonical_request(request)
-        want = signer.signature(signer.string_to_sign(request, canonical), request)
-        if scope != expected_scope or not secrets.compare_digest(want, fields.get("Signature", "")):
-            return akid, scope, "InvalidSignatureException"
-        try:
-            when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
-                tzinfo=datetime.timezone.utc)
-        except ValueError:
-            return akid, scope, "IncompleteSignatureException"
-        if abs(time.time() - when.timestamp()) > 300:
-            return akid, scope, "InvalidSignatureException"
-        return akid, scope, None
+        """(access key id, scope, error code or None) of a request, by botocore's signer
+        (sigv4_check.check_sigv4, scope ``us-east-1/ecr-public``)."""
+        return check_sigv4(method, path, headers, body, self.keys, SERVICE, REGION)
 
 
 class _ApiHandler(QuietHandler):

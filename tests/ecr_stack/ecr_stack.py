@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """An Amazon ECR stand-in for berth's tests: moto (ECR, STS, IAM with auth on), IAM
-users/roles/policies, a GitHub-Actions-like OIDC token endpoint, and an ECR registry
-front (TLS, ECR's data-plane behaviour) in front of a real CNCF distribution registry.
+users/roles/policies, a GitHub-Actions-like OIDC token endpoint, an ECR control plane
+in front of moto (pull-through cache rules and repository creation templates, which moto
+lacks; everything else forwarded to moto), and an ECR registry front (TLS, ECR's
+data-plane behaviour, pull-through cache, create on push) in front of a real CNCF
+distribution registry.
 
 Everything listens on 127.0.0.1 (ephemeral ports) and lives in temp dirs.  Reuses
 tests/servers/stack.py (Registry, TestCA, JWTSigner) and is built on the same
@@ -40,6 +43,7 @@ import secrets
 import select
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -51,6 +55,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVERS_DIR = os.path.normpath(os.path.join(HERE, "..", "servers"))
 if SERVERS_DIR not in sys.path:
     sys.path.insert(0, SERVERS_DIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 import stack  # noqa: E402  (tests/servers/stack.py)
 from stack import JWTSigner, Registry, TestCA, jwt_decode, jwt_encode  # noqa: E402
@@ -60,10 +66,11 @@ from stackbase import (KEEP, LOOPBACK, S3_ONE_AUTH_MESSAGE, ChildProcess, Contro
                        exchange, free_port, handler_for, is_ip, pid_alive, records,
                        s3_error_xml, serve_in_thread, server_context, server_url, shutdown,
                        stop_all, write_atomic)
+from sigv4_check import check_sigv4, signature_message  # noqa: E402
 
 __all__ = [
     "ACCOUNT", "REGION", "ecr_host", "MotoServer", "IamSetup", "OidcTokenEndpoint", "EcrFront",
-    "ConnectProxy", "ConnectToHTTPSConnection", "EcrStack", "push_policy_document",
+    "ConnectProxy", "ConnectToHTTPSConnection", "EcrControlPlane", "ControlPlaneError", "EcrStack", "push_policy_document",
     "scan_findings_result", "main",
 ]
 
@@ -240,12 +247,13 @@ class MotoServer(ChildProcess):
     def client(self, service: str, *, access_key_id: str | None = None,
                secret_access_key: str | None = None, session_token: str | None = None,
                creds: dict | None = None, region: str | None = None, unsigned: bool = False,
-               max_attempts: int = 1, **config: Any) -> Any:
+               max_attempts: int = 1, endpoint_url: str | None = None, **config: Any) -> Any:
         """A boto3 client pointed at this moto.  ``creds`` may be a dict with
         ``access_key_id``/``secret_access_key``[/``session_token``] (IamSetup.users[...]) or
         boto3's ``Credentials`` shape.  Without keys, dummy ones are used (fine while auth
         is off).  ``unsigned=True`` sends unsigned requests.  Retries are off by default
-        (``max_attempts=1``) so that request counts stay exact."""
+        (``max_attempts=1``) so that request counts stay exact.  ``endpoint_url``: another
+        endpoint than moto's own (EcrControlPlane.url)."""
         import boto3
         import botocore
         from botocore.config import Config
@@ -261,7 +269,7 @@ class MotoServer(ChildProcess):
             aws_access_key_id=access_key_id or "berth-dummy-key",
             aws_secret_access_key=secret_access_key or "berth-dummy-secret",
             aws_session_token=session_token, region_name=region or self.region)
-        return session.client(service, endpoint_url=self.url, config=Config(**cfg))
+        return session.client(service, endpoint_url=endpoint_url or self.url, config=Config(**cfg))
 
 
 def scan_findings_result(repository: str, *, tag: str | None = None, digest: str | None = None,
@@ -893,6 +901,10 @@ class EcrFront(Service):
     * ``tags/list`` with ``n`` > 1000 -> 400.
     * ``POST ...?mount=&from=``: with ``mount_enabled`` False (default) the mount is
       ignored and a normal upload session (202) is opened; ``set_mount(True)`` passes it on.
+    * with a ``control_plane`` (EcrControlPlane): a manifest GET/HEAD under a pull-through
+      cache rule copies the image from the upstream first (``pull_through``); a push to
+      an unknown repository that a CREATE_ON_PUSH creation template covers creates it
+      (``create_repository``) instead of answering NAME_UNKNOWN.
 
     Records (``requests``): method, path, query, host, authorization (bool), auth
     (missing/invalid/ok/expired), repository, kind, action, status, upstream_status,
@@ -906,8 +918,11 @@ class EcrFront(Service):
                  max_tags_n: int = MAX_TAGS_N, mount_enabled: bool = False,
                  expired: bool = False, report_images: bool = True, presign_ttl: int = 900,
                  missing_media_type_code: str = "MANIFEST_INVALID", passwords: Iterable[str] | None = None,
-                 https_proxy: bool = True, control: bool = True, timeout: float = 300.0):
+                 https_proxy: bool = True, control: bool = True, timeout: float = 300.0,
+                 control_plane: "EcrControlPlane | None" = None):
         self.registry, self.moto, self.admin, self.ca = registry, moto, dict(admin), ca
+        # pull-through cache rules and creation templates live there (None: neither)
+        self.control_plane = control_plane
         self.account, self.region = moto.account, moto.region
         self.host = host or ecr_host(self.account, self.region)
         self.s3_host = s3_host
@@ -926,6 +941,8 @@ class EcrFront(Service):
         self._requests: list[dict] = []
         self._s3_requests: list[dict] = []
         self._reported: list[dict] = []
+        self._created: list[dict] = []
+        self._ptc_lock = threading.Lock()
         self._sessions: dict[str, dict] = {}
         self._presigned: dict[str, dict] = {}
         self._front: HTTPServer | None = None
@@ -1092,6 +1109,7 @@ class EcrFront(Service):
             self._requests.clear()
             self._s3_requests.clear()
             self._reported.clear()
+            self._created.clear()
         if self.proxy:
             self.proxy.clear()
 
@@ -1102,6 +1120,8 @@ class EcrFront(Service):
     s3_requests = records("_s3_requests")
     reported = records("_reported", "PutImage calls made to moto: {repository, tag, digest, "
                        "media_type, ok, error}.")
+    created = records("_created", "Repositories the front created in moto (pull-through "
+                      "cache, create on push): {repository, template, ok, error}.")
 
     def find(self, method: str | None = None, path: str = ".*") -> list[dict]:
         """Records whose method equals ``method`` (None: any) and path matches ``path``."""
@@ -1188,6 +1208,147 @@ class EcrFront(Service):
         except Exception:
             pass
 
+    # -- pull-through cache and create-on-push (rules and templates: control_plane) -------
+    def create_repository(self, name: str, template: dict | None) -> dict:
+        """CreateRepository in moto (admin keys) with a creation template's settings:
+        tag mutability and exclusion filters, encryption, resource tags, then
+        PutLifecyclePolicy / SetRepositoryPolicy.  Without a template: ECR's defaults.
+        Returns the record kept in ``created``."""
+        import botocore.exceptions
+        t = template or {}
+        kw: dict[str, Any] = {"repositoryName": name}
+        if t.get("imageTagMutability"):
+            kw["imageTagMutability"] = t["imageTagMutability"]
+        if t.get("imageTagMutabilityExclusionFilters"):
+            kw["imageTagMutabilityExclusionFilters"] = t["imageTagMutabilityExclusionFilters"]
+        if t.get("encryptionConfiguration"):
+            kw["encryptionConfiguration"] = t["encryptionConfiguration"]
+        if t.get("resourceTags"):
+            kw["tags"] = t["resourceTags"]
+        rec: dict[str, Any] = {"time": time.time(), "repository": name,
+                               "template": t.get("prefix"), "ok": False, "error": None}
+        try:
+            with self.moto.lock:
+                try:
+                    self._ecr.create_repository(**kw)
+                except botocore.exceptions.ClientError as e:
+                    # two first pulls at once: the other one made it
+                    if _client_error_code(e) != "RepositoryAlreadyExistsException":
+                        raise
+                if t.get("lifecyclePolicy"):
+                    self._ecr.put_lifecycle_policy(repositoryName=name,
+                                                   lifecyclePolicyText=t["lifecyclePolicy"])
+                if t.get("repositoryPolicy"):
+                    self._ecr.set_repository_policy(repositoryName=name,
+                                                    policyText=t["repositoryPolicy"])
+            rec["ok"] = True
+        except botocore.exceptions.ClientError as e:
+            rec["error"] = _client_error_text(e)
+        with self._lock:
+            self._created.append(rec)
+        return rec
+
+    def _registry_manifest(self, name: str, ref: str, method: str = "GET"
+                           ) -> tuple[int, str | None, str | None, bytes]:
+        """(status, media type, digest, body) of a manifest in the backing registry."""
+        reg = self.registry
+        conn = http.client.HTTPConnection(reg.host, reg.port, timeout=self.timeout)
+        try:
+            conn.request(method, "/v2/%s/manifests/%s" % (name, ref),
+                         headers={"Accept": ", ".join(_MANIFEST_TYPES)})
+            resp = conn.getresponse()
+            body = resp.read()
+            return (resp.status, resp.getheader("Content-Type"),
+                    resp.getheader("Docker-Content-Digest"), body)
+        finally:
+            conn.close()
+
+    def pull_through(self, rule: dict, name: str, ref: str, repo: dict | None) -> dict:
+        """A pull of ``name:ref`` (or ``@digest``) under pull-through cache ``rule``: when
+        moto has no repository ``name`` or the backing registry lacks the manifest, copy
+        ``upstreamRegistryUrl/<rest>:ref`` (an index with all its children) with
+        ``skopeo copy --all --preserve-digests``, create the repository in moto with the
+        PULL_THROUGH_CACHE creation template (``create_repository``) and report the
+        manifests to moto (PutImage).  Returns the request record's ``pull_through``:
+        ``{rule, upstream, copied, created, template, error}``; ``error`` set means the
+        upstream did not give the image (the caller answers MANIFEST_UNKNOWN)."""
+        prefix = rule["ecrRepositoryPrefix"]
+        rest = name if prefix == "ROOT" else name[len(prefix.rstrip("/")) + 1:]
+        up_prefix = rule.get("upstreamRepositoryPrefix")
+        up_repo = rest if up_prefix in (None, "", "ROOT") else "%s/%s" % (up_prefix.rstrip("/"),
+                                                                          rest)
+        up_host = re.sub(r"^[a-zA-Z]+://", "", rule["upstreamRegistryUrl"]).rstrip("/")
+        is_digest = _is_digest(ref)
+        upstream = "%s/%s%s%s" % (up_host, up_repo, "@" if is_digest else ":", ref)
+        out: dict[str, Any] = {"rule": prefix, "upstream": upstream, "copied": False,
+                               "created": False, "template": None, "credentials": False,
+                               "error": None}
+        # one copy at a time: a client's parallel first pulls must not copy twice
+        with self._ptc_lock:
+            if repo is not None and self._registry_manifest(name, ref, "HEAD")[0] == 200:
+                return out
+            dest = "%s/%s%s%s" % (self.registry.hostport, name, "@" if is_digest else ":", ref)
+            env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+            creds = ["--src-no-creds"]
+            try:
+                if rule.get("credentialArn") and self.control_plane is not None:
+                    # the upstream's credentials, read from Secrets Manager at each pull
+                    secret = self.control_plane.read_secret(rule["credentialArn"])
+                    creds = ["--src-creds", "%s:%s" % (secret["username"],
+                                                       secret["accessToken"])]
+                    out["credentials"] = True
+            except ControlPlaneError as e:
+                out["error"] = str(e)
+                return out
+            try:
+                p = subprocess.run(
+                    ["skopeo", "copy", "--all", "--preserve-digests", "--retry-times", "0",
+                     "--src-tls-verify=false", "--dest-tls-verify=false", *creds,
+                     "docker://" + upstream, "docker://" + dest],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                    timeout=self.timeout)
+                if p.returncode != 0:
+                    out["error"] = (p.stderr.strip() or "skopeo exited %d" % p.returncode)[-500:]
+            except (OSError, subprocess.TimeoutExpired) as e:
+                out["error"] = "%s: %s" % (type(e).__name__, e)
+            if out["error"]:
+                return out
+            out["copied"] = True
+            if repo is None:
+                template = self.control_plane.template_for(name, "PULL_THROUGH_CACHE") \
+                    if self.control_plane else None
+                made = self.create_repository(name, template)
+                out["created"], out["template"] = made["ok"], made["template"]
+                if not made["ok"]:
+                    out["error"] = made["error"]
+                    return out
+            if self.report_images:
+                self._report_copied(name, ref, None if is_digest else ref)
+        return out
+
+    def _report_copied(self, name: str, ref: str, tag: str | None) -> None:
+        """PutImage for a copied manifest and, for an index, each child (untagged), as
+        the pushes of those manifests would have been reported."""
+        status, media_type, digest, body = self._registry_manifest(name, ref)
+        if status != 200:
+            return
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = {}
+        media_type = doc.get("mediaType") or (media_type or "").split(";")[0]
+        digest = digest or "sha256:" + hashlib.sha256(body).hexdigest()
+        for child in doc.get("manifests") or []:
+            c_status, c_type, c_digest, c_body = self._registry_manifest(name, child["digest"])
+            if c_status == 200:
+                try:
+                    c_doc = json.loads(c_body)
+                except ValueError:
+                    c_doc = {}
+                self.report_image(name, c_body, c_doc.get("mediaType") or child.get("mediaType")
+                                  or (c_type or "").split(";")[0], child["digest"], None)
+        self.report_image(name, body, media_type, digest, tag)
+
     # -- S3 ------------------------------------------------------------------------
     def presign(self, name: str, digest: str) -> str:
         sig = secrets.token_hex(32)
@@ -1260,6 +1421,7 @@ class EcrFront(Service):
             "max_tags_n": self.max_tags_n, "mount_enabled": self.mount_enabled,
             "expired": self.expired, "presign_ttl": self.presign_ttl,
             "upstream": self.registry.url,
+            "control_plane_url": self.control_plane.url if self.control_plane else None,
         }
 
 
@@ -1314,7 +1476,8 @@ class _FrontHandler(_Handler):
             "authorization": auth is not None, "auth": None, "repository": None,
             "kind": None, "action": None, "status": None, "upstream_status": None,
             "error_code": None, "request_bytes": 0, "response_bytes": 0, "location": None,
-            "moto": None, "content_type": self.headers.get("Content-Type"),
+            "moto": None, "pull_through": None, "create_on_push": None,
+            "content_type": self.headers.get("Content-Type"),
             "user_agent": self.headers.get("User-Agent"),
             "headers": {k.lower(): ("***" if k.lower() == "authorization" else v)
                         for k, v in self.headers.items()},
@@ -1418,6 +1581,27 @@ class _FrontHandler(_Handler):
         name = urllib.parse.unquote(m.group("name"))
         rec["repository"] = name
         repo = fr.describe_repository(name)
+        cp = fr.control_plane
+        if kind == "manifest" and self.command in ("GET", "HEAD") and cp is not None:
+            rule = cp.rule_for(name)
+            if rule is not None:
+                # a pull under a pull-through cache rule: fetch from upstream first
+                ref = urllib.parse.unquote(m.group("ref"))
+                pt = rec["pull_through"] = fr.pull_through(rule, name, ref, repo)
+                if pt["error"]:
+                    return self._error(404, "MANIFEST_UNKNOWN", "Requested image not found")
+                if pt["created"]:
+                    repo = fr.describe_repository(name)
+        if repo is None and cp is not None and (
+                (kind == "upload" and self.command == "POST") or
+                (kind == "manifest" and self.command == "PUT")):
+            # ECR creates the repository on the first push when a template says so
+            template = cp.template_for(name, "CREATE_ON_PUSH")
+            if template is not None:
+                made = fr.create_repository(name, template)
+                rec["create_on_push"] = template["prefix"]
+                if made["ok"]:
+                    repo = fr.describe_repository(name)
         if repo is None:
             return self._error(404, "NAME_UNKNOWN",
                                "The repository with name '%s' does not exist in the registry "
@@ -1670,8 +1854,7 @@ class _FrontHandler(_Handler):
         if not isinstance(media_type, str) or not media_type:
             rec["missing_media_type"] = True
             return self._error(400, fr.missing_media_type_code, invalid % "Invalid JSON syntax")
-        is_digest = re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+", ref) is not None
-        tag = None if is_digest else ref
+        tag = None if _is_digest(ref) else ref
         if tag and fr.tag_is_immutable(repo, tag) and fr.tag_exists(name, tag):
             why = "repository" if repo.get("imageTagMutability") == "IMMUTABLE" else "tag"
             return self._error(400, "TAG_INVALID",
@@ -1686,6 +1869,17 @@ class _FrontHandler(_Handler):
         if fr.report_images:
             rec["moto"] = fr.report_image(name, body, media_type, digest, tag)
         self._relay(conn, resp)
+
+
+def _is_digest(ref: str) -> bool:
+    return re.fullmatch(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+", ref) is not None
+
+
+#: what the front asks the backing registry for when it reads a manifest itself
+_MANIFEST_TYPES = ("application/vnd.oci.image.index.v1+json",
+                   "application/vnd.oci.image.manifest.v1+json",
+                   "application/vnd.docker.distribution.manifest.list.v2+json",
+                   "application/vnd.docker.distribution.manifest.v2+json")
 
 
 def _first_error_code(raw: bytes) -> str | None:
@@ -1777,6 +1971,7 @@ class _ControlHandler(ControlHandler, _Handler):
             ("GET", "/requests"): lambda: fr.requests,
             ("GET", "/s3-requests"): lambda: fr.s3_requests,
             ("GET", "/reported"): lambda: fr.reported,
+            ("GET", "/created"): lambda: fr.created,
             ("GET", "/connects"): lambda: fr.proxy.connects if fr.proxy else [],
             ("GET", ""): fr.state,
             ("GET", "/state"): fr.state,
@@ -1800,6 +1995,520 @@ class _ControlHandler(ControlHandler, _Handler):
 
 
 # --------------------------------------------------------------------------
+# control plane: what moto 5.2 lacks of the ECR API
+
+
+CONTROL_TARGET = "AmazonEC2ContainerRegistry_V20150921."
+#: botocore's pattern for both ecrRepositoryPrefix and a template's prefix
+_PREFIX_RE = re.compile(r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?"
+                        r"|ROOT)$")
+_EXCLUSION_FILTER_RE = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
+_TAG_MUTABILITY = ("MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
+_APPLIED_FOR = ("REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH")
+#: upstreamRegistry as ECR derives it from a well-known upstreamRegistryUrl
+_KNOWN_UPSTREAMS = (
+    (re.compile(r"^public\.ecr\.aws$"), "ecr-public"),
+    (re.compile(r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$"), "ecr"),
+    (re.compile(r"^(registry-1\.)?docker\.io$"), "docker-hub"),
+    (re.compile(r"^quay\.io$"), "quay"),
+    (re.compile(r"^registry\.k8s\.io$"), "k8s"),
+    (re.compile(r"^ghcr\.io$"), "github-container-registry"),
+    (re.compile(r"^[a-z0-9-]+\.azurecr\.io$"), "azure-container-registry"),
+    (re.compile(r"^registry\.gitlab\.com$"), "gitlab-container-registry"),
+    (re.compile(r"^cgr\.dev$"), "chainguard"),
+)
+
+
+class ControlPlaneError(Exception):
+    """An AWS JSON error: ``{"__type": code, "message": message}`` with ``status``."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__("%s: %s" % (code, message))
+        self.code, self.message, self.status = code, message, status
+
+
+def _namespace_match(prefix: str, name: str) -> bool:
+    """Whether repository ``name`` is in the namespace ``prefix`` (``prod`` holds
+    ``prod/app``, not ``prod`` itself nor ``production/app``)."""
+    p = prefix.rstrip("/")
+    return name.startswith(p + "/") and len(name) > len(p) + 1
+
+
+class EcrControlPlane(RecordingServer):
+    """An HTTP front for moto's ECR API on ``http://127.0.0.1:PORT`` (``url``; point
+    ``AWS_ENDPOINT_URL_ECR`` / ``--endpoint-url`` at it).  It answers the operations moto
+    5.2 lacks itself -- pull-through cache rules (Create/Describe/Update/Delete
+    PullThroughCacheRule[s]) and repository creation templates (Create/Describe/Update/
+    Delete RepositoryCreationTemplate[s]) -- and forwards every other request byte for
+    byte to moto, Host header included, so that moto's own SigV4 check still passes.
+
+    Its own operations verify SigV4 (service ``ecr``, ``region``) with botocore's signer
+    against ``keys`` ({access key id: secret}); keys in ``admins`` may do everything,
+    the others get ``AccessDeniedException`` for Create*/Update*/Delete* (the push policy
+    grants none of them).  Errors are AWS JSON 1.1 (``{"__type", "message"}``, HTTP 400).
+
+    ``rules`` / ``templates`` (copies) hold the state; EcrFront reads it through
+    ``rule_for(name)`` and ``template_for(name, applied_for)``.  ``requests`` records
+    ``{time, target, operation, handled (ours or forwarded), access_key_id, status,
+    error}``."""
+
+    def __init__(self, moto: MotoServer, *, keys: dict[str, str], admins: Iterable[str] = (),
+                 arns: dict[str, str] | None = None, admin: dict | None = None,
+                 workdir: str | None = None):
+        super().__init__(workdir)
+        self.moto = moto
+        # keys for moto's Secrets Manager (a rule's credentialArn); None: not checked
+        self.admin = dict(admin) if admin else None
+        self.account, self.region = moto.account, moto.region
+        self.keys, self.admins, self.arns = dict(keys), set(admins), dict(arns or {})
+        self._rules: dict[str, dict] = {}
+        self._templates: dict[str, dict] = {}
+
+    def start_parts(self) -> None:
+        self.serve(handler_for(_ControlPlaneHandler, cp=self), "berth-ecr-control-plane")
+
+    endpoint_url = RecordingServer.url
+
+    # -- keys and state -------------------------------------------------------------
+    def add_key(self, access_key_id: str, secret_access_key: str, admin: bool = False,
+                arn: str | None = None) -> None:
+        """Let another identity sign (e.g. a key made in moto by a test)."""
+        with self._lock:
+            self.keys[access_key_id] = secret_access_key
+            if arn:
+                self.arns[access_key_id] = arn
+            if admin:
+                self.admins.add(access_key_id)
+
+    @property
+    def rules(self) -> dict[str, dict]:
+        with self._lock:
+            return json.loads(json.dumps(self._rules))
+
+    @property
+    def templates(self) -> dict[str, dict]:
+        with self._lock:
+            return json.loads(json.dumps(self._templates))
+
+    def reset(self) -> None:
+        """No rules, no templates, no records."""
+        with self._lock:
+            self._rules.clear()
+            self._templates.clear()
+            self._requests.clear()
+
+    def rule_for(self, name: str) -> dict | None:
+        """The pull-through cache rule whose ecrRepositoryPrefix holds repository
+        ``name`` (the longest one; a ``ROOT`` rule holds everything else), or None."""
+        with self._lock:
+            hits = [r for p, r in self._rules.items() if _namespace_match(p, name)]
+            root = self._rules.get("ROOT")  # ECR-to-ECR rules may take the whole registry
+        if hits:
+            return dict(max(hits, key=lambda r: len(r["ecrRepositoryPrefix"])))
+        return dict(root) if root else None
+
+    def template_for(self, name: str, applied_for: str) -> dict | None:
+        """The creation template for a new repository ``name`` created by ``applied_for``
+        (PULL_THROUGH_CACHE / CREATE_ON_PUSH / REPLICATION): the longest prefix holding
+        it, else ROOT; only templates whose appliedFor lists ``applied_for`` count."""
+        with self._lock:
+            cands = [t for t in self._templates.values() if applied_for in t["appliedFor"]]
+        hits = [t for t in cands if t["prefix"] != "ROOT" and _namespace_match(t["prefix"], name)]
+        if hits:
+            return dict(max(hits, key=lambda t: len(t["prefix"])))
+        root = [t for t in cands if t["prefix"] == "ROOT"]
+        return dict(root[0]) if root else None
+
+    def read_secret(self, arn: str) -> dict:
+        """The ``{"username", "accessToken"}`` secret of a rule's credentialArn, from moto's
+        Secrets Manager, as ECR reads it; ControlPlaneError as ECR names the failures."""
+        import botocore.exceptions
+        if self.admin is None:
+            return {}
+        sm = self.moto.client("secretsmanager", creds=self.admin)
+        try:
+            with self.moto.lock:
+                text = sm.get_secret_value(SecretId=arn).get("SecretString") or ""
+        except botocore.exceptions.ClientError as e:
+            if _client_error_code(e) == "ResourceNotFoundException":
+                raise ControlPlaneError("SecretNotFoundException", "The ARN '%s' does not "
+                                        "exist or is not accessible." % arn) from None
+            raise ControlPlaneError("UnableToAccessSecretException", "The secret '%s' could "
+                                    "not be read: %s" % (arn, _client_error_text(e))) from None
+        try:
+            secret = json.loads(text)
+            if not isinstance(secret, dict) or "username" not in secret or \
+                    "accessToken" not in secret:
+                raise ValueError
+        except ValueError:
+            raise ControlPlaneError("InvalidParameterException", "The secret '%s' must be a JSON "
+                                    "object with username and accessToken" % arn) from None
+        return secret
+
+    def state(self) -> dict:
+        return {"url": self.url, "port": self.port, "rules": list(self.rules.values()),
+                "templates": list(self.templates.values())}
+
+    # -- operations -------------------------------------------------------------------
+    OPERATIONS = ("CreatePullThroughCacheRule", "DescribePullThroughCacheRules",
+                  "DeletePullThroughCacheRule", "UpdatePullThroughCacheRule",
+                  "CreateRepositoryCreationTemplate", "DescribeRepositoryCreationTemplates",
+                  "DeleteRepositoryCreationTemplate", "UpdateRepositoryCreationTemplate")
+
+    def call(self, op: str, req: dict) -> dict:
+        """Run one of ``OPERATIONS`` (no signature check); raises ControlPlaneError."""
+        if not isinstance(req, dict):
+            raise ControlPlaneError("SerializationException", "Start of structure or map found "
+                                    "where not expected.")
+        reg = req.get("registryId")
+        if reg is not None and reg != self.account:
+            # ECR answers for the caller's own registry only
+            raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
+                                    "'registryId' failed to satisfy constraint: 'must be the "
+                                    "registry id of the caller (%s)'" % self.account)
+        try:
+            return getattr(self, "_op_" + op)(req)
+        except (AttributeError, KeyError, TypeError) as e:  # a member of the wrong type
+            raise ControlPlaneError("InvalidParameterException",
+                                    "Invalid parameter: %s: %s" % (type(e).__name__, e)) from None
+
+    def _ptc_prefix(self, req: dict) -> str:
+        prefix = req.get("ecrRepositoryPrefix")
+        if not isinstance(prefix, str) or not prefix:
+            raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
+                                    "'ecrRepositoryPrefix' failed to satisfy constraint: "
+                                    "'Member must not be null'")
+        if not (2 <= len(prefix) <= 30) or not _PREFIX_RE.match(prefix):
+            raise ControlPlaneError(
+                "InvalidParameterException", "Invalid parameter at 'ecrRepositoryPrefix' "
+                "failed to satisfy constraint: 'Member must satisfy regular expression pattern: "
+                "%s and have length between 2 and 30'" % _PREFIX_RE.pattern)
+        return prefix.rstrip("/") if prefix != "ROOT" else prefix
+
+    def _rule_not_found(self, prefix: str) -> ControlPlaneError:
+        return ControlPlaneError("PullThroughCacheRuleNotFoundException",
+                                 "The pull through cache rule with prefix '%s' does not exist "
+                                 "in the registry with id '%s'" % (prefix, self.account))
+
+    @staticmethod
+    def _rule_view(rule: dict, keys: Iterable[str]) -> dict:
+        return {k: rule[k] for k in keys if rule.get(k) is not None}
+
+    _RULE_KEYS = ("ecrRepositoryPrefix", "upstreamRegistryUrl", "createdAt", "registryId",
+                  "credentialArn", "customRoleArn", "upstreamRepositoryPrefix",
+                  "upstreamRegistry", "updatedAt")
+
+    def _op_CreatePullThroughCacheRule(self, req: dict) -> dict:
+        prefix = self._ptc_prefix(req)
+        url = req.get("upstreamRegistryUrl")
+        if not isinstance(url, str) or not url:
+            raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
+                                    "'upstreamRegistryUrl' failed to satisfy constraint: "
+                                    "'Member must not be null'")
+        host = re.sub(r"^[a-z]+://", "", url).split("/")[0]
+        derived = next((kind for rx, kind in _KNOWN_UPSTREAMS if rx.match(host.split(":")[0])),
+                       None)
+        upstream_registry = req.get("upstreamRegistry") or derived
+        if upstream_registry is not None and upstream_registry not in [k for _, k in _KNOWN_UPSTREAMS]:
+            raise ControlPlaneError("UnsupportedUpstreamRegistryException",
+                                    "The specified upstream registry %s is not supported."
+                                    % upstream_registry)
+        if upstream_registry in ("docker-hub", "github-container-registry",
+                                 "azure-container-registry", "gitlab-container-registry") \
+                and not req.get("credentialArn"):
+            raise ControlPlaneError("InvalidParameterException", "A credentialArn is required "
+                                    "for the upstream registry %s." % upstream_registry)
+        cred = req.get("credentialArn")
+        if cred is not None and not re.match(r"^arn:aws(-\w+)*:secretsmanager:[a-zA-Z0-9-:]+:"
+                                             r"secret:ecr\-pullthroughcache\/[a-zA-Z0-9\/_+=.@-]+$",
+                                             cred):
+            raise ControlPlaneError("InvalidParameterException", "Invalid parameter at "
+                                    "'credentialArn' failed to satisfy constraint: 'must be a "
+                                    "secret whose name starts with ecr-pullthroughcache/'")
+        if cred is not None:
+            self.read_secret(cred)  # ECR checks that it can read it
+        rule = {"ecrRepositoryPrefix": prefix, "upstreamRegistryUrl": url,
+                "createdAt": time.time(), "registryId": self.account,
+                "upstreamRegistry": upstream_registry, "credentialArn": cred,
+                "customRoleArn": req.get("customRoleArn"),
+                "upstreamRepositoryPrefix": req.get("upstreamRepositoryPrefix"), "updatedAt": None}
+        with self._lock:
+            if prefix in self._rules:
+                raise ControlPlaneError("PullThroughCacheRuleAlreadyExistsException",
+                                        "A pull through cache rule with these settings already "
+                                        "exists for the registry in the specified region.")
+            self._rules[prefix] = rule
+        return self._rule_view(rule, ("ecrRepositoryPrefix", "upstreamRegistryUrl", "createdAt",
+                                      "registryId", "upstreamRegistry", "credentialArn",
+                                      "customRoleArn", "upstreamRepositoryPrefix"))
+
+    def _op_DescribePullThroughCacheRules(self, req: dict) -> dict:
+        wanted = req.get("ecrRepositoryPrefixes")
+        with self._lock:
+            rules = dict(self._rules)
+        if wanted:
+            out = []
+            for p in wanted:
+                key = p.rstrip("/") if p != "ROOT" else p
+                if key not in rules:
+                    raise self._rule_not_found(p)
+                out.append(rules[key])
+        else:
+            out = sorted(rules.values(), key=lambda r: r["createdAt"])
+        return {"pullThroughCacheRules": [self._rule_view(r, self._RULE_KEYS) for r in out]}
+
+    def _op_DeletePullThroughCacheRule(self, req: dict) -> dict:
+        prefix = self._ptc_prefix(req)
+        with self._lock:
+            rule = self._rules.pop(prefix, None)
+        if rule is None:
+            raise self._rule_not_found(prefix)
+        return self._rule_view(rule, ("ecrRepositoryPrefix", "upstreamRegistryUrl", "createdAt",
+                                      "registryId", "credentialArn", "customRoleArn",
+                                      "upstreamRepositoryPrefix"))
+
+    def _op_UpdatePullThroughCacheRule(self, req: dict) -> dict:
+        prefix = self._ptc_prefix(req)
+        with self._lock:
+            rule = self._rules.get(prefix)
+            if rule is None:
+                raise self._rule_not_found(prefix)
+            if req.get("credentialArn"):
+                self.read_secret(req["credentialArn"])
+            for k in ("credentialArn", "customRoleArn"):
+                if k in req:
+                    rule[k] = req[k]
+            rule["updatedAt"] = time.time()
+            rule = dict(rule)
+        return self._rule_view(rule, ("ecrRepositoryPrefix", "registryId", "updatedAt",
+                                      "credentialArn", "customRoleArn",
+                                      "upstreamRepositoryPrefix"))
+
+    # -- repository creation templates ----------------------------------------------------
+    _TEMPLATE_FIELDS = ("description", "encryptionConfiguration", "resourceTags",
+                        "imageTagMutability", "imageTagMutabilityExclusionFilters",
+                        "repositoryPolicy", "lifecyclePolicy", "appliedFor", "customRoleArn")
+
+    def _template_prefix(self, req: dict) -> str:
+        prefix = req.get("prefix")
+        if not isinstance(prefix, str) or not (1 <= len(prefix) <= 256) or \
+                not _PREFIX_RE.match(prefix):
+            raise ControlPlaneError("InvalidParameterException", "Invalid parameter at 'prefix' "
+                                    "failed to satisfy constraint: 'Member must satisfy regular "
+                                    "expression pattern: %s'" % _PREFIX_RE.pattern)
+        return prefix.rstrip("/") if prefix != "ROOT" else prefix
+
+    @staticmethod
+    def _invalid(field: str, why: str) -> ControlPlaneError:
+        return ControlPlaneError("InvalidParameterException", "Invalid parameter at '%s' failed "
+                                 "to satisfy constraint: '%s'" % (field, why))
+
+    def _validate_template(self, t: dict) -> None:
+        applied = t.get("appliedFor")
+        if not isinstance(applied, list) or not applied or \
+                any(a not in _APPLIED_FOR for a in applied):
+            raise self._invalid("appliedFor", "Member must be a non-empty list of %s"
+                                % "|".join(_APPLIED_FOR))
+        t["appliedFor"] = list(dict.fromkeys(applied))
+        mode = t.get("imageTagMutability") or "MUTABLE"
+        if mode not in _TAG_MUTABILITY:
+            raise self._invalid("imageTagMutability", "Member must satisfy enum value set: [%s]"
+                                % ", ".join(_TAG_MUTABILITY))
+        t["imageTagMutability"] = mode
+        filters = t.get("imageTagMutabilityExclusionFilters")
+        if mode.endswith("_WITH_EXCLUSION"):
+            if not filters:
+                raise self._invalid("imageTagMutabilityExclusionFilters", "must be present when "
+                                    "imageTagMutability is %s" % mode)
+        elif filters:
+            raise self._invalid("imageTagMutabilityExclusionFilters", "is only allowed when "
+                                "imageTagMutability is IMMUTABLE_WITH_EXCLUSION or "
+                                "MUTABLE_WITH_EXCLUSION")
+        for f in filters or []:
+            if not isinstance(f, dict) or f.get("filterType") != "WILDCARD" or \
+                    not _EXCLUSION_FILTER_RE.match(str(f.get("filter", ""))):
+                raise self._invalid("imageTagMutabilityExclusionFilters",
+                                    "each filter must be {filterType: WILDCARD, filter: "
+                                    "[0-9a-zA-Z._*-]{1,128}}")
+        if not filters:
+            t.pop("imageTagMutabilityExclusionFilters", None)
+        enc = t.get("encryptionConfiguration") or {"encryptionType": "AES256"}
+        if enc.get("encryptionType") not in ("AES256", "KMS", "KMS_DSSE"):
+            raise self._invalid("encryptionConfiguration.encryptionType",
+                                "Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]")
+        if enc.get("encryptionType") == "AES256" and enc.get("kmsKey"):
+            raise self._invalid("encryptionConfiguration.kmsKey", "a KMS key is only allowed "
+                                "with encryptionType KMS or KMS_DSSE")
+        t["encryptionConfiguration"] = enc
+        t["resourceTags"] = list(t.get("resourceTags") or [])
+        for field in ("lifecyclePolicy", "repositoryPolicy"):
+            text = t.get(field)
+            if text:
+                try:
+                    if not isinstance(json.loads(text), dict):
+                        raise ValueError
+                except ValueError:
+                    raise self._invalid(field, "must be a JSON document") from None
+            else:
+                t.pop(field, None)
+
+    def _template_view(self, t: dict) -> dict:
+        return {"registryId": self.account,
+                "repositoryCreationTemplate": {k: v for k, v in t.items() if v is not None}}
+
+    def _op_CreateRepositoryCreationTemplate(self, req: dict) -> dict:
+        prefix = self._template_prefix(req)
+        t = {k: req.get(k) for k in self._TEMPLATE_FIELDS}
+        t["prefix"] = prefix
+        self._validate_template(t)
+        t["createdAt"] = t["updatedAt"] = time.time()
+        with self._lock:
+            if prefix in self._templates:
+                raise ControlPlaneError("TemplateAlreadyExistsException", "The repository "
+                                        "creation template with prefix '%s' already exists in "
+                                        "the registry with id '%s'" % (prefix, self.account))
+            self._templates[prefix] = t
+        return self._template_view(t)
+
+    def _template_not_found(self, prefix: str) -> ControlPlaneError:
+        return ControlPlaneError("TemplateNotFoundException", "The repository creation template "
+                                 "with prefix '%s' does not exist in the registry with id '%s'"
+                                 % (prefix, self.account))
+
+    def _op_DescribeRepositoryCreationTemplates(self, req: dict) -> dict:
+        wanted = req.get("prefixes")
+        with self._lock:
+            ts = dict(self._templates)
+        if wanted:
+            keys = [p.rstrip("/") if p != "ROOT" else p for p in wanted]
+            out = [ts[k] for k in dict.fromkeys(keys) if k in ts]
+        else:
+            out = sorted(ts.values(), key=lambda t: t["createdAt"])
+        return {"registryId": self.account,
+                "repositoryCreationTemplates": [self._template_view(t)["repositoryCreationTemplate"]
+                                                for t in out]}
+
+    def _op_DeleteRepositoryCreationTemplate(self, req: dict) -> dict:
+        prefix = self._template_prefix(req)
+        with self._lock:
+            t = self._templates.pop(prefix, None)
+        if t is None:
+            raise self._template_not_found(prefix)
+        return self._template_view(t)
+
+    def _op_UpdateRepositoryCreationTemplate(self, req: dict) -> dict:
+        prefix = self._template_prefix(req)
+        with self._lock:
+            old = self._templates.get(prefix)
+            if old is None:
+                raise self._template_not_found(prefix)
+            t = dict(old)
+            for k in self._TEMPLATE_FIELDS:
+                if k in req:
+                    t[k] = req[k]
+            if "imageTagMutability" in req and not req["imageTagMutability"].endswith(
+                    "_WITH_EXCLUSION") and "imageTagMutabilityExclusionFilters" not in req:
+                t.pop("imageTagMutabilityExclusionFilters", None)
+            self._validate_template(t)
+            t["updatedAt"] = time.time()
+            self._templates[prefix] = t
+        return self._template_view(t)
+
+
+class _ControlPlaneHandler(QuietHandler):
+    cp: EcrControlPlane
+    server_version = "berth-ecr-control-plane"
+    sys_version = ""
+
+    def do_POST(self) -> None:
+        cp = self.cp
+        body = self._read_small_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        target = headers.get("x-amz-target", "")
+        op = target[len(CONTROL_TARGET):] if target.startswith(CONTROL_TARGET) else None
+        rec: dict[str, Any] = {"time": time.time(), "method": "POST", "path": self.path,
+                               "target": target, "operation": op, "handled": None,
+                               "access_key_id": None, "status": None, "error": None}
+        cp._record(rec)
+        if op not in cp.OPERATIONS:
+            rec["handled"] = "forwarded"
+            return self._forward(rec, body)
+        rec["handled"] = "control-plane"
+        with cp._lock:
+            keys = dict(cp.keys)
+        akid, _, err = check_sigv4("POST", self.path, headers, body, keys, "ecr", cp.region)
+        rec["access_key_id"] = akid
+        if err:
+            status = 403 if err in ("UnrecognizedClientException",
+                                    "MissingAuthenticationTokenException") else 400
+            return self._error(rec, ControlPlaneError(err, signature_message(err), status))
+        if akid not in cp.admins and op.startswith(("Create", "Update", "Delete")):
+            arn = cp.arns.get(akid) or "arn:aws:iam::%s:user/%s" % (cp.account, akid)
+            return self._error(rec, ControlPlaneError(
+                "AccessDeniedException", "User: %s is not authorized to perform: ecr:%s on "
+                "resource: arn:aws:ecr:%s:%s:repository/* because no identity-based policy "
+                "allows the ecr:%s action" % (arn, op, cp.region, cp.account, op)))
+        try:
+            out = cp.call(op, json.loads(body or b"{}"))
+        except ValueError:
+            return self._error(rec, ControlPlaneError("SerializationException",
+                                                      "Unable to parse the request body"))
+        except ControlPlaneError as e:
+            return self._error(rec, e)
+        rec["status"] = 200
+        self._send(200, json.dumps(out).encode(), "application/x-amz-json-1.1",
+                   [("x-amzn-RequestId", str(uuid.uuid4()))])
+
+    def _error(self, rec: dict, e: ControlPlaneError) -> None:
+        rec.update(status=e.status, error=e.code)
+        self._send(e.status, json.dumps({"__type": e.code, "message": e.message}).encode(),
+                   "application/x-amz-json-1.1", [("x-amzn-RequestId", str(uuid.uuid4())),
+                                                  ("x-amzn-ErrorType", e.code)])
+
+    def _forward(self, rec: dict, body: bytes) -> None:
+        """Byte for byte to moto, Host included (moto checks the signature over it); the
+        answer is streamed back with its status and headers."""
+        moto = self.cp.moto
+        conn = http.client.HTTPConnection(moto.host, moto.port, timeout=120)
+        try:
+            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in self.headers.items():
+                if k.lower() not in _HOP:
+                    conn.putheader(k, v)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders()
+            if body:
+                conn.send(body)
+            resp = conn.getresponse()
+            rec["status"] = resp.status
+            self.send_response(resp.status)
+            length = resp.getheader("Content-Length")
+            data = None
+            if length is None:
+                data = resp.read()
+                length = str(len(data))
+            for k, v in resp.getheaders():
+                if k.lower() not in _HOP and k.lower() not in ("server", "date"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", length)
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            if data is not None:
+                self.wfile.write(data)
+                return
+            while True:
+                chunk = resp.read1(65536)
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+        finally:
+            conn.close()
+
+    do_GET = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_POST
+
+
+# --------------------------------------------------------------------------
 # the whole stack
 
 
@@ -1817,6 +2526,7 @@ class EcrStack(Service):
     oidc: OidcTokenEndpoint | None = None
     registry: Registry | None = None
     front: EcrFront | None = None
+    control_plane: "EcrControlPlane | None" = None
     ca: TestCA | None = None
     token_file: str | None = None
 
@@ -1855,12 +2565,19 @@ class EcrStack(Service):
             tls_cert=self.ca.issue("oidc", hosts=("localhost", LOOPBACK)) if self.oidc_tls else None,
             workdir=os.path.join(self.workdir, "oidc")).start()
         self.token_file = self.oidc.write_token_file()
+        users = self.iam.users
+        self.control_plane = EcrControlPlane(
+            self.moto, keys={u["access_key_id"]: u["secret_access_key"] for u in users.values()},
+            admins=[users["admin"]["access_key_id"]],
+            arns={u["access_key_id"]: u["arn"] for u in users.values()}, admin=users["admin"],
+            workdir=os.path.join(self.workdir, "control-plane")).start()
         self.front = EcrFront(self.registry, self.moto, admin=self.iam.users["admin"],
-                              ca=self.ca, **self.front_options).start()
+                              ca=self.ca, control_plane=self.control_plane,
+                              **self.front_options).start()
         self.timings["total"] = time.monotonic() - t0
 
     def stop(self) -> None:
-        stop_all((self.front, self.oidc, self.registry, self.moto))
+        stop_all((self.front, self.control_plane, self.oidc, self.registry, self.moto))
         super().stop()
 
     # -- conveniences ------------------------------------------------------------
@@ -1868,6 +2585,7 @@ class EcrStack(Service):
         """Between tests: front switches/records back to defaults, OIDC records cleared,
         IAM auth on."""
         self.front.reset()
+        self.control_plane.reset()
         self.oidc.clear_requests()
         self.moto.auth_on()
 
@@ -1875,11 +2593,19 @@ class EcrStack(Service):
         """boto3 client for moto signed as ``who`` (``pusher`` or ``admin``)."""
         return self.moto.client(service, creds=self.iam.users[who], **kw)
 
-    def aws_env(self, who: str = "pusher") -> dict[str, str]:
+    def control_plane_client(self, who: str = "admin", **kw: Any) -> Any:
+        """boto3 ``ecr`` client signed as ``who``, pointed at the control plane (pull-through
+        cache rules, creation templates; every other operation reaches moto through it)."""
+        return self.moto.client("ecr", creds=self.iam.users[who],
+                                endpoint_url=self.control_plane.url, **kw)
+
+    def aws_env(self, who: str = "pusher", control_plane: bool = False) -> dict[str, str]:
         """Environment for AWS SDKs/awscli/berth with ``who``'s keys, pointed at moto;
-        isolated from ~/.aws."""
+        isolated from ~/.aws.  ``control_plane=True`` adds ``AWS_ENDPOINT_URL_ECR`` = the
+        control plane, so ECR calls (all of them) go through it and STS/IAM to moto."""
         u = self.iam.users[who]
-        return {"AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
+        extra = {"AWS_ENDPOINT_URL_ECR": self.control_plane.url} if control_plane else {}
+        return {**extra, "AWS_ENDPOINT_URL": self.moto.url, "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region, "AWS_ACCESS_KEY_ID": u["access_key_id"],
                 "AWS_SECRET_ACCESS_KEY": u["secret_access_key"],
                 "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -1936,6 +2662,7 @@ class EcrStack(Service):
             "oidc": dict(oidc.state(), provider_arn=iam.oidc_provider_arn,
                          role_arn=iam.roles["ci_pusher"]["arn"]),
             "front": fr.state(),
+            "control_plane": self.control_plane.state(),
             "tls": {"ca_file": self.ca.cert_file, "cert_dir": self.ca.cert_dir,
                     "cert_file": fr.cert.cert_file, "key_file": fr.cert.key_file,
                     "hosts": fr.cert.hosts},
@@ -1952,6 +2679,7 @@ class EcrStack(Service):
         p, a = iam.users["pusher"], iam.users["admin"]
         return {
             "BERTH_TEST_ECR_ENDPOINT_URL": self.moto.url,
+            "BERTH_TEST_ECR_CONTROL_PLANE_URL": self.control_plane.url,
             "BERTH_TEST_ECR_REGION": self.region,
             "BERTH_TEST_ECR_ACCOUNT": self.account,
             "BERTH_TEST_ECR_HOST": fr.host,

@@ -557,6 +557,19 @@ def test_cli_up_status_down(tmp_path) -> None:
                      "AWS_SECRET_ACCESS_KEY": pusher["secret_access_key"],
                      "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}))
         assert p.stdout.strip() == state["front"]["password"]
+        # the control plane, by the env file's name, as AWS_ENDPOINT_URL_ECR
+        env_text = (state_dir / "ecr_stack.env").read_text()
+        cp_url = state["env"]["BERTH_TEST_ECR_CONTROL_PLANE_URL"]
+        assert "export BERTH_TEST_ECR_CONTROL_PLANE_URL=" in env_text
+        assert cp_url == state["control_plane"]["url"]
+        admin = state["users"]["admin"]
+        p = run(["aws", "ecr", "describe-pull-through-cache-rules", "--region", state["region"]],
+                env=clean_env({"AWS_ENDPOINT_URL_ECR": cp_url,
+                               "AWS_ACCESS_KEY_ID": admin["access_key_id"],
+                               "AWS_SECRET_ACCESS_KEY": admin["secret_access_key"],
+                               "AWS_CONFIG_FILE": os.devnull,
+                               "AWS_SHARED_CREDENTIALS_FILE": os.devnull}))
+        assert json.loads(p.stdout) == {"pullThroughCacheRules": []}
         # control API
         with urllib.request.urlopen(state["front"]["control_url"] + "/requests") as r:
             assert [x["status"] for x in json.load(r)][-4:] == [200, 202, 201, 307]
