@@ -61,6 +61,11 @@ type BuildOptions struct {
 	Created time.Time
 	// ExtraTags tags the output more than once.
 	ExtraTags []string
+	// Mirrors ("SRC_REGISTRY=HOST[/PREFIX]") read a registry base through a
+	// mirror or an ECR pull-through cache, as [CopyOptions.Mirrors]. A registry
+	// base is recorded in OCI manifests as the org.opencontainers.image.base.name
+	// and .base.digest annotations.
+	Mirrors []string
 	// CacheDir keeps built layers, keyed by CacheKey: "metadata" ("", paths,
 	// sizes and mtimes) or "content" (hashes). "" means no cache.
 	CacheDir, CacheKey string
@@ -206,6 +211,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	bo.created = C.int64_t(created)
 	bo.output = strs.add(opts.Output)
 	bo.extra_tags, bo.n_extra_tags = strs.array(opts.ExtraTags)
+	bo.mirrors, bo.n_mirrors = strs.array(opts.Mirrors)
 	bo.cache_dir = optional(opts.CacheDir)
 	bo.cache_key = optional(opts.CacheKey)
 	bo.src_creds = optional(opts.SrcCreds)

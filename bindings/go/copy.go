@@ -162,6 +162,10 @@ type CopyOptions struct {
 	// the source repository's settings when the source is in ECR too), with the
 	// AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
 	CreateRepository bool
+	// Mirrors ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read
+	// a registry source through the first mirror that serves it, else from
+	// SRC_REGISTRY.
+	Mirrors []string
 }
 
 // CopyResult is what a copy did.
@@ -259,6 +263,9 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	for i, t := range opts.ExtraTags {
 		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
 	}
+	for i, m := range opts.Mirrors {
+		args = append(args, namedString{"Mirrors[" + strconv.Itoa(i) + "]", m})
+	}
 	if err := checkNUL(args); err != nil {
 		return nil, err
 	}
@@ -314,6 +321,7 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.no_referrers = cBool(opts.NoReferrers)
 	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
 	co.create_repository = cBool(opts.CreateRepository)
+	co.mirrors, co.n_mirrors = c.strs.array(opts.Mirrors)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.

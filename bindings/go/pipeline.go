@@ -201,6 +201,76 @@ func ECREnsureRepository(ctx context.Context, name string, settings RepositorySe
 	return &r, nil
 }
 
+// ensureCall runs one of the ensure-* calls with a JSON request.
+func ensureCall(ctx context.Context, what string, request any, opts *AWSOptions,
+	call func(out **C.char, req *C.char, o *C.berth_aws_options) C.int) (*RepositoryStatus, error) {
+	body, err := json.Marshal(request)
+	if err != nil {
+		return nil, invalid(what + ": " + err.Error())
+	}
+	if err := checkNUL([]namedString{{"request", string(body)}}); err != nil {
+		return nil, err
+	}
+	raw, err := awsCall(ctx, what, opts, []string{string(body)},
+		func(out **C.char, a []*C.char, o *C.berth_aws_options) C.int { return call(out, a[0], o) })
+	if err != nil {
+		return nil, err
+	}
+	var r RepositoryStatus
+	if err := decodeReply(what, raw, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// PullThroughCacheRule makes an ECR repository prefix a cache of an upstream
+// registry: the first pull of <registry>/<Prefix>/<repository> fetches it.
+type PullThroughCacheRule struct {
+	Prefix        string `json:"prefix"`                  // "docker-hub", "ghcr", ...
+	UpstreamURL   string `json:"upstreamUrl"`             // "registry-1.docker.io", ...
+	CredentialARN string `json:"credentialArn,omitempty"` // a Secrets Manager secret
+}
+
+// ECREnsurePullThroughCache creates the rule when missing. An existing rule with
+// another upstream is reported in Differences (it cannot change); another
+// CredentialARN is changed with apply. URI is "<registry>/<prefix>", what a
+// mirror points at ([CopyOptions.Mirrors]).
+func ECREnsurePullThroughCache(ctx context.Context, rule PullThroughCacheRule, apply bool, opts *AWSOptions) (*RepositoryStatus, error) {
+	if rule.Prefix == "" || rule.UpstreamURL == "" {
+		return nil, invalid("ECREnsurePullThroughCache needs a Prefix and an UpstreamURL")
+	}
+	return ensureCall(ctx, "ECREnsurePullThroughCache", rule, opts,
+		func(out **C.char, req *C.char, o *C.berth_aws_options) C.int {
+			return C.berth_ecr_ensure_pull_through_cache(out, req, cBool(apply), o)
+		})
+}
+
+// CreationTemplate is the settings ECR gives repositories under Prefix ("ROOT":
+// all without a closer template) that it creates itself.
+type CreationTemplate struct {
+	Prefix string `json:"prefix"`
+	// "CREATE_ON_PUSH", "PULL_THROUGH_CACHE", "REPLICATION".
+	AppliedFor           []string `json:"appliedFor"`
+	Immutable            bool     `json:"immutable"`
+	MutabilityExclusions []string `json:"mutabilityExclusions,omitempty"`
+	Encryption           string   `json:"encryption,omitempty"`
+	KMSKey               string   `json:"kmsKey,omitempty"`
+	LifecyclePolicy      string   `json:"lifecyclePolicy,omitempty"` // JSON text
+	Description          string   `json:"description,omitempty"`
+}
+
+// ECREnsureCreationTemplate creates the template when missing; differences are
+// reported and, with apply, changed.
+func ECREnsureCreationTemplate(ctx context.Context, t CreationTemplate, apply bool, opts *AWSOptions) (*RepositoryStatus, error) {
+	if t.Prefix == "" {
+		return nil, invalid("ECREnsureCreationTemplate needs a Prefix (or ROOT)")
+	}
+	return ensureCall(ctx, "ECREnsureCreationTemplate", t, opts,
+		func(out **C.char, req *C.char, o *C.berth_aws_options) C.int {
+			return C.berth_ecr_ensure_creation_template(out, req, cBool(apply), o)
+		})
+}
+
 // ExpiringImage is an image a lifecycle policy would expire.
 type ExpiringImage struct {
 	Digest       string    `json:"digest"`

@@ -255,12 +255,13 @@ int put_replication(const Args &args) {
 } // namespace
 
 int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &rest) {
-  Args args(
-      rest,
-      with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
-                        "--expire-untagged-after", "--fail-on", "--max", "--timeout", "--poll-ms",
-                        "--destination", "--repository-prefix", "--immutable-except"}),
-      {"--scan-on-push", "--immutable", "--apply", "--preview"});
+  Args args(rest,
+            with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
+                              "--expire-untagged-after", "--fail-on", "--max", "--timeout",
+                              "--poll-ms", "--destination", "--repository-prefix",
+                              "--immutable-except", "--prefix", "--upstream", "--credential-arn",
+                              "--applied-for", "--description", "--lifecycle-file"}),
+            {"--scan-on-push", "--immutable", "--apply", "--preview"});
   if (verb == "ensure-repository") return ensure_repository(args);
   if (verb == "ensure-pull-through-cache") return ensure_pull_through_cache(args);
   if (verb == "ensure-creation-template") return ensure_creation_template(args);

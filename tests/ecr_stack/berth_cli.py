@@ -13,10 +13,12 @@ BERTH = os.environ.get("BERTH_CLI") or os.path.join(
 
 
 def berth(st: E.EcrStack, *args: str, who: str = "pusher", extra: dict | None = None,
-          timeout: float = 120) -> subprocess.CompletedProcess:
+          timeout: float = 120, control_plane: bool = True) -> subprocess.CompletedProcess:
+    """``control_plane``: ECR API calls go through the stack's control plane (pull-through
+    cache rules and creation templates; everything else is moto's)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
     env.update(st.berth_env())
-    env.update(st.aws_env(who))
+    env.update(st.aws_env(who, control_plane=control_plane))
     env.update(extra or {})
     return subprocess.run([BERTH, *args], env=env, capture_output=True, text=True,
                           timeout=timeout)

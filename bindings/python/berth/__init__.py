@@ -63,7 +63,8 @@ from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageR
                        ValidationFailure, ValidationReport, catalog, delete_manifest, inspect,
                        list_tags, manifest, tag, validate)
 from ._lib import ABI_VERSION
-from ._pipeline import (TagResult, ecr_ensure_repository, ecr_lifecycle_preview,
+from ._pipeline import (TagResult, ecr_ensure_creation_template, ecr_ensure_pull_through_cache,
+                        ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
                         lifecycle_policy_validate, tags_compute)
 from ._runtime import abi_version, library_path, strerror, version
@@ -131,6 +132,8 @@ __all__ = [
     "delete_manifest",
     "ecr_call",
     "ecr_docker_login",
+    "ecr_ensure_creation_template",
+    "ecr_ensure_pull_through_cache",
     "ecr_ensure_repository",
     "ecr_lifecycle_preview",
     "ecr_login",

@@ -109,6 +109,7 @@ def build(
     ca_bundle: Union[PathArg, None] = None,
     jobs: int = 4,
     progress: Optional[ProgressCallback] = None,
+    mirrors: Iterable[str] = (),
 ) -> BuildResult:
     """Builds an image and writes it to ``output`` (``"oci:DIR[:TAG]"`` or ``"docker://REF"``).
 
@@ -127,7 +128,10 @@ def build(
 
     ``src_creds``/``dest_creds`` are "USER:PASSWORD" for the base's and the output's
     registry; ``plain_http``, ``insecure`` and ``ca_bundle`` apply to both.
-    ``progress`` is as for ``copy``.
+    ``progress`` is as for ``copy``. ``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]")
+    read a registry base through a mirror or ECR pull-through cache, as for ``copy``;
+    a registry base is recorded in OCI manifests as the
+    org.opencontainers.image.base.name / .base.digest annotations.
 
     Raises InvalidArgumentError (bad option, missing layer source), NotFoundError
     (the base), and the transfer errors of ``copy``.
@@ -141,6 +145,7 @@ def build(
     c_annotations = _key_values(annotations, "annotations")
     c_expose = string_list(expose, "expose")
     c_tags = string_list(extra_tags, "extra_tags")
+    c_mirrors = string_list(mirrors, "mirrors")
     level = _convert.as_int(level, "level")
     jobs = _jobs(jobs)
     if not -1 <= level <= _INT32_MAX:
@@ -148,7 +153,11 @@ def build(
     callback = _Callback.of(progress)
 
     opts = BuildOptions()
-    check(function("berth_build_options_init")(ctypes.byref(opts), BUILD_OPTIONS_VERSION))
+    init = function("berth_build_options_init")
+    rc = init(ctypes.byref(opts), BUILD_OPTIONS_VERSION)
+    if rc != 0 and not c_mirrors:  # an older libberth: version 1 has all but mirrors
+        rc = init(ctypes.byref(opts), 1)
+    check(rc)
     setattr(opts, "from", c_from)
     opts.compression = _convert.cstr(compression, "compression")
     opts.level = level
@@ -172,7 +181,7 @@ def build(
     keep = []
     for field, values in (("layers", c_layers), ("env", c_env), ("labels", c_labels),
                           ("annotations", c_annotations), ("expose", c_expose),
-                          ("extra_tags", c_tags)):
+                          ("extra_tags", c_tags), ("mirrors", c_mirrors)):
         array, n = string_array(values)
         if n:
             keep.append(array)

@@ -214,12 +214,14 @@ class _Call:
         referrers: bool = True,
         artifact_types: Iterable[str] = (),
         create_repository: bool = False,
+        mirrors: Iterable[str] = (),
     ) -> None:
         jobs = _jobs(jobs)
         limits = _limits(timeout, stall_timeout, chunk_size)
         if not isinstance(referrers, bool):
             raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
         types = string_list(artifact_types, "artifact_types")
+        c_mirrors = string_list(mirrors, "mirrors")
         if not isinstance(create_repository, bool):
             raise TypeError(
                 f"create_repository must be bool, not {type(create_repository).__name__}")
@@ -231,8 +233,8 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        if create_repository:
-            needed, uses = 5, "create_repository"
+        if create_repository or c_mirrors:
+            needed, uses = 5, "create_repository or mirrors"
         elif any(limits.values()) or not referrers or types:
             needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
         elif c_format != FORMATS["auto"]:
@@ -269,6 +271,10 @@ class _Call:
                 opts.n_artifact_types = n_types
         if version >= 5:
             opts.create_repository = 1 if create_repository else 0
+            self.mirrors_array, n_mirrors = string_array(c_mirrors)
+            if n_mirrors:
+                opts.mirrors = ctypes.cast(self.mirrors_array, type(opts.mirrors))
+                opts.n_mirrors = n_mirrors
         # The C array (and the bytes it points to) must outlive the call: held here.
         self.tags_array, n = string_array(tags)
         if n:
@@ -360,6 +366,8 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     ``create_repository=True`` creates a missing ECR destination repository first
     (with the source repository's settings when the source is in ECR too), with the
     AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
+    ``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read a
+    registry source through the first mirror that serves it, else from SRC_REGISTRY.
 
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in

@@ -30,7 +30,7 @@ COPY_OPTIONS_VERSION = 5
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
-BUILD_OPTIONS_VERSION = 1
+BUILD_OPTIONS_VERSION = 2
 #: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
 INSPECT_OPTIONS_VERSION = 1
 
@@ -153,6 +153,8 @@ class CopyOptions(Structure):
         ("artifact_types", StringArray),
         ("n_artifact_types", c_size_t),
         ("create_repository", c_int32),
+        ("mirrors", StringArray),
+        ("n_mirrors", c_size_t),
     ]
 
 
@@ -224,6 +226,8 @@ class BuildOptions(Structure):
         ("jobs", c_int32),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
+        ("mirrors", StringArray),
+        ("n_mirrors", c_size_t),
     ]
 
 
@@ -315,6 +319,10 @@ OPTIONAL_PROTOTYPES = {
     "berth_tags_compute": (c_int, [OutString, c_char_p]),
     "berth_ecr_ensure_repository": (c_int, [OutString, c_char_p, c_char_p, c_int32,
                                             POINTER(AwsOptions)]),
+    "berth_ecr_ensure_pull_through_cache": (c_int, [OutString, c_char_p, c_int32,
+                                                    POINTER(AwsOptions)]),
+    "berth_ecr_ensure_creation_template": (c_int, [OutString, c_char_p, c_int32,
+                                                   POINTER(AwsOptions)]),
     "berth_lifecycle_policy_shorthand": (c_int, [OutString, c_int32, c_int32]),
     "berth_lifecycle_policy_validate": (c_int, [c_char_p]),
     "berth_ecr_lifecycle_preview": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),

@@ -9,6 +9,7 @@ the same keyword-only AWS options as ``berth.ecr_call`` (see ``berth._aws``).
 from __future__ import annotations
 
 import ctypes
+import json
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
@@ -172,6 +173,74 @@ def ecr_ensure_repository(
 
 
 @takes_options(_options)
+def ecr_ensure_pull_through_cache(
+    prefix: str,
+    upstream_url: str,
+    *,
+    credential_arn: Optional[str] = None,
+    apply: bool = False,
+    **aws: Any,
+) -> Dict[str, Any]:
+    """Makes the repository prefix ``prefix`` an ECR pull-through cache of the registry
+    ``upstream_url`` (created when missing).
+
+    An existing rule with another upstream is reported in "differences" (it cannot
+    change); another ``credential_arn`` (a Secrets Manager ARN) is changed with
+    ``apply``. Returns {"created", "uri": "<registry>/<prefix>", "differences",
+    "updated"}; "uri" is what a mirror points at (``copy(mirrors=[...])``).
+    """
+    rule = {"prefix": prefix, "upstreamUrl": upstream_url}
+    if credential_arn is not None:
+        rule["credentialArn"] = credential_arn
+    for k, v in rule.items():
+        _convert.cstr(v, k)
+    opts = _options(**aws)
+    return _call_json("berth_ecr_ensure_pull_through_cache", _convert.json_text(rule, "rule"),
+                      int(bool(apply)), ctypes.byref(opts), secrets=_secrets())
+
+
+@takes_options(_options)
+def ecr_ensure_creation_template(
+    prefix: str,
+    *,
+    applied_for: Sequence[str],
+    immutable: bool = False,
+    mutability_exclusions: Sequence[str] = (),
+    encryption: Optional[str] = None,
+    kms_key: Optional[str] = None,
+    lifecycle_policy: Union[str, Mapping[str, Any], None] = None,
+    description: Optional[str] = None,
+    apply: bool = False,
+    **aws: Any,
+) -> Dict[str, Any]:
+    """The settings ECR gives repositories under ``prefix`` ("ROOT": all) that it
+    creates itself, for ``applied_for`` ("CREATE_ON_PUSH", "PULL_THROUGH_CACHE",
+    "REPLICATION"): created when missing, differences reported and changed with
+    ``apply``. ``lifecycle_policy`` is JSON text or a mapping, validated as for
+    ``ecr_put_lifecycle_policy``. Returns {"created", "uri": prefix, "differences",
+    "updated"}.
+    """
+    for name, value in (("applied_for", applied_for),
+                        ("mutability_exclusions", mutability_exclusions)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence of strings")
+    template: Dict[str, Any] = {"prefix": prefix, "appliedFor": list(applied_for),
+                                "immutable": bool(immutable),
+                                "mutabilityExclusions": list(mutability_exclusions)}
+    for key, optional in (("encryption", encryption), ("kmsKey", kms_key),
+                          ("description", description)):
+        if optional is not None:
+            template[key] = optional
+    if lifecycle_policy is not None:
+        template["lifecyclePolicy"] = (lifecycle_policy if isinstance(lifecycle_policy, str)
+                                       else json.dumps(dict(lifecycle_policy)))
+    text = _convert.json_text(template, "template")
+    opts = _options(**aws)
+    return _call_json("berth_ecr_ensure_creation_template", text, int(bool(apply)),
+                      ctypes.byref(opts), secrets=_secrets())
+
+
+@takes_options(_options)
 def ecr_lifecycle_preview(
     repository: str,
     policy: Policy,
@@ -250,6 +319,7 @@ def ecr_scan_gate(
     return _json_reply("berth_ecr_scan_gate", raw)
 
 
-__all__ = ["Policy", "TagResult", "ecr_ensure_repository", "ecr_lifecycle_preview",
+__all__ = ["Policy", "TagResult", "ecr_ensure_creation_template",
+           "ecr_ensure_pull_through_cache", "ecr_ensure_repository", "ecr_lifecycle_preview",
            "ecr_put_lifecycle_policy", "ecr_scan_gate", "lifecycle_policy_shorthand",
            "lifecycle_policy_validate", "tags_compute"]

@@ -107,10 +107,21 @@ def test_copy_options_init_writes_only_the_fields_of_its_version():
         assert opts.version == version and opts.jobs == 4
 
 
+def test_build_options_init_writes_only_the_fields_of_its_version():
+    opts = _lib.BuildOptions()
+    ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
+    assert _lib.function("berth_build_options_init")(opts, 1) == 0
+    start = _lib.BuildOptions.mirrors.offset
+    tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
+    assert tail == b"\xab" * len(tail)
+    assert (opts.version, opts.level) == (1, -1)
+
+
 def test_build_options_defaults_match_the_init_macro():
     opts = _lib.BuildOptions()
     assert _lib.function("berth_build_options_init")(opts, _lib.BUILD_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.level, opts.created, opts.jobs) == (1, -1, 0, 0)
+    assert (opts.version, opts.level, opts.created, opts.jobs) == (2, -1, 0, 0)
+    assert not opts.mirrors and opts.n_mirrors == 0
     assert getattr(opts, "from") is None and opts.output is None and not opts.layers
     assert not opts.progress
 

@@ -665,7 +665,46 @@ func TestWorkflow(t *testing.T) {
 		}
 	})
 
-	step("09_copy_into_a_new_repository", func(t *testing.T) {
+	step("09_pull_through_cache_mirror", func(t *testing.T) {
+		// The first plain registry stands for an upstream (Docker Hub, GHCR): a
+		// pull-through cache rule in ECR, then a pull of the upstream's name
+		// through it (the cache fetches on that first pull), by digest.
+		ecrOpts := &berth.AWSOptions{ECREndpoint: str(ecrState, "control_plane", "url")}
+		asAdmin(func() {
+			rule := berth.PullThroughCacheRule{Prefix: "upstream-cache", UpstreamURL: regions[0]}
+			made, err := berth.ECREnsurePullThroughCache(ctx, rule, false, ecrOpts)
+			if err != nil || !made.Created || made.URI != str(ecrState, "front", "host")+"/upstream-cache" {
+				t.Fatalf("pull-through cache rule: %+v, %v", made, err)
+			}
+			again, err := berth.ECREnsurePullThroughCache(ctx, rule, false, ecrOpts)
+			if err != nil || again.Created || len(again.Differences) != 0 {
+				t.Fatalf("again: %+v, %v", again, err)
+			}
+			tpl, err := berth.ECREnsureCreationTemplate(ctx, berth.CreationTemplate{Prefix: "upstream-cache",
+				AppliedFor: []string{"PULL_THROUGH_CACHE"}, Immutable: true}, false, ecrOpts)
+			if err != nil || !tpl.Created {
+				t.Fatalf("creation template: %+v, %v", tpl, err)
+			}
+			dir := filepath.Join(workDir, "pulled-through")
+			r, err := berth.Copy(ctx, "docker://"+regions[0]+"/org/app:main", "oci:"+dir+":main",
+				&berth.CopyOptions{Mirrors: []string{regions[0] + "=" + made.URI}})
+			if err != nil || r.Digest != digest {
+				t.Fatalf("pull through the cache: %+v, %v", r, err)
+			}
+			var desc struct {
+				Repositories []struct{ ImageTagMutability string }
+			}
+			if _, err := berth.ECRCall(ctx, "DescribeRepositories",
+				map[string]any{"repositoryNames": []string{"upstream-cache/org/app"}}, &desc, nil); err != nil {
+				t.Fatalf("the cache made no repository: %v", err)
+			}
+			if len(desc.Repositories) != 1 || desc.Repositories[0].ImageTagMutability != "IMMUTABLE" {
+				t.Errorf("cache repository %+v: want the template's IMMUTABLE", desc)
+			}
+		})
+	})
+
+	step("10_copy_into_a_new_repository", func(t *testing.T) {
 		// ECR has no create-on-push: without CreateRepository the copy meets
 		// NAME_UNKNOWN; with it, the repository is made with the source's settings.
 		dst := "docker://" + str(ecrState, "front", "host") + "/berth/go-created:main"
