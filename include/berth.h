@@ -523,7 +523,9 @@ BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_las
 BERTH_API int berth_lifecycle_policy_validate(const char *policy_json);
 
 /* The images of the repository the policy would expire now:
- * {"images":[{"digest","tags":[..],"pushedAt","rulePriority"}],"total":N}. */
+ * {"images":[{"digest","tags":[..],"pushedAt","rulePriority","unit"}],"total":N}. An
+ * index, its children and the referrers of any of them are one unit, judged by its
+ * top image ("unit": that image's digest) and expiring together. */
 BERTH_API int berth_ecr_lifecycle_preview(char **out_json, const char *repository,
                                           const char *policy_json, const berth_aws_options *opts);
 

@@ -277,6 +277,9 @@ type ExpiringImage struct {
 	Tags         []string  `json:"tags"`
 	PushedAt     time.Time `json:"pushedAt"`
 	RulePriority int       `json:"rulePriority"` // the rule that expires it
+	// Unit is the top image of its unit: an index for its children, the subject
+	// for a signature or SBOM, the image itself otherwise. A unit expires whole.
+	Unit string `json:"unit"`
 }
 
 // LifecyclePreview is what [ECRLifecyclePreview] found.

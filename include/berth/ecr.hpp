@@ -141,20 +141,31 @@ struct ImageInfo {
   std::string digest;
   std::vector<std::string> tags;
   std::chrono::system_clock::time_point pushed_at;
+  std::string media_type; // of the manifest ("" when unknown)
+  // The image this one belongs to: the index that lists it, or the subject it is a
+  // signature, SBOM or attestation of (OCI subject, or a cosign "sha256-<hex>.*"
+  // tag). "" for an image of its own.
+  std::string parent;
 };
 
 struct ExpiringImage {
   ImageInfo image;
   int rule_priority = 0;
+  std::string unit; // the top image of its unit (its own digest for a top image)
 };
 
 // Applies a (valid) policy to a list of images, as ECR does: rules in priority
-// order, each image claimed by the first rule whose selection it matches.
+// order, each image claimed by the first rule whose selection it matches. An
+// index, its children and the referrers of any of them are one unit: the rules
+// judge the top image, and the rest go with it (an untagged child of a tagged index
+// is not "untagged", a signature is kept as long as what it signs).
 std::vector<ExpiringImage> lifecycle_preview(const std::string &policy_json,
                                              const std::vector<ImageInfo> &images,
                                              std::chrono::system_clock::time_point now);
 
-// DescribeImages of a repository (all pages).
+// DescribeImages of a repository (all pages), with each image's parent found from
+// the manifests (BatchGetImage) of its indexes and untagged images, and from cosign's
+// "sha256-<hex>.sig|.att|.sbom" tags.
 std::vector<ImageInfo> ecr_describe_images(const AwsOptions &options,
                                            const std::string &repository);
 

@@ -228,6 +228,8 @@ BERTH_API int berth_ecr_lifecycle_preview(char **out_json, const char *repositor
       string(w, core::format_iso8601(e.image.pushed_at));
       key(w, "rulePriority");
       w.Int(e.rule_priority);
+      key(w, "unit");
+      string(w, e.unit);
       w.EndObject();
     }
     w.EndArray();

@@ -146,9 +146,11 @@ int put_lifecycle_policy(const Args &args) {
       std::string tags;
       for (const auto &t : e.image.tags)
         tags += (tags.empty() ? "" : ",") + t;
-      std::printf("  rule %d  %s  pushed %s  %s\n", e.rule_priority, e.image.digest.c_str(),
+      std::printf("  rule %d  %s  pushed %s  %s%s%s\n", e.rule_priority, e.image.digest.c_str(),
                   core::format_iso8601(e.image.pushed_at).c_str(),
-                  tags.empty() ? "<untagged>" : tags.c_str());
+                  tags.empty() ? "<untagged>" : tags.c_str(),
+                  e.unit == e.image.digest ? "" : "  with ",
+                  e.unit == e.image.digest ? "" : e.unit.c_str());
     }
     return kOk;
   }

@@ -95,6 +95,7 @@ ImageInfo parse_image_detail(const core::json::Value &v) {
       if (tag.IsString()) img.tags.emplace_back(tag.GetString(), tag.GetStringLength());
   if (const auto *pushed = core::json::find(v, "imagePushedAt"); pushed && pushed->IsNumber())
     img.pushed_at = time_from_epoch_seconds(pushed->GetDouble());
+  img.media_type = core::json::get_string(v, "imageManifestMediaType");
   return img;
 }
 

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "ecr/ecr_replies.hpp"
 #include "ops/ecr_session.hpp"
+#include "ops/lifecycle_units.hpp"
 
 #include <algorithm>
 #include <set>
@@ -195,14 +196,16 @@ std::vector<ExpiringImage> lifecycle_preview(const std::string &policy_json,
                                              const std::vector<ImageInfo> &images,
                                              std::chrono::system_clock::time_point now) {
   auto rules = parse_policy(policy_json);
+  // The rules judge the top image of each unit; the rest of the unit follows it.
+  auto roots = ops::unit_roots(images);
   std::vector<bool> claimed(images.size(), false);
-  std::vector<ExpiringImage> out;
+  std::vector<int> expired_by(images.size(), 0); // of roots: the rule, 0 = kept
   for (const auto &r : rules) {
     // Images this rule selects, newest first; an image selected by a higher
     // priority rule is never evaluated by a lower one, expired or not.
     std::vector<std::size_t> selected;
     for (std::size_t i = 0; i < images.size(); ++i)
-      if (!claimed[i] && selects(r, images[i])) selected.push_back(i);
+      if (roots[i] == i && !claimed[i] && selects(r, images[i])) selected.push_back(i);
     std::stable_sort(selected.begin(), selected.end(), [&](std::size_t a, std::size_t b) {
       return images[a].pushed_at > images[b].pushed_at;
     });
@@ -212,9 +215,13 @@ std::vector<ExpiringImage> lifecycle_preview(const std::string &policy_json,
       bool expire = r.count_type == "imageCountMoreThan"
                         ? k >= static_cast<std::size_t>(r.count)
                         : older_than_days(now - images[i].pushed_at, r.count);
-      if (expire) out.push_back({images[i], r.priority});
+      if (expire) expired_by[i] = r.priority;
     }
   }
+  std::vector<ExpiringImage> out;
+  for (std::size_t i = 0; i < images.size(); ++i)
+    if (int rule = expired_by[roots[i]]; rule != 0)
+      out.push_back({images[i], rule, images[roots[i]].digest});
   return out;
 }
 
@@ -222,8 +229,13 @@ std::vector<ImageInfo> ecr_describe_images(const AwsOptions &options,
                                            const std::string &repository) {
   auto client = ops::ecr_client(options);
   std::vector<ImageInfo> out;
-  client.paginate("DescribeImages", "{\"repositoryName\":\"" + repository + "\"}", "imageDetails",
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("repositoryName", repository);
+  w.writer.EndObject();
+  client.paginate("DescribeImages", w.str(), "imageDetails",
                   [&](const core::json::Value &d) { out.push_back(ecr::parse_image_detail(d)); });
+  ops::find_parents(client, repository, out);
   return out;
 }
 

@@ -216,11 +216,19 @@ TEST_CASE("ecr replies: the scan gate takes a BatchGetImage reply of the wrong s
 
 TEST_CASE("ecr replies: DescribeImages feeds the lifecycle preview safely") {
   test::StubCredentials creds;
+  // BatchGetImage (for the units of indexes, children and referrers) of every wrong
+  // shape: no image relates to another.
   test::EcrStub stub("DescribeImages",
                      R"({"imageDetails":[5,{"imageDigest":"sha256:a","imagePushedAt":-1e300},)"
-                     R"({"imageDigest":"sha256:b","imageTags":["v1"],"imagePushedAt":1e300}]})");
+                     R"({"imageDigest":"sha256:b","imageTags":["v1"],"imagePushedAt":1e300}]})",
+                     "BatchGetImage",
+                     R"({"images":[5,{"imageId":5},{"imageId":{"imageDigest":"sha256:a"},)"
+                     R"("imageManifest":"{\"subject\":7,\"manifests\":[5,{\"digest\":3}]}"},)"
+                     R"({"imageId":{"imageDigest":"sha256:a"},"imageManifest":"not json"}]})");
   auto images = ecr_describe_images(stub_options(stub), "app");
   REQUIRE(images.size() == 3);
+  for (const auto &i : images)
+    CHECK(i.parent.empty());
   const auto now = system_clock::time_point(std::chrono::seconds(1'700'000'000));
   // countNumber up to 2^63-1 days: 24h * n overflowed the clock's nanoseconds.
   for (long long days : {106751LL, 106752LL, 10000000LL, LLONG_MAX}) {

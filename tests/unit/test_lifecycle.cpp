@@ -11,8 +11,14 @@ namespace {
 
 const auto kNow = std::chrono::system_clock::time_point(std::chrono::seconds(1800000000));
 
-ImageInfo img(std::string digest, std::vector<std::string> tags, int days_ago) {
-  return {std::move(digest), std::move(tags), kNow - hours(24) * days_ago};
+ImageInfo img(std::string digest, std::vector<std::string> tags, int days_ago,
+              std::string parent = {}) {
+  ImageInfo i;
+  i.digest = std::move(digest);
+  i.tags = std::move(tags);
+  i.pushed_at = kNow - hours(24) * days_ago;
+  i.parent = std::move(parent);
+  return i;
 }
 
 std::vector<std::string> digests(const std::vector<ExpiringImage> &v) {
@@ -108,4 +114,33 @@ TEST_CASE("lifecycle: tag patterns use ECR's wildcard") {
   std::string policy =
       R"({"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPatternList":["release-*-final"],"countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]})";
   CHECK(digests(lifecycle_preview(policy, images, kNow)) == std::vector<std::string>{"sha256:a"});
+}
+
+TEST_CASE("lifecycle: an index, its children and its referrers expire as one unit") {
+  // "index" (tagged) lists two untagged children; "sig" is a cosign signature of the
+  // index (tagged sha256-....sig); "lone" is an untagged image of its own.
+  std::vector<ImageInfo> images = {img("index", {"v1"}, 2),      img("amd64", {}, 2, "index"),
+                                   img("arm64", {}, 2, "index"), img("sig", {"s.sig"}, 2, "index"),
+                                   img("sbom", {}, 2, "amd64"),  img("lone", {}, 2)};
+  const std::string untagged =
+      R"({"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]})";
+  // ECR alone would take the children and the SBOM; as units only "lone" goes.
+  auto kept_children = lifecycle_preview(untagged, images, kNow);
+  CHECK(digests(kept_children) == std::vector<std::string>{"lone"});
+  CHECK(kept_children[0].unit == "lone");
+  const std::string by_tag =
+      R"({"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["v"],"countType":"sinceImagePushed","countUnit":"days","countNumber":1},"action":{"type":"expire"}}]})";
+  auto whole = lifecycle_preview(by_tag, images, kNow);
+  CHECK(digests(whole) == std::vector<std::string>{"index", "amd64", "arm64", "sig", "sbom"});
+  for (const auto &e : whole)
+    CHECK(e.unit == "index");
+  // "any" counts units, not manifests: keep the last 2 keeps both units whole.
+  const std::string keep2 =
+      R"({"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}}]})";
+  CHECK(lifecycle_preview(keep2, images, kNow).empty());
+  // A parent that is not in the repository, and a cycle, end the walk.
+  std::vector<ImageInfo> odd = {img("orphan", {}, 2, "gone"), img("a", {}, 2, "b"),
+                                img("b", {}, 2, "a")};
+  auto r = lifecycle_preview(untagged, odd, kNow);
+  CHECK(r.size() == 3);
 }

@@ -248,8 +248,10 @@ def ecr_lifecycle_preview(
 ) -> Dict[str, Any]:
     """The images of ``repository`` that ``policy`` would expire now.
 
-    Returns {"images": [{"digest", "tags", "pushedAt", "rulePriority"}], "total": N}
-    (``total`` counts all images of the repository). Nothing is changed.
+    Returns {"images": [{"digest", "tags", "pushedAt", "rulePriority", "unit"}],
+    "total": N} (``total`` counts all images of the repository). An index, its
+    children and the referrers of any of them are one unit, judged by its top image
+    ("unit") and expiring together. Nothing is changed.
     """
     c_repo = _convert.cstr(repository, "repository")
     c_policy = _convert.json_text(policy, "policy")
