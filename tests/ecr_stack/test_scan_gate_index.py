@@ -9,6 +9,7 @@ import os
 import subprocess
 
 import ecr_stack as E
+import secret_scan
 
 BERTH = os.environ.get("BERTH_CLI") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "berth")
@@ -19,7 +20,9 @@ def berth(st: E.EcrStack, *args: str, who: str = "pusher", extra: dict | None = 
     env.update(st.berth_env())
     env.update({k: v for k, v in st.aws_env(who).items()})
     env.update(extra or {})
-    return subprocess.run([BERTH, *args], env=env, capture_output=True, text=True, timeout=120)
+    p = subprocess.run([BERTH, *args], env=env, capture_output=True, text=True, timeout=120)
+    secret_scan.record(p.args, p.returncode, p.stdout, p.stderr, env)
+    return p
 
 
 def test_scan_gate_judges_each_platform_of_an_index(ecr_stack: E.EcrStack, tmp_path) -> None:
