@@ -92,7 +92,11 @@ std::size_t on_write(char *data, std::size_t size, std::size_t n, void *user) {
   if (t->resp.body.size() + len > cap) {
     if (!success) return len;
     t->error = std::make_exception_ptr(
-        Error(Errc::too_large, "response body larger than " + std::to_string(cap) + " bytes"));
+        Error(Errc::too_large, "the reply from " + t->req->url.substr(0, t->req->url.find('?')) +
+                                   " is larger than " +
+                                   (cap % (1u << 20) ? std::to_string(cap) + " bytes"
+                                                     : std::to_string(cap >> 20) + " MiB") +
+                                   "; refused"));
     return 0;
   }
   t->resp.body.append(data, len);
