@@ -3,6 +3,7 @@
 #include <berth/ecr.hpp>
 #include <berth/tags.hpp>
 
+#include "capi/json_args.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 
@@ -38,7 +39,7 @@ BERTH_API int berth_tags_compute(char **out_json, const char *request_json) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr, "out_json is NULL");
-    auto req = core::json::parse(request_json ? request_json : "{}", "tags request");
+    auto req = capi::parse_json_argument(request_json ? request_json : "{}", "tags request");
     require(req.IsObject(), "tags request must be a JSON object");
     TagOptions o;
     if (auto r = req.FindMember("rules"); r != req.MemberEnd()) {
@@ -98,7 +99,7 @@ BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && name != nullptr, "out_json and name are required");
-    auto s = core::json::parse(settings_json ? settings_json : "{}", "repository settings");
+    auto s = capi::parse_json_argument(settings_json ? settings_json : "{}", "repository settings");
     require(s.IsObject(), "repository settings must be a JSON object");
     RepositorySettings rs;
     rs.scan_on_push = core::json::get_bool(s, "scanOnPush");
