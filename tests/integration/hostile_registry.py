@@ -288,3 +288,23 @@ def redirect(location: str, status: int = 302) -> Handler:
     def handler(h: http.server.BaseHTTPRequestHandler) -> None:
         send(h, status, b"", {"Location": location})
     return handler
+
+
+def endless_headers(one_line: bool, sent: list[int] | None = None) -> Handler:
+    """A reply whose headers never end: ever more header lines, or one header line
+    that never ends."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response_only(200)
+        h.flush_headers()  # the status line; then header lines of our own, unbuffered
+        try:
+            if one_line:
+                h.wfile.write(b"X-Long: ")
+            for i in range(1 << 20):  # 1 GB at most, should the client never hang up
+                data = b"a" * 1024 if one_line else b"X-Junk-%d: %s\r\n" % (i, b"a" * 1000)
+                h.wfile.write(data)
+                if sent is not None:
+                    sent[0] += len(data)
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler

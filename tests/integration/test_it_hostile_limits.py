@@ -5,8 +5,9 @@ time and memory, and nothing written as if complete.
 The caps these tests hold berth to (README, "Reliability"): a manifest is at most
 4 MiB (image::kMaxManifestSize, checked while it streams in); any other reply that is
 read whole (token replies, tag and catalog pages, API replies) at most 32 MiB
-(http::ClientOptions::max_buffered_body); Link pagination at most 10,000 pages and
-never a page twice; at most 10 redirects per request."""
+(http::ClientOptions::max_buffered_body); reply headers at most 256 KiB in all (one
+line at most 100 KiB, libcurl's limit); Link pagination at most 10,000 pages and never
+a page twice; at most 10 redirects per request."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import os
 import time
 
 import itlib
-from hostile_registry import (HostileRegistry, digest, endless, lazily_sized, redirect, send,
-                              wrong_length)
+from hostile_registry import (HostileRegistry, digest, endless, endless_headers, lazily_sized,
+                              redirect, send, wrong_length)
 from itlib import EXIT_TRANSFER, run, run_measured
 
 LAYER = itlib.tar_bytes({"hello.txt": b"hello from a hostile registry\n"})
@@ -175,6 +176,30 @@ def test_an_endless_tag_list_stops_at_the_reply_cap(berth):
         assert "/v2/app/tags/list is larger than 32 MiB" in r.stderr, r.stderr
         assert rss < REPLY_RSS_BOUND, "peak RSS %d MiB" % (rss >> 20)
         assert sent[0] < 3 * REPLY_CAP, sent
+
+
+def test_endless_reply_headers_stop_at_the_header_cap(berth):
+    """Was: curl's own 300 KiB limit, reported as "network error: Too large response
+    headers" and retried 5 times; berth now stops at 256 KiB of headers, at once."""
+    sent = [0]
+    with HostileRegistry() as reg:
+        reg.route("GET", "/v2/app/manifests/v1", endless_headers(False, sent))
+        r, rss = run_measured([berth.binary, "manifest", reg.host + "/app:v1"], env=berth.env,
+                              timeout=60)
+        assert r.returncode != 0 and r.stdout == "", r.describe()
+        assert "/v2/app/manifests/v1 are larger than 256 KiB" in r.stderr, r.stderr
+        assert rss < RSS_BOUND, "peak RSS %d MiB" % (rss >> 20)
+        assert sent[0] < 4 << 20, sent
+        assert len([p for _, p, _ in reg.requests if p == "/v2/app/manifests/v1"]) == 1
+        # one header line that never ends: curl's 100 KiB line limit, said as such
+        sent[0] = 0
+        reg.route("GET", "/v2/app/manifests/v2", endless_headers(True, sent))
+        r, rss = run_measured([berth.binary, "manifest", reg.host + "/app:v2"], env=berth.env,
+                              timeout=60)
+        assert r.returncode != 0 and r.stdout == "", r.describe()
+        assert "header line was longer than its 100 KiB limit" in r.stderr, r.stderr
+        assert rss < RSS_BOUND, "peak RSS %d MiB" % (rss >> 20)
+        assert sent[0] < 4 << 20, sent
 
 
 # ------------------------------------------------------------------ circles
