@@ -202,6 +202,22 @@ def test_endless_reply_headers_stop_at_the_header_cap(berth):
         assert sent[0] < 4 << 20, sent
 
 
+def test_a_docker_config_that_never_ends_is_refused(berth, tmp_path):
+    """Was: the keychain read config.json to its end, so one linked to /dev/zero took
+    all memory. It is read up to 16 MiB, the cap `berth ecr login` applies."""
+    with HostileRegistry() as reg:
+        reg.bearer_realm = "http://%s/token" % reg.host  # so credentials are looked up
+        reg.route("GET", "/token", lambda h: send(h, 200, b'{"token":"t"}'))
+        reg.add_image("app", "v1", [reg.add_blob("app", LAYER)])
+        os.makedirs(berth.env["DOCKER_CONFIG"], exist_ok=True)
+        os.symlink("/dev/zero", os.path.join(berth.env["DOCKER_CONFIG"], "config.json"))
+        r, rss = run_measured([berth.binary, "manifest", reg.host + "/app:v1"], env=berth.env,
+                              timeout=30)
+        assert r.returncode != 0 and r.stdout == "", r.describe()
+        assert "config.json" in r.stderr and "larger than 16 MiB" in r.stderr, r.stderr
+        assert rss < RSS_BOUND + (32 << 20), "peak RSS %d MiB" % (rss >> 20)
+
+
 # ------------------------------------------------------------------ circles
 
 
