@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 
+import itlib
 import secret_scan
 from secret_scan import Record, find_leaks
 
@@ -80,3 +81,23 @@ def test_the_session_fixture_fails_a_suite_that_leaked(tmp_path):
     assert "secrets scan: 1 leak(s)" in p.stdout, p.stdout
     assert "stderr of berth pull holds the secret s3c..." in p.stdout, p.stdout
     assert SECRET not in p.stdout + p.stderr
+
+
+def test_github_outputs_of_an_authenticated_push_hold_no_secret(token_reg, small_image, berth,
+                                                                repo, tmp_path):
+    """A push with a password, a Bearer token from the token server and GitHub Actions
+    on: $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY are written (and recorded for the
+    session scan) and hold neither the password nor any token issued."""
+    out, summary = tmp_path / "gh-output", tmp_path / "gh-summary"
+    env = dict(berth.env, GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(out),
+               GITHUB_STEP_SUMMARY=str(summary))
+    creds = "%s:%s" % (token_reg.username, token_reg.password)
+    dst = "%s/%s:v1" % (token_reg.hostport, repo)
+    r = itlib.run([berth.binary, "push", "--json", "--dest-creds", creds, small_image["ref"], dst,
+                   "--tag", "v2"], env=env)
+    issued = [t["token"] for t in token_reg.token_server.issued]
+    assert issued, "no token was issued: the push did not authenticate"
+    text = out.read_text() + (summary.read_text() if summary.exists() else "")
+    assert "digest=sha256:" in out.read_text(), text
+    for s in [token_reg.password] + issued:
+        assert s not in text + r.stdout + r.stderr, secret_scan.hint(s)
