@@ -25,7 +25,10 @@ import re
 import threading
 from dataclasses import dataclass
 
-import pytest
+try:  # stack.py imports this module outside pytest too (stack.py up, unittest e2e)
+    import pytest
+except ImportError:  # pragma: no cover
+    pytest = None  # type: ignore[assignment]
 
 #: Every secret the test servers issued. Only values of 8 characters or more: a
 #: shorter one ("x") would match by chance.
@@ -131,8 +134,7 @@ def find_leaks(records: list[Record], secrets: set[str]) -> list[str]:
     return leaks
 
 
-@pytest.fixture(scope="session", autouse=True)
-def secret_scan_session():
+def _secret_scan_session():
     """Fails the session (as a teardown error) if any recorded output holds a secret."""
     yield
     with _lock:
@@ -141,3 +143,8 @@ def secret_scan_session():
     if leaks:
         pytest.fail("secrets scan: %d leak(s) in %d recorded outputs (%d secrets known):\n%s"
                     % (len(leaks), n_records, n_secrets, "\n".join(leaks[:50])), pytrace=False)
+
+
+if pytest is not None:
+    secret_scan_session = pytest.fixture(scope="session", autouse=True,
+                                         name="secret_scan_session")(_secret_scan_session)
