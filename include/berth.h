@@ -21,6 +21,8 @@
  *    BERTH_X_OPTIONS_INIT macro or berth_x_options_init(&opts, BERTH_X_OPTIONS_VERSION)
  *    (the function suits ctypes and cgo). Passing NULL means "all defaults".
  *    Fields are only ever appended; the version tells berth which fields you know.
+ *    A version newer than the library's is BERTH_EINVAL (its fields would otherwise
+ *    be ignored without a word); JSON arguments that do not parse are BERTH_EINVAL.
  *  - No C++ exception ever crosses this boundary; a failure inside berth becomes a
  *    negative code (BERTH_EINTERNAL at worst).
  *  - Thread safety is stated per function and per handle. Functions without handles

@@ -252,6 +252,49 @@ func TestIndexOfTwoPlatforms(t *testing.T) {
 	}
 }
 
+// A build's progress callback runs on berth's worker threads: a panic there comes
+// back as the same panic from Build, and returning true cancels; either way nothing
+// is tagged.
+func TestBuildProgressPanicsAndCancels(t *testing.T) {
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"a.txt": "panic and cancel\n"})
+	dir := t.TempDir()
+	noImage := func(name string) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dir, name, "index.json"))
+		if err != nil {
+			return // no layout at all
+		}
+		var idx struct{ Manifests []json.RawMessage }
+		if err := json.Unmarshal(data, &idx); err != nil || len(idx.Manifests) != 0 {
+			t.Errorf("%s: an image was tagged after the callback stopped the build: %s", name, data)
+		}
+	}
+	calls := 0
+	func() {
+		defer func() {
+			if b, ok := recover().(*boom); !ok || b.n != 9 {
+				t.Errorf("recovered %v, want the callback's *boom", b)
+			}
+		}()
+		berth.Build(bg, berth.BuildOptions{Output: "oci:" + filepath.Join(dir, "p") + ":v1",
+			Layers: []string{src}, Created: buildTime,
+			Progress: func(berth.Progress) bool { calls++; panic(&boom{9}) }})
+		t.Error("Build returned instead of panicking")
+	}()
+	if calls != 1 {
+		t.Errorf("progress called %d times after panicking", calls)
+	}
+	noImage("p")
+	_, err := berth.Build(bg, berth.BuildOptions{Output: "oci:" + filepath.Join(dir, "c") + ":v1",
+		Layers: []string{src}, Created: buildTime,
+		Progress: func(berth.Progress) bool { return true }})
+	if !errors.Is(err, berth.ErrCancelled) {
+		t.Errorf("cancelling progress: %v", err)
+	}
+	noImage("c")
+}
+
 func TestBuildBadArguments(t *testing.T) {
 	dir := t.TempDir()
 	for name, tc := range map[string]struct {

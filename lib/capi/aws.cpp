@@ -1,4 +1,5 @@
 #include "capi/guard.hpp"
+#include "capi/json_args.hpp"
 
 #include <berth/ecr.hpp>
 
@@ -17,6 +18,8 @@ AwsOptions aws_options(const berth_aws_options *o) {
   AwsOptions a;
   if (!o) return a;
   require(o->version >= 1, "berth_aws_options.version is not set; use BERTH_AWS_OPTIONS_INIT");
+  require(o->version <= BERTH_AWS_OPTIONS_VERSION,
+          "berth_aws_options.version is newer than this library knows");
   a.region = str(o->region);
   a.profile = str(o->profile);
   a.role_arn = str(o->role_arn);
@@ -121,6 +124,7 @@ BERTH_API int berth_ecr_call(char **out_json, const char *operation, const char 
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && operation != nullptr, "out_json and operation are required");
+    if (json_body) capi::parse_json_argument(json_body, "json_body");
     *out_json =
         dup_for_caller(ecr_call(capi::aws_options(opts), operation, json_body ? json_body : "{}"));
   });

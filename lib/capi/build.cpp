@@ -2,6 +2,7 @@
 
 #include <berth/build.hpp>
 
+#include "capi/json_args.hpp"
 #include "core/json.hpp"
 
 #include <cstddef>
@@ -16,7 +17,7 @@ using berth::capi::string_list;
 namespace {
 
 std::vector<std::string> json_string_array(const char *json, const char *what) {
-  auto doc = core::json::parse(json, what);
+  auto doc = capi::parse_json_argument(json, what);
   if (!doc.IsArray())
     throw Error(Errc::invalid_argument, std::string(what) + " must be a JSON array of strings");
   std::vector<std::string> out;
@@ -62,6 +63,8 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
   return guard([&] {
     require(opts != nullptr && opts->version >= 1,
             "build options are required (BERTH_BUILD_OPTIONS_INIT)");
+    require(opts->version <= BERTH_BUILD_OPTIONS_VERSION,
+            "berth_build_options.version is newer than this library knows");
     require(opts->output != nullptr, "build options: output is required");
     const auto &o = *opts;
     BuildOptions b;

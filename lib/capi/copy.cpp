@@ -37,6 +37,9 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
   berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
   const berth_copy_options &o = opts ? *opts : defaults;
   require(o.version >= 1, "berth_copy_options.version is not set; use BERTH_COPY_OPTIONS_INIT");
+  // A newer caller's fields would be ignored here, silently: refused instead.
+  require(o.version <= BERTH_COPY_OPTIONS_VERSION,
+          "berth_copy_options.version is newer than this library knows");
   CopyOptions co;
   co.src = {str(o.src_creds), o.src_plain_http != 0, o.src_insecure != 0, str(o.src_ca_bundle)};
   co.dst = {str(o.dst_creds), o.dst_plain_http != 0, o.dst_insecure != 0, str(o.dst_ca_bundle)};

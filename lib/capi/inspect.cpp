@@ -22,6 +22,8 @@ InspectOptions to_inspect_options(const berth_inspect_options *opts) {
   const berth_inspect_options &o = opts ? *opts : defaults;
   require(o.version >= 1,
           "berth_inspect_options.version is not set; use BERTH_INSPECT_OPTIONS_INIT");
+  require(o.version <= BERTH_INSPECT_OPTIONS_VERSION,
+          "berth_inspect_options.version is newer than this library knows");
   require(o.jobs >= 0 && o.jobs <= 64, "jobs must be 0..64");
   require(o.page_size >= 0 && o.page_size <= 10000, "page_size must be 0..10000");
   require(o.timeout_ms >= 0, "timeout_ms must not be negative");

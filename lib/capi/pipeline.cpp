@@ -3,6 +3,7 @@
 #include <berth/ecr.hpp>
 #include <berth/tags.hpp>
 
+#include "capi/json_args.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 
@@ -32,7 +33,7 @@ void key(Writer &w, const char *k) {
 
 // A request argument: a JSON object (NULL = {}).
 core::json::Document request_object(const char *text, const char *what) {
-  auto d = core::json::parse(text ? text : "{}", what);
+  auto d = capi::parse_json_argument(text ? text : "{}", what);
   require(d.IsObject(), (std::string(what) + " must be a JSON object").c_str());
   return d;
 }
@@ -79,7 +80,7 @@ BERTH_API int berth_tags_compute(char **out_json, const char *request_json) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr, "out_json is NULL");
-    auto req = core::json::parse(request_json ? request_json : "{}", "tags request");
+    auto req = capi::parse_json_argument(request_json ? request_json : "{}", "tags request");
     require(req.IsObject(), "tags request must be a JSON object");
     TagOptions o;
     if (auto r = req.FindMember("rules"); r != req.MemberEnd()) {

@@ -45,6 +45,8 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
     require(opts != nullptr, "sign options are required (region, service, credentials)");
     require(opts->version >= 1,
             "berth_sign_options.version is not set; use BERTH_SIGN_OPTIONS_INIT");
+    require(opts->version <= BERTH_SIGN_OPTIONS_VERSION,
+            "berth_sign_options.version is newer than this library knows");
     require(headers != nullptr || n_headers == 0, "headers is NULL but n_headers is not 0");
     require(body != nullptr || body_len == 0, "body is NULL but body_len is not 0");
 

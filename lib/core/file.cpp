@@ -125,14 +125,18 @@ std::string parent_dir(const std::string &path) {
   return path.substr(0, keep + 1);
 }
 
-void write_file_atomic(const std::string &path, std::string_view data) {
+void write_file_atomic(const std::string &path, std::string_view data, unsigned mode_if_new) {
   auto dir = parent_dir(path);
   auto slash = path.find_last_of('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   auto tmp = TempFile::create(dir, "." + base + std::string(kTempMarker));
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && ::fchmod(tmp.fd(), st.st_mode & 07777) != 0)
+  if (::stat(path.c_str(), &st) == 0) {
+    if (::fchmod(tmp.fd(), st.st_mode & 07777) != 0)
+      throw_errno(errno, "cannot set the mode of '" + tmp.path() + "'");
+  } else if (mode_if_new != 0 && ::fchmod(tmp.fd(), static_cast<mode_t>(mode_if_new)) != 0) {
     throw_errno(errno, "cannot set the mode of '" + tmp.path() + "'");
+  }
   tmp.write(data);
   tmp.rename_to(path);
 }

@@ -67,8 +67,10 @@ void make_dirs(const std::string &path);
 // Replaces `path` with `data` atomically: a temp file in the same directory is
 // written, fsynced and renamed over `path`, then the directory is fsynced. Readers
 // see the old or the new content, never a mix; on failure `path` is untouched and
-// the temp file is removed. An existing file keeps its permission bits.
-void write_file_atomic(const std::string &path, std::string_view data);
+// the temp file is removed. An existing file keeps its permission bits; a new one
+// gets `mode_if_new` when it is not zero (0600 for one that will hold a password:
+// set before any byte is written, and no empty file appears before the rename).
+void write_file_atomic(const std::string &path, std::string_view data, unsigned mode_if_new = 0);
 
 // Reads a whole file of at most `max` bytes. Error(not_found) when missing,
 // Error(too_large) when bigger than `max`, Error(io) for other failures.

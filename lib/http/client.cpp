@@ -46,11 +46,24 @@ struct Transfer {
   std::exception_ptr error;    // thrown by a sink, source or progress function
   bool cancelled = false;
   std::vector<std::string> extra_cas; // PEM files trusted for this request's host
+  std::size_t header_bytes = 0;       // of every header line of this transfer
 };
+
+// Reply headers a registry may send in all (curl's own limit is 300 KiB, refused as
+// a receive error that the transport would retry; one line is capped at 100 KiB).
+constexpr std::size_t kMaxHeaderBytes = 256u << 10;
 
 std::size_t on_header(char *data, std::size_t size, std::size_t n, void *user) {
   auto *t = static_cast<Transfer *>(user);
   std::string_view line(data, size * n);
+  t->header_bytes += line.size();
+  if (t->header_bytes > kMaxHeaderBytes) {
+    t->error = std::make_exception_ptr(
+        Error(Errc::protocol,
+              "the reply headers from " + t->req->url.substr(0, t->req->url.find('?')) +
+                  " are larger than " + std::to_string(kMaxHeaderBytes >> 10) + " KiB; refused"));
+    return 0;
+  }
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.remove_suffix(1);
   if (line.rfind("HTTP/", 0) == 0) {
@@ -92,7 +105,11 @@ std::size_t on_write(char *data, std::size_t size, std::size_t n, void *user) {
   if (t->resp.body.size() + len > cap) {
     if (!success) return len;
     t->error = std::make_exception_ptr(
-        Error(Errc::too_large, "response body larger than " + std::to_string(cap) + " bytes"));
+        Error(Errc::too_large, "the reply from " + t->req->url.substr(0, t->req->url.find('?')) +
+                                   " is larger than " +
+                                   (cap % (1u << 20) ? std::to_string(cap) + " bytes"
+                                                     : std::to_string(cap >> 20) + " MiB") +
+                                   "; refused"));
     return 0;
   }
   t->resp.body.append(data, len);
@@ -173,7 +190,12 @@ Error transfer_error(CURLcode code, const char *errbuf, const std::string &url) 
     return Error(Errc::network,
                  "TLS verification failed: " + detail + where +
                      "; trust the registry's CA with --ca-bundle or certs.d/<host>/ca.crt");
-  case CURLE_OUT_OF_MEMORY: return Error(Errc::no_memory, "out of memory in libcurl");
+  case CURLE_OUT_OF_MEMORY:
+    // Also what libcurl reports for a reply header line over its 100 KiB limit.
+    return Error(Errc::no_memory,
+                 "libcurl ran out of memory, or a reply header line was longer than its "
+                 "100 KiB limit" +
+                     where);
   case CURLE_URL_MALFORMAT:
   case CURLE_UNSUPPORTED_PROTOCOL:
     return Error(Errc::invalid_argument, "bad URL: " + detail + where);

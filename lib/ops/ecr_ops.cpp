@@ -14,9 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace berth {
 namespace {
 
@@ -132,10 +129,6 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
   } else {
     doc.SetObject();
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    // The file will hold a password: create it private (as docker does), so that
-    // write_file_atomic, which keeps an existing file's mode, writes it as 0600.
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
   }
   auto &alloc = doc.GetAllocator();
   if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
@@ -150,7 +143,11 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
   auths.AddMember(rapidjson::Value(login.registry.c_str(), alloc), entry, alloc);
   core::json::StringWriter w;
   doc.Accept(w.writer);
-  core::write_file_atomic(path, w.str() + "\n");
+  // A login killed before its commit left a temp file holding a password: gone now.
+  core::remove_stale_temp_files(std::filesystem::path(path).parent_path().string());
+  // A new file will hold a password: private (as docker makes it), and it appears
+  // whole or not at all (an empty one left by a kill would be no valid JSON).
+  core::write_file_atomic(path, w.str() + "\n", 0600);
   return path;
 }
 

@@ -90,6 +90,8 @@ struct FileCloser {
   void operator()(std::FILE *f) const noexcept { std::fclose(f); }
 };
 
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
 // nullopt when the file does not exist: an absent config is the normal case.
 std::optional<std::string> read_config(const std::string &path) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
@@ -101,8 +103,13 @@ std::optional<std::string> read_config(const std::string &path) {
   std::string text;
   std::array<char, 8192> buf;
   std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0)
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    // A config is a few KiB; one that never ends (a FIFO, /dev/zero) must not hang
+    // or exhaust memory. The cap `berth ecr login` applies when it edits the file.
+    if (text.size() + n > kMaxConfigBytes)
+      config_error(path, "is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
     text.append(buf.data(), n);
+  }
   if (std::ferror(f.get()) != 0)
     config_error(path, "cannot read: " + std::error_code(errno, std::generic_category()).message());
   return text;

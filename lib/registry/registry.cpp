@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <set>
 
 namespace berth::registry {
 namespace {
@@ -61,6 +62,42 @@ std::optional<std::string> next_link(const http::Response &resp) {
   if (link->find("next", close) == std::string::npos) return std::nullopt;
   return link->substr(open + 1, close - open - 1);
 }
+
+// Link pagination of tag lists and catalogs. A registry whose "next" page leads back
+// to one already read, or that never stops, would keep a client listing forever:
+// a page seen before is an error, and so is a list longer than kMaxPages pages.
+constexpr std::size_t kMaxPages = 10000;
+
+class Pages {
+public:
+  Pages(std::string first, std::string what) : url_(std::move(first)), what_(std::move(what)) {
+    seen_.insert(url_);
+  }
+  const std::string &url() const { return url_; }
+  // Moves to the page the reply's Link names; false when there is none.
+  bool next(const http::Response &resp) {
+    auto link = next_link(resp);
+    if (!link) return false;
+    auto next = http::resolve_url(url_, *link);
+    if (!seen_.insert(next).second) {
+      // The registry's own text: printable ASCII only, and not all of it.
+      std::string shown = next.substr(0, 200);
+      for (auto &c : shown)
+        if (c < 0x20 || c > 0x7e) c = '?';
+      throw Error(Errc::protocol, what_ + ": the registry's Link pagination loops back to " +
+                                      shown + " (page " + std::to_string(seen_.size() + 1) + ")");
+    }
+    if (seen_.size() > kMaxPages)
+      throw Error(Errc::too_large,
+                  what_ + ": more than " + std::to_string(kMaxPages) + " pages of Link pagination");
+    url_ = std::move(next);
+    return true;
+  }
+
+private:
+  std::string url_, what_;
+  std::set<std::string> seen_;
+};
 
 // A request body that is one slice [offset, offset+len) of a BlobSource; rewinding
 // reopens the source at the slice start.
@@ -148,19 +185,17 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
 
 std::vector<std::string> Registry::catalog(int page_size) {
   std::vector<std::string> out;
-  std::string url = base_url_ + "/v2/_catalog?n=" + std::to_string(page_size);
+  Pages pages(base_url_ + "/v2/_catalog?n=" + std::to_string(page_size), "catalog of " + host_);
   while (true) {
     http::Request req;
-    req.url = url;
+    req.url = pages.url();
     auto resp = send(req, {"registry:catalog:*"});
     if (!resp.ok()) throw registry_error(resp, "GET catalog of " + host_);
     auto doc = core::json::parse(resp.body, "catalog reply");
     if (const auto *repos = core::json::find(doc, "repositories"); repos && repos->IsArray())
       for (const auto &r : repos->GetArray())
         if (r.IsString()) out.emplace_back(r.GetString());
-    auto next = next_link(resp);
-    if (!next) break;
-    url = http::resolve_url(url, *next);
+    if (!pages.next(resp)) break;
   }
   return out;
 }
@@ -492,19 +527,17 @@ void Repository::delete_manifest(const std::string &digest) {
 
 std::vector<std::string> Repository::tags(int page_size) {
   std::vector<std::string> out;
-  std::string next_url = url("/tags/list?n=" + std::to_string(page_size));
+  Pages pages(url("/tags/list?n=" + std::to_string(page_size)), "tags of " + name_);
   while (true) {
     http::Request req;
-    req.url = next_url;
+    req.url = pages.url();
     auto resp = registry_->send(req, pull_scope());
     if (!resp.ok()) throw registry_error(resp, "GET tags of " + name_);
     auto doc = core::json::parse(resp.body, "tag list");
     if (const auto *tags = core::json::find(doc, "tags"); tags && tags->IsArray())
       for (const auto &t : tags->GetArray())
         if (t.IsString()) out.emplace_back(t.GetString());
-    auto next = next_link(resp);
-    if (!next) break;
-    next_url = http::resolve_url(next_url, *next);
+    if (!pages.next(resp)) break;
   }
   return out;
 }

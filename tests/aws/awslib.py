@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "servers"))
+import secret_scan  # noqa: E402  (the suite-wide scan; conftest makes it autouse)
 LOOPBACK = "127.0.0.1"
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -117,6 +119,9 @@ def run(argv: list[str], env: dict[str, str], *, input: str | None = None,
     p = subprocess.run(argv, env=env, input=input, capture_output=True, text=True,
                        timeout=timeout)
     r = Result(p.returncode, p.stdout, p.stderr)
+    for s in set(secrets) | KNOWN_SECRETS:
+        secret_scan.secret(s)
+    secret_scan.record(argv, p.returncode, p.stdout, p.stderr, env)
     # "::add-mask::SECRET" is how a secret is hidden from a GitHub runner's log: the
     # runner consumes the line and never prints it.
     err = "".join(line for line in r.err.splitlines(keepends=True)

@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import awslib  # noqa: E402
+from secret_scan import secret_scan_session  # noqa: E402,F401  (autouse, session)
 from awslib import ACCOUNT, REGION, IamUser, Moto  # noqa: E402
 
 ECR_ALL = {"Version": "2012-10-17",

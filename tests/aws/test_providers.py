@@ -12,6 +12,7 @@ import stat
 import pytest
 
 import awslib
+import secret_scan
 from awslib import Ecs, Imds, clean_env, creds_json, write_aws_files
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzPROVIDERSECRET"
@@ -40,9 +41,14 @@ def process_profile(home: str, command: str) -> None:
 def test_credential_process_good(probe, home, tmp_path):
     out = {"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": SECRET,
            "SessionToken": TOKEN, "Expiration": "2031-05-06T07:08:09Z"}
-    cmd = script(tmp_path, "creds.sh", "cat <<'EOF'\n%s\nEOF\n" % json.dumps(out))
+    argv_log = tmp_path / "argv.log"
+    cmd = script(tmp_path, "creds.sh", "printf '%%s\\n' \"$0\" \"$@\" > '%s'\n"
+                 "cat <<'EOF'\n%s\nEOF\n" % (argv_log, json.dumps(out)))
     process_profile(home, cmd + " --some-arg")
     d = probe(clean_env(home), secrets=(SECRET, TOKEN)).lines()
+    argv = argv_log.read_text().splitlines()
+    assert argv == [cmd, "--some-arg"], argv
+    secret_scan.record_argv(argv, "credential_process")
     assert d == {"provider": "credential_process", "access_key_id": "AKIDPROCESS",
                  "session_token": "yes", "expiration": "2031-05-06T07:08:09Z",
                  "secret_sha256": sha(SECRET)}

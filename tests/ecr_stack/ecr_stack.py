@@ -58,6 +58,7 @@ if SERVERS_DIR not in sys.path:
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
+import secret_scan  # noqa: E402  (tests/servers/secret_scan.py)
 import stack  # noqa: E402  (tests/servers/stack.py)
 from stack import JWTSigner, Registry, TestCA, jwt_decode, jwt_encode  # noqa: E402
 from stackbase import (KEEP, LOOPBACK, S3_ONE_AUTH_MESSAGE, ChildProcess, ControlHandler,  # noqa: E402,F401
@@ -393,6 +394,7 @@ class IamSetup:
         def user(name: str) -> dict:
             u = iam.create_user(UserName=name)["User"]
             key = iam.create_access_key(UserName=name)["AccessKey"]
+            secret_scan.secret(key["SecretAccessKey"])
             return {"user_name": name, "arn": u["Arn"], "access_key_id": key["AccessKeyId"],
                     "secret_access_key": key["SecretAccessKey"]}
 
@@ -500,6 +502,7 @@ class OidcTokenEndpoint(RecordingServer):
                  tls_cert: stack.IssuedCert | None = None, workdir: str | None = None):
         self.issuer, self.subject, self.expires_in = issuer, subject, expires_in
         self.request_token = request_token or "berth-oidc-request-" + secrets.token_urlsafe(18)
+        secret_scan.secret(self.request_token)
         m = re.match(r"repo:([^/:]+)/([^:]+):", subject)
         self.owner = m.group(1) if m else "org"
         self.repo_name = ("%s/%s" % (m.group(1), m.group(2))) if m else "org/app"
@@ -570,6 +573,7 @@ class OidcTokenEndpoint(RecordingServer):
         body.update(self.extra_claims)
         body.update(claims)
         token = jwt_encode({"typ": "JWT", "alg": "RS256", "kid": self.key_id}, body, self.signer)
+        secret_scan.secret(token)
         with self._lock:
             self._issued.append({"jti": body["jti"], "aud": body["aud"], "sub": sub,
                                  "exp": body["exp"], "token": token})
@@ -969,6 +973,7 @@ class EcrFront(Service):
             if user != "AWS" or not pw:
                 raise RuntimeError("unexpected token from moto: %r" % data)
             self.passwords.add(pw)
+            secret_scan.secret(pw)
             self.proxy_endpoint = data["proxyEndpoint"]
         names = [self.host, "localhost", LOOPBACK]
         self.cert = self.ca.issue("ecr-front", hosts=names)  # CN <= 64 chars; SANs matter
@@ -1352,6 +1357,7 @@ class EcrFront(Service):
     # -- S3 ------------------------------------------------------------------------
     def presign(self, name: str, digest: str) -> str:
         sig = secrets.token_hex(32)
+        secret_scan.secret(sig)
         with self._lock:
             self._presigned[sig] = {"repository": name, "digest": digest, "created": time.time()}
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

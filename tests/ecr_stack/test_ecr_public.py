@@ -18,6 +18,7 @@ import pytest
 
 import ecr_public
 import ecr_stack as E
+import secret_scan
 from berth_cli import BERTH
 
 # The ctypes binding of this checkout, on the library the suites run (BERTH_LIBRARY).
@@ -49,8 +50,10 @@ def _berth(st, pub, *args: str, who: str | None = "admin", stdin: str | None = N
            extra: dict | None = None) -> subprocess.CompletedProcess:
     env = _env(st, pub, who)
     env.update(extra or {})
-    return subprocess.run([BERTH, *args], env=env, capture_output=True, text=True, input=stdin,
-                          timeout=120)
+    p = subprocess.run([BERTH, *args], env=env, capture_output=True, text=True, input=stdin,
+                       timeout=120)
+    secret_scan.record(p.args, p.returncode, p.stdout, p.stderr, env)
+    return p
 
 
 def _layout(st, pub, tmp_path, text: str) -> str:

@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 
 import itlib  # noqa: E402
 import stack  # noqa: E402
+from secret_scan import secret_scan_session  # noqa: E402,F401  (autouse, session)
 
 REQUIRED_TOOLS = ("skopeo", "umoci", stack.REGISTRY_BIN, "htpasswd", stack.OPENSSL_BIN)
 

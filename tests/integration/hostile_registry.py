@@ -205,3 +205,106 @@ class TokenRecorder:
 
     def close(self) -> None:
         self.sock.close()
+
+
+# -- bodies that never end, lie about their length, or lead in circles -----------------
+
+
+def endless(prefix: bytes, unit: bytes, sent: list[int] | None = None,
+            content_type: str = "application/json", safety_limit: int = 2 << 30) -> Handler:
+    """A chunked reply that never ends: `prefix`, then `unit` over and over until the
+    client hangs up (or, should it never, `safety_limit` bytes). Bytes written are
+    added to sent[0]."""
+    block = unit * max(1, (64 << 10) // len(unit))
+
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        total, data = 0, prefix + block
+        try:
+            while total < safety_limit:
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                total += len(data)
+                if sent is not None:
+                    sent[0] += len(data)
+                data = block
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+def lazily_sized(size: int, prefix: bytes, unit: bytes, sent: list[int] | None = None,
+                 content_type: str = "application/vnd.oci.image.manifest.v1+json") -> Handler:
+    """A reply announcing `size` bytes (Content-Length), made up as it is sent —
+    never held in memory: `prefix`, then `unit` repeated up to `size`."""
+    block = unit * max(1, (64 << 10) // len(unit))
+
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(size))
+        h.end_headers()
+        left, data = size, prefix + block
+        try:
+            while left > 0:
+                chunk = data[:left]
+                h.wfile.write(chunk)
+                left -= len(chunk)
+                if sent is not None:
+                    sent[0] += len(chunk)
+                data = block
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+def wrong_length(body: bytes, announced: int, content_type: str = "application/octet-stream",
+                 headers: dict[str, str] | None = None) -> Handler:
+    """Announces `announced` bytes as Content-Length but sends `body` (shorter: the
+    connection closes early; longer: the rest trails behind the announced end)."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(announced))
+        h.end_headers()
+        try:
+            if h.command != "HEAD":
+                h.wfile.write(body)
+                h.wfile.flush()
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler
+
+
+def redirect(location: str, status: int = 302) -> Handler:
+    """Redirects every request to `location` (a loop when it points back)."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        send(h, status, b"", {"Location": location})
+    return handler
+
+
+def endless_headers(one_line: bool, sent: list[int] | None = None) -> Handler:
+    """A reply whose headers never end: ever more header lines, or one header line
+    that never ends."""
+    def handler(h: http.server.BaseHTTPRequestHandler) -> None:
+        h.send_response_only(200)
+        h.flush_headers()  # the status line; then header lines of our own, unbuffered
+        try:
+            if one_line:
+                h.wfile.write(b"X-Long: ")
+            for i in range(1 << 20):  # 1 GB at most, should the client never hang up
+                data = b"a" * 1024 if one_line else b"X-Junk-%d: %s\r\n" % (i, b"a" * 1000)
+                h.wfile.write(data)
+                if sent is not None:
+                    sent[0] += len(data)
+        except OSError:
+            pass
+        h.close_connection = True
+    return handler

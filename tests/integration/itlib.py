@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import secret_scan  # tests/servers, on sys.path through conftest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 
@@ -95,9 +97,44 @@ def run(cmd: list[str], *, env: dict | None = None, check: bool = True, timeout:
         raise AssertionError("timed out after %ss: %s\nstderr so far: %s" % (
             timeout, " ".join(cmd), (e.stderr or b"")[-3000:])) from None
     r = Result(cmd, p.returncode, p.stdout, p.stderr, time.monotonic() - start)
+    record_run(r, env)
     if check and p.returncode != 0:
         raise AssertionError(r.describe())
     return r
+
+
+def record_run(r: Result, env: dict | None) -> None:
+    """Hands a run to the session's secrets scan (tests/servers/secret_scan.py)."""
+    secret_scan.record(r.cmd, r.returncode, r.stdout, r.stderr, env)
+
+
+# Measures one program's peak RSS: a small Python forks and execs it and reads
+# ru_maxrss from wait4. (wait4 on a child of the test process itself would count the
+# pytest process it was forked from: a Linux child's maxrss includes its pre-exec
+# image.)
+_MEASURE = ("import os, sys\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.execv(sys.argv[2], sys.argv[2:])\n"
+            "_, status, usage = os.wait4(pid, 0)\n"
+            "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+            "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
+def run_measured(cmd: list[str], *, env: dict | None = None,
+                 timeout: float = 120) -> tuple[Result, int]:
+    """Runs cmd like run(check=False) and also returns its peak resident set size in
+    bytes (ru_maxrss of cmd's own process)."""
+    import sys
+    import tempfile
+    with tempfile.NamedTemporaryFile("r") as peak:
+        r = run([sys.executable, "-I", "-S", "-c", _MEASURE, peak.name, *cmd], env=env,
+                check=False, timeout=timeout)
+        kib = int(peak.read() or 0)
+    r.cmd = cmd
+    record_run(r, env)
+    assert kib > 0, "no peak RSS measured: " + r.describe()
+    return r, kib * 1024
 
 
 def clean_env(home: str, **extra: str) -> dict:

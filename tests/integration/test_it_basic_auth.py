@@ -8,6 +8,7 @@ import json
 import os
 import stat
 
+import secret_scan  # tests/servers
 from itlib import EXIT_AUTH, layout_entry, skopeo_digest, verify_layout
 
 
@@ -96,7 +97,7 @@ def test_credentials_from_credential_helper(basic_reg, small_image, berth, repo,
         "#!/bin/sh\n"
         "# A docker credential helper: 'get' reads the server URL on stdin.\n"
         "read server\n"
-        "echo \"$1 $server\" >> '%s'\n"
+        "echo \"$* $server\" >> '%s'\n"
         "if [ \"$1\" = get ] && [ \"$server\" = '%s' ]; then\n"
         "  printf '{\"ServerURL\":\"%%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}' \"$server\"\n"
         "  exit 0\n"
@@ -114,6 +115,8 @@ def test_credentials_from_credential_helper(basic_reg, small_image, berth, repo,
     assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == r.json["digest"]
     calls = log.read_text().splitlines()
     assert calls and all(c == "get " + basic_reg.hostport for c in calls), calls
+    for c in calls:  # what berth put on the helper's command line: never a secret
+        secret_scan.record_argv(c.split(" ")[:-1], "docker-credential-xyz")
 
     # the helper is the source of truth: one that knows nothing means no credentials
     write_docker_config(berth.home, {"credHelpers": {basic_reg.hostport: "xyz"}})

@@ -15,6 +15,7 @@ import tarfile
 import time
 
 import itlib
+import secret_scan  # tests/servers, on sys.path through conftest
 import stack  # tests/servers, on sys.path through conftest
 from hostile_registry import (HostileRegistry, TokenRecorder, digest, dribbling, send,
                               stalling)
@@ -96,6 +97,7 @@ def test_https_registry_never_sends_credentials_to_an_http_realm(berth, tmp_path
     ca = stack.TestCA(str(tmp_path / "ca"))
     cert = ca.issue("localhost", ("127.0.0.1", "localhost"))
     realm = TokenRecorder()
+    secret_scan.secret("hunter2-secret")  # the password berth must never show
     try:
         with HostileRegistry(tls_cert=(cert.chain_file, cert.key_file),
                              bearer_realm=realm.url) as reg:

@@ -54,6 +54,7 @@ import urllib.parse
 import uuid
 from typing import Any, Callable, Iterable
 
+import secret_scan
 from stackbase import (KEEP, LOOPBACK, S3_ONE_AUTH_MESSAGE, ChildProcess, ControlHandler,  # noqa: F401
                        HTTPServer, QuietHandler, RecordingServer, Service, StackCLI,
                        TCPServer, b64url, b64url_decode, clear_records, close_socket,
@@ -389,6 +390,7 @@ class TokenServer(RecordingServer):
         else:
             entry = {"password": spec["password"], "access": _normalize_access(spec.get("access"))}
         self.users[name] = entry
+        secret_scan.secret(entry["password"])
 
     # -- lifecycle ---------------------------------------------------------
     workdir_prefix = "berth-token-"
@@ -447,6 +449,7 @@ class TokenServer(RecordingServer):
         if self.key_mode in ("kid", "both"):
             header["kid"] = self.key_id
         token = jwt_encode(header, claims, self.signer)
+        secret_scan.secret(token)
         with self._lock:
             self._issued.append({"jti": jti, "sub": subject, "access": access, "exp": exp,
                                  "iat": now, "token": token})
@@ -672,6 +675,9 @@ class Registry(ChildProcess):
             raise ValueError("auth must be None, 'htpasswd' or 'token'")
         self.auth, self.tls = auth, tls
         self.users = dict(users) if users is not None else {DEFAULT_USER: DEFAULT_PASSWORD}
+        for spec in self.users.values():
+            secret_scan.secret(spec if isinstance(spec, str) else
+                               spec[0] if isinstance(spec, (tuple, list)) else spec.get("password"))
         self.token_server = token_server
         self._owns_token_server = False
         self.token_options = dict(token_options or {})
@@ -1385,6 +1391,7 @@ class _ProxyExchange:
     def _presign(self, path: str, query: str, authorization: str | None) -> str:
         px = self.px
         sig = secrets.token_hex(32)
+        secret_scan.secret(sig)
         m = re.search(r"/blobs/([^/]+)$", path)
         digest = m.group(1) if m else "blob"
         algo, _, hexpart = digest.partition(":")

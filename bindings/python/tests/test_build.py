@@ -144,6 +144,48 @@ def test_index_of_two_platforms(sources, tmp_path):
     assert _tree(tmp_path / "arm") == _tree(sources["app"])
 
 
+class Boom(Exception):
+    pass
+
+
+def _no_image(layout: Path) -> bool:
+    """True when the layout has no tagged image (it may not exist at all)."""
+    index = layout / "index.json"
+    return not index.exists() or json.loads(index.read_text())["manifests"] == []
+
+
+def test_build_progress_that_raises_or_cancels(sources, tmp_path):
+    """A build's progress callback (called from berth's worker threads) that raises
+    stops the build and re-raises the same exception; one that returns true cancels
+    it. Either way nothing is tagged."""
+    raised = Boom("from the build's progress callback")
+    calls = []
+
+    def exploding(p):
+        calls.append(p)
+        raise raised
+
+    out = tmp_path / "raised"
+    with pytest.raises(Boom) as info:
+        berth.build(output=f"oci:{out}:v1", layers=[sources["base"]], created=CREATED,
+                    progress=exploding)
+    assert info.value is raised and len(calls) == 1
+    assert _no_image(out)
+
+    def cancelling(p):
+        return True
+
+    out = tmp_path / "cancelled"
+    with pytest.raises(berth.CancelledError) as cancelled:
+        berth.build(output=f"oci:{out}:v1", layers=[sources["base"]], created=CREATED,
+                    progress=cancelling)
+    assert cancelled.value.code == -13
+    assert _no_image(out)
+    # and a build after them works on the same thread
+    r = berth.build(output=f"oci:{out}:v1", layers=[sources["base"]], created=CREATED)
+    assert not _no_image(out) and r.digest.startswith("sha256:")
+
+
 def test_bad_build_arguments(tmp_path):
     with pytest.raises(TypeError):
         berth.build()  # output is required

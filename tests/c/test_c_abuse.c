@@ -1,0 +1,293 @@
+/* Every entry point of the C ABI under abuse (issue 12): NULL pointers, empty strings,
+ * counts without arrays, unknown struct versions and out-of-range options. Each call
+ * must return a negative BERTH_E* code that berth_last_error() repeats with a message,
+ * reset its out pointer to NULL, and never crash. No network: every call fails on its
+ * arguments before any request (IMDS is switched off in case one did not). */
+#define _POSIX_C_SOURCE 200112L
+#include <berth.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    ++checks;                                                                                      \
+    if (!(cond)) {                                                                                 \
+      ++failures;                                                                                  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
+    }                                                                                              \
+  } while (0)
+
+/* A call that must fail with `want` (or any negative code when want is 0). */
+static void expect(int rc, int want, const char *what, int line) {
+  const berth_error_info *e = berth_last_error();
+  ++checks;
+  if (rc >= 0 || (want != 0 && rc != want) || e->code != rc || e->message == NULL ||
+      e->message[0] == '\0') {
+    ++failures;
+    fprintf(stderr, "%s:%d: %s returned %d (%s), last error %d \"%s\"\n", __FILE__, line, what, rc,
+            berth_strerror(rc), e->code, e->message ? e->message : "(null)");
+  }
+}
+#define FAILS(call, want) expect((call), (want), #call, __LINE__)
+
+/* Out pointers start as garbage: a failed call must leave NULL there. */
+#define SENTINEL ((char *)(void *)&failures)
+
+static void test_errors_and_versions(void) {
+  CHECK(berth_strerror(12345) != NULL && berth_strerror(INT_MIN) != NULL);
+  CHECK(berth_strerror(BERTH_EINTERNAL) != NULL);
+  CHECK(berth_last_error() != NULL);
+  berth_free(NULL);
+}
+
+static void test_options_init(void) {
+  berth_sign_options s;
+  berth_copy_options c;
+  berth_aws_options a;
+  berth_build_options b;
+  berth_inspect_options i;
+  FAILS(berth_sign_options_init(NULL, BERTH_SIGN_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_copy_options_init(NULL, BERTH_COPY_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_aws_options_init(NULL, BERTH_AWS_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_build_options_init(NULL, BERTH_BUILD_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_inspect_options_init(NULL, BERTH_INSPECT_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_sign_options_init(&s, 0), BERTH_EINVAL);
+  FAILS(berth_copy_options_init(&c, 0), BERTH_EINVAL);
+  FAILS(berth_copy_options_init(&c, 999), BERTH_EINVAL);
+  FAILS(berth_aws_options_init(&a, 999), BERTH_EINVAL);
+  FAILS(berth_build_options_init(&b, 999), BERTH_EINVAL);
+  FAILS(berth_inspect_options_init(&i, UINT32_MAX), BERTH_EINVAL);
+}
+
+static void test_signing(void) {
+  berth_sign_options opts = BERTH_SIGN_OPTIONS_INIT;
+  berth_signed_request *req = (berth_signed_request *)(void *)&failures;
+  const char *name = "x", *value = "x";
+  opts.region = "us-east-1";
+  opts.service = "s3";
+  opts.access_key_id = "AKID";
+  opts.secret_access_key = "secret";
+  FAILS(berth_sign_request(NULL, "GET", "https://h/", NULL, 0, NULL, 0, &opts), BERTH_EINVAL);
+  FAILS(berth_sign_request(&req, NULL, "https://h/", NULL, 0, NULL, 0, &opts), BERTH_EINVAL);
+  CHECK(req == NULL);
+  FAILS(berth_sign_request(&req, "GET", NULL, NULL, 0, NULL, 0, &opts), BERTH_EINVAL);
+  FAILS(berth_sign_request(&req, "", "", NULL, 0, NULL, 0, &opts), BERTH_EINVAL);
+  FAILS(berth_sign_request(&req, "GET", "https://h/", NULL, 3, NULL, 0, &opts), BERTH_EINVAL);
+  FAILS(berth_sign_request(&req, "GET", "https://h/", NULL, 0, NULL, 5, &opts), BERTH_EINVAL);
+  opts.version = 999;
+  FAILS(berth_sign_request(&req, "GET", "https://h/", NULL, 0, NULL, 0, &opts), BERTH_EINVAL);
+  CHECK(req == NULL);
+  /* accessors of no request */
+  CHECK(berth_signed_request_method(NULL) != NULL);
+  CHECK(berth_signed_request_url(NULL) != NULL);
+  CHECK(berth_signed_request_canonical_request(NULL) != NULL);
+  CHECK(berth_signed_request_string_to_sign(NULL) != NULL);
+  CHECK(berth_signed_request_signature(NULL) != NULL);
+  CHECK(berth_signed_request_header_count(NULL) == 0);
+  FAILS(berth_signed_request_header(NULL, 0, &name, &value), BERTH_EINVAL);
+  berth_signed_request_free(NULL);
+  /* a real request: out-of-range index and NULL out-parameters */
+  opts.version = BERTH_SIGN_OPTIONS_VERSION;
+  CHECK(berth_sign_request(&req, "GET", "https://h/", NULL, 0, NULL, 0, &opts) == BERTH_OK);
+  FAILS(berth_signed_request_header(req, (size_t)-1, &name, &value), BERTH_EINVAL);
+  FAILS(berth_signed_request_header(req, 0, NULL, NULL), BERTH_EINVAL);
+  berth_signed_request_free(req);
+}
+
+static void test_copy_family(void) {
+  berth_copy_options opts = BERTH_COPY_OPTIONS_INIT;
+  berth_copy_result results[2];
+  const char *dsts[2] = {"oci:/proc/berth-abuse/a:x", NULL};
+  const char *srcs[2] = {"oci:/nonexistent/s:x", NULL};
+  FAILS(berth_copy(NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_copy("", "", NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_copy("oci:/nonexistent/s:x", NULL, NULL, results), BERTH_EINVAL);
+  opts.version = 999;
+  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
+        BERTH_EINVAL);
+  opts.version = BERTH_COPY_OPTIONS_VERSION;
+  opts.format = 7;
+  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
+        BERTH_EINVAL);
+  opts.format = BERTH_FORMAT_AUTO;
+  opts.n_extra_tags = 2; /* and no array */
+  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
+        BERTH_EINVAL);
+  opts.n_extra_tags = 0;
+  opts.n_artifact_types = 1;
+  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
+        BERTH_EINVAL);
+  opts.n_artifact_types = 0;
+
+  /* results may be NULL (documented): this fails on the missing source */
+  FAILS(berth_replicate(NULL, "oci:/nonexistent/s:x", dsts, 1, NULL), BERTH_ENOTFOUND);
+  FAILS(berth_replicate(results, NULL, dsts, 1, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", NULL, 2, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", dsts, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", dsts, 2, NULL), BERTH_EINVAL);
+
+  FAILS(berth_index(NULL, srcs, 1, "oci:/proc/berth-abuse/i:x", NULL), 0);
+  FAILS(berth_index(results, NULL, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(results, srcs, 0, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(results, srcs, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(results, srcs, 1, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_index_annotated(results, srcs, 1, "oci:/proc/berth-abuse/i:x", NULL, 1, NULL),
+        BERTH_EINVAL);
+  FAILS(berth_index_annotated(NULL, NULL, 0, NULL, NULL, 0, NULL), BERTH_EINVAL);
+
+  FAILS(berth_export(NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_export("", "", NULL), BERTH_EINVAL);
+  FAILS(berth_export("oci:/nonexistent/s:x", NULL, NULL), BERTH_EINVAL);
+}
+
+static void test_build(void) {
+  berth_build_options opts = BERTH_BUILD_OPTIONS_INIT;
+  berth_build_result result;
+  FAILS(berth_build(&result, NULL), BERTH_EINVAL);
+  FAILS(berth_build(NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL); /* no output */
+  opts.output = "";
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  opts.output = "oci:/proc/berth-abuse/b:x";
+  opts.n_layers = 2; /* and no array */
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  opts.n_layers = 0;
+  opts.n_env = 1;
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  opts.n_env = 0;
+  opts.entrypoint_json = "{not json";
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  opts.entrypoint_json = NULL;
+  opts.compression = "lzma";
+  FAILS(berth_build(&result, &opts), 0);
+  opts.compression = NULL;
+  opts.version = 999;
+  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+}
+
+static void test_aws_and_pipeline(void) {
+  berth_aws_options bad = BERTH_AWS_OPTIONS_INIT;
+  char *out = SENTINEL;
+  bad.version = 999;
+  FAILS(berth_aws_credentials(NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_aws_credentials(&out, &bad), BERTH_EINVAL); /* a version from the future */
+  CHECK(out == NULL);
+  FAILS(berth_aws_caller_identity(NULL, NULL), BERTH_EINVAL);
+  out = SENTINEL;
+  FAILS(berth_aws_caller_identity(&out, &bad), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_ecr_login(NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_login(&out, "registry.example.com", NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_docker_login(NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  out = SENTINEL;
+  FAILS(berth_ecr_docker_login(&out, "registry.example.com", NULL, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_ecr_call(NULL, "DescribeRepositories", NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_call(&out, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_call(&out, "", NULL, NULL), 0);
+  FAILS(berth_ecr_call(&out, "DescribeRepositories", "{not json", &bad), BERTH_EINVAL);
+
+  FAILS(berth_tags_compute(NULL, NULL), BERTH_EINVAL);
+  out = SENTINEL;
+  FAILS(berth_tags_compute(&out, "{not json"), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_tags_compute(&out, "[]"), BERTH_EINVAL);
+  FAILS(berth_ecr_ensure_repository(NULL, "r", NULL, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_ensure_repository(&out, NULL, NULL, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_ensure_repository(&out, "", NULL, 0, NULL), 0);
+  FAILS(berth_ecr_ensure_repository(&out, "r", "{not json", 0, NULL), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_shorthand(NULL, 5, 1), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_shorthand(&out, -1, -1), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_shorthand(&out, 0, 0), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_validate(NULL), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_validate(""), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_validate("{\"rules\": 5}"), BERTH_EINVAL);
+  FAILS(berth_ecr_lifecycle_preview(NULL, "r", "{}", NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_lifecycle_preview(&out, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_put_lifecycle_policy(NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_put_lifecycle_policy("r", "", NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_scan_gate(NULL, "r", "v1", NULL, 0, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_scan_gate(&out, NULL, NULL, NULL, 0, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_scan_gate(&out, "r", "v1", "BOGUS", 0, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_scan_gate(&out, "r", "v1", NULL, -1, -5, NULL), 0);
+}
+
+static void test_signatures(void) {
+  char *out = SENTINEL;
+  /* out_digest / out_json of sign, attest, verify, tag and delete may be NULL */
+  FAILS(berth_sign(NULL, "oci:/nonexistent/s:x", "/nonexistent/key", NULL, NULL), BERTH_ENOTFOUND);
+  FAILS(berth_sign(&out, NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_sign(&out, "", "", NULL, NULL), 0);
+  FAILS(berth_attest(NULL, NULL, NULL, NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_attest(&out, "oci:/nonexistent/s:x", "/nonexistent/key", NULL, NULL, NULL, NULL),
+        BERTH_EINVAL);
+  FAILS(berth_verify(NULL, "oci:/nonexistent/s:x", "/nonexistent/key.pub", NULL), BERTH_ENOTFOUND);
+  FAILS(berth_verify(&out, NULL, NULL, NULL), BERTH_EINVAL);
+}
+
+static void test_inspection(void) {
+  berth_inspect_options opts = BERTH_INSPECT_OPTIONS_INIT;
+  berth_manifest_info info;
+  const char *tags[2] = {"a", NULL};
+  char *out = SENTINEL;
+  FAILS(berth_manifest_get(NULL, &info, "oci:/nonexistent/s:x", NULL), BERTH_EINVAL);
+  FAILS(berth_manifest_get(&out, &info, NULL, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_manifest_get(&out, &info, "", NULL), BERTH_EINVAL);
+  FAILS(berth_inspect(NULL, "oci:/nonexistent/s:x", NULL), BERTH_EINVAL);
+  FAILS(berth_inspect(&out, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_inspect(&out, "", NULL), BERTH_EINVAL);
+  FAILS(berth_tags_list(NULL, "oci:/nonexistent/s", NULL), BERTH_EINVAL);
+  FAILS(berth_tags_list(&out, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_tags_list(&out, "", NULL), BERTH_EINVAL);
+  FAILS(berth_catalog(NULL, "127.0.0.1:1", NULL), BERTH_EINVAL);
+  FAILS(berth_catalog(&out, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_catalog(&out, "", NULL), BERTH_EINVAL);
+  FAILS(berth_tag(NULL, "oci:/nonexistent/s:x", tags, 1, NULL), BERTH_ENOTFOUND);
+  FAILS(berth_tag(&out, NULL, tags, 1, NULL), BERTH_EINVAL);
+  FAILS(berth_tag(&out, "oci:/nonexistent/s:x", NULL, 2, NULL), BERTH_EINVAL);
+  FAILS(berth_tag(&out, "oci:/nonexistent/s:x", tags, 2, NULL), BERTH_EINVAL);
+  FAILS(berth_tag(&out, "oci:/nonexistent/s:x", tags, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_manifest_delete(NULL, "oci:/nonexistent/s:x", NULL), BERTH_EUNSUPPORTED);
+  FAILS(berth_manifest_delete(&out, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_validate(NULL, "oci:/nonexistent/s:x", NULL), BERTH_EINVAL);
+  FAILS(berth_validate(&out, NULL, NULL), BERTH_EINVAL);
+  opts.version = 999;
+  FAILS(berth_inspect(&out, "oci:/nonexistent/s:x", &opts), BERTH_EINVAL);
+  FAILS(berth_validate(&out, "oci:/nonexistent/s:x", &opts), BERTH_EINVAL);
+  opts.version = BERTH_INSPECT_OPTIONS_VERSION;
+  opts.page_size = -5;
+  FAILS(berth_tags_list(&out, "127.0.0.1:1/r", &opts), BERTH_EINVAL);
+  FAILS(berth_catalog(&out, "127.0.0.1:1", &opts), BERTH_EINVAL);
+  opts.page_size = 1000;
+  opts.platform = "linux";
+  FAILS(berth_inspect(&out, "oci:/nonexistent/s:x", &opts), 0);
+  CHECK(out == NULL);
+}
+
+int main(void) {
+  /* Nothing of the caller's reaches these calls: no credentials, no IMDS. */
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  unsetenv("AWS_PROFILE");
+  test_errors_and_versions();
+  test_options_init();
+  test_signing();
+  test_copy_family();
+  test_build();
+  test_aws_and_pipeline();
+  test_signatures();
+  test_inspection();
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
