@@ -177,6 +177,8 @@ const std::vector<Command> &commands() {
        "\n"
        "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
        cmd_attest},
+      {"sbom", "write an SPDX 2.3 SBOM of an image (files, dpkg/apk/Python/Go packages)",
+       kSbomUsage, cmd_sbom},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
