@@ -58,6 +58,7 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import BuildResult, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
+from ._sbom import sbom
 from ._sign import attest, sign, verify
 from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageResult,
                        ValidationFailure, ValidationReport, catalog, delete_manifest, inspect,
@@ -150,6 +151,7 @@ __all__ = [
     "manifest",
     "push",
     "replicate",
+    "sbom",
     "sign_request",
     "strerror",
     "tag",
