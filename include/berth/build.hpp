@@ -60,6 +60,9 @@ struct BuildResult {
   std::string media_type;
   std::string config_digest;
   std::vector<BuiltLayer> layers; // the new layers, in order
+  // The base image manifest built on (the platform's, when the base is an index);
+  // "" for scratch. Provenance names it as a resolved dependency.
+  std::string base_digest;
 };
 
 BuildResult build_image(const BuildOptions &options);

@@ -187,11 +187,26 @@ const std::vector<Command> &commands() {
        "                   [--cache DIR [--cache-key metadata|content]] [--tag T]...\n"
        "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
        "                   [--ca-bundle FILE] [--json|--quiet] --output DST\n"
+       "                   [--sbom] [--provenance [--builder-id URI]] [--sign-key cosign.key]\n"
        "\n"
        "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
        "Layers stream straight to DST (tar, compression,\n"
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
-       "and the image is created at that time: the same inputs give the same digest.\n",
+       "and the image is created at that time: the same inputs give the same digest.\n"
+       "\n"
+       "  --sbom             attach an SPDX 2.3 SBOM of the image (as 'berth sbom' makes it)\n"
+       "                     as an in-toto attestation, predicate https://spdx.dev/Document\n"
+       "  --provenance       attach SLSA provenance v1 (https://slsa.dev/provenance/v1) from\n"
+       "                     the CI context (GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_WORKFLOW_REF,\n"
+       "                     GITHUB_RUN_ID...), with the base image's digest as a dependency\n"
+       "  --builder-id URI   the provenance's builder id (default: the GitHub workflow, else\n"
+       "                     berth)\n"
+       "  --sign-key KEY     sign them as cosign attest does (DSSE, tag sha256-<hex>.att;\n"
+       "                     `cosign verify-attestation --type spdxjson|slsaprovenance1`\n"
+       "                     accepts them; password from $COSIGN_PASSWORD). Without a key\n"
+       "                     they are attached unsigned as OCI referrers (artifactType\n"
+       "                     application/vnd.in-toto+json), listed by oras discover.\n"
+       "                     Attestations need a registry or oci: DST.\n",
        cmd_build},
       {"manifest", "print a manifest or index exactly as served", kManifestUsage, cmd_manifest},
       {"inspect", "describe an image or index: platforms, config, layers, sizes", kInspectUsage,
