@@ -209,6 +209,18 @@ std::vector<Package> go_packages(const GoBuildInfo &info, const std::string &pat
   add(info.main, true);
   for (const auto &d : info.deps)
     add(d, false);
+  // The standard library linked in, as "stdlib" at the toolchain's version (syft's
+  // convention, which vulnerability scanners match Go advisories against). A binary
+  // of the Go distribution itself (cmd/go) has no module but still has this.
+  if (info.go_version.rfind("go", 0) == 0 && plausible(info.go_version)) {
+    Package p;
+    p.ecosystem = "golang";
+    p.name = "stdlib";
+    p.version = info.go_version;
+    p.found_in = path;
+    p.purl = make_purl("golang", "", "stdlib", info.go_version.substr(2));
+    out.push_back(std::move(p));
+  }
   return out;
 }
 

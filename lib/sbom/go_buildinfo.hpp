@@ -60,7 +60,8 @@ private:
   std::string problem_;
 };
 
-// pkg:golang purls: the main module and each dependency, found_in the binary.
+// pkg:golang purls: the main module, each dependency, and "stdlib" at the Go
+// version (pkg:golang/stdlib@1.22.1), found_in the binary.
 std::vector<Package> go_packages(const GoBuildInfo &info, const std::string &path);
 
 } // namespace berth::sbom

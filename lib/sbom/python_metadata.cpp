@@ -77,13 +77,18 @@ std::optional<Package> parse_python_metadata(std::string_view text, const std::s
 }
 
 bool is_python_metadata_path(std::string_view path) {
-  constexpr std::string_view kSuffix = ".dist-info/METADATA";
-  if (path.size() <= kSuffix.size() ||
-      path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0)
-    return false;
-  auto dir = path.substr(0, path.size() - kSuffix.size());
-  auto slash = dir.rfind('/');
-  return !dir.substr(slash == std::string_view::npos ? 0 : slash + 1).empty();
+  // NAME.dist-info/METADATA (wheels, pip), NAME.egg-info/PKG-INFO (setuptools,
+  // Debian's python3-* packages): the same core metadata format.
+  for (std::string_view suffix :
+       {std::string_view(".dist-info/METADATA"), std::string_view(".egg-info/PKG-INFO")}) {
+    if (path.size() <= suffix.size() ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    auto dir = path.substr(0, path.size() - suffix.size());
+    auto slash = dir.rfind('/');
+    if (!dir.substr(slash == std::string_view::npos ? 0 : slash + 1).empty()) return true;
+  }
+  return false;
 }
 
 } // namespace berth::sbom

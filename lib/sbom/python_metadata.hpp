@@ -1,4 +1,5 @@
-// Python distributions: the METADATA file of an installed *.dist-info directory
+// Python distributions: the METADATA file of an installed *.dist-info directory (or
+// PKG-INFO of an *.egg-info one)
 // (core metadata, https://packaging.python.org/en/latest/specifications/core-metadata/),
 // email-header fields Name and Version (and License) before the first blank line.
 #pragma once
@@ -20,7 +21,8 @@ std::string normalize_python_name(std::string_view name);
 std::optional<Package> parse_python_metadata(std::string_view text, const std::string &path,
                                              Warnings &warnings);
 
-// True for ".../NAME.dist-info/METADATA" (site-packages of any Python).
+// True for ".../NAME.dist-info/METADATA" and ".../NAME.egg-info/PKG-INFO"
+// (site-packages and dist-packages of any Python).
 bool is_python_metadata_path(std::string_view path);
 
 } // namespace berth::sbom

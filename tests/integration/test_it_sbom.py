@@ -12,6 +12,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -151,11 +152,17 @@ def content(tmp_path_factory) -> dict:
     site = root / "usr/lib/python3/dist-packages"
     site.mkdir(parents=True)
     shutil.copytree(dist_info, site / dist_info.name)
+    # and a setuptools egg-info directory as Debian's python3-* packages install them
+    eggs = sorted(Path("/usr/lib/python3/dist-packages").glob("*.egg-info/PKG-INFO"))
+    egg = eggs[0].parent if eggs else None
+    if egg:
+        shutil.copytree(egg, site / egg.name)
     (root / "usr/local/bin").mkdir(parents=True)
     shutil.copy(crane, root / "usr/local/bin/crane")
     (upper / "etc").mkdir(parents=True)
     (upper / "etc/.wh.deleted-above").write_bytes(b"")
-    return {"work": work, "root": root, "status": status, "dist": dist, "crane": crane}
+    return {"work": work, "root": root, "status": status, "dist": dist, "crane": crane,
+            "egg": importlib.metadata.PathDistribution(egg) if egg else None}
 
 
 @pytest.fixture(scope="module")
@@ -207,11 +214,16 @@ def test_sbom_matches_dpkg_go_python_and_validates(berth_bin, content, image, tm
     dist = content["dist"]
     norm = dist.metadata["Name"].lower().replace("_", "-")
     assert "pkg:pypi/%s@%s" % (norm, dist.version) in purls(doc, "pypi")
+    if content["egg"]:
+        egg = content["egg"]
+        norm = re.sub(r"[-_.]+", "-", egg.metadata["Name"]).lower()
+        assert "pkg:pypi/%s@%s" % (norm, quote(egg.version, safe="")) in purls(doc, "pypi")
 
     # Go: the main module and every dependency `go version -m` lists
     go_version, mods = go_version_m(content["crane"])
     got_go = {split_purl(p)[:2] for p in purls(doc, "golang")}
-    assert got_go == mods and len(mods) > 3
+    # and the standard library at the toolchain's version (syft's "stdlib" convention)
+    assert got_go == mods | {("stdlib", go_version[2:])} and len(mods) > 3
     main = [p for p in doc["packages"] if p["name"] == "github.com/google/go-containerregistry"]
     assert main and go_version in main[0]["comment"]
 

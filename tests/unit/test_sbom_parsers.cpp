@@ -138,6 +138,8 @@ TEST_CASE("python METADATA") {
   CHECK(is_python_metadata_path("usr/lib/python3.11/site-packages/a-1.dist-info/METADATA"));
   CHECK_FALSE(is_python_metadata_path(".dist-info/METADATA"));
   CHECK_FALSE(is_python_metadata_path("a.dist-info/RECORD"));
+  CHECK(is_python_metadata_path("usr/lib/python3/dist-packages/PyJWT-2.6.0.egg-info/PKG-INFO"));
+  CHECK_FALSE(is_python_metadata_path("usr/lib/python3/dist-packages/x.egg-info/requires.txt"));
   CHECK(normalize_python_name("Foo.Bar__baz") == "foo-bar-baz");
 }
 
@@ -169,9 +171,10 @@ TEST_CASE("Go build info: parsed whole, streamed in any chunking, at 16-byte ali
     REQUIRE(got);
     CHECK(got->main.path == "example.com/tool");
     auto pkgs = go_packages(*got, "usr/bin/tool");
-    REQUIRE(pkgs.size() == 3);
+    REQUIRE(pkgs.size() == 4);
     CHECK(pkgs[0].purl == "pkg:golang/example.com/tool@v1.2.3");
     CHECK(pkgs[2].purl == "pkg:golang/github.com/fork/d@v2.0.1");
+    CHECK(pkgs[3].purl == "pkg:golang/stdlib@1.22.1");
   }
   // Truncated inside the build info: nothing found, the problem named.
   GoBuildInfoScanner cut;
