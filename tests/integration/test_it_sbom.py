@@ -240,17 +240,18 @@ def test_sbom_matches_dpkg_go_python_and_validates(berth_bin, content, image, tm
     assert set(files) == expected_files
 
 
-def test_sbom_from_registry_is_the_same_document(berth_bin, plain_reg, repo, image, tmp_path):
+def test_sbom_from_registry_and_archive_is_the_same_document(berth_bin, plain_reg, repo, image,
+                                                             tmp_path):
     ref = "%s/%s:v1" % (plain_reg.hostport, repo)
     run([berth_bin, "push", "--quiet", image["ref"], ref], env=image["env"])
-    local = sbom(berth_bin, image["ref"], image["env"]).stdout
-    remote = sbom(berth_bin, ref, image["env"]).stdout
-    a, b = json.loads(local), json.loads(remote)
+    archive = "oci-archive:%s" % (tmp_path / "image.tar")
+    run([berth_bin, "copy", "--quiet", image["ref"], archive], env=image["env"])
+    docs = [json.loads(sbom(berth_bin, r, image["env"]).stdout) for r in (image["ref"], ref, archive)]
     # Only the name (and the namespace and image purl derived from it) differ.
-    for d in (a, b):
+    for d in docs:
         d.pop("name"), d.pop("documentNamespace")
         d["packages"][0].pop("name"), d["packages"][0].pop("externalRefs")
-    assert a == b
+    assert docs[0] == docs[1] == docs[2]
 
 
 def test_hostile_content_gives_warnings_not_crashes(berth_bin, content, tmp_path):
