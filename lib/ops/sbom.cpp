@@ -151,18 +151,28 @@ SbomResult generate_sbom(const std::string &ref, const SbomOptions &o) {
           doc.warnings.push_back("./" + path + ": " + std::to_string(e->size) +
                                  " bytes, more than berth reads of such a file; skipped");
       }
+      // Executables are ELF files: only those are scanned for Go build info. The
+      // magic may arrive split over reads, so the first bytes wait until there are 4.
       std::optional<sbom::GoBuildInfoScanner> go;
-      bool first = true;
+      std::string head;
+      bool decided = false;
       while (auto n = reader.read_data(buf.data(), buf.size())) {
         sums.update(buf.data(), n);
-        // Executables are ELF files: only those are scanned for Go build info.
-        if (first && n >= 4 &&
-            std::string_view(buf.data(), 4) == "\x7f"
-                                               "ELF")
-          go.emplace();
-        first = false;
-        if (go) go->update(buf.data(), n);
         if (keep) keep->text.append(buf.data(), n);
+        if (decided) {
+          if (go) go->update(buf.data(), n);
+          continue;
+        }
+        head.append(buf.data(), n);
+        if (head.size() < 4) continue;
+        decided = true;
+        if (head.compare(0, 4,
+                         "\x7f"
+                         "ELF") == 0) {
+          go.emplace();
+          go->update(head.data(), head.size());
+        }
+        head.clear();
       }
       auto checksums = sums.finish();
       layer_files[path] = checksums;
