@@ -73,3 +73,38 @@ def test_sbom_is_reproducible_and_errors_are_typed(image, tmp_path):
         berth.sbom(f"oci:{tmp_path / 'nothing'}:v1")
     with pytest.raises(TypeError):
         berth.sbom(image["ref"], timeout="soon")  # type: ignore[arg-type]
+
+
+def _tar(path: Path, members: list) -> Path:
+    """A layer tar: (name, bytes) files, (name, None) directories, (name, "->target")
+    hard links."""
+    import io
+    import tarfile
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                tf.addfile(info)
+            elif isinstance(data, str):
+                info.type, info.linkname = tarfile.LNKTYPE, data[2:]
+                tf.addfile(info)
+            else:
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_sbom_opaque_directories_and_hard_links(tmp_path):
+    lower = _tar(tmp_path / "lower.tar", [("opt", None), ("opt/a", b"a"), ("opt/b", b"b"),
+                                          ("keep", b"kept")])
+    upper = _tar(tmp_path / "upper.tar", [("opt", None), ("opt/.wh..wh..opq", b""),
+                                          ("opt/c", b"c"), ("usr/bin/x", b"\x7fELF not go"),
+                                          ("usr/bin/x2", "->usr/bin/x")])
+    ref = f"oci:{tmp_path / 'layout'}:v1"
+    berth.build(output=ref, layers=[lower, upper], created=1700000000)
+    doc = berth.sbom(ref)
+    files = {f["fileName"]: f["checksums"] for f in doc["files"]}
+    assert set(files) == {"./keep", "./opt/c", "./usr/bin/x", "./usr/bin/x2"}
+    assert files["./usr/bin/x2"] == files["./usr/bin/x"]
+    assert files["./opt/c"][1]["checksumValue"] == hashlib.sha256(b"c").hexdigest()
