@@ -110,7 +110,8 @@ def signed_layout(tmp_path) -> dict:
 
 @pytest.mark.parametrize("src_kind,dst_kind", [
     ("2.8", "2.8"), ("v3", "v3"), ("ggcr", "ggcr"),  # tag scheme; tag scheme; referrers API
-    ("2.8", "ggcr"), ("ggcr", "2.8"), ("v3", "ggcr"), ("ggcr", "v3"), ("2.8", "v3")])
+    ("2.8", "ggcr"), ("ggcr", "2.8"), ("v3", "ggcr"), ("ggcr", "v3"), ("2.8", "v3"),
+    ("v3", "2.8")])
 def test_referrers_travel_layout_registry_registry_layout(regs, src_kind, dst_kind, berth, repo,
                                                          signed_layout, tmp_path):
     """push (layout -> A), copy (A -> B), pull (B -> layout), across registries with
