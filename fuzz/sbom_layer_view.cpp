@@ -1,7 +1,9 @@
-// Which layer entries an SBOM lists: paths (one per line) of layers separated by the
-// separator line, topmost first — whiteouts, opaque markers, "..", odd slashes.
+// Which layer entries an SBOM lists, and the names it writes for them: paths (one per
+// line) of layers separated by the separator line, topmost first — whiteouts, opaque
+// markers, "..", odd slashes, bytes that are not UTF-8.
 #include "fuzz_input.hpp"
 #include "sbom/layer_view.hpp"
+#include "sbom/utf8.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   berth::sbom::LayerView view;
@@ -18,6 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       if (norm.find("//") != std::string::npos || norm.rfind("../", 0) == 0 || norm == ".." ||
           (!norm.empty() && (norm.front() == '/' || norm.back() == '/')))
         __builtin_trap();
+      // What the SPDX document writes for the path: repaired once, stable after.
+      auto text = berth::sbom::to_valid_utf8(norm);
+      if (berth::sbom::to_valid_utf8(text) != text) __builtin_trap();
       // The same path again in the same layer is never visible twice.
       if (v == berth::sbom::LayerView::Verdict::visible &&
           view.classify(line, dir) == berth::sbom::LayerView::Verdict::visible)

@@ -2,6 +2,7 @@
 
 #include "core/json.hpp"
 #include "sbom/purl.hpp"
+#include "sbom/utf8.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -53,6 +54,17 @@ std::string verification_code(const std::vector<SbomFile> &files) {
 } // namespace
 
 std::string write_spdx_json(SpdxInput in) {
+  // Everything that came from the image is bytes; the document must be UTF-8.
+  for (auto *text : {&in.name, &in.digest, &in.image_purl, &in.created, &in.tool})
+    *text = to_valid_utf8(*text);
+  for (auto &f : in.files)
+    f.path = to_valid_utf8(f.path);
+  for (auto &p : in.packages)
+    for (auto *text : {&p.ecosystem, &p.name, &p.version, &p.arch, &p.source, &p.license,
+                       &p.supplier, &p.found_in, &p.purl})
+      *text = to_valid_utf8(*text);
+  for (auto &w : in.warnings)
+    w = to_valid_utf8(w);
   auto key = [](const Package &p) {
     return std::tie(p.ecosystem, p.name, p.version, p.found_in, p.purl);
   };

@@ -271,6 +271,10 @@ def test_hostile_content_gives_warnings_not_crashes(berth_bin, content, tmp_path
     (bad / "bin").mkdir()
     (bad / "bin/truncated").write_bytes(data[:at + 40])
     (bad / "bin/notelf").write_bytes(b"\x7fEL")
+    # names that are not UTF-8, or hold a newline (tar stores bytes)
+    with open(os.path.join(os.fsencode(bad / "bin"), b"latin1-\xe9"), "wb") as f:
+        f.write(b"x")
+    (bad / "bin/new\nline").write_bytes(b"y")
     layout = tmp_path / "layout"
     env = itlib.clean_env(str(tmp_path / "home"))
     run([berth_bin, "build", "--quiet", "--compression", "none", "--layer", str(bad), "--output",
@@ -283,6 +287,8 @@ def test_hostile_content_gives_warnings_not_crashes(berth_bin, content, tmp_path
     assert "evil-1.dist-info/METADATA: no valid Name and Version" in r.stderr
     assert "bin/truncated: Go build info cut short" in r.stderr
     assert "cut short" in doc["creationInfo"]["comment"]
+    names = {f["fileName"] for f in doc["files"]}
+    assert "./bin/latin1-\ufffd" in names and "./bin/new\nline" in names
     out = tmp_path / "bad.json"
     out.write_text(r.stdout)
     v = subprocess.run([pyspdxtools(), "-i", str(out)], capture_output=True, text=True, timeout=120)

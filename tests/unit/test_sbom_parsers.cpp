@@ -11,6 +11,7 @@
 #include "sbom/purl.hpp"
 #include "sbom/python_metadata.hpp"
 #include "sbom/spdx_document.hpp"
+#include "sbom/utf8.hpp"
 
 #include <string>
 
@@ -233,4 +234,19 @@ TEST_CASE("SPDX writer: valid shape, both checksums, warnings kept") {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(std::string(doc["creationInfo"]["comment"].GetString()).find("x: skipped") !=
         std::string::npos);
+}
+
+TEST_CASE("UTF-8 repair: valid text unchanged, each bad sequence one U+FFFD") {
+  CHECK(to_valid_utf8("plain/\xc3\xa9t\xc3\xa9/\xf0\x9f\x90\xb3") ==
+        "plain/\xc3\xa9t\xc3\xa9/\xf0\x9f\x90\xb3");
+  CHECK(to_valid_utf8("bad\xffname") == "bad\xef\xbf\xbdname");
+  CHECK(to_valid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");                 // overlong '/'
+  CHECK(to_valid_utf8("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); // surrogate
+  CHECK(to_valid_utf8("cut\xe2\x82") == "cut\xef\xbf\xbd\xef\xbf\xbd");
+  SpdxInput in;
+  in.name = "img";
+  in.digest = "sha256:" + std::string(64, '0');
+  in.files.push_back({"latin1-\xe9", {}});
+  auto json = write_spdx_json(in);
+  CHECK(json.find("latin1-\xef\xbf\xbd") != std::string::npos);
 }
