@@ -105,12 +105,21 @@ int cmd_build(const std::vector<std::string> &argv) {
   auto started = std::chrono::system_clock::now();
   auto start = std::chrono::steady_clock::now();
   auto r = build_image(o);
+  core::json::StringWriter attested; // --json: what was attached, and where
+  attested.writer.StartArray();
   if (want_sbom || want_provenance) {
     SignOptions so;
     so.access = o.output_access;
     auto attach = [&](const char *type, const std::string &predicate) {
       auto a = signer ? attest_image(o.output, *signer, type, predicate, so)
                       : attach_attestation(o.output, type, predicate, so);
+      attested.writer.StartObject();
+      attested.member("predicateType", type);
+      attested.writer.Key("signed");
+      attested.writer.Bool(signer != nullptr);
+      attested.member("location", a.signature_ref);
+      attested.member("digest", a.signature_digest);
+      attested.writer.EndObject();
       if (mode != OutputMode::quiet)
         std::fprintf(stderr, "%s %s attestation: %s\n", signer ? "signed" : "unsigned", type,
                      a.signature_ref.c_str());
@@ -140,6 +149,7 @@ int cmd_build(const std::vector<std::string> &argv) {
       attach("https://slsa.dev/provenance/v1", slsa_provenance_v1(pi));
     }
   }
+  attested.writer.EndArray();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (mode == OutputMode::json) {
     std::string layers;
@@ -148,9 +158,9 @@ int cmd_build(const std::vector<std::string> &argv) {
                 "\",\"diffID\":\"" + l.diff_id + "\",\"size\":" + std::to_string(l.size) +
                 ",\"cached\":" + (l.from_cache ? "true" : "false") + "}";
     std::printf("{\"digest\":\"%s\",\"mediaType\":\"%s\",\"config\":\"%s\",\"layers\":[%s],"
-                "\"seconds\":%.3f}\n",
+                "\"attestations\":%s,\"seconds\":%.3f}\n",
                 r.digest.c_str(), r.media_type.c_str(), r.config_digest.c_str(), layers.c_str(),
-                secs);
+                attested.str().c_str(), secs);
   } else {
     if (mode != OutputMode::quiet)
       for (const auto &l : r.layers)

@@ -88,13 +88,18 @@ def test_signed_sbom_and_provenance_verify_with_cosign(plain_reg, berth, repo, s
 def test_unsigned_attestations_are_referrers(plain_reg, berth, repo, app_dir, tmp_path):
     layout = tmp_path / "out"
     env = dict(berth.env, SOURCE_DATE_EPOCH="1700000000")
-    r = run([berth.binary, "build", "--quiet", "--layer", str(app_dir), "--output",
+    r = run([berth.binary, "build", "--json", "--layer", str(app_dir), "--output",
              "oci:%s:v1" % layout, "--sbom", "--provenance", "--builder-id",
              "https://ci.example/builder"], env=env)
-    digest = r.stdout.strip()
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    digest = result["digest"]
     entries = itlib.layout_index(str(layout))["manifests"]
     referrers = [e for e in entries if e.get("artifactType") == INTOTO]
     assert len(referrers) == 2
+    # --json names each attachment: type, unsigned, and the referrer's digest
+    assert sorted((a["predicateType"], a["signed"], a["digest"]) for a in result["attestations"]) \
+        == sorted((json.loads(itlib.read_blob(str(layout), e["digest"]))["annotations"]
+                   ["in-toto.io/predicate-type"], False, e["digest"]) for e in referrers)
     statements = {}
     for e in referrers:
         m = json.loads(itlib.read_blob(str(layout), e["digest"]))
