@@ -71,7 +71,17 @@ struct Collected {
 };
 
 std::string created_now(const std::string &given) {
-  if (!given.empty()) return given;
+  if (!given.empty()) {
+    // SPDX wants exactly YYYY-MM-DDThh:mm:ssZ: other RFC 3339 forms are normalised.
+    try {
+      return core::format_iso8601(
+          std::chrono::time_point_cast<std::chrono::seconds>(core::parse_iso8601(given)));
+    } catch (const Error &) {
+      throw Error(Errc::invalid_argument,
+                  "created must be an RFC 3339 time such as 2026-01-02T03:04:05Z, not '" + given +
+                      "'");
+    }
+  }
   if (const char *v = std::getenv("SOURCE_DATE_EPOCH"); v && *v) {
     char *end = nullptr;
     errno = 0;

@@ -59,6 +59,15 @@ int main(int argc, char **argv) {
   memset(&zeroed, 0, sizeof zeroed);
   CHECK(berth_sbom(&json, ref, &zeroed) == BERTH_EINVAL);
   CHECK(strstr(berth_last_error()->message, "BERTH_SBOM_OPTIONS_INIT") != NULL);
+  opts.created = "yesterday";
+  CHECK(berth_sbom(&json, ref, &opts) == BERTH_EINVAL);
+  CHECK(strstr(berth_last_error()->message, "RFC 3339") != NULL);
+  opts.created = "2026-01-02T04:04:05+01:00"; /* normalised to UTC, as SPDX wants */
+  json = NULL;
+  CHECK(berth_sbom(&json, ref, &opts) == BERTH_OK);
+  CHECK(json != NULL && strstr(json, "\"created\":\"2026-01-02T03:04:05Z\"") != NULL);
+  berth_free(json);
+  opts.created = NULL;
   opts.timeout_ms = -1;
   CHECK(berth_sbom(&json, ref, &opts) == BERTH_EINVAL);
 
