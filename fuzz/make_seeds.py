@@ -331,6 +331,40 @@ def made_documents() -> None:
     add("digest", "sha512:" + "0" * 128)
 
 
+def sbom_documents() -> None:
+    """Package databases, metadata and Go build info as they sit in image layers."""
+    add("sbom_dpkg_status", b'ID=debian\nVERSION_ID="12"\n' + SEP +
+        b"Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"
+        b"Source: glibc (2.36-9)\nVersion: 2.36-9+deb12u4\nDescription: GNU C\n more\n\n"
+        b"Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nbad line\n")
+    add("sbom_dpkg_status", b"" + SEP + b"Package: tzdata\nVersion: 2024a-0\nArchitecture: all\n")
+    add("sbom_apk_installed", b"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\no:musl\nL:MIT\n"
+        b"F:lib\nR:libc.so\n\nP:busybox\nV:1.36.1-r5\n\nP:nover\n\nnot a field\n")
+    add("sbom_python_metadata", b"Metadata-Version: 2.1\nName: Charset_Normalizer\n"
+        b"Version: 3.3.2\nLicense: MIT\nClassifier: x\n  continued\n\nbody\n")
+    add("sbom_python_metadata", b"Name: ../../etc\nVersion: 1\n")
+    modinfo = (b"path\texample.com/tool/cmd/tool\nmod\texample.com/tool\tv1.2.3\th1:a=\n"
+               b"dep\tgithub.com/a/b\tv0.1.0\th1:x=\n=>\tgithub.com/fork/b\tv0.2.0\th1:y=\n"
+               b"build\t-compiler=gc\n")
+
+    def uvarint(n: int) -> bytes:
+        out = b""
+        while n >= 0x80:
+            out += bytes([(n & 0x7F) | 0x80])
+            n >>= 7
+        return out + bytes([n])
+
+    wrapped = b"S" * 16 + modinfo + b"E" * 16
+    blob = (b"\xff Go buildinf:" + b"\x08\x02").ljust(32, b"\0")
+    blob += uvarint(8) + b"go1.22.1" + uvarint(len(wrapped)) + wrapped
+    elf = b"\x7fELF".ljust(64, b"\0") + blob + b"tail"
+    for chunk_selector in (0, 7, 63):
+        add("sbom_go_buildinfo", bytes([chunk_selector]) + elf)
+    add("sbom_go_buildinfo", b"\x05" + elf[:80])  # truncated inside the header
+    add("sbom_layer_view", b"etc/.wh.passwd\nopt/.wh..wh..opq\n./usr/bin/tool\nvar/\n" + SEP +
+        b"etc/passwd\netc/group\nopt/old\n/usr//bin/../bin/tool\n../../x\n")
+
+
 def main() -> int:
     for path in sorted((ROOT / "tests/unit").glob("*.cpp")):
         for lit in cpp_literals(path):
@@ -344,6 +378,7 @@ def main() -> int:
             route(lit, path.name)
     references()
     made_documents()
+    sbom_documents()
     streams(tars())
 
     corpus = HERE / "corpus"

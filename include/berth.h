@@ -579,6 +579,44 @@ BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_
                            const berth_copy_options *opts);
 
 /* ------------------------------------------------------------------------------ */
+/* Software bills of materials                                                     */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_SBOM_OPTIONS_VERSION 1
+
+typedef struct berth_sbom_options {
+  uint32_t version;      /* BERTH_SBOM_OPTIONS_VERSION */
+  const char *creds;     /* "USER:PASS" overriding the keychain, or NULL */
+  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t insecure;      /* non-zero: skip TLS verification */
+  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  /* "os/arch[/variant]": the image of an index to describe; NULL = linux/amd64. */
+  const char *platform;
+  /* creationInfo.created, RFC 3339 ("2026-12-04T10:00:00Z"); NULL = SOURCE_DATE_EPOCH
+   * when set, else now. */
+  const char *created;
+  int64_t timeout_ms; /* the whole call's time limit; 0 = none */
+} berth_sbom_options;
+
+#define BERTH_SBOM_OPTIONS_INIT                                                                    \
+  { BERTH_SBOM_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, NULL, 0 }
+
+BERTH_API int berth_sbom_options_init(berth_sbom_options *opts, uint32_t version);
+
+/*
+ * An SPDX 2.3 JSON SBOM of the image ref names ("docker://REF" or a bare REF,
+ * "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", "docker-archive:FILE[:REF|:@N]"): every
+ * file with SHA1 and SHA256, and the dpkg, apk, Python and Go packages installed, with
+ * purls; files deleted by upper layers are left out. Layers stream; nothing is
+ * unpacked. What could not be read (a malformed database, unreadable Go build info)
+ * is skipped and listed in the document's creationInfo.comment. *out_json receives
+ * the document, freed with berth_free. opts may be NULL. Thread-safe. Errors:
+ * BERTH_EINVAL, BERTH_ENOTFOUND, BERTH_EAUTH, transfer errors, BERTH_EPROTOCOL (a
+ * corrupt layer).
+ */
+BERTH_API int berth_sbom(char **out_json, const char *ref, const berth_sbom_options *opts);
+
+/* ------------------------------------------------------------------------------ */
 /* Inspection: manifests, image details, tag and repository lists, tagging,        */
 /* deletion and validation                                                         */
 /* ------------------------------------------------------------------------------ */

@@ -61,7 +61,7 @@ dict_for() {
   case $1 in
   tar_stream | tar_archive) echo fuzz/dict/tar.dict ;;
   sts_reply) echo fuzz/dict/xml.dict ;;
-  reference | challenge | digest | aws_ini | decompress_gzip | decompress_zstd) ;;
+  reference | challenge | digest | aws_ini | decompress_gzip | decompress_zstd | sbom_*) ;;
   *) echo fuzz/dict/json.dict ;;
   esac
 }

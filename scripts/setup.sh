@@ -35,6 +35,10 @@ fi
 python3 - <<'PY' 2>/dev/null || python3 -m pip install -q pytest 'moto[server]' boto3 botocore
 import pytest, moto, boto3, botocore  # noqa: F401
 PY
+# The SPDX project's validator (pyspdxtools) judges berth sbom's documents.
+python3 - <<'PY' 2>/dev/null || python3 -m pip install -q 'spdx-tools>=0.8,<0.9'
+import spdx_tools  # noqa: F401
+PY
 
 # Go peers, installed into the project's own tool folder.
 export GOBIN="$here/.tools/bin"
@@ -46,6 +50,17 @@ mkdir -p "$GOBIN"
 [[ -x $GOBIN/cosign ]] || go install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.1
 # act runs the README's workflow and the action in tests/act.
 [[ -x $GOBIN/act ]] || go install github.com/nektos/act@v0.2.89
+# Registries for the referrers tests (tests/servers/stack.py): CNCF distribution v3
+# (which, like Debian's 2.8, has no referrers API: its releases up to v3.1.2 carry no
+# referrers route) and go-containerregistry's registry with the referrers API on.
+if [[ ! -x $GOBIN/registry-v3 ]]; then
+  go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2
+  mv "$GOBIN/registry" "$GOBIN/registry-v3"
+fi
+[[ -x $GOBIN/referrers-registry ]] ||
+  (cd "$here/tests/servers/referrers_registry" && go build -o "$GOBIN/referrers-registry" .)
+# regctl lists what berth attaches and copies it with --referrers (test_it_regctl.py).
+[[ -x $GOBIN/regctl ]] || go install github.com/regclient/regclient/cmd/regctl@v0.11.7
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then

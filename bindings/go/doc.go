@@ -168,6 +168,18 @@
 //
 // Like the AWS calls they check ctx before calling into libberth only.
 //
+// # SBOMs
+//
+// [SBOM] is berth sbom: the SPDX 2.3 JSON document of an image (files with SHA1
+// and SHA256; dpkg, apk, Python and Go packages with purls), which [ParseSPDX]
+// decodes:
+//
+//	raw, err := berth.SBOM(ctx, "oci:image:build", nil)
+//	doc, err := berth.ParseSPDX(raw)
+//	for _, p := range doc.Packages {
+//		log.Print(p.Name, " ", p.VersionInfo)
+//	}
+//
 // # Concurrency
 //
 // All functions may be called from any number of goroutines at once.

@@ -66,6 +66,9 @@ struct BuildResult {
   // org.opencontainers.image.base.name / .base.digest annotations; the mirror that
   // served it, if any. Empty for scratch and local bases.
   std::string base_name, base_digest, base_mirror;
+  // The base image manifest built on (the platform's, when the base is an index);
+  // "" for scratch. Provenance names it as a resolved dependency.
+  std::string base_manifest_digest;
 };
 
 BuildResult build_image(const BuildOptions &options);

@@ -55,6 +55,16 @@ SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions 
 SignResult attest_image(const std::string &ref, Signer &signer, const std::string &predicate_type,
                         const std::string &predicate_json, const SignOptions &options = {});
 
+// Attaches the same in-toto statement unsigned, as an OCI 1.1 referrer of the image
+// (artifactType "application/vnd.in-toto+json", the statement as its one layer,
+// annotation "in-toto.io/predicate-type"): what `berth build --sbom/--provenance`
+// does without a key. Registries list it through the referrers API or its tag
+// scheme, layouts as an untagged index.json entry; copies carry it. Nothing signs
+// it, so consumers that need trust use attest_image instead. signature_ref in the
+// result is REF@<artifact digest>.
+SignResult attach_attestation(const std::string &ref, const std::string &predicate_type,
+                              const std::string &predicate_json, const SignOptions &options = {});
+
 struct VerifyOptions {
   RegistryAccess access;
 };

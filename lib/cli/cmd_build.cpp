@@ -6,11 +6,15 @@
 
 #include <berth/build.hpp>
 #include <berth/error.hpp>
+#include <berth/provenance.hpp>
+#include <berth/sbom.hpp>
+#include <berth/sign.hpp>
 
 #include "core/json.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 namespace berth::cli {
 namespace {
@@ -40,8 +44,8 @@ int cmd_build(const std::vector<std::string> &argv) {
                    "--cmd",       "--env",       "--label",       "--annotation", "--workdir",
                    "--user",      "--expose",    "--platform",    "--output",     "--tag",
                    "--cache",     "--cache-key", "--jobs",        "--src-creds",  "--dest-creds",
-                   "--ca-bundle", "--mirror"},
-            {"--plain-http", "--insecure", "--json", "--quiet"});
+                   "--ca-bundle", "--sign-key",  "--builder-id",  "--mirror"},
+            {"--plain-http", "--insecure", "--json", "--quiet", "--sbom", "--provenance"});
   if (args.help()) {
     std::fputs(find_command("build").usage, stdout);
     return kOk;
@@ -85,8 +89,68 @@ int cmd_build(const std::vector<std::string> &argv) {
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
 
+  // Attestations live beside the image (cosign's .att tag, or a referrer), which
+  // archives have no place for. The key is read first: a wrong password fails
+  // before anything is built.
+  const bool want_sbom = args.flag("--sbom"), want_provenance = args.flag("--provenance");
+  auto sign_key = args.value_or("--sign-key", "");
+  if ((!sign_key.empty() || args.value("--builder-id")) && !want_sbom && !want_provenance)
+    throw UsageError{"--sign-key and --builder-id go with --sbom or --provenance"};
+  if ((want_sbom || want_provenance) &&
+      (o.output.rfind("oci-archive:", 0) == 0 || o.output.rfind("docker-archive:", 0) == 0))
+    throw UsageError{"--sbom and --provenance attach to a registry or an oci: layout, not an "
+                     "archive"};
+  std::unique_ptr<Signer> signer;
+  if (!sign_key.empty()) signer = load_signing_key(sign_key, key_password());
+
+  auto started = std::chrono::system_clock::now();
   auto start = std::chrono::steady_clock::now();
   auto r = build_image(o);
+  core::json::StringWriter attested; // --json: what was attached, and where
+  attested.writer.StartArray();
+  if (want_sbom || want_provenance) {
+    SignOptions so;
+    so.access = o.output_access;
+    auto attach = [&](const char *type, const std::string &predicate) {
+      auto a = signer ? attest_image(o.output, *signer, type, predicate, so)
+                      : attach_attestation(o.output, type, predicate, so);
+      attested.writer.StartObject();
+      attested.member("predicateType", type);
+      attested.writer.Key("signed");
+      attested.writer.Bool(signer != nullptr);
+      attested.member("location", a.signature_ref);
+      attested.member("digest", a.signature_digest);
+      attested.writer.EndObject();
+      if (mode != OutputMode::quiet)
+        std::fprintf(stderr, "%s %s attestation: %s\n", signer ? "signed" : "unsigned", type,
+                     a.signature_ref.c_str());
+    };
+    if (want_sbom) {
+      SbomOptions sbo;
+      sbo.access = o.output_access;
+      sbo.platform = o.platform;
+      auto doc = generate_sbom(o.output, sbo);
+      for (const auto &w : doc.warnings)
+        std::fprintf(stderr, "sbom warning: %s\n", w.c_str());
+      attach("https://spdx.dev/Document", doc.spdx_json);
+    }
+    if (want_provenance) {
+      ProvenanceInputs pi;
+      pi.parameters = {{"from", o.from},
+                       {"output", o.output},
+                       {"platform", o.platform},
+                       {"compression", o.compression}};
+      for (std::size_t i = 0; i < o.layers.size(); ++i)
+        pi.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
+      pi.base_ref = o.from;
+      pi.base_digest = r.base_manifest_digest;
+      pi.builder_id = args.value_or("--builder-id", "");
+      pi.started = started;
+      pi.finished = std::chrono::system_clock::now();
+      attach("https://slsa.dev/provenance/v1", slsa_provenance_v1(pi));
+    }
+  }
+  attested.writer.EndArray();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (mode == OutputMode::json) {
     core::json::StringWriter out;
@@ -113,6 +177,8 @@ int cmd_build(const std::vector<std::string> &argv) {
       out.member("baseDigest", r.base_digest);
       if (!r.base_mirror.empty()) out.member("baseMirror", r.base_mirror);
     }
+    w.Key("attestations");
+    w.RawValue(attested.str().c_str(), attested.str().size(), rapidjson::kArrayType);
     w.Key("seconds");
     w.Double(secs);
     w.EndObject();

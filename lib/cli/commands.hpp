@@ -56,6 +56,8 @@ int cmd_aws(const std::vector<std::string> &args);
 int cmd_sign(const std::vector<std::string> &args);
 int cmd_verify(const std::vector<std::string> &args);
 int cmd_attest(const std::vector<std::string> &args);
+int cmd_sbom(const std::vector<std::string> &args);
+extern const char kSbomUsage[];
 // $COSIGN_PASSWORD, the signing key's password ("" when unset).
 std::string key_password();
 

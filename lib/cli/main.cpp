@@ -184,6 +184,8 @@ const std::vector<Command> &commands() {
        "\n"
        "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n",
        cmd_attest},
+      {"sbom", "write an SPDX 2.3 SBOM of an image (files, dpkg/apk/Python/Go packages)",
+       kSbomUsage, cmd_sbom},
       {"build", "build an image from a base and directories, without a daemon",
        "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
        "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
@@ -192,6 +194,7 @@ const std::vector<Command> &commands() {
        "                   [--cache DIR [--cache-key metadata|content]] [--tag T]...\n"
        "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
        "                   [--ca-bundle FILE] [--mirror SRC=HOST[/PREFIX]]... [--json|--quiet]\n"
+       "                   [--sbom] [--provenance [--builder-id URI]] [--sign-key cosign.key]\n"
        "                   --output DST\n"
        "\n"
        "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
@@ -202,7 +205,21 @@ const std::vector<Command> &commands() {
        "and .base.digest (the digest it resolved to, also 'base-digest' in $GITHUB_OUTPUT).\n"
        "--mirror reads a base in SRC through HOST/PREFIX (e.g. an ECR pull-through cache:\n"
        "docker.io=ACCOUNT.dkr.ecr.REGION.amazonaws.com/docker-hub), and from SRC when the\n"
-       "mirror cannot serve it.\n",
+       "mirror cannot serve it.\n"
+       "\n"
+       "  --sbom             attach an SPDX 2.3 SBOM of the image (as 'berth sbom' makes it)\n"
+       "                     as an in-toto attestation, predicate https://spdx.dev/Document\n"
+       "  --provenance       attach SLSA provenance v1 (https://slsa.dev/provenance/v1) from\n"
+       "                     the CI context (GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_WORKFLOW_REF,\n"
+       "                     GITHUB_RUN_ID...), with the base image's digest as a dependency\n"
+       "  --builder-id URI   the provenance's builder id (default: the GitHub workflow, else\n"
+       "                     berth)\n"
+       "  --sign-key KEY     sign them as cosign attest does (DSSE, tag sha256-<hex>.att;\n"
+       "                     `cosign verify-attestation --type spdxjson|slsaprovenance1`\n"
+       "                     accepts them; password from $COSIGN_PASSWORD). Without a key\n"
+       "                     they are attached unsigned as OCI referrers (artifactType\n"
+       "                     application/vnd.in-toto+json), listed by oras discover.\n"
+       "                     Attestations need a registry or oci: DST.\n",
        cmd_build},
       {"manifest", "print a manifest or index exactly as served", kManifestUsage, cmd_manifest},
       {"inspect", "describe an image or index: platforms, config, layers, sizes", kInspectUsage,

@@ -148,6 +148,7 @@ BuildResult build_image(const BuildOptions &o) {
   std::vector<image::Descriptor> layers;
   bool docker_types = false;
   std::unique_ptr<ops::ImageSource> base;
+  std::string base_digest;
   if (o.from != "scratch") {
     auto from_loc = ops::Location::parse(o.from);
     auto opened =
@@ -176,6 +177,7 @@ BuildResult build_image(const BuildOptions &o) {
         throw Error(Errc::not_found, "base image " + o.from + " has no " + wanted.str() + " image");
       root = *chosen;
     }
+    base_digest = root.digest;
     auto m = image::parse_manifest(root.raw, root.media_type);
     // The new image has the base's media types, but a docker-archive base going into
     // an OCI layout or archive makes an OCI image, as a copy would (ops/format.hpp).
@@ -207,6 +209,7 @@ BuildResult build_image(const BuildOptions &o) {
   }
 
   // New layers.
+  result.base_manifest_digest = base_digest;
   ops::LayerCache cache(o.cache_dir, o.cache_key);
   auto &rootfs = member_object(config, "rootfs", a);
   set_string(rootfs, "type", "layers", a);

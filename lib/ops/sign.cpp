@@ -171,6 +171,31 @@ std::string pae(std::string_view type, std::string_view body) {
   return out;
 }
 
+// The in-toto statement: the predicate about this image (subject by digest).
+std::string statement_for(const std::string &name, const std::string &digest,
+                          const std::string &predicate_type,
+                          const core::json::Document &predicate) {
+  auto d = image::Digest::parse(digest);
+  core::json::StringWriter st;
+  st.writer.StartObject();
+  st.member("_type", "https://in-toto.io/Statement/v0.1");
+  st.member("predicateType", predicate_type);
+  st.writer.Key("subject");
+  st.writer.StartArray();
+  st.writer.StartObject();
+  st.member("name", name);
+  st.writer.Key("digest");
+  st.writer.StartObject();
+  st.member(d.algorithm(), d.hex());
+  st.writer.EndObject();
+  st.writer.EndObject();
+  st.writer.EndArray();
+  st.writer.Key("predicate");
+  predicate.Accept(st.writer);
+  st.writer.EndObject();
+  return st.str();
+}
+
 } // namespace
 
 SignResult sign_image(const std::string &ref, Signer &signer, const SignOptions &options) {
@@ -243,27 +268,9 @@ SignResult attest_image(const std::string &ref, Signer &signer, const std::strin
   auto src = ops::open_source(ops::Location::parse(ref), options.access);
   auto top = src->manifest("");
   auto t = target_of(ref, top.digest, "att");
-  auto d = image::Digest::parse(top.digest);
 
-  // The in-toto statement: the predicate about this image (subject by digest).
-  core::json::StringWriter st;
-  st.writer.StartObject();
-  st.member("_type", "https://in-toto.io/Statement/v0.1");
-  st.member("predicateType", predicate_type);
-  st.writer.Key("subject");
-  st.writer.StartArray();
-  st.writer.StartObject();
-  st.member("name", t.docker_reference);
-  st.writer.Key("digest");
-  st.writer.StartObject();
-  st.member(d.algorithm(), d.hex());
-  st.writer.EndObject();
-  st.writer.EndObject();
-  st.writer.EndArray();
-  st.writer.Key("predicate");
-  predicate.Accept(st.writer);
-  st.writer.EndObject();
-  const std::string statement = st.str();
+  const std::string statement =
+      statement_for(t.docker_reference, top.digest, predicate_type, predicate);
 
   // The DSSE envelope, signed over PAE(payloadType, statement).
   constexpr std::string_view kInToto = "application/vnd.in-toto+json";
@@ -288,6 +295,77 @@ SignResult attest_image(const std::string &ref, Signer &signer, const std::strin
   layer.annotations[kSignatureAnnotation] = "";
   auto manifest_digest = append_layer(t.signature_location, env.str(), layer, options.access);
   return {top.digest, t.signature_location, manifest_digest};
+}
+
+SignResult attach_attestation(const std::string &ref, const std::string &predicate_type,
+                              const std::string &predicate_json, const SignOptions &options) {
+  if (predicate_type.empty()) throw Error(Errc::invalid_argument, "the predicate type is empty");
+  auto predicate = core::json::parse(predicate_json, "the predicate");
+  auto loc = ops::Location::parse(ref);
+  auto src = ops::open_source(loc, options.access);
+  auto top = src->manifest("");
+  auto t = target_of(ref, top.digest); // registries and layouts only, as for signatures
+  const std::string statement =
+      statement_for(t.docker_reference, top.digest, predicate_type, predicate);
+
+  // An OCI 1.1 artifact whose subject is the image: the referrers API (or its tag
+  // scheme) lists it, copies carry it, and it names the predicate type the way
+  // buildx's attestation manifests do.
+  constexpr std::string_view kInToto = "application/vnd.in-toto+json";
+  constexpr std::string_view kEmpty = "{}";
+  image::Descriptor config;
+  config.media_type = "application/vnd.oci.empty.v1+json";
+  config.digest = image::digest_of(kEmpty);
+  config.size = static_cast<std::int64_t>(kEmpty.size());
+  image::Descriptor layer;
+  layer.media_type = std::string(kInToto);
+  layer.digest = image::digest_of(statement);
+  layer.size = static_cast<std::int64_t>(statement.size());
+  layer.annotations["in-toto.io/predicate-type"] = predicate_type;
+
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.writer.Key("schemaVersion");
+  w.writer.Int(2);
+  w.member("mediaType", image::media::oci_manifest);
+  w.member("artifactType", kInToto);
+  auto raw_json = [&](const std::string &j) {
+    w.writer.RawValue(j.c_str(), j.size(), rapidjson::kObjectType);
+  };
+  w.writer.Key("config");
+  raw_json(config.to_json());
+  w.writer.Key("layers");
+  w.writer.StartArray();
+  raw_json(layer.to_json());
+  w.writer.EndArray();
+  image::Descriptor subject;
+  subject.media_type = top.media_type;
+  subject.digest = top.digest;
+  subject.size = static_cast<std::int64_t>(top.raw.size());
+  w.writer.Key("subject");
+  raw_json(subject.to_json());
+  w.writer.Key("annotations");
+  w.writer.StartObject();
+  w.member("in-toto.io/predicate-type", predicate_type);
+  w.writer.EndObject();
+  w.writer.EndObject();
+
+  registry::FetchedManifest m;
+  m.raw = w.str();
+  m.media_type = std::string(image::media::oci_manifest);
+  m.digest = image::digest_of(m.raw);
+  image::Descriptor entry;
+  entry.media_type = m.media_type;
+  entry.digest = m.digest;
+  entry.size = static_cast<std::int64_t>(m.raw.size());
+  entry.artifact_type = std::string(kInToto);
+  entry.annotations["in-toto.io/predicate-type"] = predicate_type;
+
+  auto dst = ops::open_destination(loc, options.access);
+  dst->put_blob_bytes(statement);
+  dst->put_blob_bytes(std::string(kEmpty));
+  dst->put_referrer(m, top.digest, entry);
+  return {top.digest, ref + "@" + m.digest, m.digest};
 }
 
 } // namespace berth

@@ -79,6 +79,26 @@ def plain_reg() -> Iterator[stack.Registry]:
 
 
 @pytest.fixture(scope="session")
+def v3_reg() -> Iterator[stack.Registry]:
+    """CNCF distribution v3.1 (no referrers API either: the tag scheme, like 2.8)."""
+    if not stack.registry_v3_bin():
+        pytest.fail("distribution v3 is not installed (scripts/setup.sh puts it in "
+                    ".tools/bin/registry-v3)", pytrace=False)
+    with stack.Registry(distribution="v3") as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
+def api_reg() -> Iterator[stack.Registry]:
+    """A registry that serves the OCI referrers API (go-containerregistry's)."""
+    if not stack.referrers_registry_bin():
+        pytest.fail("referrers-registry is not built (scripts/setup.sh builds "
+                    "tests/servers/referrers_registry into .tools/bin)", pytrace=False)
+    with stack.Registry(distribution="ggcr") as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
 def basic_reg() -> Iterator[stack.Registry]:
     with stack.Registry(auth="htpasswd") as reg:
         yield reg

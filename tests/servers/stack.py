@@ -25,7 +25,7 @@ CLI use (for shell, C++ and Go tests)::
     python3 tests/servers/stack.py up --kind plain|htpasswd|token|tls [--state-dir DIR]
         [--tls] [--proxy] [--user NAME:PASS[:ACTIONS]] [--anonymous-pull]
         [--alg RS256|ES256] [--key-mode x5c|kid|both] [--expires-in N] [--exact-expiry]
-        [--no-oauth-post] [--realm-host localhost|127.0.0.1]
+        [--no-oauth-post] [--realm-host localhost|127.0.0.1] [--distribution 2.8|v3|ggcr]
       -> prints the path of DIR/stack.json (also writes DIR/stack.env)
     python3 tests/servers/stack.py status --state-dir DIR
     python3 tests/servers/stack.py down --state-dir DIR
@@ -73,6 +73,28 @@ __all__ = [
 DEFAULT_USER = "testuser"
 DEFAULT_PASSWORD = "testpass"
 REGISTRY_BIN = os.environ.get("BERTH_DOCKER_REGISTRY", "docker-registry")
+_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def registry_v3_bin() -> str | None:
+    """CNCF distribution v3 (the OCI referrers API): $BERTH_REGISTRY_V3, else
+    .tools/bin/registry-v3 (scripts/setup.sh installs it), else registry-v3 on PATH."""
+    for c in (os.environ.get("BERTH_REGISTRY_V3"),
+              os.path.join(_ROOT, ".tools", "bin", "registry-v3"), shutil.which("registry-v3")):
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+def referrers_registry_bin() -> str | None:
+    """go-containerregistry's registry with the referrers API on
+    (tests/servers/referrers_registry; scripts/setup.sh builds .tools/bin/referrers-registry)."""
+    for c in (os.environ.get("BERTH_REFERRERS_REGISTRY"),
+              os.path.join(_ROOT, ".tools", "bin", "referrers-registry"),
+              shutil.which("referrers-registry")):
+        if c and os.access(c, os.X_OK):
+            return c
+    return None
 OPENSSL_BIN = os.environ.get("BERTH_OPENSSL", "openssl")
 #: distribution 2.8 allows 60 s of clock skew on exp/nbf (registry/auth/token/token.go: Leeway)
 DISTRIBUTION_LEEWAY = 60
@@ -645,7 +667,10 @@ class _TokenHandler(QuietHandler):
 
 
 class Registry(ChildProcess):
-    """CNCF distribution 2.8 (``docker-registry serve``) on 127.0.0.1:ephemeral.
+    """CNCF distribution 2.8 (``docker-registry serve``) on 127.0.0.1:ephemeral;
+    ``distribution="v3"``: distribution v3.1 (``registry-v3 serve``; like 2.8 it has no
+    referrers API); ``distribution="ggcr"``: go-containerregistry's in-memory registry
+    with the OCI referrers API (plain HTTP, no auth: ``tests/servers/referrers_registry``).
 
     ``auth``: ``None`` (no auth), ``"htpasswd"`` (Basic, bcrypt file) or ``"token"``
     (Bearer; uses ``token_server`` or starts its own ``TokenServer(users, **token_options)``).
@@ -666,7 +691,20 @@ class Registry(ChildProcess):
                  tls_hosts: Iterable[str] = ("localhost", LOOPBACK), workdir: str | None = None,
                  log_level: str = "info", extra_config: dict | None = None,
                  realm: str = "berth-registry", start_timeout: float = 30.0,
-                 die_with_parent: bool = True):
+                 die_with_parent: bool = True, distribution: str = "2.8"):
+        if distribution not in ("2.8", "v3", "ggcr"):
+            raise ValueError("distribution must be '2.8', 'v3' or 'ggcr'")
+        self.distribution = distribution
+        self.binary = REGISTRY_BIN
+        if distribution != "2.8":
+            found = registry_v3_bin() if distribution == "v3" else referrers_registry_bin()
+            if not found:
+                raise RuntimeError("%s is not installed: scripts/setup.sh puts it in .tools/bin"
+                                   % ("registry-v3" if distribution == "v3" else
+                                      "referrers-registry"))
+            self.binary = found
+        if distribution == "ggcr" and (auth not in (None, "none", "plain", "") or tls):
+            raise ValueError("the ggcr registry serves plain HTTP without auth only")
         if auth in ("none", "plain", ""):
             auth = None
         if auth == "basic":
@@ -785,7 +823,9 @@ class Registry(ChildProcess):
     def command(self) -> list[str]:
         with open(self.config_file, "w") as f:
             json.dump(self._config(), f, indent=1)  # YAML is a superset of JSON
-        return [REGISTRY_BIN, "serve", self.config_file]
+        if self.distribution == "ggcr":
+            return [self.binary, "--address", self.hostport]  # in memory, no config
+        return [self.binary, "serve", self.config_file]
 
     def probe(self) -> bool:
         status, _, _ = exchange(self._connection(2, self._probe_ctx), "GET", "/v2/")
@@ -810,7 +850,7 @@ class Registry(ChildProcess):
         return {
             "url": self.url, "scheme": self.scheme, "host": self.host, "port": self.port,
             "hostport": self.hostport, "tls_hostport": self.tls_hostport, "tls": self.tls,
-            "auth": self.auth, "pid": self.pid, "workdir": self.workdir,
+            "auth": self.auth, "pid": self.pid, "distribution": self.distribution, "workdir": self.workdir,
             "storage_dir": self.storage_dir, "config_file": self.config_file,
             "log_file": self.log_file, "htpasswd_file": self.htpasswd_file,
         }
@@ -1655,6 +1695,9 @@ class _CLI(StackCLI):
 
     def add_up_args(self, p: argparse.ArgumentParser) -> None:
         p.add_argument("--kind", choices=Stack.KINDS, default="plain")
+        p.add_argument("--distribution", choices=("2.8", "v3", "ggcr"), default="2.8",
+                       help="v3: distribution v3.1 (.tools/bin/registry-v3); ggcr: "
+                            "go-containerregistry's registry with the referrers API")
         p.add_argument("--tls", action="store_true", help="HTTPS for htpasswd/token kinds too")
         p.add_argument("--proxy", action="store_true", help="put a FaultProxy in front")
         p.add_argument("--user", action="append", metavar="NAME:PASS[:ACTIONS]",
@@ -1677,7 +1720,8 @@ class _CLI(StackCLI):
         if a.anonymous_pull:
             token_options["anonymous_access"] = {"*": ["pull"]}
         return Stack(a.kind, tls=a.tls, proxy=a.proxy, users=_parse_users(a.user),
-                     workdir=workdir, token_options=token_options)
+                     workdir=workdir, token_options=token_options,
+                     registry_options={"distribution": a.distribution})
 
     def up_message(self, st: Stack) -> str:
         return "stack up: %s" % st.registry.url

@@ -9,7 +9,8 @@ Areas: versions and errors, SigV4 signing (``sign_request``), image transfers
 (``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
 credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
 ``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
-``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``) and CI
+``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``), signatures
+(``sign``, ``verify``, ``attest``), SBOMs (``sbom``) and CI
 pipeline steps (``tags_compute``, ``ecr_ensure_repository``, ``lifecycle_policy_*``,
 ``ecr_lifecycle_preview``, ``ecr_put_lifecycle_policy``, ``ecr_scan_gate``)::
 
@@ -58,6 +59,7 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import BuildResult, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
+from ._sbom import sbom
 from ._sign import attest, sign, verify
 from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageResult,
                        ValidationFailure, ValidationReport, catalog, delete_manifest, inspect,
@@ -153,6 +155,7 @@ __all__ = [
     "manifest",
     "push",
     "replicate",
+    "sbom",
     "sign_request",
     "strerror",
     "tag",

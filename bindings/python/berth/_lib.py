@@ -33,6 +33,8 @@ AWS_OPTIONS_VERSION = 1
 BUILD_OPTIONS_VERSION = 2
 #: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
 INSPECT_OPTIONS_VERSION = 1
+#: BERTH_SBOM_OPTIONS_VERSION of the berth_sbom_options mirrored below.
+SBOM_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -259,6 +261,21 @@ class InspectOptions(Structure):
     ]
 
 
+class SbomOptions(Structure):
+    """berth_sbom_options, version 1, field for field (fields are only appended)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("creds", c_char_p),
+        ("plain_http", c_int32),
+        ("insecure", c_int32),
+        ("ca_bundle", c_char_p),
+        ("platform", c_char_p),
+        ("created", c_char_p),
+        ("timeout_ms", c_int64),
+    ]
+
+
 class ManifestInfo(Structure):
     """berth_manifest_info: fixed-size fields, nothing to free."""
 
@@ -333,6 +350,9 @@ OPTIONAL_PROTOTYPES = {
     "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
     "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
                              POINTER(CopyOptions)]),
+    # SBOMs.
+    "berth_sbom_options_init": (c_int, [POINTER(SbomOptions), c_uint32]),
+    "berth_sbom": (c_int, [OutString, c_char_p, POINTER(SbomOptions)]),
     # Inspection.
     "berth_inspect_options_init": (c_int, [POINTER(InspectOptions), c_uint32]),
     "berth_manifest_get": (c_int, [OutString, POINTER(ManifestInfo), c_char_p,

@@ -25,6 +25,7 @@ STRUCTS = {
     "berth_build_result": _lib.BuildResult,
     "berth_inspect_options": _lib.InspectOptions,
     "berth_manifest_info": _lib.ManifestInfo,
+    "berth_sbom_options": _lib.SbomOptions,
 }
 
 

@@ -1,0 +1,135 @@
+package berth
+
+/*
+#include <stdlib.h>
+#include <berth.h>
+*/
+import "C"
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"time"
+)
+
+// SBOMOptions configures [SBOM]. The zero value (or nil) uses the docker
+// keychain's credentials and verified TLS.
+type SBOMOptions struct {
+	Creds     string // "USER:PASSWORD", overriding the docker keychain
+	PlainHTTP bool   // http:// (loopback registries use it anyway)
+	Insecure  bool   // skip TLS verification
+	CABundle  string // PEM file of extra trusted CAs
+	// Platform ("os/arch[/variant]") picks the image of an index; "" means
+	// linux/amd64.
+	Platform string
+	// Created sets creationInfo.created (RFC 3339); "" means SOURCE_DATE_EPOCH
+	// when set, else now.
+	Created string
+	Timeout time.Duration // the whole call's time limit; 0: none
+}
+
+// SBOM returns an SPDX 2.3 JSON document describing the image ref
+// ("docker://REF" or a bare reference, "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
+// "docker-archive:FILE[:REF]"): every file with SHA1 and SHA256, and the dpkg,
+// apk, Python and Go packages installed, with package URLs. Files deleted by an
+// upper layer are left out; what could not be read is listed in
+// creationInfo.comment. Decode it with encoding/json (see [SPDXDocument]). ctx
+// is checked before the call only.
+func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
+	if err := CheckABI(); err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, invalid("SBOM needs a non-nil context (use context.Background())")
+	}
+	if ref == "" {
+		return nil, invalid("SBOM needs a reference")
+	}
+	if opts == nil {
+		opts = &SBOMOptions{}
+	}
+	if err := checkNUL([]namedString{{"ref", ref}, {"Creds", opts.Creds},
+		{"CABundle", opts.CABundle}, {"Platform", opts.Platform}, {"Created", opts.Created}}); err != nil {
+		return nil, err
+	}
+	if opts.Timeout < 0 {
+		return nil, invalid("SBOMOptions.Timeout must not be negative")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Code: ECancelled, Message: "the context ended before SBOM started", cause: err}
+	}
+	var strs cStrings
+	defer strs.free()
+	optional := func(v string) *C.char {
+		if v == "" {
+			return nil
+		}
+		return strs.add(v)
+	}
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var co C.berth_sbom_options
+	if rc := C.berth_sbom_options_init(&co, C.BERTH_SBOM_OPTIONS_VERSION); rc != C.BERTH_OK {
+		return nil, lastError(rc)
+	}
+	co.creds = optional(opts.Creds)
+	co.plain_http = cBool(opts.PlainHTTP)
+	co.insecure = cBool(opts.Insecure)
+	co.ca_bundle = optional(opts.CABundle)
+	co.platform = optional(opts.Platform)
+	co.created = optional(opts.Created)
+	if opts.Timeout > 0 {
+		ms := opts.Timeout / time.Millisecond
+		if ms == 0 {
+			ms = 1
+		}
+		co.timeout_ms = C.int64_t(ms)
+	}
+	var out *C.char
+	rc := C.berth_sbom(&out, strs.add(ref), &co)
+	raw, err := replyAndError(rc, out)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(raw), nil
+}
+
+// SPDXDocument is the part of the SPDX 2.3 document [SBOM] returns that most
+// programs read: packages with their purls, files with their checksums.
+type SPDXDocument struct {
+	SPDXVersion  string `json:"spdxVersion"`
+	Name         string `json:"name"`
+	CreationInfo struct {
+		Created  string   `json:"created"`
+		Creators []string `json:"creators"`
+		Comment  string   `json:"comment"`
+	} `json:"creationInfo"`
+	Packages []struct {
+		SPDXID       string `json:"SPDXID"`
+		Name         string `json:"name"`
+		VersionInfo  string `json:"versionInfo"`
+		SourceInfo   string `json:"sourceInfo"`
+		ExternalRefs []struct {
+			ReferenceType    string `json:"referenceType"`
+			ReferenceLocator string `json:"referenceLocator"`
+		} `json:"externalRefs"`
+	} `json:"packages"`
+	Files []struct {
+		FileName  string `json:"fileName"`
+		Checksums []struct {
+			Algorithm     string `json:"algorithm"`
+			ChecksumValue string `json:"checksumValue"`
+		} `json:"checksums"`
+	} `json:"files"`
+}
+
+// ParseSPDX decodes what [SBOM] returned.
+func ParseSPDX(doc []byte) (*SPDXDocument, error) {
+	var d SPDXDocument
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, &Error{Code: EProtocol, Message: "SPDX document: " + err.Error()}
+	}
+	return &d, nil
+}

@@ -1,0 +1,41 @@
+// The C ABI of SBOM generation: berth_sbom returns the SPDX document as a string the
+// caller frees with berth_free.
+#include "capi/guard.hpp"
+
+#include <berth/sbom.hpp>
+
+using namespace berth;
+using berth::capi::guard;
+using berth::capi::require;
+using berth::capi::str;
+
+extern "C" {
+
+BERTH_API int berth_sbom_options_init(berth_sbom_options *opts, uint32_t version) {
+  return guard([&] {
+    require(opts != nullptr, "opts is NULL");
+    require(version >= 1 && version <= BERTH_SBOM_OPTIONS_VERSION,
+            "unknown berth_sbom_options version");
+    *opts = berth_sbom_options BERTH_SBOM_OPTIONS_INIT;
+    opts->version = version;
+  });
+}
+
+BERTH_API int berth_sbom(char **out_json, const char *ref, const berth_sbom_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
+    berth_sbom_options defaults = BERTH_SBOM_OPTIONS_INIT;
+    const berth_sbom_options &o = opts ? *opts : defaults;
+    require(o.version >= 1, "berth_sbom_options.version is not set; use BERTH_SBOM_OPTIONS_INIT");
+    require(o.timeout_ms >= 0, "timeout_ms must not be negative");
+    SbomOptions so;
+    so.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
+    so.access.timeout = std::chrono::milliseconds(o.timeout_ms);
+    so.platform = str(o.platform);
+    so.created = str(o.created);
+    *out_json = capi::dup_for_caller(generate_sbom(ref, so).spdx_json);
+  });
+}
+
+} // extern "C"
