@@ -64,4 +64,19 @@ std::shared_ptr<http::Client> aws_http_client(const ProviderContext &ctx) {
   return std::make_shared<http::Client>(o);
 }
 
+std::string json_rpc(http::Client &http, CredentialsProvider *credentials,
+                     const std::string &service, const std::string &region,
+                     const std::string &endpoint, const std::string &target_prefix,
+                     const std::string &operation, const std::string &body_json) {
+  AwsCall c;
+  c.service = service;
+  c.region = region;
+  c.url = endpoint + (!endpoint.empty() && endpoint.back() == '/' ? "" : "/");
+  c.body = body_json.empty() ? "{}" : body_json;
+  c.what = service + ":" + operation;
+  c.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+               {"X-Amz-Target", target_prefix + "." + operation}};
+  return aws_call(http, credentials, c).body;
+}
+
 } // namespace berth::aws

@@ -25,6 +25,14 @@ struct AwsCall {
 // credentials may be null for unsigned calls (AssumeRoleWithWebIdentity).
 http::Response aws_call(http::Client &http, CredentialsProvider *credentials, const AwsCall &call);
 
+// An AWS JSON 1.1 operation (ECR, ECR Public, ...): POST to the endpoint's root with
+// X-Amz-Target "<target_prefix>.<operation>"; returns the reply body. service is the
+// signing name; `what` in messages is "<service>:<operation>".
+std::string json_rpc(http::Client &http, CredentialsProvider *credentials,
+                     const std::string &service, const std::string &region,
+                     const std::string &endpoint, const std::string &target_prefix,
+                     const std::string &operation, const std::string &body_json);
+
 // An HTTP client for AWS endpoints: AWS_CA_BUNDLE trusted, as the SDKs do.
 std::shared_ptr<http::Client> aws_http_client(const ProviderContext &ctx);
 

@@ -24,15 +24,8 @@ std::string EcrClient::call(const std::string &operation, const std::string &bod
   for (char c : operation)
     if (!std::isalnum(static_cast<unsigned char>(c)))
       throw Error(Errc::invalid_argument, "ecr: invalid operation name '" + operation + "'");
-  aws::AwsCall c;
-  c.service = "ecr";
-  c.region = region_;
-  c.url = endpoint_ + (endpoint_.back() == '/' ? "" : "/");
-  c.body = body_json.empty() ? "{}" : body_json;
-  c.what = "ecr:" + operation;
-  c.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921." + operation}};
-  return aws::aws_call(*http_, credentials_.get(), c).body;
+  return aws::json_rpc(*http_, credentials_.get(), "ecr", region_, endpoint_,
+                       "AmazonEC2ContainerRegistry_V20150921", operation, body_json);
 }
 
 void EcrClient::paginate(const std::string &operation, const std::string &body_json,

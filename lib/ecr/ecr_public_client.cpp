@@ -16,15 +16,8 @@ EcrPublicClient::EcrPublicClient(std::shared_ptr<http::Client> http, aws::Provid
                                  : std::move(endpoint)) {}
 
 std::string EcrPublicClient::call(const std::string &operation, const std::string &body_json) {
-  aws::AwsCall c;
-  c.service = "ecr-public";
-  c.region = kPublicRegion;
-  c.url = endpoint_ + (endpoint_.back() == '/' ? "" : "/");
-  c.body = body_json.empty() ? "{}" : body_json;
-  c.what = "ecr-public:" + operation;
-  c.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"X-Amz-Target", "SpencerFrontendService." + operation}};
-  return aws::aws_call(*http_, credentials_.get(), c).body;
+  return aws::json_rpc(*http_, credentials_.get(), "ecr-public", kPublicRegion, endpoint_,
+                       "SpencerFrontendService", operation, body_json);
 }
 
 AuthorizationToken EcrPublicClient::get_authorization_token() {

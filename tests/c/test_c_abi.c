@@ -5,17 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    ++checks;                                                            \
-    if (!(cond)) {                                                       \
-      ++failures;                                                        \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                    \
-  } while (0)
+#include "c_check.h"
 
 static void test_versions(void) {
   CHECK(berth_abi_version() == BERTH_ABI_VERSION);
@@ -83,8 +73,8 @@ static void test_sign_presign(void) {
   opts.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   opts.timestamp = 1440938160;
   opts.presign_expires = 3600;
-  CHECK(berth_sign_request(&req, "GET", "https://example.amazonaws.com/", NULL, 0, NULL, 0, &opts) ==
-        BERTH_OK);
+  CHECK(berth_sign_request(&req, "GET", "https://example.amazonaws.com/", NULL, 0, NULL, 0,
+                           &opts) == BERTH_OK);
   if (!req) return;
   CHECK(strcmp(berth_signed_request_signature(req),
                "e93c787ed7f371d5c6b165c1b38ede9550f4dce4144713e844b25b7192d3865d") == 0);

@@ -8,17 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    ++checks;                                                                                      \
-    if (!(cond)) {                                                                                 \
-      ++failures;                                                                                  \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
-      if (berth_last_error()->code != BERTH_OK)                                                    \
-        fprintf(stderr, "  last error: %s\n", berth_last_error()->message);                        \
-    }                                                                                              \
-  } while (0)
+#include "c_check.h"
 
 static int contains(const char *haystack, const char *needle) {
   return haystack != NULL && strstr(haystack, needle) != NULL;

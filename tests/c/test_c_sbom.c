@@ -6,17 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                                \
-  do {                                                                                             \
-    ++checks;                                                                                      \
-    if (!(cond)) {                                                                                 \
-      ++failures;                                                                                  \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                     \
-    }                                                                                              \
-  } while (0)
+#include "c_check.h"
 
 int main(int argc, char **argv) {
   berth_sbom_options opts = BERTH_SBOM_OPTIONS_INIT;
