@@ -282,4 +282,13 @@ int remove_stale_temp_files(const std::string &dir) {
   return removed;
 }
 
+DirLock::DirLock(const std::string &dir, const std::string &what)
+    : fd_(open_fd(dir, O_RDONLY | O_DIRECTORY)) {
+  int rc;
+  do {
+    rc = ::flock(fd_.get(), LOCK_EX);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) throw_errno(errno, "cannot lock " + what);
+}
+
 } // namespace berth::core

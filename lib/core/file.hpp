@@ -84,6 +84,19 @@ inline constexpr std::string_view kNewMarker = ".berth-new-";
 // A new, uniquely named file "<dir>/<prefix><random>" open for writing, locked
 // (flock) for as long as it is open. It is removed on destruction unless rename_to()
 // committed it.
+// An exclusive flock(2) on a directory, for read-modify-write of a file in it that is
+// replaced by rename (a lock on the file itself would stay with the old inode):
+// index.json of an OCI layout, docker's config.json. flock locks belong to the open
+// file description, so two holders in one process exclude each other as processes do.
+// `what` names the directory in errors.
+class DirLock {
+public:
+  DirLock(const std::string &dir, const std::string &what);
+
+private:
+  UniqueFd fd_; // closing it releases the lock
+};
+
 class TempFile {
 public:
   // Creates the file (O_EXCL, mode 0666 & ~umask). `dir` must exist.

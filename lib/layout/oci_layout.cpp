@@ -35,23 +35,6 @@ bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-// An exclusive flock(2) on the layout directory for index.json read-modify-write.
-// flock locks belong to the open file description, so two OciLayout values in one
-// process exclude each other as well as other processes do.
-class DirLock {
-public:
-  explicit DirLock(const std::string &dir) : fd_(core::open_fd(dir, O_RDONLY | O_DIRECTORY)) {
-    int rc;
-    do {
-      rc = ::flock(fd_.get(), LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) core::throw_errno(errno, "cannot lock OCI layout " + quoted(dir));
-  }
-
-private:
-  core::UniqueFd fd_; // closing it releases the lock
-};
-
 std::string ref_name_of(const image::Descriptor &d) {
   auto it = d.annotations.find(std::string(kRefNameAnnotation));
   return it == d.annotations.end() ? std::string() : it->second;
@@ -183,7 +166,7 @@ OciLayout OciLayout::create(const std::string &dir_in) {
   auto dir = normalize_dir(dir_in);
   core::make_dirs(dir);
   {
-    DirLock lock(dir);
+    core::DirLock lock(dir, "OCI layout " + quoted(dir));
     // Blobs a killed writer (kill -9 mid-pull, mid-build) left half-written.
     core::remove_stale_temp_files(dir);
     struct stat st {};
@@ -248,7 +231,7 @@ void OciLayout::add_manifest(image::Descriptor desc, const std::string &tag) {
   else
     desc.annotations[key] = tag;
 
-  DirLock lock(dir_);
+  core::DirLock lock(dir_, "OCI layout " + quoted(dir_));
   auto old = index();
   auto entries = old.manifests;
   if (tag.empty()) {
@@ -291,7 +274,7 @@ std::optional<image::Descriptor> OciLayout::find(const std::string &tag) const {
 
 void OciLayout::remove(const std::string &tag) {
   if (tag.empty()) throw Error(Errc::invalid_argument, "remove: no tag given");
-  DirLock lock(dir_);
+  core::DirLock lock(dir_, "OCI layout " + quoted(dir_));
   auto old = index();
   std::vector<image::Descriptor> kept;
   for (const auto &d : old.manifests)

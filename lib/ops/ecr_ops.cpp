@@ -108,8 +108,15 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
     else
       throw Error(Errc::config, "neither DOCKER_CONFIG nor HOME is set");
   }
-  core::json::Document doc;
   std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  const std::string dir = parent.empty() ? std::string(1, '.') : parent.string();
+  std::filesystem::create_directories(dir, ec);
+  // Two logins at once (two registries in one job) must not lose either entry: the
+  // read-modify-write holds the directory's lock, as OCI layouts' index.json does.
+  std::string what = "the directory of ";
+  core::DirLock lock(dir, what.append(path));
+  core::json::Document doc;
   if (std::filesystem::exists(path, ec)) {
     auto text = core::read_small_file(path, 16u << 20);
     // An empty file is an empty configuration, as docker reads it.
@@ -128,7 +135,6 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
     core::json::keep_last_duplicates(doc, doc.GetAllocator());
   } else {
     doc.SetObject();
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   }
   auto &alloc = doc.GetAllocator();
   if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
@@ -144,7 +150,7 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
   core::json::StringWriter w;
   doc.Accept(w.writer);
   // A login killed before its commit left a temp file holding a password: gone now.
-  core::remove_stale_temp_files(std::filesystem::path(path).parent_path().string());
+  core::remove_stale_temp_files(dir);
   // A new file will hold a password: private (as docker makes it), and it appears
   // whole or not at all (an empty one left by a kill would be no valid JSON).
   core::write_file_atomic(path, w.str() + "\n", 0600);

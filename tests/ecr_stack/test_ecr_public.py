@@ -150,3 +150,26 @@ def test_python_binding_logs_in_to_ecr_public(ecr_stack_session: E.EcrStack,
     login = berth.ecr_login("public.ecr.aws")
     assert (login.registry, login.username, login.password) == \
         ("public.ecr.aws", "AWS", public.password)
+
+
+def test_concurrent_logins_keep_both_entries(ecr_stack_session: E.EcrStack,
+                                             public: ecr_public.EcrPublic, tmp_path) -> None:
+    # Two logins at once into one config.json (a job logging in to its private
+    # registry and to ECR Public): each reads, edits and replaces the file, so without
+    # a lock one entry was lost now and then. Both must survive every round.
+    st, pub = ecr_stack_session, public
+    env = _env(st, pub, "admin")
+    env.update(AWS_ENDPOINT_URL_ECR=st.moto.url, AWS_REGION=st.region)
+    config = tmp_path / "docker" / "config.json"
+    hosts = (st.front.host, "public.ecr.aws")
+    for round_ in range(12):
+        procs = [subprocess.Popen([BERTH, "ecr", "login", h, "--config", str(config)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for h in hosts]
+        for p in procs:
+            out, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
+        auths = json.loads(config.read_text())["auths"]
+        assert set(auths) == set(hosts), (round_, sorted(auths))
+        assert stat.S_IMODE(config.stat().st_mode) == 0o600
+        config.unlink()
