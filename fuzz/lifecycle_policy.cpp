@@ -13,9 +13,19 @@ std::vector<berth::ImageInfo> images(system_clock::time_point now) {
   std::vector<berth::ImageInfo> out;
   const std::vector<std::vector<std::string>> tags = {
       {}, {"latest"}, {"v1.0.0", "stable"}, {"prod-1"}, {"dev-abc"}, {}, {"v2"}};
-  for (std::size_t i = 0; i < tags.size(); ++i)
-    out.push_back({"sha256:" + std::string(64, static_cast<char>('0' + i)), tags[i],
-                   now - hours(24 * 30 * static_cast<int>(i))});
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    berth::ImageInfo img;
+    img.digest = "sha256:" + std::string(64, static_cast<char>('0' + i));
+    img.tags = tags[i];
+    img.pushed_at = now - hours(24 * 30 * static_cast<int>(i));
+    out.push_back(img);
+  }
+  // Units: an index (1) with an untagged child (0), a signature of the child (5), and a
+  // cycle (3 <-> 4), so the policies are judged over units too.
+  out[0].parent = out[1].digest;
+  out[5].parent = out[0].digest;
+  out[3].parent = out[4].digest;
+  out[4].parent = out[3].digest;
   return out;
 }
 
