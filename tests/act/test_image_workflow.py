@@ -23,7 +23,7 @@ STEPS = ["actions/checkout@v4", "moto takes one unsigned call",
          "record the session for the test", "echo the secrets on purpose",
          "skopeo login with berth's password", "aws cli with the exported credentials",
          "base image", "the push step's outputs", "skopeo reads every tag with that login",
-         "pull by digest and verify"]
+         "pull by digest and verify", "the child build records its base"]
 
 
 def read(path: str) -> str:
@@ -89,6 +89,9 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     assert m["annotations"]["org.opencontainers.image.ref.name"] == "main"
     algo, hexd = digest.split(":")
     assert actlib.sha256_file(os.path.join(out, "pulled", "blobs", algo, hexd)) == digest
+    # A build on the pushed image: its base-digest step output (read by the runner) and
+    # the manifest annotations (read by skopeo) name the pushed digest.
+    assert "base %s:main %s" % (ECR, digest) in r.step_lines("image"), r.log
 
     # No secret anywhere in the log: the ECR password, the session's secret key and
     # token, the OIDC token, the runner's token-request bearer.
