@@ -191,21 +191,15 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 	if err := opts.validate(); err != nil {
 		return "", err
 	}
-	if err := ctx.Err(); err != nil {
-		return "", &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
+	if err := notStarted(ctx, what); err != nil {
+		return "", err
 	}
 
 	var strs cStrings
 	defer strs.free()
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return strs.add(v)
-	}
 	cargs := make([]*C.char, len(args))
 	for i, a := range args {
-		cargs[i] = optional(a)
+		cargs[i] = strs.optional(a)
 	}
 
 	runtime.LockOSThread()
@@ -215,15 +209,15 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 	if rc := C.berth_aws_options_init(&co, C.BERTH_AWS_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
 	}
-	co.region = optional(opts.Region)
-	co.profile = optional(opts.Profile)
-	co.role_arn = optional(opts.RoleARN)
-	co.role_session_name = optional(opts.RoleSessionName)
-	co.external_id = optional(opts.ExternalID)
+	co.region = strs.optional(opts.Region)
+	co.profile = strs.optional(opts.Profile)
+	co.role_arn = strs.optional(opts.RoleARN)
+	co.role_session_name = strs.optional(opts.RoleSessionName)
+	co.external_id = strs.optional(opts.ExternalID)
 	co.role_duration_seconds = C.int64_t(opts.RoleDuration / time.Second)
-	co.ecr_endpoint = optional(opts.ECREndpoint)
-	co.sts_endpoint = optional(opts.STSEndpoint)
-	co.ca_bundle = optional(opts.CABundle)
+	co.ecr_endpoint = strs.optional(opts.ECREndpoint)
+	co.sts_endpoint = strs.optional(opts.STSEndpoint)
+	co.ca_bundle = strs.optional(opts.CABundle)
 
 	var out *C.char
 	rc := call(&out, cargs, &co)

@@ -171,19 +171,12 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 		b, _ := json.Marshal(v) // []string always marshals
 		return string(b), true
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ECancelled, Message: "the context ended before Build started", cause: err}
+	if err := notStarted(ctx, "Build"); err != nil {
+		return nil, err
 	}
 
 	var strs cStrings
 	defer strs.free()
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return strs.add(v)
-	}
-
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
@@ -191,9 +184,9 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	if rc := C.berth_build_options_init(&bo, C.BERTH_BUILD_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
 	}
-	bo.from = optional(opts.From)
+	bo.from = strs.optional(opts.From)
 	bo.layers, bo.n_layers = strs.array(opts.Layers)
-	bo.compression = optional(opts.Compression)
+	bo.compression = strs.optional(opts.Compression)
 	bo.level = C.int32_t(level)
 	if s, ok := jsonArray(opts.Entrypoint); ok {
 		bo.entrypoint_json = strs.add(s)
@@ -204,21 +197,21 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	bo.env, bo.n_env = strs.array(opts.Env)
 	bo.labels, bo.n_labels = strs.array(labels)
 	bo.annotations, bo.n_annotations = strs.array(annotations)
-	bo.workdir = optional(opts.Workdir)
-	bo.user = optional(opts.User)
+	bo.workdir = strs.optional(opts.Workdir)
+	bo.user = strs.optional(opts.User)
 	bo.expose, bo.n_expose = strs.array(opts.Expose)
-	bo.platform = optional(opts.Platform)
+	bo.platform = strs.optional(opts.Platform)
 	bo.created = C.int64_t(created)
 	bo.output = strs.add(opts.Output)
 	bo.extra_tags, bo.n_extra_tags = strs.array(opts.ExtraTags)
 	bo.mirrors, bo.n_mirrors = strs.array(opts.Mirrors)
-	bo.cache_dir = optional(opts.CacheDir)
-	bo.cache_key = optional(opts.CacheKey)
-	bo.src_creds = optional(opts.SrcCreds)
-	bo.dst_creds = optional(opts.DestCreds)
+	bo.cache_dir = strs.optional(opts.CacheDir)
+	bo.cache_key = strs.optional(opts.CacheKey)
+	bo.src_creds = strs.optional(opts.SrcCreds)
+	bo.dst_creds = strs.optional(opts.DestCreds)
 	bo.plain_http = cBool(opts.PlainHTTP)
 	bo.insecure = cBool(opts.Insecure)
-	bo.ca_bundle = optional(opts.CABundle)
+	bo.ca_bundle = strs.optional(opts.CABundle)
 	bo.jobs = C.int32_t(jobs)
 
 	var state *copyState

@@ -287,31 +287,25 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	if opts.ChunkSize != 0 && opts.ChunkSize < 1<<20 {
 		return nil, invalid("ChunkSize must be 0 or at least 1 MiB")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
+	if err := notStarted(ctx, what); err != nil {
+		return nil, err
 	}
 
 	c := &copyCall{co: new(C.berth_copy_options)}
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return c.strs.add(v)
-	}
 	co := c.co
 	if rc := C.berth_copy_options_init(co, C.BERTH_COPY_OPTIONS_VERSION); rc != C.BERTH_OK {
 		c.free()
 		return nil, lastError(rc)
 	}
-	co.src_creds = optional(opts.SrcCreds)
-	co.dst_creds = optional(opts.DestCreds)
+	co.src_creds = c.strs.optional(opts.SrcCreds)
+	co.dst_creds = c.strs.optional(opts.DestCreds)
 	co.src_plain_http = cBool(opts.PlainHTTP || opts.SrcPlainHTTP)
 	co.dst_plain_http = cBool(opts.PlainHTTP || opts.DestPlainHTTP)
 	co.src_insecure = cBool(opts.Insecure || opts.SrcInsecure)
 	co.dst_insecure = cBool(opts.Insecure || opts.DestInsecure)
-	bundle := optional(opts.CABundle)
+	bundle := c.strs.optional(opts.CABundle)
 	co.src_ca_bundle, co.dst_ca_bundle = bundle, bundle
-	co.platform = optional(opts.Platform)
+	co.platform = c.strs.optional(opts.Platform)
 	co.jobs = C.int32_t(jobs)
 	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
 	co.format = C.int32_t(opts.Format)

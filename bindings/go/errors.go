@@ -6,6 +6,7 @@ package berth
 import "C"
 
 import (
+	"context"
 	"strconv"
 	"strings"
 )
@@ -200,4 +201,13 @@ func lastError(rc C.int) error {
 		e.RequestID = C.GoString(info.request_id)
 	}
 	return e
+}
+
+// notStarted is the error of a call whose context ended before it began (nil while
+// the context is live).
+func notStarted(ctx context.Context, what string) error {
+	if err := ctx.Err(); err != nil {
+		return &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
+	}
+	return nil
 }

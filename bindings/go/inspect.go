@@ -168,18 +168,12 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 	if opts.Timeout < 0 {
 		return "", invalid("InspectOptions.Timeout must not be negative")
 	}
-	if err := ctx.Err(); err != nil {
-		return "", &Error{Code: ECancelled, Message: "the context ended before " + what + " started", cause: err}
+	if err := notStarted(ctx, what); err != nil {
+		return "", err
 	}
 
 	var strs cStrings
 	defer strs.free()
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return strs.add(v)
-	}
 	cargs := make([]*C.char, len(args))
 	for i, a := range args {
 		cargs[i] = strs.add(a)
@@ -191,11 +185,11 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 	if rc := C.berth_inspect_options_init(&co, C.BERTH_INSPECT_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
 	}
-	co.creds = optional(opts.Creds)
+	co.creds = strs.optional(opts.Creds)
 	co.plain_http = cBool(opts.PlainHTTP)
 	co.insecure = cBool(opts.Insecure)
-	co.ca_bundle = optional(opts.CABundle)
-	co.platform = optional(opts.Platform)
+	co.ca_bundle = strs.optional(opts.CABundle)
+	co.platform = strs.optional(opts.Platform)
 	if opts.Jobs > 0 {
 		co.jobs = C.int32_t(opts.Jobs)
 	}

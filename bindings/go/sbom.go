@@ -56,30 +56,23 @@ func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	if opts.Timeout < 0 {
 		return nil, invalid("SBOMOptions.Timeout must not be negative")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ECancelled, Message: "the context ended before SBOM started", cause: err}
+	if err := notStarted(ctx, "SBOM"); err != nil {
+		return nil, err
 	}
 	var strs cStrings
 	defer strs.free()
-	optional := func(v string) *C.char {
-		if v == "" {
-			return nil
-		}
-		return strs.add(v)
-	}
-
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var co C.berth_sbom_options
 	if rc := C.berth_sbom_options_init(&co, C.BERTH_SBOM_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
 	}
-	co.creds = optional(opts.Creds)
+	co.creds = strs.optional(opts.Creds)
 	co.plain_http = cBool(opts.PlainHTTP)
 	co.insecure = cBool(opts.Insecure)
-	co.ca_bundle = optional(opts.CABundle)
-	co.platform = optional(opts.Platform)
-	co.created = optional(opts.Created)
+	co.ca_bundle = strs.optional(opts.CABundle)
+	co.platform = strs.optional(opts.Platform)
+	co.created = strs.optional(opts.Created)
 	if opts.Timeout > 0 {
 		ms := opts.Timeout / time.Millisecond
 		if ms == 0 {

@@ -95,6 +95,14 @@ func (s *cStrings) add(v string) *C.char {
 	return p
 }
 
+// optional is add, except that "" stays NULL (an option left at its default).
+func (s *cStrings) optional(v string) *C.char {
+	if v == "" {
+		return nil
+	}
+	return s.add(v)
+}
+
 // array copies vals into a C array of C strings (const char *const *), all
 // freed by free; nil and 0 for none. The array lives in C memory, so a C struct
 // in Go memory may point at it without breaking cgo's pointer rules.
