@@ -1,5 +1,7 @@
 #include "cli/args.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace berth::cli {
@@ -64,6 +66,20 @@ const std::vector<std::string> &Args::values(const std::string &name) const {
   static const std::vector<std::string> none;
   auto it = values_.find(name);
   return it == values_.end() ? none : it->second;
+}
+
+std::vector<std::string> Args::list(const std::string &name) const {
+  std::vector<std::string> out;
+  for (const auto &v : values(name)) {
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto end = std::min(v.find(',', start), v.size());
+      if (end == start) throw UsageError{name + " has an empty item in '" + v + "'"};
+      out.push_back(v.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return out;
 }
 
 std::map<std::string, std::string> Args::key_values(const std::string &name) const {

@@ -29,6 +29,9 @@ public:
   std::string value_or(const std::string &name, const std::string &fallback) const;
   std::string required(const std::string &name) const;
   const std::vector<std::string> &values(const std::string &name) const;
+  // A repeatable option whose values may also be comma-separated ("a,b" "c" -> a b c);
+  // an empty item is a UsageError naming the option.
+  std::vector<std::string> list(const std::string &name) const;
   // A repeatable KEY=VALUE option as a map (a later KEY wins).
   std::map<std::string, std::string> key_values(const std::string &name) const;
   const std::vector<std::string> &positional() const { return positional_; }

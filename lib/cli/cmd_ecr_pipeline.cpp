@@ -13,7 +13,6 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -22,18 +21,10 @@ namespace {
 
 // --immutable-except TAG_PREFIX (repeated, or comma-separated) as ECR WILDCARD filters:
 // a prefix gets a trailing '*', a value with a '*' is a pattern already.
-std::vector<std::string> tag_filters(const std::vector<std::string> &values) {
-  std::vector<std::string> out;
-  for (const auto &v : values) {
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      auto end = std::min(v.find(',', start), v.size());
-      auto f = v.substr(start, end - start);
-      if (f.empty()) throw UsageError{"--immutable-except needs a tag prefix"};
-      out.push_back(f.find('*') == std::string::npos ? f + "*" : f);
-      start = end + 1;
-    }
-  }
+std::vector<std::string> tag_filters(const Args &args) {
+  auto out = args.list("--immutable-except");
+  for (auto &f : out)
+    if (f.find('*') == std::string::npos) f += '*';
   return out;
 }
 
@@ -42,7 +33,7 @@ int ensure_repository(const Args &args) {
   RepositorySettings s;
   s.scan_on_push = args.flag("--scan-on-push");
   s.immutable = args.flag("--immutable");
-  s.mutability_exclusions = tag_filters(args.values("--immutable-except"));
+  s.mutability_exclusions = tag_filters(args);
   if (!s.mutability_exclusions.empty()) s.immutable = true;
   s.encryption = args.value_or("--encryption", "");
   s.kms_key = args.value_or("--kms-key", "");
@@ -95,17 +86,10 @@ int ensure_creation_template(const Args &args) {
     throw UsageError{"ensure-creation-template takes --prefix and --applied-for"};
   RepositoryCreationTemplate t;
   t.prefix = args.required("--prefix");
-  for (const auto &v : args.values("--applied-for")) {
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      auto end = std::min(v.find(',', start), v.size());
-      t.applied_for.push_back(v.substr(start, end - start));
-      start = end + 1;
-    }
-  }
+  t.applied_for = args.list("--applied-for");
   if (t.applied_for.empty()) throw UsageError{"ensure-creation-template needs --applied-for"};
   t.immutable = args.flag("--immutable");
-  t.mutability_exclusions = tag_filters(args.values("--immutable-except"));
+  t.mutability_exclusions = tag_filters(args);
   if (!t.mutability_exclusions.empty()) t.immutable = true;
   t.encryption = args.value_or("--encryption", "");
   t.kms_key = args.value_or("--kms-key", "");

@@ -1,6 +1,7 @@
 #include "ops/lifecycle_units.hpp"
 
 #include <berth/error.hpp>
+#include <berth/manifest.hpp>
 
 #include "core/json.hpp"
 
@@ -11,11 +12,6 @@ namespace berth::ops {
 namespace {
 
 constexpr std::size_t kBatch = 100; // BatchGetImage's limit
-
-bool is_index_type(const std::string &mt) {
-  return mt == "application/vnd.oci.image.index.v1+json" ||
-         mt == "application/vnd.docker.distribution.manifest.list.v2+json";
-}
 
 // "sha256-<64 hex>[.suffix]" -> "sha256:<hex>": cosign's (and oras's) tag scheme
 // for what refers to that digest.
@@ -62,7 +58,7 @@ void find_parents(ecr::EcrClient &client, const std::string &repository,
   for (auto &img : images) {
     for (const auto &t : img.tags)
       if (auto s = subject_of_tag(t); !s.empty() && s != img.digest) img.parent = s;
-    if (!img.digest.empty() && (is_index_type(img.media_type) || img.tags.empty()))
+    if (!img.digest.empty() && (image::media::is_index(img.media_type) || img.tags.empty()))
       wanted.push_back(img.digest);
   }
   for (std::size_t start = 0; start < wanted.size(); start += kBatch) {

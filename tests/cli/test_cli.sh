@@ -21,6 +21,7 @@ for cmd in version sign-request copy; do
   check "$cmd --help" bash -c "'$berth' $cmd --help | grep -q '^usage: berth $cmd'"
 done
 check "no command is a usage error" bash -c "'$berth' >/dev/null 2>&1; [[ \$? -eq 2 ]]"
+check "an empty item in a comma list is a usage error naming the option" bash -c "'$berth' ecr ensure-creation-template --prefix p --applied-for CREATE_ON_PUSH, 2>&1 >/dev/null | grep -q -- \"--applied-for has an empty item\"; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 check "unknown command" bash -c "'$berth' frobnicate 2>&1 >/dev/null | grep -q \"unknown command 'frobnicate'\""
 check "unknown option" bash -c "'$berth' copy --nope a b 2>&1 | grep -q 'unknown option --nope'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 
