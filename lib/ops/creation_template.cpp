@@ -6,8 +6,8 @@
 #include "core/json.hpp"
 #include "ecr/ecr_client.hpp"
 #include "ops/ecr_session.hpp"
+#include "ops/settings_text.hpp"
 
-#include <algorithm>
 #include <set>
 
 namespace berth {
@@ -81,18 +81,6 @@ void check(const RepositoryCreationTemplate &t) {
   if (!t.lifecycle_policy.empty()) validate_lifecycle_policy(t.lifecycle_policy);
 }
 
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-std::string join(const std::vector<std::string> &v) {
-  std::string out;
-  for (const auto &s : v)
-    out.append(out.empty() ? "" : ",").append(s);
-  return "[" + out + "]";
-}
-
 std::vector<std::string> strings_of(const core::json::Value *arr, const char *member = nullptr) {
   std::vector<std::string> out;
   if (!arr || !arr->IsArray()) return out;
@@ -141,14 +129,14 @@ EnsureRepositoryResult ecr_ensure_creation_template(const AwsOptions &options,
   auto differs = [&](const std::string &what, const std::string &got, const std::string &wanted) {
     if (got != wanted) r.differences.push_back(what + ": " + got + " (wanted " + wanted + ")");
   };
-  differs("appliedFor", join(sorted(strings_of(core::json::find(*have, "appliedFor")))),
-          join(sorted(want.applied_for)));
+  differs("appliedFor", ops::set_text(strings_of(core::json::find(*have, "appliedFor"))),
+          ops::set_text(want.applied_for));
   differs("imageTagMutability", core::json::get_string(*have, "imageTagMutability", "MUTABLE"),
           mutability(want));
   differs("imageTagMutabilityExclusionFilters",
-          join(sorted(
-              strings_of(core::json::find(*have, "imageTagMutabilityExclusionFilters"), "filter"))),
-          join(sorted(want.mutability_exclusions)));
+          ops::set_text(
+              strings_of(core::json::find(*have, "imageTagMutabilityExclusionFilters"), "filter")),
+          ops::set_text(want.mutability_exclusions));
   if (!want.encryption.empty()) {
     const auto *enc = core::json::find(*have, "encryptionConfiguration");
     differs("encryptionType", enc ? core::json::get_string(*enc, "encryptionType") : "",

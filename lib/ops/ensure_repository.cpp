@@ -6,8 +6,7 @@
 #include "aws/aws_client.hpp"
 #include "ecr/ecr_client.hpp"
 #include "ops/ecr_session.hpp"
-
-#include <algorithm>
+#include "ops/settings_text.hpp"
 
 namespace berth {
 namespace {
@@ -20,18 +19,6 @@ std::optional<ecr::RepositoryInfo> describe(ecr::EcrClient &client, const std::s
     if (e.code() != Errc::not_found) throw;
   }
   return std::nullopt;
-}
-
-std::string join(const std::vector<std::string> &v) {
-  std::string out;
-  for (const auto &s : v)
-    out.append(out.empty() ? "" : ",").append(s);
-  return "[" + out + "]";
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 } // namespace
@@ -66,19 +53,19 @@ EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const st
   r.uri = have->uri;
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   const bool scan_differs = have->scan_on_push != want.scan_on_push;
+  const auto have_filters = ops::set_text(have->mutability_exclusions);
+  const auto want_filters = ops::set_text(want.mutability_exclusions);
   const bool mutability_differs =
-      have->immutable() != want.immutable ||
-      sorted(have->mutability_exclusions) != sorted(want.mutability_exclusions);
+      have->immutable() != want.immutable || have_filters != want_filters;
   if (scan_differs)
     r.differences.push_back("scanOnPush: " + b(have->scan_on_push) + " (wanted " +
                             b(want.scan_on_push) + ")");
   if (have->immutable() != want.immutable)
     r.differences.push_back("imageTagMutability: " + have->tag_mutability + " (wanted " +
                             (want.immutable ? "IMMUTABLE" : "MUTABLE") + ")");
-  if (sorted(have->mutability_exclusions) != sorted(want.mutability_exclusions))
-    r.differences.push_back(
-        "imageTagMutabilityExclusionFilters: " + join(have->mutability_exclusions) + " (wanted " +
-        join(want.mutability_exclusions) + ")");
+  if (have_filters != want_filters)
+    r.differences.push_back("imageTagMutabilityExclusionFilters: " + have_filters + " (wanted " +
+                            want_filters + ")");
   if (!want.encryption.empty() && want.encryption != have->encryption_type)
     r.differences.push_back("encryptionType: " + have->encryption_type + " (wanted " +
                             want.encryption + "; encryption cannot change after creation)");
