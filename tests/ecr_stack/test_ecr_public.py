@@ -173,3 +173,34 @@ def test_concurrent_logins_keep_both_entries(ecr_stack_session: E.EcrStack,
         assert set(auths) == set(hosts), (round_, sorted(auths))
         assert stat.S_IMODE(config.stat().st_mode) == 0o600
         config.unlink()
+
+
+def test_skopeo_logs_in_with_berths_password(ecr_stack_session: E.EcrStack,
+                                             public: ecr_public.EcrPublic, tmp_path) -> None:
+    # What users do with get-login-password: pipe it into another client's login.
+    # skopeo reaches public.ecr.aws through a CONNECT proxy (Go has no connect-to).
+    st, pub = ecr_stack_session, public
+    r = _berth(st, pub, "ecr", "get-login-password", "public.ecr.aws")
+    assert r.returncode == 0, r.stderr
+    routes = {"public.ecr.aws:443": ("127.0.0.1", pub.registry.port),
+              "public.ecr.aws:%d" % pub.token_server.port: ("127.0.0.1", pub.token_server.port)}
+    with E.ConnectProxy(routes) as proxy:
+        env = {**os.environ, "HTTPS_PROXY": proxy.url, "https_proxy": proxy.url,
+               "NO_PROXY": "", "no_proxy": ""}
+        certs = ["--cert-dir", pub.ca.cert_dir]
+        auth = ["--authfile", str(tmp_path / "auth.json")]
+        login = subprocess.run(["skopeo", "login", *auth, *certs, "--username", "AWS",
+                                "--password-stdin", "public.ecr.aws"], input=r.stdout,
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert login.returncode == 0, login.stderr
+        layout = _layout(st, pub, tmp_path, "pushed by skopeo\n")
+        ref = "public.ecr.aws/berth-alias/skopeo-%s:v1" % uuid.uuid4().hex[:6]
+        pub.token_server.clear_requests()
+        push = subprocess.run(["skopeo", "copy", *auth, "--dest-cert-dir", certs[1], layout,
+                               "docker://" + ref], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert push.returncode == 0, push.stderr
+    # The token server saw skopeo push as AWS; berth pulls it back anonymously.
+    assert any(q["username"] == "AWS" for q in pub.token_requests())
+    r = _berth(st, pub, "pull", "--quiet", ref, "oci:%s:v1" % (tmp_path / "back"), who=None)
+    assert r.returncode == 0, r.stderr
