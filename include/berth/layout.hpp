@@ -88,7 +88,12 @@ public:
   // the digest (if expected), then renames the temp file to blobs/<alg>/<hex> and
   // returns the digest. A writer destroyed without a successful commit() leaves no
   // file behind; a failed commit() or write() removes its temp file at once.
-  // Move-only; not for concurrent use by several threads.
+  // Move-only; not for concurrent use by several threads, except write_at.
+  //
+  // Out of order (a blob fetched as parallel segments, expected_size known):
+  // write_at() from any thread for disjoint ranges, and absorb(end) from one thread
+  // as [0, end) becomes complete; absorb reads those bytes back and hashes them, so
+  // commit() verifies exactly what is in the file. Do not mix with write().
   class BlobWriter {
   public:
     BlobWriter(BlobWriter &&) noexcept;
@@ -101,6 +106,10 @@ public:
     void write(const char *data, std::size_t len);
     void write(std::string_view data) { write(data.data(), data.size()); }
     std::uint64_t bytes_written() const noexcept;
+    // Error(digest_mismatch) for bytes past expected_size (or when it is unknown).
+    void write_at(std::uint64_t offset, const char *data, std::size_t len);
+    // Every byte before `end` is written; hashes those not hashed yet.
+    void absorb(std::uint64_t end);
     // Error(digest_mismatch) when content and expectations differ.
     std::string commit();
 

@@ -174,7 +174,8 @@ TempFile TempFile::create(const std::string &dir, const std::string &prefix) {
       fresh.replace(m, kTempMarker.size(), kNewMarker);
     int fd;
     do {
-      fd = ::open(fresh.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      // Read-write: a file written out of order is read back to be hashed in order.
+      fd = ::open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     } while (fd < 0 && errno == EINTR);
     if (fd >= 0) {
       UniqueFd guard(fd);
@@ -227,6 +228,41 @@ void TempFile::write(const char *data, std::size_t len) {
                       static_cast<off_t>(written_ - flushed_), SYNC_FILE_RANGE_WRITE);
     flushed_ = written_;
   }
+}
+
+void TempFile::write_at(std::uint64_t offset, const char *data, std::size_t len) {
+  if (!active() || !fd_) throw Error(Errc::internal, "write to a closed temporary file");
+  while (len > 0) {
+    auto n = ::pwrite(fd_.get(), data, len, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(errno, "writing '" + path_ + "'");
+    }
+    data += n;
+    len -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
+std::size_t TempFile::read_at(std::uint64_t offset, char *data, std::size_t len) const {
+  if (!active() || !fd_) throw Error(Errc::internal, "read of a closed temporary file");
+  std::size_t got = 0;
+  while (got < len) {
+    auto n = ::pread(fd_.get(), data + got, len - got, static_cast<off_t>(offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(errno, "reading '" + path_ + "'");
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+void TempFile::start_writeback(std::uint64_t offset, std::uint64_t len) const noexcept {
+  if (fd_)
+    ::sync_file_range(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(len),
+                      SYNC_FILE_RANGE_WRITE);
 }
 
 void sync_filesystem(const std::string &dir) {

@@ -115,6 +115,13 @@ public:
 
   void write(const char *data, std::size_t len);
   void write(std::string_view s) { write(s.data(), s.size()); }
+  // Positional I/O for a file filled out of order (a blob fetched in parallel
+  // segments). Thread-safe against each other for disjoint ranges; write_at does not
+  // change size(). read_at returns fewer bytes only at the end of the file.
+  void write_at(std::uint64_t offset, const char *data, std::size_t len);
+  std::size_t read_at(std::uint64_t offset, char *data, std::size_t len) const;
+  // Starts writeback of [offset, offset+len) (a hint, as write() gives every 8 MiB).
+  void start_writeback(std::uint64_t offset, std::uint64_t len) const noexcept;
   // fsyncs and closes the file, renames it to `dest` (atomically replacing any
   // file there) and fsyncs the destination directory. The TempFile is then
   // inactive. On failure the temp file is removed. With sync false the file and

@@ -10,6 +10,7 @@
 #include "core/stream.hpp"
 #include "ops/location.hpp"
 #include "registry/registry.hpp"
+#include "registry/segmented_fetch.hpp"
 
 #include <memory>
 #include <string>
@@ -34,6 +35,15 @@ public:
   virtual void blob_to_verifying_sink(const image::Descriptor &d, const http::BodySink &sink,
                                       const registry::ByteProgress &progress) {
     blob(d, sink, progress);
+  }
+  // For a sink that takes bytes at any offset and checks the digest itself (a
+  // layout BlobWriter): a source that can read ranges over several connections
+  // (a registry) fetches a large blob that way and returns true. false: nothing
+  // was read; stream with blob_to_verifying_sink.
+  virtual bool blob_to_segment_sink(const image::Descriptor &d, registry::SegmentSink &sink,
+                                    const registry::ByteProgress &progress) {
+    (void)d, (void)sink, (void)progress;
+    return false;
   }
   // The blob as a source that can be reopened at an offset (uploads resume).
   virtual std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) = 0;

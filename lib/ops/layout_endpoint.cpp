@@ -122,8 +122,17 @@ public:
                 const registry::ByteProgress &progress) override {
     // The writer checks size and digest at commit, so the source need not hash too.
     auto writer = layout_.write_blob(d.digest, d.size);
-    src.blob_to_verifying_sink(
-        d, [&](const char *p, std::size_t n) { writer.write(p, n); }, progress);
+    struct Segments final : registry::SegmentSink {
+      layout::OciLayout::BlobWriter &w;
+      explicit Segments(layout::OciLayout::BlobWriter &writer) : w(writer) {}
+      void write_at(std::uint64_t at, const char *p, std::size_t n) override {
+        w.write_at(at, p, n);
+      }
+      void absorb(std::uint64_t end) override { w.absorb(end); }
+    } segments(writer);
+    if (!src.blob_to_segment_sink(d, segments, progress))
+      src.blob_to_verifying_sink(
+          d, [&](const char *p, std::size_t n) { writer.write(p, n); }, progress);
     writer.commit();
     return false;
   }

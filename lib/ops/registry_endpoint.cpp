@@ -32,6 +32,14 @@ public:
                               const registry::ByteProgress &progress) override {
     repo_.fetch_blob(d.digest, d.size, sink, progress, false);
   }
+  bool blob_to_segment_sink(const image::Descriptor &d, registry::SegmentSink &sink,
+                            const registry::ByteProgress &progress) override {
+    if (d.size <= 0) return false;
+    auto size = static_cast<std::uint64_t>(d.size);
+    if (registry::plan_segments(size, repo_.registry().options()).size() < 2) return false;
+    registry::fetch_blob_segments(repo_, d.digest, size, sink, progress);
+    return true;
+  }
   std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
     // Each open streams the blob from the offset through a bounded pipe; the
     // destination registry verifies the digest when the upload completes.

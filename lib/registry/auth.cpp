@@ -167,8 +167,14 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
           std::chrono::steady_clock::now() + std::chrono::seconds(expires_in) - kExpiryMargin};
 }
 
-std::string Authenticator::authorization(const std::vector<std::string> &scopes) {
+std::string Authenticator::authorization(const std::vector<std::string> &scopes, bool ping_first) {
   std::lock_guard g(mutex_);
+  // Until a reply says what the registry wants, requests go out bare: a registry
+  // that needs no credentials answers at once, one that does answers 401 with the
+  // challenge (Registry::send learns it and retries), so neither pays a GET /v2/
+  // round trip first. containerd works the same way. A request with a body pings
+  // instead, so that a large upload is never sent only to be refused.
+  if (!challenged_ && !ping_first) return "";
   ensure_challenge();
   if (!challenge_) return "";
   if (challenge_->scheme == "basic") {
@@ -194,6 +200,9 @@ void Authenticator::unauthorized(const http::Response &resp,
   // A 401 may name a new realm or scheme; a 403 (expired ECR token) says nothing
   // about the challenge and must not erase it.
   if (resp.status == 401 && resp.header("WWW-Authenticate")) learn(resp);
+  // A bare request refused without a challenge: ask GET /v2/, as before the first
+  // request, in case the registry only names its challenge there.
+  if (!challenged_) ensure_challenge();
   tokens_.erase(join(scopes, ' '));
   // Short-lived credentials (ECR tokens) are fetched anew on the retry.
   creds_.reset();

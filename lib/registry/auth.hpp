@@ -1,8 +1,8 @@
-// Registry authentication for one registry: learns the challenge from GET /v2/,
-// then answers Basic challenges from the keychain and Bearer challenges with tokens
-// from the registry's token service (anonymous, Basic-authenticated GET, or OAuth2
-// POST with an identity/refresh token). Tokens are cached per scope set until they
-// expire. Thread-safe.
+// Registry authentication for one registry: learns the challenge from the first 401
+// (or from GET /v2/ before a request with a body), then answers Basic challenges from the keychain
+// and Bearer challenges with tokens from the registry's token service (anonymous,
+// Basic-authenticated GET, or OAuth2 POST with an identity/refresh token). Tokens are cached per
+// scope set until they expire. Thread-safe.
 #pragma once
 
 #include <berth/error.hpp>
@@ -29,8 +29,10 @@ public:
                 std::shared_ptr<const Keychain> keychain);
 
   // The Authorization header value for a request needing these scopes
-  // ("repository:NAME:pull[,push]"), or "" when the registry needs none.
-  std::string authorization(const std::vector<std::string> &scopes);
+  // ("repository:NAME:pull[,push]"), or "" when the registry needs none or has not
+  // said yet what it needs. ping_first: learn the challenge from GET /v2/ before
+  // answering (for requests whose body should not be sent twice).
+  std::string authorization(const std::vector<std::string> &scopes, bool ping_first = false);
 
   // After a 401: re-learns the challenge from it and forgets the cached token for
   // these scopes, so the next authorization() fetches a fresh one.

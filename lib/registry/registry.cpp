@@ -161,7 +161,7 @@ bool expired_token_reply(std::string_view body) {
 
 http::Response Registry::send(http::Request req, const std::vector<std::string> &scopes) {
   auto with_auth = [&](http::Request r) {
-    auto authz = auth_.authorization(scopes);
+    auto authz = auth_.authorization(scopes, r.body != nullptr);
     http::erase_header(r.headers, "Authorization");
     if (!authz.empty()) r.headers.push_back({"Authorization", authz});
     return r;
@@ -253,6 +253,20 @@ void Repository::fetch_blob_range(const std::string &digest, std::uint64_t offse
   auto resp = registry_->send(req, pull_scope());
   if (!resp.ok())
     throw registry_error(resp, "GET blob " + registry_->host() + "/" + name_ + "@" + digest);
+}
+
+void Repository::get_blob_bytes(const std::string &digest, std::uint64_t first, std::uint64_t last,
+                                const std::function<void(const http::Response &)> &on_reply,
+                                const http::BodySink &sink) {
+  http::Request req;
+  req.url = url("/blobs/" + digest);
+  req.headers.push_back({"Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)});
+  req.on_response = on_reply;
+  req.sink = sink;
+  auto resp = registry_->send(req, pull_scope());
+  if (!resp.ok())
+    throw registry_error(resp, "GET blob " + registry_->host() + "/" + name_ + "@" + digest +
+                                   " bytes " + std::to_string(first) + "-" + std::to_string(last));
 }
 
 void Repository::fetch_blob(const std::string &digest, std::int64_t size,

@@ -30,6 +30,12 @@ struct RegistryOptions {
   // the registry's offset when a connection drops.
   std::uint64_t patch_size = UINT64_MAX;
   int resume_attempts = 5; // per blob, for dropped uploads/downloads
+  // A blob of at least 2 × segment_min bytes downloaded into a file comes as up to
+  // `segments` Range GETs at once (registry/segmented_fetch.hpp): over a long round
+  // trip or a per-connection cap one connection bounds the largest layer, as it does
+  // for S3's own multipart downloads. 1 = one GET per blob.
+  std::uint64_t segment_min = 8u << 20;
+  int segments = 4;
 };
 
 // Something that reads bytes sequentially.
@@ -104,6 +110,12 @@ public:
   // Streams from offset without digest verification (the caller verifies).
   void fetch_blob_range(const std::string &digest, std::uint64_t offset,
                         const http::BodySink &sink);
+  // One GET with "Range: bytes=first-last" (last inclusive). on_reply sees the status
+  // and headers before the first byte reaches the sink: 206 for the range, 200 when
+  // the registry (or the storage it redirects to) ignored Range and sends it all.
+  void get_blob_bytes(const std::string &digest, std::uint64_t first, std::uint64_t last,
+                      const std::function<void(const http::Response &)> &on_reply,
+                      const http::BodySink &sink);
   void delete_blob(const std::string &digest);
 
   // Uploads a blob of known digest and size. When mount_from names another

@@ -311,6 +311,65 @@ TEST_CASE("layout: streaming blob writer with unknown and known digests") {
   CHECK(temp_files(tmp.path).empty());
 }
 
+TEST_CASE("layout: out-of-order blob writer (parallel segments)") {
+  TempDir tmp;
+  auto layout = OciLayout::create(tmp.str("l"));
+  const auto data = pattern(5u << 20);
+  const auto want = berth::image::digest_of(data);
+  const auto size = static_cast<std::int64_t>(data.size());
+  const std::size_t quarter = data.size() / 4;
+
+  SUBCASE("segments written from four threads, absorbed in order") {
+    auto w = layout.write_blob(want, size);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 4; i-- > 0;)
+      threads.emplace_back([&, i] {
+        std::size_t end = i == 3 ? data.size() : (i + 1) * quarter;
+        for (std::size_t at = i * quarter; at < end; at += 65536)
+          w.write_at(at, data.data() + at, std::min<std::size_t>(65536, end - at));
+      });
+    for (auto &t : threads)
+      t.join();
+    w.absorb(quarter);
+    w.absorb(quarter); // nothing new
+    w.absorb(data.size());
+    CHECK(w.bytes_written() == data.size());
+    CHECK(w.commit() == want);
+    std::string back;
+    layout.read_blob(
+        want, [&](const char *p, std::size_t n) { back.append(p, n); }, size);
+    CHECK(back == data);
+  }
+  SUBCASE("a wrong byte in a late segment fails the commit and leaves nothing") {
+    auto w = layout.write_blob(want, size);
+    auto bad = data;
+    bad[data.size() - 10] ^= 1;
+    w.write_at(0, bad.data(), bad.size());
+    w.absorb(data.size());
+    CHECK(code_of([&] { (void)w.commit(); }) == Errc::digest_mismatch);
+    CHECK_FALSE(layout.has_blob(want));
+  }
+  SUBCASE("bytes past the expected size, or an unknown size, are refused") {
+    auto w = layout.write_blob(want, size);
+    CHECK(code_of([&] { w.write_at(data.size() - 1, "ab", 2); }) == Errc::digest_mismatch);
+    CHECK(code_of([&] { w.absorb(data.size() + 1); }) == Errc::digest_mismatch);
+    auto unknown = layout.write_blob(want);
+    CHECK(code_of([&] { unknown.write_at(0, "a", 1); }) == Errc::digest_mismatch);
+  }
+  SUBCASE("absorbing bytes never written (a hole past the end) is an error") {
+    auto w = layout.write_blob(want, size);
+    w.write_at(0, data.data(), quarter);
+    CHECK(code_of([&] { w.absorb(2 * quarter); }) == Errc::io);
+  }
+  SUBCASE("a commit before every byte was absorbed fails") {
+    auto w = layout.write_blob(want, size);
+    w.write_at(0, data.data(), data.size());
+    w.absorb(quarter);
+    CHECK(code_of([&] { (void)w.commit(); }) == Errc::digest_mismatch);
+  }
+  CHECK(temp_files(tmp.path).empty());
+}
+
 TEST_CASE("layout: failed commits and abandoned writers leave no file") {
   TempDir tmp;
   auto layout = OciLayout::create(tmp.str("l"));

@@ -1,0 +1,40 @@
+// Downloading one large blob over several connections at once.
+//
+// One connection's throughput is bounded by its window over the round trip (and by
+// any per-connection shaping between CI and the registry's storage), so the largest
+// layer of an image sets the time of a pull. A blob split into Range GETs that run
+// side by side is bounded by the link instead. The bytes land in a file out of
+// order; a single hasher follows the segments in order, reading back what is in the
+// file, so the digest covers exactly what was stored.
+#pragma once
+
+#include "registry/registry.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace berth::registry {
+
+// Where segments land.
+class SegmentSink {
+public:
+  virtual ~SegmentSink() = default;
+  // From any segment's thread; ranges never overlap.
+  virtual void write_at(std::uint64_t offset, const char *data, std::size_t len) = 0;
+  // From the calling thread, with growing `end`: every byte before it is written.
+  virtual void absorb(std::uint64_t end) = 0;
+};
+
+// How a blob of `size` bytes is split: segment starts, in order ({0} = one GET).
+std::vector<std::uint64_t> plan_segments(std::uint64_t size, const RegistryOptions &options);
+
+// Fetches the blob into sink as plan_segments() says, the first segment on its own
+// until its reply shows the registry honours Range (206), then the rest at once.
+// A registry that ignores Range (200) serves the whole blob through that first GET.
+// Each segment resumes after a dropped connection like fetch_blob. progress gets the
+// bytes absorbed (in order) and may cancel. On return sink.absorb(size) was called;
+// on failure no segment thread is left running.
+void fetch_blob_segments(Repository &repo, const std::string &digest, std::uint64_t size,
+                         SegmentSink &sink, const ByteProgress &progress);
+
+} // namespace berth::registry
