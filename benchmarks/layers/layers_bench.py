@@ -7,8 +7,8 @@ header for the knobs. For each input tree (a large real one, $(go env GOROOT), a
 compressed layer, --reps rounds in a rotated order, the median wall time kept:
 
   berth gzip      berth build --from scratch --layer TREE:/t --compression gzip
-                  (default level 6) --output oci:NEW:bench
-  berth gzip -1   the same with --level 1
+                  (default level 3) --output oci:NEW:bench
+  berth gzip -N   the same with --level N (BENCH_LAYERS_GZIP_LEVELS, default 1,2,4,6)
   berth zstd      --compression zstd (default level 3)
   umoci insert    umoci insert --image COPY:bench TREE /t into a fresh copy of an
                   empty image (umoci init + umoci new, copied outside the timing)
@@ -236,9 +236,9 @@ def main() -> int:
 
     umoci_base = ensure_umoci_base(args.cache)
     tools = [("berth gzip", berth_cmd(args.berth, "gzip", None))]
-    # The other gzip levels, to choose the default by measurement (issue #11: >= 1.6x
-    # umoci insert at an output no larger than umoci's).
-    levels = [int(v) for v in os.environ.get("BENCH_LAYERS_GZIP_LEVELS", "1,2,3,4").split(",") if v]
+    # The other gzip levels beside the default (3), to keep choosing it by measurement
+    # (issue #11: >= 1.6x umoci insert at an output no larger than umoci's).
+    levels = [int(v) for v in os.environ.get("BENCH_LAYERS_GZIP_LEVELS", "1,2,4,6").split(",") if v]
     tools += [("berth gzip -%d" % lv, berth_cmd(args.berth, "gzip", lv)) for lv in levels]
     tools.append(("berth zstd", berth_cmd(args.berth, "zstd", None)))
     notes = []
@@ -340,11 +340,13 @@ def report(trees, tools, results, errors, notes, info, reps, out_root) -> list[s
             speed = u[0] / b[0]
             # issue #11: 1.6x at umoci's size on the large tree, 2x on the small files
             factor = LEVEL_GOAL if kind == "large" else GOAL_VS_UMOCI
-            ok = speed >= factor and b[1] <= u[1]
-            print("goal %s: berth gzip >= %.1fx umoci insert and no larger: %.2fx "
+            # The size condition is the large tree's; on the small files it is shown.
+            sized = kind == "large"
+            ok = speed >= factor and (b[1] <= u[1] or not sized)
+            print("goal %s: berth gzip >= %.1fx umoci insert%s: %.2fx "
                   "(CPU %.2fx), %.1f vs %.1f MB: %s"
-                  % (tlabel, factor, speed, u[2] / b[2], b[1] / 1e6, u[1] / 1e6,
-                     "met" if ok else "MISSED"))
+                  % (tlabel, factor, " and no larger" if sized else "", speed, u[2] / b[2],
+                     b[1] / 1e6, u[1] / 1e6, "met" if ok else "MISSED"))
             if not ok:
                 missed.append("gzip vs umoci on " + tlabel)
         for lname in sorted(k for k in med if k.startswith("berth gzip -")):

@@ -201,6 +201,7 @@ const std::vector<Command> &commands() {
        "Layers stream straight to DST (tar, compression,\n"
        "digest and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped\n"
        "and the image is created at that time: the same inputs give the same digest.\n"
+       "--level: gzip 1-12 (default 3), zstd 1-22 (default 3); higher is smaller and slower.\n"
        "A registry base is recorded in OCI manifests as org.opencontainers.image.base.name\n"
        "and .base.digest (the digest it resolved to, also 'base-digest' in $GITHUB_OUTPUT).\n"
        "--mirror reads a base in SRC through HOST/PREFIX (e.g. an ECR pull-through cache:\n"

@@ -38,7 +38,7 @@ std::string layer_media_type(Compression c, bool docker = false);
 // Error(unsupported) for anything else.
 Compression compression_of_media_type(std::string_view media_type);
 
-// The default level of an algorithm (gzip 6, zstd 3, none 0).
+// The default level of an algorithm (gzip 3, zstd 3, none 0).
 int default_level(Compression c) noexcept;
 
 // A sink that compresses into `out`; finish() finishes `out` too. For none the sink

@@ -42,7 +42,7 @@ namespace berth::layer {
 // Compressed members are written to `out` on the calling thread, in order, from
 // write() and finish(): `out` is never called from a worker.
 //
-// Levels 1..12 (libdeflate's; 10..12 are slow and small), default 6;
+// Levels 1..12 (libdeflate's; 10..12 are slow and small), default 3 (layer/compression.hpp);
 // Error(invalid_argument) otherwise. After an exception the sink is broken: further
 // calls rethrow it.
 class GzipSink final : public core::ByteSink {

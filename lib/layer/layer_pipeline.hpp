@@ -27,7 +27,7 @@ struct LayerResult {
 
 class LayerPipeline {
 public:
-  // level < 0: the algorithm's default (gzip 6, zstd 3); threads 0: all cores.
+  // level < 0: the algorithm's default (gzip 3, zstd 3); threads 0: all cores.
   // Error(invalid_argument) for a level the algorithm does not have.
   LayerPipeline(core::ByteSink &final_out, Compression c, int level = -1, unsigned threads = 0,
                 bool docker_media_type = false);

@@ -13,6 +13,7 @@
 #include "ops/parallel.hpp"
 #include "ops/referrers.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -309,7 +310,17 @@ std::vector<CopyResult> replicate_image(const std::string &src,
       destinations[i]->put_blob(b, *source, {});
     } else {
       FanOut fan(need_bytes.size(), 1u << 20);
-      fan.start([&](const http::BodySink &sink) { source->blob(b, sink, {}); });
+      // Registries check the digest at the upload's final PUT, so when every
+      // destination is one the stream need not be hashed here too (as for one copy).
+      bool verified_downstream = std::all_of(need_bytes.begin(), need_bytes.end(), [&](auto i) {
+        return dst_locs[i].kind == ops::Location::Kind::registry;
+      });
+      fan.start([&](const http::BodySink &sink) {
+        if (verified_downstream)
+          source->blob_to_verifying_sink(b, sink, {});
+        else
+          source->blob(b, sink, {});
+      });
       std::vector<std::exception_ptr> errors(need_bytes.size());
       std::vector<std::thread> uploads;
       for (std::size_t k = 0; k < need_bytes.size(); ++k)
