@@ -2,10 +2,17 @@
 
 #include "ops/parallel.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
 namespace berth::ops {
+
+void largest_first(std::vector<image::Descriptor> &blobs) {
+  std::stable_sort(
+      blobs.begin(), blobs.end(),
+      [](const image::Descriptor &a, const image::Descriptor &b) { return a.size > b.size; });
+}
 
 BlobCounts copy_blobs(ImageSource &src, ImageDestination &dst,
                       const std::vector<image::Descriptor> &all, int jobs,
@@ -14,6 +21,7 @@ BlobCounts copy_blobs(ImageSource &src, ImageDestination &dst,
   std::set<std::string> seen;
   for (const auto &d : all)
     if (seen.insert(d.digest).second) blobs.push_back(d);
+  largest_first(blobs);
   for (const auto &b : blobs)
     reporter.add_total(static_cast<std::uint64_t>(b.size));
 

@@ -16,7 +16,11 @@ struct BlobCounts {
   std::uint64_t bytes = 0;
 };
 
-// Duplicates (by digest) are moved once.
+// Orders blobs largest first (stable): with fewer workers than blobs, the longest
+// transfer never waits for a slot, so it does not end last on its own.
+void largest_first(std::vector<image::Descriptor> &blobs);
+
+// Duplicates (by digest) are moved once, the largest first.
 BlobCounts copy_blobs(ImageSource &src, ImageDestination &dst,
                       const std::vector<image::Descriptor> &blobs, int jobs,
                       ProgressReporter &reporter);

@@ -248,6 +248,7 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   std::set<std::string> seen;
   for (const auto &b : all)
     if (seen.insert(b.digest).second) blobs.push_back(b);
+  ops::largest_first(blobs);
 
   // What each destination stores: the source's manifests, or converted ones (decided
   // before any blob moves, so a conversion that cannot be done stops everything).

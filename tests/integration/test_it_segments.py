@@ -249,3 +249,16 @@ def test_token_registry_learns_the_challenge_from_the_first_401(berth, token_reg
     assert requests, lines[-20:]
     assert "GET /v2/" not in requests, requests
     assert requests[0].startswith("GET /v2/noping/app/manifests/v1"), requests
+
+
+def test_largest_blob_is_fetched_first(berth, tmp_path):
+    sizes = [3000, 90000, 20000]
+    with HostileRegistry() as reg:
+        layers = [reg.add_blob("app", itlib.tar_bytes({"f": os.urandom(n)})) for n in sizes]
+        reg.add_image("app", "v1", layers)
+        r = pull(berth, reg.host, str(tmp_path / "l"), "--jobs", "1")
+        assert r.returncode == 0, r.describe()
+        got = [p.split("/blobs/")[1] for m, p, _ in reg.requests
+               if m == "GET" and "/blobs/" in p]
+        by_size = [l["digest"] for l in sorted(layers, key=lambda l: -l["size"])]
+        assert [d for d in got if d in by_size] == by_size, got
