@@ -43,9 +43,10 @@ struct ZstdSink::Impl {
     (void)ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_nbWorkers,
                                  static_cast<int>(std::min(threads, 256u)));
     // libzstd keeps about 2 * workers + 3 job buffers; at its default job size (8 MiB
-    // at level 3) that alone put a build past 64 MB of RSS. 2 MiB jobs keep all cores
-    // busy on any layer worth compressing in parallel.
-    (void)ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_jobSize, 2 << 20);
+    // at level 3) that alone put a build on two cores past 64 MB of RSS. 4 MiB jobs:
+    // 48 MB there (73 MB at 8 MiB, 36 MB at 2 MiB), about 3% slower than 8 MiB jobs
+    // and 3% faster than 2 MiB ones on GOROOT.
+    (void)ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_jobSize, 4 << 20);
   }
 
   // Runs one compression step and writes what it produced; the return is zstd's

@@ -308,3 +308,66 @@ def endless_headers(one_line: bool, sent: list[int] | None = None) -> Handler:
             pass
         h.close_connection = True
     return handler
+
+
+class RangeServer:
+    """A blob GET handler that honours Range, `rate` bytes/s per connection, and
+    records each request's Range header and the most connections at once."""
+
+    def __init__(self, body: bytes, rate: float | None = None, honour_range: bool = True,
+                 corrupt_from: int | None = None, lie_start: bool = False,
+                 drop_once_after: int | None = None) -> None:
+        self.body, self.rate, self.honour_range = body, rate, honour_range
+        self.corrupt_from, self.lie_start = corrupt_from, lie_start
+        self.drop_once_after = drop_once_after
+        self.ranges: list[str | None] = []
+        self.active = self.most_active = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, h) -> None:
+        rng = h.headers.get("Range")
+        with self.lock:
+            self.ranges.append(rng)
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
+        try:
+            self._serve(h, rng)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _serve(self, h, rng: str | None) -> None:
+        total = len(self.body)
+        first, last, status = 0, total - 1, 200
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", rng or "")
+        if m and self.honour_range:
+            first = int(m.group(1))
+            last = min(int(m.group(2)), total - 1) if m.group(2) else total - 1
+            status = 206
+        part = bytearray(self.body[first:last + 1])
+        if self.corrupt_from is not None and first <= self.corrupt_from <= last:
+            part[self.corrupt_from - first] ^= 0xFF
+        h.send_response(status)
+        h.send_header("Content-Type", "application/octet-stream")
+        h.send_header("Content-Length", str(len(part)))
+        if status == 206:
+            shown = first + 1 if (self.lie_start and first > 0) else first
+            h.send_header("Content-Range", "bytes %d-%d/%d" % (shown, last, total))
+        h.end_headers()
+        drop_after = None
+        with self.lock:
+            if self.drop_once_after is not None and first > 0:
+                drop_after, self.drop_once_after = self.drop_once_after, None
+        step, sent = 64 << 10, 0
+        try:
+            while sent < len(part):
+                if drop_after is not None and sent >= drop_after:
+                    h.close_connection = True
+                    h.connection.shutdown(2)  # a dropped connection mid-segment
+                    return
+                h.wfile.write(part[sent:sent + step])
+                sent += step
+                if self.rate:
+                    time.sleep(step / self.rate)
+        except OSError:
+            h.close_connection = True
