@@ -14,6 +14,7 @@ debs=(
   clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
   docker-registry apache2-utils skopeo umoci openssl curl
   pigz libdeflate-tools zstd time
+  strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
 )
 # Packaging tests (tests/packaging): zsh and bash-completion run the completions,
 # file is what CPack's .deb generator inspects binaries with, ccache keeps the

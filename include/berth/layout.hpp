@@ -142,6 +142,10 @@ public:
   // bytes: Error(not_found) / Error(digest_mismatch) otherwise; an invalid tag or
   // descriptor is Error(invalid_argument).
   void add_manifest(image::Descriptor desc, const std::string &tag);
+  // Makes the names of committed blobs durable (fsyncs blobs/<alg>; each blob's bytes
+  // were synced at its commit). add_manifest calls it before it writes index.json;
+  // call it before writing anything else that names blobs.
+  void sync_blobs() const;
   // The entry with this ref name, or nullopt. Tag "": the only entry when the index
   // holds exactly one (nullopt when it is empty); Error(invalid_argument) listing
   // the tags when it holds several.

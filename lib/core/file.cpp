@@ -265,9 +265,9 @@ void TempFile::start_writeback(std::uint64_t offset, std::uint64_t len) const no
                       SYNC_FILE_RANGE_WRITE);
 }
 
-void sync_filesystem(const std::string &dir) {
-  auto fd = open_fd(dir, O_RDONLY | O_DIRECTORY);
-  if (::syncfs(fd.get()) != 0) throw_errno(errno, "cannot sync the file system of '" + dir + "'");
+void TempFile::sync_data() {
+  if (!active() || !fd_) throw Error(Errc::internal, "sync of a closed temporary file");
+  if (::fdatasync(fd_.get()) != 0) throw_errno(errno, "syncing '" + path_ + "'");
 }
 
 void TempFile::rename_to(const std::string &dest, bool sync) {

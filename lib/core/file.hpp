@@ -53,10 +53,6 @@ void write_all(int fd, const char *data, std::size_t len, const std::string &wha
 // Reads up to len bytes, retrying EINTR; returns 0 at end of file.
 std::size_t read_some(int fd, char *data, std::size_t len, const std::string &what);
 
-// syncfs(2) of the file system holding dir: one flush for every file written there
-// without its own fsync (cheaper than an fsync per file, each waiting on the journal).
-void sync_filesystem(const std::string &dir);
-
 // fsync(2) a directory so a rename or creation inside it survives a crash. File
 // systems that cannot sync directories (EINVAL) are tolerated.
 void fsync_dir(const std::string &dir);
@@ -125,9 +121,12 @@ public:
   // fsyncs and closes the file, renames it to `dest` (atomically replacing any
   // file there) and fsyncs the destination directory. The TempFile is then
   // inactive. On failure the temp file is removed. With sync false the file and
-  // directory are not synced: the caller syncs once for many files (sync_filesystem)
-  // before it writes what makes them reachable.
+  // directory are not synced: the caller calls sync_data() first and syncs the
+  // directory once for many files before it writes what makes them reachable.
   void rename_to(const std::string &dest, bool sync = true);
+  // fdatasync(2): the file's bytes are on disk (writeback, started as it was written,
+  // has mostly done this already, so the wait is for the tail).
+  void sync_data();
   // Closes and removes the file now (idempotent, never throws).
   void discard() noexcept;
 

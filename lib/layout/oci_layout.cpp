@@ -200,11 +200,19 @@ std::vector<std::string> OciLayout::tags() const {
   return out;
 }
 
+void OciLayout::sync_blobs() const {
+  for (const char *alg : {"sha256", "sha512"}) {
+    auto d = dir_ + "/blobs/" + alg;
+    struct stat st {};
+    if (::stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) core::fsync_dir(d);
+  }
+}
+
 void OciLayout::write_index(const image::Index &old,
                             std::vector<image::Descriptor> manifests) const {
   auto media_type = old.media_type.empty() ? std::string(image::media::oci_index) : old.media_type;
   auto next = image::Index::make(std::move(media_type), std::move(manifests), old.annotations);
-  core::sync_filesystem(dir_); // every blob index.json will name is on disk first
+  sync_blobs(); // every blob index.json will name is on disk first
   core::write_file_atomic(dir_ + "/index.json", next.raw);
 }
 
@@ -495,8 +503,11 @@ std::string OciLayout::BlobWriter::commit() {
     auto d = image::Digest::parse(digest);
     auto alg_dir = s.dir + "/blobs/" + d.algorithm();
     core::make_dirs(alg_dir);
-    // Not synced one by one: write_index syncs the file system once before index.json
-    // makes the blobs reachable, so a listed image is complete after a crash.
+    // The bytes are synced here, in the blob's own thread while others still stream;
+    // the names once, by sync_blobs() before index.json makes them reachable, so a
+    // listed image is complete after a crash. (One syncfs per layout instead also
+    // waited for every other process's dirty data on that file system.)
+    s.tmp.sync_data();
     s.tmp.rename_to(alg_dir + "/" + d.hex(), false);
     return digest;
   } catch (...) {

@@ -127,7 +127,7 @@ BuiltLayer LayerCache::build(const std::string &fp,
   doc.AddMember(rapidjson::Value(fp.c_str(), a), e, a);
   core::json::StringWriter w;
   doc.Accept(w.writer);
-  core::sync_filesystem(dir_); // the blobs it names are on disk before the index
+  layout.sync_blobs(); // the blobs it names are on disk before the index
   core::write_file_atomic(dir_ + "/" + kIndexFile, w.str());
   return built;
 }

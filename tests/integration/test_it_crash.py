@@ -129,3 +129,35 @@ def test_archive_killed_mid_write_keeps_the_old_file(berth, big_image, small_ima
     run([berth.binary, "copy", "--quiet", "oci-archive:%s:v1" % archive, "oci:%s:v1" % out],
         env=berth.env)
     assert itlib.layout_entry(out, "v1")["digest"] == big_image["digest"]
+
+
+def test_pulled_blobs_are_on_disk_before_index_json_names_them(berth, big_image, plain_reg,
+                                                                  tmp_path):
+    """Power-loss order, read from the system calls (a kill -9 cannot show it): each
+    blob's bytes are fdatasync'ed before its rename into blobs/, the blobs directory is
+    fsync'ed after the last rename, and only then is index.json renamed into place."""
+    strace = itlib.require_tool("strace")
+    ref = "%s/durable/app:v1" % plain_reg.hostport
+    run([berth.binary, "copy", "--quiet", big_image["ref"], ref], env=berth.env)
+    layout = str(tmp_path / "l")
+    trace = str(tmp_path / "trace")
+    run([strace, "-f", "-y", "-qq", "-e", "trace=fdatasync,fsync,rename,syncfs", "-o", trace,
+         berth.binary, "pull", "--quiet", ref, "oci:%s:t" % layout], env=berth.env)
+    with open(trace) as f:
+        calls = [line.split(None, 1)[1] for line in f if " = 0" in line]
+    synced, blob_renames, last_blob, dir_sync, index = set(), [], -1, -1, -1
+    for i, c in enumerate(calls):
+        if c.startswith("fdatasync("):
+            synced.add(c[c.index("<") + 1:c.index(">")])
+        elif c.startswith('rename("') and "/blobs/sha256/" in c:
+            tmp = c.split('"')[1]
+            assert tmp in synced, "renamed into blobs/ before its bytes were synced: " + c
+            blob_renames.append(c)
+            last_blob = i
+        elif c.startswith("fsync(") and c.split("<")[1].startswith(layout + "/blobs/sha256>"):
+            dir_sync = i
+        elif c.startswith('rename("') and c.split('"')[3] == layout + "/index.json":
+            index = i
+    assert len(blob_renames) >= 3, calls  # the 40 MiB layer, its config, the manifest
+    assert last_blob < dir_sync < index, calls
+    assert not any(c.startswith("syncfs(") for c in calls), calls
