@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -95,8 +94,8 @@ func TestCopySlowLargeBlobInParallelRanges(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(ranges) < 3 || ranges[0] != fmt.Sprintf("bytes=0-%d", len(layer)-1) || mostActive < 3 {
-		t.Errorf("want one whole-blob GET split into >= 3 concurrent ranges; got %q, %d at once",
+	if len(ranges) < 3 || ranges[0] != "" || mostActive < 3 {
+		t.Errorf("want one plain GET split into >= 3 concurrent ranges; got %q, %d at once",
 			ranges, mostActive)
 	}
 }

@@ -58,6 +58,18 @@ void Authenticator::learn(const http::Response &resp) {
       if (c.scheme == "basic") challenge_ = c;
 }
 
+bool Authenticator::challenge_known() const {
+  std::lock_guard g(mutex_);
+  return challenged_;
+}
+
+bool Authenticator::learn_challenge(const http::Response &resp) {
+  std::lock_guard g(mutex_);
+  if (resp.status != 401 || !resp.header("WWW-Authenticate")) return false;
+  learn(resp);
+  return true;
+}
+
 void Authenticator::ensure_challenge() {
   if (challenged_) return;
   http::Request ping;

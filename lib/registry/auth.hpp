@@ -34,6 +34,13 @@ public:
   // answering (for requests whose body should not be sent twice).
   std::string authorization(const std::vector<std::string> &scopes, bool ping_first = false);
 
+  // Whether a challenge was learnt (from a 401 or the ping), or the registry showed it
+  // needs none.
+  bool challenge_known() const;
+  // A 401 to a request sent before the challenge was known: learns it. False when the
+  // reply names none (unauthorized() then asks GET /v2/).
+  bool learn_challenge(const http::Response &resp);
+
   // After a 401: re-learns the challenge from it and forgets the cached token for
   // these scopes, so the next authorization() fetches a fresh one.
   void unauthorized(const http::Response &resp, const std::vector<std::string> &scopes);

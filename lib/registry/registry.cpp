@@ -166,7 +166,14 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
     if (!authz.empty()) r.headers.push_back({"Authorization", authz});
     return r;
   };
+  // Sent bare because the registry has not said yet what it wants: its 401 names the
+  // challenge, and answering it is the first round of authentication, not the one
+  // retry below (that one is for credentials refused or expired, as ECR's are).
+  const bool learning = !auth_.challenge_known();
   auto resp = http_->send(with_auth(req));
+  if (learning && resp.status == 401 && auth_.learn_challenge(resp) &&
+      (!req.body || req.body->rewind()))
+    resp = http_->send(with_auth(req));
   // ECR answers an expired registry token with 403 and a plain-text body, not 401.
   // A HEAD reply has no body to say so: a bodiless 403 to HEAD gets the same single
   // refresh (a registry that really denies it denies the retry too).
@@ -260,13 +267,16 @@ void Repository::get_blob_bytes(const std::string &digest, std::uint64_t first, 
                                 const http::BodySink &sink) {
   http::Request req;
   req.url = url("/blobs/" + digest);
-  req.headers.push_back({"Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)});
+  if (last != kWholeBlob)
+    req.headers.push_back({"Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)});
   req.on_response = on_reply;
   req.sink = sink;
   auto resp = registry_->send(req, pull_scope());
   if (!resp.ok())
     throw registry_error(resp, "GET blob " + registry_->host() + "/" + name_ + "@" + digest +
-                                   " bytes " + std::to_string(first) + "-" + std::to_string(last));
+                                   (last == kWholeBlob ? std::string()
+                                                       : " bytes " + std::to_string(first) + "-" +
+                                                             std::to_string(last)));
 }
 
 void Repository::fetch_blob(const std::string &digest, std::int64_t size,

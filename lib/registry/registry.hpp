@@ -110,9 +110,11 @@ public:
   // Streams from offset without digest verification (the caller verifies).
   void fetch_blob_range(const std::string &digest, std::uint64_t offset,
                         const http::BodySink &sink);
-  // One GET with "Range: bytes=first-last" (last inclusive). on_reply sees the status
-  // and headers before the first byte reaches the sink: 206 for the range, 200 when
-  // the registry (or the storage it redirects to) ignored Range and sends it all.
+  // One GET with "Range: bytes=first-last" (last inclusive), or of the whole blob
+  // without a Range header when last is kWholeBlob. on_reply sees the status and
+  // headers before the first byte reaches the sink: 206 for the range, 200 for the
+  // whole blob (also when the registry, or its storage, ignored Range).
+  static constexpr std::uint64_t kWholeBlob = UINT64_MAX;
   void get_blob_bytes(const std::string &digest, std::uint64_t first, std::uint64_t last,
                       const std::function<void(const http::Response &)> &on_reply,
                       const http::BodySink &sink);

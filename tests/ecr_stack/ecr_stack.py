@@ -1752,11 +1752,13 @@ class _FrontHandler(_Handler):
     def _blob_redirect(self, rec: dict, name: str, digest: str) -> None:
         fr = self.fr
         target = "/v2/%s/blobs/%s" % (name, digest)
-        conn, resp = self._upstream("HEAD", target)
+        # Whether the blob is there, asked without the client's Range: a ranged GET is
+        # redirected like any other (S3 serves the range), never answered here.
+        conn, resp = self._upstream("HEAD", target, drop=("range",))
         resp.read()
         conn.close()
         if resp.status != 200:
-            conn, resp = self._upstream("GET", target)
+            conn, resp = self._upstream("GET", target, drop=("range",))
             raw = resp.read()
             conn.close()
             rec["error_code"] = _first_error_code(raw)

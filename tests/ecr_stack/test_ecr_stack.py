@@ -414,6 +414,14 @@ def test_chunk_sizes_monolithic_put_and_s3_redirect(ecr_stack: E.EcrStack) -> No
     assert s == 200 and body == blob
     s, rh, body = fr.s3_get(h["location"], headers={"Range": "bytes=10-19"})
     assert s == 206 and body == blob[10:20]
+    assert rh["content-range"] == "bytes 10-19/%d" % len(blob)
+    # a ranged GET is redirected too (ECR never serves blob bytes itself), and the
+    # range comes from the S3 side with its Content-Range
+    s, h2, _ = fr.request("GET", "/v2/%s/blobs/%s" % (repo, digest),
+                          headers={"Range": "bytes=5-9"})
+    assert s == 307 and h2["location"].startswith(fr.s3_url + "/"), (s, h2)
+    s, rh, body = fr.s3_get(h2["location"], headers={"Range": "bytes=5-9"})
+    assert s == 206 and body == blob[5:10] and rh["content-range"] == "bytes 5-9/%d" % len(blob)
     s, _, _ = fr.s3_get(h["location"].replace("X-Amz-Signature=", "X-Amz-Signature=00"))
     assert s == 403
     s, _, body = fr.request("GET", "/v2/%s/blobs/sha256:%s" % (repo, "0" * 64))

@@ -316,10 +316,11 @@ class RangeServer:
 
     def __init__(self, body: bytes, rate: float | None = None, honour_range: bool = True,
                  corrupt_from: int | None = None, lie_start: bool = False,
-                 drop_once_after: int | None = None) -> None:
+                 drop_once_after: int | None = None, content_range: bool = True) -> None:
         self.body, self.rate, self.honour_range = body, rate, honour_range
         self.corrupt_from, self.lie_start = corrupt_from, lie_start
         self.drop_once_after = drop_once_after
+        self.content_range = content_range
         self.ranges: list[str | None] = []
         self.active = self.most_active = 0
         self.lock = threading.Lock()
@@ -350,7 +351,9 @@ class RangeServer:
         h.send_response(status)
         h.send_header("Content-Type", "application/octet-stream")
         h.send_header("Content-Length", str(len(part)))
-        if status == 206:
+        if self.honour_range:
+            h.send_header("Accept-Ranges", "bytes")
+        if status == 206 and self.content_range:
             shown = first + 1 if (self.lie_start and first > 0) else first
             h.send_header("Content-Range", "bytes %d-%d/%d" % (shown, last, total))
         h.end_headers()
