@@ -25,15 +25,17 @@ public:
   virtual void absorb(std::uint64_t end) = 0;
 };
 
-// How a blob of `size` bytes is split: segment starts, in order ({0} = one GET).
+// How a blob of `size` bytes could be split at most: segment starts, in order ({0}:
+// never split; its size says how many GETs a split may use).
 std::vector<std::uint64_t> plan_segments(std::uint64_t size, const RegistryOptions &options);
 
-// Fetches the blob into sink as plan_segments() says, the first segment on its own
-// until its reply shows the registry honours Range (206), then the rest at once.
-// A registry that ignores Range (200) serves the whole blob through that first GET.
-// Each segment resumes after a dropped connection like fetch_blob. progress gets the
-// bytes absorbed (in order) and may cancel. On return sink.absorb(size) was called;
-// on failure no segment thread is left running.
+// Fetches the blob into sink with a plain GET. 250 ms after its first byte, if the
+// rest would take more than a second at its rate and the registry serves ranges
+// (Accept-Ranges: bytes, or a 206), what is left is split: the first GET keeps a
+// share and Range GETs fetch the others side by side, as many as plan_segments()
+// allows. Each GET resumes after a dropped connection from its own offset, like
+// fetch_blob. progress gets the bytes absorbed (in order) and may cancel. On return
+// sink.absorb(size) was called; on failure no GET thread is left running.
 void fetch_blob_segments(Repository &repo, const std::string &digest, std::uint64_t size,
                          SegmentSink &sink, const ByteProgress &progress);
 
