@@ -36,7 +36,7 @@ public:
                             const registry::ByteProgress &progress) override {
     if (d.size <= 0) return false;
     auto size = static_cast<std::uint64_t>(d.size);
-    if (registry::plan_segments(size, repo_.registry().options()).size() < 2) return false;
+    if (registry::max_segments(size, repo_.registry().options()) < 2) return false;
     registry::fetch_blob_segments(repo_, d.digest, size, sink, progress);
     return true;
   }

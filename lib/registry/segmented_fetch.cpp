@@ -81,7 +81,7 @@ class Fetch {
 public:
   Fetch(Repository &repo, const std::string &digest, std::uint64_t size, SegmentSink &sink)
       : repo_(repo), digest_(digest), size_(size), sink_(sink),
-        planned_(plan_segments(size, repo.registry().options()).size()) {
+        planned_(max_segments(size, repo.registry().options())) {
     std::lock_guard g(mutex_);
     add_segment(0, size);
   }
@@ -301,15 +301,10 @@ private:
 
 } // namespace
 
-std::vector<std::uint64_t> plan_segments(std::uint64_t size, const RegistryOptions &options) {
-  if (options.segments <= 1 || options.segment_min == 0 || size / 2 < options.segment_min)
-    return {0};
-  auto n = std::min<std::uint64_t>(static_cast<std::uint64_t>(options.segments),
-                                   size / options.segment_min);
-  std::vector<std::uint64_t> starts;
-  for (std::uint64_t i = 0; i < n; ++i)
-    starts.push_back(size / n * i);
-  return starts;
+std::size_t max_segments(std::uint64_t size, const RegistryOptions &options) {
+  if (options.segments <= 1 || options.segment_min == 0 || size / 2 < options.segment_min) return 1;
+  return static_cast<std::size_t>(std::min<std::uint64_t>(
+      static_cast<std::uint64_t>(options.segments), size / options.segment_min));
 }
 
 void fetch_blob_segments(Repository &repo, const std::string &digest, std::uint64_t size,

@@ -25,14 +25,14 @@ public:
   virtual void absorb(std::uint64_t end) = 0;
 };
 
-// How a blob of `size` bytes could be split at most: segment starts, in order ({0}:
-// never split; its size says how many GETs a split may use).
-std::vector<std::uint64_t> plan_segments(std::uint64_t size, const RegistryOptions &options);
+// How many GETs a split of a blob of `size` bytes may use at most (1: never split):
+// options.segments, each of at least options.segment_min bytes.
+std::size_t max_segments(std::uint64_t size, const RegistryOptions &options);
 
 // Fetches the blob into sink with a plain GET. 250 ms after its first byte, if the
 // rest would take more than a second at its rate and the registry serves ranges
 // (Accept-Ranges: bytes, or a 206), what is left is split: the first GET keeps a
-// share and Range GETs fetch the others side by side, as many as plan_segments()
+// share and Range GETs fetch the others side by side, as many as max_segments()
 // allows. Each GET resumes after a dropped connection from its own offset, like
 // fetch_blob. progress gets the bytes absorbed (in order) and may cancel. On return
 // sink.absorb(size) was called; on failure no GET thread is left running.
