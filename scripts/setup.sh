@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Installs everything berth's build, tests, demo and benchmarks need, then builds.
-# Idempotent: re-running only installs what is missing and rebuilds what changed.
+# Installs what a command of ./run needs, then builds what it runs. Idempotent:
+# re-running only installs what is missing and rebuilds what changed.
+#
+#   scripts/setup.sh demo   the demo's needs only: the build tools and libraries, the
+#                           registry, moto; builds the library and the CLI
+#   scripts/setup.sh [all]  everything the tests, fuzzing and benchmarks need too
+#                           (peers from Debian, Go and npm); builds every target
+#
 # Sources: Debian packages (apt-get), PyPI (pip), the Go module proxy (go install),
 # npm. Nothing is downloaded from anywhere else.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
+mode=${1:-all}
+case $mode in
+  demo | all) ;;
+  *)
+    echo "usage: scripts/setup.sh [demo|all]" >&2
+    exit 2
+    ;;
+esac
 
+# The build and the demo's stack (scripts/demo.sh: docker-registry, moto, openssl for
+# the stand-in's TLS, htpasswd).
 debs=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config ccache
   libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
   libexpat1-dev libdeflate-dev libsodium-dev
-  clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
-  docker-registry apache2-utils skopeo umoci openssl curl
-  pigz libdeflate-tools zstd time
-  strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
+  docker-registry apache2-utils openssl curl
 )
-# Packaging tests (tests/packaging): zsh and bash-completion run the completions,
-# file is what CPack's .deb generator inspects binaries with, ccache keeps the
-# Python wheel builds' compiler output from one run to the next.
-debs+=(zsh bash-completion file ccache)
+if [[ $mode == all ]]; then
+  debs+=(
+    clang-format
+    clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
+    skopeo umoci
+    pigz libdeflate-tools zstd time
+    strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
+  )
+  # Packaging tests (tests/packaging): zsh and bash-completion run the completions,
+  # file is what CPack's .deb generator inspects binaries with.
+  debs+=(zsh bash-completion file)
+fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -36,6 +57,22 @@ fi
 python3 - <<'PY' 2>/dev/null || python3 -m pip install -q pytest 'moto[server]' boto3 botocore
 import pytest, moto, boto3, botocore  # noqa: F401
 PY
+# ccache keeps compiler output from one build (and one checkout) to the next: paths
+# under the project are hashed relative to it.
+export CCACHE_BASEDIR="$here"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+if [[ $mode == demo ]]; then
+  # The library and the CLI only: no tests, benchmarks or peers to build.
+  cmake -S . -B build -G Ninja "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE="${BERTH_BUILD_TYPE:-Release}" \
+    -DBERTH_SANITIZE="${BERTH_SANITIZE:-OFF}" \
+    -DBERTH_WERROR="${BERTH_WERROR:-ON}" >/dev/null
+  cmake --build build --target berth_cli
+  exit 0
+fi
+
 # The SPDX project's validator (pyspdxtools) judges berth sbom's documents.
 python3 - <<'PY' 2>/dev/null || python3 -m pip install -q 'spdx-tools>=0.8,<0.9'
 import spdx_tools  # noqa: F401
@@ -70,7 +107,7 @@ if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then
 fi
 
 # Build (Release by default; BERTH_BUILD_TYPE / BERTH_SANITIZE override).
-cmake -S . -B build -G Ninja \
+cmake -S . -B build -G Ninja "${launcher[@]}" \
   -DCMAKE_BUILD_TYPE="${BERTH_BUILD_TYPE:-Release}" \
   -DBERTH_SANITIZE="${BERTH_SANITIZE:-OFF}" \
   -DBERTH_WERROR="${BERTH_WERROR:-ON}" >/dev/null

@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # Runs every test suite against the build in build/ and ends with each runner's
 # summary. Exits non-zero when any suite failed. scripts/setup.sh must have run.
+#
+#   scripts/test.sh           every suite: the gate CI runs (.ci/run)
+#   scripts/test.sh --quick   the inner loop: the C++ unit tests, the C ABI, the CLI,
+#                             the Python binding and the fastest integration suites
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
+quick=0
+case "${1:-}" in
+  "") ;;
+  --quick) quick=1 ;;
+  *)
+    echo "usage: scripts/test.sh [--quick]" >&2
+    exit 2
+    ;;
+esac
 export PATH="$here/.tools/bin:$PATH"
 export BERTH_LIBRARY="$here/build/libberth.so"
 export BERTH_CLI="$here/build/bin/berth"
 export BERTH_BUILD_DIR="$here/build"
+# Every process a suite starts inherits this mark; at the end none may be left
+# (scripts/leftover_processes.py).
+export BERTH_TEST_RUN_MARK="$$-$RANDOM-$EPOCHSECONDS"
 
 names=()
 declare -A status
@@ -20,6 +36,36 @@ run_suite() {
   status[$name]=$?
   names+=("$name")
 }
+
+summary() {
+  echo
+  echo "==================== summary ===================="
+  local failed=0
+  for name in "${names[@]}"; do
+    if [[ ${status[$name]} -eq 0 ]]; then
+      echo "$name: passed"
+    else
+      echo "$name: FAILED (exit ${status[$name]})"
+      failed=1
+    fi
+  done
+  return $failed
+}
+
+if ((quick)); then
+  # Minutes, not the gate's half hour: no sanitizer build, fuzzing, packaging, Go
+  # module builds or act. The full run (no --quick) is what CI and a resolved issue
+  # need.
+  run_suite "ctest (quick)" ctest --test-dir build --output-on-failure --timeout 300 \
+    -R '^(unit|c_.*|exported_symbols|cli.*)$'
+  run_suite "pytest bindings/python/tests" python3 -m pytest -q -p no:cacheprovider \
+    bindings/python/tests
+  run_suite "pytest tests/integration (quick)" python3 -m pytest -q -p no:cacheprovider \
+    tests/integration -k "hostile or duplicate or credential_scope or copy_verifies or errors"
+  run_suite "no process left running" scripts/leftover_processes.py --kill
+  summary
+  exit $?
+fi
 
 # C++ unit tests, the C99 ABI tests, exported symbols, packaging, CLI, tar and
 # layout interop with GNU tar, umoci, skopeo and crane.
@@ -65,15 +111,7 @@ run_suite "packaging: go e2e berth_static" tests/packaging/test_go_e2e_static.sh
 run_suite "packaging: release artifacts" tests/packaging/test_release.sh "$here" "$here/build"
 run_suite "packaging: completions" tests/packaging/test_completions.sh "$here" "$here/build/bin/berth"
 
-echo
-echo "==================== summary ===================="
-failed=0
-for name in "${names[@]}"; do
-  if [[ ${status[$name]} -eq 0 ]]; then
-    echo "$name: passed"
-  else
-    echo "$name: FAILED (exit ${status[$name]})"
-    failed=1
-  fi
-done
-exit $failed
+# Every test stops what it started, also when it fails.
+run_suite "no process left running" scripts/leftover_processes.py --kill
+
+summary
