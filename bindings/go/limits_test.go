@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -92,6 +93,25 @@ func TestExportStopsABombUnlessTheRatioIsOff(t *testing.T) {
 	err = berth.Export(ctx, src, filepath.Join(tmp, "small"), &berth.ExportOptions{MaxExpansionRatio: -1, MaxSize: 1 << 20})
 	if !errors.As(err, &be) || be.Code != berth.ETooLarge {
 		t.Fatalf("want ETooLarge past MaxSize, got %v", err)
+	}
+}
+
+// NaN compared false with everything and switched the cap off (issue 20, item 9): the
+// C ABI refuses it, whatever binding passed it.
+func TestExportRefusesARatioThatIsNotANumber(t *testing.T) {
+	tmp := t.TempDir()
+	layer := tarOf(t, func(tw *tar.Writer) {
+		tw.WriteHeader(&tar.Header{Name: "zeros", Mode: 0o644, Size: 1 << 20, Typeflag: tar.TypeReg})
+		tw.Write(make([]byte, 1<<20))
+	})
+	src := writeLayout(t, filepath.Join(tmp, "bomb"), layer)
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		err := berth.Export(context.Background(), src, filepath.Join(tmp, "out"),
+			&berth.ExportOptions{MaxExpansionRatio: bad})
+		var be *berth.Error
+		if !errors.As(err, &be) || be.Code != berth.EInvalid || !strings.Contains(be.Message, "max_expansion_ratio") {
+			t.Fatalf("ratio %v: want EInvalid, got %v", bad, err)
+		}
 	}
 }
 

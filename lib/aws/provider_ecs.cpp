@@ -77,6 +77,7 @@ public:
       throw Error(Errc::config, "ecs: the authorization token contains a line break");
     if (!token.empty()) req.headers.push_back({"Authorization", token});
     req.headers.push_back({"Accept", "application/json"});
+    req.carries_secret = !token.empty();
     http::ClientOptions o;
     o.connect_timeout = std::chrono::milliseconds(2000);
     o.total_timeout = std::chrono::milliseconds(5000);

@@ -42,6 +42,7 @@ public:
     put.method = "PUT";
     put.url = base + "/latest/api/token";
     put.headers = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
+    put.carries_secret = true; // what answers is a token: no redirect elsewhere for it
     http::Response tok;
     try {
       tok = client.send(put);
@@ -58,6 +59,7 @@ public:
       http::Request r;
       r.url = base + path;
       r.headers = {{"X-aws-ec2-metadata-token", tok.body}};
+      r.carries_secret = true; // the token is not in Authorization: no redirect strips it
       auto resp = client.send(r);
       if (!resp.ok())
         throw Error(Errc::auth,

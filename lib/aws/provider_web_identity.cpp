@@ -88,6 +88,7 @@ public:
       req.url = *url + (url->find('?') == std::string::npos ? "?" : "&") +
                 "audience=" + core::uri_encode(audience_, false);
       req.headers = {{"Authorization", "Bearer " + *bearer}, {"Accept", "application/json"}};
+      req.carries_secret = true;
       auto resp = http->send(req);
       if (!resp.ok())
         throw Error(resp.status == 401 || resp.status == 403 ? Errc::auth : Errc::protocol,

@@ -17,9 +17,10 @@ namespace berth::capi {
 AwsOptions aws_options(const berth_aws_options *o) {
   AwsOptions a;
   if (!o) return a;
-  require(o->version >= 1, "berth_aws_options.version is not set; use BERTH_AWS_OPTIONS_INIT");
-  require(o->version <= BERTH_AWS_OPTIONS_VERSION,
-          "berth_aws_options.version is newer than this library knows");
+  check_version(o->version, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
+  // STS takes 900..43200 seconds; 0 = 3600.
+  if (o->role_duration_seconds != 0)
+    check_range(o->role_duration_seconds, 900, 43200, "berth_aws_options.role_duration_seconds");
   a.region = str(o->region);
   a.profile = str(o->profile);
   a.role_arn = str(o->role_arn);
@@ -57,7 +58,7 @@ extern "C" {
 BERTH_API int berth_aws_options_init(berth_aws_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version == 1, "unknown berth_aws_options version");
+    capi::check_version(version, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
     *opts = berth_aws_options BERTH_AWS_OPTIONS_INIT;
   });
 }

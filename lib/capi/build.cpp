@@ -49,8 +49,7 @@ extern "C" {
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version >= 1 && version <= BERTH_BUILD_OPTIONS_VERSION,
-            "unknown berth_build_options version");
+    capi::check_version(version, BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
     // A caller built against an older header has a shorter struct: only its fields.
     const berth_build_options defaults = BERTH_BUILD_OPTIONS_INIT;
     std::memcpy(opts, &defaults,
@@ -61,10 +60,11 @@ BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t versi
 
 BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts) {
   return guard([&] {
-    require(opts != nullptr && opts->version >= 1,
-            "build options are required (BERTH_BUILD_OPTIONS_INIT)");
-    require(opts->version <= BERTH_BUILD_OPTIONS_VERSION,
-            "berth_build_options.version is newer than this library knows");
+    require(opts != nullptr, "build options are required (BERTH_BUILD_OPTIONS_INIT)");
+    capi::check_version(opts->version, BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
+    capi::check_range(opts->jobs, 0, 64, "berth_build_options.jobs");
+    capi::check_range(opts->level, -1, 22, "berth_build_options.level");
+    capi::check_range(opts->created, 0, 253402300799, "berth_build_options.created");
     require(opts->output != nullptr, "build options: output is required");
     const auto &o = *opts;
     BuildOptions b;

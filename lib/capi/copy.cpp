@@ -34,12 +34,10 @@ ProgressFn c_progress(berth_progress_fn fn, void *user_data) {
 namespace berth::capi {
 
 CopyOptions to_copy_options(const berth_copy_options *opts) {
-  berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
-  const berth_copy_options &o = opts ? *opts : defaults;
-  require(o.version >= 1, "berth_copy_options.version is not set; use BERTH_COPY_OPTIONS_INIT");
-  // A newer caller's fields would be ignored here, silently: refused instead.
-  require(o.version <= BERTH_COPY_OPTIONS_VERSION,
-          "berth_copy_options.version is newer than this library knows");
+  const berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
+  const auto &o =
+      options_or_defaults(opts, defaults, BERTH_COPY_OPTIONS_VERSION, "berth_copy_options");
+  check_range(o.jobs, 0, 64, "berth_copy_options.jobs");
   CopyOptions co;
   co.src = {str(o.src_creds), o.src_plain_http != 0, o.src_insecure != 0, str(o.src_ca_bundle)};
   co.dst = {str(o.dst_creds), o.dst_plain_http != 0, o.dst_insecure != 0, str(o.dst_ca_bundle)};
@@ -63,6 +61,16 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
     }
   }
   if (o.version >= 4) {
+    check_range(o.timeout_ms, 0, INT64_MAX / 1000000, "berth_copy_options.timeout_ms");
+    check_range(o.stall_timeout_ms, INT64_MIN, INT64_MAX / 1000000,
+                "berth_copy_options.stall_timeout_ms");
+    // As the CLI's --chunk-size: a tiny part size would send a blob in millions of
+    // requests.
+    if (o.chunk_size != 0 && o.chunk_size < (1u << 20))
+      throw Error(Errc::invalid_argument, "berth_copy_options.chunk_size must be 0 or at least "
+                                          "1 MiB (1048576), not " +
+                                              std::to_string(o.chunk_size));
+    check_finite(o.max_expansion_ratio, "berth_copy_options.max_expansion_ratio");
     for (auto *side : {&co.src, &co.dst}) {
       if (o.timeout_ms > 0) side->timeout = std::chrono::milliseconds(o.timeout_ms);
       // 0 keeps the default (60 s); negative means never (0 s in C++); a positive
@@ -119,8 +127,7 @@ extern "C" {
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version >= 1 && version <= BERTH_COPY_OPTIONS_VERSION,
-            "unknown berth_copy_options version");
+    capi::check_version(version, BERTH_COPY_OPTIONS_VERSION, "berth_copy_options");
     // A caller built against an older header has a shorter struct: only that
     // version's fields are written, with that version's meaning.
     const berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;

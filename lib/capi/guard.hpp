@@ -50,6 +50,26 @@ inline void require(bool ok, const char *what) {
   if (!ok) throw Error(Errc::invalid_argument, what);
 }
 
+// The one version rule of every options struct, for its _init function and for the
+// calls that read it: versions 1..latest are known; 0 (never initialised) and newer
+// ones (whose fields this library would silently ignore) are refused.
+void check_version(uint32_t version, uint32_t latest, const char *name);
+
+// An options struct as a call reads it: the caller's (version checked), or the
+// defaults when opts is NULL.
+template <typename T>
+const T &options_or_defaults(const T *opts, const T &defaults, uint32_t latest, const char *name) {
+  const T &o = opts ? *opts : defaults;
+  check_version(o.version, latest, name);
+  return o;
+}
+
+// Numeric options, checked here once so that no binding (Python, Go) can pass what
+// the C++ core would misread: NaN and infinities, negative counts, runaway sizes.
+// Each throws Error(invalid_argument) naming the field and the range.
+void check_range(int64_t value, int64_t lo, int64_t hi, const char *field);
+void check_finite(double value, const char *field);
+
 // Copies a string into memory the caller releases with berth_free().
 char *dup_for_caller(const std::string &s);
 

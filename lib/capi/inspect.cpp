@@ -18,15 +18,12 @@ using berth::capi::str;
 namespace {
 
 InspectOptions to_inspect_options(const berth_inspect_options *opts) {
-  berth_inspect_options defaults = BERTH_INSPECT_OPTIONS_INIT;
-  const berth_inspect_options &o = opts ? *opts : defaults;
-  require(o.version >= 1,
-          "berth_inspect_options.version is not set; use BERTH_INSPECT_OPTIONS_INIT");
-  require(o.version <= BERTH_INSPECT_OPTIONS_VERSION,
-          "berth_inspect_options.version is newer than this library knows");
-  require(o.jobs >= 0 && o.jobs <= 64, "jobs must be 0..64");
-  require(o.page_size >= 0 && o.page_size <= 10000, "page_size must be 0..10000");
-  require(o.timeout_ms >= 0, "timeout_ms must not be negative");
+  const berth_inspect_options defaults = BERTH_INSPECT_OPTIONS_INIT;
+  const auto &o = capi::options_or_defaults(opts, defaults, BERTH_INSPECT_OPTIONS_VERSION,
+                                            "berth_inspect_options");
+  capi::check_range(o.jobs, 0, 64, "berth_inspect_options.jobs");
+  capi::check_range(o.page_size, 0, 10000, "berth_inspect_options.page_size");
+  capi::check_range(o.timeout_ms, 0, INT64_MAX / 1000000, "berth_inspect_options.timeout_ms");
   InspectOptions io;
   io.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
   io.access.timeout = std::chrono::milliseconds(o.timeout_ms);
@@ -59,8 +56,7 @@ extern "C" {
 BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version >= 1 && version <= BERTH_INSPECT_OPTIONS_VERSION,
-            "unknown berth_inspect_options version");
+    capi::check_version(version, BERTH_INSPECT_OPTIONS_VERSION, "berth_inspect_options");
     *opts = berth_inspect_options BERTH_INSPECT_OPTIONS_INIT;
     opts->version = version;
   });

@@ -14,8 +14,7 @@ extern "C" {
 BERTH_API int berth_sbom_options_init(berth_sbom_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    require(version >= 1 && version <= BERTH_SBOM_OPTIONS_VERSION,
-            "unknown berth_sbom_options version");
+    capi::check_version(version, BERTH_SBOM_OPTIONS_VERSION, "berth_sbom_options");
     *opts = berth_sbom_options BERTH_SBOM_OPTIONS_INIT;
     opts->version = version;
   });
@@ -25,10 +24,10 @@ BERTH_API int berth_sbom(char **out_json, const char *ref, const berth_sbom_opti
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
-    berth_sbom_options defaults = BERTH_SBOM_OPTIONS_INIT;
-    const berth_sbom_options &o = opts ? *opts : defaults;
-    require(o.version >= 1, "berth_sbom_options.version is not set; use BERTH_SBOM_OPTIONS_INIT");
-    require(o.timeout_ms >= 0, "timeout_ms must not be negative");
+    const berth_sbom_options defaults = BERTH_SBOM_OPTIONS_INIT;
+    const auto &o =
+        capi::options_or_defaults(opts, defaults, BERTH_SBOM_OPTIONS_VERSION, "berth_sbom_options");
+    capi::check_range(o.timeout_ms, 0, INT64_MAX / 1000000, "berth_sbom_options.timeout_ms");
     SbomOptions so;
     so.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
     so.access.timeout = std::chrono::milliseconds(o.timeout_ms);

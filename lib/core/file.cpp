@@ -7,6 +7,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <sys/file.h>
@@ -34,20 +35,6 @@ Errc errc_of(int err) {
 
 // Random suffixes for temp names; each thread has its own generator, so no lock and
 // no shared mutable state.
-std::string random_suffix() {
-  thread_local std::mt19937_64 rng = [] {
-    std::random_device rd;
-    std::seed_seq seq{
-        rd(), rd(), static_cast<unsigned>(::getpid()),
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
-    return std::mt19937_64(seq);
-  }();
-  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string out(12, '0');
-  for (auto &c : out)
-    c = digits[rng() % 36];
-  return out;
-}
 
 } // namespace
 
@@ -295,6 +282,21 @@ void TempFile::discard() noexcept {
   }
 }
 
+std::string random_suffix() {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device rd;
+    std::seed_seq seq{
+        rd(), rd(), static_cast<unsigned>(::getpid()),
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
+    return std::mt19937_64(seq);
+  }();
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out(12, '0');
+  for (auto &c : out)
+    c = digits[rng() % 36];
+  return out;
+}
+
 int remove_stale_temp_files(const std::string &dir) {
   std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), &::closedir);
   if (!d) return 0;
@@ -307,13 +309,20 @@ int remove_stale_temp_files(const std::string &dir) {
     if (fd < 0) continue;
     UniqueFd guard(fd);
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    // A file still under its creation name is taken only when old: its writer may be
-    // between open and flock right now.
+    if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) continue;
+    // One still under its creation name is taken only when old: its writer may be
+    // between creating and locking it right now.
     if (fresh && st.st_mtime > ::time(nullptr) - 3600) continue;
     // A writer holds its lock until it commits: one we can take belongs to nobody.
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;
-    if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) ++removed;
+    if (S_ISDIR(st.st_mode)) {
+      // A staging directory (StagingDir) whose writer was killed; symlinks inside
+      // are removed, never followed.
+      std::error_code ec;
+      if (std::filesystem::remove_all(dir + "/" + std::string(name), ec) > 0 && !ec) ++removed;
+    } else if (::unlinkat(::dirfd(d.get()), e->d_name, 0) == 0) {
+      ++removed;
+    }
   }
   return removed;
 }

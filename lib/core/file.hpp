@@ -139,10 +139,34 @@ private:
   std::uint64_t flushed_ = 0; // bytes handed to writeback (sync_file_range)
 };
 
-// Removes temporary files (names holding kTempMarker) in dir that a killed writer left
-// behind — those whose lock nobody holds. Files of live writers stay. Returns how
-// many were removed; a missing dir is no error.
+// Removes temporary files and staging directories (names holding kTempMarker) in dir
+// that a killed writer left behind — those whose lock nobody holds. Those of live
+// writers stay. Returns how many were removed; a missing dir is no error.
 int remove_stale_temp_files(const std::string &dir);
+
+// 12 random characters of [0-9a-z], for temporary names.
+std::string random_suffix();
+
+// A directory "<parent>/.<name>.berth-tmp-<random>" beside `target`, where a result is
+// assembled before it is renamed into place (an exported tree, an archive's layout).
+// Stale ones in the parent — a killed writer's — are removed first. It is locked
+// (flock) for as long as this object lives, which is how remove_stale_temp_files
+// tells a live writer's from a killed one's; it is removed with everything in it on
+// destruction unless released() after the caller renamed it.
+class StagingDir {
+public:
+  explicit StagingDir(const std::string &target);
+  ~StagingDir();
+  StagingDir(const StagingDir &) = delete;
+  StagingDir &operator=(const StagingDir &) = delete;
+  const std::string &path() const noexcept { return path_; }
+  // The directory is no longer this object's to remove (it was renamed into place).
+  void release() noexcept;
+
+private:
+  std::string path_;
+  UniqueFd lock_;
+};
 
 // The directory part of a path ("." when there is none).
 std::string parent_dir(const std::string &path);

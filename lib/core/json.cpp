@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace berth::core::json {
@@ -36,9 +37,39 @@ std::optional<std::size_t> too_deep(std::string_view text) {
   return std::nullopt;
 }
 
+// The first member name that an object in v holds twice, if any. Depth is bounded by
+// kMaxDepth (checked before parsing), so the recursion is too.
+std::optional<std::string_view> duplicate_key(const Value &v) {
+  if (v.IsArray()) {
+    for (const auto &e : v.GetArray())
+      if (auto d = duplicate_key(e)) return d;
+    return std::nullopt;
+  }
+  if (!v.IsObject()) return std::nullopt;
+  auto name = [](const Value &n) { return std::string_view(n.GetString(), n.GetStringLength()); };
+  if (v.MemberCount() > 1) {
+    std::unordered_set<std::string_view> names;
+    names.reserve(v.MemberCount());
+    for (const auto &m : v.GetObject())
+      if (!names.insert(name(m.name)).second) return name(m.name);
+  }
+  for (const auto &m : v.GetObject())
+    if (auto d = duplicate_key(m.value)) return d;
+  return std::nullopt;
+}
+
+// A key as an error message may quote it: printable ASCII, at most 64 characters.
+std::string quoted_key(std::string_view key) {
+  std::string out = "\"";
+  for (char c : key.substr(0, 64))
+    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
+  if (key.size() > 64) out += "...";
+  return out + "\"";
+}
+
 } // namespace
 
-Document parse(std::string_view text, const char *what) {
+Document parse(std::string_view text, const char *what, Duplicates duplicates) {
   // rapidjson takes a NUL byte for the end of the input, even with an explicit length:
   // "{}\0anything" would parse as "{}". No JSON text holds a raw NUL (not even inside
   // a string), so one anywhere makes the document invalid.
@@ -57,6 +88,12 @@ Document parse(std::string_view text, const char *what) {
     throw Error(Errc::protocol, std::string(what) + " is not valid JSON: " +
                                     rapidjson::GetParseError_En(doc.GetParseError()) +
                                     " at offset " + std::to_string(doc.GetErrorOffset()));
+  if (duplicates == Duplicates::keep_last) {
+    keep_last_duplicates(doc, doc.GetAllocator());
+  } else if (auto key = duplicate_key(doc)) {
+    throw Error(Errc::protocol, std::string(what) + " names the key " + quoted_key(*key) +
+                                    " twice in one object (readers disagree on which counts)");
+  }
   return doc;
 }
 

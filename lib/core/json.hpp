@@ -33,11 +33,23 @@ using Value = rapidjson::Value;
 // Documents nested deeper than this are refused (parse() recurses per level).
 inline constexpr std::size_t kMaxDepth = 256;
 
+// What parse() does with an object that names a member twice.
+enum class Duplicates {
+  // Refuse the document. Go's encoding/json (docker, containerd, skopeo, crane,
+  // registries) reads the last of duplicate keys, rapidjson's look-ups the first: a
+  // manifest with two "layers" would be one image to berth and another to them. Every
+  // document from outside (registries, token services, AWS, signatures) is read so.
+  refuse,
+  // Keep the last, as Go does: for the user's own files (docker config.json), which
+  // docker reads without complaint and berth must read the same way.
+  keep_last,
+};
+
 // Parses text as one whole JSON document (trailing whitespace only: content after the
 // document is an error, as in every strict parser — skopeo refuses such manifests);
-// throws Error(protocol) naming `what` and the error offset. A NUL byte anywhere, or
-// nesting deeper than kMaxDepth, is an error too.
-Document parse(std::string_view text, const char *what);
+// throws Error(protocol) naming `what` and the error offset. A NUL byte anywhere,
+// nesting deeper than kMaxDepth, or (by default) a duplicate key is an error too.
+Document parse(std::string_view text, const char *what, Duplicates duplicates = Duplicates::refuse);
 
 struct StringWriter {
   rapidjson::StringBuffer buffer;

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -444,6 +445,10 @@ Response Client::send(Request req) {
     if (++redirects > options_.max_redirects)
       throw Error(Errc::protocol, "too many redirects from " + origin.substr(0, origin.find('?')));
     std::string next = resolve_url(req.url, *location);
+    if (req.carries_secret && different_origin(origin, next))
+      throw Error(Errc::unsafe, "refusing to follow a redirect of a request that carries "
+                                "credentials from " +
+                                    origin_of(origin) + " to " + origin_of(next));
     if (!credentials_dropped && different_origin(origin, next)) {
       // The credentials were issued for the origin, never for object storage or
       // any other host a registry points us to.
@@ -498,26 +503,40 @@ std::string resolve_url(const std::string &base, const std::string &location) {
   return owned.get();
 }
 
-bool different_origin(const std::string &a, const std::string &b) {
-  auto origin = [](const std::string &url) {
-    UrlHandle u(curl_url());
-    if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
-      return std::string();
-    std::string out;
-    for (auto part : {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT}) {
-      char *p = nullptr;
-      if (curl_url_get(u.get(), part, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        CurlString owned(p);
-        std::string s = owned.get();
-        for (auto &c : s)
-          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        out += s + "|";
-      }
+namespace {
+
+// The URL's scheme, host and port, lower-cased (default ports filled in); nullopt for
+// what curl cannot parse.
+std::optional<std::array<std::string, 3>> origin_parts(const std::string &url) {
+  UrlHandle u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  std::array<std::string, 3> out;
+  std::size_t i = 0;
+  for (auto part : {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT}) {
+    char *p = nullptr;
+    if (curl_url_get(u.get(), part, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+      CurlString owned(p);
+      std::string s = owned.get();
+      for (auto &c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out[i] = s;
     }
-    return out;
-  };
-  auto oa = origin(a);
-  return oa.empty() || oa != origin(b);
+    ++i;
+  }
+  return out;
+}
+
+} // namespace
+
+bool different_origin(const std::string &a, const std::string &b) {
+  auto oa = origin_parts(a);
+  return !oa || oa != origin_parts(b);
+}
+
+std::string origin_of(const std::string &url) {
+  auto o = origin_parts(url);
+  if (!o) return "an unparsable URL";
+  return (*o)[0] + "://" + (*o)[1] + ":" + (*o)[2];
 }
 
 } // namespace berth::http

@@ -81,4 +81,7 @@ std::string resolve_url(const std::string &base, const std::string &location);
 // True when a and b differ in scheme, host or port.
 bool different_origin(const std::string &a, const std::string &b);
 
+// "scheme://host:port" of a URL, for messages (no path, query or userinfo).
+std::string origin_of(const std::string &url);
+
 } // namespace berth::http

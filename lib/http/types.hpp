@@ -84,6 +84,12 @@ struct Request {
   // Register whether the body can safely be sent again after a failure. GET, HEAD,
   // PUT and DELETE are idempotent by definition; set for others that are.
   std::optional<bool> idempotent;
+  // The request carries a secret beyond the Authorization header that a redirect
+  // would strip: credentials in its body (a refresh token, a web identity token) or in
+  // other headers (IMDS and ECS tokens), or Basic credentials for a token service. A
+  // redirect to another origin, or from https to plain http, is refused for it
+  // instead of being followed with the secret.
+  bool carries_secret = false;
 };
 
 } // namespace berth::http

@@ -2,14 +2,17 @@
 
 #include <berth/error.hpp>
 
+#include "core/file.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <memory>
-#include <random>
 #include <set>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -79,19 +82,10 @@ std::string join(const std::vector<std::string> &parts, std::size_t n) {
   return out;
 }
 
+// Entries are written under a temporary name and renamed into place: a reader of the
+// tree never sees half a file under its real name.
 std::string temp_name() {
-  thread_local std::mt19937_64 rng = [] {
-    std::random_device rd;
-    std::seed_seq seq{
-        rd(), rd(), static_cast<unsigned>(::getpid()),
-        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
-    return std::mt19937_64(seq);
-  }();
-  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string out = ".berth-tmp-";
-  for (int i = 0; i < 12; ++i)
-    out += digits[rng() % 36];
-  return out;
+  return std::string(core::kTempMarker) + core::random_suffix();
 }
 
 // lstat relative to a directory; false when the name does not exist.
@@ -489,7 +483,12 @@ void Extractor::write_file(const TarEntry &e, TarReader &reader, int dirfd,
   UniqueFd out;
   auto tmp = make_temp(dirfd, what, [&](const std::string &n) {
     int fd = ::openat(dirfd, n.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) out.reset(fd);
+    if (fd >= 0) {
+      out.reset(fd);
+      // Held while the file is written: remove_stale_extract_temps takes only files
+      // whose lock it can get, those of an extraction that was killed.
+      ::flock(fd, LOCK_EX | LOCK_NB);
+    }
     return fd >= 0;
   });
   for (;;) {
@@ -521,6 +520,37 @@ void Extractor::write_file(const TarEntry &e, TarReader &reader, int dirfd,
     core::throw_errno(errno, "cannot set the mtime of " + quoted(what));
   out.close(quoted(what));
   tmp.commit(name, what);
+}
+
+int remove_stale_extract_temps(const std::string &dir) {
+  namespace fs = std::filesystem;
+  const std::size_t name_size = core::kTempMarker.size() + 12;
+  std::vector<fs::path> stale;
+  std::error_code ec;
+  // Symlinks are not followed: only this tree is looked at.
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.size() != name_size ||
+        name.compare(0, core::kTempMarker.size(), core::kTempMarker) != 0)
+      continue;
+    if (it->is_directory(ec)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec) && !it->is_symlink(ec)) {
+      // A file being written is locked by its writer (another extraction into this
+      // tree, which is not supported but must not lose data here).
+      UniqueFd fd(::open(it->path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+      if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+    }
+    stale.push_back(it->path());
+  }
+  int removed = 0;
+  for (const auto &p : stale)
+    if (::unlink(p.c_str()) == 0) ++removed;
+  return removed;
 }
 
 } // namespace berth::layer

@@ -90,4 +90,9 @@ private:
   std::vector<char> buf_;
 };
 
+// Removes what an Extractor killed mid-entry left in a tree it extracted into in
+// place: entries under their temporary names (".berth-tmp-" and 12 characters) that
+// no live writer holds. Returns how many were removed.
+int remove_stale_extract_temps(const std::string &dir);
+
 } // namespace berth::layer

@@ -2,7 +2,7 @@
 //
 // Sources serve blobs straight from the archive file (layout/oci_archive.hpp says why
 // it is indexed rather than extracted). Destinations collect blobs in an OCI layout in
-// a staging directory next to the target file (".<name>.berth-staging-*", so the
+// a staging directory next to the target file (".<name>.berth-tmp-*", so the
 // final write stays on one file system) and write the archive when the top manifest
 // arrives — every caller (copy, replicate, build, index) stores it last, after every
 // blob and child manifest — through a temp file renamed over the target. A copy that
@@ -161,31 +161,6 @@ private:
   std::shared_ptr<const layout::DockerArchiveImage> image_;
 };
 
-// A directory that is removed with everything in it when this goes away.
-class StagingDir {
-public:
-  explicit StagingDir(const std::string &target) {
-    auto parent = core::parent_dir(target);
-    core::make_dirs(parent);
-    auto slash = target.find_last_of('/');
-    auto base = slash == std::string::npos ? target : target.substr(slash + 1);
-    std::string tmpl = parent + "/." + base + ".berth-staging-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      core::throw_errno(errno, "cannot create a staging directory next to '" + target + "'");
-    path_ = tmpl;
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  StagingDir(const StagingDir &) = delete;
-  StagingDir &operator=(const StagingDir &) = delete;
-  const std::string &path() const { return path_; }
-
-private:
-  std::string path_;
-};
-
 std::string checked_target(const Location &loc) {
   auto slash = loc.path.find_last_of('/');
   auto base = slash == std::string::npos ? loc.path : loc.path.substr(slash + 1);
@@ -322,7 +297,7 @@ private:
 
   Location loc_;
   std::string target_;
-  StagingDir staging_;
+  core::StagingDir staging_;
   layout::OciLayout layout_;
   std::mutex mutex_;
   // docker-archive: the image and its RepoTags.

@@ -188,8 +188,6 @@ BuildResult build_image(const BuildOptions &o) {
     base->blob(m.config, [&](const char *d, std::size_t n) { cfg.append(d, n); }, {});
     config = core::json::parse(cfg, "base image config");
     if (!config.IsObject()) throw Error(Errc::protocol, "base image config is not a JSON object");
-    // The edits below assume one member per name (and runtimes read the last one).
-    core::json::keep_last_duplicates(config, config.GetAllocator());
     layers = m.layers;
     ops::copy_blobs(*base, *dst, layers, o.jobs, reporter);
   } else {

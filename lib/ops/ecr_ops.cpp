@@ -124,15 +124,15 @@ std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
       doc.SetObject();
     } else {
       try {
-        doc = core::json::parse(text, path.c_str());
+        // The user's own file, read as docker reads it: the last of duplicate keys
+        // (and one member per name left for the edit below).
+        doc = core::json::parse(text, path.c_str(), core::json::Duplicates::keep_last);
       } catch (const Error &e) {
         // A broken local file is a configuration problem, not a protocol one.
         throw Error(Errc::config, e.what());
       }
     }
     if (!doc.IsObject()) throw Error(Errc::config, path + " is not a JSON object");
-    // The edit below assumes one "auths" (and docker reads the last of duplicates).
-    core::json::keep_last_duplicates(doc, doc.GetAllocator());
   } else {
     doc.SetObject();
   }

@@ -45,8 +45,12 @@ public:
     (void)d, (void)sink, (void)progress;
     return false;
   }
-  // The blob as a source that can be reopened at an offset (uploads resume).
+  // The blob as a source that can be reopened at an offset (uploads resume). Its
+  // bytes are not checked: a destination wraps it in ops::verified() unless
+  // blob_sources_verified().
   virtual std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) = 0;
+  // True for a source whose blob_source() checks size and digest itself.
+  virtual bool blob_sources_verified() const { return false; }
   // For registry sources: the registry host and repository (mounts); else "".
   virtual std::string registry_host() const { return {}; }
   virtual std::string repository() const { return {}; }

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 namespace berth {
 
@@ -33,40 +34,33 @@ public:
     if (!fresh || ec) {
       fs::create_directories(dir_, ec);
       if (ec) throw Error(Errc::io, "cannot create " + dir + ": " + ec.message());
+      // Extracting in place: what a killed export left half-written in the tree goes.
+      layer::remove_stale_extract_temps(dir);
       target_ = dir;
       return;
     }
     auto abs = fs::absolute(fs::path(dir_).lexically_normal(), ec);
     if (abs.filename().empty()) abs = abs.parent_path();
-    fs::create_directories(abs.parent_path(), ec);
-    std::string templ = abs.parent_path().string();
-    templ += "/.";
-    templ += abs.filename().string();
-    templ += core::kTempMarker;
-    templ += "XXXXXX";
-    if (!::mkdtemp(templ.data()))
-      core::throw_errno(errno, "cannot create a directory next to " + dir);
-    staged_ = templ;
-    target_ = templ;
     final_ = abs.string();
-  }
-  ~Staging() {
-    std::error_code ec;
-    if (!staged_.empty()) fs::remove_all(staged_, ec); // symlinks inside are not followed
+    // Beside DIR, locked while this export runs; a killed export's is swept here.
+    staged_.emplace(final_);
+    target_ = staged_->path();
   }
   const std::string &target() const { return target_; }
   void commit() {
-    if (staged_.empty()) return;
+    if (!staged_) return;
     std::error_code ec;
     fs::remove(final_, ec); // the empty directory, if there was one
-    if (::rename(staged_.c_str(), final_.c_str()) != 0)
+    if (::rename(staged_->path().c_str(), final_.c_str()) != 0)
       core::throw_errno(errno, "cannot rename the exported tree to " + dir_);
-    staged_.clear();
+    staged_->release();
+    staged_.reset();
     core::fsync_dir(core::parent_dir(final_));
   }
 
 private:
-  std::string dir_, target_, staged_, final_;
+  std::string dir_, target_, final_;
+  std::optional<core::StagingDir> staged_;
 };
 
 } // namespace

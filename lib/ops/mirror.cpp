@@ -46,11 +46,16 @@ std::vector<Mirror> parse_mirrors(const std::vector<std::string> &specs) {
 OpenedSource open_source_with_mirrors(const Location &loc, const RegistryAccess &access,
                                       const std::vector<Mirror> &mirrors) {
   OpenedSource out;
+  // The user's credentials were given for the source registry, never for a mirror:
+  // a mirror authenticates with what the keychain (docker config, helpers, ECR)
+  // holds for its own host.
+  RegistryAccess mirror_access = access;
+  mirror_access.creds.clear();
   for (const auto &m : mirrors) {
     auto through = m.rewrite(loc);
     if (!through) continue;
     try {
-      auto source = open_source(*through, access);
+      auto source = open_source(*through, mirror_access);
       (void)source->manifest(""); // the mirror has it (a pull-through cache fetches it now)
       out.source = std::move(source);
       out.location = *through;

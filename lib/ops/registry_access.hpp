@@ -8,10 +8,16 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace berth::ops {
 
 std::shared_ptr<registry::Registry> connect(const std::string &host, const RegistryAccess &access);
+
+// Credentials in access (USER:PASS) belong to one registry: refuses (invalid_argument)
+// when locs name registries on more than one host, instead of sending them to all.
+void check_creds_scope(const std::vector<Location> &locs, const RegistryAccess &access,
+                       const char *role);
 
 std::unique_ptr<ImageSource> open_registry_source(const Location &loc,
                                                   const RegistryAccess &access);

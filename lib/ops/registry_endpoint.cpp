@@ -2,6 +2,7 @@
 #include "ops/endpoints.hpp"
 #include "ops/pipe_reader.hpp"
 #include "ops/registry_access.hpp"
+#include "ops/verified_blob_source.hpp"
 #include "registry/upload_sink.hpp"
 
 #include <berth/digest.hpp>
@@ -42,7 +43,7 @@ public:
   }
   std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) override {
     // Each open streams the blob from the offset through a bounded pipe; the
-    // destination registry verifies the digest when the upload completes.
+    // destination wraps it in verified() (ops/verified_blob_source.hpp).
     struct Source final : registry::BlobSource {
       registry::Repository &repo;
       std::string digest;
@@ -85,7 +86,10 @@ public:
     std::string mount_from;
     if (src.registry_host() == loc_.ref.registry_host() && src.repository() != loc_.ref.repository)
       mount_from = src.repository();
-    auto source = src.blob_source(d);
+    // Verified in the stream: the upload never completes with bytes that do not match
+    // the descriptor, whether or not this registry checks the digest at the PUT.
+    auto source =
+        src.blob_sources_verified() ? src.blob_source(d) : verified(src.blob_source(d), d);
     return repo_.push_blob(d.digest, static_cast<std::uint64_t>(d.size), *source, mount_from,
                            progress);
   }

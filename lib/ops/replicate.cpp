@@ -12,6 +12,8 @@
 #include "ops/mirror.hpp"
 #include "ops/parallel.hpp"
 #include "ops/referrers.hpp"
+#include "ops/registry_access.hpp"
+#include "ops/verified_blob_source.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -170,13 +172,16 @@ public:
           std::size_t read(char *buf, std::size_t len) override { return reader->read(buf, len); }
         };
         auto r = std::make_unique<Owning>();
-        r->source = tee.real_.blob_source(desc);
+        r->source = ops::verified(tee.real_.blob_source(desc), desc);
         r->reader = r->source->open(offset);
         return r;
       }
     };
     return std::make_unique<Source>(*this, d);
   }
+  // The fan-out's bytes are verified once, by its producer, for every destination;
+  // a reader that leaves it is wrapped in verified() below.
+  bool blob_sources_verified() const override { return true; }
   // Never mount from a tee: bytes are already flowing.
 
 private:
@@ -234,6 +239,7 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   std::vector<ops::Location> dst_locs;
   for (const auto &d : dsts)
     dst_locs.push_back(ops::Location::parse(d));
+  ops::check_creds_scope(dst_locs, o.dst, "destination");
   if (o.create_repository) ops::create_missing_repositories(src_loc, dst_locs);
   auto opened = ops::open_source_with_mirrors(src_loc, o.src, ops::parse_mirrors(o.mirrors));
   auto &source = opened.source;
@@ -311,16 +317,18 @@ std::vector<CopyResult> replicate_image(const std::string &src,
       destinations[i]->put_blob(b, *source, {});
     } else {
       FanOut fan(need_bytes.size(), 1u << 20);
-      // Registries check the digest at the upload's final PUT, so when every
-      // destination is one the stream need not be hashed here too (as for one copy).
-      bool verified_downstream = std::all_of(need_bytes.begin(), need_bytes.end(), [&](auto i) {
-        return dst_locs[i].kind == ops::Location::Kind::registry;
-      });
+      // Hashed once here for every destination, and the last byte of a blob whose
+      // digest is wrong never reaches them: no upload completes with it, even at a
+      // registry that does not check.
       fan.start([&](const http::BodySink &sink) {
-        if (verified_downstream)
-          source->blob_to_verifying_sink(b, sink, {});
-        else
-          source->blob(b, sink, {});
+        ops::BlobVerifier verifier(b);
+        source->blob_to_verifying_sink(b,
+                                       [&](const char *p, std::size_t n) {
+                                         verifier.absorb(p, n);
+                                         sink(p, n);
+                                       },
+                                       {});
+        verifier.end();
       });
       std::vector<std::exception_ptr> errors(need_bytes.size());
       std::vector<std::thread> uploads;

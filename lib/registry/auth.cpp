@@ -157,6 +157,9 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
       req.headers.push_back(
           {"Authorization", "Basic " + core::base64_encode(creds.username + ":" + creds.password)});
   }
+  // A refresh token in the body, or Basic credentials: never replayed to another
+  // origin or over plain http by a redirect (http::Request::carries_secret).
+  req.carries_secret = !creds.anonymous();
   ++fetches_;
   auto resp = http_.send(std::move(req));
   if (!resp.ok()) {

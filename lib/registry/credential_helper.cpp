@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string_view>
 
 namespace berth::registry {
@@ -93,6 +94,17 @@ std::string helper_message(const core::ProcessResult &r, std::string_view secret
                               "' returned malformed output: " + what);
 }
 
+// A helper's reply as a JSON object, or nothing when it is not one (or names a key
+// twice: Go's helpers read the last, rapidjson the first).
+std::optional<core::json::Document> reply_object(const std::string &out) {
+  try {
+    auto doc = core::json::parse(out, "credential helper reply");
+    if (doc.IsObject()) return doc;
+  } catch (const Error &) {
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 std::optional<HelperCredentials> helper_get(const std::string &helper_name,
@@ -103,21 +115,20 @@ std::optional<HelperCredentials> helper_get(const std::string &helper_name,
     if (says_not_found(r)) return std::nullopt;
     fail(program, "get", r);
   }
-  core::json::Document doc;
-  doc.Parse(r.out.data(), r.out.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  auto doc = reply_object(r.out);
+  if (!doc) {
     if (says_not_found(r)) return std::nullopt; // a helper that reports a miss with exit 0
-    malformed(program, "get", "not a JSON object");
+    malformed(program, "get", "not a JSON object with each key once");
   }
   for (const char *field : {"ServerURL", "Username", "Secret"}) {
-    auto it = doc.FindMember(field);
-    if (it != doc.MemberEnd() && !it->value.IsString() && !it->value.IsNull())
+    auto it = doc->FindMember(field);
+    if (it != doc->MemberEnd() && !it->value.IsString() && !it->value.IsNull())
       malformed(program, "get", (std::string(field) + " is not a string").c_str());
   }
   HelperCredentials c;
-  c.server_url = core::json::get_string(doc, "ServerURL", server);
-  c.username = core::json::get_string(doc, "Username");
-  c.secret = core::json::get_string(doc, "Secret");
+  c.server_url = core::json::get_string(*doc, "ServerURL", server);
+  c.username = core::json::get_string(*doc, "Username");
+  c.secret = core::json::get_string(*doc, "Secret");
   return c;
 }
 
@@ -149,11 +160,10 @@ std::map<std::string, std::string> helper_list(const std::string &helper_name) {
   const std::string program = program_for(helper_name);
   auto r = run(program, "list", {});
   if (r.exit_code != 0) fail(program, "list", r);
-  core::json::Document doc;
-  doc.Parse(r.out.data(), r.out.size());
-  if (doc.HasParseError() || !doc.IsObject()) malformed(program, "list", "not a JSON object");
+  auto doc = reply_object(r.out);
+  if (!doc) malformed(program, "list", "not a JSON object with each key once");
   std::map<std::string, std::string> out;
-  for (const auto &m : doc.GetObject()) {
+  for (const auto &m : doc->GetObject()) {
     if (!m.value.IsString()) malformed(program, "list", "a username is not a string");
     out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
                 std::string(m.value.GetString(), m.value.GetStringLength()));

@@ -207,7 +207,9 @@ AuthConfig resolve_in_file(const std::string &path, const std::string &registry)
   if (!text || trim(*text).empty()) return {}; // docker accepts an empty file too
   core::json::Document doc;
   try {
-    doc = core::json::parse(*text, ("config file " + path).c_str());
+    // The user's own file: read as docker reads it (the last of duplicate keys).
+    doc = core::json::parse(*text, ("config file " + path).c_str(),
+                            core::json::Duplicates::keep_last);
   } catch (const Error &e) {
     throw Error(Errc::config, e.what());
   }

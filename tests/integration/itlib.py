@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
 import time
@@ -119,6 +120,22 @@ _MEASURE = ("import os, sys\n"
             "_, status, usage = os.wait4(pid, 0)\n"
             "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
             "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
+def kill_when(cmd: list[str], env: dict, ready, timeout: float = 60) -> None:
+    """Starts cmd, waits until ready() is true, then SIGKILLs it: a writer killed at a
+    chosen point (crash-safety tests)."""
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.poll() is None and not ready():
+            time.sleep(0.02)
+        assert p.poll() is None, "the writer finished before it could be killed"
+        assert ready(), "the writer never got to the point of the test"
+        p.send_signal(signal.SIGKILL)
+    finally:
+        p.kill()
+        p.wait()
 
 
 def run_measured(cmd: list[str], *, env: dict | None = None,

@@ -12,21 +12,7 @@ import threading
 import time
 
 import itlib
-from itlib import run
-
-
-def kill_when(cmd: list[str], env: dict, ready, timeout: float = 60) -> None:
-    """Starts cmd, waits until ready() is true, then SIGKILLs it."""
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and p.poll() is None and not ready():
-            time.sleep(0.02)
-        assert p.poll() is None, "the writer finished before it could be killed"
-        p.send_signal(signal.SIGKILL)
-    finally:
-        p.kill()
-        p.wait()
+from itlib import kill_when, run
 
 
 def temps_in(d: str) -> list[str]:

@@ -1,7 +1,5 @@
-// berth build on a base image whose config has duplicate keys ("config", "rootfs",
-// "Env" twice): the edits land in the one member every runtime reads (Go's decoder
-// takes the last). rapidjson's RemoveMember drops only the first of duplicates, so
-// "rootfs":1,"rootfs":2 left the number 2 where berth then edited an object.
+// berth build on a base image whose config names a key twice: refused, since Go's
+// decoder (every runtime) reads the last of them and rapidjson the first.
 #include <doctest/doctest.h>
 
 #include "core/json.hpp"
@@ -51,44 +49,26 @@ std::string base_with_config(const fs::path &dir, const std::string &config) {
   return "oci:" + dir.string() + ":base";
 }
 
-std::string built_config(const fs::path &out) {
-  auto layout = layout::OciLayout::open(out.string());
-  auto m = image::parse_manifest(layout.read_blob(layout.find("built")->digest));
-  return layout.read_blob(m.config.digest);
-}
-
 } // namespace
 
-TEST_CASE("build: a base config with duplicate keys") {
+TEST_CASE("build: a base config with duplicate keys is refused") {
+  // Go's decoder (runtimes, crane, skopeo) reads the last of duplicate keys: whichever
+  // one berth edited, the image would mean one thing to berth and another to them.
   TempDir tmp;
   BuildOptions o;
   o.from = base_with_config(
-      tmp.path / "base",
-      R"({"os":"linux","architecture":"amd64","config":{"Env":["A=0"]},"config":5,)"
-      R"("config":{"Env":["B=1"],"Env":7,"Labels":1,"Labels":{"k":"v"},"ExposedPorts":[]},)"
-      R"("rootfs":1,"rootfs":2,"rootfs":{"type":"layers","diff_ids":2},"history":{},)"
-      R"("history":[]})");
+      tmp.path / "base", R"({"os":"linux","architecture":"amd64","config":{"Env":["A=0"]},)"
+                         R"("config":{"Env":["B=1"]},"rootfs":{"type":"layers","diff_ids":[]}})");
   o.output = "oci:" + (tmp.path / "out").string() + ":built";
   o.env = {"C=2"};
-  o.labels = {{"l", "x"}};
-  o.expose = {"80"};
-  o.entrypoint = std::vector<std::string>{"/app"};
-  o.created = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
-  REQUIRE_NOTHROW((void)build_image(o));
-
-  auto doc = json::parse(built_config(tmp.path / "out"), "config");
-  // Every member once: what berth wrote is what every reader sees.
-  auto again = json::parse(built_config(tmp.path / "out"), "config");
-  json::keep_last_duplicates(again, again.GetAllocator());
-  CHECK(doc.MemberCount() == again.MemberCount());
-  const auto &c = doc["config"];
-  REQUIRE(c.IsObject());
-  REQUIRE(c["Env"].IsArray());
-  CHECK(c["Env"].Size() == 1); // "Env":7 was the last: only C=2 remains
-  CHECK(std::string(c["Env"][0].GetString()) == "C=2");
-  CHECK(std::string(c["Labels"]["k"].GetString()) == "v");
-  CHECK(std::string(c["Labels"]["l"].GetString()) == "x");
-  CHECK(c["ExposedPorts"].HasMember("80/tcp"));
-  CHECK(doc["rootfs"]["diff_ids"].IsArray());
-  CHECK(doc["history"].IsArray());
+  try {
+    (void)build_image(o);
+    FAIL("a base config with a duplicate key was built on");
+  } catch (const Error &e) {
+    CHECK(e.code() == Errc::protocol);
+    CHECK(std::string(e.what()).find("\"config\" twice") != std::string::npos);
+  }
+  // Nothing was tagged: the output layout has no "built".
+  if (fs::exists(tmp.path / "out" / "index.json"))
+    CHECK_FALSE(layout::OciLayout::open((tmp.path / "out").string()).find("built"));
 }

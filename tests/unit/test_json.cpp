@@ -67,14 +67,45 @@ TEST_CASE("json: find() reads a value of the wrong type as absent") {
   CHECK(json::find(doc, "z") == nullptr);
 }
 
+TEST_CASE("json: a duplicate key is refused, at any depth, naming the key") {
+  // Go's encoding/json reads the last of duplicate keys and rapidjson the first: a
+  // manifest with two "layers" would be one filesystem to berth and another to crane.
+  for (const char *text : {R"({"layers":[],"layers":[{"digest":"x"}]})", R"({"a":{"b":1,"b":2}})",
+                           R"([1,{"x":[{"k":1,"k":1}]}])", R"({"\u0061":1,"a":2})"}) {
+    CAPTURE(text);
+    try {
+      (void)json::parse(text, "manifest");
+      FAIL("a duplicate key was accepted");
+    } catch (const berth::Error &e) {
+      CHECK(e.code() == berth::Errc::protocol);
+      CHECK(std::string(e.what()).find("twice") != std::string::npos);
+      CHECK(std::string(e.what()).find("manifest") == 0);
+    }
+  }
+  // A key with control characters is not quoted raw into the message.
+  try {
+    (void)json::parse("{\"\\u001b[31m\":1,\"\\u001b[31m\":2}", "reply");
+    FAIL("a duplicate key was accepted");
+  } catch (const berth::Error &e) {
+    CHECK(std::string(e.what()).find('\x1b') == std::string::npos);
+  }
+  // The same names in different objects are not duplicates.
+  CHECK_NOTHROW((void)json::parse(R"({"a":{"a":1},"b":{"a":2},"c":[{"a":1},{"a":2}]})", "t"));
+  // The user's own files are read as docker reads them: the last one counts.
+  auto doc =
+      json::parse(R"({"auths":1,"auths":{"r":{}}})", "config.json", json::Duplicates::keep_last);
+  CHECK(doc.MemberCount() == 1);
+  CHECK(doc["auths"].IsObject());
+}
+
 TEST_CASE("json: keep_last_duplicates keeps what Go's decoder reads") {
-  auto doc = json::parse(R"({"a":1,"b":[{"c":1,"c":2}],"a":{"d":3,"d":{"e":4}},"f":5})", "test");
-  json::keep_last_duplicates(doc, doc.GetAllocator());
+  auto doc = json::parse(R"({"a":1,"b":[{"c":1,"c":2}],"a":{"d":3,"d":{"e":4}},"f":5})", "test",
+                         json::Duplicates::keep_last);
   CHECK(write(doc) == R"({"b":[{"c":2}],"a":{"d":{"e":4}},"f":5})");
   // A number where an object was, then the object: the object stays, and one is left
   // for rapidjson's RemoveMember/AddMember edits.
-  auto d2 = json::parse(R"({"auths":1,"auths":2,"auths":{"r":{}}})", "test");
-  json::keep_last_duplicates(d2, d2.GetAllocator());
+  auto d2 =
+      json::parse(R"({"auths":1,"auths":2,"auths":{"r":{}}})", "test", json::Duplicates::keep_last);
   CHECK(d2.MemberCount() == 1);
   CHECK(d2["auths"].IsObject());
   auto unique = json::parse(R"({"x":[1,{"y":2}],"z":"s"})", "test");

@@ -224,3 +224,13 @@ def test_sign_and_verify_a_layout(tmp_path):
     assert digest.replace(":", "-") + ".att" in tags
     with pytest.raises(berth.ProtocolError):
         berth.attest(src, keys["a"][0], "{not json", predicate_type="x")
+
+
+def test_export_refuses_a_ratio_that_is_not_a_number(tmp_path):
+    """NaN compared false with everything and switched the cap off (issue 20, item 9):
+    the C ABI refuses it, whatever binding passed it."""
+    src = make_image(tmp_path / "bomb", tar_of([file_entry("zeros", bytes(40 << 20))]))
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(berth.InvalidArgumentError, match="max_expansion_ratio"):
+            berth.export(src, tmp_path / "out", max_expansion_ratio=bad)
+    assert not (tmp_path / "out").exists()
