@@ -1,6 +1,7 @@
 #include "aws/aws_error.hpp"
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 #include "core/xml.hpp"
 
 namespace berth::aws {
@@ -92,9 +93,12 @@ Error aws_error(const http::Response &resp, std::string_view what) {
   }
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r'))
     message.pop_back();
+  // AWS's words are quoted, never obeyed: no control characters or workflow commands
+  // reach a terminal or a CI log through them. The code is matched as sent.
+  request_id = core::printable(request_id);
   std::string text = std::string(what) + ": ";
-  text += code.empty() ? "HTTP " + std::to_string(resp.status) : code;
-  if (!message.empty()) text += ": " + message;
+  text += code.empty() ? "HTTP " + std::to_string(resp.status) : core::printable(code);
+  if (!message.empty()) text.append(": ").append(core::printable(message));
   if (!request_id.empty()) text += " (request id " + request_id + ")";
   Error e(errc_for_aws_code(code, resp.status), text);
   e.with_http_status(resp.status).with_aws_code(code).with_request_id(request_id);

@@ -11,6 +11,7 @@
 #include <berth/sign.hpp>
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -131,7 +132,7 @@ int cmd_build(const std::vector<std::string> &argv) {
       sbo.platform = o.platform;
       auto doc = generate_sbom(o.output, sbo);
       for (const auto &w : doc.warnings)
-        std::fprintf(stderr, "sbom warning: %s\n", w.c_str());
+        std::fprintf(stderr, "sbom warning: %s\n", core::printable(w).c_str());
       attach("https://spdx.dev/Document", doc.spdx_json);
     }
     if (want_provenance) {

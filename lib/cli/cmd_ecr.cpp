@@ -99,15 +99,15 @@ int cmd_credential_helper(const std::vector<std::string> &argv) {
   while (!input.empty() && (input.back() == '\n' || input.back() == '\r' || input.back() == ' '))
     input.pop_back();
   if (verb == "get") {
-    std::string host = input;
-    if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
-    host = host.substr(0, host.find('/'));
-    if (!ecr::parse_registry_host(host) && !ecr::is_public_registry_host(host)) {
+    // Only exactly an ECR host gets a token: "HOST:x@evil.test" names evil.test to
+    // whoever asked, whatever a looser reading of it would say.
+    auto host = ecr::server_url_registry_host(input);
+    if (!host) {
       // The protocol's "not found" answer lets docker fall back to anonymous.
       std::printf("credentials not found in native keychain\n");
       return kFailure;
     }
-    auto login = ecr_login({}, host);
+    auto login = ecr_login({}, *host);
     core::json::StringWriter w;
     w.writer.StartObject();
     w.writer.Key("ServerURL");

@@ -12,6 +12,7 @@
 #include "core/file.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -48,7 +49,8 @@ int ensure_repository(const Args &args) {
   else
     std::fprintf(stderr, "repository %s exists\n", r.uri.c_str());
   for (const auto &d : r.differences)
-    std::fprintf(stderr, "  differs: %s%s\n", d.c_str(), r.updated ? " (updated)" : "");
+    std::fprintf(stderr, "  differs: %s%s\n", core::printable(d).c_str(),
+                 r.updated ? " (updated)" : "");
   if (!r.differences.empty() && !args.flag("--apply"))
     std::fprintf(stderr,
                  "  (pass --apply to change tag mutability, its exclusions and scan-on-push)\n");
@@ -62,7 +64,8 @@ void report_ensure(const EnsureRepositoryResult &r, const std::string &what, boo
                    const char *applies) {
   std::fprintf(stderr, "%s %s\n", r.created ? "created" : "exists:", what.c_str());
   for (const auto &d : r.differences)
-    std::fprintf(stderr, "  differs: %s%s\n", d.c_str(), r.updated ? " (updated)" : "");
+    std::fprintf(stderr, "  differs: %s%s\n", core::printable(d).c_str(),
+                 r.updated ? " (updated)" : "");
   if (!r.differences.empty() && !apply)
     std::fprintf(stderr, "  (pass --apply to change %s)\n", applies);
 }
@@ -168,20 +171,24 @@ int scan_gate(const Args &args) {
   auto r =
       ecr_scan_gate(aws, ref.repository, ref.digest.empty() ? ref.identifier() : ref.digest, g);
   const bool many = r.images.size() > 1;
-  std::printf("scan %s: %d finding(s) at or above %s (limit %d)%s\n\n%s", r.status.c_str(),
-              r.counted, g.fail_on.c_str(), g.max, many ? " in the worst of its images" : "",
-              r.table.c_str());
+  std::printf("scan %s: %d finding(s) at or above %s (limit %d)%s\n\n%s",
+              core::printable(r.status).c_str(), r.counted, g.fail_on.c_str(), g.max,
+              many ? " in the worst of its images" : "", r.table.c_str());
   // The step summary lists what to fix: each finding at or above the gate's level.
+  // Every cell is the scanner's text (names, versions from the image): escaped, so it
+  // stays one cell of one row and carries no HTML, link or line of its own.
   // (Built with append: GCC 12 warns falsely on chains of "x" + std::string.)
+  using core::markdown_cell;
   std::string cves;
   constexpr std::size_t kMaxListed = 100;
   for (std::size_t i = 0; i < r.findings.size() && i < kMaxListed; ++i) {
     const auto &f = r.findings[i];
-    cves.append("| ").append(f.id).append(" | ").append(f.severity).append(" | ");
-    cves.append(f.package);
-    if (!f.version.empty()) cves.append(1, ' ').append(f.version);
-    cves.append(" | ").append(f.fixed_in.empty() ? "—" : f.fixed_in).append(" |");
-    if (many) cves.append(1, ' ').append(f.image.substr(0, 19)).append(" |");
+    cves.append("| ").append(markdown_cell(f.id)).append(" | ");
+    cves.append(markdown_cell(f.severity)).append(" | ");
+    cves.append(markdown_cell(f.package));
+    if (!f.version.empty()) cves.append(1, ' ').append(markdown_cell(f.version));
+    cves.append(" | ").append(f.fixed_in.empty() ? "—" : markdown_cell(f.fixed_in)).append(" |");
+    if (many) cves.append(1, ' ').append(markdown_cell(f.image.substr(0, 19))).append(" |");
     cves.append(1, '\n');
   }
   if (!cves.empty()) {

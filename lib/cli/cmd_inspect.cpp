@@ -11,9 +11,11 @@
 #include <berth/reference.hpp>
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 namespace berth::cli {
 
@@ -154,6 +156,46 @@ void print_lines(const std::vector<std::string> &lines) {
     std::printf("%s\n", l.c_str());
 }
 
+// An OCI layout's org.opencontainers.image.ref.name: components of [A-Za-z0-9] joined
+// by [-._:@+], separated by "/" (image-layout's grammar, a little looser).
+bool valid_ref_name(std::string_view n) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  return !n.empty() && n.size() <= 255 && alnum(n.front()) && alnum(n.back()) &&
+         n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-._:@+/") == std::string_view::npos;
+}
+
+// A repository path as references have it ("library/alpine"): parsed as one, the name
+// must come back whole, with no tag or digest split off.
+bool valid_repository(std::string_view n) {
+  try {
+    auto ref = image::Reference::parse("localhost/" + std::string(n));
+    return ref.repository == n && ref.tag.empty() && ref.digest.empty();
+  } catch (const Error &) {
+    return false;
+  }
+}
+
+// Names as a registry (or a layout someone handed us) sent them. stdout is a contract
+// other programs parse, one name a line: a name outside the grammar (a line break, an
+// escape sequence, a workflow command) is left out, with a warning on stderr.
+std::vector<std::string> valid_names(std::vector<std::string> names,
+                                     const std::function<bool(std::string_view)> &valid,
+                                     const char *command, const char *what) {
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (auto &n : names) {
+    if (valid(n))
+      out.push_back(std::move(n));
+    else
+      std::fprintf(stderr, "berth %s: warning: skipped %s '%s', which is not a valid one\n",
+                   command, what, core::printable(n).c_str());
+  }
+  return out;
+}
+
 std::string joined(const std::vector<std::string> &v) {
   std::string out;
   for (const auto &s : v)
@@ -163,26 +205,29 @@ std::string joined(const std::vector<std::string> &v) {
 
 void print_image(const ImageDetails &img) {
   std::printf("\nimage %s%s%s\n", img.digest.c_str(), img.platform ? "  " : "",
-              img.platform ? img.platform->str().c_str() : "");
-  std::printf("  media type  %s\n", img.media_type.c_str());
+              img.platform ? core::printable(img.platform->str()).c_str() : "");
+  std::printf("  media type  %s\n", core::printable(img.media_type).c_str());
   std::printf("  total size  %s\n",
               human_bytes(static_cast<std::uint64_t>(img.total_size)).c_str());
-  if (!img.created.empty()) std::printf("  created     %s\n", img.created.c_str());
-  if (!img.author.empty()) std::printf("  author      %s\n", img.author.c_str());
-  if (!img.user.empty()) std::printf("  user        %s\n", img.user.c_str());
-  if (!img.working_dir.empty()) std::printf("  workdir     %s\n", img.working_dir.c_str());
-  if (!img.entrypoint.empty()) std::printf("  entrypoint  %s\n", joined(img.entrypoint).c_str());
-  if (!img.cmd.empty()) std::printf("  cmd         %s\n", joined(img.cmd).c_str());
+  if (!img.created.empty()) std::printf("  created     %s\n", core::printable(img.created).c_str());
+  if (!img.author.empty()) std::printf("  author      %s\n", core::printable(img.author).c_str());
+  if (!img.user.empty()) std::printf("  user        %s\n", core::printable(img.user).c_str());
+  if (!img.working_dir.empty())
+    std::printf("  workdir     %s\n", core::printable(img.working_dir).c_str());
+  if (!img.entrypoint.empty())
+    std::printf("  entrypoint  %s\n", core::printable(joined(img.entrypoint)).c_str());
+  if (!img.cmd.empty()) std::printf("  cmd         %s\n", core::printable(joined(img.cmd)).c_str());
   for (const auto &e : img.env)
-    std::printf("  env         %s\n", e.c_str());
+    std::printf("  env         %s\n", core::printable(e).c_str());
   for (const auto &[k, v] : img.labels)
-    std::printf("  label       %s=%s\n", k.c_str(), v.c_str());
+    std::printf("  label       %s=%s\n", core::printable(k).c_str(), core::printable(v).c_str());
   for (const auto &[k, v] : img.annotations)
-    std::printf("  annotation  %s=%s\n", k.c_str(), v.c_str());
+    std::printf("  annotation  %s=%s\n", core::printable(k).c_str(), core::printable(v).c_str());
   std::printf("  %-7s %-71s %10s  %s\n", "BLOB", "DIGEST", "SIZE", "MEDIA TYPE");
   auto row = [](const char *what, const image::Descriptor &d) {
     std::printf("  %-7s %-71s %10s  %s\n", what, d.digest.c_str(),
-                human_bytes(static_cast<std::uint64_t>(d.size)).c_str(), d.media_type.c_str());
+                human_bytes(static_cast<std::uint64_t>(d.size)).c_str(),
+                core::printable(d.media_type).c_str());
   };
   row("config", img.config);
   for (const auto &l : img.layers)
@@ -190,17 +235,18 @@ void print_image(const ImageDetails &img) {
 }
 
 void print_inspection(const ImageInspection &r) {
-  std::printf("reference   %s\n", r.reference.c_str());
+  std::printf("reference   %s\n", core::printable(r.reference).c_str());
   std::printf("digest      %s\n", r.digest.c_str());
-  std::printf("media type  %s\n", r.media_type.c_str());
+  std::printf("media type  %s\n", core::printable(r.media_type).c_str());
   std::printf("size        %lld\n", static_cast<long long>(r.size));
   if (r.is_index) {
     for (const auto &[k, v] : r.annotations)
-      std::printf("annotation  %s=%s\n", k.c_str(), v.c_str());
+      std::printf("annotation  %s=%s\n", core::printable(k).c_str(), core::printable(v).c_str());
     std::printf("\n%-20s %-71s %10s  %s\n", "PLATFORM", "DIGEST", "SIZE", "MEDIA TYPE");
     for (const auto &d : r.manifests)
-      std::printf("%-20s %-71s %10lld  %s\n", d.platform ? d.platform->str().c_str() : "-",
-                  d.digest.c_str(), static_cast<long long>(d.size), d.media_type.c_str());
+      std::printf("%-20s %-71s %10lld  %s\n",
+                  d.platform ? core::printable(d.platform->str()).c_str() : "-", d.digest.c_str(),
+                  static_cast<long long>(d.size), core::printable(d.media_type).c_str());
   }
   for (const auto &img : r.images)
     print_image(img);
@@ -256,7 +302,11 @@ int cmd_ls(const std::vector<std::string> &argv) {
   if (!args) return kOk;
   const auto &repo = one_positional(*args, "REPO");
   bool json = json_format(*args);
-  auto tags = list_tags(repo, options_from(*args));
+  const bool layout = repo.rfind("oci:", 0) == 0;
+  auto tags = valid_names(
+      list_tags(repo, options_from(*args)),
+      [layout](std::string_view t) { return layout ? valid_ref_name(t) : image::valid_tag(t); },
+      "ls", layout ? "a ref name" : "a tag");
   if (json)
     std::printf("%s\n", tags_to_json(repo, tags).c_str());
   else
@@ -269,7 +319,8 @@ int cmd_catalog(const std::vector<std::string> &argv) {
   if (!args) return kOk;
   const auto &host = one_positional(*args, "REGISTRY");
   bool json = json_format(*args);
-  auto repos = list_repositories(host, options_from(*args));
+  auto repos = valid_names(list_repositories(host, options_from(*args)), valid_repository,
+                           "catalog", "a repository");
   if (json)
     std::printf("%s\n", repositories_to_json(host, repos).c_str());
   else
@@ -343,8 +394,9 @@ int cmd_validate(const std::vector<std::string> &argv) {
     std::printf("%s\n", to_json(r).c_str());
   } else {
     for (const auto &f : r.failures)
-      std::printf("FAIL %s %s: %s\n", f.kind.c_str(), f.digest.empty() ? "-" : f.digest.c_str(),
-                  f.message.c_str());
+      std::printf("FAIL %s %s: %s\n", f.kind.c_str(),
+                  f.digest.empty() ? "-" : core::printable(f.digest).c_str(),
+                  core::printable(f.message).c_str());
     std::string skipped =
         r.skipped ? ", " + std::to_string(r.skipped) + " foreign layer(s) skipped" : "";
     std::printf("%s %s: %d manifest(s), %d blob(s) (%s) read, %zu failure(s)%s\n",

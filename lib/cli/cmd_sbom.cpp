@@ -6,6 +6,7 @@
 #include <berth/sbom.hpp>
 
 #include "core/file.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <cstdio>
 
@@ -42,7 +43,8 @@ int cmd_sbom(const std::vector<std::string> &argv) {
   auto output = args.value_or("--output", args.value_or("-o", ""));
   auto r = generate_sbom(args.positional()[0], o);
   for (const auto &w : r.warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    // File and package names are the image's: quoted, never obeyed.
+    std::fprintf(stderr, "warning: %s\n", core::printable(w).c_str());
   std::fprintf(stderr, "%s: %zu files, %zu packages\n", r.digest.c_str(), r.files, r.packages);
   if (output.empty() || output == "-") {
     std::fwrite(r.spdx_json.data(), 1, r.spdx_json.size(), stdout);

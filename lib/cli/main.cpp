@@ -1,6 +1,8 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 
+#include "core/untrusted_text.hpp"
+
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -328,7 +330,7 @@ int main(int argc, char **argv) {
     try {
       return cmd_credential_helper(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const berth::Error &e) {
-      std::fprintf(stderr, "%s\n", e.what());
+      std::fprintf(stderr, "%s\n", berth::core::printable(e.what()).c_str());
       return exit_code_for(e);
     }
   }
@@ -341,20 +343,24 @@ int main(int argc, char **argv) {
   for (const auto &c : commands()) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     std::vector<std::string> args(argv + 2, argv + argc);
+    // Messages quote what came from outside (registry replies, tags, file names, the
+    // arguments): printable() is the last line of defence against control characters
+    // and workflow commands in them, whatever the layers below missed.
+    using berth::core::printable;
     try {
       return c.run(args);
     } catch (const UsageError &e) {
-      std::fprintf(stderr, "berth %s: %s\n\n%s", c.name, e.message.c_str(), c.usage);
+      std::fprintf(stderr, "berth %s: %s\n\n%s", c.name, printable(e.message).c_str(), c.usage);
       return kUsage;
     } catch (const berth::Error &e) {
-      std::fprintf(stderr, "berth %s: %s\n", c.name, e.what());
+      std::fprintf(stderr, "berth %s: %s\n", c.name, printable(e.what()).c_str());
       return exit_code_for(e);
     } catch (const std::exception &e) {
-      std::fprintf(stderr, "berth %s: internal error: %s\n", c.name, e.what());
+      std::fprintf(stderr, "berth %s: internal error: %s\n", c.name, printable(e.what()).c_str());
       return kFailure;
     }
   }
-  std::fprintf(stderr, "berth: unknown command '%s'\n\n", argv[1]);
+  std::fprintf(stderr, "berth: unknown command '%s'\n\n", berth::core::printable(argv[1]).c_str());
   print_overview();
   return kUsage;
 }

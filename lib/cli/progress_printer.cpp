@@ -2,6 +2,8 @@
 
 #include "cli/github.hpp"
 
+#include "core/untrusted_text.hpp"
+
 #include <cstdlib>
 #include <memory>
 #include <sys/ioctl.h>
@@ -42,7 +44,16 @@ struct TerminalState {
 ProgressFn make_progress_printer(OutputMode mode) {
   if (mode == OutputMode::quiet) return {};
   auto state = std::make_shared<TerminalState>();
-  return [mode, state](const Progress &p) {
+  return [mode, state](const Progress &event) {
+    // Digests come validated from manifests; an item's name is printed as printable()
+    // makes it all the same, as every outside text is.
+    Progress safe;
+    const bool clean = core::is_printable(event.digest);
+    if (!clean) {
+      safe = event;
+      safe.digest = core::printable(event.digest);
+    }
+    const Progress &p = clean ? event : safe;
     switch (mode) {
     case OutputMode::json:
       if (p.event != Progress::Event::blob_progress)

@@ -4,6 +4,8 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 
+#include "core/untrusted_text.hpp"
+
 #include <cstdio>
 #include <cstring>
 
@@ -174,8 +176,8 @@ int run_subcommand(const std::string &command, const std::string &sub,
   try {
     return run();
   } catch (const UsageError &e) {
-    std::fprintf(stderr, "berth %s %s: %s\n\n%s", command.c_str(), sub.c_str(), e.message.c_str(),
-                 usage);
+    std::fprintf(stderr, "berth %s %s: %s\n\n%s", command.c_str(), core::printable(sub).c_str(),
+                 core::printable(e.message).c_str(), usage);
     return kUsage;
   }
 }

@@ -96,6 +96,7 @@ private:
 // The program starts with the caller's original signal mask (not the one with SIGPIPE
 // blocked that run_process holds meanwhile) and SIGPIPE at its default action even
 // when the caller ignores it, so shell pipelines inside a helper behave normally.
+// It leads a process group of its own, so that what it starts can be killed with it.
 class SpawnAttr {
 public:
   explicit SpawnAttr(const sigset_t &mask) {
@@ -105,8 +106,10 @@ public:
     sigaddset(&defaults, SIGPIPE);
     int rc = posix_spawnattr_setsigmask(&attr_, &mask);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr_, &defaults);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&attr_, 0);
     if (rc == 0)
-      rc = posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+      rc = posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                                POSIX_SPAWN_SETPGROUP);
     if (rc != 0) {
       posix_spawnattr_destroy(&attr_);
       throw_errno("posix_spawnattr", rc);
@@ -159,7 +162,8 @@ private:
 };
 
 // Owns a spawned pid until it is reaped, so no exit path (exception included) leaves
-// a zombie or a runaway program behind.
+// a zombie or a runaway program behind: killing it kills its process group, i.e. the
+// processes it started too (a hung helper's own children would outlive it otherwise).
 class Child {
 public:
   explicit Child(pid_t pid) noexcept : pid_(pid) {}
@@ -171,6 +175,9 @@ public:
 
   void kill_and_reap() noexcept {
     if (pid_ <= 0) return;
+    // The group outlives its leader until its last member is gone, and its id is not
+    // reused meanwhile: killing it after the leader has exited is still safe.
+    ::kill(-pid_, SIGKILL);
     ::kill(pid_, SIGKILL);
     int status = 0;
     while (::waitpid(pid_, &status, 0) == -1 && errno == EINTR) {

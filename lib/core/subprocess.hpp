@@ -19,7 +19,10 @@ struct ProcessResult {
 // Runs argv[0], searched on PATH unless it contains a '/' (posix_spawnp), with the
 // caller's environment. Writes `input` to its stdin, then closes it; stdout and stderr
 // are drained together with poll(), so neither a big output nor a program that stops
-// reading its input can deadlock. After `timeout` the program gets SIGKILL.
+// reading its input can deadlock. The program leads a process group of its own; after
+// `timeout` the whole group gets SIGKILL, so processes it started die with it. (Being
+// out of the terminal's foreground group, a program that reads the terminal itself
+// would be stopped: helpers prompt through their own agents, as docker's do.)
 //
 // SIGPIPE from a program that exits without reading all of its input is swallowed
 // for the calling thread only; the program itself starts with SIGPIPE at default

@@ -16,7 +16,7 @@ struct EcrHost {
   bool dualstack = false;
 };
 
-// host may carry a port ("…amazonaws.com:443"); nullopt for non-ECR hosts.
+// host may carry a port ("…amazonaws.com:443": digits only); nullopt for non-ECR hosts.
 std::optional<EcrHost> parse_registry_host(std::string_view host);
 
 // Amazon ECR Public's registry: public.ecr.aws, or its dual-stack name
@@ -24,6 +24,13 @@ std::optional<EcrHost> parse_registry_host(std::string_view host);
 // in us-east-1, whatever region the caller is in.
 bool is_public_registry_host(std::string_view host);
 inline constexpr const char *kPublicRegion = "us-east-1";
+
+// The registry host[:port] (lower-cased) a credential-helper request names, when it is
+// exactly an ECR or ECR Public host: "HOST", "https://HOST", either followed by "/",
+// "/v1/" or "/v2/". Anything else is nullopt: another scheme, userinfo
+// ("HOST:x@evil.test", "https://HOST@evil.test/"), a port that is not a number, any
+// other path ("evil.test/HOST"), a longer name ("HOST.evil.test").
+std::optional<std::string> server_url_registry_host(std::string_view server_url);
 
 // "<account>.dkr.ecr.<region>.amazonaws.com" for the partition of the region.
 std::string registry_host(const std::string &account, const std::string &region, bool fips = false,

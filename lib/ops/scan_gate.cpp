@@ -6,6 +6,7 @@
 #include <berth/manifest.hpp>
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 #include "ecr/ecr_replies.hpp"
 #include "ops/ecr_session.hpp"
 #include "registry/registry.hpp"
@@ -238,7 +239,9 @@ ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repos
     result.table += "---:|";
   result.table += "\n";
   for (const auto &img : result.images) {
-    result.table += "| " + short_digest(img.digest) + " | " + img.platform + " |";
+    // The platform is the index's to say: a cell of it must stay one cell.
+    result.table +=
+        "| " + short_digest(img.digest) + " | " + core::markdown_cell(img.platform) + " |";
     for (auto s : kSeverities) {
       auto it = img.counts.find(s);
       result.table += ' ';

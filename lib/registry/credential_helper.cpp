@@ -2,6 +2,7 @@
 
 #include "core/json.hpp"
 #include "core/subprocess.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <berth/error.hpp>
 
@@ -74,10 +75,8 @@ std::string helper_message(const core::ProcessResult &r, std::string_view secret
     for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
       text.replace(at, secret.size(), "<redacted>");
   }
-  for (auto &c : text)
-    if (std::iscntrl(static_cast<unsigned char>(c)) != 0) c = ' ';
   if (text.size() > kMaxMessage) text = text.substr(0, kMaxMessage) + "...";
-  return text;
+  return core::printable(text);
 }
 
 [[noreturn]] void fail(const std::string &program, const char *verb, const core::ProcessResult &r,

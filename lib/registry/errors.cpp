@@ -1,6 +1,7 @@
 #include "registry/errors.hpp"
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 
 namespace berth::registry {
 namespace {
@@ -61,15 +62,18 @@ Error registry_error(const http::Response &resp, std::string_view what) {
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r'))
       message.pop_back();
   }
+  // The registry's words are quoted, never obeyed: no control characters or workflow
+  // commands reach a terminal or a CI log through them.
   std::string text = std::string(what) + ": HTTP " + std::to_string(resp.status);
-  if (!code.empty()) text += " " + code;
-  if (!message.empty()) text += ": " + message;
+  // (Appended piece by piece: GCC 12 warns falsely on "x" + std::string chains.)
+  if (!code.empty()) text.append(" ").append(core::printable(code));
+  if (!message.empty()) text.append(": ").append(core::printable(message));
   Error e(code_for(code, message, resp.status), text);
   e.with_http_status(resp.status);
   if (auto id = resp.header("x-amzn-RequestId"))
-    e.with_request_id(*id);
+    e.with_request_id(core::printable(*id));
   else if (auto id2 = resp.header("Docker-Request-Id"))
-    e.with_request_id(*id2);
+    e.with_request_id(core::printable(*id2));
   return e;
 }
 

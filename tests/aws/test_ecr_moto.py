@@ -373,6 +373,15 @@ def test_credential_helper(world, berth, home):
         r = berth(["credential-helper", "get"], env, input=other)
         assert r.code == 1
         assert r.out.strip() == "credentials not found in native keychain"
+    # Names that only look like the ECR host: the token would go to evil.test (issue 20,
+    # item 8: the port was stripped before the host was read).
+    for evil in (REGISTRY + ":x@evil.test", REGISTRY + ":443@evil.test",
+                 "https://%s@evil.test/" % REGISTRY, "https://user:pw@" + REGISTRY,
+                 "evil.test/" + REGISTRY, REGISTRY + ".evil.test", "http://" + REGISTRY,
+                 "https://%s/x" % REGISTRY):
+        r = berth(["credential-helper", "get"], env, input=evil,
+                  secrets=world.all_secrets())
+        assert (r.code, r.out.strip()) == (1, "credentials not found in native keychain"), evil
     r = berth(["credential-helper", "list"], env, input="")
     assert (r.code, r.out.strip()) == (0, "{}")
     r = berth(["credential-helper", "store"], env, input=json.dumps(

@@ -5,6 +5,7 @@ Driven through the CLI against moto (scan findings) and the ECR front (the index
 from __future__ import annotations
 
 import json
+import re
 
 import ecr_stack as E
 from berth_cli import berth
@@ -67,3 +68,39 @@ def test_scan_gate_judges_each_platform_of_an_index(ecr_stack: E.EcrStack, tmp_p
               "60s", who="admin")
     assert r.returncode == 0, (r.stdout, r.stderr)
     assert len([l for l in r.stdout.splitlines() if l.startswith("| sha256:")]) == 2
+
+
+def test_scan_gate_summary_escapes_what_the_scanner_says(ecr_stack: E.EcrStack, tmp_path) -> None:
+    """Finding names, packages and versions are the scanner's (read from the image):
+    in $GITHUB_STEP_SUMMARY each stays one table cell, with no HTML, link or row of
+    its own (issue 20, item 5)."""
+    st = ecr_stack
+    repo = "%s/%s" % (st.front.host, st.iam.repository)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "hello").write_text("hello\n")
+    r = berth(st, "build", "--from", "scratch", "--layer", "%s:/app" % app, "--output",
+              "docker://%s:evil" % repo)
+    assert r.returncode == 0, r.stderr
+    st.moto.set_scan_findings(E.scan_findings_result(
+        st.iam.repository, tag="evil", counts={"HIGH": 1},
+        findings=[{"name": "CVE-2099-0009|x", "severity": "HIGH",
+                   "attributes": [{"key": "package_name",
+                                   "value": "evil\n| injected | row |<script>alert(1)</script>"},
+                                  {"key": "package_version",
+                                   "value": "[click](https://evil.test) `1`"}]}]))
+    summary = tmp_path / "summary.md"
+    summary.write_text("")
+    r = berth(st, "ecr", "scan-gate", "%s:evil" % repo, "--fail-on", "HIGH", "--timeout", "60s",
+              who="admin", extra={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode == 4, (r.stdout, r.stderr)
+    text = summary.read_text()
+    assert "<script>" not in text and "](" not in text.replace("\\](", ""), text
+    assert "\n| injected" not in text, text
+    rows = [l for l in text.splitlines() if l.startswith("| CVE-")]
+    assert len(rows) == 1, text
+    # four cells: the row's unescaped pipes are its five borders
+    assert len(re.findall(r"(?<!\\)\|", rows[0].replace("\\\\", ""))) == 5, rows[0]
+    assert rows[0] == ("| CVE-2099-0009\\|x | HIGH | evil\\\\n\\| injected \\| row \\|"
+                       "&lt;script&gt;alert(1)&lt;/script&gt; "
+                       "\\[click\\](https://evil.test) \\`1\\` | — |"), rows[0]

@@ -305,3 +305,18 @@ TEST_CASE("iso8601: out-of-range and unpadded fields are refused") {
   CHECK(berth::core::format_iso8601(berth::core::parse_iso8601("2026-11-27T12:00:00Z")) ==
         "2026-11-27T12:00:00Z");
 }
+
+TEST_CASE("aws error: AWS's words are quoted, never obeyed") {
+  auto e = aws::aws_error(
+      reply(400, R"({"__type":"ValidationException","message":"bad\n::stop-commands::t\u001b[2J"})",
+            {{"x-amzn-RequestId", "id\x1b[1m"}}),
+      "ecr:X");
+  CHECK(e.code() == Errc::invalid_argument);
+  CHECK(e.aws_code() == "ValidationException");
+  CHECK(std::string(e.what()) ==
+        "ecr:X: ValidationException: bad\\n::stop-commands::t\\x1b[2J (request id id\\x1b[1m)");
+  auto x = aws::aws_error(reply(403, "<Error><Code>::error::x</Code><Message>m\n##[add-mask]"
+                                     "</Message></Error>"),
+                          "sts:X");
+  CHECK(std::string(x.what()) == "sts:X: :\\x3aerror::x: m\\n#\\x23[add-mask]");
+}

@@ -109,11 +109,60 @@ TEST_CASE("ecr host: names berth builds parse back") {
 }
 
 TEST_CASE("ecr registry host: ECR Public") {
-  for (const char *h : {"public.ecr.aws", "PUBLIC.ECR.AWS", "public.ecr.aws:443",
-                        "ecr-public.aws.com"})
+  for (const char *h :
+       {"public.ecr.aws", "PUBLIC.ECR.AWS", "public.ecr.aws:443", "ecr-public.aws.com"})
     CHECK(is_public_registry_host(h));
   for (const char *h : {"", "ecr.aws", "public.ecr.aws.evil.com", "xpublic.ecr.aws",
                         "123456789012.dkr.ecr.us-east-1.amazonaws.com"})
     CHECK_FALSE(is_public_registry_host(h));
   CHECK_FALSE(parse_registry_host("public.ecr.aws"));
+}
+
+TEST_CASE("ecr host: a port is digits, nothing else") {
+  CHECK(parse_registry_host("123456789012.dkr.ecr.us-east-1.amazonaws.com:443"));
+  for (const char *h : {"123456789012.dkr.ecr.us-east-1.amazonaws.com:x@evil.com",
+                        "123456789012.dkr.ecr.us-east-1.amazonaws.com:443@evil.com",
+                        "123456789012.dkr.ecr.us-east-1.amazonaws.com:",
+                        "123456789012.dkr.ecr.us-east-1.amazonaws.com:443/x",
+                        "123456789012.dkr.ecr.us-east-1.amazonaws.com:4430000"}) {
+    CAPTURE(h);
+    CHECK_FALSE(parse_registry_host(h));
+  }
+  CHECK_FALSE(is_public_registry_host("public.ecr.aws:x@evil.com"));
+}
+
+TEST_CASE("ecr host: a credential helper's server URL names exactly a registry host") {
+  const std::string host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  for (const std::string &url :
+       {host, host + "/", "https://" + host, "https://" + host + "/", "HTTPS://" + host + "/v2/",
+        "https://" + host + "/v1/", host + ":443"}) {
+    CAPTURE(url);
+    auto h = server_url_registry_host(url);
+    REQUIRE(h);
+    CHECK(h->rfind(host, 0) == 0);
+  }
+  CHECK(server_url_registry_host("https://public.ecr.aws") == "public.ecr.aws");
+  CHECK(server_url_registry_host("123456789012.DKR.ECR.us-east-1.amazonaws.com") == host);
+  for (const std::string &url : {
+           host + ":x@evil.com",
+           "https://" + host + "@evil.com/",
+           "https://user:pass@" + host,
+           "user@" + host,
+           "evil.com/" + host,
+           "https://evil.com/" + host,
+           host + ".evil.com",
+           "https://" + host + ".evil.com/",
+           "http://" + host,
+           "ftp://" + host,
+           "https://" + host + "/other",
+           "https://" + host + "?x=1",
+           "https://" + host + "#@evil.com",
+           "https://evil.com\\@" + host,
+           "https://" + host + "\\@evil.com",
+           std::string("public.ecr.aws:x@evil.com"),
+           std::string(),
+       }) {
+    CAPTURE(url);
+    CHECK_FALSE(server_url_registry_host(url));
+  }
 }

@@ -277,6 +277,47 @@ TEST_CASE("helper subprocess: timeout kills the program") {
   CHECK(lingering.code() == Errc::timeout);
 }
 
+namespace {
+
+// Running, not a zombie nobody has reaped yet (PID 1 of a container may never reap).
+bool running(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto close = line.rfind(')');
+  return close == std::string::npos || line.size() < close + 3 || line[close + 2] != 'Z';
+}
+
+} // namespace
+
+TEST_CASE("helper subprocess: at the deadline the program's children die with it") {
+  TempDir dir;
+  // A hung helper that started a child of its own: one child keeps the output pipes,
+  // one does not; the helper waits for both.
+  for (const char *script : {"sleep 1000 & echo $! > \"$0\"; wait",
+                             "sleep 1000 >/dev/null 2>&1 </dev/null & echo $! > \"$0\"; wait"}) {
+    CAPTURE(script);
+    const auto pidfile = dir.path() / "child.pid";
+    std::error_code ec;
+    fs::remove(pidfile, ec);
+    auto e = error_of([&] {
+      run_process({"sh", "-c", script, pidfile.string()}, {}, std::chrono::milliseconds(300));
+    });
+    CHECK(e.code() == Errc::timeout);
+    std::ifstream in(pidfile);
+    pid_t child = 0;
+    in >> child;
+    REQUIRE(child > 0);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (running(child) && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const bool survived = running(child);
+    if (survived) ::kill(child, SIGKILL);
+    CHECK_FALSE(survived);
+  }
+}
+
 TEST_CASE("helper subprocess: missing program and bad arguments") {
   CHECK(error_of([] { run_process({"berth-no-such-program-4f1c"}, {}); }).code() ==
         Errc::not_found);

@@ -43,3 +43,21 @@ TEST_CASE("registry errors: values of the wrong type (fuzz_registry_error)") {
   CHECK(error_for(403, R"({"errors":[{"code":1,"message":[],"detail":{}}]})").code() ==
         Errc::denied);
 }
+
+TEST_CASE("registry errors: the registry's words are quoted, never obeyed") {
+  // A message opening a line of its own with a workflow command, recolouring the
+  // terminal, or sneaking in the runner's legacy command form: all escaped.
+  auto e = error_for(404, R"({"errors":[{"code":"MANIFEST_UNKNOWN",)"
+                          R"("message":"x\n::stop-commands::tok\u001b[31m ##[error]e",)"
+                          R"("detail":"\r\n::error::d"}]})");
+  CHECK(e.code() == Errc::not_found);
+  CHECK(std::string(e.what()) ==
+        "GET manifest r/app:1: HTTP 404 MANIFEST_UNKNOWN: x\\n::stop-commands::tok\\x1b[31m "
+        "#\\x23[error]e (\\r\\n::error::d)");
+  // A code is the registry's too; plain text bodies as well.
+  auto c = error_for(400, R"({"errors":[{"code":"::error::\u001b","message":"m"}]})");
+  CHECK(std::string(c.what()) == "GET manifest r/app:1: HTTP 400 :\\x3aerror::\\x1b: m");
+  auto t = error_for(502, "bad gateway\n::error::x\x1b[0m\n");
+  CHECK(std::string(t.what()) ==
+        "GET manifest r/app:1: HTTP 502: bad gateway\\n::error::x\\x1b[0m");
+}
