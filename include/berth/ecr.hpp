@@ -176,11 +176,18 @@ void ecr_put_lifecycle_policy(const AwsOptions &options, const std::string &repo
 // --- Scan gate ----------------------------------------------------------------------
 
 struct ScanGateOptions {
-  std::string fail_on = "CRITICAL"; // this severity and every one above it count
-  int max = 0;                      // more counted findings than this fail the gate
+  // This severity and every one above it count. A comma-separated list
+  // ("CRITICAL,HIGH") counts from the lowest severity it names.
+  std::string fail_on = "CRITICAL";
+  int max = 0; // more counted findings than this fail the gate
   std::chrono::seconds timeout{600};
   std::chrono::milliseconds poll{5000};
 };
+
+// The severity a fail_on list counts from: the lowest it names ("CRITICAL,HIGH" ->
+// "HIGH"), case-insensitive, spaces ignored. Error(invalid_argument) for a name that
+// is not an ECR severity, or an empty list.
+std::string scan_gate_threshold(const std::string &fail_on);
 
 // One finding at or above the gate's severity, for the step summary.
 struct ScanFinding {

@@ -13,6 +13,7 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "core/untrusted_text.hpp"
+#include "ecr/registry_host.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -151,22 +152,20 @@ int scan_gate(const Args &args) {
     throw UsageError{"scan-gate needs REF (registry/repository:tag or @digest)"};
   auto ref = image::Reference::parse(args.positional()[0]);
   ScanGateOptions g;
-  g.fail_on = args.value_or("--fail-on", "CRITICAL");
-  // "--fail-on CRITICAL,HIGH" counts from the lowest severity named.
-  if (auto comma = g.fail_on.rfind(','); comma != std::string::npos)
-    g.fail_on = g.fail_on.substr(comma + 1);
+  // "--fail-on CRITICAL,HIGH" (or the option repeated) counts from the lowest
+  // severity named, whatever the order.
+  std::string fail_on;
+  for (const auto &v : args.values("--fail-on"))
+    fail_on += (fail_on.empty() ? "" : ",") + v;
+  g.fail_on = scan_gate_threshold(fail_on.empty() ? "CRITICAL" : fail_on);
   g.max = args.integer("--max").value_or(0);
   g.timeout = std::chrono::duration_cast<std::chrono::seconds>(
       args.duration("--timeout", std::chrono::minutes(10)));
   if (auto p = args.integer("--poll-ms")) g.poll = std::chrono::milliseconds(*p);
   auto aws = aws_options_from(args);
   if (aws.region.empty()) {
-    // The region of an ECR host is in its name.
-    auto dot = ref.registry.find(".dkr.ecr.");
-    if (dot != std::string::npos) {
-      auto rest = ref.registry.substr(dot + 9);
-      aws.region = rest.substr(0, rest.find('.'));
-    }
+    // The region of an ECR host is in its name (FIPS and dual-stack names too).
+    if (auto host = ecr::parse_registry_host(ref.registry)) aws.region = host->region;
   }
   auto r =
       ecr_scan_gate(aws, ref.repository, ref.digest.empty() ? ref.identifier() : ref.digest, g);

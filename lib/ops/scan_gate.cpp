@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <climits>
 #include <optional>
 #include <thread>
@@ -185,12 +186,36 @@ std::string short_digest(const std::string &d) {
 
 } // namespace
 
+std::string scan_gate_threshold(const std::string &fail_on) {
+  std::size_t lowest = 0;
+  bool any = false;
+  std::size_t start = 0;
+  while (start <= fail_on.size()) {
+    auto comma = fail_on.find(',', start);
+    auto item =
+        fail_on.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string name;
+    for (char c : item)
+      if (c != ' ' && c != '\t')
+        name.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    auto rank = severity_rank(name);
+    if (rank == kSeverities.size())
+      throw Error(Errc::invalid_argument,
+                  "fail-on takes CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or UNDEFINED "
+                  "(comma-separated), not '" +
+                      core::printable(item) + "'");
+    lowest = std::max(lowest, rank);
+    any = true;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!any) throw Error(Errc::invalid_argument, "fail-on names no severity");
+  return kSeverities[lowest];
+}
+
 ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repository,
                              const std::string &image, const ScanGateOptions &gate) {
-  std::size_t threshold = severity_rank(gate.fail_on);
-  if (threshold == kSeverities.size())
-    throw Error(Errc::invalid_argument,
-                "fail-on must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED");
+  const std::size_t threshold = severity_rank(scan_gate_threshold(gate.fail_on));
 
   auto client = ops::ecr_client(options);
   ScanGateResult result;
