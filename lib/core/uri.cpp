@@ -97,10 +97,6 @@ std::string_view port_number(std::string_view port) noexcept {
 
 } // namespace
 
-bool is_unreserved(unsigned char c) noexcept {
-  return (kClass[c] & kUnreserved) != 0;
-}
-
 void uri_encode_append(std::string &out, std::string_view s, bool keep_slash) {
   const unsigned char raw = keep_slash ? kUnreservedOrSlash : kUnreserved;
   std::size_t i = 0;

@@ -34,9 +34,6 @@ struct UrlView {
 };
 UrlView parse_url_view(std::string_view url);
 
-// RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~
-bool is_unreserved(unsigned char c) noexcept;
-
 // Encodes every byte but unreserved ones (and '/' when keep_slash) as %XX (upper hex).
 std::string uri_encode(std::string_view s, bool keep_slash);
 void uri_encode_append(std::string &out, std::string_view s, bool keep_slash);

@@ -316,14 +316,6 @@ void Repository::fetch_blob(const std::string &digest, std::int64_t size,
   }
 }
 
-void Repository::delete_blob(const std::string &digest) {
-  http::Request req;
-  req.method = "DELETE";
-  req.url = url("/blobs/" + digest);
-  auto resp = registry_->send(req, {"repository:" + name_ + ":delete"});
-  if (!resp.ok()) throw registry_error(resp, "DELETE blob " + name_ + "@" + digest);
-}
-
 std::string Repository::start_upload(const std::string &digest, const std::string &mount_from,
                                      bool &mounted) {
   http::Request req;

@@ -118,7 +118,6 @@ public:
   void get_blob_bytes(const std::string &digest, std::uint64_t first, std::uint64_t last,
                       const std::function<void(const http::Response &)> &on_reply,
                       const http::BodySink &sink);
-  void delete_blob(const std::string &digest);
 
   // Uploads a blob of known digest and size. When mount_from names another
   // repository on the same registry, a cross-repository mount is tried first.

@@ -26,7 +26,6 @@ public:
   void finish() override;
   // Completes the upload under this digest (the registry verifies it).
   void commit(const std::string &digest);
-  std::uint64_t bytes_sent() const { return offset_; }
 
 private:
   void flush();
