@@ -4,15 +4,19 @@ by default) store under the tags "sha256-<hex>.sig" and ".att" travels with `cop
 --digest-tags carries it, and `cosign verify` / `verify-attestation` accept the copy.
 And referrers discovery never fails the image: a registry without the referrers API
 whose fallback tag "sha256-<hex>" holds an image manifest (not an index) is taken as
-no referrers, with a warning. Against distribution 2.8 (Debian's docker-registry)."""
+no referrers, with a warning; a signature that is found but cannot be copied fails the
+pull only after the image has landed. Against distribution 2.8 (Debian's
+docker-registry)."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 import itlib
+import stack
 from itlib import run
 from test_it_sign import PASSWORD, cosign, cosign_verify, keys  # noqa: F401 - keys is a fixture
 
@@ -178,3 +182,28 @@ def test_fallback_tag_holding_an_image_is_no_referrers(plain_reg, berth, repo, s
     assert r.json["referrers"] == 0 and r.json["warnings"], r.describe()
     assert "not a referrers index" in r.stderr
     assert tag_digest(plain_reg, repo + "-copy", "v1") == digest
+
+
+def test_a_signature_that_fails_to_copy_fails_the_pull_after_the_image(berth, repo, small_image,
+                                                                        keys, tmp_path):
+    """Found but not copied is not discovery: the pull fails, yet the image has landed."""
+    with stack.Registry() as reg:
+        ref = "%s/%s:v1" % (reg.hostport, repo)
+        digest = berth.copy(small_image["ref"], "docker://" + ref).json["digest"]
+        env = dict(berth.env, COSIGN_PASSWORD=PASSWORD)
+        run([berth.binary, "sign", "--key", keys["a"]["key"], ref], env=env)
+        st, _, body = reg.request("GET", "/v2/%s/manifests/%s" % (repo, digest_tag(digest, "sig")),
+                                  headers={"Accept": itlib.OCI_MANIFEST})
+        assert st == 200
+        layer = json.loads(body)["layers"][0]["digest"]
+        path = os.path.join(reg.storage_dir, "docker", "registry", "v2", "blobs", "sha256",
+                            layer[7:9], layer[7:], "data")
+        data = bytearray(open(path, "rb").read())
+        data[len(data) // 2] ^= 0xFF  # same size: only the digest can tell
+        with open(path, "wb") as f:
+            f.write(bytes(data))
+        out = tmp_path / "pulled"
+        r = run([berth.binary, "pull", ref, "oci:%s:v1" % out], env=berth.env, check=False)
+        assert r.returncode != 0 and layer in r.stderr, r.describe()
+        assert itlib.layout_entry(str(out), "v1")["digest"] == digest
+        itlib.verify_layout(str(out), "v1")
