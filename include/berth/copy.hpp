@@ -54,10 +54,16 @@ struct CopyOptions {
   std::vector<std::string> extra_tags;
   // Referrers (signatures, SBOMs, attestations: manifests whose subject is a copied
   // image or index child) follow, recursively, through the referrers API or the
-  // "sha256-<hex>" tag scheme, as regctl --referrers and oras cp -r do. Not when
-  // the copy converts the format (the digests they name change).
+  // "sha256-<hex>" tag scheme, as regctl --referrers and oras cp -r do; so do
+  // cosign's tags "sha256-<hex>.sig", ".att" and ".sbom" (as regctl --digest-tags),
+  // under the same tag, except into archives. Not when the copy converts the format
+  // (the digests they name change). Failing to find them is a warning; a referrer
+  // found but not copied fails the copy after the image is in place.
   bool referrers = true;
-  // Only referrers of these artifact types (and theirs); empty: all.
+  // Only referrers of these artifact types (and theirs); empty: all. A cosign tag is
+  // chosen by "application/vnd.dev.cosign.artifact.<sig|att|sbom>.v1+json" or by the
+  // media type of one of its layers ("application/vnd.dev.cosign.simplesigning.v1+json",
+  // "application/vnd.dsse.envelope.v1+json").
   std::vector<std::string> referrer_types;
   ImageFormat format = ImageFormat::automatic;
   // Create a missing ECR destination repository first (with the source repository's
@@ -79,7 +85,12 @@ struct CopyResult {
   std::uint64_t bytes_copied = 0;
   int blobs_copied = 0, blobs_skipped = 0, blobs_mounted = 0;
   int manifests = 0;
-  int referrers = 0; // referrer manifests copied (or already there)
+  // Referrer manifests copied (or already there), cosign's digest tags included.
+  int referrers = 0;
+  int digest_tags = 0; // of those, cosign's "sha256-<hex>.sig|.att|.sbom" tags
+  // What was left out and why (referrers that could not be listed); the copy itself
+  // succeeded.
+  std::vector<std::string> warnings;
   std::string mirror; // the source as read through a mirror ("docker://..."), else ""
 };
 

@@ -68,7 +68,15 @@ CopyOptions copy_options(const Args &args) {
   return o;
 }
 
+// Warnings go to stderr whatever the mode: something the user asked for (a
+// referrer) was left out.
+void print_warnings(const CopyResult &r, const std::string &label) {
+  for (const auto &w : r.warnings)
+    std::fprintf(stderr, "%swarning: %s\n", label.c_str(), w.c_str());
+}
+
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
+  print_warnings(r, label);
   if (mode == OutputMode::json) {
     core::json::StringWriter out;
     auto &w = out.writer;
@@ -81,11 +89,19 @@ void print_result(OutputMode mode, const CopyResult &r, double secs, const std::
                           {"blobsSkipped", r.blobs_skipped},
                           {"blobsMounted", r.blobs_mounted},
                           {"manifests", r.manifests},
-                          {"referrers", r.referrers}}) {
+                          {"referrers", r.referrers},
+                          {"digestTags", r.digest_tags}}) {
       w.Key(key);
       w.Int(n);
     }
     if (!r.mirror.empty()) out.member("mirror", r.mirror);
+    if (!r.warnings.empty()) {
+      w.Key("warnings");
+      w.StartArray();
+      for (const auto &warning : r.warnings)
+        out.string(warning);
+      w.EndArray();
+    }
     w.Key("seconds");
     w.Double(secs);
     w.EndObject();
@@ -221,10 +237,13 @@ int cmd_replicate(const std::vector<std::string> &argv) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (mode == OutputMode::json) {
       print_result(mode, results[i], secs, "");
-    } else if (mode != OutputMode::quiet) {
-      std::fprintf(stderr, "%s: %d copied, %d already there, %d mounted\n", dsts[i].c_str(),
-                   results[i].blobs_copied, results[i].blobs_skipped, results[i].blobs_mounted);
+      continue;
     }
+    print_warnings(results[i], dsts[i] + ": ");
+    if (mode != OutputMode::quiet)
+      std::fprintf(stderr, "%s: %d copied, %d already there, %d mounted, %d referrers\n",
+                   dsts[i].c_str(), results[i].blobs_copied, results[i].blobs_skipped,
+                   results[i].blobs_mounted, results[i].referrers);
   }
   if (mode != OutputMode::json) std::printf("%s\n", results.front().digest.c_str());
   github_output("digest", results.front().digest);

@@ -117,6 +117,11 @@ public:
         });
   }
 
+  std::optional<registry::FetchedManifest> tagged_manifest(const std::string &tag) override {
+    if (tag.empty() || !archive_->find(tag)) return std::nullopt;
+    return manifest(tag);
+  }
+
 private:
   Location loc_;
   std::shared_ptr<const layout::OciArchive> archive_;
@@ -241,6 +246,10 @@ public:
     (void)digest;
     return false; // the archive is written anew by every copy
   }
+
+  // Archives hold the image alone (what docker load, podman load and skopeo read
+  // without a tag): no cosign digest tags, as OCI referrers get no index.json entry.
+  bool keeps_digest_tags() const override { return false; }
 
   std::string tag_digest(const std::string &tag) override {
     std::lock_guard lock(mutex_);

@@ -27,6 +27,8 @@ struct Copier {
   ops::ProgressReporter reporter;
   CopyResult result;
   std::string top_raw; // the manifest or index written under the tag
+  // A referrer found but not copied: thrown once the image and its tags are in place.
+  std::exception_ptr referrer_error;
 
   // Blobs of one image manifest (foreign layers stay where their URLs say).
   void copy_blobs(const image::Manifest &m) {
@@ -121,15 +123,13 @@ struct Copier {
     const bool there = dst.tag_points_to(top.digest);
     if (!there) copy_content();
     // A converted image has other digests: the source's referrers name the old ones.
+    // Finding them never fails the copy (warnings); a referrer found but not copied
+    // fails it once the image is in place.
     if (options.referrers && top.digest == subjects.front()) {
       ops::ReferrerPolicy policy{options.referrer_types, options.jobs};
       for (const auto &s : subjects) {
         auto c = ops::copy_referrers(src, dst, s, policy, reporter);
-        result.referrers += c.manifests;
-        result.blobs_copied += c.blobs.copied;
-        result.blobs_skipped += c.blobs.skipped;
-        result.blobs_mounted += c.blobs.mounted;
-        result.bytes_copied += c.blobs.bytes;
+        ops::add_referrer_copy(result, c, referrer_error);
       }
     }
     if (there)
@@ -157,12 +157,14 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
            ops::target_family(options.format, src_loc, dst_loc),
            ops::ProgressReporter(options.progress),
            {},
+           {},
            {}};
   auto result = c.run();
   result.mirror = opened.mirror;
   for (const auto &tag : options.extra_tags)
     if (destination->tag_digest(tag) != result.digest)
       destination->put_manifest_as(c.top_raw, result.media_type, tag);
+  if (c.referrer_error) std::rethrow_exception(c.referrer_error);
   return result;
 }
 

@@ -13,6 +13,7 @@
 #include "registry/segmented_fetch.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,19 @@ public:
   virtual std::string registry_host() const { return {}; }
   virtual std::string repository() const { return {}; }
   // Manifests whose subject is `digest` (signatures, SBOMs, attestations), as
-  // descriptors; none where the source keeps none.
-  virtual std::vector<image::Descriptor> referrers(const std::string &digest) {
-    (void)digest;
+  // descriptors; none where the source keeps none. `warning` is set when what the
+  // source holds was not understood and taken as none (a registry's fallback tag
+  // that is not an index).
+  virtual std::vector<image::Descriptor> referrers(const std::string &digest,
+                                                   std::string &warning) {
+    (void)digest, (void)warning;
     return {};
+  }
+  // The manifest under a tag (cosign's "sha256-<hex>.sig"), or nullopt when there is
+  // no such tag; none where the source keeps no further tags.
+  virtual std::optional<registry::FetchedManifest> tagged_manifest(const std::string &tag) {
+    (void)tag;
+    return std::nullopt;
   }
 };
 
@@ -80,6 +90,14 @@ public:
                             const image::Descriptor &d) {
     (void)subject, (void)d;
     put_manifest(m.raw, m.media_type, false);
+  }
+
+  // cosign's "<alg>-<hex>.sig" (".att", ".sbom") tags: whether this destination keeps
+  // them (a docker-archive holds one image and no other tags), and storing one —
+  // its blobs already stored — where it does; tag_digest() tells what is there.
+  virtual bool keeps_digest_tags() const { return true; }
+  virtual void put_digest_tag(const registry::FetchedManifest &m, const std::string &tag) {
+    put_manifest_as(m.raw, m.media_type, tag);
   }
 
   // Further tags for a manifest already stored (push --tag): each a manifest PUT.

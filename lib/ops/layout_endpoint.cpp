@@ -87,7 +87,9 @@ public:
   // A layout has no referrers API: oras and berth keep referrers as untagged
   // entries of index.json, found by reading each entry's subject. Read once per
   // source: a copy asks for the referrers of every manifest it writes.
-  std::vector<image::Descriptor> referrers(const std::string &digest) override {
+  std::vector<image::Descriptor> referrers(const std::string &digest,
+                                           std::string &warning) override {
+    (void)warning;
     if (!by_subject_) {
       by_subject_.emplace();
       for (const auto &d : layout_.index().manifests) {
@@ -101,6 +103,11 @@ public:
     }
     auto it = by_subject_->find(digest);
     return it == by_subject_->end() ? std::vector<image::Descriptor>{} : it->second;
+  }
+  // cosign's tags are index.json entries named so (berth sign oci:DIR writes them).
+  std::optional<registry::FetchedManifest> tagged_manifest(const std::string &tag) override {
+    if (tag.empty() || !layout_.find(tag)) return std::nullopt;
+    return manifest(tag);
   }
 
 private:

@@ -62,8 +62,13 @@ public:
   }
   std::string registry_host() const override { return loc_.ref.registry_host(); }
   std::string repository() const override { return loc_.ref.repository; }
-  std::vector<image::Descriptor> referrers(const std::string &digest) override {
-    return repo_.referrers(digest).manifests;
+  std::vector<image::Descriptor> referrers(const std::string &digest,
+                                           std::string &warning) override {
+    return repo_.referrers(digest, {}, &warning).manifests;
+  }
+  std::optional<registry::FetchedManifest> tagged_manifest(const std::string &tag) override {
+    if (!repo_.head_manifest(tag)) return std::nullopt;
+    return repo_.get_manifest(tag);
   }
 
 private:

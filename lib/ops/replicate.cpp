@@ -357,6 +357,9 @@ std::vector<CopyResult> replicate_image(const std::string &src,
   // Referrers of the image and of each child, per destination (they are small: a
   // signature, an SBOM), before the tag; not where the format was converted, since
   // they name the source's digests.
+  // Finding them never fails the copy (warnings); a referrer found but not copied
+  // fails it once every destination has the image.
+  std::exception_ptr referrer_error;
   auto copy_referrers = [&](std::size_t i) {
     if (!o.referrers || stored[i]->top.digest != root.digest) return;
     std::vector<std::string> subjects{root.digest};
@@ -365,11 +368,7 @@ std::vector<CopyResult> replicate_image(const std::string &src,
     ops::ReferrerPolicy policy{o.referrer_types, o.jobs};
     for (const auto &s : subjects) {
       auto c = ops::copy_referrers(*source, *destinations[i], s, policy, reporter);
-      results[i].referrers += c.manifests;
-      results[i].blobs_copied += c.blobs.copied;
-      results[i].blobs_skipped += c.blobs.skipped;
-      results[i].blobs_mounted += c.blobs.mounted;
-      results[i].bytes_copied += c.blobs.bytes;
+      ops::add_referrer_copy(results[i], c, referrer_error);
     }
   };
 
@@ -395,6 +394,7 @@ std::vector<CopyResult> replicate_image(const std::string &src,
     add_missing_tags();
     reporter.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(), 0);
   }
+  if (referrer_error) std::rethrow_exception(referrer_error);
   return results;
 }
 

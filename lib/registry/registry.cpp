@@ -558,7 +558,8 @@ std::vector<std::string> Repository::tags(int page_size) {
   return out;
 }
 
-image::Index Repository::referrers(const std::string &digest, const std::string &artifact_type) {
+image::Index Repository::referrers(const std::string &digest, const std::string &artifact_type,
+                                   std::string *warning) {
   auto parsed = image::Digest::parse(digest);
   http::Request req;
   req.url = url("/referrers/" + digest);
@@ -582,6 +583,12 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
   auto tag = parsed.algorithm() + "-" + parsed.hex();
   if (!head_manifest(tag)) return image::Index::make(std::string(image::media::oci_index), {});
   auto m = get_manifest(tag);
+  if (!image::media::is_index(m.media_type)) {
+    if (warning)
+      *warning = "tag " + name_ + ":" + tag + " holds a " + m.media_type +
+                 ", not a referrers index: taken as no referrers of " + digest;
+    return image::Index::make(std::string(image::media::oci_index), {});
+  }
   auto idx = image::parse_index(m.raw, m.media_type);
   if (!artifact_type.empty()) {
     auto &ms = idx.manifests;

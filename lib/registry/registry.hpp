@@ -136,8 +136,11 @@ public:
   void delete_manifest(const std::string &digest);
 
   std::vector<std::string> tags(int page_size = 1000);
-  // Referrers API, with the "sha256-<hex>" tag-schema fallback.
-  image::Index referrers(const std::string &digest, const std::string &artifact_type = {});
+  // Referrers API, with the "sha256-<hex>" tag-schema fallback. A fallback tag that
+  // holds no index (an image someone tagged so) is no referrers; `warning`, when
+  // given, then says so.
+  image::Index referrers(const std::string &digest, const std::string &artifact_type = {},
+                         std::string *warning = nullptr);
   // Adds `referrer` to the fallback tag "<alg>-<hex>" of `subject` (an OCI index,
   // created when missing), for registries without the referrers API. Idempotent.
   void add_to_referrers_tag(const std::string &subject, const image::Descriptor &referrer);

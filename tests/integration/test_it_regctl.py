@@ -73,5 +73,7 @@ def test_regctl_lists_and_copies_what_berth_attached(kind, plain_reg, api_reg, b
     assert json.loads(v.stdout)[0]["critical"]["image"]["docker-manifest-digest"] == digest
     out = tmp_path / "pulled"
     res = berth.copy("docker://" + dst, "oci:%s:v1" % out)
-    assert res.json["digest"] == digest and res.json["referrers"] == 1
+    # the referrer, and cosign's ".sig" tag regctl copied with --digest-tags
+    assert res.json["digest"] == digest and res.json["referrers"] == 2
+    assert res.json["digestTags"] == 1
     assert sbom_digest in {e["digest"] for e in itlib.layout_index(str(out))["manifests"]}
