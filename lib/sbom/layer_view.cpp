@@ -1,25 +1,16 @@
 #include "sbom/layer_view.hpp"
 
+#include <random>
+
 namespace berth::sbom {
 
 namespace {
 constexpr std::string_view kWhiteout = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
 
-// The key of child `name` of node `parent`.
-void child_key(std::string &key, std::uint32_t parent, std::string_view name) {
-  key.assign(reinterpret_cast<const char *>(&parent), sizeof parent);
-  key.append(name);
-}
-
-// Calls fn(component, is_last) for each component of a normalised path ("" has none).
-template <typename Fn> void for_each_component(std::string_view path, Fn &&fn) {
-  while (!path.empty()) {
-    auto slash = path.find('/');
-    bool last = slash == std::string_view::npos;
-    if (!fn(path.substr(0, slash), last)) return;
-    path.remove_prefix(last ? path.size() : slash + 1);
-  }
+std::uint64_t fnv_step(std::uint64_t h, char c) {
+  return (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
 }
 } // namespace
 
@@ -41,44 +32,49 @@ std::string normalize_layer_path(std::string_view path) {
   return out;
 }
 
-LayerView::LayerView() : flags_(1, 0) {}
+LayerView::LayerView() {
+  std::random_device rd;
+  seed_ = (static_cast<std::uint64_t>(rd()) << 32 | rd()) ^ 0xcbf29ce484222325ull;
+}
 
-void LayerView::mark(std::string_view path, Flag flag) {
-  std::uint32_t node = 0;
-  std::string key;
-  for_each_component(path, [&](std::string_view name, bool) {
-    child_key(key, node, name);
-    auto [it, added] = children_.try_emplace(key, static_cast<std::uint32_t>(flags_.size()));
-    if (added) flags_.push_back(0);
-    node = it->second;
-    return true;
-  });
-  flags_[node] |= flag;
+std::uint64_t LayerView::hash(std::string_view path) const {
+  std::uint64_t h = seed_;
+  for (char c : path)
+    h = fnv_step(h, c);
+  return h;
 }
 
 void LayerView::begin_layer() {
+  for (const auto &p : pending_removed_)
+    marked_.insert(hash(p));
+  for (const auto &p : pending_opaque_)
+    marked_.insert(hash(p));
   seen_.merge(pending_seen_);
+  removed_.merge(pending_removed_);
+  opaque_.merge(pending_opaque_);
   pending_seen_.clear();
-  for (const auto &[path, flag] : pending_marks_)
-    mark(path, flag);
-  pending_marks_.clear();
+  pending_removed_.clear();
+  pending_opaque_.clear();
 }
 
-bool LayerView::hidden_below(std::string_view path) const {
+bool LayerView::hidden_below(const std::string &path) const {
   // The path itself or any ancestor removed; any strict ancestor opaque (the root too).
-  if (flags_[0] & opaque) return true;
-  std::uint32_t node = 0;
-  bool hidden = false;
-  std::string key;
-  for_each_component(path, [&](std::string_view name, bool last) {
-    child_key(key, node, name);
-    auto it = children_.find(key);
-    if (it == children_.end()) return false; // nothing below here was touched
-    node = it->second;
-    hidden = (flags_[node] & removed) || (!last && (flags_[node] & opaque));
-    return !hidden;
-  });
-  return hidden;
+  if (opaque_.count("")) return true;
+  if (marked_.empty()) return false;
+  std::uint64_t h = seed_;
+  for (std::size_t i = 0;; ++i) {
+    if (i == path.size() || path[i] == '/') {
+      // Only a prefix whose hash was marked is looked up by name: a real ancestor
+      // (which ends the walk) or, at most, the path itself when only made opaque.
+      if (marked_.count(h)) {
+        std::string prefix = path.substr(0, i);
+        if (removed_.count(prefix)) return true;
+        if (i < path.size() && opaque_.count(prefix)) return true;
+      }
+      if (i == path.size()) return false;
+    }
+    h = fnv_step(h, path[i]);
+  }
 }
 
 LayerView::Verdict LayerView::classify(std::string_view raw, bool is_dir) {
@@ -88,20 +84,20 @@ LayerView::Verdict LayerView::classify(std::string_view raw, bool is_dir) {
   std::string_view name = slash == std::string::npos ? std::string_view(path)
                                                      : std::string_view(path).substr(slash + 1);
   if (name == kOpaque) {
-    pending_marks_.emplace_back(dir, opaque);
+    pending_opaque_.insert(dir);
     return Verdict::whiteout;
   }
   if (name.substr(0, kWhiteout.size()) == kWhiteout) {
     std::string target = std::string(name.substr(kWhiteout.size()));
     if (!target.empty() && target.rfind(".wh.", 0) != 0) // ".wh..wh.*": aufs bookkeeping
-      pending_marks_.emplace_back(dir.empty() ? target : dir + "/" + target, removed);
+      pending_removed_.insert(dir.empty() ? target : dir + "/" + target);
     return Verdict::whiteout;
   }
   if (path.empty()) return Verdict::shadowed; // the root directory itself
   if (seen_.count(path) || hidden_below(path)) return Verdict::shadowed;
   // A tar may hold a path twice; the SBOM lists it once.
   if (!pending_seen_.insert(path).second) return Verdict::shadowed;
-  if (!is_dir) pending_marks_.emplace_back(path, removed); // hides a lower directory's subtree
+  if (!is_dir) pending_removed_.insert(path); // a file hides a lower directory's subtree
   return Verdict::visible;
 }
 

@@ -2,18 +2,17 @@
 // to bottom, so the first entry seen for a path is the one that counts, and whiteouts
 // (".wh.NAME", the opaque marker ".wh..wh..opq") of an upper layer hide what lower
 // layers hold there (the OCI image spec's layer rules). Memory is one set entry per
-// path seen, never file content. classify() is linear in the length of the path: what
-// upper layers removed or made opaque is a tree of path components, walked once from
-// the root (a set of whole paths would hash every ancestor, quadratic in the depth).
+// path seen, never file content. classify() is linear in the length of the path: the
+// hashes of all its ancestors come from one pass over it (FNV-1a is computed byte by
+// byte, so each prefix's hash is a state along the way), and only an ancestor whose
+// hash matches is looked up by name. (Hashing each ancestor anew is quadratic in the
+// depth: a path of a million bytes of "a/a/..." took seconds.)
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
-#include <utility>
-#include <vector>
 
 namespace berth::sbom {
 
@@ -37,21 +36,22 @@ public:
   Verdict classify(std::string_view path, bool is_dir);
 
 private:
-  enum Flag : std::uint8_t { removed = 1, opaque = 2 };
-  bool hidden_below(std::string_view path) const;
-  void mark(std::string_view path, Flag flag);
+  bool hidden_below(const std::string &path) const;
+  std::uint64_t hash(std::string_view path) const;
 
   // Paths the layers above the current one hold (any type): lower copies are shadowed.
   std::unordered_set<std::string> seen_;
-  // Below the layers above: the tree of path components (node 0 is the root; a child
-  // is keyed by its parent's number and its name) with what happened at each node:
-  // `removed` for whiteouts and non-directories (which replace any directory of that
-  // name below), `opaque` for directories whose lower contents an opaque marker hid.
-  std::unordered_map<std::string, std::uint32_t> children_;
-  std::vector<std::uint8_t> flags_;
+  // Paths whose whole subtree upper layers removed (whiteouts, and non-directories,
+  // which replace any directory of that name below).
+  std::unordered_set<std::string> removed_;
+  // Directories whose lower contents upper layers hid (opaque markers).
+  std::unordered_set<std::string> opaque_;
+  // hash() of every path in removed_ and opaque_, with a seed of this process's own
+  // (a layer cannot be made of colliding names).
+  std::unordered_set<std::uint64_t> marked_;
+  std::uint64_t seed_;
   // The current layer's own additions, applied to the layers below it only.
-  std::unordered_set<std::string> pending_seen_;
-  std::vector<std::pair<std::string, Flag>> pending_marks_;
+  std::unordered_set<std::string> pending_seen_, pending_removed_, pending_opaque_;
 };
 
 } // namespace berth::sbom
