@@ -363,6 +363,25 @@ def sbom_documents() -> None:
     add("sbom_go_buildinfo", b"\x05" + elf[:80])  # truncated inside the header
     add("sbom_layer_view", b"etc/.wh.passwd\nopt/.wh..wh..opq\n./usr/bin/tool\nvar/\n" + SEP +
         b"etc/passwd\netc/group\nopt/old\n/usr//bin/../bin/tool\n../../x\n")
+    # Whole layers for the scanner (sbom_layers): chunk byte, then tars topmost first.
+    ustar = tarfile.USTAR_FORMAT
+    upper = tar_bytes(ustar, [member("etc/.wh.passwd", b""),
+                              member("etc/os-release", b'ID=debian\nVERSION_ID="12"\n'),
+                              member("var/lib/dpkg/status", b"Package: bash\nVersion: 5.2\n"
+                                     b"Status: install ok installed\n\nPackage: x\n\n")])
+    lower = tar_bytes(ustar, [member("etc/passwd", b"root:x:0:0::/root:/bin/sh\n")])
+    add("sbom_layers", b"\x00" + upper + SEP + lower)
+    add("sbom_layers", b"\x07" + tar_bytes(ustar, [
+        member("usr/lib/python3/site-packages/a-1.dist-info/METADATA",
+               b"Metadata-Version: 2.1\nName: a\nVersion: 1\n\nbody\n"),
+        member("usr/bin/tool", elf, mode=0o755),
+        member("usr/bin/tool2", kind=tarfile.LNKTYPE, link="usr/bin/tool")]))
+    add("sbom_layers", b"\x03" + tar_bytes(ustar, [
+        member("lib/apk/db/installed", b"P:musl\nV:1.2.4-r2\nA:x86_64\n\nP:nover\n\n"),
+        member("var/lib/dpkg/status.d/tzdata", b"Package: tzdata\nVersion: 2024a-0\n"),
+        member("opt/.wh..wh..opq", b"")]))
+    add("sbom_layers", b"\x00" + tar_bytes(tarfile.PAX_FORMAT, [
+        member("a/" * 150 + "f", b"x"), member("ok", b"y")]))
 
 
 def main() -> int:

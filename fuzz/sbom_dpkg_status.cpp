@@ -14,5 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (p.name.empty() || p.version.empty() || p.purl.rfind("pkg:deb/", 0) != 0 ||
         p.purl.find_first_of(" \t\n\r") != std::string::npos)
       __builtin_trap();
+  // Line warnings and skipped-stanza warnings are each capped per file, plus the
+  // line counting the rest: a million bad stanzas stay a short report.
+  if (warnings.size() > 2 * (berth::sbom::kMaxWarningsPerFile + 1)) __builtin_trap();
   return 0;
 }

@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
   if (a && (a->go_version != b->go_version || a->main.path != b->main.path ||
             a->deps.size() != b->deps.size()))
     __builtin_trap();
+  if (a && a->deps.size() > berth::sbom::kMaxGoDeps) __builtin_trap();
   if (a) (void)berth::sbom::go_packages(*a, "usr/bin/x");
   return 0;
 }

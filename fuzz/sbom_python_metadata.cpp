@@ -11,5 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             p->license.find('\n') != std::string::npos))
     __builtin_trap();
   if (!p && warnings.empty()) __builtin_trap(); // a skipped file is always reported
+  // The stanza's warnings are capped (plus the line counting the rest), then one more.
+  if (warnings.size() > berth::sbom::kMaxWarningsPerFile + 2) __builtin_trap();
   return 0;
 }

@@ -1,74 +1,30 @@
 // berth sbom: one pass over the image's layers, topmost first, so each path's
 // visible version is the first one met and whiteouts are known before the layers
-// they hide. Only what a package parser needs is kept in memory, and only up to caps.
+// they hide. Only what a package parser needs is kept in memory, and only up to caps
+// (ops/sbom_scan.hpp); decompression is held to export's bomb limits.
 #include <berth/error.hpp>
 #include <berth/sbom.hpp>
 #include <berth/version.hpp>
 
 #include "core/time.hpp"
 #include "layer/compression.hpp"
+#include "layer/expansion_limit.hpp"
 #include "layer/tar_reader.hpp"
 #include "ops/endpoints.hpp"
 #include "ops/pipe_reader.hpp"
 #include "ops/resolve.hpp"
-#include "sbom/apk_installed.hpp"
-#include "sbom/dpkg_status.hpp"
-#include "sbom/file_checksums.hpp"
-#include "sbom/go_buildinfo.hpp"
-#include "sbom/layer_view.hpp"
+#include "ops/sbom_scan.hpp"
 #include "sbom/purl.hpp"
-#include "sbom/python_metadata.hpp"
 #include "sbom/spdx_document.hpp"
 
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <optional>
-#include <unordered_map>
 
 namespace berth {
 
 namespace {
-
-// Package databases are read whole (parsed after the layers, once the distribution
-// is known); beyond these sizes they are skipped with a warning.
-constexpr std::size_t kMaxDatabase = 64u << 20;
-constexpr std::size_t kMaxMetadata = 1u << 20;
-constexpr std::size_t kMaxOsRelease = 64u << 10;
-
-enum class Kind { none, dpkg, apk, python, os_release };
-
-Kind kind_of(const std::string &path) {
-  if (path == "var/lib/dpkg/status") return Kind::dpkg;
-  if (path.rfind("var/lib/dpkg/status.d/", 0) == 0) {
-    // status.d holds "NAME" stanzas and "NAME.md5sums" lists; only the former.
-    auto ends = [&](std::string_view s) {
-      return path.size() > s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
-    };
-    return ends(".md5sums") ? Kind::none : Kind::dpkg;
-  }
-  if (path == "lib/apk/db/installed") return Kind::apk;
-  if (path == "etc/os-release" || path == "usr/lib/os-release") return Kind::os_release;
-  if (sbom::is_python_metadata_path(path)) return Kind::python;
-  return Kind::none;
-}
-
-std::size_t cap_of(Kind k) {
-  switch (k) {
-  case Kind::dpkg:
-  case Kind::apk: return kMaxDatabase;
-  case Kind::python: return kMaxMetadata;
-  case Kind::os_release: return kMaxOsRelease;
-  case Kind::none: return 0;
-  }
-  return 0;
-}
-
-struct Collected {
-  Kind kind;
-  std::string path, text;
-};
 
 std::string created_now(const std::string &given) {
   if (!given.empty()) {
@@ -127,97 +83,23 @@ SbomResult generate_sbom(const std::string &ref, const SbomOptions &o) {
   doc.created = created_now(o.created);
   doc.tool = std::string("berth-") + BERTH_VERSION_STRING_VALUE;
 
-  sbom::LayerView view;
-  sbom::FileChecksums sums;
-  std::vector<Collected> collected;
-  std::vector<sbom::Package> go_packages;
-  std::vector<char> buf(256u << 10);
-
+  // Export's decompression-bomb caps (ExportOptions' defaults), over all layers.
+  const ExportOptions caps;
+  layer::ExpansionLimit limit(caps.max_total_bytes, caps.max_expansion_ratio);
+  ops::SbomScanner scanner;
   for (auto l = manifest.layers.rbegin(); l != manifest.layers.rend(); ++l) {
-    view.begin_layer();
     ops::PipeReader pipe([&](const http::BodySink &sink) { source->blob(*l, sink, {}); });
     auto decompressor = layer::open_decompressor(
         l->media_type, [&](char *b, std::size_t len) { return pipe.read(b, len); });
-    layer::TarReader reader([&](char *b, std::size_t len) { return decompressor.read(b, len); });
-    // Hard links name a path of this layer written before them (tar order).
-    std::unordered_map<std::string, sbom::Checksums> layer_files;
-    while (auto e = reader.next()) {
-      bool is_dir = e->type == layer::TarEntry::Type::dir;
-      if (view.classify(e->path, is_dir) != sbom::LayerView::Verdict::visible) continue;
-      auto path = sbom::normalize_layer_path(e->path);
-      if (e->type == layer::TarEntry::Type::hardlink) {
-        auto it = layer_files.find(sbom::normalize_layer_path(e->link));
-        if (it != layer_files.end()) doc.files.push_back({path, it->second});
-        continue;
-      }
-      if (e->type != layer::TarEntry::Type::file) continue;
-      auto kind = kind_of(path);
-      auto cap = cap_of(kind);
-      std::optional<Collected> keep;
-      if (kind != Kind::none) {
-        if (e->size <= cap)
-          keep = Collected{kind, path, {}};
-        else
-          doc.warnings.push_back("./" + path + ": " + std::to_string(e->size) +
-                                 " bytes, more than berth reads of such a file; skipped");
-      }
-      // Executables are ELF files: only those are scanned for Go build info. The
-      // magic may arrive split over reads, so the first bytes wait until there are 4.
-      std::optional<sbom::GoBuildInfoScanner> go;
-      std::string head;
-      bool decided = false;
-      while (auto n = reader.read_data(buf.data(), buf.size())) {
-        sums.update(buf.data(), n);
-        if (keep) keep->text.append(buf.data(), n);
-        if (decided) {
-          if (go) go->update(buf.data(), n);
-          continue;
-        }
-        head.append(buf.data(), n);
-        if (head.size() < 4) continue;
-        decided = true;
-        if (head.compare(0, 4,
-                         "\x7f"
-                         "ELF") == 0) {
-          go.emplace();
-          go->update(head.data(), head.size());
-        }
-        head.clear();
-      }
-      auto checksums = sums.finish();
-      layer_files[path] = checksums;
-      doc.files.push_back({path, std::move(checksums)});
-      if (keep) collected.push_back(std::move(*keep));
-      if (go) {
-        auto info = go->finish();
-        if (info) {
-          auto pkgs = sbom::go_packages(*info, path);
-          go_packages.insert(go_packages.end(), pkgs.begin(), pkgs.end());
-        } else if (!go->problem().empty()) {
-          doc.warnings.push_back("./" + path + ": " + go->problem());
-        }
-      }
-    }
+    layer::TarReader reader([&](char *b, std::size_t len) {
+      auto n = decompressor.read(b, len);
+      limit.add(n, decompressor.compressed_bytes_read(), l->digest);
+      return n;
+    });
+    scanner.add_layer(reader);
+    limit.end_layer(decompressor.compressed_bytes_read());
   }
-
-  // os-release first: it names the distribution the databases' purls belong to.
-  sbom::Distro distro;
-  for (const auto &c : collected)
-    if (c.kind == Kind::os_release && (distro.id.empty() || c.path == "etc/os-release"))
-      distro = sbom::parse_os_release(c.text);
-  for (const auto &c : collected) {
-    std::vector<sbom::Package> found;
-    switch (c.kind) {
-    case Kind::dpkg: found = sbom::parse_dpkg_status(c.text, c.path, distro, doc.warnings); break;
-    case Kind::apk: found = sbom::parse_apk_installed(c.text, c.path, distro, doc.warnings); break;
-    case Kind::python:
-      if (auto p = sbom::parse_python_metadata(c.text, c.path, doc.warnings)) found.push_back(*p);
-      break;
-    default: break;
-    }
-    doc.packages.insert(doc.packages.end(), found.begin(), found.end());
-  }
-  doc.packages.insert(doc.packages.end(), go_packages.begin(), go_packages.end());
+  scanner.finish(doc);
 
   SbomResult r;
   r.digest = raw.digest;

@@ -6,8 +6,6 @@ namespace berth::sbom {
 
 namespace {
 
-constexpr std::size_t kMaxWarningsPerFile = 20;
-
 bool plausible_token(std::string_view s) {
   if (s.empty() || s.size() > 256) return false;
   for (unsigned char c : s)
@@ -73,6 +71,7 @@ std::vector<Package> parse_apk_installed(std::string_view text, const std::strin
     }
   }
   flush();
+  count_unlisted(warnings, path, warned);
   return out;
 }
 

@@ -14,10 +14,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Warnings about one file stop here: a hostile file of a million bad lines gives a
-// bounded report.
-constexpr std::size_t kMaxWarningsPerFile = 20;
-
 } // namespace
 
 std::string Stanza::get(std::string_view name) const {
@@ -30,10 +26,12 @@ void parse_stanzas(std::string_view text, const std::string &what, Warnings &war
                    const std::function<void(const Stanza &)> &on_stanza, bool first_only) {
   Stanza current;
   std::size_t line_no = 0, warned = 0;
+  bool dropping = false; // past kMaxFields: this field and its continuation lines
   auto flush = [&] {
     bool had = !current.fields.empty();
     if (had) on_stanza(current);
     current = Stanza{};
+    dropping = false;
     return had;
   };
   while (!text.empty()) {
@@ -42,10 +40,11 @@ void parse_stanzas(std::string_view text, const std::string &what, Warnings &war
     text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     ++line_no;
     if (trim(line).empty()) {
-      if (flush() && first_only) return;
+      if (flush() && first_only) break;
       continue;
     }
     if (line.front() == ' ' || line.front() == '\t') {
+      if (dropping) continue;
       if (current.fields.empty()) {
         if (warned++ < kMaxWarningsPerFile)
           warnings.push_back(what + ":" + std::to_string(line_no) +
@@ -65,9 +64,19 @@ void parse_stanzas(std::string_view text, const std::string &what, Warnings &war
       continue;
     }
     if (current.fields.empty()) current.line = line_no;
+    if (current.fields.size() >= Stanza::kMaxFields) {
+      if (!dropping && warned++ < kMaxWarningsPerFile)
+        warnings.push_back(what + ":" + std::to_string(line_no) + ": more than " +
+                           std::to_string(Stanza::kMaxFields) +
+                           " fields in one stanza, the rest skipped");
+      dropping = true;
+      continue;
+    }
+    dropping = false;
     current.fields.emplace_back(std::string(name), std::string(trim(line.substr(colon + 1))));
   }
   flush();
+  count_unlisted(warnings, what, warned);
 }
 
 } // namespace berth::sbom

@@ -15,6 +15,9 @@
 namespace berth::sbom {
 
 struct Stanza {
+  // Fields kept per stanza (dpkg has a few dozen, METADATA some hundreds); the rest
+  // are skipped with a warning, so a stanza of a million tiny fields stays small.
+  static constexpr std::size_t kMaxFields = 4096;
   std::size_t line = 0; // where it starts (1-based), for warnings
   std::vector<std::pair<std::string, std::string>> fields;
   // The first field of that name (field names compare case-insensitively, as in
@@ -23,8 +26,9 @@ struct Stanza {
 };
 
 // Calls on_stanza for each stanza of text. Lines that are neither a field nor a
-// continuation are skipped with a warning naming `what` and the line. With
-// first_only, stops after the first stanza (METADATA: the body follows the headers).
+// continuation are skipped with a warning naming `what` and the line (at most
+// kMaxWarningsPerFile, then one line counting the rest). With first_only, stops after
+// the first stanza (METADATA: the body follows the headers).
 void parse_stanzas(std::string_view text, const std::string &what, Warnings &warnings,
                    const std::function<void(const Stanza &)> &on_stanza, bool first_only = false);
 

@@ -46,8 +46,8 @@ Distro parse_os_release(std::string_view text) {
 std::vector<Package> parse_dpkg_status(std::string_view text, const std::string &path,
                                        const Distro &distro, Warnings &warnings) {
   std::vector<Package> out;
+  std::size_t warned = 0; // stanzas skipped: capped like parse_stanzas' own warnings
   parse_stanzas(text, path, warnings, [&](const Stanza &s) {
-    auto where = path + ":" + std::to_string(s.line);
     // "install ok installed"; "deinstall ok config-files" and half-installed states
     // leave files behind but no installed package.
     auto status = s.get("Status");
@@ -61,7 +61,9 @@ std::vector<Package> parse_dpkg_status(std::string_view text, const std::string 
     p.version = s.get("Version");
     p.arch = s.get("Architecture");
     if (!plausible_token(p.name) || !plausible_token(p.version)) {
-      warnings.push_back(where + ": stanza without a usable Package and Version, skipped");
+      if (warned++ < kMaxWarningsPerFile)
+        warnings.push_back(path + ":" + std::to_string(s.line) +
+                           ": stanza without a usable Package and Version, skipped");
       return;
     }
     if (!plausible_token(p.arch)) p.arch.clear();
@@ -78,6 +80,7 @@ std::vector<Package> parse_dpkg_status(std::string_view text, const std::string 
                        {{"arch", p.arch}, {"distro", distro_q}, {"upstream", p.source}});
     out.push_back(std::move(p));
   });
+  count_unlisted(warnings, path, warned);
   return out;
 }
 

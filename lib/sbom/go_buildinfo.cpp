@@ -14,8 +14,12 @@ constexpr unsigned char kFlagsVersionInline = 0x2;
 // runtime/debug wraps modinfo in 16-byte sentinels so the linker can find it.
 constexpr std::size_t kSentinel = 16;
 
-// One uvarint-prefixed string at `pos`. need_more when the bytes stop first.
-GoParse read_string(std::string_view b, std::size_t &pos, std::string &out) {
+// Longest Go version string read ("go1.22.1 X:boringcrypto" is the long kind).
+constexpr std::size_t kMaxVersion = 512;
+
+// One uvarint-prefixed string at `pos`, at most `max` bytes (invalid beyond). need_more
+// when the bytes stop first.
+GoParse read_string(std::string_view b, std::size_t &pos, std::string &out, std::size_t max) {
   std::uint64_t n = 0;
   for (int shift = 0;; shift += 7) {
     if (pos >= b.size()) return GoParse::need_more;
@@ -24,7 +28,7 @@ GoParse read_string(std::string_view b, std::size_t &pos, std::string &out) {
     n |= static_cast<std::uint64_t>(c & 0x7f) << shift;
     if (!(c & 0x80)) break;
   }
-  if (n > GoBuildInfoScanner::kMaxBlob) return GoParse::invalid;
+  if (n > max) return GoParse::invalid;
   if (b.size() - pos < n) return GoParse::need_more;
   out.assign(b.substr(pos, n));
   pos += n;
@@ -73,6 +77,10 @@ GoBuildInfo parse_go_modinfo(std::string_view mod) {
       info.main = module_of(f);
       last = &info.main;
     } else if (f[0] == "dep") {
+      if (info.deps.size() >= kMaxGoDeps) {
+        last = nullptr; // and its "=>" line, if any, with it
+        continue;
+      }
       info.deps.push_back(module_of(f));
       last = &info.deps.back();
     } else if (f[0] == "=>" && last) {
@@ -94,9 +102,12 @@ GoParse parse_go_buildinfo(std::string_view b, GoBuildInfo &out) {
   if (!(flags & kFlagsVersionInline)) return GoParse::invalid;
   std::size_t pos = kHeader;
   std::string version, mod;
-  if (auto r = read_string(b, pos, version); r != GoParse::ok) return r;
-  if (auto r = read_string(b, pos, mod); r != GoParse::ok) return r;
+  // The version is checked before the module text is waited for: a header claiming a
+  // huge or bogus version is rejected at once, so the scanner never captures megabytes
+  // only to give up and rescan them (quadratic on a file of such headers).
+  if (auto r = read_string(b, pos, version, kMaxVersion); r != GoParse::ok) return r;
   if (version.rfind("go", 0) != 0 || !plausible(version)) return GoParse::invalid;
+  if (auto r = read_string(b, pos, mod, GoBuildInfoScanner::kMaxBlob); r != GoParse::ok) return r;
   // As debug/buildinfo: strip the sentinels when the text ends in a newline.
   if (mod.size() >= 2 * kSentinel + 1 && mod[mod.size() - kSentinel - 1] == '\n')
     mod = mod.substr(kSentinel, mod.size() - 2 * kSentinel);

@@ -33,6 +33,10 @@ enum class GoParse { need_more, invalid, ok };
 // invalid for a pre-1.18 (pointer-based) header or garbage; ok fills `out`.
 GoParse parse_go_buildinfo(std::string_view blob, GoBuildInfo &out);
 
+// Dependencies kept from one binary's build info (real programs have hundreds); the
+// lines beyond are ignored, so a 4 MiB module text of tiny "dep" lines stays small.
+constexpr std::size_t kMaxGoDeps = 10000;
+
 // The "path/mod/dep/=>/build" lines runtime/debug.BuildInfo.String() writes.
 GoBuildInfo parse_go_modinfo(std::string_view modinfo);
 

@@ -1,10 +1,17 @@
 #include "sbom/layer_view.hpp"
 
+#include <random>
+
 namespace berth::sbom {
 
 namespace {
 constexpr std::string_view kWhiteout = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
+
+std::uint64_t fnv_step(std::uint64_t h, char c) {
+  return (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+}
 } // namespace
 
 std::string normalize_layer_path(std::string_view path) {
@@ -25,7 +32,23 @@ std::string normalize_layer_path(std::string_view path) {
   return out;
 }
 
+LayerView::LayerView() {
+  std::random_device rd;
+  seed_ = (static_cast<std::uint64_t>(rd()) << 32 | rd()) ^ 0xcbf29ce484222325ull;
+}
+
+std::uint64_t LayerView::hash(std::string_view path) const {
+  std::uint64_t h = seed_;
+  for (char c : path)
+    h = fnv_step(h, c);
+  return h;
+}
+
 void LayerView::begin_layer() {
+  for (const auto &p : pending_removed_)
+    marked_.insert(hash(p));
+  for (const auto &p : pending_opaque_)
+    marked_.insert(hash(p));
   seen_.merge(pending_seen_);
   removed_.merge(pending_removed_);
   opaque_.merge(pending_opaque_);
@@ -35,14 +58,23 @@ void LayerView::begin_layer() {
 }
 
 bool LayerView::hidden_below(const std::string &path) const {
-  // The path itself or any ancestor removed; any strict ancestor opaque.
-  if (removed_.count(path)) return true;
-  for (auto cut = path.rfind('/'); cut != std::string::npos; cut = path.rfind('/', cut - 1)) {
-    std::string parent = path.substr(0, cut);
-    if (removed_.count(parent) || opaque_.count(parent)) return true;
-    if (cut == 0) break;
+  // The path itself or any ancestor removed; any strict ancestor opaque (the root too).
+  if (opaque_.count("")) return true;
+  if (marked_.empty()) return false;
+  std::uint64_t h = seed_;
+  for (std::size_t i = 0;; ++i) {
+    if (i == path.size() || path[i] == '/') {
+      // Only a prefix whose hash was marked is looked up by name: a real ancestor
+      // (which ends the walk) or, at most, the path itself when only made opaque.
+      if (marked_.count(h)) {
+        std::string prefix = path.substr(0, i);
+        if (removed_.count(prefix)) return true;
+        if (i < path.size() && opaque_.count(prefix)) return true;
+      }
+      if (i == path.size()) return false;
+    }
+    h = fnv_step(h, path[i]);
   }
-  return opaque_.count("") > 0; // an opaque marker at the root
 }
 
 LayerView::Verdict LayerView::classify(std::string_view raw, bool is_dir) {

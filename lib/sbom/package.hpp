@@ -2,6 +2,7 @@
 // ecosystem names it, with the package URL (purl) that identifies it across tools.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,16 @@ struct Package {
 
 // What a parser could not read: skipped with a reason, never fatal.
 using Warnings = std::vector<std::string>;
+
+// Warnings of one kind about one file stop at this many, then one more line counts
+// the rest: a hostile file of a million bad lines gives a bounded report.
+constexpr std::size_t kMaxWarningsPerFile = 20;
+
+// The line that counts the warnings past kMaxWarningsPerFile, when there were any.
+inline void count_unlisted(Warnings &warnings, const std::string &what, std::size_t warned) {
+  if (warned > kMaxWarningsPerFile)
+    warnings.push_back(what + ": " + std::to_string(warned - kMaxWarningsPerFile) +
+                       " more like these not listed");
+}
 
 } // namespace berth::sbom
