@@ -7,7 +7,7 @@
 
 #include "fuzz_input.hpp"
 #include "layer/tar_reader.hpp"
-#include "ops/sbom_scan.hpp"
+#include "ops/supply_chain/sbom_scan.hpp"
 #include "sbom/spdx_document.hpp"
 
 #include <algorithm>

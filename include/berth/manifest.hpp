@@ -39,6 +39,10 @@ const std::string &manifest_accept();
 // Manifests above this size are refused (the limit registries, ECR included, apply).
 inline constexpr std::size_t kMaxManifestSize = 4u << 20;
 
+// The platform berth picks from an index, and gives an image built on scratch, when
+// none is named: what docker and crane default to on the machines CI runs on.
+inline constexpr std::string_view kDefaultPlatform = "linux/amd64";
+
 struct Platform {
   std::string os;
   std::string architecture;
@@ -76,6 +80,11 @@ struct Manifest {
   std::vector<Descriptor> layers;
   std::optional<Descriptor> subject;
   std::map<std::string, std::string> annotations;
+
+  // Serialises an image manifest from fields' media_type, artifact_type, config,
+  // layers, subject and annotations, in the specification's order (raw is rebuilt;
+  // empty artifact_type, subject and annotations are left out).
+  static Manifest make(Manifest fields);
 };
 
 struct Index {

@@ -578,59 +578,65 @@ std::string Signer::signing_key(const SigningOptions &opts, std::string_view dat
                                    opts.service);
 }
 
-SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opts) const {
+namespace {
+
+// One signature in the making: the request and options, and what each phase leaves
+// for the next. Views point into the thread's Scratch, the request and the options.
+struct Signing {
+  const SignableRequest &req;
+  const SigningOptions &opts;
+  Scratch &s;
+  SignedRequest &out;
+  core::UrlView url;
+  bool presign, has_token, sign_token;
+  char date_time_buf[16];
+  std::string_view date_time, date, access_key, token;
+  std::size_t host_size = 0;    // of s.host before ":port"
+  std::string_view caller_hash; // the caller's x-amz-content-sha256
+  char body_hash[64];
+  std::string_view payload_hash;
+};
+
+void check_options(const SignableRequest &req, const SigningOptions &opts) {
   if (opts.region.empty()) throw Error(Errc::invalid_argument, "sigv4: region is required");
   if (opts.service.empty()) throw Error(Errc::invalid_argument, "sigv4: service is required");
   if (opts.credentials.access_key_id.empty() || opts.credentials.secret_access_key.empty())
     throw Error(Errc::invalid_argument, "sigv4: access key id and secret access key are required");
   if (req.method.empty()) throw Error(Errc::invalid_argument, "sigv4: method is required");
-  const bool presign = opts.presign_expires.count() != 0;
-  if (presign && (opts.presign_expires.count() < 1 || opts.presign_expires.count() > 604800))
+  const auto expires = opts.presign_expires.count();
+  if (expires != 0 && (expires < 1 || expires > 604800))
     throw Error(Errc::invalid_argument, "sigv4: presign expiry must be 1..604800 seconds");
+}
 
-  const auto url = core::parse_url_view(req.url);
-  const auto when = opts.time.time_since_epoch().count() != 0 ? opts.time : clock_();
-  char date_time_buf[16];
-  format_amz_date(date_time_buf, when);
-  const std::string_view date_time(date_time_buf, sizeof date_time_buf);
-  const std::string_view date = date_time.substr(0, 8);
-  const std::string_view access_key = opts.credentials.access_key_id;
-  const std::string_view token = opts.credentials.session_token;
-  const bool has_token = !token.empty();
-  const bool sign_token = has_token && opts.sign_session_token;
-
-  ScratchLease lease;
-  Scratch &s = *lease;
-  SignedRequest out;
-  out.method = req.method;
-  for (auto &c : out.method)
-    c = upper_char(c);
-
-  // Headers this signing sets itself replace any the caller passed.
+// The caller's headers onto the wire and, unless unsigned, into the canonical set;
+// those this signing sets itself are replaced. Host is added when missing.
+void collect_headers(Signing &g) {
+  auto &s = g.s;
+  auto &out = g.out;
+  const auto &opts = g.opts;
   auto replaced = [&](std::string_view lname) {
-    return lname == "authorization" || (!presign && lname == "x-amz-date") ||
-           (has_token && lname == "x-amz-security-token") ||
-           (!presign && opts.content_sha256_header && lname == "x-amz-content-sha256");
+    return lname == "authorization" || (!g.presign && lname == "x-amz-date") ||
+           (g.has_token && lname == "x-amz-security-token") ||
+           (!g.presign && opts.content_sha256_header && lname == "x-amz-content-sha256");
   };
   std::size_t name_bytes = 0;
-  for (const auto &h : req.headers)
+  for (const auto &h : g.req.headers)
     name_bytes += h.name.size();
   s.names.clear();
   s.names.reserve(name_bytes); // views into it stay valid
   s.headers.clear();
-  s.headers.reserve(req.headers.size() + 4);
-  out.headers.reserve(req.headers.size() + 5);
+  s.headers.reserve(g.req.headers.size() + 4);
+  out.headers.reserve(g.req.headers.size() + 5);
   bool has_host = false;
   bool has_caller_hash = false;
-  std::string_view caller_hash;
-  for (const auto &h : req.headers) {
+  for (const auto &h : g.req.headers) {
     validate_header(h);
     const std::size_t at = s.names.size();
     append_lower(s.names, h.name);
     const auto lname = std::string_view(s.names).substr(at);
     if (!has_caller_hash && lname == "x-amz-content-sha256") {
       has_caller_hash = true;
-      caller_hash = trim(h.value);
+      g.caller_hash = trim(h.value);
     }
     if (replaced(lname)) continue;
     has_host = has_host || lname == "host";
@@ -639,39 +645,44 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
   }
   // The host lower-cased, then ":port" unless the port is the scheme's default.
   s.host.clear();
-  append_lower(s.host, url.host);
-  const std::size_t host_size = s.host.size();
-  if (!url.port.empty() && url.port != (url.https ? "443" : "80"))
-    s.host.append(":"sv).append(url.port);
+  append_lower(s.host, g.url.host);
+  g.host_size = s.host.size();
+  if (!g.url.port.empty() && g.url.port != (g.url.https ? "443" : "80"))
+    s.host.append(":"sv).append(g.url.port);
   if (!has_host) {
     out.headers.push_back({"Host", s.host});
     s.headers.push_back({"host", s.host});
   }
+}
 
-  // The payload hash: given, UNSIGNED-PAYLOAD, the caller's x-amz-content-sha256
-  // (what S3 verifies the signature against), or the body's hash.
-  char body_hash[64];
-  std::string_view payload_hash;
+// The payload hash: given, UNSIGNED-PAYLOAD, the caller's x-amz-content-sha256 (what
+// S3 verifies the signature against), or the body's hash.
+void choose_payload_hash(Signing &g) {
+  const auto &opts = g.opts;
   if (!opts.payload_hash.empty()) {
-    payload_hash = opts.payload_hash;
+    g.payload_hash = opts.payload_hash;
   } else if (opts.unsigned_payload) {
-    payload_hash = kUnsignedPayload;
-  } else if (!opts.content_sha256_header && !caller_hash.empty()) {
-    payload_hash = caller_hash;
+    g.payload_hash = kUnsignedPayload;
+  } else if (!opts.content_sha256_header && !g.caller_hash.empty()) {
+    g.payload_hash = g.caller_hash;
   } else {
-    const auto digest = core::sha256(req.body);
-    core::hex_to(body_hash, digest.data(), digest.size());
-    payload_hash = std::string_view(body_hash, sizeof body_hash);
+    const auto digest = core::sha256(g.req.body);
+    core::hex_to(g.body_hash, digest.data(), digest.size());
+    g.payload_hash = std::string_view(g.body_hash, sizeof g.body_hash);
   }
+}
 
-  out.credential_scope.reserve(date.size() + opts.region.size() + opts.service.size() + 16);
-  out.credential_scope.append(date).append("/"sv).append(opts.region).append("/"sv);
-  out.credential_scope.append(opts.service).append("/aws4_request"sv);
-
+// What SigV4 adds before signing: for a presigned URL the X-Amz-* query parameters
+// (canonical and wire form at once, into s.auth and the canonical query), else the
+// X-Amz-Date, token and content-hash headers; then the signed-headers list.
+void add_signing_params(Signing &g) {
+  auto &s = g.s;
+  auto &out = g.out;
+  const auto &opts = g.opts;
   s.params.clear();
-  collect_params(s, url.query);
+  collect_params(s, g.url.query);
   s.auth.clear();
-  if (presign) {
+  if (g.presign) {
     sort_headers(s.headers);
     append_signed_headers(out.signed_headers, s.headers);
     // Written in canonical (encoded) form, so it goes into the canonical query and
@@ -679,76 +690,114 @@ SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opt
     char expires[24];
     auto [end, ec] = std::to_chars(expires, expires + sizeof expires, opts.presign_expires.count());
     (void)ec;
-    s.auth.reserve(160 + 3 * (access_key.size() + out.credential_scope.size() +
-                              out.signed_headers.size() + token.size()));
+    s.auth.reserve(160 + 3 * (g.access_key.size() + out.credential_scope.size() +
+                              out.signed_headers.size() + g.token.size()));
     s.auth.append("X-Amz-Algorithm="sv).append(kAlgorithm).append("&X-Amz-Credential="sv);
-    core::uri_encode_append(s.auth, access_key, false);
+    core::uri_encode_append(s.auth, g.access_key, false);
     s.auth.append("%2F"sv);
     core::uri_encode_append(s.auth, out.credential_scope, false);
-    s.auth.append("&X-Amz-Date="sv).append(date_time);
+    s.auth.append("&X-Amz-Date="sv).append(g.date_time);
     s.auth.append("&X-Amz-Expires="sv).append(expires, static_cast<std::size_t>(end - expires));
     s.auth.append("&X-Amz-SignedHeaders="sv);
     core::uri_encode_append(s.auth, out.signed_headers, false);
-    if (sign_token) {
+    if (g.sign_token) {
       s.auth.append("&X-Amz-Security-Token="sv);
-      core::uri_encode_append(s.auth, token, false);
+      core::uri_encode_append(s.auth, g.token, false);
     }
     add_canonical_params(s, s.auth);
   } else {
-    out.headers.push_back({"X-Amz-Date", std::string(date_time)});
-    s.headers.push_back({"x-amz-date", date_time});
-    if (sign_token) {
-      out.headers.push_back({"X-Amz-Security-Token", std::string(token)});
-      s.headers.push_back({"x-amz-security-token", token});
+    out.headers.push_back({"X-Amz-Date", std::string(g.date_time)});
+    s.headers.push_back({"x-amz-date", g.date_time});
+    if (g.sign_token) {
+      out.headers.push_back({"X-Amz-Security-Token", std::string(g.token)});
+      s.headers.push_back({"x-amz-security-token", g.token});
     }
     if (opts.content_sha256_header) {
-      out.headers.push_back({"x-amz-content-sha256", std::string(payload_hash)});
-      s.headers.push_back({"x-amz-content-sha256", payload_hash});
+      out.headers.push_back({"x-amz-content-sha256", std::string(g.payload_hash)});
+      s.headers.push_back({"x-amz-content-sha256", g.payload_hash});
     }
     sort_headers(s.headers);
     append_signed_headers(out.signed_headers, s.headers);
   }
   sort_params(s.params);
+}
 
-  append_canonical_request(out.canonical_request, s,
-                           {out.method, url.path, opts.normalize_path, opts.double_encode,
-                            &s.params, &s.headers, out.signed_headers, payload_hash});
-  out.string_to_sign =
-      sigv4::string_to_sign(out.canonical_request, date_time, out.credential_scope);
-  const auto mac = cache_ ? cache_->key(opts, date)->mac(out.string_to_sign)
-                          : core::hmac_sha256(signing_key(opts, date), out.string_to_sign);
-  out.signature.resize(2 * mac.size());
-  core::hex_to(out.signature.data(), mac.data(), mac.size());
-
-  // The wire URL: berth's presign parameters follow the caller's query.
+// The URL as sent (berth's presign parameters follow the caller's query) and, for a
+// header signature, the Authorization header.
+void write_wire(Signing &g) {
+  auto &s = g.s;
+  auto &out = g.out;
+  const auto &url = g.url;
   out.url.reserve(url.scheme.size() + url.host.size() + url.port.size() + 3 * url.path.size() +
-                  3 * url.query.size() + s.auth.size() + 3 * token.size() + 120);
+                  3 * url.query.size() + s.auth.size() + 3 * g.token.size() + 120);
   out.url.append(url.https ? "https://"sv : "http://"sv);
-  out.url.append(s.host, 0, host_size);
+  out.url.append(s.host, 0, g.host_size);
   if (!url.port.empty()) out.url.append(":"sv).append(url.port);
   core::wire_encode_append(out.url, url.path.empty() ? std::string_view("/") : url.path, false);
   const std::size_t query_at = out.url.size();
   out.url.push_back('?');
   core::wire_encode_append(out.url, url.query, true);
-  if (presign) {
+  if (g.presign) {
     if (!url.query.empty()) out.url.push_back('&');
     out.url.append(s.auth).append("&X-Amz-Signature="sv).append(out.signature);
-    if (has_token && !opts.sign_session_token) {
+    if (g.has_token && !g.opts.sign_session_token) {
       out.url.append("&X-Amz-Security-Token="sv);
-      core::uri_encode_append(out.url, token, false);
+      core::uri_encode_append(out.url, g.token, false);
     }
   } else {
     std::string auth;
-    auth.reserve(kAlgorithm.size() + access_key.size() + out.credential_scope.size() +
+    auth.reserve(kAlgorithm.size() + g.access_key.size() + out.credential_scope.size() +
                  out.signed_headers.size() + out.signature.size() + 48);
-    auth.append(kAlgorithm).append(" Credential="sv).append(access_key).append("/"sv);
+    auth.append(kAlgorithm).append(" Credential="sv).append(g.access_key).append("/"sv);
     auth.append(out.credential_scope).append(", SignedHeaders="sv).append(out.signed_headers);
     auth.append(", Signature="sv).append(out.signature);
     out.headers.push_back({"Authorization", std::move(auth)});
-    if (has_token && !opts.sign_session_token)
-      out.headers.push_back({"X-Amz-Security-Token", std::string(token)});
+    if (g.has_token && !g.opts.sign_session_token)
+      out.headers.push_back({"X-Amz-Security-Token", std::string(g.token)});
   }
   if (out.url.size() == query_at + 1 && !url.has_query) out.url.pop_back();
+}
+
+} // namespace
+
+SignedRequest Signer::sign(const SignableRequest &req, const SigningOptions &opts) const {
+  check_options(req, opts);
+  ScratchLease lease;
+  SignedRequest out;
+  Signing g{req,   opts,  *lease, out, core::parse_url_view(req.url),
+            false, false, false,  {},  {},
+            {},    {},    {},     0,   {},
+            {},    {}};
+  g.presign = opts.presign_expires.count() != 0;
+  g.access_key = opts.credentials.access_key_id;
+  g.token = opts.credentials.session_token;
+  g.has_token = !g.token.empty();
+  g.sign_token = g.has_token && opts.sign_session_token;
+  format_amz_date(g.date_time_buf,
+                  opts.time.time_since_epoch().count() != 0 ? opts.time : clock_());
+  g.date_time = std::string_view(g.date_time_buf, sizeof g.date_time_buf);
+  g.date = g.date_time.substr(0, 8);
+  out.method = req.method;
+  for (auto &c : out.method)
+    c = upper_char(c);
+
+  collect_headers(g);
+  choose_payload_hash(g);
+  out.credential_scope.reserve(g.date.size() + opts.region.size() + opts.service.size() + 16);
+  out.credential_scope.append(g.date).append("/"sv).append(opts.region).append("/"sv);
+  out.credential_scope.append(opts.service).append("/aws4_request"sv);
+  add_signing_params(g);
+
+  append_canonical_request(out.canonical_request, g.s,
+                           {out.method, g.url.path, opts.normalize_path, opts.double_encode,
+                            &g.s.params, &g.s.headers, out.signed_headers, g.payload_hash});
+  out.string_to_sign =
+      sigv4::string_to_sign(out.canonical_request, g.date_time, out.credential_scope);
+  const auto mac = cache_ ? cache_->key(opts, g.date)->mac(out.string_to_sign)
+                          : core::hmac_sha256(signing_key(opts, g.date), out.string_to_sign);
+  out.signature.resize(2 * mac.size());
+  core::hex_to(out.signature.data(), mac.data(), mac.size());
+  write_wire(g);
   return out;
 }
 

@@ -198,6 +198,50 @@ Index parse_index(std::string raw, std::string_view hint) {
   return x;
 }
 
+namespace {
+
+template <typename Writer>
+void write_annotations(Writer &w, const std::map<std::string, std::string> &annotations) {
+  if (annotations.empty()) return;
+  w.Key("annotations");
+  w.StartObject();
+  for (const auto &[k, v] : annotations) {
+    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    w.String(v);
+  }
+  w.EndObject();
+}
+
+} // namespace
+
+Manifest Manifest::make(Manifest m) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.writer.Key("schemaVersion");
+  w.writer.Int(2);
+  w.writer.Key("mediaType");
+  w.writer.String(m.media_type);
+  if (!m.artifact_type.empty()) {
+    w.writer.Key("artifactType");
+    w.writer.String(m.artifact_type);
+  }
+  w.writer.Key("config");
+  write_descriptor(w.writer, m.config);
+  w.writer.Key("layers");
+  w.writer.StartArray();
+  for (const auto &d : m.layers)
+    write_descriptor(w.writer, d);
+  w.writer.EndArray();
+  if (m.subject) {
+    w.writer.Key("subject");
+    write_descriptor(w.writer, *m.subject);
+  }
+  write_annotations(w.writer, m.annotations);
+  w.writer.EndObject();
+  m.raw = w.str();
+  return m;
+}
+
 Index Index::make(std::string media_type, std::vector<Descriptor> manifests,
                   std::map<std::string, std::string> annotations) {
   core::json::StringWriter w;
@@ -211,15 +255,7 @@ Index Index::make(std::string media_type, std::vector<Descriptor> manifests,
   for (const auto &d : manifests)
     write_descriptor(w.writer, d);
   w.writer.EndArray();
-  if (!annotations.empty()) {
-    w.writer.Key("annotations");
-    w.writer.StartObject();
-    for (const auto &[k, v] : annotations) {
-      w.writer.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      w.writer.String(v);
-    }
-    w.writer.EndObject();
-  }
+  write_annotations(w.writer, annotations);
   w.writer.EndObject();
   Index x;
   x.raw = w.str();

@@ -16,7 +16,7 @@
 #include "layer/tar_writer.hpp"
 #include "layout/docker_archive.hpp"
 #include "layout/oci_archive.hpp"
-#include "ops/location.hpp"
+#include "ops/transfer/location.hpp"
 
 #include <cstdlib>
 #include <filesystem>

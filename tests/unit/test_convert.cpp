@@ -10,8 +10,8 @@
 
 #include "core/json.hpp"
 #include "image/convert.hpp"
-#include "ops/format.hpp"
-#include "ops/location.hpp"
+#include "ops/transfer/format.hpp"
+#include "ops/transfer/location.hpp"
 
 #include <cstdlib>
 #include <filesystem>

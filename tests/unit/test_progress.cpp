@@ -7,7 +7,7 @@
 #include <berth/error.hpp>
 
 #include "cli/progress_bar.hpp"
-#include "ops/progress_reporter.hpp"
+#include "ops/transfer/progress_reporter.hpp"
 
 #include <cstdlib>
 #include <filesystem>

@@ -8,7 +8,7 @@
 #include "../layer/tar_test_support.hpp"
 #include "layer/expansion_limit.hpp"
 #include "layer/tar_reader.hpp"
-#include "ops/sbom_scan.hpp"
+#include "ops/supply_chain/sbom_scan.hpp"
 #include "sbom/apk_installed.hpp"
 #include "sbom/control_fields.hpp"
 #include "sbom/dpkg_status.hpp"
