@@ -230,7 +230,7 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 5
+#define BERTH_COPY_OPTIONS_VERSION 6
 
 /* berth_copy_options.format: the media types a copy writes. Converting rewrites the
  * manifests (media types of manifest, config and layers; index <-> manifest list), so
@@ -291,12 +291,18 @@ typedef struct berth_copy_options {
    * and from SRC_REGISTRY when the mirror cannot serve it. */
   const char *const *mirrors;
   size_t n_mirrors;
+  /* Version 6, berth_copy only (other calls refuse it): the cosign key file that
+   * signs the image once it landed in a registry (by digest) or an oci: layout, as
+   * berth_sign does; NULL = no signature. sign_key_password: its password (NULL =
+   * ""). An archive destination is BERTH_EINVAL. */
+  const char *sign_key;
+  const char *sign_key_password;
 } berth_copy_options;
 
 /* clang-format off */
 #define BERTH_COPY_OPTIONS_INIT                                                     \
   { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
-    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0, NULL, 0 }
+    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
 /* clang-format on */
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
@@ -414,7 +420,7 @@ BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_op
 /* Build                                                                           */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_BUILD_OPTIONS_VERSION 2
+#define BERTH_BUILD_OPTIONS_VERSION 3
 
 typedef struct berth_build_options {
   uint32_t version;          /* BERTH_BUILD_OPTIONS_VERSION */
@@ -454,13 +460,25 @@ typedef struct berth_build_options {
    * org.opencontainers.image.base.name / .base.digest. */
   const char *const *mirrors;
   size_t n_mirrors;
+  /* Version 3: attestations of the built image, attached once it is stored (a
+   * registry or oci: output; an archive output is BERTH_EINVAL): non-zero sbom adds
+   * its SPDX 2.3 SBOM, non-zero provenance its SLSA provenance v1, as in-toto
+   * statements — signed with the cosign key file sign_key (password
+   * sign_key_password, NULL = "") where `cosign verify-attestation` finds them, else
+   * unsigned OCI referrers. builder_id: provenance's builder id (NULL = the GitHub
+   * workflow, or berth). */
+  int32_t sbom;
+  int32_t provenance;
+  const char *sign_key;
+  const char *sign_key_password;
+  const char *builder_id;
 } berth_build_options;
 
 #define BERTH_BUILD_OPTIONS_INIT                                                                   \
   {                                                                                                \
     BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0,   \
         NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL,  \
-        NULL, NULL, 0                                                                              \
+        NULL, NULL, 0, 0, 0, NULL, NULL, NULL                                                      \
   }
 
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version);

@@ -77,6 +77,16 @@ type BuildOptions struct {
 	Jobs                int // parallel blob transfers; 0 means 4
 	// Progress is as for [CopyOptions.Progress].
 	Progress func(Progress) bool
+	// SBOM and Provenance attach the built image's SPDX 2.3 SBOM and SLSA
+	// provenance v1 to it (a registry or oci: output) as in-toto statements, as
+	// `berth build --sbom --provenance` does: signed with the cosign key file
+	// SignKey (password SignKeyPassword) where `cosign verify-attestation` finds
+	// them, else unsigned OCI referrers. BuilderID names the builder in the
+	// provenance ("" = the GitHub workflow, or berth).
+	SBOM, Provenance bool
+	SignKey          string
+	SignKeyPassword  string
+	BuilderID        string
 }
 
 // BuildResult is what [Build] wrote.
@@ -213,6 +223,14 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	bo.insecure = cBool(opts.Insecure)
 	bo.ca_bundle = strs.optional(opts.CABundle)
 	bo.jobs = C.int32_t(jobs)
+	if (opts.SignKey != "" || opts.BuilderID != "") && !opts.SBOM && !opts.Provenance {
+		return nil, invalid("BuildOptions.SignKey and BuilderID go with SBOM or Provenance")
+	}
+	bo.sbom = cBool(opts.SBOM)
+	bo.provenance = cBool(opts.Provenance)
+	bo.sign_key = strs.optional(opts.SignKey)
+	bo.sign_key_password = strs.optional(opts.SignKeyPassword)
+	bo.builder_id = strs.optional(opts.BuilderID)
 
 	var state *copyState
 	if opts.Progress != nil || ctx.Done() != nil {

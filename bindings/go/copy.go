@@ -166,6 +166,10 @@ type CopyOptions struct {
 	// a registry source through the first mirror that serves it, else from
 	// SRC_REGISTRY.
 	Mirrors []string
+	// SignKey (a cosign key file, password SignKeyPassword) signs the image once
+	// it landed in a registry or an oci: layout, as `berth push --sign-key` does.
+	// Copy and Push only; other calls refuse it.
+	SignKey, SignKeyPassword string
 }
 
 // CopyResult is what a copy did.
@@ -316,6 +320,8 @@ func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...na
 	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
 	co.create_repository = cBool(opts.CreateRepository)
 	co.mirrors, co.n_mirrors = c.strs.array(opts.Mirrors)
+	co.sign_key = c.strs.optional(opts.SignKey)
+	co.sign_key_password = c.strs.optional(opts.SignKeyPassword)
 
 	// The callback is needed for the Progress func and to notice the end of ctx;
 	// context.Background() and friends never end, so they need none.

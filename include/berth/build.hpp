@@ -6,9 +6,11 @@
 #pragma once
 
 #include <berth/copy.hpp>
+#include <berth/sign.hpp>
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +50,14 @@ struct BuildOptions {
   std::string cache_key = "metadata"; // "metadata" | "content"
   int jobs = 4;
   ProgressFn progress;
+
+  // Attestations of the built image, attached once it is stored (a registry or oci:
+  // output; archives have no place for them): its SPDX 2.3 SBOM and SLSA provenance
+  // v1 as in-toto statements — signed, where `cosign verify-attestation` finds them
+  // (cosign's .att tag), when signer is set; else unsigned OCI referrers.
+  bool attach_sbom = false, attach_provenance = false;
+  std::shared_ptr<Signer> signer;
+  std::string builder_id; // provenance's runDetails.builder.id ("" = the workflow or berth)
 };
 
 struct BuiltLayer {
@@ -69,8 +79,24 @@ struct BuildResult {
   // The base image manifest built on (the platform's, when the base is an index);
   // "" for scratch. Provenance names it as a resolved dependency.
   std::string base_manifest_digest;
+  // What attach_sbom / attach_provenance attached, in that order.
+  struct Attestation {
+    std::string predicate_type; // "https://spdx.dev/Document", "https://slsa.dev/provenance/v1"
+    bool is_signed = false;
+    std::string location; // REPO:sha256-<hex>.att, or REF@<artifact digest> unsigned
+    std::string digest;   // of the manifest written
+  };
+  std::vector<Attestation> attestations;
+  std::vector<std::string> warnings; // the SBOM's (files it could not read as packages)
+  std::chrono::milliseconds duration{0};
 };
 
+// Builds, stores and (when asked) attests the image. Error(invalid_argument) before
+// anything is built for attestations asked of an archive output.
 BuildResult build_image(const BuildOptions &options);
+
+// {"digest","mediaType","config","layers":[...],"baseName","baseDigest","baseMirror",
+// "attestations":[...],"seconds"}: what `berth build --json` prints.
+std::string to_json(const BuildResult &result);
 
 } // namespace berth

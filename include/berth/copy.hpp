@@ -10,11 +10,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace berth {
+
+class Signer; // berth/sign.hpp
 
 struct RegistryAccess {
   std::string creds;       // "USER:PASS" overriding the keychain; "" = keychain
@@ -75,6 +78,10 @@ struct CopyOptions {
   // mirror has it — or fetches it, as a pull-through cache does — else from
   // SRC_REGISTRY itself. The first mirror that serves wins.
   std::vector<std::string> mirrors;
+  // Signs the image once it landed (a registry, by digest, or an oci: layout), as
+  // `berth sign` does: cosign's "sha256-<hex>.sig" beside it. An archive destination
+  // is refused before anything moves.
+  std::shared_ptr<Signer> signer;
 };
 
 struct CopyResult {
@@ -91,7 +98,8 @@ struct CopyResult {
   // What was left out and why (referrers that could not be listed); the copy itself
   // succeeded.
   std::vector<std::string> warnings;
-  std::string mirror; // the source as read through a mirror ("docker://..."), else ""
+  std::string mirror;        // the source as read through a mirror ("docker://..."), else ""
+  std::string signature_ref; // with CopyOptions::signer: where the signature lives
 };
 
 // Throws berth::Error. Nothing is written under a destination tag unless every blob

@@ -78,6 +78,9 @@ struct EnsureRepositoryResult {
   bool updated = false; // differences were applied (apply = true)
 };
 
+// {"created","uri","differences","updated"}: the CLI's --json and the C ABI's reply.
+std::string to_json(const EnsureRepositoryResult &result);
+
 // DescribeRepositories; CreateRepository when missing. Differences are reported,
 // and changed (tag mutability and its exclusions, scan on push) only when apply is set.
 EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const std::string &name,
@@ -215,6 +218,10 @@ struct ScanGateResult {
   std::vector<ScanGateImage> images; // one, or each platform of an index
   std::vector<ScanFinding> findings; // at or above fail_on, every image
 };
+
+// {"status","counts","counted","passed","table","images":[...],"findings":[...]}: the
+// CLI's --json and the C ABI's reply.
+std::string to_json(const ScanGateResult &result);
 
 // Starts a scan when none exists, waits for COMPLETE or FAILED (as "aws ecr wait
 // image-scan-complete"), then judges the counts. image: a tag or "sha256:..". An

@@ -55,6 +55,10 @@ struct TagResult {
 // Throws Error(invalid_argument) for a malformed rule.
 TagResult compute_tags(const CiContext &ctx, const TagOptions &options = {});
 
+// {"tags":[...],"version":"...","labels":{...}}: what `berth tags compute --json`
+// prints and berth_tags_compute returns.
+std::string to_json(const TagResult &result);
+
 // Makes a string a valid tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}, runs of other
 // characters (including '/') become '-', leading '.'/'-' are dropped.
 std::string sanitize_tag(const std::string &s);

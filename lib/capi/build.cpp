@@ -1,6 +1,7 @@
 #include "capi/guard.hpp"
 
 #include <berth/build.hpp>
+#include <berth/sign.hpp>
 
 #include "capi/json_args.hpp"
 #include "core/json.hpp"
@@ -53,7 +54,9 @@ BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t versi
     // A caller built against an older header has a shorter struct: only its fields.
     const berth_build_options defaults = BERTH_BUILD_OPTIONS_INIT;
     std::memcpy(opts, &defaults,
-                version == 1 ? offsetof(berth_build_options, mirrors) : sizeof defaults);
+                version == 1   ? offsetof(berth_build_options, mirrors)
+                : version == 2 ? offsetof(berth_build_options, sbom)
+                               : sizeof defaults);
     opts->version = version;
   });
 }
@@ -82,6 +85,17 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
     b.expose = string_list(o.expose, o.n_expose, "expose");
     b.platform = str(o.platform);
     if (o.version >= 2) b.mirrors = string_list(o.mirrors, o.n_mirrors, "mirrors");
+    if (o.version >= 3) {
+      b.attach_sbom = o.sbom != 0;
+      b.attach_provenance = o.provenance != 0;
+      b.builder_id = str(o.builder_id);
+      if (o.sign_key && *o.sign_key) {
+        require(b.attach_sbom || b.attach_provenance,
+                "berth_build_options.sign_key signs the sbom and provenance: ask for one");
+        // Loaded before anything is built: a wrong password fails the call at once.
+        b.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
+      }
+    }
     if (o.created > 0)
       b.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
     b.output = o.output;

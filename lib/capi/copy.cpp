@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 
 #include <berth/copy.hpp>
+#include <berth/sign.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -33,7 +34,7 @@ ProgressFn c_progress(berth_progress_fn fn, void *user_data) {
 
 namespace berth::capi {
 
-CopyOptions to_copy_options(const berth_copy_options *opts) {
+CopyOptions to_copy_options(const berth_copy_options *opts, bool signs) {
   const berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
   const auto &o =
       options_or_defaults(opts, defaults, BERTH_COPY_OPTIONS_VERSION, "berth_copy_options");
@@ -88,6 +89,11 @@ CopyOptions to_copy_options(const berth_copy_options *opts) {
     co.create_repository = o.create_repository != 0;
     co.mirrors = capi::string_list(o.mirrors, o.n_mirrors, "mirrors");
   }
+  // Loaded before anything moves: a wrong password fails the call at once.
+  if (o.version >= 6 && o.sign_key && *o.sign_key) {
+    require(signs, "berth_copy_options.sign_key is for berth_copy only");
+    co.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
+  }
   return co;
 }
 
@@ -116,6 +122,7 @@ std::size_t copy_options_size(uint32_t version) {
   case 2: return offsetof(berth_copy_options, format);
   case 3: return offsetof(berth_copy_options, timeout_ms);
   case 4: return offsetof(berth_copy_options, create_repository);
+  case 5: return offsetof(berth_copy_options, sign_key);
   default: return sizeof(berth_copy_options);
   }
 }
@@ -140,7 +147,7 @@ BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_opti
                          berth_copy_result *result) {
   return guard([&] {
     require(src != nullptr && dst != nullptr, "src and dst are required");
-    fill_result(result, copy_image(src, dst, to_copy_options(opts)));
+    fill_result(result, copy_image(src, dst, to_copy_options(opts, true)));
   });
 }
 

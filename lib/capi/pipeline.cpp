@@ -52,26 +52,6 @@ std::vector<std::string> strings_member(const core::json::Value &obj, const char
   return out;
 }
 
-// {"created","uri","differences","updated"} of the ensure-* calls.
-char *ensure_json(const EnsureRepositoryResult &r) {
-  core::json::StringWriter out;
-  auto &w = out.writer;
-  w.StartObject();
-  key(w, "created");
-  w.Bool(r.created);
-  key(w, "uri");
-  string(w, r.uri);
-  key(w, "differences");
-  w.StartArray();
-  for (const auto &d : r.differences)
-    string(w, d);
-  w.EndArray();
-  key(w, "updated");
-  w.Bool(r.updated);
-  w.EndObject();
-  return dup_for_caller(out.str());
-}
-
 } // namespace
 
 extern "C" {
@@ -111,26 +91,7 @@ BERTH_API int berth_tags_compute(char **out_json, const char *request_json) {
         return std::string(e ? e : "");
       });
     }
-    auto r = compute_tags(ctx, o);
-    core::json::StringWriter out;
-    auto &w = out.writer;
-    w.StartObject();
-    key(w, "tags");
-    w.StartArray();
-    for (const auto &t : r.tags)
-      string(w, t);
-    w.EndArray();
-    key(w, "version");
-    string(w, r.version);
-    key(w, "labels");
-    w.StartObject();
-    for (const auto &[k, v] : r.labels) {
-      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      string(w, v);
-    }
-    w.EndObject();
-    w.EndObject();
-    *out_json = dup_for_caller(out.str());
+    *out_json = dup_for_caller(to_json(compute_tags(ctx, o)));
   });
 }
 
@@ -147,7 +108,8 @@ BERTH_API int berth_ecr_ensure_repository(char **out_json, const char *name,
     rs.mutability_exclusions = strings_member(s, "mutabilityExclusions");
     rs.encryption = core::json::get_string(s, "encryption");
     rs.kms_key = core::json::get_string(s, "kmsKey");
-    *out_json = ensure_json(ecr_ensure_repository(capi::aws_options(opts), name, rs, apply != 0));
+    *out_json = dup_for_caller(
+        to_json(ecr_ensure_repository(capi::aws_options(opts), name, rs, apply != 0)));
   });
 }
 
@@ -160,8 +122,8 @@ BERTH_API int berth_ecr_ensure_pull_through_cache(char **out_json, const char *r
     PullThroughCacheRule rule{core::json::get_string(s, "prefix"),
                               core::json::get_string(s, "upstreamUrl"),
                               core::json::get_string(s, "credentialArn")};
-    *out_json =
-        ensure_json(ecr_ensure_pull_through_cache(capi::aws_options(opts), rule, apply != 0));
+    *out_json = dup_for_caller(
+        to_json(ecr_ensure_pull_through_cache(capi::aws_options(opts), rule, apply != 0)));
   });
 }
 
@@ -181,7 +143,8 @@ BERTH_API int berth_ecr_ensure_creation_template(char **out_json, const char *te
     t.kms_key = core::json::get_string(s, "kmsKey");
     t.lifecycle_policy = core::json::get_string(s, "lifecyclePolicy");
     t.description = core::json::get_string(s, "description");
-    *out_json = ensure_json(ecr_ensure_creation_template(capi::aws_options(opts), t, apply != 0));
+    *out_json = dup_for_caller(
+        to_json(ecr_ensure_creation_template(capi::aws_options(opts), t, apply != 0)));
   });
 }
 
@@ -262,66 +225,7 @@ BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const
     g.max = max;
     if (timeout_seconds > 0) g.timeout = std::chrono::seconds(timeout_seconds);
     auto r = ecr_scan_gate(capi::aws_options(opts), repository, image, g);
-    core::json::StringWriter out;
-    auto &w = out.writer;
-    w.StartObject();
-    key(w, "status");
-    string(w, r.status);
-    key(w, "counts");
-    w.StartObject();
-    for (const auto &[k, v] : r.counts) {
-      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      w.Int(v);
-    }
-    w.EndObject();
-    key(w, "counted");
-    w.Int(r.counted);
-    key(w, "passed");
-    w.Bool(r.passed);
-    key(w, "table");
-    string(w, r.table);
-    key(w, "images"); // one, or each platform of an index
-    w.StartArray();
-    for (const auto &img : r.images) {
-      w.StartObject();
-      key(w, "digest");
-      string(w, img.digest);
-      key(w, "platform");
-      string(w, img.platform);
-      key(w, "status");
-      string(w, img.status);
-      key(w, "counted");
-      w.Int(img.counted);
-      key(w, "passed");
-      w.Bool(img.passed);
-      key(w, "counts");
-      w.StartObject();
-      for (const auto &[k, v] : img.counts) {
-        w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-        w.Int(v);
-      }
-      w.EndObject();
-      w.EndObject();
-    }
-    w.EndArray();
-    key(w, "findings"); // at or above fail_on
-    w.StartArray();
-    for (const auto &f : r.findings) {
-      w.StartObject();
-      for (const auto &[k, v] : {std::pair<const char *, const std::string &>{"image", f.image},
-                                 {"id", f.id},
-                                 {"severity", f.severity},
-                                 {"package", f.package},
-                                 {"version", f.version},
-                                 {"fixedIn", f.fixed_in}}) {
-        key(w, k);
-        string(w, v);
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    *out_json = dup_for_caller(out.str());
+    *out_json = dup_for_caller(to_json(r));
     if (!r.passed)
       throw Error(Errc::gate_failed, std::to_string(r.counted) + " finding(s) at or above " +
                                          g.fail_on + " exceed the limit of " + std::to_string(max));

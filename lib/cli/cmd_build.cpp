@@ -90,109 +90,36 @@ int cmd_build(const std::vector<std::string> &argv) {
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
 
-  // Attestations live beside the image (cosign's .att tag, or a referrer), which
-  // archives have no place for. The key is read first: a wrong password fails
-  // before anything is built.
-  const bool want_sbom = args.flag("--sbom"), want_provenance = args.flag("--provenance");
+  // The key is read first: a wrong password fails before anything is built.
+  o.attach_sbom = args.flag("--sbom");
+  o.attach_provenance = args.flag("--provenance");
   auto sign_key = args.value_or("--sign-key", "");
-  if ((!sign_key.empty() || args.value("--builder-id")) && !want_sbom && !want_provenance)
+  if ((!sign_key.empty() || args.value("--builder-id")) && !o.attach_sbom && !o.attach_provenance)
     throw UsageError{"--sign-key and --builder-id go with --sbom or --provenance"};
-  if ((want_sbom || want_provenance) &&
+  if ((o.attach_sbom || o.attach_provenance) &&
       (o.output.rfind("oci-archive:", 0) == 0 || o.output.rfind("docker-archive:", 0) == 0))
     throw UsageError{"--sbom and --provenance attach to a registry or an oci: layout, not an "
                      "archive"};
-  std::unique_ptr<Signer> signer;
-  if (!sign_key.empty()) signer = load_signing_key(sign_key, key_password());
+  if (!sign_key.empty()) o.signer = load_signing_key(sign_key, key_password());
+  o.builder_id = args.value_or("--builder-id", "");
 
-  auto started = std::chrono::system_clock::now();
-  auto start = std::chrono::steady_clock::now();
   auto r = build_image(o);
-  core::json::StringWriter attested; // --json: what was attached, and where
-  attested.writer.StartArray();
-  if (want_sbom || want_provenance) {
-    SignOptions so;
-    so.access = o.output_access;
-    auto attach = [&](const char *type, const std::string &predicate) {
-      auto a = signer ? attest_image(o.output, *signer, type, predicate, so)
-                      : attach_attestation(o.output, type, predicate, so);
-      attested.writer.StartObject();
-      attested.member("predicateType", type);
-      attested.writer.Key("signed");
-      attested.writer.Bool(signer != nullptr);
-      attested.member("location", a.signature_ref);
-      attested.member("digest", a.signature_digest);
-      attested.writer.EndObject();
-      if (mode != OutputMode::quiet)
-        std::fprintf(stderr, "%s %s attestation: %s\n", signer ? "signed" : "unsigned", type,
-                     a.signature_ref.c_str());
-    };
-    if (want_sbom) {
-      SbomOptions sbo;
-      sbo.access = o.output_access;
-      sbo.platform = o.platform;
-      auto doc = generate_sbom(o.output, sbo);
-      for (const auto &w : doc.warnings)
-        std::fprintf(stderr, "sbom warning: %s\n", core::printable(w).c_str());
-      attach("https://spdx.dev/Document", doc.spdx_json);
-    }
-    if (want_provenance) {
-      ProvenanceInputs pi;
-      pi.parameters = {{"from", o.from},
-                       {"output", o.output},
-                       {"platform", o.platform},
-                       {"compression", o.compression}};
-      for (std::size_t i = 0; i < o.layers.size(); ++i)
-        pi.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
-      pi.base_ref = o.from;
-      pi.base_digest = r.base_manifest_digest;
-      pi.builder_id = args.value_or("--builder-id", "");
-      pi.started = started;
-      pi.finished = std::chrono::system_clock::now();
-      attach("https://slsa.dev/provenance/v1", slsa_provenance_v1(pi));
-    }
-  }
-  attested.writer.EndArray();
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto &w : r.warnings)
+    std::fprintf(stderr, "sbom warning: %s\n", core::printable(w).c_str());
   if (mode == OutputMode::json) {
-    core::json::StringWriter out;
-    auto &w = out.writer;
-    w.StartObject();
-    out.member("digest", r.digest);
-    out.member("mediaType", r.media_type);
-    out.member("config", r.config_digest);
-    w.Key("layers");
-    w.StartArray();
-    for (const auto &l : r.layers) {
-      w.StartObject();
-      out.member("digest", l.digest);
-      out.member("diffID", l.diff_id);
-      w.Key("size");
-      w.Uint64(l.size);
-      w.Key("cached");
-      w.Bool(l.from_cache);
-      w.EndObject();
-    }
-    w.EndArray();
-    if (!r.base_digest.empty()) {
-      out.member("baseName", r.base_name);
-      out.member("baseDigest", r.base_digest);
-      if (!r.base_mirror.empty()) out.member("baseMirror", r.base_mirror);
-    }
-    w.Key("attestations");
-    w.RawValue(attested.str().c_str(), attested.str().size(), rapidjson::kArrayType);
-    w.Key("seconds");
-    w.Double(secs);
-    w.EndObject();
-    std::printf("%s\n", out.str().c_str());
+    std::printf("%s\n", to_json(r).c_str());
   } else {
     if (mode != OutputMode::quiet) {
+      for (const auto &a : r.attestations)
+        std::fprintf(stderr, "%s %s attestation: %s\n", a.is_signed ? "signed" : "unsigned",
+                     a.predicate_type.c_str(), a.location.c_str());
       if (!r.base_digest.empty())
         std::fprintf(stderr, "base %s@%s%s%s\n", r.base_name.c_str(), r.base_digest.c_str(),
                      r.base_mirror.empty() ? "" : " through ", r.base_mirror.c_str());
       for (const auto &l : r.layers)
         std::fprintf(stderr, "layer %s %s%s\n", l.digest.c_str(), human_bytes(l.size).c_str(),
                      l.from_cache ? " (cached)" : "");
-      std::fprintf(stderr, "built in %.2fs\n", secs);
+      std::fprintf(stderr, "built in %.2fs\n", std::chrono::duration<double>(r.duration).count());
     }
     std::printf("%s\n", r.digest.c_str());
   }

@@ -297,22 +297,7 @@ int cmd_tags(const std::vector<std::string> &argv) {
   for (const auto &t : r.tags)
     joined += (joined.empty() ? "" : "\n") + (image.empty() ? t : image + ":" + t);
   if (args.flag("--json")) {
-    // Labels carry CI values (repository, ref names): written by the JSON writer.
-    core::json::StringWriter w;
-    w.writer.StartObject();
-    w.writer.Key("tags");
-    w.writer.StartArray();
-    for (const auto &t : r.tags)
-      w.string(t);
-    w.writer.EndArray();
-    w.member("version", r.version);
-    w.writer.Key("labels");
-    w.writer.StartObject();
-    for (const auto &[k, v] : r.labels)
-      w.member(k, v);
-    w.writer.EndObject();
-    w.writer.EndObject();
-    std::printf("%s\n", w.str().c_str());
+    std::printf("%s\n", to_json(r).c_str());
   } else {
     std::printf("%s\n", joined.c_str());
   }

@@ -172,16 +172,10 @@ int cmd_push(const std::vector<std::string> &argv) {
     if (t != ref.tag) o.extra_tags.push_back(t);
   auto start = std::chrono::steady_clock::now();
   // Loaded first: a wrong password stops the push before anything moves.
-  std::unique_ptr<Signer> signer;
-  if (auto key = args.value("--sign-key")) signer = load_signing_key(*key, key_password());
+  if (auto key = args.value("--sign-key")) o.signer = load_signing_key(*key, key_password());
   auto r = copy_image(args.positional()[0], "docker://" + ref.str(), o);
-  if (signer) {
-    SignOptions so;
-    so.access = o.dst;
-    auto s =
-        sign_image("docker://" + ref.registry + "/" + ref.repository + "@" + r.digest, *signer, so);
-    if (mode != OutputMode::quiet) std::fprintf(stderr, "signed: %s\n", s.signature_ref.c_str());
-  }
+  if (!r.signature_ref.empty() && mode != OutputMode::quiet)
+    std::fprintf(stderr, "signed: %s\n", r.signature_ref.c_str());
   print_result(mode, r, since(start), "push: ");
   std::string all_tags = ref.tag;
   for (const auto &t : o.extra_tags)

@@ -430,6 +430,27 @@ static void test_numeric_options(void) {
   g.presign_expires = 604801;
   FAILS(berth_sign_request(&req, "GET", "https://example.com/", NULL, 0, NULL, 0, &g),
         BERTH_EINVAL);
+
+  /* Issue 21: a signing key is for berth_copy (and build's attestations) only; other
+   * calls refuse it instead of ignoring it, and attestations need a place beside the
+   * image (not an archive) — both before anything is read. */
+  {
+    berth_copy_options k = BERTH_COPY_OPTIONS_INIT;
+    berth_build_options kb = BERTH_BUILD_OPTIONS_INIT;
+    const char *dsts[1] = {"oci:/nonexistent/r:x"};
+    k.sign_key = "/nonexistent/cosign.key";
+    FAILS(berth_replicate(NULL, SRC, dsts, 1, &k), BERTH_EINVAL);
+    FAILS(berth_export(SRC, "/nonexistent/out", &k), BERTH_EINVAL);
+    kb.output = "oci:/nonexistent/b:x";
+    kb.builder_id = "me";
+    kb.sign_key = "/nonexistent/cosign.key";
+    FAILS(berth_build(NULL, &kb), BERTH_EINVAL); /* a key without sbom or provenance */
+    kb.sign_key = NULL;
+    kb.builder_id = NULL;
+    kb.sbom = 1;
+    kb.output = "oci-archive:/nonexistent/b.tar:x";
+    FAILS(berth_build(NULL, &kb), BERTH_EINVAL);
+  }
 }
 
 int main(void) {

@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
   {
     char docker_dst[1024], oci_digest[160];
     berth_copy_options init = BERTH_COPY_OPTIONS_INIT, v2;
-    CHECK(init.version == 5 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
+    CHECK(init.version == 6 && init.format == BERTH_FORMAT_AUTO && init.jobs == 4);
+    CHECK(init.sign_key == NULL && init.sign_key_password == NULL);
     CHECK(init.timeout_ms == 0 && init.stall_timeout_ms == 0 && init.chunk_size == 0 &&
           init.max_total_bytes == 0 && init.max_expansion_ratio == 0.0 && init.devices == 0 &&
           init.create_repository == 0);

@@ -110,6 +110,11 @@ def build(
     jobs: int = 4,
     progress: Optional[ProgressCallback] = None,
     mirrors: Iterable[str] = (),
+    sbom: bool = False,
+    provenance: bool = False,
+    sign_key: Union[PathArg, None] = None,
+    sign_key_password: Optional[str] = None,
+    builder_id: Optional[str] = None,
 ) -> BuildResult:
     """Builds an image and writes it to ``output`` (``"oci:DIR[:TAG]"`` or ``"docker://REF"``).
 
@@ -133,6 +138,13 @@ def build(
     a registry base is recorded in OCI manifests as the
     org.opencontainers.image.base.name / .base.digest annotations.
 
+    ``sbom`` and ``provenance`` attach the built image's SPDX 2.3 SBOM and SLSA
+    provenance v1 to it (a registry or ``oci:`` output) as in-toto statements, as
+    ``berth build --sbom --provenance`` does: signed with the cosign key file
+    ``sign_key`` (password ``sign_key_password``, else ``$COSIGN_PASSWORD``, else
+    empty) where ``cosign verify-attestation`` finds them, else unsigned OCI
+    referrers. ``builder_id`` names the builder in the provenance.
+
     Raises InvalidArgumentError (bad option, missing layer source), NotFoundError
     (the base), and the transfer errors of ``copy``.
     """
@@ -152,12 +164,31 @@ def build(
         raise InvalidArgumentError(f"level must be -1 (the default) or more, not {level}")
     callback = _Callback.of(progress)
 
+    c_sign_key = _convert.cpath(sign_key, "sign_key")
+    if sign_key_password is None and c_sign_key:
+        sign_key_password = os.environ.get("COSIGN_PASSWORD", "")
+    c_sign_password = _convert.cstr(sign_key_password, "sign_key_password", optional=True)
+    c_builder_id = _convert.cstr(builder_id, "builder_id", optional=True)
+    attest = bool(sbom) or bool(provenance)
+    if (c_sign_key or c_builder_id) and not attest:
+        raise InvalidArgumentError("sign_key and builder_id go with sbom or provenance")
+
     opts = BuildOptions()
     init = function("berth_build_options_init")
     rc = init(ctypes.byref(opts), BUILD_OPTIONS_VERSION)
-    if rc != 0 and not c_mirrors:  # an older libberth: version 1 has all but mirrors
-        rc = init(ctypes.byref(opts), 1)
+    # An older libberth: version 2 has all but the attestations, version 1 all but
+    # mirrors as well.
+    if rc != 0 and not attest:
+        rc = init(ctypes.byref(opts), 2)
+        if rc != 0 and not c_mirrors:
+            rc = init(ctypes.byref(opts), 1)
     check(rc)
+    if attest:
+        opts.sbom = int(bool(sbom))
+        opts.provenance = int(bool(provenance))
+        opts.sign_key = c_sign_key
+        opts.sign_key_password = c_sign_password
+        opts.builder_id = c_builder_id
     setattr(opts, "from", c_from)
     opts.compression = _convert.cstr(compression, "compression")
     opts.level = level
@@ -196,7 +227,7 @@ def build(
     del keep
     if callback is not None:
         callback.reraise()
-    check(rc, _creds_secrets(src_creds, dest_creds))
+    check(rc, _creds_secrets(src_creds, dest_creds) + [sign_key_password or None])
     return BuildResult(
         digest=out.digest.decode("utf-8", errors="replace"),
         config_digest=out.config_digest.decode("utf-8", errors="replace"),

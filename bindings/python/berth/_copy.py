@@ -215,8 +215,14 @@ class _Call:
         artifact_types: Iterable[str] = (),
         create_repository: bool = False,
         mirrors: Iterable[str] = (),
+        sign_key: Union[PathArg, None] = None,
+        sign_key_password: Optional[str] = None,
     ) -> None:
         jobs = _jobs(jobs)
+        c_sign_key = _convert.cpath(sign_key, "sign_key")
+        if sign_key_password is None and c_sign_key:
+            sign_key_password = os.environ.get("COSIGN_PASSWORD", "")
+        c_sign_password = _convert.cstr(sign_key_password, "sign_key_password", optional=True)
         limits = _limits(timeout, stall_timeout, chunk_size)
         if not isinstance(referrers, bool):
             raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
@@ -233,7 +239,9 @@ class _Call:
         opts = CopyOptions()
         # A libberth older than this struct still copies when the call needs none of
         # the fields it does not know: the version given tells it which to read.
-        if create_repository or c_mirrors:
+        if c_sign_key:
+            needed, uses = 6, "sign_key"
+        elif create_repository or c_mirrors:
             needed, uses = 5, "create_repository or mirrors"
         elif any(limits.values()) or not referrers or types:
             needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
@@ -275,6 +283,9 @@ class _Call:
             if n_mirrors:
                 opts.mirrors = ctypes.cast(self.mirrors_array, type(opts.mirrors))
                 opts.n_mirrors = n_mirrors
+        if version >= 6:
+            opts.sign_key = c_sign_key
+            opts.sign_key_password = c_sign_password
         # The C array (and the bytes it points to) must outlive the call: held here.
         self.tags_array, n = string_array(tags)
         if n:
@@ -284,7 +295,7 @@ class _Call:
         if self.callback is not None:
             opts.progress = self.callback.c_fn
         self.opts = opts
-        self.secrets = _creds_secrets(src_creds, dest_creds)
+        self.secrets = _creds_secrets(src_creds, dest_creds) + [sign_key_password or None]
 
     def finish(self, rc: int) -> None:
         if self.callback is not None:
@@ -368,6 +379,9 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
     ``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read a
     registry source through the first mirror that serves it, else from SRC_REGISTRY.
+    ``sign_key`` (a cosign key file; password ``sign_key_password``, else
+    ``$COSIGN_PASSWORD``, else empty) signs the image once it landed in a registry or
+    an ``oci:`` layout, as ``berth push --sign-key`` does; copy and push only.
 
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
     a truthy return cancels the copy with ``CancelledError``. An exception raised in

@@ -26,11 +26,11 @@ ABI_VERSION = 1
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
 #: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 5
+COPY_OPTIONS_VERSION = 6
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
-BUILD_OPTIONS_VERSION = 2
+BUILD_OPTIONS_VERSION = 3
 #: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
 INSPECT_OPTIONS_VERSION = 1
 #: BERTH_SBOM_OPTIONS_VERSION of the berth_sbom_options mirrored below.
@@ -123,7 +123,7 @@ FORMATS = {
 
 
 class CopyOptions(Structure):
-    """berth_copy_options, version 4, field for field (fields are only appended)."""
+    """berth_copy_options, version 6, field for field (fields are only appended)."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -157,6 +157,9 @@ class CopyOptions(Structure):
         ("create_repository", c_int32),
         ("mirrors", StringArray),
         ("n_mirrors", c_size_t),
+        # version 6
+        ("sign_key", c_char_p),
+        ("sign_key_password", c_char_p),
     ]
 
 
@@ -192,7 +195,7 @@ class AwsOptions(Structure):
 
 
 class BuildOptions(Structure):
-    """berth_build_options, version 1, field for field (fields are only appended)."""
+    """berth_build_options, version 3, field for field (fields are only appended)."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -228,8 +231,15 @@ class BuildOptions(Structure):
         ("jobs", c_int32),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
+        # version 2
         ("mirrors", StringArray),
         ("n_mirrors", c_size_t),
+        # version 3
+        ("sbom", c_int32),
+        ("provenance", c_int32),
+        ("sign_key", c_char_p),
+        ("sign_key_password", c_char_p),
+        ("builder_id", c_char_p),
     ]
 
 

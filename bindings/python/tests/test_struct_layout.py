@@ -71,7 +71,8 @@ def test_sign_options_defaults_match_the_init_macro():
 def test_copy_options_defaults_match_the_init_macro():
     opts = _lib.CopyOptions()
     assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs, opts.format) == (5, 4, 0)
+    assert (opts.version, opts.jobs, opts.format) == (6, 4, 0)
+    assert opts.sign_key is None and opts.sign_key_password is None
     assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
             opts.max_expansion_ratio, opts.devices, opts.no_referrers,
             opts.n_artifact_types, opts.create_repository) == (0, 0, 0, 0, 0.0, 0, 0, 0, 0)
@@ -98,7 +99,7 @@ def test_copy_options_init_writes_only_the_fields_of_its_version():
     # A program built against an older header passes a shorter struct: init must not
     # write past it (it used to write the whole current struct).
     for version, first_unknown in ((1, "extra_tags"), (2, "format"), (3, "timeout_ms"),
-                                   (4, "create_repository")):
+                                   (4, "create_repository"), (5, "sign_key")):
         opts = _lib.CopyOptions()
         ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
         assert _lib.function("berth_copy_options_init")(opts, version) == 0
@@ -109,20 +110,23 @@ def test_copy_options_init_writes_only_the_fields_of_its_version():
 
 
 def test_build_options_init_writes_only_the_fields_of_its_version():
-    opts = _lib.BuildOptions()
-    ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
-    assert _lib.function("berth_build_options_init")(opts, 1) == 0
-    start = _lib.BuildOptions.mirrors.offset
-    tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
-    assert tail == b"\xab" * len(tail)
-    assert (opts.version, opts.level) == (1, -1)
+    for version, first_unknown in ((1, "mirrors"), (2, "sbom")):
+        opts = _lib.BuildOptions()
+        ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
+        assert _lib.function("berth_build_options_init")(opts, version) == 0
+        start = getattr(_lib.BuildOptions, first_unknown).offset
+        tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
+        assert tail == b"\xab" * len(tail), version
+        assert (opts.version, opts.level) == (version, -1)
 
 
 def test_build_options_defaults_match_the_init_macro():
     opts = _lib.BuildOptions()
     assert _lib.function("berth_build_options_init")(opts, _lib.BUILD_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.level, opts.created, opts.jobs) == (2, -1, 0, 0)
+    assert (opts.version, opts.level, opts.created, opts.jobs) == (3, -1, 0, 0)
     assert not opts.mirrors and opts.n_mirrors == 0
+    assert (opts.sbom, opts.provenance) == (0, 0)
+    assert opts.sign_key is None and opts.sign_key_password is None and opts.builder_id is None
     assert getattr(opts, "from") is None and opts.output is None and not opts.layers
     assert not opts.progress
 

@@ -3,6 +3,9 @@
 #include <berth/digest.hpp>
 #include <berth/error.hpp>
 #include <berth/layout.hpp>
+#include <berth/provenance.hpp>
+#include <berth/sbom.hpp>
+#include <berth/sign.hpp>
 
 #include "core/crypto.hpp"
 #include "core/json.hpp"
@@ -366,6 +369,41 @@ void write_image(const BuildOptions &o, const BuildClock &clock, const Draft &dr
       dst.put_manifest_as(manifest.raw, manifest.media_type, t);
 }
 
+// The SBOM and provenance of the image just stored, attached beside it.
+void attest(const BuildOptions &o, std::chrono::system_clock::time_point started,
+            BuildResult &result) {
+  SignOptions so;
+  so.access = o.output_access;
+  auto attach = [&](const char *type, const std::string &predicate) {
+    auto a = o.signer ? attest_image(o.output, *o.signer, type, predicate, so)
+                      : attach_attestation(o.output, type, predicate, so);
+    result.attestations.push_back({type, o.signer != nullptr, a.signature_ref, a.signature_digest});
+  };
+  if (o.attach_sbom) {
+    SbomOptions sbo;
+    sbo.access = o.output_access;
+    sbo.platform = o.platform;
+    auto doc = generate_sbom(o.output, sbo);
+    result.warnings = doc.warnings;
+    attach("https://spdx.dev/Document", doc.spdx_json);
+  }
+  if (o.attach_provenance) {
+    ProvenanceInputs pi;
+    pi.parameters = {{"from", o.from},
+                     {"output", o.output},
+                     {"platform", o.platform},
+                     {"compression", o.compression}};
+    for (std::size_t i = 0; i < o.layers.size(); ++i)
+      pi.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
+    pi.base_ref = o.from;
+    pi.base_digest = result.base_manifest_digest;
+    pi.builder_id = o.builder_id;
+    pi.started = started;
+    pi.finished = std::chrono::system_clock::now();
+    attach("https://slsa.dev/provenance/v1", slsa_provenance_v1(pi));
+  }
+}
+
 } // namespace
 
 BuildResult build_image(const BuildOptions &o) {
@@ -381,8 +419,17 @@ BuildResult build_image(const BuildOptions &o) {
   std::vector<LayerInput> inputs;
   for (const auto &l : o.layers)
     inputs.push_back(parse_layer(l));
+  const auto started = std::chrono::system_clock::now();
+  const auto start = std::chrono::steady_clock::now();
 
   auto out_loc = ops::Location::parse(o.output);
+  // Attestations live beside the image (cosign's .att tag, or a referrer), which
+  // archives have no place for: refused before anything is built.
+  if ((o.attach_sbom || o.attach_provenance) &&
+      (out_loc.kind == ops::Location::Kind::oci_archive ||
+       out_loc.kind == ops::Location::Kind::docker_archive))
+    throw Error(Errc::invalid_argument,
+                "SBOM and provenance attach to a registry or an oci: layout, not an archive");
   auto dst = ops::open_destination(out_loc, o.output_access);
   ops::ProgressReporter reporter(o.progress);
   BuildResult result;
@@ -392,7 +439,53 @@ BuildResult build_image(const BuildOptions &o) {
   add_layers(o, inputs, clock, *dst, reporter, draft, result);
   edit_config(o, clock, draft.config);
   write_image(o, clock, draft, *dst, reporter, result);
+  if (o.attach_sbom || o.attach_provenance) attest(o, started, result);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   return result;
+}
+
+std::string to_json(const BuildResult &r) {
+  core::json::StringWriter out;
+  auto &w = out.writer;
+  w.StartObject();
+  out.member("digest", r.digest);
+  out.member("mediaType", r.media_type);
+  out.member("config", r.config_digest);
+  w.Key("layers");
+  w.StartArray();
+  for (const auto &l : r.layers) {
+    w.StartObject();
+    out.member("digest", l.digest);
+    out.member("diffID", l.diff_id);
+    w.Key("size");
+    w.Uint64(l.size);
+    w.Key("cached");
+    w.Bool(l.from_cache);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!r.base_digest.empty()) {
+    out.member("baseName", r.base_name);
+    out.member("baseDigest", r.base_digest);
+    if (!r.base_mirror.empty()) out.member("baseMirror", r.base_mirror);
+  }
+  w.Key("attestations");
+  w.StartArray();
+  for (const auto &a : r.attestations) {
+    w.StartObject();
+    out.member("predicateType", a.predicate_type);
+    w.Key("signed");
+    w.Bool(a.is_signed);
+    out.member("location", a.location);
+    out.member("digest", a.digest);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("seconds");
+  w.Double(std::chrono::duration<double>(r.duration).count());
+  w.EndObject();
+  return out.str();
 }
 
 } // namespace berth

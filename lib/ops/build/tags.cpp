@@ -225,4 +225,22 @@ TagResult compute_tags(const CiContext &ctx, const TagOptions &options) {
   return result;
 }
 
+std::string to_json(const TagResult &r) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.writer.Key("tags");
+  w.writer.StartArray();
+  for (const auto &t : r.tags)
+    w.string(t);
+  w.writer.EndArray();
+  w.member("version", r.version);
+  w.writer.Key("labels");
+  w.writer.StartObject();
+  for (const auto &[k, v] : r.labels)
+    w.member(k, v);
+  w.writer.EndObject();
+  w.writer.EndObject();
+  return w.str();
+}
+
 } // namespace berth

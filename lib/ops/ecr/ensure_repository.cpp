@@ -4,6 +4,7 @@
 #include <berth/error.hpp>
 
 #include "aws/aws_client.hpp"
+#include "core/json.hpp"
 #include "ecr/ecr_client.hpp"
 #include "ops/ecr/session.hpp"
 #include "ops/ecr/settings_text.hpp"
@@ -83,6 +84,23 @@ EnsureRepositoryResult ecr_ensure_repository(const AwsOptions &options, const st
     }
   }
   return r;
+}
+
+std::string to_json(const EnsureRepositoryResult &r) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.writer.Key("created");
+  w.writer.Bool(r.created);
+  w.member("uri", r.uri);
+  w.writer.Key("differences");
+  w.writer.StartArray();
+  for (const auto &d : r.differences)
+    w.string(d);
+  w.writer.EndArray();
+  w.writer.Key("updated");
+  w.writer.Bool(r.updated);
+  w.writer.EndObject();
+  return w.str();
 }
 
 } // namespace berth

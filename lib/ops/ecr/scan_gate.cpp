@@ -278,4 +278,60 @@ ScanGateResult ecr_scan_gate(const AwsOptions &options, const std::string &repos
   return result;
 }
 
+namespace {
+
+void write_counts(core::json::StringWriter &w, const std::map<std::string, int> &counts) {
+  w.writer.Key("counts");
+  w.writer.StartObject();
+  for (const auto &[k, v] : counts) {
+    w.writer.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    w.writer.Int(v);
+  }
+  w.writer.EndObject();
+}
+
+} // namespace
+
+std::string to_json(const ScanGateResult &r) {
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("status", r.status);
+  write_counts(w, r.counts);
+  w.writer.Key("counted");
+  w.writer.Int(r.counted);
+  w.writer.Key("passed");
+  w.writer.Bool(r.passed);
+  w.member("table", r.table);
+  w.writer.Key("images"); // one, or each platform of an index
+  w.writer.StartArray();
+  for (const auto &img : r.images) {
+    w.writer.StartObject();
+    w.member("digest", img.digest);
+    w.member("platform", img.platform);
+    w.member("status", img.status);
+    w.writer.Key("counted");
+    w.writer.Int(img.counted);
+    w.writer.Key("passed");
+    w.writer.Bool(img.passed);
+    write_counts(w, img.counts);
+    w.writer.EndObject();
+  }
+  w.writer.EndArray();
+  w.writer.Key("findings"); // at or above fail_on
+  w.writer.StartArray();
+  for (const auto &f : r.findings) {
+    w.writer.StartObject();
+    w.member("image", f.image);
+    w.member("id", f.id);
+    w.member("severity", f.severity);
+    w.member("package", f.package);
+    w.member("version", f.version);
+    w.member("fixedIn", f.fixed_in);
+    w.writer.EndObject();
+  }
+  w.writer.EndArray();
+  w.writer.EndObject();
+  return w.str();
+}
+
 } // namespace berth

@@ -4,6 +4,7 @@
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
+#include <berth/sign.hpp>
 
 #include "ops/ecr/create_repository.hpp"
 #include "ops/supply_chain/referrers.hpp"
@@ -146,6 +147,12 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
   if (options.jobs < 1) throw Error(Errc::invalid_argument, "jobs must be at least 1");
   auto src_loc = ops::Location::parse(src);
   auto dst_loc = ops::Location::parse(dst);
+  const bool archive = dst_loc.kind == ops::Location::Kind::oci_archive ||
+                       dst_loc.kind == ops::Location::Kind::docker_archive;
+  if (options.signer && archive)
+    throw Error(Errc::invalid_argument,
+                "a signature lives beside the image in a registry or an oci: layout, not in "
+                "an archive");
   if (options.create_repository) ops::create_missing_repositories(src_loc, {dst_loc});
   auto opened =
       ops::open_source_with_mirrors(src_loc, options.src, ops::parse_mirrors(options.mirrors));
@@ -165,6 +172,16 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
     if (destination->tag_digest(tag) != result.digest)
       destination->put_manifest_as(c.top_raw, result.media_type, tag);
   if (c.referrer_error) std::rethrow_exception(c.referrer_error);
+  if (options.signer) {
+    // By digest: a tag moved in between cannot get the signature.
+    SignOptions so;
+    so.access = options.dst;
+    auto target = dst_loc.kind == ops::Location::Kind::registry
+                      ? "docker://" + dst_loc.ref.registry_host() + "/" + dst_loc.ref.repository +
+                            "@" + result.digest
+                      : dst;
+    result.signature_ref = sign_image(target, *options.signer, so).signature_ref;
+  }
   return result;
 }
 
