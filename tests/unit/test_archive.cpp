@@ -17,6 +17,7 @@
 #include "layout/docker_archive.hpp"
 #include "layout/oci_archive.hpp"
 #include "ops/transfer/location.hpp"
+#include "test_util.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -36,27 +37,10 @@ using berth::layout::OciArchive;
 using berth::layout::OciLayout;
 using berth::layout::TarArchive;
 using berth::ops::Location;
+using berth::test::TempDir;
 namespace media = berth::image::media;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-archive-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-  std::string str(const std::string &sub = {}) const {
-    return sub.empty() ? path.string() : (path / sub).string();
-  }
-};
 
 template <typename F> Errc code_of(F &&f) {
   try {

@@ -1,7 +1,7 @@
 // TarWriter (lib/layer/tar_writer.*): determinism, ordering, mtime clamping, owners,
 // hardlinks, special files, long and non-ASCII names, xattrs, the single-entry adders
-// and SOURCE_DATE_EPOCH. "tar interop: write" is a driver for
-// tests/layer/test_tar_interop.sh and does nothing unless BERTH_TAR_OUT is set.
+// and SOURCE_DATE_EPOCH. (tests/drivers/tar_driver.cpp is berth's side of
+// tests/layer/test_tar_interop.sh.)
 #include <doctest/doctest.h>
 
 #include "../layer/tar_test_support.hpp"
@@ -361,21 +361,4 @@ TEST_CASE("tar writer: large trees stream with bounded buffers") {
   auto e = read_all(tar_of(t.str("src"), ""), 4093);
   REQUIRE(e.size() == 1);
   CHECK(e[0].data == big);
-}
-
-// Driver for tests/layer/test_tar_interop.sh: archives $BERTH_TAR_SRC under
-// $BERTH_TAR_DEST (default "") into $BERTH_TAR_OUT, honouring SOURCE_DATE_EPOCH.
-TEST_CASE("tar interop: write") {
-  const char *out = std::getenv("BERTH_TAR_OUT");
-  const char *src = std::getenv("BERTH_TAR_SRC");
-  if (!out || !src) return;
-  const char *dest = std::getenv("BERTH_TAR_DEST");
-  TarOptions opts = tar_options_from_env();
-  opts.keep_owner = std::getenv("BERTH_TAR_KEEP_OWNER") != nullptr;
-  opts.xattrs = true;
-  StringSink sink;
-  TarWriter w(sink, opts);
-  w.add_tree(src, dest ? dest : "");
-  w.finish();
-  write_text(out, sink.str());
 }
