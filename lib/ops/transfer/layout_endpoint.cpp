@@ -55,12 +55,7 @@ public:
       d.digest = ref;
       d.size = -1; // asked by digest alone: the size is not known
     }
-    registry::FetchedManifest m;
-    m.raw = layout_.read_blob(d.digest);
-    m.digest = d.digest;
-    m.media_type = image::detect_media_type(m.raw, d.media_type);
-    check_manifest_size(m, d); // index.json's size must be the blob's
-    return m;
+    return stored_manifest(layout_.read_blob(d.digest), d);
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,
             const registry::ByteProgress &progress) override {
