@@ -100,6 +100,16 @@ private:
   std::set<std::string> seen_;
 };
 
+// Drops the referrers whose artifactType is not `artifact_type` (what a registry
+// without OCI-Filters-Applied, or the fallback tag, left in).
+void keep_artifact_type(image::Index &idx, const std::string &artifact_type) {
+  auto &ms = idx.manifests;
+  ms.erase(
+      std::remove_if(ms.begin(), ms.end(),
+                     [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
+      ms.end());
+}
+
 // The strings of the array `key` in every page of a Link-paginated JSON list (the
 // catalog, a tag list), from `first` on; `what` names the list in errors, `reply` the
 // document, and `send` sends one page's GET with the scope the list needs.
@@ -570,13 +580,8 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
   auto resp = registry_->send(req, pull_scope());
   if (resp.ok()) {
     auto idx = image::parse_index(resp.body, image::media::oci_index);
-    if (!artifact_type.empty() && !resp.header("OCI-Filters-Applied")) {
-      auto &ms = idx.manifests;
-      ms.erase(std::remove_if(
-                   ms.begin(), ms.end(),
-                   [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
-               ms.end());
-    }
+    if (!artifact_type.empty() && !resp.header("OCI-Filters-Applied"))
+      keep_artifact_type(idx, artifact_type);
     return idx;
   }
   if (resp.status != 404 && resp.status != 400 && resp.status != 405)
@@ -592,13 +597,7 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
     return image::Index::make(std::string(image::media::oci_index), {});
   }
   auto idx = image::parse_index(m.raw, m.media_type);
-  if (!artifact_type.empty()) {
-    auto &ms = idx.manifests;
-    ms.erase(std::remove_if(
-                 ms.begin(), ms.end(),
-                 [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
-             ms.end());
-  }
+  if (!artifact_type.empty()) keep_artifact_type(idx, artifact_type);
   return idx;
 }
 
