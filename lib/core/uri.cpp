@@ -142,13 +142,6 @@ void uri_decode_append(std::string &out, std::string_view s) {
   }
 }
 
-std::string uri_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  uri_decode_append(out, s);
-  return out;
-}
-
 bool is_uri_encoded(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (cls(s[i]) & kUnreserved) continue;
@@ -171,13 +164,6 @@ void wire_encode_append(std::string &out, std::string_view s, bool is_query) {
     else
       append_escape(out, c);
   });
-}
-
-std::string wire_encode(std::string_view s, bool is_query) {
-  std::string out;
-  out.reserve(s.size());
-  wire_encode_append(out, s, is_query);
-  return out;
 }
 
 UrlView parse_url_view(std::string_view url) {
@@ -246,11 +232,6 @@ Url parse_url(std::string_view url) {
   u.query = std::string(v.query);
   u.has_query = v.has_query;
   return u;
-}
-
-int Url::effective_port() const {
-  if (!port.empty()) return std::stoi(port);
-  return scheme == "https" ? 443 : 80;
 }
 
 std::string Url::authority() const {
