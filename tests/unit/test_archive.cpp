@@ -19,6 +19,8 @@
 #include "ops/transfer/location.hpp"
 #include "test_util.hpp"
 
+#include "../layer/tar_test_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -111,20 +113,16 @@ std::string compress(const std::string &data, berth::layer::Compression c) {
 
 // A tar file built member by member (for hand-made docker-archives).
 struct ArchiveBuilder {
-  berth::core::StringSink sink;
-  berth::layer::TarWriter w{sink, fixed_tar()};
+  std::vector<berth::tartest::Member> members;
   ArchiveBuilder &file(const std::string &name, const std::string &data) {
-    w.add_bytes(name, data);
+    members.push_back(berth::tartest::mfile(name, data));
     return *this;
   }
   ArchiveBuilder &symlink(const std::string &name, const std::string &target) {
-    w.add_symlink(name, target);
+    members.push_back(berth::tartest::msymlink(name, target));
     return *this;
   }
-  std::string finish() {
-    w.finish();
-    return sink.str();
-  }
+  std::string finish() const { return berth::tartest::archive(members); }
 };
 
 std::string config_json(const std::vector<std::string> &diff_ids) {
