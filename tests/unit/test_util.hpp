@@ -43,6 +43,13 @@ struct TempDir {
     return sub.empty() ? path.string() : (path / sub).string();
   }
   std::filesystem::path operator/(const std::string &name) const { return path / name; }
+  // Writes `content` to path/rel, creating directories; returns the full path.
+  std::string write(const std::string &rel, const std::string &content) const {
+    auto p = path / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p.string();
+  }
 };
 
 inline std::string read_file(const std::filesystem::path &p) {
