@@ -70,23 +70,6 @@ std::string read_capability(const std::string &path) {
 
 } // namespace
 
-TarOptions tar_options_from_env(TarOptions base) {
-  const char *v = std::getenv("SOURCE_DATE_EPOCH");
-  if (v == nullptr || *v == '\0') return base;
-  std::int64_t n = 0;
-  for (const char *p = v; *p; ++p) {
-    if (*p < '0' || *p > '9')
-      throw Error(Errc::config,
-                  std::string("SOURCE_DATE_EPOCH must be decimal digits, got '") + v + "'");
-    int d = *p - '0';
-    if (n > (std::numeric_limits<std::int64_t>::max() - d) / 10)
-      throw Error(Errc::config, std::string("SOURCE_DATE_EPOCH is out of range: ") + v);
-    n = n * 10 + d;
-  }
-  base.mtime_clamp = n;
-  return base;
-}
-
 TarWriter::TarWriter(core::ByteSink &out, TarOptions opts)
     : out_(out), opts_(opts), buf_(kCopyBuffer) {}
 

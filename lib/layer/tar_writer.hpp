@@ -31,10 +31,6 @@ struct TarOptions {
   bool xattrs = false; // copy security.capability as SCHILY.xattr.security.capability
 };
 
-// Reads SOURCE_DATE_EPOCH into base.mtime_clamp. Unset or empty leaves `base` as it is;
-// anything but decimal digits (or a value beyond int64) is Error(config).
-TarOptions tar_options_from_env(TarOptions base = {});
-
 class TarWriter {
 public:
   explicit TarWriter(core::ByteSink &out, TarOptions opts = {});

@@ -1,8 +1,8 @@
 // berth's side of tests/layer/test_tar_interop.sh (GNU tar interop):
 //
 //   berth_tar_driver write [--keep-owner] SRC OUT [DEST]
-//       archives SRC under DEST (default "") into OUT with TarWriter, honouring
-//       SOURCE_DATE_EPOCH, with xattrs;
+//       archives SRC under DEST (default "") into OUT with TarWriter, with xattrs,
+//       file times clamped to SOURCE_DATE_EPOCH when it is set (as berth build does);
 //   berth_tar_driver extract TAR DIR
 //       extracts TAR with Extractor into DIR, keeping owners when run as root.
 //
@@ -15,12 +15,16 @@
 #include "layer/tar_reader.hpp"
 #include "layer/tar_writer.hpp"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
@@ -36,9 +40,27 @@ int usage() {
   return 2;
 }
 
+// SOURCE_DATE_EPOCH as a clamp: unset or empty is none; anything but decimal digits
+// (or beyond int64) is refused.
+std::optional<std::int64_t> source_date_epoch() {
+  const char *v = std::getenv("SOURCE_DATE_EPOCH");
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  std::int64_t n = 0;
+  for (const char *p = v; *p; ++p) {
+    if (*p < '0' || *p > '9')
+      throw std::runtime_error(std::string("SOURCE_DATE_EPOCH must be decimal digits: ") + v);
+    int d = *p - '0';
+    if (n > (std::numeric_limits<std::int64_t>::max() - d) / 10)
+      throw std::runtime_error(std::string("SOURCE_DATE_EPOCH is out of range: ") + v);
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 void write_tar(const std::string &src, const std::string &out, const std::string &dest,
                bool keep_owner) {
-  TarOptions opts = tar_options_from_env();
+  TarOptions opts;
+  opts.mtime_clamp = source_date_epoch();
   opts.keep_owner = keep_owner;
   opts.xattrs = true;
   berth::core::StringSink sink;

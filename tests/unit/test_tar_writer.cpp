@@ -1,6 +1,6 @@
 // TarWriter (lib/layer/tar_writer.*): determinism, ordering, mtime clamping, owners,
 // hardlinks, special files, long and non-ASCII names, xattrs, the single-entry adders
-// and SOURCE_DATE_EPOCH. (tests/drivers/tar_driver.cpp is berth's side of
+// and mtime clamping. (tests/drivers/tar_driver.cpp is berth's side of
 // tests/layer/test_tar_interop.sh.)
 #include <doctest/doctest.h>
 
@@ -313,31 +313,6 @@ TEST_CASE("tar writer: single entries and argument checks") {
   CHECK(e[2].data == "from disk");
   CHECK(e[2].entry.mode == 04711);
   CHECK(e[2].entry.mtime == 1400000000);
-}
-
-TEST_CASE("tar writer: SOURCE_DATE_EPOCH") {
-  const char *saved = std::getenv("SOURCE_DATE_EPOCH");
-  std::string keep = saved ? saved : "";
-  TarOptions base;
-  base.uid = 7;
-
-  ::unsetenv("SOURCE_DATE_EPOCH");
-  CHECK_FALSE(tar_options_from_env(base).mtime_clamp.has_value());
-  ::setenv("SOURCE_DATE_EPOCH", "", 1);
-  CHECK_FALSE(tar_options_from_env(base).mtime_clamp.has_value());
-  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  auto o = tar_options_from_env(base);
-  CHECK(o.mtime_clamp == 1700000000);
-  CHECK(o.uid == 7);
-  for (const char *bad : {"17e8", "-1", " 1", "1.5", "99999999999999999999"}) {
-    ::setenv("SOURCE_DATE_EPOCH", bad, 1);
-    CHECK_MESSAGE(code_of([&] { tar_options_from_env(base); }) == Errc::config, bad);
-  }
-
-  if (saved)
-    ::setenv("SOURCE_DATE_EPOCH", keep.c_str(), 1);
-  else
-    ::unsetenv("SOURCE_DATE_EPOCH");
 }
 
 TEST_CASE("tar writer: large trees stream with bounded buffers") {
