@@ -169,10 +169,6 @@ const TarArchive::Member &DockerArchiveImage::member(const std::string &digest) 
   return it->second;
 }
 
-std::uint64_t DockerArchiveImage::blob_size(const std::string &digest) const {
-  return member(digest).size;
-}
-
 void DockerArchiveImage::read_blob(const std::string &digest, const BlobSinkFn &sink,
                                    std::int64_t expected_size) const {
   archive_.read_verified(member(digest), digest, sink, expected_size);

@@ -161,7 +161,6 @@ struct TarArchive::Impl {
   std::string format;
   core::UniqueFd fd;
   std::unordered_map<std::string, Entry> entries;
-  std::vector<std::string> files; // regular files, archive order
 
   std::string describe() const { return format + " " + core::single_quoted(path); }
 };
@@ -230,7 +229,6 @@ TarArchive TarArchive::open(const std::string &path, std::string_view format_in)
       auto name = normalize_name(e->path);
       if (!name || name->empty()) continue; // outside the archive root or the root itself
       Impl::Entry entry{e->type, data, e->size, e->link};
-      if (e->type == layer::TarEntry::Type::file) impl->files.push_back(*name);
       impl->entries[*name] = std::move(entry);
     }
   } catch (const Error &e) {
@@ -244,9 +242,6 @@ TarArchive TarArchive::open(const std::string &path, std::string_view format_in)
 
 const std::string &TarArchive::path() const noexcept {
   return impl_->path;
-}
-const std::string &TarArchive::format() const noexcept {
-  return impl_->format;
 }
 std::string TarArchive::describe() const {
   return impl_->describe();
@@ -279,10 +274,6 @@ std::optional<TarArchive::Member> TarArchive::find(std::string_view name_in) con
     cur = *name;
   }
   return std::nullopt;
-}
-
-std::vector<std::string> TarArchive::files() const {
-  return impl_->files;
 }
 
 std::size_t TarArchive::read_at(const Member &m, std::uint64_t pos, char *buf,
@@ -495,10 +486,6 @@ TarArchive::Member OciArchive::member(const std::string &digest) const {
 bool OciArchive::has_blob(const std::string &digest) const {
   auto d = image::Digest::parse(digest);
   return archive_.find("blobs/" + d.algorithm() + "/" + d.hex()).has_value();
-}
-
-std::uint64_t OciArchive::blob_size(const std::string &digest) const {
-  return member(digest).size;
 }
 
 void OciArchive::read_blob(const std::string &digest, const BlobSinkFn &sink,
