@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of berth: each benchmarks/run_*.sh in turn (today: sigv4).
+# Runs every benchmark of berth: each benchmarks/run_*.sh in turn.
 #
 #   benchmarks/run.sh [NAME...]     e.g. benchmarks/run.sh sigv4
 #

@@ -4,6 +4,7 @@
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 
+#include "core/json.hpp"
 #include "ecr/ecr_replies.hpp"
 #include "fuzz_input.hpp"
 
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       break;
     }
     case 3: (void)ecr::parse_created_repository(body); break;
-    default: (void)ecr::parse_scan_findings(body); break;
+    default: (void)ecr::scan_findings_of(berth::core::json::parse(body, "scan findings")); break;
     }
   } catch (const berth::Error &) {
   }

@@ -2,6 +2,8 @@
 
 #include <berth/error.hpp>
 
+#include "core/md_ctx.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -17,11 +19,6 @@ const EVP_MD *sha256_md() {
   if (md == nullptr) throw Error(Errc::internal, "OpenSSL: SHA256 unavailable");
   return md;
 }
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX *c) const noexcept { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
 // One reusable context per thread: creating and freeing an EVP_MD_CTX per call cost
 // as much as hashing a SigV4-sized input. Every user starts it with

@@ -95,21 +95,27 @@ std::string_view port_number(std::string_view port) noexcept {
   throw Error(Errc::invalid_argument, std::string(what) + ": '" + std::string(url) + "'");
 }
 
-} // namespace
-
-void uri_encode_append(std::string &out, std::string_view s, bool keep_slash) {
-  const unsigned char raw = keep_slash ? kUnreservedOrSlash : kUnreserved;
+// Appends s to out, each run of bytes whose class has a bit of `keep` in one append;
+// every other byte, at index j, is left to escape(j).
+template <typename Escape>
+void append_runs(std::string &out, std::string_view s, unsigned char keep, Escape escape) {
   std::size_t i = 0;
   while (i < s.size()) {
-    // Copy each run of bytes that stay as they are in one append.
     std::size_t j = i;
-    while (j < s.size() && (cls(s[j]) & raw))
+    while (j < s.size() && (cls(s[j]) & keep))
       ++j;
     out.append(s.data() + i, j - i);
     if (j == s.size()) break;
-    append_escape(out, static_cast<unsigned char>(s[j]));
+    escape(j);
     i = j + 1;
   }
+}
+
+} // namespace
+
+void uri_encode_append(std::string &out, std::string_view s, bool keep_slash) {
+  append_runs(out, s, keep_slash ? kUnreservedOrSlash : kUnreserved,
+              [&](std::size_t j) { append_escape(out, static_cast<unsigned char>(s[j])); });
 }
 
 std::string uri_encode(std::string_view s, bool keep_slash) {
@@ -136,13 +142,6 @@ void uri_decode_append(std::string &out, std::string_view s) {
   }
 }
 
-std::string uri_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  uri_decode_append(out, s);
-  return out;
-}
-
 bool is_uri_encoded(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (cls(s[i]) & kUnreserved) continue;
@@ -158,28 +157,13 @@ bool is_uri_encoded(std::string_view s) noexcept {
 }
 
 void wire_encode_append(std::string &out, std::string_view s, bool is_query) {
-  const unsigned char raw = is_query ? kWireQuery : kWirePath;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t j = i;
-    while (j < s.size() && (cls(s[j]) & raw))
-      ++j;
-    out.append(s.data() + i, j - i);
-    if (j == s.size()) break;
+  append_runs(out, s, is_query ? kWireQuery : kWirePath, [&](std::size_t j) {
     auto c = static_cast<unsigned char>(s[j]);
     if (c == '%' && j + 2 < s.size() && is_hex(s[j + 1]) && is_hex(s[j + 2]))
       out.push_back('%'); // a valid escape stays
     else
       append_escape(out, c);
-    i = j + 1;
-  }
-}
-
-std::string wire_encode(std::string_view s, bool is_query) {
-  std::string out;
-  out.reserve(s.size());
-  wire_encode_append(out, s, is_query);
-  return out;
+  });
 }
 
 UrlView parse_url_view(std::string_view url) {
@@ -248,11 +232,6 @@ Url parse_url(std::string_view url) {
   u.query = std::string(v.query);
   u.has_query = v.has_query;
   return u;
-}
-
-int Url::effective_port() const {
-  if (!port.empty()) return std::stoi(port);
-  return scheme == "https" ? 443 : 80;
 }
 
 std::string Url::authority() const {

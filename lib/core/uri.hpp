@@ -18,7 +18,6 @@ struct Url {
 
   // host[:port], with the scheme's default port left out (what Host: carries).
   std::string authority() const;
-  int effective_port() const;
 };
 
 // Splits an absolute http(s) URL; throws berth::Error(invalid_argument) otherwise.
@@ -38,17 +37,16 @@ UrlView parse_url_view(std::string_view url);
 std::string uri_encode(std::string_view s, bool keep_slash);
 void uri_encode_append(std::string &out, std::string_view s, bool keep_slash);
 
-// Decodes %XX sequences; other bytes pass through. Malformed escapes pass through.
-std::string uri_decode(std::string_view s);
+// Appends s with its %XX sequences decoded; other bytes, and malformed escapes, pass
+// through.
 void uri_decode_append(std::string &out, std::string_view s);
 
-// True when s is already in the form uri_encode(uri_decode(s), false) gives, i.e.
+// True when s is already in the form uri_encode(<s decoded>, false) gives, i.e.
 // only unreserved bytes and upper-hex escapes of bytes that are not unreserved.
 bool is_uri_encoded(std::string_view s) noexcept;
 
-// The wire form of a path or query: bytes that may not appear in a URL (space,
+// Appends the wire form of a path or query: bytes that may not appear in a URL (space,
 // controls, non-ASCII, and "<>\"^`{|}\\") become %XX; valid %XX escapes stay as they are.
-std::string wire_encode(std::string_view s, bool is_query);
 void wire_encode_append(std::string &out, std::string_view s, bool is_query);
 
 } // namespace berth::core

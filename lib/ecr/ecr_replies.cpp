@@ -99,10 +99,6 @@ ImageInfo parse_image_detail(const core::json::Value &v) {
   return img;
 }
 
-ScanFindings parse_scan_findings(std::string_view reply) {
-  return scan_findings_of(core::json::parse(reply, "scan findings"));
-}
-
 ScanFindings scan_findings_of(const core::json::Value &doc) {
   ScanFindings f;
   if (const auto *status = core::json::find(doc, "imageScanStatus")) {

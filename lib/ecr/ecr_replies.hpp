@@ -43,8 +43,7 @@ struct ScanFindings {
   std::string status, description;
   std::map<std::string, int> counts;
 };
-ScanFindings parse_scan_findings(std::string_view reply);
-// The same, from a reply already parsed (the scan gate reads its findings list too).
+// From the parsed reply (the scan gate reads its findings list from it too).
 ScanFindings scan_findings_of(const core::json::Value &doc);
 
 // ECR's timestamps: seconds since the epoch, possibly fractional, clamped to

@@ -19,10 +19,6 @@ AuthorizationToken TokenCache::get(const std::string &key, const Fetch &fetch) {
   auto now = clock_();
   if (e->token && now < e->valid_until) return *e->token;
   auto token = fetch();
-  {
-    std::lock_guard g2(mutex_);
-    ++fetches_;
-  }
   // ECR tokens last 12 hours. A token that claims to be expired already (a skewed
   // clock, or a test server with a fixed date) is trusted for an hour rather than
   // refetched on every request; a 401 still invalidates it.
@@ -37,11 +33,6 @@ void TokenCache::invalidate(const std::string &key) {
   auto e = entry(key);
   std::lock_guard g(e->fetch_mutex);
   e->token.reset();
-}
-
-int TokenCache::fetches() const {
-  std::lock_guard g(mutex_);
-  return fetches_;
 }
 
 } // namespace berth::ecr

@@ -23,7 +23,6 @@ public:
 
   AuthorizationToken get(const std::string &key, const Fetch &fetch);
   void invalidate(const std::string &key);
-  int fetches() const;
 
 private:
   struct Entry {
@@ -37,7 +36,6 @@ private:
   Clock clock_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
-  int fetches_ = 0;
 };
 
 } // namespace berth::ecr

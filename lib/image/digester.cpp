@@ -3,6 +3,7 @@
 #include <berth/error.hpp>
 
 #include "core/crypto.hpp"
+#include "core/md_ctx.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,10 +12,6 @@
 
 namespace berth::image {
 namespace {
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX *c) const noexcept { EVP_MD_CTX_free(c); }
-};
 
 // Fetched once: OpenSSL 3 otherwise repeats the provider look-up per use.
 const EVP_MD *sha512_md() {
@@ -27,8 +24,8 @@ const EVP_MD *sha512_md() {
 
 struct Digester::Impl {
   std::string algorithm;
-  std::optional<core::Sha256> sha256;               // the common case, shared with core
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> sha512; // sha512 blobs are rare
+  std::optional<core::Sha256> sha256; // the common case, shared with core
+  core::MdCtx sha512;                 // sha512 blobs are rare
 };
 
 Digester::Digester(const std::string &algorithm) : impl_(std::make_unique<Impl>()) {

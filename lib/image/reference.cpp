@@ -16,6 +16,8 @@
 #include <berth/error.hpp>
 #include <berth/reference.hpp>
 
+#include "core/quoted.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -31,25 +33,7 @@ constexpr std::string_view kOfficialPrefix = "library/";
 constexpr std::size_t kNameMax = 255;
 constexpr std::size_t kTagMax = 128;
 
-// The input inside double quotes, cut to 100 bytes, with control and non-ASCII bytes
-// escaped so a message never carries a raw newline or a broken UTF-8 sequence.
-std::string quoted(std::string_view s) {
-  constexpr std::size_t kMax = 100;
-  std::string out = "\"";
-  for (unsigned char c : s.substr(0, kMax)) {
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out += "\"";
-  if (s.size() > kMax) out += "...";
-  return out;
-}
+using core::quoted;
 
 std::string show_char(char c) {
   auto u = static_cast<unsigned char>(c);

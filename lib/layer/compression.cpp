@@ -173,10 +173,6 @@ std::uint64_t Decompressor::compressed_bytes_read() const {
   return impl_->bytes_read;
 }
 
-Compression Decompressor::compression() const {
-  return impl_->c;
-}
-
 Decompressor open_decompressor(std::string_view media_type, PullSource source) {
   return Decompressor(compression_of_media_type(media_type), std::move(source));
 }

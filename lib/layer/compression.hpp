@@ -72,8 +72,6 @@ public:
   // Compressed bytes pulled from the source so far (at the end: the compressed size).
   std::uint64_t compressed_bytes_read() const;
 
-  Compression compression() const;
-
 private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

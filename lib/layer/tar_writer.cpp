@@ -70,23 +70,6 @@ std::string read_capability(const std::string &path) {
 
 } // namespace
 
-TarOptions tar_options_from_env(TarOptions base) {
-  const char *v = std::getenv("SOURCE_DATE_EPOCH");
-  if (v == nullptr || *v == '\0') return base;
-  std::int64_t n = 0;
-  for (const char *p = v; *p; ++p) {
-    if (*p < '0' || *p > '9')
-      throw Error(Errc::config,
-                  std::string("SOURCE_DATE_EPOCH must be decimal digits, got '") + v + "'");
-    int d = *p - '0';
-    if (n > (std::numeric_limits<std::int64_t>::max() - d) / 10)
-      throw Error(Errc::config, std::string("SOURCE_DATE_EPOCH is out of range: ") + v);
-    n = n * 10 + d;
-  }
-  base.mtime_clamp = n;
-  return base;
-}
-
 TarWriter::TarWriter(core::ByteSink &out, TarOptions opts)
     : out_(out), opts_(opts), buf_(kCopyBuffer) {}
 
@@ -267,21 +250,6 @@ void TarWriter::add_directory(const std::string &path_in_tar, std::uint32_t mode
                  opts_.uid, opts_.gid);
 }
 
-void TarWriter::add_symlink(const std::string &path_in_tar, const std::string &target) {
-  check_open();
-  if (target.empty() || target.find('\0') != std::string::npos)
-    throw Error(Errc::invalid_argument, "symlink target must be non-empty and without NUL");
-  tarfmt::HeaderSpec h;
-  h.typeflag = tarfmt::kTypeSymlink;
-  h.path = normalize(path_in_tar, "tar path", false);
-  h.link = target;
-  h.mode = 0777;
-  h.mtime = synthetic_mtime();
-  h.uid = opts_.uid;
-  h.gid = opts_.gid;
-  emit(tarfmt::encode_header(h));
-}
-
 void TarWriter::add_bytes(const std::string &path_in_tar, std::string_view data,
                           std::uint32_t mode) {
   check_open();
@@ -295,22 +263,6 @@ void TarWriter::add_bytes(const std::string &path_in_tar, std::string_view data,
   emit(tarfmt::encode_header(h));
   emit_data(data.data(), data.size());
   emit_padding(data.size());
-}
-
-void TarWriter::add_whiteout(const std::string &deleted_path) {
-  const std::string path = normalize(deleted_path, "whiteout path", false);
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.rfind(".wh.", 0) == 0)
-    throw Error(Errc::invalid_argument, "cannot white out '" + path +
-                                            "': names starting "
-                                            "with '.wh.' are reserved for whiteouts");
-  add_bytes(join(dir, ".wh." + name), {}, 0644);
-}
-
-void TarWriter::add_opaque_whiteout(const std::string &dir_path) {
-  add_bytes(join(normalize(dir_path, "opaque whiteout directory", true), ".wh..wh..opq"), {}, 0644);
 }
 
 void TarWriter::finish() {

@@ -31,10 +31,6 @@ struct TarOptions {
   bool xattrs = false; // copy security.capability as SCHILY.xattr.security.capability
 };
 
-// Reads SOURCE_DATE_EPOCH into base.mtime_clamp. Unset or empty leaves `base` as it is;
-// anything but decimal digits (or a value beyond int64) is Error(config).
-TarOptions tar_options_from_env(TarOptions base = {});
-
 class TarWriter {
 public:
   explicit TarWriter(core::ByteSink &out, TarOptions opts = {});
@@ -48,11 +44,6 @@ public:
   // One regular file from disk (symlinks followed) with the given permission bits.
   void add_file(const std::string &path_in_tar, const std::string &source_file, std::uint32_t mode);
   void add_directory(const std::string &path_in_tar, std::uint32_t mode = 0755);
-  void add_symlink(const std::string &path_in_tar, const std::string &target);
-  // ".wh.<name>" empty file in the same directory (OCI whiteout).
-  void add_whiteout(const std::string &deleted_path);
-  // "<dir>/.wh..wh..opq" ("" = the root).
-  void add_opaque_whiteout(const std::string &dir_path);
   void add_bytes(const std::string &path_in_tar, std::string_view data, std::uint32_t mode = 0644);
   // Two zero blocks, then out.finish(). Nothing may be added afterwards.
   void finish();

@@ -4,6 +4,7 @@
 #include <berth/error.hpp>
 
 #include "core/json.hpp"
+#include "core/quoted.hpp"
 #include "image/digester.hpp"
 #include "layer/compression.hpp"
 
@@ -14,10 +15,6 @@ namespace berth::layout {
 namespace {
 
 constexpr std::size_t kMaxManifestJson = 16u << 20;
-
-std::string quoted(const std::string &s) {
-  return "'" + s + "'";
-}
 
 std::string str_of(const core::json::Value &v) {
   return {v.GetString(), v.GetStringLength()};
@@ -130,7 +127,7 @@ std::string hash_compressed_layer(const TarArchive &archive, const TarArchive::M
     return n;
   };
   if (!diff_id.empty()) {
-    const auto what = "layer " + quoted(m.name) + " of " + archive.describe();
+    const auto what = "layer " + core::single_quoted(m.name) + " of " + archive.describe();
     image::Digester uncompressed(image::Digest::parse(diff_id).algorithm());
     try {
       layer::Decompressor dec(c, pull);
@@ -170,10 +167,6 @@ const TarArchive::Member &DockerArchiveImage::member(const std::string &digest) 
     throw Error(Errc::not_found,
                 "blob " + digest + " is not part of the image in " + archive_.describe());
   return it->second;
-}
-
-std::uint64_t DockerArchiveImage::blob_size(const std::string &digest) const {
-  return member(digest).size;
 }
 
 void DockerArchiveImage::read_blob(const std::string &digest, const BlobSinkFn &sink,
@@ -244,8 +237,8 @@ DockerArchiveImage DockerArchive::image(std::size_t i) const {
     auto m = archive_.find(name);
     if (!m)
       throw Error(Errc::protocol, "manifest.json of " + what + " names " + role + " " +
-                                      quoted(name) + ", which the archive does not hold" +
-                                      " (as a regular file)");
+                                      core::single_quoted(name) +
+                                      ", which the archive does not hold" + " (as a regular file)");
     return *m;
   };
 
@@ -259,11 +252,12 @@ DockerArchiveImage DockerArchive::image(std::size_t i) const {
   try {
     config = core::json::parse(config_raw, "config");
   } catch (const Error &e) {
-    throw Error(Errc::protocol, "config " + quoted(item.config) + " of " + what + ": " + e.what());
+    throw Error(Errc::protocol,
+                "config " + core::single_quoted(item.config) + " of " + what + ": " + e.what());
   }
   if (!config.IsObject())
-    throw Error(Errc::protocol,
-                "config " + quoted(item.config) + " of " + what + " is not a JSON object");
+    throw Error(Errc::protocol, "config " + core::single_quoted(item.config) + " of " + what +
+                                    " is not a JSON object");
   image::Descriptor config_desc;
   config_desc.media_type = std::string(image::media::docker_config);
   config_desc.digest = image::digest_of(config_raw);
@@ -278,8 +272,8 @@ DockerArchiveImage DockerArchive::image(std::size_t i) const {
     auto m = locate(item.layers[l], "layer");
     auto kind = sniff_layer(archive_, m);
     if (kind == LayerKind::bzip2 || kind == LayerKind::xz)
-      throw Error(Errc::unsupported, "layer " + quoted(item.layers[l]) + " of " + what + " is " +
-                                         (kind == LayerKind::xz ? "xz" : "bzip2") +
+      throw Error(Errc::unsupported, "layer " + core::single_quoted(item.layers[l]) + " of " +
+                                         what + " is " + (kind == LayerKind::xz ? "xz" : "bzip2") +
                                          "-compressed, which no image media type describes");
     auto compression = kind == LayerKind::gzip   ? layer::Compression::gzip
                        : kind == LayerKind::zstd ? layer::Compression::zstd
@@ -302,8 +296,8 @@ DockerArchiveImage DockerArchive::image(std::size_t i) const {
     auto [it, fresh] = img.blobs_.emplace(d.digest, m);
     if (!fresh && it->second.size != m.size)
       throw Error(Errc::protocol, what + " names two different members for blob " + d.digest +
-                                      " (" + quoted(it->second.name) + " and " + quoted(m.name) +
-                                      ")");
+                                      " (" + core::single_quoted(it->second.name) + " and " +
+                                      core::single_quoted(m.name) + ")");
     layers.push_back(std::move(d));
   }
 
@@ -363,7 +357,7 @@ void write_docker_archive(const OciLayout &blobs, const std::vector<DockerArchiv
     if (!blobs.has_blob(d.digest))
       throw Error(Errc::not_found,
                   std::string(role) + " " + d.digest + " is not at hand for docker-archive " +
-                      quoted(archive_path) +
+                      core::single_quoted(archive_path) +
                       (d.urls.empty() ? std::string() : " (a foreign layer: it stays at its URL)"));
     members.push_back({ArchiveMember::Kind::file, name, blobs.blob_path(d.digest)});
   };

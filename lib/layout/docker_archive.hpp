@@ -63,8 +63,6 @@ public:
   const std::vector<std::string> &repo_tags() const noexcept { return repo_tags_; }
 
   bool has_blob(const std::string &digest) const { return blobs_.count(digest) != 0; }
-  // Error(not_found) for a digest the manifest does not name.
-  std::uint64_t blob_size(const std::string &digest) const;
   // Streamed and verified (TarArchive::read_verified).
   void read_blob(const std::string &digest, const BlobSinkFn &sink,
                  std::int64_t expected_size = -1) const;

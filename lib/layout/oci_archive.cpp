@@ -5,12 +5,14 @@
 
 #include "core/file.hpp"
 #include "core/json.hpp"
+#include "core/quoted.hpp"
 #include "core/stream.hpp"
 #include "image/digester.hpp"
 #include "layer/compression.hpp"
 #include "layer/tar_header.hpp"
 #include "layer/tar_reader.hpp"
 #include "layer/tar_writer.hpp"
+#include "layout/ref_names.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -28,10 +30,6 @@ namespace {
 constexpr std::size_t kReadChunk = 256u << 10;
 constexpr int kMaxLinkHops = 16;
 constexpr std::size_t kMaxOciLayoutFile = 64u << 10;
-
-std::string quoted(const std::string &s) {
-  return "'" + s + "'";
-}
 
 // "./a//b/../c" -> "a/c". nullopt when ".." climbs above the archive root.
 std::optional<std::string> normalize_name(std::string_view raw) {
@@ -137,21 +135,6 @@ core::UniqueFd inflate_to_temp(int fd, layer::Compression c, const std::string &
   return out;
 }
 
-std::string ref_name_of(const image::Descriptor &d) {
-  auto it = d.annotations.find(std::string(kRefNameAnnotation));
-  return it == d.annotations.end() ? std::string() : it->second;
-}
-
-std::string describe_entries(const std::vector<image::Descriptor> &entries) {
-  std::string out;
-  for (const auto &d : entries) {
-    if (!out.empty()) out += ", ";
-    auto ref = ref_name_of(d);
-    out += ref.empty() ? "<untagged " + d.digest + ">" : ref;
-  }
-  return out.empty() ? "none" : out;
-}
-
 // A ByteSink writing into a TempFile.
 class TempFileSink final : public core::ByteSink {
 public:
@@ -178,9 +161,8 @@ struct TarArchive::Impl {
   std::string format;
   core::UniqueFd fd;
   std::unordered_map<std::string, Entry> entries;
-  std::vector<std::string> files; // regular files, archive order
 
-  std::string describe() const { return format + " " + quoted(path); }
+  std::string describe() const { return format + " " + core::single_quoted(path); }
 };
 
 TarArchive TarArchive::open(const std::string &path, std::string_view format_in) {
@@ -247,7 +229,6 @@ TarArchive TarArchive::open(const std::string &path, std::string_view format_in)
       auto name = normalize_name(e->path);
       if (!name || name->empty()) continue; // outside the archive root or the root itself
       Impl::Entry entry{e->type, data, e->size, e->link};
-      if (e->type == layer::TarEntry::Type::file) impl->files.push_back(*name);
       impl->entries[*name] = std::move(entry);
     }
   } catch (const Error &e) {
@@ -261,9 +242,6 @@ TarArchive TarArchive::open(const std::string &path, std::string_view format_in)
 
 const std::string &TarArchive::path() const noexcept {
   return impl_->path;
-}
-const std::string &TarArchive::format() const noexcept {
-  return impl_->format;
 }
 std::string TarArchive::describe() const {
   return impl_->describe();
@@ -298,17 +276,13 @@ std::optional<TarArchive::Member> TarArchive::find(std::string_view name_in) con
   return std::nullopt;
 }
 
-std::vector<std::string> TarArchive::files() const {
-  return impl_->files;
-}
-
 std::size_t TarArchive::read_at(const Member &m, std::uint64_t pos, char *buf,
                                 std::size_t len) const {
   if (pos >= m.size || len == 0) return 0;
   auto want = static_cast<std::size_t>(std::min<std::uint64_t>(len, m.size - pos));
   auto n = pread_some(impl_->fd.get(), buf, want, m.offset + pos, describe());
   if (n == 0)
-    throw Error(Errc::protocol, "member " + quoted(m.name) + " of " + describe() +
+    throw Error(Errc::protocol, "member " + core::single_quoted(m.name) + " of " + describe() +
                                     " is truncated: the file ends " + std::to_string(m.size - pos) +
                                     " bytes short of it");
   return n;
@@ -316,9 +290,9 @@ std::size_t TarArchive::read_at(const Member &m, std::uint64_t pos, char *buf,
 
 std::string TarArchive::read_all(const Member &m, std::size_t max) const {
   if (m.size > max)
-    throw Error(Errc::too_large, "member " + quoted(m.name) + " of " + describe() + " is " +
-                                     std::to_string(m.size) + " bytes, more than the limit of " +
-                                     std::to_string(max));
+    throw Error(Errc::too_large, "member " + core::single_quoted(m.name) + " of " + describe() +
+                                     " is " + std::to_string(m.size) +
+                                     " bytes, more than the limit of " + std::to_string(max));
   std::string out(static_cast<std::size_t>(m.size), '\0');
   std::size_t got = 0;
   while (got < out.size())
@@ -330,9 +304,10 @@ void TarArchive::read_verified(const Member &m, const std::string &digest, const
                                std::int64_t expected_size) const {
   auto d = image::Digest::parse(digest);
   if (expected_size >= 0 && m.size != static_cast<std::uint64_t>(expected_size))
-    throw Error(Errc::digest_mismatch, "blob " + digest + " (member " + quoted(m.name) + " of " +
-                                           describe() + ") is " + std::to_string(m.size) +
-                                           " bytes, expected " + std::to_string(expected_size));
+    throw Error(Errc::digest_mismatch, "blob " + digest + " (member " +
+                                           core::single_quoted(m.name) + " of " + describe() +
+                                           ") is " + std::to_string(m.size) + " bytes, expected " +
+                                           std::to_string(expected_size));
   image::Digester digester(d.algorithm());
   std::vector<char> buf(kReadChunk);
   for (std::uint64_t pos = 0; pos < m.size;) {
@@ -342,9 +317,9 @@ void TarArchive::read_verified(const Member &m, const std::string &digest, const
     pos += n;
   }
   if (auto got = digester.finish(); got != digest)
-    throw Error(Errc::digest_mismatch, "blob " + digest + " (member " + quoted(m.name) + " of " +
-                                           describe() + ") is corrupt: its content hashes to " +
-                                           got);
+    throw Error(Errc::digest_mismatch, "blob " + digest + " (member " +
+                                           core::single_quoted(m.name) + " of " + describe() +
+                                           ") is corrupt: its content hashes to " + got);
 }
 
 std::string TarArchive::sha256_of(const Member &m) const {
@@ -366,26 +341,28 @@ void write_archive_atomic(std::vector<ArchiveMember> members, const std::string 
             [](const ArchiveMember &a, const ArchiveMember &b) { return a.name < b.name; });
   for (std::size_t i = 1; i < members.size(); ++i)
     if (members[i].name == members[i - 1].name)
-      throw Error(Errc::invalid_argument, "archive member " + quoted(members[i].name) + " twice");
+      throw Error(Errc::invalid_argument,
+                  "archive member " + core::single_quoted(members[i].name) + " twice");
 
   auto dir = core::parent_dir(archive_path);
   core::make_dirs(dir);
   auto slash = archive_path.find_last_of('/');
   auto base = slash == std::string::npos ? archive_path : archive_path.substr(slash + 1);
   if (base.empty() || base == "." || base == "..")
-    throw Error(Errc::invalid_argument, quoted(archive_path) + " names no archive file");
+    throw Error(Errc::invalid_argument,
+                core::single_quoted(archive_path) + " names no archive file");
   struct stat st {};
   bool exists = ::stat(archive_path.c_str(), &st) == 0;
   if (exists && S_ISDIR(st.st_mode))
     throw Error(Errc::invalid_argument,
-                quoted(archive_path) + " is a directory; an archive must be a file");
+                core::single_quoted(archive_path) + " is a directory; an archive must be a file");
 
   // An earlier write of an archive here that was killed left its temp file behind.
   core::remove_stale_temp_files(dir);
   auto tmp = core::TempFile::create(dir, "." + base + std::string(core::kTempMarker));
   // An archive that is replaced keeps its permission bits, as write_file_atomic does.
   if (exists && S_ISREG(st.st_mode) && ::fchmod(tmp.fd(), st.st_mode & 07777) != 0)
-    core::throw_errno(errno, "cannot set the mode of " + quoted(tmp.path()));
+    core::throw_errno(errno, "cannot set the mode of " + core::single_quoted(tmp.path()));
   TempFileSink sink(tmp);
   layer::TarOptions opts;
   opts.fixed_mtime = 0;
@@ -411,7 +388,7 @@ void write_oci_archive(const OciLayout &layout, const std::string &archive_path)
     std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), ::closedir);
     if (!d) {
       if (errno == ENOENT) continue;
-      core::throw_errno(errno, "cannot list " + quoted(dir));
+      core::throw_errno(errno, "cannot list " + core::single_quoted(dir));
     }
     members.push_back({ArchiveMember::Kind::directory, std::string("blobs/") + alg, {}});
     errno = 0;
@@ -509,10 +486,6 @@ TarArchive::Member OciArchive::member(const std::string &digest) const {
 bool OciArchive::has_blob(const std::string &digest) const {
   auto d = image::Digest::parse(digest);
   return archive_.find("blobs/" + d.algorithm() + "/" + d.hex()).has_value();
-}
-
-std::uint64_t OciArchive::blob_size(const std::string &digest) const {
-  return member(digest).size;
 }
 
 void OciArchive::read_blob(const std::string &digest, const BlobSinkFn &sink,

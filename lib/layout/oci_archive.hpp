@@ -56,7 +56,6 @@ public:
   static TarArchive open(const std::string &path, std::string_view format);
 
   const std::string &path() const noexcept;
-  const std::string &format() const noexcept;
   // "oci-archive 'img.tar'", for messages.
   std::string describe() const;
 
@@ -65,8 +64,6 @@ public:
   // hops; a link leaving the archive leads nowhere). nullopt when there is none.
   // When a name occurs twice, the later member wins, as on extraction.
   std::optional<Member> find(std::string_view name) const;
-  // Normalized names of all members that are regular files, in archive order.
-  std::vector<std::string> files() const;
 
   // Up to len bytes of m's data from `pos` (relative to its start); 0 at its end.
   // Unverified: for callers that verify themselves (resumed uploads).
@@ -126,8 +123,6 @@ public:
 
   // Error(invalid_argument/unsupported) for an invalid digest, as Digest::parse.
   bool has_blob(const std::string &digest) const;
-  // Error(not_found) when the blob is absent.
-  std::uint64_t blob_size(const std::string &digest) const;
   // As OciLayout::read_blob: streamed and verified; Error(not_found) when absent.
   void read_blob(const std::string &digest, const BlobSinkFn &sink,
                  std::int64_t expected_size = -1) const;

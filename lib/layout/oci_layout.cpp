@@ -4,7 +4,9 @@
 
 #include "core/file.hpp"
 #include "core/json.hpp"
+#include "core/quoted.hpp"
 #include "image/digester.hpp"
+#include "layout/ref_names.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -20,10 +22,6 @@ constexpr std::size_t kReadChunk = 256u << 10;
 constexpr std::size_t kMaxOciLayoutFile = 64u << 10;
 constexpr std::string_view kBlobTempPrefix = core::kTempMarker;
 
-std::string quoted(const std::string &s) {
-  return "'" + s + "'";
-}
-
 std::string normalize_dir(const std::string &dir) {
   if (dir.empty()) throw Error(Errc::invalid_argument, "OCI layout path is empty");
   auto end = dir.find_last_not_of('/');
@@ -33,21 +31,6 @@ std::string normalize_dir(const std::string &dir) {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string ref_name_of(const image::Descriptor &d) {
-  auto it = d.annotations.find(std::string(kRefNameAnnotation));
-  return it == d.annotations.end() ? std::string() : it->second;
-}
-
-std::string describe_entries(const std::vector<image::Descriptor> &entries) {
-  std::string out;
-  for (const auto &d : entries) {
-    if (!out.empty()) out += ", ";
-    auto ref = ref_name_of(d);
-    out += ref.empty() ? "<untagged " + d.digest + ">" : ref;
-  }
-  return out.empty() ? "none" : out;
 }
 
 // Rethrows a parse failure with the file it came from, keeping its code.
@@ -65,11 +48,11 @@ image::Index read_index_file(const std::string &dir) {
     raw = core::read_small_file(dir + "/index.json", image::kMaxManifestSize);
   } catch (const Error &e) {
     if (e.code() == Errc::not_found)
-      throw Error(Errc::protocol,
-                  "OCI layout " + quoted(dir) + " has an oci-layout file but no index.json");
+      throw Error(Errc::protocol, "OCI layout " + core::single_quoted(dir) +
+                                      " has an oci-layout file but no index.json");
     throw;
   }
-  return with_context("index.json of OCI layout " + quoted(dir),
+  return with_context("index.json of OCI layout " + core::single_quoted(dir),
                       [&] { return image::parse_index(std::move(raw), image::media::oci_index); });
 }
 
@@ -79,14 +62,14 @@ void check_oci_layout_file(const std::string &dir) {
     raw = core::read_small_file(dir + "/oci-layout", kMaxOciLayoutFile);
   } catch (const Error &e) {
     if (e.code() == Errc::not_found)
-      throw Error(Errc::not_found,
-                  quoted(dir) + " is not an OCI image layout: it has no oci-layout file");
+      throw Error(Errc::not_found, core::single_quoted(dir) +
+                                       " is not an OCI image layout: it has no oci-layout file");
     if (e.code() == Errc::too_large)
-      throw Error(Errc::protocol,
-                  "the oci-layout file of " + quoted(dir) + " is not JSON (" + e.what() + ")");
+      throw Error(Errc::protocol, "the oci-layout file of " + core::single_quoted(dir) +
+                                      " is not JSON (" + e.what() + ")");
     throw;
   }
-  std::string what = "the oci-layout file of " + quoted(dir);
+  std::string what = "the oci-layout file of " + core::single_quoted(dir);
   auto doc = with_context(what, [&] { return core::json::parse(raw, "it"); });
   if (!doc.IsObject()) throw Error(Errc::protocol, what + " is not a JSON object");
   auto it = doc.FindMember("imageLayoutVersion");
@@ -100,19 +83,21 @@ void check_oci_layout_file(const std::string &dir) {
 }
 
 Error blob_missing(const std::string &dir, const std::string &digest) {
-  return Error(Errc::not_found, "blob " + digest + " is not in OCI layout " + quoted(dir));
+  return Error(Errc::not_found,
+               "blob " + digest + " is not in OCI layout " + core::single_quoted(dir));
 }
 
 Error blob_corrupt(const std::string &dir, const std::string &digest, const std::string &got) {
-  return Error(Errc::digest_mismatch, "blob " + digest + " in OCI layout " + quoted(dir) +
+  return Error(Errc::digest_mismatch, "blob " + digest + " in OCI layout " +
+                                          core::single_quoted(dir) +
                                           " is corrupt: its content hashes to " + got);
 }
 
 Error blob_size_mismatch(const std::string &dir, const std::string &digest, std::uint64_t got,
                          std::int64_t want) {
-  return Error(Errc::digest_mismatch, "blob " + digest + " in OCI layout " + quoted(dir) + " is " +
-                                          std::to_string(got) + " bytes, expected " +
-                                          std::to_string(want));
+  return Error(Errc::digest_mismatch, "blob " + digest + " in OCI layout " +
+                                          core::single_quoted(dir) + " is " + std::to_string(got) +
+                                          " bytes, expected " + std::to_string(want));
 }
 
 } // namespace
@@ -152,11 +137,13 @@ OciLayout OciLayout::open(const std::string &dir_in) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR)
-      throw Error(Errc::not_found, "OCI layout directory " + quoted(dir) + " does not exist");
-    core::throw_errno(errno, "cannot access OCI layout " + quoted(dir));
+      throw Error(Errc::not_found,
+                  "OCI layout directory " + core::single_quoted(dir) + " does not exist");
+    core::throw_errno(errno, "cannot access OCI layout " + core::single_quoted(dir));
   }
   if (!S_ISDIR(st.st_mode))
-    throw Error(Errc::not_found, quoted(dir) + " is not a directory, so not an OCI image layout");
+    throw Error(Errc::not_found,
+                core::single_quoted(dir) + " is not a directory, so not an OCI image layout");
   check_oci_layout_file(dir);
   (void)read_index_file(dir);
   return OciLayout(dir);
@@ -166,16 +153,17 @@ OciLayout OciLayout::create(const std::string &dir_in) {
   auto dir = normalize_dir(dir_in);
   core::make_dirs(dir);
   {
-    core::DirLock lock(dir, "OCI layout " + quoted(dir));
+    core::DirLock lock(dir, "OCI layout " + core::single_quoted(dir));
     // Blobs a killed writer (kill -9 mid-pull, mid-build) left half-written.
     core::remove_stale_temp_files(dir);
     struct stat st {};
     if (::stat((dir + "/oci-layout").c_str(), &st) != 0) {
-      if (errno != ENOENT) core::throw_errno(errno, "cannot access " + quoted(dir + "/oci-layout"));
+      if (errno != ENOENT)
+        core::throw_errno(errno, "cannot access " + core::single_quoted(dir + "/oci-layout"));
       core::make_dirs(dir + "/blobs/sha256");
       if (::stat((dir + "/index.json").c_str(), &st) != 0) {
         if (errno != ENOENT)
-          core::throw_errno(errno, "cannot access " + quoted(dir + "/index.json"));
+          core::throw_errno(errno, "cannot access " + core::single_quoted(dir + "/index.json"));
         core::write_file_atomic(dir + "/index.json",
                                 image::Index::make(std::string(image::media::oci_index), {}).raw);
       }
@@ -228,7 +216,7 @@ void OciLayout::add_manifest(image::Descriptor desc, const std::string &tag) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     throw Error(Errc::not_found, "add_manifest: manifest " + desc.digest +
-                                     " is not in OCI layout " + quoted(dir_) +
+                                     " is not in OCI layout " + core::single_quoted(dir_) +
                                      "; write its blob first");
   if (static_cast<std::uint64_t>(st.st_size) != static_cast<std::uint64_t>(desc.size))
     throw blob_size_mismatch(dir_, desc.digest, static_cast<std::uint64_t>(st.st_size), desc.size);
@@ -239,7 +227,7 @@ void OciLayout::add_manifest(image::Descriptor desc, const std::string &tag) {
   else
     desc.annotations[key] = tag;
 
-  core::DirLock lock(dir_, "OCI layout " + quoted(dir_));
+  core::DirLock lock(dir_, "OCI layout " + core::single_quoted(dir_));
   auto old = index();
   auto entries = old.manifests;
   if (tag.empty()) {
@@ -272,7 +260,8 @@ std::optional<image::Descriptor> OciLayout::find(const std::string &tag) const {
     if (idx.manifests.empty()) return std::nullopt;
     if (idx.manifests.size() == 1) return idx.manifests.front();
     throw Error(Errc::invalid_argument,
-                "OCI layout " + quoted(dir_) + " holds " + std::to_string(idx.manifests.size()) +
+                "OCI layout " + core::single_quoted(dir_) + " holds " +
+                    std::to_string(idx.manifests.size()) +
                     " images; name one: " + describe_entries(idx.manifests));
   }
   for (auto &d : idx.manifests)
@@ -282,13 +271,14 @@ std::optional<image::Descriptor> OciLayout::find(const std::string &tag) const {
 
 void OciLayout::remove(const std::string &tag) {
   if (tag.empty()) throw Error(Errc::invalid_argument, "remove: no tag given");
-  core::DirLock lock(dir_, "OCI layout " + quoted(dir_));
+  core::DirLock lock(dir_, "OCI layout " + core::single_quoted(dir_));
   auto old = index();
   std::vector<image::Descriptor> kept;
   for (const auto &d : old.manifests)
     if (ref_name_of(d) != tag) kept.push_back(d);
   if (kept.size() == old.manifests.size())
-    throw Error(Errc::not_found, "no image tagged '" + tag + "' in OCI layout " + quoted(dir_) +
+    throw Error(Errc::not_found, "no image tagged '" + tag + "' in OCI layout " +
+                                     core::single_quoted(dir_) +
                                      " (tags: " + describe_entries(old.manifests) + ")");
   write_index(old, std::move(kept));
 }
@@ -305,7 +295,7 @@ bool OciLayout::has_blob(const std::string &digest) const {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return S_ISREG(st.st_mode);
   if (errno == ENOENT || errno == ENOTDIR) return false;
-  core::throw_errno(errno, "cannot access blob " + quoted(path));
+  core::throw_errno(errno, "cannot access blob " + core::single_quoted(path));
 }
 
 std::uint64_t OciLayout::blob_size(const std::string &digest) const {
@@ -313,9 +303,10 @@ std::uint64_t OciLayout::blob_size(const std::string &digest) const {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) throw blob_missing(dir_, digest);
-    core::throw_errno(errno, "cannot access blob " + quoted(path));
+    core::throw_errno(errno, "cannot access blob " + core::single_quoted(path));
   }
-  if (!S_ISREG(st.st_mode)) throw Error(Errc::protocol, quoted(path) + " is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    throw Error(Errc::protocol, core::single_quoted(path) + " is not a regular file");
   return static_cast<std::uint64_t>(st.st_size);
 }
 
@@ -332,15 +323,17 @@ void OciLayout::read_blob(const std::string &digest,
     throw;
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) core::throw_errno(errno, "cannot stat blob " + quoted(path));
-  if (!S_ISREG(st.st_mode)) throw Error(Errc::protocol, quoted(path) + " is not a regular file");
+  if (::fstat(fd.get(), &st) != 0)
+    core::throw_errno(errno, "cannot stat blob " + core::single_quoted(path));
+  if (!S_ISREG(st.st_mode))
+    throw Error(Errc::protocol, core::single_quoted(path) + " is not a regular file");
   if (expected_size >= 0 && st.st_size != expected_size)
     throw blob_size_mismatch(dir_, digest, static_cast<std::uint64_t>(st.st_size), expected_size);
 
   image::Digester digester(d.algorithm());
   std::vector<char> buf(kReadChunk);
   std::uint64_t total = 0;
-  const std::string what = "blob " + quoted(path);
+  const std::string what = "blob " + core::single_quoted(path);
   for (;;) {
     auto n = core::read_some(fd.get(), buf.data(), buf.size(), what);
     if (n == 0) break;
@@ -364,9 +357,9 @@ std::string OciLayout::read_blob(const std::string &digest) const {
   } catch (const Error &e) {
     if (e.code() == Errc::not_found) throw blob_missing(dir_, digest);
     if (e.code() == Errc::too_large)
-      throw Error(Errc::too_large, "blob " + digest + " in OCI layout " + quoted(dir_) +
-                                       " is larger than " + std::to_string(kMaxSmallBlob) +
-                                       " bytes; stream it instead");
+      throw Error(Errc::too_large, "blob " + digest + " in OCI layout " +
+                                       core::single_quoted(dir_) + " is larger than " +
+                                       std::to_string(kMaxSmallBlob) + " bytes; stream it instead");
     throw;
   }
   image::Digester digester(d.algorithm());

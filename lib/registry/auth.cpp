@@ -39,11 +39,6 @@ Authenticator::Authenticator(std::string registry, std::string base_url, http::C
     : registry_(std::move(registry)), base_url_(std::move(base_url)), http_(http),
       keychain_(std::move(keychain)) {}
 
-int Authenticator::token_fetches() const {
-  std::lock_guard g(mutex_);
-  return fetches_;
-}
-
 void Authenticator::learn(const http::Response &resp) {
   challenged_ = true;
   challenge_.reset();
@@ -160,7 +155,6 @@ Authenticator::Token Authenticator::fetch_token(const std::vector<std::string> &
   // A refresh token in the body, or Basic credentials: never replayed to another
   // origin or over plain http by a redirect (http::Request::carries_secret).
   req.carries_secret = !creds.anonymous();
-  ++fetches_;
   auto resp = http_.send(std::move(req));
   if (!resp.ok()) {
     auto e = registry_error(resp, "token request to " + realm.substr(0, realm.find('?')));

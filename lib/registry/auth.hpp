@@ -50,9 +50,6 @@ public:
   // which login to fix. `what` names the request, as for registry_error().
   Error rejected(const http::Response &resp, std::string_view what);
 
-  // Counts token-service round trips (tests assert token reuse).
-  int token_fetches() const;
-
 private:
   struct Token {
     std::string value;
@@ -72,7 +69,6 @@ private:
   std::optional<Challenge> challenge_; // nullopt: the registry asks for nothing
   std::optional<AuthConfig> creds_;
   std::map<std::string, Token> tokens_;
-  int fetches_ = 0;
 };
 
 } // namespace berth::registry

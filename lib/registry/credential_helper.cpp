@@ -131,43 +131,4 @@ std::optional<HelperCredentials> helper_get(const std::string &helper_name,
   return c;
 }
 
-void helper_store(const std::string &helper_name, const HelperCredentials &creds) {
-  const std::string program = program_for(helper_name);
-  if (creds.server_url.empty())
-    throw Error(Errc::invalid_argument, "credential helper store: empty server URL");
-  core::json::StringWriter w;
-  w.writer.StartObject();
-  w.writer.Key("ServerURL");
-  w.writer.String(creds.server_url.c_str(),
-                  static_cast<rapidjson::SizeType>(creds.server_url.size()));
-  w.writer.Key("Username");
-  w.writer.String(creds.username.c_str(), static_cast<rapidjson::SizeType>(creds.username.size()));
-  w.writer.Key("Secret");
-  w.writer.String(creds.secret.c_str(), static_cast<rapidjson::SizeType>(creds.secret.size()));
-  w.writer.EndObject();
-  auto r = run(program, "store", w.str());
-  if (r.exit_code != 0) fail(program, "store", r, creds.secret);
-}
-
-void helper_erase(const std::string &helper_name, const std::string &server) {
-  const std::string program = program_for(helper_name);
-  auto r = run(program, "erase", server);
-  if (r.exit_code != 0 && !says_not_found(r)) fail(program, "erase", r);
-}
-
-std::map<std::string, std::string> helper_list(const std::string &helper_name) {
-  const std::string program = program_for(helper_name);
-  auto r = run(program, "list", {});
-  if (r.exit_code != 0) fail(program, "list", r);
-  auto doc = reply_object(r.out);
-  if (!doc) malformed(program, "list", "not a JSON object with each key once");
-  std::map<std::string, std::string> out;
-  for (const auto &m : doc->GetObject()) {
-    if (!m.value.IsString()) malformed(program, "list", "a username is not a string");
-    out.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
-                std::string(m.value.GetString(), m.value.GetStringLength()));
-  }
-  return out;
-}
-
 } // namespace berth::registry

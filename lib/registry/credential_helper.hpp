@@ -30,14 +30,4 @@ struct HelperCredentials {
 std::optional<HelperCredentials> helper_get(const std::string &helper_name,
                                             const std::string &server);
 
-// "store", {"ServerURL","Username","Secret"} on stdin. Errors as for helper_get.
-void helper_store(const std::string &helper_name, const HelperCredentials &creds);
-
-// "erase", server on stdin. Erasing what is not stored is not an error (logout twice
-// succeeds, as with docker). Errors as for helper_get.
-void helper_erase(const std::string &helper_name, const std::string &server);
-
-// "list": server URL -> username. Errors as for helper_get.
-std::map<std::string, std::string> helper_list(const std::string &helper_name);
-
 } // namespace berth::registry

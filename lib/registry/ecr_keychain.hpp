@@ -29,7 +29,6 @@ public:
   // credentials are configured at all (so another keychain may answer).
   AuthConfig resolve(const std::string &registry) const override;
   void invalidate(const std::string &registry) const override;
-  int token_fetches() const { return cache_.fetches(); }
 
 private:
   std::string cache_key(const std::string &registry) const;

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <set>
 
 namespace berth::registry {
@@ -98,6 +99,38 @@ private:
   std::string url_, what_;
   std::set<std::string> seen_;
 };
+
+// Drops the referrers whose artifactType is not `artifact_type` (what a registry
+// without OCI-Filters-Applied, or the fallback tag, left in).
+void keep_artifact_type(image::Index &idx, const std::string &artifact_type) {
+  auto &ms = idx.manifests;
+  ms.erase(
+      std::remove_if(ms.begin(), ms.end(),
+                     [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
+      ms.end());
+}
+
+// The strings of the array `key` in every page of a Link-paginated JSON list (the
+// catalog, a tag list), from `first` on; `what` names the list in errors, `reply` the
+// document, and `send` sends one page's GET with the scope the list needs.
+std::vector<std::string> list_pages(std::string first, const std::string &what, const char *key,
+                                    const char *reply,
+                                    const std::function<http::Response(http::Request)> &send) {
+  std::vector<std::string> out;
+  Pages pages(std::move(first), what);
+  while (true) {
+    http::Request req;
+    req.url = pages.url();
+    auto resp = send(std::move(req));
+    if (!resp.ok()) throw registry_error(resp, "GET " + what);
+    auto doc = core::json::parse(resp.body, reply);
+    if (const auto *items = core::json::find(doc, key); items && items->IsArray())
+      for (const auto &item : items->GetArray())
+        if (item.IsString()) out.emplace_back(item.GetString());
+    if (!pages.next(resp)) break;
+  }
+  return out;
+}
 
 // A request body that is one slice [offset, offset+len) of a BlobSource; rewinding
 // reopens the source at the slice start.
@@ -191,20 +224,10 @@ http::Response Registry::send(http::Request req, const std::vector<std::string> 
 }
 
 std::vector<std::string> Registry::catalog(int page_size) {
-  std::vector<std::string> out;
-  Pages pages(base_url_ + "/v2/_catalog?n=" + std::to_string(page_size), "catalog of " + host_);
-  while (true) {
-    http::Request req;
-    req.url = pages.url();
-    auto resp = send(req, {"registry:catalog:*"});
-    if (!resp.ok()) throw registry_error(resp, "GET catalog of " + host_);
-    auto doc = core::json::parse(resp.body, "catalog reply");
-    if (const auto *repos = core::json::find(doc, "repositories"); repos && repos->IsArray())
-      for (const auto &r : repos->GetArray())
-        if (r.IsString()) out.emplace_back(r.GetString());
-    if (!pages.next(resp)) break;
-  }
-  return out;
+  return list_pages(base_url_ + "/v2/_catalog?n=" + std::to_string(page_size),
+                    "catalog of " + host_, "repositories", "catalog reply", [&](http::Request req) {
+                      return send(std::move(req), {"registry:catalog:*"});
+                    });
 }
 
 // ---------------------------------------------------------------------------------
@@ -542,20 +565,9 @@ void Repository::delete_manifest(const std::string &digest) {
 }
 
 std::vector<std::string> Repository::tags(int page_size) {
-  std::vector<std::string> out;
-  Pages pages(url("/tags/list?n=" + std::to_string(page_size)), "tags of " + name_);
-  while (true) {
-    http::Request req;
-    req.url = pages.url();
-    auto resp = registry_->send(req, pull_scope());
-    if (!resp.ok()) throw registry_error(resp, "GET tags of " + name_);
-    auto doc = core::json::parse(resp.body, "tag list");
-    if (const auto *tags = core::json::find(doc, "tags"); tags && tags->IsArray())
-      for (const auto &t : tags->GetArray())
-        if (t.IsString()) out.emplace_back(t.GetString());
-    if (!pages.next(resp)) break;
-  }
-  return out;
+  return list_pages(
+      url("/tags/list?n=" + std::to_string(page_size)), "tags of " + name_, "tags", "tag list",
+      [&](http::Request req) { return registry_->send(std::move(req), pull_scope()); });
 }
 
 image::Index Repository::referrers(const std::string &digest, const std::string &artifact_type,
@@ -568,13 +580,8 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
   auto resp = registry_->send(req, pull_scope());
   if (resp.ok()) {
     auto idx = image::parse_index(resp.body, image::media::oci_index);
-    if (!artifact_type.empty() && !resp.header("OCI-Filters-Applied")) {
-      auto &ms = idx.manifests;
-      ms.erase(std::remove_if(
-                   ms.begin(), ms.end(),
-                   [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
-               ms.end());
-    }
+    if (!artifact_type.empty() && !resp.header("OCI-Filters-Applied"))
+      keep_artifact_type(idx, artifact_type);
     return idx;
   }
   if (resp.status != 404 && resp.status != 400 && resp.status != 405)
@@ -590,13 +597,7 @@ image::Index Repository::referrers(const std::string &digest, const std::string 
     return image::Index::make(std::string(image::media::oci_index), {});
   }
   auto idx = image::parse_index(m.raw, m.media_type);
-  if (!artifact_type.empty()) {
-    auto &ms = idx.manifests;
-    ms.erase(std::remove_if(
-                 ms.begin(), ms.end(),
-                 [&](const image::Descriptor &d) { return d.artifact_type != artifact_type; }),
-             ms.end());
-  }
+  if (!artifact_type.empty()) keep_artifact_type(idx, artifact_type);
   return idx;
 }
 

@@ -4,17 +4,6 @@
 
 namespace berth::sbom {
 
-namespace {
-
-bool plausible_token(std::string_view s) {
-  if (s.empty() || s.size() > 256) return false;
-  for (unsigned char c : s)
-    if (c <= ' ' || c >= 0x7f) return false;
-  return true;
-}
-
-} // namespace
-
 std::vector<Package> parse_apk_installed(std::string_view text, const std::string &path,
                                          const Distro &distro, Warnings &warnings) {
   std::vector<Package> out;

@@ -15,15 +15,6 @@ std::string unquote(std::string_view v) {
   return std::string(v);
 }
 
-// Package and version names are printable ASCII without spaces in Debian policy; a
-// field holding anything else is not a package we can name.
-bool plausible_token(std::string_view s) {
-  if (s.empty() || s.size() > 256) return false;
-  for (unsigned char c : s)
-    if (c <= ' ' || c >= 0x7f) return false;
-  return true;
-}
-
 } // namespace
 
 Distro parse_os_release(std::string_view text) {

@@ -3,16 +3,14 @@
 #include <berth/error.hpp>
 
 #include "core/crypto.hpp"
+#include "core/md_ctx.hpp"
 
 #include <openssl/evp.h>
 
 namespace berth::sbom {
 
 namespace {
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX *c) const noexcept { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using core::MdCtx;
 
 MdCtx new_ctx(const EVP_MD *md) {
   MdCtx c(EVP_MD_CTX_new());

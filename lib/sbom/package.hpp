@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::sbom {
@@ -18,6 +19,15 @@ struct Package {
   std::string found_in; // the file it was read from, "./var/lib/dpkg/status"
   std::string purl;     // filled by the parser that made it
 };
+
+// Package and version names are printable ASCII without spaces (Debian policy, and
+// apk's too); a field holding anything else is not a package we can name.
+inline bool plausible_token(std::string_view s) {
+  if (s.empty() || s.size() > 256) return false;
+  for (unsigned char c : s)
+    if (c <= ' ' || c >= 0x7f) return false;
+  return true;
+}
 
 // What a parser could not read: skipped with a reason, never fatal.
 using Warnings = std::vector<std::string>;

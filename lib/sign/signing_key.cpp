@@ -5,6 +5,7 @@
 #include "core/base64.hpp"
 #include "core/file.hpp"
 #include "core/json.hpp"
+#include "core/md_ctx.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -23,9 +24,6 @@ struct PkeyDeleter {
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 struct BioDeleter {
   void operator()(BIO *b) const noexcept { BIO_free(b); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX *c) const noexcept { EVP_MD_CTX_free(c); }
 };
 
 // Files that hold keys are small; anything bigger is not one.
@@ -126,7 +124,7 @@ class KeySigner final : public Signer {
 public:
   explicit KeySigner(Pkey key) : key_(std::move(key)) {}
   std::string sign(std::string_view payload) override {
-    std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+    core::MdCtx ctx(EVP_MD_CTX_new());
     std::size_t len = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
         EVP_DigestSign(ctx.get(), nullptr, &len,
@@ -188,7 +186,7 @@ Verifier Verifier::from_pem(std::string_view pem) {
 }
 
 bool Verifier::verify(std::string_view payload, std::string_view der_signature) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  core::MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx ||
       EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, impl_->key.get()) != 1)
     throw Error(Errc::internal, "ECDSA verification failed to start");

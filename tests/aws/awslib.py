@@ -1,6 +1,6 @@
 """Helpers for berth's AWS tests: a moto server with IAM auth, loopback stand-ins
 for the metadata services (IMDSv2, ECS) and GitHub's OIDC token endpoint, and
-runners for the berth CLI and the "aws probe" unit test case.
+runners for the berth CLI and the berth_aws_probe driver (tests/drivers/aws_probe.cpp).
 
 Everything listens on 127.0.0.1 with ephemeral ports. Every berth run gets a clean
 environment (HOME in a temp dir, no AWS variables from the caller, IMDS disabled
@@ -49,18 +49,14 @@ def find_berth() -> str:
     raise RuntimeError("no berth CLI found: set BERTH_CLI or build bin/berth")
 
 
-def find_unit_tests(berth: str) -> str | None:
-    """BERTH_UNIT_TESTS, else berth_unit_tests of the build berth came from."""
-    env = os.environ.get("BERTH_UNIT_TESTS")
+def find_probe(berth: str) -> str | None:
+    """BERTH_AWS_PROBE_BIN, else berth_aws_probe of the build berth came from."""
+    env = os.environ.get("BERTH_AWS_PROBE_BIN")
     if env:
         return env if os.access(env, os.X_OK) else None
     build = os.path.dirname(os.path.dirname(berth))
-    c = os.path.join(build, "tests", "berth_unit_tests")
-    if not os.access(c, os.X_OK):
-        return None
-    # A build from before the probe existed cannot serve.
-    listed = subprocess.run([c, "-ltc", "-tc=aws probe*"], capture_output=True, text=True)
-    return c if "aws probe" in listed.stdout else None
+    c = os.path.join(build, "tests", "berth_aws_probe")
+    return c if os.access(c, os.X_OK) else None
 
 
 def free_port() -> int:
@@ -98,7 +94,7 @@ class Result:
     err: str
 
     def lines(self) -> dict[str, str]:
-        """The PROBE key=value lines of an aws probe run."""
+        """The PROBE key=value lines of a berth_aws_probe run."""
         d: dict[str, str] = {}
         for line in self.out.splitlines():
             if line.startswith("PROBE "):

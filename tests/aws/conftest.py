@@ -1,4 +1,4 @@
-"""Fixtures for berth's AWS tests: the CLI and the "aws probe" unit test case driven
+"""Fixtures for berth's AWS tests: the CLI and the berth_aws_probe driver run
 with real environments against moto (IAM auth on) and loopback stand-ins.
 
 Run from the repository root:  python3 -m pytest tests/aws -q   (BERTH_CLI=path/to/berth)
@@ -111,11 +111,10 @@ def berth_bin() -> str:
 
 
 @pytest.fixture(scope="session")
-def unit_bin(berth_bin: str) -> str:
-    path = awslib.find_unit_tests(berth_bin)
+def probe_bin(berth_bin: str) -> str:
+    path = awslib.find_probe(berth_bin)
     if not path:
-        pytest.skip("no berth_unit_tests with the 'aws probe' test case next to %s "
-                    "(set BERTH_UNIT_TESTS)" % berth_bin)
+        pytest.skip("no berth_aws_probe in the build of %s (set BERTH_AWS_PROBE_BIN)" % berth_bin)
     return path
 
 
@@ -149,7 +148,7 @@ def berth(berth_bin: str) -> Callable[..., awslib.Result]:
 
 
 @pytest.fixture
-def probe(unit_bin: str) -> Callable[..., awslib.Result]:
+def probe(probe_bin: str) -> Callable[..., awslib.Result]:
     """probe(env, mode="credentials", secrets=(), **options) -> Result with .lines().
     options: profile, role_arn, external_id, region, sts_endpoint."""
 
@@ -159,7 +158,7 @@ def probe(unit_bin: str) -> Callable[..., awslib.Result]:
         e["BERTH_AWS_PROBE"] = mode
         for k, v in options.items():
             e["BERTH_AWS_PROBE_" + k.upper()] = v
-        r = awslib.run([unit_bin, "-tc=aws probe*", "--no-version"], e, secrets=secrets)
+        r = awslib.run([probe_bin], e, secrets=secrets)
         assert r.code == 0, r.out + r.err
         d = r.lines()
         for s in secrets:

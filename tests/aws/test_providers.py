@@ -1,6 +1,6 @@
 """Credential providers that need no AWS API: credential_process, the ECS container
 endpoint, IMDSv2, static profiles and the chain's rules — driven through the
-"aws probe" unit test case with real environments, files and loopback servers."""
+berth_aws_probe driver with real environments, files and loopback servers."""
 
 from __future__ import annotations
 

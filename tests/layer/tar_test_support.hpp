@@ -7,6 +7,7 @@
 
 #include "layer/tar_header.hpp"
 #include "layer/tar_reader.hpp"
+#include "test_util.hpp"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -25,30 +26,7 @@
 namespace berth::tartest {
 
 namespace fs = std::filesystem;
-
-// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-tar-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    // Restore write permission on read-only directories so everything can go.
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
-         it.increment(ec)) {
-      if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
-    }
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-  std::string str(const std::string &sub = {}) const {
-    return sub.empty() ? path.string() : (path / sub).string();
-  }
-};
+using test::TempDir;
 
 template <typename F> Errc code_of(F &&f) {
   try {

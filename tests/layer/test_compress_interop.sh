@@ -4,12 +4,13 @@
 # and zstd -d, on block-boundary samples and on a real tar streamed through
 # LayerPipeline (its digest and diff_id are checked with sha256sum too).
 #
-# Usage: tests/layer/test_compress_interop.sh <path to berth_unit_tests> [tar input]
+# Usage: tests/layer/test_compress_interop.sh <path to berth_compress_driver> [tar input]
+# (berth's side: tests/drivers/compress_driver.cpp)
 # Without a tar input, $(go env GOROOT)/src or /usr/include is tar'ed. Tools that are
 # not installed are skipped (and said so); any mismatch fails the script.
 set -euo pipefail
 
-bin=${1:?usage: $0 <berth_unit_tests> [input file]}
+bin=${1:?usage: $0 <berth_compress_driver> [input file]}
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-interop.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 samples=$work/samples
@@ -32,14 +33,12 @@ if [[ -z $input ]]; then
 fi
 echo "input: $input ($(stat -c %s "$input") bytes)"
 
-BERTH_COMPRESS_INTEROP_DIR=$samples BERTH_COMPRESS_INTEROP_INPUT=$input \
-  "$bin" -tc='compress: export interop samples' -s | grep -E 'gzip:|zstd:' || true
+"$bin" "$samples" "$input" | grep -E 'gzip:|zstd:' || true
 ls "$samples"/*.gz >/dev/null
 
 # Digest and diff_id reported by LayerPipeline vs sha256sum of what it wrote/read.
 for ext in gz zst; do
-  line=$(BERTH_COMPRESS_INTEROP_DIR=$work/again BERTH_COMPRESS_INTEROP_INPUT=$input \
-    "$bin" -tc='compress: export interop samples' -s |
+  line=$("$bin" "$work/again" "$input" |
     grep -E "$([[ $ext == gz ]] && echo gzip || echo zstd): " | head -1)
   digest=$(sed -E 's/.*digest (sha256:[0-9a-f]+).*/\1/' <<<"$line")
   diff_id=$(sed -E 's/.*diff_id (sha256:[0-9a-f]+).*/\1/' <<<"$line")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # OCI image-layout interoperability between berth and umoci / skopeo.
 #
-#   tests/layout/test_layout_interop.sh BUILD_DIR
+#   tests/layout/test_layout_interop.sh BERTH_LAYOUT_DRIVER
 #
-# BUILD_DIR holds tests/berth_unit_tests; its "layout interop write" / "layout interop
-# verify" doctest cases are the berth side, driven through environment variables.
+# berth_layout_driver (tests/drivers/layout_driver.cpp) is the berth side: "write" and
+# "verify".
 #   - a layout berth writes must be listed, stat'ed and unpacked by umoci, inspected
 #     and copied by skopeo, and survive `umoci gc`;
 #   - layouts made by umoci (init + new + insert) and by `skopeo copy` must open in
@@ -13,10 +13,9 @@
 # Prints "N passed, N failed" and exits non-zero when anything failed.
 set -u
 
-build=${1:?usage: $0 BUILD_DIR}
-unit="$build/tests/berth_unit_tests"
-if [[ ! -x "$unit" ]]; then
-  echo "no test binary at $unit (build the berth_unit_tests target first)" >&2
+driver=${1:?usage: $0 BERTH_LAYOUT_DRIVER}
+if [[ ! -x "$driver" ]]; then
+  echo "no berth_layout_driver at $driver (build that target first)" >&2
   exit 2
 fi
 for tool in umoci skopeo tar python3; do
@@ -51,27 +50,12 @@ check() {
   fi
 }
 
-# The berth side: one doctest case, which must have run (not skipped) and passed.
-berth_case() {
-  local name=$1
-  shift
-  local out
-  out=$(env "$@" "$unit" -tc="$name" 2>&1) || {
-    printf '%s\n' "$out"
-    return 1
-  }
-  printf '%s\n' "$out"
-  grep -q 'test cases: *1 | *1 passed' <<<"$out"
-}
-
 berth_write() { # DIR LAYER TAG
-  berth_case 'layout interop write' BERTH_LAYOUT_INTEROP_DIR="$1" \
-    BERTH_LAYOUT_INTEROP_LAYER="$2" BERTH_LAYOUT_INTEROP_TAG="$3"
+  "$driver" write "$1" "$2" "$3"
 }
 
 berth_verify() { # DIR TAG [ADD_TAG]
-  berth_case 'layout interop verify' BERTH_LAYOUT_INTEROP_VERIFY_DIR="$1" \
-    BERTH_LAYOUT_INTEROP_TAG="$2" BERTH_LAYOUT_INTEROP_ADD_TAG="${3:-}"
+  "$driver" verify "$1" "$2" ${3:+"$3"}
 }
 
 json_field() { # FILE PYTHON-EXPR (on `d`)

@@ -90,7 +90,7 @@ def _unmasked(stderr: str) -> str:
 def record(argv: list[str], returncode: int, stdout: str | bytes | None,
            stderr: str | bytes | None, env: dict | None = None) -> None:
     """Records one run of a program under test: berth, docker-credential-berth,
-    berth_unit_tests' probes (other programs, peers such as skopeo, are not judged)."""
+    berth_aws_probe (other programs, peers such as skopeo, are not judged)."""
     if "berth" not in os.path.basename(str(argv[0])):
         return
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "core/json.hpp"
+#include "test_util.hpp"
 
 #include <berth/build.hpp>
 #include <berth/error.hpp>
@@ -13,24 +14,10 @@
 
 using namespace berth;
 namespace fs = std::filesystem;
+using berth::test::TempDir;
 namespace json = berth::core::json;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-build-config-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-};
 
 // An oci: base image with this config and no layers; returns its reference.
 std::string base_with_config(const fs::path &dir, const std::string &config) {

@@ -5,6 +5,8 @@
 #include "core/crypto.hpp"
 #include "core/stream.hpp"
 #include "layer/compression.hpp"
+#include "layer/gzip.hpp"
+#include "test_util.hpp"
 
 #include <sys/wait.h>
 #include <zlib.h>
@@ -19,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace berth::compress_test {
 
@@ -112,6 +115,32 @@ inline std::string decompress(layer::Compression c, std::string_view blob,
   return out;
 }
 
+// Samples around GzipSink's block boundaries, random and text-like, compressed with
+// one and two threads: what the interop checks feed to other decoders.
+struct Sample {
+  std::string name, data, gz, zst;
+};
+
+inline std::vector<Sample> interop_samples() {
+  constexpr std::size_t kBlock = layer::GzipSink::kBlockSize;
+  std::vector<Sample> out;
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, kBlock - 1, kBlock, kBlock + 1, 3 * kBlock + 777}) {
+    for (bool random : {false, true}) {
+      for (unsigned threads : {1u, 2u}) {
+        Sample s;
+        s.name =
+            std::to_string(n) + (random ? "-random" : "-text") + "-t" + std::to_string(threads);
+        s.data = random ? random_bytes(n, n * 3 + 1) : compressible_bytes(n, n * 5 + 2);
+        s.gz = compress(layer::Compression::gzip, s.data, 6, threads, 77);
+        s.zst = compress(layer::Compression::zstd, s.data, 3, threads, 78);
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  return out;
+}
+
 // Plain zlib, independent of berth's decoder: inflate member after member.
 inline std::string zlib_gunzip(std::string_view blob) {
   z_stream zs{};
@@ -145,27 +174,7 @@ inline std::string sha256_digest(std::string_view data) {
   return "sha256:" + core::sha256_hex(data);
 }
 
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
-public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("berth-compress-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-  const std::filesystem::path &path() const { return path_; }
-  std::filesystem::path operator/(const std::string &name) const { return path_ / name; }
-
-private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 inline void write_file(const std::filesystem::path &p, std::string_view data) {
   std::ofstream f(p, std::ios::binary);

@@ -143,13 +143,14 @@ TEST_CASE("ecr replies: scan findings of the wrong shape") {
   for (const char *body : {"5", "[]", R"({"imageScanStatus":5,"imageScanFindings":[1]})",
                            R"({"imageScanFindings":{"findingSeverityCounts":[1,2]}})"}) {
     CAPTURE(body);
-    auto f = ecr::parse_scan_findings(body);
+    auto f = ecr::scan_findings_of(json::parse(body, "scan findings"));
     CHECK(f.status.empty());
     CHECK(f.counts.empty());
   }
-  auto f = ecr::parse_scan_findings(
+  auto f = ecr::scan_findings_of(json::parse(
       R"({"imageScanStatus":{"status":"COMPLETE","description":"d"},"imageScanFindings":)"
-      R"({"findingSeverityCounts":{"HIGH":2,"LOW":-3,"MEDIUM":1.5,"CRITICAL":"x","INFORMATIONAL":2147483647}}})");
+      R"({"findingSeverityCounts":{"HIGH":2,"LOW":-3,"MEDIUM":1.5,"CRITICAL":"x","INFORMATIONAL":2147483647}}})",
+      "scan findings"));
   CHECK(f.status == "COMPLETE");
   CHECK(f.description == "d");
   CHECK(f.counts == std::map<std::string, int>{{"HIGH", 2}, {"INFORMATIONAL", INT_MAX}});

@@ -1,8 +1,8 @@
 // Extractor (lib/layer/extract.*): flattening layers, OCI whiteouts and opaque
 // directories, replacement rules, owners and setuid bits, atomic file writes, the size
 // and expansion caps, and a hostile corpus — each hostile case asserts the error code
-// and that nothing outside the target changed. "tar interop: extract" is a driver for
-// tests/layer/test_tar_interop.sh and does nothing unless BERTH_EXTRACT_TAR is set.
+// and that nothing outside the target changed. (tests/drivers/tar_driver.cpp is
+// berth's side of tests/layer/test_tar_interop.sh.)
 #include <doctest/doctest.h>
 
 #include "../layer/tar_test_support.hpp"
@@ -404,19 +404,4 @@ TEST_CASE("extract: hostile corpus") {
     CHECK(s.extract(tar) == Errc::protocol);
     s.check_outside_untouched();
   }
-}
-
-// Driver for tests/layer/test_tar_interop.sh: extracts $BERTH_EXTRACT_TAR (made by GNU
-// tar) into $BERTH_EXTRACT_DIR, keeping owners.
-TEST_CASE("tar interop: extract") {
-  const char *tar = std::getenv("BERTH_EXTRACT_TAR");
-  const char *dir = std::getenv("BERTH_EXTRACT_DIR");
-  if (!tar || !dir) return;
-  ExtractOptions o;
-  o.preserve_owner = ::geteuid() == 0;
-  Extractor x(dir, o);
-  auto fd = berth::core::open_fd(tar, O_RDONLY);
-  TarReader r(
-      [&](char *buf, std::size_t len) { return berth::core::read_some(fd.get(), buf, len, tar); });
-  x.apply_layer(r);
 }

@@ -11,6 +11,7 @@
 #include <berth/manifest.hpp>
 
 #include "core/json.hpp"
+#include "test_util.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -22,23 +23,9 @@ using berth::Errc;
 using berth::Error;
 using berth::image::Descriptor;
 using berth::layout::OciLayout;
+using berth::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-inspect-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-};
 
 template <typename F> Errc code_of(F &&f) {
   try {

@@ -1,6 +1,6 @@
 // berth::layout::OciLayout (OCI image-layout directories) and the berth::core file
-// helpers it is built on. The "layout interop *" cases are drivers for
-// tests/layout/test_layout_interop.sh and do nothing unless its environment is set.
+// helpers it is built on. (tests/drivers/layout_driver.cpp is berth's side of
+// tests/layout/test_layout_interop.sh.)
 #include <doctest/doctest.h>
 
 #include <berth/digest.hpp>
@@ -10,13 +10,13 @@
 
 #include "core/file.hpp"
 #include "core/json.hpp"
+#include "test_util.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <set>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -28,31 +28,13 @@ using berth::Errc;
 using berth::Error;
 using berth::image::Descriptor;
 using berth::layout::OciLayout;
+using berth::test::TempDir;
 
 namespace {
 
 const std::string kAbcSha512 = "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b5"
                                "5d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54"
                                "ca49f";
-
-// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-layout-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-  std::string str(const std::string &sub = {}) const {
-    return sub.empty() ? path.string() : (path / sub).string();
-  }
-};
 
 template <typename F> Errc code_of(F &&f) {
   try {
@@ -721,127 +703,4 @@ TEST_CASE("layout: bad layouts give clear errors") {
   layout.add_manifest(make_desc(std::string(berth::image::media::oci_manifest), digest, 2), "t");
   CHECK(get_file(dir / "index.json").find(berth::image::media::oci_index) != std::string::npos);
   CHECK(temp_files(tmp.path).empty());
-}
-
-// --- drivers for tests/layout/test_layout_interop.sh --------------------------------
-
-namespace {
-std::string env_or(const char *name, const char *fallback = "") {
-  const char *v = std::getenv(name);
-  return v ? v : fallback;
-}
-
-// Reads and verifies everything reachable from `desc`; returns the number of blobs.
-std::size_t verify_tree(const OciLayout &layout, const Descriptor &desc,
-                        std::set<std::string> &seen) {
-  if (!seen.insert(desc.digest).second) return 0;
-  namespace media = berth::image::media;
-  if (media::is_index(desc.media_type)) {
-    auto raw = layout.read_blob(desc.digest);
-    REQUIRE(raw.size() == static_cast<std::size_t>(desc.size));
-    auto idx = berth::image::parse_index(raw, desc.media_type);
-    std::size_t n = 1;
-    for (const auto &m : idx.manifests)
-      n += verify_tree(layout, m, seen);
-    return n;
-  }
-  if (media::is_manifest(desc.media_type)) {
-    auto raw = layout.read_blob(desc.digest);
-    REQUIRE(raw.size() == static_cast<std::size_t>(desc.size));
-    auto m = berth::image::parse_manifest(raw, desc.media_type);
-    std::size_t n = 1 + verify_tree(layout, m.config, seen);
-    for (const auto &l : m.layers) {
-      if (!l.urls.empty() && !layout.has_blob(l.digest)) continue; // foreign layer
-      n += verify_tree(layout, l, seen);
-    }
-    return n;
-  }
-  layout.read_blob(
-      desc.digest, [](const char *, std::size_t) {}, desc.size);
-  return 1;
-}
-
-} // namespace
-
-TEST_CASE("layout interop write") {
-  // BERTH_LAYOUT_INTEROP_DIR: layout to create; BERTH_LAYOUT_INTEROP_LAYER: an
-  // uncompressed tar to use as the only layer; BERTH_LAYOUT_INTEROP_TAG: its tag.
-  auto dir = env_or("BERTH_LAYOUT_INTEROP_DIR");
-  auto layer_path = env_or("BERTH_LAYOUT_INTEROP_LAYER");
-  if (dir.empty() || layer_path.empty()) return;
-  auto tag = env_or("BERTH_LAYOUT_INTEROP_TAG", "latest");
-
-  auto layout = OciLayout::create(dir);
-  // Stream the layer in; its digest is only known at commit.
-  auto w = layout.write_blob("");
-  {
-    std::ifstream in(layer_path, std::ios::binary);
-    REQUIRE(in);
-    std::vector<char> buf(65536);
-    while (in) {
-      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      if (in.gcount() > 0) w.write(buf.data(), static_cast<std::size_t>(in.gcount()));
-    }
-  }
-  auto size = static_cast<std::int64_t>(w.bytes_written());
-  auto layer_digest = w.commit();
-  auto layer = make_desc(std::string(berth::image::media::oci_layer), layer_digest, size);
-
-  std::string config =
-      R"({"created":"2024-01-01T00:00:00Z","architecture":"amd64","os":"linux",)"
-      R"("config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],)"
-      R"("Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[")" +
-      layer_digest +
-      R"("]},"history":[{"created":"2024-01-01T00:00:00Z","created_by":"berth layout interop test"}]})";
-  auto cfg = make_desc(std::string(berth::image::media::oci_config),
-                       layout.write_blob(std::string_view(config)),
-                       static_cast<std::int64_t>(config.size()));
-  auto manifest = manifest_json(cfg, {layer});
-  auto m = make_desc(std::string(berth::image::media::oci_manifest),
-                     layout.write_blob(std::string_view(manifest)),
-                     static_cast<std::int64_t>(manifest.size()));
-  m.platform = berth::image::Platform::parse("linux/amd64");
-  layout.add_manifest(m, tag);
-  MESSAGE("berth wrote " << dir << ":" << tag << " manifest " << m.digest << " layer "
-                         << layer_digest);
-  CHECK(temp_files(dir).empty());
-}
-
-TEST_CASE("layout interop verify") {
-  // BERTH_LAYOUT_INTEROP_VERIFY_DIR: a layout written by another tool;
-  // BERTH_LAYOUT_INTEROP_TAG: the tag that must resolve ("" = the only image);
-  // BERTH_LAYOUT_INTEROP_ADD_TAG: if set, the image is also tagged with it.
-  auto dir = env_or("BERTH_LAYOUT_INTEROP_VERIFY_DIR");
-  if (dir.empty()) return;
-  auto tag = env_or("BERTH_LAYOUT_INTEROP_TAG");
-  auto layout = OciLayout::open(dir);
-  auto desc = layout.find(tag);
-  REQUIRE_MESSAGE(desc, "tag '" << tag << "' not found in " << dir);
-
-  std::set<std::string> seen;
-  std::size_t reachable = 0;
-  for (const auto &entry : layout.index().manifests)
-    reachable += verify_tree(layout, entry, seen);
-  CHECK(seen.count(desc->digest) == 1);
-
-  // Every file under blobs/ must hash to its name.
-  std::size_t files = 0;
-  for (const auto &alg : fs::directory_iterator(fs::path(dir) / "blobs")) {
-    if (!alg.is_directory()) continue;
-    for (const auto &blob : fs::directory_iterator(alg.path())) {
-      auto digest = alg.path().filename().string() + ":" + blob.path().filename().string();
-      CAPTURE(digest);
-      CHECK_NOTHROW(layout.read_blob(
-          digest, [](const char *, std::size_t) {}, static_cast<std::int64_t>(blob.file_size())));
-      ++files;
-    }
-  }
-  MESSAGE("berth verified " << dir << ": " << reachable << " reachable blobs, " << files
-                            << " blob files, tags: " << layout.tags().size());
-
-  if (auto add = env_or("BERTH_LAYOUT_INTEROP_ADD_TAG"); !add.empty()) {
-    layout.add_manifest(*desc, add);
-    REQUIRE(layout.find(add));
-    CHECK(layout.find(add)->digest == desc->digest);
-  }
 }

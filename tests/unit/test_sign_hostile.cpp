@@ -8,6 +8,7 @@
 #include <berth/sign.hpp>
 
 #include "core/base64.hpp"
+#include "test_util.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -18,23 +19,9 @@
 
 using namespace berth;
 namespace fs = std::filesystem;
+using berth::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "berth-sign-test-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
-};
 
 Errc code_of(const std::function<void()> &f) {
   try {

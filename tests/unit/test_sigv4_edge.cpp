@@ -110,7 +110,6 @@ TEST_CASE("uri: zero-padded ports are normalised to their number") {
   auto u = core::parse_url("https://h.example.com:0443/p");
   CHECK(u.port == "443");
   CHECK(u.authority() == "h.example.com");
-  CHECK(u.effective_port() == 443);
   CHECK(core::parse_url("http://h.example.com:080/p").authority() == "h.example.com");
   CHECK(core::parse_url("https://h.example.com:08443/p").authority() == "h.example.com:8443");
   CHECK(core::parse_url("http://[::1]:0080/").authority() == "[::1]");
@@ -158,6 +157,19 @@ TEST_CASE("sigv4: zero-padded ports are signed and sent as their number") {
 // ---------------------------------------------------------------------------------
 
 namespace {
+
+// core's appending decoder, as a value.
+std::string uri_decoded(std::string_view s) {
+  std::string out;
+  berth::core::uri_decode_append(out, s);
+  return out;
+}
+
+std::string wire_encoded(std::string_view s, bool is_query) {
+  std::string out;
+  berth::core::wire_encode_append(out, s, is_query);
+  return out;
+}
 
 bool ref_unreserved(unsigned char c) {
   return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
@@ -269,9 +281,9 @@ TEST_CASE("uri: encoders agree with reference implementations") {
     CAPTURE(s);
     REQUIRE(core::uri_encode(s, false) == ref_uri_encode(s, false));
     REQUIRE(core::uri_encode(s, true) == ref_uri_encode(s, true));
-    REQUIRE(core::uri_decode(s) == ref_uri_decode(s));
-    REQUIRE(core::wire_encode(s, false) == ref_wire_encode(s, false));
-    REQUIRE(core::wire_encode(s, true) == ref_wire_encode(s, true));
+    REQUIRE(uri_decoded(s) == ref_uri_decode(s));
+    REQUIRE(wire_encoded(s, false) == ref_wire_encode(s, false));
+    REQUIRE(wire_encoded(s, true) == ref_wire_encode(s, true));
     REQUIRE(core::is_uri_encoded(s) == (ref_uri_encode(ref_uri_decode(s), false) == s));
     auto enc = core::uri_encode(s, false);
     REQUIRE(core::is_uri_encoded(enc));

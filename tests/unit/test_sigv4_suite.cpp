@@ -20,6 +20,13 @@ using berth::test::read_file;
 
 namespace {
 
+// core's appending decoder, as a value.
+std::string uri_decoded(std::string_view s) {
+  std::string out;
+  berth::core::uri_decode_append(out, s);
+  return out;
+}
+
 struct HttpMessage {
   std::string method, target;
   std::vector<aws::Header> headers;
@@ -71,7 +78,7 @@ std::multiset<std::string> query_params(const std::string &target) {
   while (start <= query.size()) {
     auto end = query.find('&', start);
     if (end == std::string::npos) end = query.size();
-    if (end > start) out.insert(core::uri_decode(query.substr(start, end - start)));
+    if (end > start) out.insert(uri_decoded(query.substr(start, end - start)));
     start = end + 1;
   }
   return out;
@@ -160,7 +167,7 @@ TEST_CASE("sigv4 suite, header and query mode") {
       CHECK(header_set(signed_req.headers) == header_set(expected.headers));
       auto url = core::parse_url(signed_req.url);
       auto exp_path = expected.target.substr(0, expected.target.find('?'));
-      CHECK(core::uri_decode(url.path) == exp_path);
+      CHECK(uri_decoded(url.path) == exp_path);
       CHECK(query_params("?" + url.query) == query_params(expected.target));
     }
   }

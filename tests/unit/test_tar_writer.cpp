@@ -1,7 +1,7 @@
 // TarWriter (lib/layer/tar_writer.*): determinism, ordering, mtime clamping, owners,
 // hardlinks, special files, long and non-ASCII names, xattrs, the single-entry adders
-// and SOURCE_DATE_EPOCH. "tar interop: write" is a driver for
-// tests/layer/test_tar_interop.sh and does nothing unless BERTH_TAR_OUT is set.
+// and mtime clamping. (tests/drivers/tar_driver.cpp is berth's side of
+// tests/layer/test_tar_interop.sh.)
 #include <doctest/doctest.h>
 
 #include "../layer/tar_test_support.hpp"
@@ -287,7 +287,7 @@ TEST_CASE("tar writer: security.capability as a SCHILY xattr when asked") {
   CHECK(find_entry(with, "ping")->data == "elf");
 }
 
-TEST_CASE("tar writer: single entries, whiteouts and argument checks") {
+TEST_CASE("tar writer: single entries and argument checks") {
   TempDir t;
   write_text(t.str("file"), "from disk");
   set_mtime(t.str("file"), 1500000000);
@@ -299,56 +299,20 @@ TEST_CASE("tar writer: single entries, whiteouts and argument checks") {
   w.add_directory("/etc/"); // already written: skipped
   w.add_bytes("etc/hostname", "box\n");
   w.add_file("/etc/copied", t.str("file"), 04711);
-  w.add_symlink("etc/localtime", "/usr/share/zoneinfo/UTC");
-  w.add_whiteout("var/cache/old");
-  w.add_opaque_whiteout("opt/app");
-  w.add_opaque_whiteout("");
   CHECK(code_of([&] { w.add_bytes("../escape", "x"); }) == Errc::invalid_argument);
   CHECK(code_of([&] { w.add_bytes("", "x"); }) == Errc::invalid_argument);
-  CHECK(code_of([&] { w.add_whiteout("a/.wh.b"); }) == Errc::invalid_argument);
   CHECK(code_of([&] { w.add_file("x", t.str(), 0644); }) == Errc::invalid_argument);
-  CHECK(code_of([&] { w.add_symlink("x", ""); }) == Errc::invalid_argument);
   w.finish();
   CHECK(code_of([&] { w.add_directory("late"); }) == Errc::invalid_argument);
 
   auto e = read_all(sink.str());
-  CHECK(paths_of(e) == std::vector<std::string>{"etc", "etc/hostname", "etc/copied",
-                                                "etc/localtime", "var/cache/.wh.old",
-                                                "opt/app/.wh..wh..opq", ".wh..wh..opq"});
+  CHECK(paths_of(e) == std::vector<std::string>{"etc", "etc/hostname", "etc/copied"});
   CHECK(e[0].entry.mode == 0700);
   CHECK(e[0].entry.mtime == 1400000000);
   CHECK(e[1].data == "box\n");
   CHECK(e[2].data == "from disk");
   CHECK(e[2].entry.mode == 04711);
   CHECK(e[2].entry.mtime == 1400000000);
-  CHECK(e[3].entry.link == "/usr/share/zoneinfo/UTC");
-  CHECK(e[4].entry.size == 0);
-  CHECK(e[4].entry.type == TarEntry::Type::file);
-}
-
-TEST_CASE("tar writer: SOURCE_DATE_EPOCH") {
-  const char *saved = std::getenv("SOURCE_DATE_EPOCH");
-  std::string keep = saved ? saved : "";
-  TarOptions base;
-  base.uid = 7;
-
-  ::unsetenv("SOURCE_DATE_EPOCH");
-  CHECK_FALSE(tar_options_from_env(base).mtime_clamp.has_value());
-  ::setenv("SOURCE_DATE_EPOCH", "", 1);
-  CHECK_FALSE(tar_options_from_env(base).mtime_clamp.has_value());
-  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-  auto o = tar_options_from_env(base);
-  CHECK(o.mtime_clamp == 1700000000);
-  CHECK(o.uid == 7);
-  for (const char *bad : {"17e8", "-1", " 1", "1.5", "99999999999999999999"}) {
-    ::setenv("SOURCE_DATE_EPOCH", bad, 1);
-    CHECK_MESSAGE(code_of([&] { tar_options_from_env(base); }) == Errc::config, bad);
-  }
-
-  if (saved)
-    ::setenv("SOURCE_DATE_EPOCH", keep.c_str(), 1);
-  else
-    ::unsetenv("SOURCE_DATE_EPOCH");
 }
 
 TEST_CASE("tar writer: large trees stream with bounded buffers") {
@@ -361,21 +325,4 @@ TEST_CASE("tar writer: large trees stream with bounded buffers") {
   auto e = read_all(tar_of(t.str("src"), ""), 4093);
   REQUIRE(e.size() == 1);
   CHECK(e[0].data == big);
-}
-
-// Driver for tests/layer/test_tar_interop.sh: archives $BERTH_TAR_SRC under
-// $BERTH_TAR_DEST (default "") into $BERTH_TAR_OUT, honouring SOURCE_DATE_EPOCH.
-TEST_CASE("tar interop: write") {
-  const char *out = std::getenv("BERTH_TAR_OUT");
-  const char *src = std::getenv("BERTH_TAR_SRC");
-  if (!out || !src) return;
-  const char *dest = std::getenv("BERTH_TAR_DEST");
-  TarOptions opts = tar_options_from_env();
-  opts.keep_owner = std::getenv("BERTH_TAR_KEEP_OWNER") != nullptr;
-  opts.xattrs = true;
-  StringSink sink;
-  TarWriter w(sink, opts);
-  w.add_tree(src, dest ? dest : "");
-  w.finish();
-  write_text(out, sink.str());
 }

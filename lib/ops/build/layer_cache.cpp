@@ -8,6 +8,7 @@
 #include "core/file.hpp"
 #include "core/json.hpp"
 #include "layer/file_tree.hpp"
+#include "ops/transfer/layout_blob_sink.hpp"
 #include "ops/transfer/registry_access.hpp"
 
 #include <fcntl.h>
@@ -106,16 +107,8 @@ std::optional<BuiltLayer> LayerCache::lookup(const std::string &fp) {
 BuiltLayer LayerCache::build(const std::string &fp,
                              const std::function<BuiltLayer(ImageDestination::BlobSink &)> &make) {
   auto layout = layout::OciLayout::open(dir_);
-  struct Sink final : ImageDestination::BlobSink {
-    layout::OciLayout::BlobWriter writer;
-    explicit Sink(layout::OciLayout::BlobWriter w) : writer(std::move(w)) {}
-    void write(const char *d, std::size_t n) override { writer.write(d, n); }
-    void commit(const std::string &digest) override {
-      if (writer.commit() != digest)
-        throw Error(Errc::digest_mismatch, "cached layer digest mismatch");
-    }
-  } sink(layout.write_blob(std::string(), -1));
-  auto built = make(sink);
+  auto sink = layout_blob_sink(layout, "cached layer digest mismatch");
+  auto built = make(*sink);
   auto doc = load_index(dir_);
   auto &a = doc.GetAllocator();
   doc.RemoveMember(fp.c_str());

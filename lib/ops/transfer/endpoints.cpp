@@ -3,6 +3,8 @@
 
 #include <berth/error.hpp>
 
+#include <utility>
+
 namespace berth::ops {
 
 void check_manifest_size(const registry::FetchedManifest &m, const image::Descriptor &d) {
@@ -10,6 +12,15 @@ void check_manifest_size(const registry::FetchedManifest &m, const image::Descri
     throw Error(Errc::digest_mismatch, "manifest " + m.digest + " has " +
                                            std::to_string(m.raw.size()) +
                                            " bytes, its descriptor says " + std::to_string(d.size));
+}
+
+registry::FetchedManifest stored_manifest(std::string raw, const image::Descriptor &d) {
+  registry::FetchedManifest m;
+  m.raw = std::move(raw);
+  m.digest = d.digest;
+  m.media_type = image::detect_media_type(m.raw, d.media_type);
+  check_manifest_size(m, d); // index.json's size must be the blob's
+  return m;
 }
 
 registry::FetchedManifest ImageSource::child_manifest(const image::Descriptor &d) {

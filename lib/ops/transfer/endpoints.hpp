@@ -22,6 +22,10 @@ namespace berth::ops {
 // Error(digest_mismatch) when the descriptor's size (if known) is not the manifest's.
 void check_manifest_size(const registry::FetchedManifest &m, const image::Descriptor &d);
 
+// A manifest read from local storage (a layout, an archive) as the descriptor `d`
+// found it: its media type detected from `raw`, its size checked against d's.
+registry::FetchedManifest stored_manifest(std::string raw, const image::Descriptor &d);
+
 class ImageSource {
 public:
   virtual ~ImageSource() = default;

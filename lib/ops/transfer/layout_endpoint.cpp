@@ -1,5 +1,6 @@
 // OCI image-layout sources and destinations.
 #include "ops/transfer/endpoints.hpp"
+#include "ops/transfer/layout_blob_sink.hpp"
 #include "ops/transfer/registry_access.hpp"
 #include "ops/transfer/resolve.hpp"
 
@@ -54,12 +55,7 @@ public:
       d.digest = ref;
       d.size = -1; // asked by digest alone: the size is not known
     }
-    registry::FetchedManifest m;
-    m.raw = layout_.read_blob(d.digest);
-    m.digest = d.digest;
-    m.media_type = image::detect_media_type(m.raw, d.media_type);
-    check_manifest_size(m, d); // index.json's size must be the blob's
-    return m;
+    return stored_manifest(layout_.read_blob(d.digest), d);
   }
   void blob(const image::Descriptor &d, const http::BodySink &sink,
             const registry::ByteProgress &progress) override {
@@ -174,16 +170,7 @@ public:
   }
 
   std::unique_ptr<BlobSink> open_blob_sink() override {
-    struct Sink final : BlobSink {
-      layout::OciLayout::BlobWriter writer;
-      explicit Sink(layout::OciLayout::BlobWriter w) : writer(std::move(w)) {}
-      void write(const char *d, std::size_t n) override { writer.write(d, n); }
-      void commit(const std::string &digest) override {
-        if (writer.commit() != digest)
-          throw Error(Errc::digest_mismatch, "layer digest changed while it was stored");
-      }
-    };
-    return std::make_unique<Sink>(layout_.write_blob(std::string(), -1));
+    return layout_blob_sink(layout_, "layer digest changed while it was stored");
   }
 
   void put_blob_bytes(const std::string &data) override {

@@ -1,16 +1,14 @@
-// "aws probe": resolves AWS credentials through berth's default chain exactly as the
-// CLI does, for tests/aws (pytest) to drive providers with real environments and
-// loopback servers. Does nothing unless BERTH_AWS_PROBE is set:
+// berth_aws_probe: resolves AWS credentials through berth's default chain exactly as
+// the CLI does, for tests/aws (pytest) to drive providers with real environments and
+// loopback servers:
 //
 //   BERTH_AWS_PROBE=credentials | identity   (identity: then sts:GetCallerIdentity
-//                                              signed with them)
+//                                              signed with them; default credentials)
 //   BERTH_AWS_PROBE_PROFILE, _ROLE_ARN, _EXTERNAL_ID, _REGION, _STS_ENDPOINT: AwsOptions
 //
 // Prints "PROBE key=value" lines: provider, access_key_id, whether there is a session
 // token, the expiration, and a SHA-256 prefix of the secret (never the secret); or
-// error_code and error on failure.
-#include <doctest/doctest.h>
-
+// error_code and error on failure (exit status 0 either way: the lines are the answer).
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 
@@ -21,6 +19,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 namespace {
@@ -36,9 +35,9 @@ void line(const char *key, const std::string &value) {
 
 } // namespace
 
-TEST_CASE("aws probe: credentials from the default chain (runs when BERTH_AWS_PROBE is set)") {
+int main() {
   std::string mode = env_or("BERTH_AWS_PROBE");
-  if (mode.empty()) return;
+  if (mode.empty()) mode = "credentials";
   berth::AwsOptions o;
   o.profile = env_or("BERTH_AWS_PROBE_PROFILE");
   o.role_arn = env_or("BERTH_AWS_PROBE_ROLE_ARN");
@@ -66,6 +65,10 @@ TEST_CASE("aws probe: credentials from the default chain (runs when BERTH_AWS_PR
   } catch (const berth::Error &e) {
     line("error_code", berth::errc_text(e.code()));
     line("error", e.what());
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "berth_aws_probe: %s\n", e.what());
+    return 1;
   }
   std::fflush(stdout);
+  return 0;
 }

@@ -1,18 +1,17 @@
-// Compression throughput against the usual tools. Runs only with BERTH_COMPRESS_BENCH
-// set (it takes a minute):
-//   BERTH_COMPRESS_BENCH=1 ./berth_unit_tests -tc='compress bench*'
-// Input: a tar of `go env GOROOT` (about 250 MB), or BERTH_COMPRESS_BENCH_FILE.
+// Compression throughput against the usual tools (it takes a minute):
+//   build/benchmarks/berth_compress_bench [FILE]     (or benchmarks/run.sh compress)
+// Input: FILE, else BERTH_COMPRESS_BENCH_FILE, else a tar of `go env GOROOT` (about
+// 250 MB).
 // Each row is the best of BERTH_COMPRESS_BENCH_REPEAT runs (default 2): wall clock and
 // CPU time (user + sys, threads and child processes included). MB/s is uncompressed MB
 // (10^6 bytes) per wall second; MB/CPU-s per CPU second, the figure that stays
 // comparable on a busy machine.
-#include <doctest/doctest.h>
-
 #include "layer/compression.hpp"
 #include "layer/gzip.hpp"
 #include "layer/hashing_sink.hpp"
 #include "layer/layer_pipeline.hpp"
 #include "test_compress_util.hpp"
+#include "test_util.hpp"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -25,6 +24,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <sys/resource.h>
 #include <thread>
@@ -35,6 +35,10 @@ using berth::layer::Compression;
 namespace bt = berth::compress_test;
 
 namespace {
+
+void require(bool ok, const char *what) {
+  if (!ok) throw std::runtime_error(what);
+}
 
 struct NullSink final : berth::core::ByteSink {
   void write(const char *, std::size_t len) override { bytes += len; }
@@ -131,7 +135,8 @@ void design_comparison(const std::string &data) {
   for (int level : {1, 6, 9}) {
     double t0 = thread_cpu_s();
     z_stream s{};
-    REQUIRE(deflateInit2(&s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    require(deflateInit2(&s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK,
+            "deflateInit2");
     const std::size_t bs = 128 << 10;
     std::vector<unsigned char> out(bs + bs / 2 + 1024);
     std::uint64_t total = 20; // one gzip header + trailer
@@ -159,7 +164,7 @@ void design_comparison(const std::string &data) {
   for (int level : {1, 5, 6, 9}) {
     double t0 = thread_cpu_s();
     libdeflate_compressor *c = libdeflate_alloc_compressor(level);
-    REQUIRE(c != nullptr);
+    require(c != nullptr, "libdeflate_alloc_compressor");
     const std::size_t bs = berth::layer::GzipSink::kBlockSize;
     std::vector<char> out(libdeflate_gzip_compress_bound(c, bs));
     std::uint64_t total = 0;
@@ -175,23 +180,24 @@ void design_comparison(const std::string &data) {
   print_table("gzip design, one core (thread CPU seconds)", rows, data.size());
 }
 
-} // namespace
-
-TEST_CASE("compress bench: berth vs gzip, pigz and zstd on a GOROOT tar") {
-  if (std::getenv("BERTH_COMPRESS_BENCH") == nullptr) return;
-  bt::TempDir dir;
+// berth against gzip, pigz and zstd; fails when a check of berth's output fails.
+int bench(const char *input_file) {
+  berth::test::TempDir dir;
   std::filesystem::path input;
-  if (const char *f = std::getenv("BERTH_COMPRESS_BENCH_FILE"); f != nullptr && *f != '\0') {
+  if (const char *f = input_file != nullptr ? input_file : std::getenv("BERTH_COMPRESS_BENCH_FILE");
+      f != nullptr && *f != '\0') {
     input = f;
   } else {
     std::string goroot = shell_output("go env GOROOT 2>/dev/null");
     if (goroot.empty()) {
-      MESSAGE("go not found and no BERTH_COMPRESS_BENCH_FILE: nothing to measure");
-      return;
+      std::fputs("go not found and no input file: nothing to measure\n", stderr);
+      return 2;
     }
-    input = dir / "goroot.tar";
-    REQUIRE(bt::run_shell("tar -cf " + bt::quote(input) + " -C " + bt::quote(goroot) + " .") == 0);
+    input = dir.path / "goroot.tar";
+    require(bt::run_shell("tar -cf " + bt::quote(input) + " -C " + bt::quote(goroot) + " .") == 0,
+            "tar of GOROOT failed");
   }
+  bool ok = true;
   const std::uint64_t in_bytes = std::filesystem::file_size(input);
   std::printf("\ninput: %s, %.1f MB, %u hardware threads\n", input.c_str(),
               static_cast<double>(in_bytes) / 1e6, std::thread::hardware_concurrency());
@@ -225,16 +231,20 @@ TEST_CASE("compress bench: berth vs gzip, pigz and zstd on a GOROOT tar") {
       return r.size;
     }));
   }
-  CHECK(gzip6_digest_t1 == gzip6_digest_t2);
+  if (gzip6_digest_t1 != gzip6_digest_t2) {
+    std::fputs("FAIL: gzip -6 output differs between 1 and 2 threads\n", stderr);
+    ok = false;
+  }
 
   auto tool_row = [&](const std::string &name, const std::string &tool, const std::string &cmd) {
     if (!bt::have_tool(tool)) {
       std::printf("  (%s not installed)\n", tool.c_str());
       return;
     }
-    auto out = dir / "tool.out";
+    auto out = dir.path / "tool.out";
     rows.push_back(best_of(name, [&] {
-      REQUIRE(bt::run_shell(cmd + " < " + bt::quote(input) + " > " + bt::quote(out)) == 0);
+      require(bt::run_shell(cmd + " < " + bt::quote(input) + " > " + bt::quote(out)) == 0,
+              "a tool failed");
       return static_cast<std::uint64_t>(std::filesystem::file_size(out));
     }));
   };
@@ -256,7 +266,7 @@ TEST_CASE("compress bench: berth vs gzip, pigz and zstd on a GOROOT tar") {
       sink->finish();
       blob = s.str();
     }
-    auto file = dir / (std::string("blob.") + (c == Compression::gzip ? "gz" : "zst"));
+    auto file = dir.path / (std::string("blob.") + (c == Compression::gzip ? "gz" : "zst"));
     bt::write_file(file, blob);
     drows.push_back(best_of(
         std::string("berth Decompressor ") + std::string(berth::layer::compression_name(c)), [&] {
@@ -265,13 +275,17 @@ TEST_CASE("compress bench: berth vs gzip, pigz and zstd on a GOROOT tar") {
           std::uint64_t total = 0;
           while (std::size_t n = d.read(buf.data(), buf.size()))
             total += n;
-          CHECK(total == in_bytes);
+          if (total != in_bytes) {
+            std::fputs("FAIL: Decompressor output has the wrong size\n", stderr);
+            ok = false;
+          }
           return static_cast<std::uint64_t>(blob.size());
         }));
     auto tool = [&](const std::string &name, const std::string &t, const std::string &cmd) {
       if (!bt::have_tool(t)) return;
       drows.push_back(best_of(name, [&] {
-        REQUIRE(bt::run_shell(cmd + " < " + bt::quote(file) + " > /dev/null") == 0);
+        require(bt::run_shell(cmd + " < " + bt::quote(file) + " > /dev/null") == 0,
+                "a tool failed");
         return static_cast<std::uint64_t>(blob.size());
       }));
     };
@@ -286,4 +300,20 @@ TEST_CASE("compress bench: berth vs gzip, pigz and zstd on a GOROOT tar") {
 
   design_comparison(bt::slurp(input));
   std::fflush(stdout);
+  return ok ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc > 2) {
+    std::fputs("usage: berth_compress_bench [FILE]\n", stderr);
+    return 2;
+  }
+  try {
+    return bench(argc == 2 ? argv[1] : nullptr);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "berth_compress_bench: %s\n", e.what());
+    return 1;
+  }
 }
