@@ -88,9 +88,21 @@ int aws_subcommand(const std::string &sub, const std::vector<std::string> &rest)
 
 } // namespace
 
+const CommandHelp kAwsHelp = {
+    "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
+    "       berth aws whoami [AWS OPTIONS]\n"
+    "\n"
+    "credentials resolves the chain — environment, web identity, GitHub Actions OIDC\n"
+    "(ACTIONS_ID_TOKEN_REQUEST_* with --role-arn or AWS_ROLE_ARN), profiles, ECS, IMDSv2\n"
+    "— and prints shell exports (env) or credential_process JSON; --github-env appends\n"
+    "them to $GITHUB_ENV with the secrets masked, as configure-aws-credentials does.\n"
+    "whoami prints sts:GetCallerIdentity.\n",
+    aws_option_table(), "AWS options",
+    "Run 'berth aws SUBCOMMAND --help' for a subcommand's details.\n"};
+
 int cmd_aws(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("aws").usage, stdout);
+    print_help(kAwsHelp);
     return argv.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());

@@ -17,6 +17,20 @@
 
 namespace berth::cli {
 
+const OptionTable &aws_option_table() {
+  static const OptionTable o = {
+      {"--region", "R", "the AWS region"},
+      {"--profile", "P", "a profile of the AWS config files"},
+      {"--role-arn", "ARN", "assume this role"},
+      {"--role-session-name", "N", "the assumed role's session name"},
+      {"--external-id", "ID", "the external id the role's trust policy asks for"},
+      {"--endpoint-url", "URL", "the ECR API's endpoint (ECR Public's for public.ecr.aws)"},
+      {"--sts-endpoint-url", "URL", "the STS endpoint"},
+      {"--ca-bundle", "FILE", "trust these CAs too"},
+  };
+  return o;
+}
+
 AwsOptions aws_options_from(const Args &args) {
   AwsOptions o;
   o.region = args.value_or("--region", "");
@@ -33,7 +47,8 @@ AwsOptions aws_options_from(const Args &args) {
 }
 
 std::set<std::string> with_aws_options(std::set<std::string> value_options) {
-  value_options.insert(aws_value_options().begin(), aws_value_options().end());
+  for (const auto &o : aws_option_table())
+    value_options.insert(o.name);
   return value_options;
 }
 
@@ -69,9 +84,37 @@ int ecr_call_cmd(const Args &args) {
 
 } // namespace
 
+const CommandHelp kEcrHelp = {
+    "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+    "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
+    "                 [--immutable-except TAG_PREFIX]... [--encryption AES256|KMS\n"
+    "                 [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+    "       berth ecr ensure-pull-through-cache --prefix P --upstream URL [--apply]\n"
+    "       berth ecr ensure-creation-template --prefix P|ROOT --applied-for WHAT...\n"
+    "       berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
+    "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
+    "       berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
+    "                 [--timeout 10m] [AWS OPTIONS]\n"
+    "       berth ecr put-replication-configuration --destination REGION[:ACCOUNT]...\n"
+    "                 [--repository-prefix P]... [AWS OPTIONS]\n"
+    "       berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
+    "       berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
+    "\n"
+    "get-login-password prints the registry password (as 'aws ecr get-login-password');\n"
+    "login writes it into docker's config.json; call runs any ECR API operation.\n"
+    "ensure-repository creates a missing repository and reports settings that differ\n"
+    "(--apply changes them); ensure-pull-through-cache and ensure-creation-template do\n"
+    "the same for pull-through cache rules and repository creation templates.\n"
+    "put-lifecycle-policy validates against ECR's rules; --preview lists what the\n"
+    "policy would expire now. scan-gate starts a scan when none exists, waits for it\n"
+    "and exits 4 when more than --max findings are at or\n"
+    "above --fail-on; in GitHub Actions it writes a findings table to the summary.\n",
+    aws_option_table(), "AWS options (else the AWS CLI's environment and config files apply)",
+    "Run 'berth ecr SUBCOMMAND --help' for a subcommand's options.\n"};
+
 int cmd_ecr(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("ecr").usage, stdout);
+    print_help(kEcrHelp);
     return argv.empty() ? kUsage : kOk;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
@@ -89,9 +132,17 @@ int cmd_ecr(const std::vector<std::string> &argv) {
 
 // The docker credential-helper protocol (docker-credential-helpers): the server URL
 // on stdin, JSON on stdout. Only ECR hosts are served.
+const CommandHelp kCredentialHelperHelp = {
+    "usage: berth credential-helper get|store|erase|list\n"
+    "\n"
+    "Speaks the docker-credential-helpers protocol on stdin/stdout, so docker,\n"
+    "skopeo and podman can use berth for ECR hosts: link it as\n"
+    "docker-credential-berth and set \"credHelpers\": {\"<ecr host>\": \"berth\"}.\n",
+    {}};
+
 int cmd_credential_helper(const std::vector<std::string> &argv) {
   if (argv.size() != 1 || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("credential-helper").usage, stdout);
+    print_help(kCredentialHelperHelp);
     return argv.size() == 1 ? kOk : kUsage;
   }
   const auto &verb = argv[0];

@@ -262,18 +262,41 @@ int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &re
   return scan_gate(args);
 }
 
+const CommandHelp kTagsHelp = {
+    "usage: berth tags compute [--tag-rule RULE]... [--latest auto|true|false]\n"
+    "                          [--prefix P] [--suffix S] [--image NAME] [--json]\n"
+    "                          [--event E] [--ref REF] [--sha SHA] [--default-branch B]\n"
+    "                          [--repository OWNER/NAME]\n"
+    "\n"
+    "Rules are docker/metadata-action's: type=sha[,prefix=,format=short|long],\n"
+    "type=ref,event=branch|tag|pr, type=semver,pattern={{version}}|{{major}}.{{minor}}|\n"
+    "{{major}}, type=raw,value=V, type=schedule; each with prefix=, suffix=,\n"
+    "enable=true|false|{{is_default_branch}}. The context comes from GITHUB_* unless\n"
+    "given. In GitHub Actions the tags and version are written to $GITHUB_OUTPUT.\n",
+    {
+        {"--tag-rule", "RULE",
+         "a tag rule (repeatable; default metadata-action's: schedule, branch, tag, pr)"},
+        {"--latest", "auto|true|false", "whether latest is added (default auto)"},
+        {"--prefix", "P", "a prefix for every generated tag (not latest)"},
+        {"--suffix", "S", "a suffix for every generated tag (not latest)"},
+        {"--image", "NAME", "print NAME:TAG instead of TAG"},
+        {"--json", nullptr, "the tags, version and OCI labels as JSON"},
+        {"--event", "E", "the event (default $GITHUB_EVENT_NAME)"},
+        {"--ref", "REF", "the git ref (default $GITHUB_REF)"},
+        {"--sha", "SHA", "the commit (default $GITHUB_SHA)"},
+        {"--default-branch", "B", "the default branch (default from $GITHUB_EVENT_PATH's payload)"},
+        {"--repository", "OWNER/NAME", "the repository (default $GITHUB_REPOSITORY)"},
+    }};
+
 int cmd_tags(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] != "compute") {
-    std::fputs(find_command("tags").usage, stdout);
+    print_help(kTagsHelp);
     return argv.empty() || argv[0] == "--help" ? kOk : kUsage;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  Args args(rest,
-            {"--tag-rule", "--latest", "--prefix", "--suffix", "--event", "--ref", "--sha",
-             "--default-branch", "--repository", "--image"},
-            {"--json"});
+  Args args(rest, kTagsHelp.options);
   if (args.help()) {
-    std::fputs(find_command("tags").usage, stdout);
+    print_help(kTagsHelp);
     return kOk;
   }
   auto env = [](const std::string &k) {

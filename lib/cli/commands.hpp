@@ -4,6 +4,8 @@
 
 #include <berth/error.hpp>
 
+#include "cli/options.hpp"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -29,15 +31,15 @@ const char *subcommand_usage(const std::string &command, const std::string &sub)
 int run_subcommand(const std::string &command, const std::string &sub,
                    const std::vector<std::string> &rest, const std::function<int()> &run);
 
+// An entry of `berth --help`; the help and the option table live beside the code.
 struct Command {
   const char *name;
   const char *summary;
-  const char *usage; // full help text
+  const CommandHelp *help;
   int (*run)(const std::vector<std::string> &args);
 };
 
 const std::vector<Command> &commands();
-const Command &find_command(const std::string &name);
 
 int cmd_version(const std::vector<std::string> &args);
 int cmd_sign_request(const std::vector<std::string> &args);
@@ -57,11 +59,10 @@ int cmd_sign(const std::vector<std::string> &args);
 int cmd_verify(const std::vector<std::string> &args);
 int cmd_attest(const std::vector<std::string> &args);
 int cmd_sbom(const std::vector<std::string> &args);
-extern const char kSbomUsage[];
 // $COSIGN_PASSWORD, the signing key's password ("" when unset).
 std::string key_password();
 
-// Inspection (cmd_inspect.cpp), with their help texts.
+// Inspection (cmd_inspect.cpp).
 int cmd_manifest(const std::vector<std::string> &args);
 int cmd_inspect(const std::vector<std::string> &args);
 int cmd_ls(const std::vector<std::string> &args);
@@ -69,7 +70,11 @@ int cmd_catalog(const std::vector<std::string> &args);
 int cmd_tag(const std::vector<std::string> &args);
 int cmd_rm(const std::vector<std::string> &args);
 int cmd_validate(const std::vector<std::string> &args);
-extern const char kManifestUsage[], kInspectUsage[], kLsUsage[], kCatalogUsage[], kTagUsage[],
-    kRmUsage[], kValidateUsage[];
+
+// Each command's help, defined beside it.
+extern const CommandHelp kVersionHelp, kSignRequestHelp, kCopyHelp, kPushHelp, kPullHelp,
+    kReplicateHelp, kIndexHelp, kExportHelp, kSignHelp, kVerifyHelp, kAttestHelp, kSbomHelp,
+    kBuildHelp, kManifestHelp, kInspectHelp, kLsHelp, kCatalogHelp, kTagHelp, kRmHelp,
+    kValidateHelp, kAwsHelp, kEcrHelp, kCredentialHelperHelp, kTagsHelp;
 
 } // namespace berth::cli
