@@ -6,11 +6,6 @@
 
 namespace berth::cli {
 
-Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
-           const std::set<std::string> &flags) {
-  parse(argv, value_options, flags, {});
-}
-
 Args::Args(const std::vector<std::string> &argv, const OptionTable &options) {
   std::set<std::string> value_options, flags;
   std::map<std::string, std::string> aliases;

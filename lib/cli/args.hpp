@@ -21,12 +21,9 @@ struct UsageError {
 
 class Args {
 public:
-  // value_options take a value; flags do not. Anything else starting with "--" is
-  // an error.
-  Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
-       const std::set<std::string> &flags);
-  // The options of a table: rows with a metavar take a value, the others are flags;
-  // an alias is read as its option's name.
+  // The options of a command's table (options.hpp), so that what is parsed is what
+  // its help lists: rows with a metavar take a value, the others are flags, an alias
+  // is read as its option's name. Anything else starting with "-" is an error.
   Args(const std::vector<std::string> &argv, const OptionTable &options);
 
   bool flag(const std::string &name) const { return flags_.count(name) != 0; }

@@ -6,18 +6,17 @@
 #include "cli/args.hpp"
 #include "cli/options.hpp"
 
-#include <set>
 #include <string>
 
 namespace berth::cli {
 
-// Their rows, which aws_options_from() reads.
+// Their rows, which aws_options_from() reads ...
 const OptionTable &aws_option_table();
+// ... under their heading, after a subcommand's own options.
+const OptionGroup &aws_option_group();
+// The help of a subcommand that takes own_options and the AWS options.
+CommandHelp aws_subcommand_help(const char *text, OptionTable own_options = {});
 
 AwsOptions aws_options_from(const Args &args);
-
-// value_options plus the AWS ones (for the ecr and aws subcommands, whose help is
-// subcommand_help.cpp's).
-std::set<std::string> with_aws_options(std::set<std::string> value_options);
 
 } // namespace berth::cli

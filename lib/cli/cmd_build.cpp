@@ -112,7 +112,7 @@ const CommandHelp kBuildHelp = {
         }};
 
 int cmd_build(const std::vector<std::string> &argv) {
-  Args args(argv, kBuildHelp.options);
+  Args args(argv, kBuildHelp.all_options());
   if (args.help()) {
     print_help(kBuildHelp);
     return kOk;

@@ -46,13 +46,25 @@ AwsOptions aws_options_from(const Args &args) {
   return o;
 }
 
-std::set<std::string> with_aws_options(std::set<std::string> value_options) {
-  for (const auto &o : aws_option_table())
-    value_options.insert(o.name);
-  return value_options;
+const OptionGroup &aws_option_group() {
+  static const OptionGroup g = {
+      "AWS options (else the AWS CLI's environment and config files apply)", aws_option_table()};
+  return g;
+}
+
+CommandHelp aws_subcommand_help(const char *text, OptionTable own_options) {
+  return {text, std::move(own_options), nullptr, nullptr, {aws_option_group()}};
 }
 
 namespace {
+
+const CommandHelp kGetLoginPasswordHelp = aws_subcommand_help(
+    "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+    "\n"
+    "Prints the password of an ECR registry (as 'aws ecr get-login-password'), for\n"
+    "'docker login --username AWS --password-stdin' or 'skopeo login'. REGISTRY is an\n"
+    "ECR host (its account and region are used); without it, the caller's default\n"
+    "registry in the region. In GitHub Actions the password is masked in the log.\n");
 
 int ecr_get_login_password(const Args &args) {
   if (args.positional().size() > 1)
@@ -65,6 +77,14 @@ int ecr_get_login_password(const Args &args) {
   return kOk;
 }
 
+const CommandHelp kLoginHelp = aws_subcommand_help(
+    "usage: berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
+    "\n"
+    "Writes REGISTRY's AWS:<password> entry into docker's config.json ($DOCKER_CONFIG,\n"
+    "~/.docker, or --config FILE), atomically and keeping every other entry, so that\n"
+    "docker, skopeo, crane and berth can use it.\n",
+    {{"--config", "FILE", "the config.json to write"}});
+
 int ecr_docker_login_cmd(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"login needs REGISTRY"};
   auto path =
@@ -72,6 +92,13 @@ int ecr_docker_login_cmd(const Args &args) {
   std::fprintf(stderr, "Login Succeeded (%s written)\n", path.c_str());
   return kOk;
 }
+
+const CommandHelp kCallHelp = aws_subcommand_help(
+    "usage: berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
+    "\n"
+    "Runs any ECR API operation (DescribeRepositories, BatchDeleteImage, ...) with the\n"
+    "JSON request body (default {}; - reads it from stdin) and prints the JSON reply.\n"
+    "Throttling is retried.\n");
 
 int ecr_call_cmd(const Args &args) {
   if (args.positional().empty() || args.positional().size() > 2)
@@ -117,17 +144,18 @@ int cmd_ecr(const std::vector<std::string> &argv) {
     print_help(kEcrHelp);
     return argv.empty() ? kUsage : kOk;
   }
-  std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  return run_subcommand("ecr", argv[0], rest, [&] {
-    if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
-        argv[0] == "scan-gate" || argv[0] == "put-replication-configuration" ||
-        argv[0] == "ensure-pull-through-cache" || argv[0] == "ensure-creation-template")
-      return cmd_ecr_pipeline(argv[0], rest);
-    Args args(rest, with_aws_options({"--config"}), {});
-    if (argv[0] == "get-login-password") return ecr_get_login_password(args);
-    if (argv[0] == "login") return ecr_docker_login_cmd(args);
-    return ecr_call_cmd(args);
-  });
+  static const std::vector<Subcommand> subcommands = [] {
+    std::vector<Subcommand> all = {
+        {"get-login-password", &kGetLoginPasswordHelp, ecr_get_login_password},
+        {"login", &kLoginHelp, ecr_docker_login_cmd},
+        {"call", &kCallHelp, ecr_call_cmd},
+    };
+    for (const auto &s : ecr_pipeline_subcommands())
+      all.push_back(s);
+    return all;
+  }();
+  return run_subcommand("ecr", subcommands, argv[0],
+                        std::vector<std::string>(argv.begin() + 1, argv.end()));
 }
 
 // The docker credential-helper protocol (docker-credential-helpers): the server URL

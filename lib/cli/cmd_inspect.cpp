@@ -113,7 +113,7 @@ namespace {
 
 // Parses the arguments, or prints the help and returns nullopt for --help.
 std::optional<Args> parse(const std::vector<std::string> &argv, const CommandHelp &help) {
-  Args args(argv, help.options);
+  Args args(argv, help.all_options());
   if (args.help()) {
     print_help(help);
     return std::nullopt;

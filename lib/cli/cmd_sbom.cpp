@@ -33,7 +33,7 @@ const CommandHelp kSbomHelp = {
         timeout_options()};
 
 int cmd_sbom(const std::vector<std::string> &argv) {
-  Args args(argv, kSbomHelp.options);
+  Args args(argv, kSbomHelp.all_options());
   if (args.help()) return print_help(kSbomHelp), kOk;
   if (args.positional().size() != 1) throw UsageError{"sbom needs one REF"};
   SbomOptions o;

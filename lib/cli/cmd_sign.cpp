@@ -67,7 +67,7 @@ const CommandHelp kAttestHelp = {
     } + access_options()};
 
 int cmd_sign(const std::vector<std::string> &argv) {
-  Args args(argv, kSignHelp.options);
+  Args args(argv, kSignHelp.all_options());
   if (args.help()) return print_help(kSignHelp), kOk;
   if (args.positional().size() != 1) throw UsageError{"sign needs one REF"};
   SignOptions o;
@@ -85,7 +85,7 @@ int cmd_sign(const std::vector<std::string> &argv) {
 }
 
 int cmd_attest(const std::vector<std::string> &argv) {
-  Args args(argv, kAttestHelp.options);
+  Args args(argv, kAttestHelp.all_options());
   if (args.help()) return print_help(kAttestHelp), kOk;
   if (args.positional().size() != 1) throw UsageError{"attest needs one REF"};
   // cosign's short names for the usual predicate types; anything else is a URI.
@@ -111,7 +111,7 @@ int cmd_attest(const std::vector<std::string> &argv) {
 }
 
 int cmd_verify(const std::vector<std::string> &argv) {
-  Args args(argv, kVerifyHelp.options);
+  Args args(argv, kVerifyHelp.all_options());
   if (args.help()) return print_help(kVerifyHelp), kOk;
   if (args.positional().size() != 1) throw UsageError{"verify needs one REF"};
   VerifyOptions o;

@@ -62,7 +62,7 @@ const CommandHelp kSignRequestHelp = {
     }};
 
 int cmd_sign_request(const std::vector<std::string> &argv) {
-  Args args(argv, kSignRequestHelp.options);
+  Args args(argv, kSignRequestHelp.all_options());
   if (args.help()) {
     print_help(kSignRequestHelp);
     return kOk;

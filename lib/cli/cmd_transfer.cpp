@@ -165,7 +165,7 @@ const CommandHelp kCopyHelp = {
     copy_engine_options() + kRegistryDestinationOptions + kTagOption + output_mode_options()};
 
 int cmd_copy(const std::vector<std::string> &argv) {
-  Args args(argv, kCopyHelp.options);
+  Args args(argv, kCopyHelp.all_options());
   if (args.help()) return print_help(kCopyHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"copy needs SRC and DST"};
   auto o = copy_options(args);
@@ -198,7 +198,7 @@ const CommandHelp kPushHelp = {
         output_mode_options()};
 
 int cmd_push(const std::vector<std::string> &argv) {
-  Args args(argv, kPushHelp.options);
+  Args args(argv, kPushHelp.all_options());
   if (args.help()) return print_help(kPushHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"push needs SRC and REF"};
   auto o = copy_options(args);
@@ -257,7 +257,7 @@ const CommandHelp kPullHelp = {
         output_mode_options()};
 
 int cmd_pull(const std::vector<std::string> &argv) {
-  Args args(argv, kPullHelp.options);
+  Args args(argv, kPullHelp.all_options());
   if (args.help()) return print_help(kPullHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"pull needs REF and DST"};
   auto o = copy_options(args);
@@ -294,7 +294,7 @@ const CommandHelp kReplicateHelp = {
     copy_engine_options() + kRegistryDestinationOptions + kTagOption + output_mode_options()};
 
 int cmd_replicate(const std::vector<std::string> &argv) {
-  Args args(argv, kReplicateHelp.options);
+  Args args(argv, kReplicateHelp.all_options());
   if (args.help()) return print_help(kReplicateHelp), kOk;
   if (args.positional().size() < 2) throw UsageError{"replicate needs SRC and at least one DST"};
   auto o = copy_options(args);
@@ -333,7 +333,7 @@ const CommandHelp kIndexHelp = {
         kRegistryDestinationOptions + kTagOption + output_mode_options()};
 
 int cmd_index(const std::vector<std::string> &argv) {
-  Args args(argv, kIndexHelp.options);
+  Args args(argv, kIndexHelp.all_options());
   if (args.help()) return print_help(kIndexHelp), kOk;
   if (args.positional().empty()) throw UsageError{"index needs at least one SRC"};
   auto o = copy_options(args);
@@ -368,7 +368,7 @@ const CommandHelp kExportHelp = {
         timeout_options()};
 
 int cmd_export(const std::vector<std::string> &argv) {
-  Args args(argv, kExportHelp.options);
+  Args args(argv, kExportHelp.all_options());
   if (args.help()) return print_help(kExportHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"export needs SRC and DIR"};
   ExportOptions o;

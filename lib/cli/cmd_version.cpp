@@ -10,7 +10,7 @@ namespace berth::cli {
 const CommandHelp kVersionHelp = {"usage: berth version\n", {}};
 
 int cmd_version(const std::vector<std::string> &argv) {
-  Args args(argv, kVersionHelp.options);
+  Args args(argv, kVersionHelp.all_options());
   if (args.help()) {
     print_help(kVersionHelp);
     return kOk;

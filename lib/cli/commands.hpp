@@ -6,7 +6,6 @@
 
 #include "cli/options.hpp"
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,12 +23,20 @@ enum Exit : int {
 
 int exit_code_for(const Error &e);
 
-// The help of one subcommand of `berth ecr` / `berth aws`; nullptr when unknown.
-const char *subcommand_usage(const std::string &command, const std::string &sub);
-// Runs a subcommand: --help in rest prints its help, a usage error prints the
-// message and that help (exit 2), an unknown sub is a usage error of the command.
-int run_subcommand(const std::string &command, const std::string &sub,
-                   const std::vector<std::string> &rest, const std::function<int()> &run);
+class Args;
+
+// A subcommand of `berth ecr` / `berth aws`: its help, whose options are what it
+// parses, and what it runs with them.
+struct Subcommand {
+  const char *name;
+  const CommandHelp *help;
+  int (*run)(const Args &args);
+};
+// Runs the subcommand sub of command with rest: --help in rest prints its help; its
+// options are parsed from its help; a usage error prints the message and that help
+// (exit 2); an unknown sub is a usage error of the command.
+int run_subcommand(const std::string &command, const std::vector<Subcommand> &subs,
+                   const std::string &sub, const std::vector<std::string> &rest);
 
 // An entry of `berth --help`; the help and the option table live beside the code.
 struct Command {
@@ -46,7 +53,9 @@ int cmd_sign_request(const std::vector<std::string> &args);
 int cmd_copy(const std::vector<std::string> &args);
 int cmd_ecr(const std::vector<std::string> &args);
 int cmd_credential_helper(const std::vector<std::string> &args);
-int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &args);
+// ensure-repository, ensure-pull-through-cache, ensure-creation-template,
+// put-lifecycle-policy, scan-gate, put-replication-configuration (cmd_ecr_pipeline.cpp).
+const std::vector<Subcommand> &ecr_pipeline_subcommands();
 int cmd_tags(const std::vector<std::string> &args);
 int cmd_build(const std::vector<std::string> &args);
 int cmd_push(const std::vector<std::string> &args);

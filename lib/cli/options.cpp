@@ -19,7 +19,8 @@ std::string left_column(const Option &o) {
   return s;
 }
 
-// The words of text, greedily filled into lines of at most width - column characters.
+// The words of text, greedily filled into lines of at most room characters (a longer
+// word has a line to itself).
 std::vector<std::string> wrap(const std::string &text, std::size_t room) {
   std::vector<std::string> lines;
   std::string line;
@@ -40,6 +41,16 @@ std::vector<std::string> wrap(const std::string &text, std::size_t room) {
   return lines;
 }
 
+// The column meanings start in: after the widest left column that fits under
+// kMaxColumn (a wider one has its meaning on the next line).
+std::size_t meaning_column(const OptionTable &options) {
+  std::size_t column = 0;
+  for (const auto &o : options)
+    if (auto width = left_column(o).size() + 2; width <= kMaxColumn)
+      column = std::max(column, width);
+  return column == 0 ? kMaxColumn : column;
+}
+
 } // namespace
 
 OptionTable operator+(OptionTable a, const OptionTable &b) {
@@ -47,14 +58,15 @@ OptionTable operator+(OptionTable a, const OptionTable &b) {
   return a;
 }
 
-std::string format_options(const OptionTable &options) {
-  // The widest left column that fits under kMaxColumn sets the meanings' column; a
-  // wider one has its meaning on the next line.
-  std::size_t column = 0;
-  for (const auto &o : options)
-    if (auto width = left_column(o).size() + 2; width <= kMaxColumn)
-      column = std::max(column, width);
-  if (column == 0) column = kMaxColumn;
+OptionTable CommandHelp::all_options() const {
+  auto all = options;
+  for (const auto &g : more)
+    all = all + g.options;
+  return all;
+}
+
+std::string format_options(const OptionTable &options, std::size_t column) {
+  if (column == 0) column = meaning_column(options);
   std::string out;
   for (const auto &o : options) {
     auto left = left_column(o);
@@ -73,11 +85,18 @@ std::string format_options(const OptionTable &options) {
 }
 
 std::string help_text(const CommandHelp &help) {
+  // One column for all the groups.
+  auto column = meaning_column(help.all_options());
   std::string out = help.text;
   if (!help.options.empty()) {
     out += "\n";
     if (help.heading) out += std::string(help.heading) + ":\n";
-    out += format_options(help.options);
+    out += format_options(help.options, column);
+  }
+  for (const auto &g : help.more) {
+    out += "\n";
+    if (g.heading) out += std::string(g.heading) + ":\n";
+    out += format_options(g.options, column);
   }
   if (help.epilogue) out += std::string("\n") + help.epilogue;
   return out;

@@ -60,8 +60,14 @@ options_parse() { # "COMMAND" ["COMMAND SUBCOMMAND"]: the rows of the command's 
 for cmd in $("$berth" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'); do
   case $cmd in
   version | credential-helper) ;; # no options
-  ecr) check "ecr: its help's options parse" options_parse ecr "ecr get-login-password" ;;
-  aws) check "aws: its help's options parse" options_parse aws "aws whoami" ;;
+  ecr | aws)
+    # The AWS options the overview lists, as a subcommand parses them.
+    first=$([[ $cmd == ecr ]] && echo get-login-password || echo whoami)
+    check "$cmd: its help's options parse" options_parse "$cmd" "$cmd $first"
+    for sub in $("$berth" "$cmd" --help | sed -nE "s/^(usage:)? +berth $cmd ([a-z][a-z-]*).*/\2/p"); do
+      check "$cmd $sub: its help's options parse" options_parse "$cmd $sub"
+    done
+    ;;
   tags) check "tags: its help's options parse" options_parse tags "tags compute" ;;
   *) check "$cmd: its help's options parse" options_parse "$cmd" ;;
   esac

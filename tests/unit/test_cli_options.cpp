@@ -117,3 +117,18 @@ TEST_CASE("the heading and the epilogue frame the options; no table, no block") 
         "usage: berth x\n\nAWS options:\n  --region R  the region\n\nRun 'berth x SUB --help'.\n");
   CHECK(help_text(CommandHelp{"usage: berth version\n", {}}) == "usage: berth version\n");
 }
+
+TEST_CASE("further groups: under their headings, in the same column, and parsed too") {
+  CommandHelp help{"usage: berth x sub\n",
+                   {{"--apply", nullptr, "do it"}},
+                   nullptr,
+                   nullptr,
+                   {{"AWS options", {{"--endpoint-url", "URL", "the endpoint"}}}}};
+  CHECK(help_text(help) == "usage: berth x sub\n\n"
+                           "  --apply             do it\n\n"
+                           "AWS options:\n"
+                           "  --endpoint-url URL  the endpoint\n");
+  Args args({"--apply", "--endpoint-url", "u"}, help.all_options());
+  CHECK(args.flag("--apply"));
+  CHECK(args.value("--endpoint-url") == "u");
+}
