@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <stdexcept>
+#include <exception>
 
 namespace berth::cli {
 
