@@ -6,8 +6,26 @@
 
 namespace berth::cli {
 
-Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
-           const std::set<std::string> &flags) {
+Args::Args(const std::vector<std::string> &argv, const OptionTable &options) {
+  std::set<std::string> value_options, flags;
+  std::map<std::string, std::string> aliases;
+  for (const auto &o : options) {
+    (o.metavar ? value_options : flags).insert(o.name);
+    if (o.alias) {
+      (o.metavar ? value_options : flags).insert(o.alias);
+      aliases[o.alias] = o.name;
+    }
+  }
+  parse(argv, value_options, flags, aliases);
+}
+
+void Args::parse(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
+                 const std::set<std::string> &flags,
+                 const std::map<std::string, std::string> &aliases) {
+  auto canonical = [&](const std::string &name) {
+    auto it = aliases.find(name);
+    return it == aliases.end() ? name : it->second;
+  };
   bool only_positional = false;
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const auto &a = argv[i];
@@ -32,13 +50,13 @@ Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &va
     }
     if (value_options.count(name)) {
       if (has_inline) {
-        values_[name].push_back(inline_value);
+        values_[canonical(name)].push_back(inline_value);
       } else {
         if (i + 1 >= argv.size()) throw UsageError{"option " + name + " needs a value"};
-        values_[name].push_back(argv[++i]);
+        values_[canonical(name)].push_back(argv[++i]);
       }
     } else if (flags.count(name) && !has_inline) {
-      flags_.insert(name);
+      flags_.insert(canonical(name));
     } else {
       throw UsageError{"unknown option " + name};
     }

@@ -3,6 +3,8 @@
 // errors that name the offending argument.
 #pragma once
 
+#include "cli/options.hpp"
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -19,10 +21,10 @@ struct UsageError {
 
 class Args {
 public:
-  // value_options take a value; flags do not. Anything else starting with "--" is
-  // an error.
-  Args(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
-       const std::set<std::string> &flags);
+  // The options of a command's table (options.hpp), so that what is parsed is what
+  // its help lists: rows with a metavar take a value, the others are flags, an alias
+  // is read as its option's name. Anything else starting with "-" is an error.
+  Args(const std::vector<std::string> &argv, const OptionTable &options);
 
   bool flag(const std::string &name) const { return flags_.count(name) != 0; }
   std::optional<std::string> value(const std::string &name) const;
@@ -45,6 +47,8 @@ public:
   bool help() const { return help_; }
 
 private:
+  void parse(const std::vector<std::string> &argv, const std::set<std::string> &value_options,
+             const std::set<std::string> &flags, const std::map<std::string, std::string> &aliases);
   std::map<std::string, std::vector<std::string>> values_;
   std::set<std::string> flags_;
   std::vector<std::string> positional_;

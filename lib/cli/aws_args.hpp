@@ -4,22 +4,19 @@
 #include <berth/ecr.hpp>
 
 #include "cli/args.hpp"
+#include "cli/options.hpp"
 
-#include <set>
 #include <string>
 
 namespace berth::cli {
 
-inline const std::set<std::string> &aws_value_options() {
-  static const std::set<std::string> o = {
-      "--region",      "--profile",      "--role-arn",         "--role-session-name",
-      "--external-id", "--endpoint-url", "--sts-endpoint-url", "--ca-bundle"};
-  return o;
-}
+// Their rows, which aws_options_from() reads ...
+const OptionTable &aws_option_table();
+// ... under their heading, after a subcommand's own options.
+const OptionGroup &aws_option_group();
+// The help of a subcommand that takes own_options and the AWS options.
+CommandHelp aws_subcommand_help(const char *text, OptionTable own_options = {});
 
 AwsOptions aws_options_from(const Args &args);
-
-// value_options plus the AWS ones.
-std::set<std::string> with_aws_options(std::set<std::string> value_options);
 
 } // namespace berth::cli

@@ -25,20 +25,39 @@ std::string shell_quote(const std::string &s) {
   return out + "'";
 }
 
-int aws_subcommand(const std::string &sub, const std::vector<std::string> &rest) {
-  Args args(rest, with_aws_options({"--format"}), {"--github-env"});
+const CommandHelp kWhoamiHelp =
+    aws_subcommand_help("usage: berth aws whoami [AWS OPTIONS]\n"
+                        "\n"
+                        "Prints sts:GetCallerIdentity for the chain's credentials as JSON:\n"
+                        "{\"Account\",\"Arn\",\"UserId\"}.\n");
+
+int whoami(const Args &args) {
+  auto id = aws_caller_identity(aws_options_from(args));
+  core::json::StringWriter w;
+  w.writer.StartObject();
+  w.member("Account", id.account);
+  w.member("Arn", id.arn);
+  w.member("UserId", id.user_id);
+  w.writer.EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return kOk;
+}
+
+const CommandHelp kCredentialsHelp = aws_subcommand_help(
+    "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
+    "\n"
+    "Resolves the AWS credential chain — environment, web identity, GitHub Actions OIDC\n"
+    "(ACTIONS_ID_TOKEN_REQUEST_* with --role-arn or AWS_ROLE_ARN), profiles, ECS,\n"
+    "IMDSv2 — and prints shell exports (env) or credential_process JSON (json).\n"
+    "--github-env appends them to $GITHUB_ENV with the secrets masked, as\n"
+    "configure-aws-credentials does.\n",
+    {
+        {"--format", "env|json", "shell exports (default) or credential_process JSON"},
+        {"--github-env", nullptr, "write to $GITHUB_ENV instead of stdout"},
+    });
+
+int credentials(const Args &args) {
   auto aws = aws_options_from(args);
-  if (sub == "whoami") {
-    auto id = aws_caller_identity(aws);
-    core::json::StringWriter w;
-    w.writer.StartObject();
-    w.member("Account", id.account);
-    w.member("Arn", id.arn);
-    w.member("UserId", id.user_id);
-    w.writer.EndObject();
-    std::printf("%s\n", w.str().c_str());
-    return kOk;
-  }
   std::string format = args.value_or("--format", "env");
   if (format != "env" && format != "json" && format != "process")
     throw UsageError{"--format must be env or json"};
@@ -88,13 +107,29 @@ int aws_subcommand(const std::string &sub, const std::vector<std::string> &rest)
 
 } // namespace
 
+const CommandHelp kAwsHelp = {
+    "usage: berth aws credentials [--format env|json] [--github-env] [AWS OPTIONS]\n"
+    "       berth aws whoami [AWS OPTIONS]\n"
+    "\n"
+    "credentials resolves the chain — environment, web identity, GitHub Actions OIDC\n"
+    "(ACTIONS_ID_TOKEN_REQUEST_* with --role-arn or AWS_ROLE_ARN), profiles, ECS, IMDSv2\n"
+    "— and prints shell exports (env) or credential_process JSON; --github-env appends\n"
+    "them to $GITHUB_ENV with the secrets masked, as configure-aws-credentials does.\n"
+    "whoami prints sts:GetCallerIdentity.\n",
+    aws_option_table(), "AWS options",
+    "Run 'berth aws SUBCOMMAND --help' for a subcommand's details.\n"};
+
 int cmd_aws(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("aws").usage, stdout);
+    print_help(kAwsHelp);
     return argv.empty() ? kUsage : kOk;
   }
-  std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  return run_subcommand("aws", argv[0], rest, [&] { return aws_subcommand(argv[0], rest); });
+  static const std::vector<Subcommand> subcommands = {
+      {"credentials", &kCredentialsHelp, credentials},
+      {"whoami", &kWhoamiHelp, whoami},
+  };
+  return run_subcommand("aws", subcommands, argv[0],
+                        std::vector<std::string>(argv.begin() + 1, argv.end()));
 }
 
 } // namespace berth::cli

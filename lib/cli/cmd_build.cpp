@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/github.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/registry_args.hpp"
 
 #include <berth/build.hpp>
 #include <berth/error.hpp>
@@ -40,15 +41,80 @@ std::vector<std::string> json_array(const std::string &name, const std::string &
 
 } // namespace
 
+const CommandHelp kBuildHelp = {
+    "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
+    "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
+    "                   [--cmd JSON] [--env K=V]... [--label K=V]... [--annotation K=V]...\n"
+    "                   [--workdir D] [--user U] [--expose P]... [--platform OS/ARCH[/V]]\n"
+    "                   [--cache DIR [--cache-key metadata|content]] [--tag T]...\n"
+    "                   [--src-creds U:P] [--dest-creds U:P] [--plain-http] [--insecure]\n"
+    "                   [--ca-bundle FILE] [--mirror SRC=HOST[/PREFIX]]... [--json|--quiet]\n"
+    "                   [--sbom] [--provenance [--builder-id URI]] [--sign-key cosign.key]\n"
+    "                   [--jobs N] --output DST\n"
+    "\n"
+    "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or\n"
+    "docker-archive:FILE[:REF]. Layers stream straight to DST (tar, compression, digest\n"
+    "and diffID in one pass). With SOURCE_DATE_EPOCH set, file times are clamped and\n"
+    "the image is created at that time: the same inputs give the same digest.\n"
+    "A registry base is recorded in OCI manifests as org.opencontainers.image.base.name\n"
+    "and .base.digest (the digest it resolved to, also 'base-digest' in $GITHUB_OUTPUT).\n",
+    OptionTable{
+        {"--from", "REF|oci:DIR[:TAG]|scratch", "the base image (default scratch)"},
+        {"--layer", "DIR[:/DEST]|TAR",
+         "a layer from a directory (its contents at /DEST, default /) or a tar file (added as "
+         "one layer as is, compressed by berth); repeatable, in order"},
+        {"--compression", "gzip|zstd|none", "how layers are compressed (default gzip)"},
+        {"--level", "N",
+         "gzip 1-12 (default 3), zstd 1-22 (default 3); higher is smaller and slower"},
+        {"--entrypoint", "JSON", "the entrypoint, a JSON array of strings (unset: the base's)"},
+        {"--cmd", "JSON", "the command, a JSON array of strings (unset: the base's)"},
+        {"--env", "K=V", "an environment variable, replacing K when the base has it (repeatable)"},
+        {"--label", "K=V", "a label in the config (repeatable)"},
+        {"--annotation", "K=V", "an annotation on the manifest (repeatable)"},
+        {"--workdir", "D", "the working directory"},
+        {"--user", "U", "the user the image runs as"},
+        {"--expose", "P", "an exposed port: 8080, 53/udp (repeatable)"},
+        {"--platform", "OS/ARCH[/V]",
+         "the image's platform; also picks the base's image from an index"},
+        {"--cache", "DIR", "a layer cache: unchanged inputs reuse the layer built before"},
+        {"--cache-key", "metadata|content",
+         "unchanged means the same paths, sizes, modes, mtimes and link targets (metadata, "
+         "the default) or the same contents too (content)"},
+        {"--tag", "T", "also tag DST T (repeatable)"},
+        {"--output", "DST", "where the image goes (required)"},
+        {"--jobs", "N", "parallel blob transfers (default 4)"},
+        kSrcCredsOption,
+        kDestCredsOption,
+    } + connection_options() +
+        OptionTable{
+            {"--mirror", "SRC=HOST[/PREFIX]",
+             "read a base in SRC through HOST/PREFIX, and from SRC when the mirror cannot "
+             "serve it (repeatable); for an ECR pull-through cache: "
+             "docker.io=ACCOUNT.dkr.ecr.REGION.amazonaws.com/docker-hub"},
+        } +
+        output_mode_options() +
+        OptionTable{
+            {"--sbom", nullptr,
+             "attach an SPDX 2.3 SBOM of the image (as 'berth sbom' makes it) as an in-toto "
+             "attestation, predicate https://spdx.dev/Document"},
+            {"--provenance", nullptr,
+             "attach SLSA provenance v1 (https://slsa.dev/provenance/v1) from the CI context "
+             "(GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_WORKFLOW_REF, GITHUB_RUN_ID...), with the "
+             "base image's digest as a dependency"},
+            {"--builder-id", "URI",
+             "the provenance's builder id (default: the GitHub workflow, else berth)"},
+            {"--sign-key", "cosign.key",
+             "sign them as cosign attest does (DSSE, tag sha256-<hex>.att; `cosign "
+             "verify-attestation --type spdxjson|slsaprovenance1` accepts them; password from "
+             "$COSIGN_PASSWORD). Without a key they are attached unsigned as OCI referrers "
+             "(artifactType application/vnd.in-toto+json), listed by oras discover. "
+             "Attestations need a registry or oci: DST."},
+        }};
+
 int cmd_build(const std::vector<std::string> &argv) {
-  Args args(argv, {"--from",      "--layer",     "--compression", "--level",      "--entrypoint",
-                   "--cmd",       "--env",       "--label",       "--annotation", "--workdir",
-                   "--user",      "--expose",    "--platform",    "--output",     "--tag",
-                   "--cache",     "--cache-key", "--jobs",        "--src-creds",  "--dest-creds",
-                   "--ca-bundle", "--sign-key",  "--builder-id",  "--mirror"},
-            {"--plain-http", "--insecure", "--json", "--quiet", "--sbom", "--provenance"});
+  Args args(argv, kBuildHelp.all_options());
   if (args.help()) {
-    std::fputs(find_command("build").usage, stdout);
+    print_help(kBuildHelp);
     return kOk;
   }
   if (!args.positional().empty())

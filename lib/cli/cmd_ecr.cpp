@@ -17,6 +17,20 @@
 
 namespace berth::cli {
 
+const OptionTable &aws_option_table() {
+  static const OptionTable o = {
+      {"--region", "R", "the AWS region"},
+      {"--profile", "P", "a profile of the AWS config files"},
+      {"--role-arn", "ARN", "assume this role"},
+      {"--role-session-name", "N", "the assumed role's session name"},
+      {"--external-id", "ID", "the external id the role's trust policy asks for"},
+      {"--endpoint-url", "URL", "the ECR API's endpoint (ECR Public's for public.ecr.aws)"},
+      {"--sts-endpoint-url", "URL", "the STS endpoint"},
+      {"--ca-bundle", "FILE", "trust these CAs too"},
+  };
+  return o;
+}
+
 AwsOptions aws_options_from(const Args &args) {
   AwsOptions o;
   o.region = args.value_or("--region", "");
@@ -32,12 +46,25 @@ AwsOptions aws_options_from(const Args &args) {
   return o;
 }
 
-std::set<std::string> with_aws_options(std::set<std::string> value_options) {
-  value_options.insert(aws_value_options().begin(), aws_value_options().end());
-  return value_options;
+const OptionGroup &aws_option_group() {
+  static const OptionGroup g = {
+      "AWS options (else the AWS CLI's environment and config files apply)", aws_option_table()};
+  return g;
+}
+
+CommandHelp aws_subcommand_help(const char *text, OptionTable own_options) {
+  return {text, std::move(own_options), nullptr, nullptr, {aws_option_group()}};
 }
 
 namespace {
+
+const CommandHelp kGetLoginPasswordHelp = aws_subcommand_help(
+    "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+    "\n"
+    "Prints the password of an ECR registry (as 'aws ecr get-login-password'), for\n"
+    "'docker login --username AWS --password-stdin' or 'skopeo login'. REGISTRY is an\n"
+    "ECR host (its account and region are used); without it, the caller's default\n"
+    "registry in the region. In GitHub Actions the password is masked in the log.\n");
 
 int ecr_get_login_password(const Args &args) {
   if (args.positional().size() > 1)
@@ -50,6 +77,14 @@ int ecr_get_login_password(const Args &args) {
   return kOk;
 }
 
+const CommandHelp kLoginHelp = aws_subcommand_help(
+    "usage: berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
+    "\n"
+    "Writes REGISTRY's AWS:<password> entry into docker's config.json ($DOCKER_CONFIG,\n"
+    "~/.docker, or --config FILE), atomically and keeping every other entry, so that\n"
+    "docker, skopeo, crane and berth can use it.\n",
+    {{"--config", "FILE", "the config.json to write"}});
+
 int ecr_docker_login_cmd(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"login needs REGISTRY"};
   auto path =
@@ -57,6 +92,13 @@ int ecr_docker_login_cmd(const Args &args) {
   std::fprintf(stderr, "Login Succeeded (%s written)\n", path.c_str());
   return kOk;
 }
+
+const CommandHelp kCallHelp = aws_subcommand_help(
+    "usage: berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
+    "\n"
+    "Runs any ECR API operation (DescribeRepositories, BatchDeleteImage, ...) with the\n"
+    "JSON request body (default {}; - reads it from stdin) and prints the JSON reply.\n"
+    "Throttling is retried.\n");
 
 int ecr_call_cmd(const Args &args) {
   if (args.positional().empty() || args.positional().size() > 2)
@@ -69,29 +111,66 @@ int ecr_call_cmd(const Args &args) {
 
 } // namespace
 
+const CommandHelp kEcrHelp = {
+    "usage: berth ecr get-login-password [REGISTRY] [AWS OPTIONS]\n"
+    "       berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
+    "                 [--immutable-except TAG_PREFIX]... [--encryption AES256|KMS\n"
+    "                 [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+    "       berth ecr ensure-pull-through-cache --prefix P --upstream URL [--apply]\n"
+    "       berth ecr ensure-creation-template --prefix P|ROOT --applied-for WHAT...\n"
+    "       berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
+    "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
+    "       berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
+    "                 [--timeout 10m] [AWS OPTIONS]\n"
+    "       berth ecr put-replication-configuration --destination REGION[:ACCOUNT]...\n"
+    "                 [--repository-prefix P]... [AWS OPTIONS]\n"
+    "       berth ecr login REGISTRY [--config FILE] [AWS OPTIONS]\n"
+    "       berth ecr call OPERATION [JSON|-] [AWS OPTIONS]\n"
+    "\n"
+    "get-login-password prints the registry password (as 'aws ecr get-login-password');\n"
+    "login writes it into docker's config.json; call runs any ECR API operation.\n"
+    "ensure-repository creates a missing repository and reports settings that differ\n"
+    "(--apply changes them); ensure-pull-through-cache and ensure-creation-template do\n"
+    "the same for pull-through cache rules and repository creation templates.\n"
+    "put-lifecycle-policy validates against ECR's rules; --preview lists what the\n"
+    "policy would expire now. scan-gate starts a scan when none exists, waits for it\n"
+    "and exits 4 when more than --max findings are at or\n"
+    "above --fail-on; in GitHub Actions it writes a findings table to the summary.\n",
+    aws_option_table(), "AWS options (else the AWS CLI's environment and config files apply)",
+    "Run 'berth ecr SUBCOMMAND --help' for a subcommand's options.\n"};
+
 int cmd_ecr(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("ecr").usage, stdout);
+    print_help(kEcrHelp);
     return argv.empty() ? kUsage : kOk;
   }
-  std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  return run_subcommand("ecr", argv[0], rest, [&] {
-    if (argv[0] == "ensure-repository" || argv[0] == "put-lifecycle-policy" ||
-        argv[0] == "scan-gate" || argv[0] == "put-replication-configuration" ||
-        argv[0] == "ensure-pull-through-cache" || argv[0] == "ensure-creation-template")
-      return cmd_ecr_pipeline(argv[0], rest);
-    Args args(rest, with_aws_options({"--config"}), {});
-    if (argv[0] == "get-login-password") return ecr_get_login_password(args);
-    if (argv[0] == "login") return ecr_docker_login_cmd(args);
-    return ecr_call_cmd(args);
-  });
+  static const std::vector<Subcommand> subcommands = [] {
+    std::vector<Subcommand> all = {
+        {"get-login-password", &kGetLoginPasswordHelp, ecr_get_login_password},
+        {"login", &kLoginHelp, ecr_docker_login_cmd},
+        {"call", &kCallHelp, ecr_call_cmd},
+    };
+    for (const auto &s : ecr_pipeline_subcommands())
+      all.push_back(s);
+    return all;
+  }();
+  return run_subcommand("ecr", subcommands, argv[0],
+                        std::vector<std::string>(argv.begin() + 1, argv.end()));
 }
 
 // The docker credential-helper protocol (docker-credential-helpers): the server URL
 // on stdin, JSON on stdout. Only ECR hosts are served.
+const CommandHelp kCredentialHelperHelp = {
+    "usage: berth credential-helper get|store|erase|list\n"
+    "\n"
+    "Speaks the docker-credential-helpers protocol on stdin/stdout, so docker,\n"
+    "skopeo and podman can use berth for ECR hosts: link it as\n"
+    "docker-credential-berth and set \"credHelpers\": {\"<ecr host>\": \"berth\"}.\n",
+    {}};
+
 int cmd_credential_helper(const std::vector<std::string> &argv) {
   if (argv.size() != 1 || argv[0] == "--help" || argv[0] == "-h") {
-    std::fputs(find_command("credential-helper").usage, stdout);
+    print_help(kCredentialHelperHelp);
     return argv.size() == 1 ? kOk : kUsage;
   }
   const auto &verb = argv[0];

@@ -1,4 +1,5 @@
-// berth ecr ensure-repository | put-lifecycle-policy | scan-gate, and berth tags.
+// berth ecr ensure-repository | ensure-pull-through-cache | ensure-creation-template |
+// put-lifecycle-policy | scan-gate | put-replication-configuration, and berth tags.
 #include "cli/args.hpp"
 #include "cli/aws_args.hpp"
 #include "cli/commands.hpp"
@@ -29,6 +30,36 @@ std::vector<std::string> tag_filters(const Args &args) {
     if (f.find('*') == std::string::npos) f += '*';
   return out;
 }
+
+// The settings ensure-repository and ensure-creation-template share.
+const OptionTable kRepositorySettingsOptions = {
+    {"--immutable", nullptr, "tags cannot be moved once pushed"},
+    {"--immutable-except", "TAG_PREFIX",
+     "immutable, except tags starting with TAG_PREFIX (repeat or comma-separate; a value with "
+     "'*' is an ECR wildcard filter): IMMUTABLE_WITH_EXCLUSION"},
+    {"--encryption", "AES256|KMS", "encryption at rest (default: ECR's AES256)"},
+    {"--kms-key", "ARN", "the KMS key, with --encryption KMS"},
+};
+
+// The lifecycle policy shorthand of put-lifecycle-policy and ensure-creation-template.
+const OptionTable kLifecycleShorthandOptions = {
+    {"--keep-last", "N", "keep the N most recent images"},
+    {"--expire-untagged-after", "DAYS", "expire untagged images pushed more than DAYS ago"},
+};
+
+const CommandHelp kEnsureRepositoryHelp = aws_subcommand_help(
+    "usage: berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
+    "                 [--immutable-except TAG_PREFIX]... [--encryption AES256|KMS\n"
+    "                 [--kms-key ARN]] [--apply] [AWS OPTIONS]\n"
+    "\n"
+    "Creates the repository NAME when it is missing, with these settings, and prints\n"
+    "its URI. An existing repository whose settings differ is reported; --apply\n"
+    "changes tag mutability (and its exclusions) and scan-on-push (encryption cannot\n"
+    "change). In GitHub Actions the URI is written to $GITHUB_OUTPUT as\n"
+    "'repository'.\n",
+    OptionTable{{"--scan-on-push", nullptr, "scan each image when it is pushed"}} +
+        kRepositorySettingsOptions +
+        OptionTable{{"--apply", nullptr, "update the settings of an existing repository"}});
 
 int ensure_repository(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"ensure-repository needs NAME"};
@@ -71,6 +102,23 @@ void report_ensure(const EnsureRepositoryResult &r, const std::string &what, boo
     std::fprintf(stderr, "  (pass --apply to change %s)\n", applies);
 }
 
+const CommandHelp kEnsurePullThroughCacheHelp = aws_subcommand_help(
+    "usage: berth ecr ensure-pull-through-cache --prefix P --upstream URL\n"
+    "                 [--credential-arn ARN] [--apply] [AWS OPTIONS]\n"
+    "\n"
+    "Makes the repository prefix P an ECR pull-through cache of the registry URL\n"
+    "(registry-1.docker.io, ghcr.io, public.ecr.aws, ...): the first pull of\n"
+    "<registry>/P/<repository> fetches it from upstream. Prints <registry>/P, what\n"
+    "--mirror takes (e.g. --mirror docker.io=<that>); in GitHub Actions also as 'mirror'\n"
+    "in $GITHUB_OUTPUT. An existing rule with another upstream is reported (it cannot\n"
+    "change); --apply changes the credential ARN.\n",
+    {
+        {"--prefix", "P", "the repository prefix (docker-hub, ghcr, ...)"},
+        {"--upstream", "URL", "the upstream registry"},
+        {"--credential-arn", "ARN", "a Secrets Manager secret with the upstream login"},
+        {"--apply", nullptr, "update an existing rule"},
+    });
+
 int ensure_pull_through_cache(const Args &args) {
   if (!args.positional().empty())
     throw UsageError{"ensure-pull-through-cache takes --prefix and --upstream"};
@@ -84,6 +132,33 @@ int ensure_pull_through_cache(const Args &args) {
   github_output("mirror", r.uri);
   return kOk;
 }
+
+const CommandHelp kEnsureCreationTemplateHelp = aws_subcommand_help(
+    "usage: berth ecr ensure-creation-template --prefix P|ROOT --applied-for WHAT...\n"
+    "                 [--immutable] [--immutable-except TAG_PREFIX]... [--encryption\n"
+    "                 AES256|KMS [--kms-key ARN]] [--lifecycle-file F | --keep-last N\n"
+    "                 [--expire-untagged-after DAYS]] [--description TEXT] [--apply]\n"
+    "                 [AWS OPTIONS]\n"
+    "\n"
+    "The settings ECR gives repositories under P (ROOT: all without a closer template)\n"
+    "that it creates itself. WHAT (repeat or comma-separate): CREATE_ON_PUSH (a push\n"
+    "creates a missing repository), PULL_THROUGH_CACHE, REPLICATION. Creates the\n"
+    "template when missing; reports settings that differ, --apply changes them.\n",
+    OptionTable{
+        {"--prefix", "P|ROOT", "the repository prefix the template applies to"},
+        {"--applied-for", "WHAT",
+         "CREATE_ON_PUSH, PULL_THROUGH_CACHE and/or REPLICATION (repeat or comma-separate)"},
+    } + kRepositorySettingsOptions +
+        OptionTable{
+            {"--lifecycle-file", "F",
+             "a lifecycle policy (JSON), validated as for put-lifecycle-policy; or the "
+             "shorthand options"},
+        } +
+        kLifecycleShorthandOptions +
+        OptionTable{
+            {"--description", "TEXT", "the template's description"},
+            {"--apply", nullptr, "update the settings of an existing template"},
+        });
 
 int ensure_creation_template(const Args &args) {
   if (!args.positional().empty())
@@ -111,6 +186,17 @@ int ensure_creation_template(const Args &args) {
   std::printf("%s\n", t.prefix.c_str());
   return kOk;
 }
+
+const CommandHelp kPutLifecyclePolicyHelp = aws_subcommand_help(
+    "usage: berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
+    "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
+    "\n"
+    "Validates a lifecycle policy against ECR's rules and sets it on repository NAME.\n"
+    "The shorthand options write the policy: keep the N most recent images, expire\n"
+    "untagged images older than DAYS. --preview sets nothing and lists the images the\n"
+    "policy would expire now.\n",
+    OptionTable{{"--file", "F", "the policy as JSON"}} + kLifecycleShorthandOptions +
+        OptionTable{{"--preview", nullptr, "list what would expire instead of setting it"}});
 
 int put_lifecycle_policy(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"put-lifecycle-policy needs NAME"};
@@ -146,6 +232,21 @@ int put_lifecycle_policy(const Args &args) {
   std::fprintf(stderr, "lifecycle policy set on %s\n", repo.c_str());
   return kOk;
 }
+
+const CommandHelp kScanGateHelp = aws_subcommand_help(
+    "usage: berth ecr scan-gate REF [--fail-on CRITICAL|HIGH|MEDIUM|LOW] [--max N]\n"
+    "                 [--timeout 10m] [AWS OPTIONS]\n"
+    "\n"
+    "Starts an image scan of REF (REGISTRY/REPOSITORY:TAG or @DIGEST) when none exists,\n"
+    "waits for it and counts the findings at or above --fail-on. Exits 4 when more\n"
+    "than --max are found; in GitHub Actions it writes a findings table to the step\n"
+    "summary.\n",
+    {
+        {"--fail-on", "SEVERITY", "the lowest severity counted (default CRITICAL)"},
+        {"--max", "N", "findings allowed (default 0)"},
+        {"--timeout", "DURATION", "how long to wait for the scan (default 10m)"},
+        {"--poll-ms", "MS", "how often to ask for the scan's status (default 5000)"},
+    });
 
 int scan_gate(const Args &args) {
   if (args.positional().size() != 1)
@@ -210,6 +311,19 @@ int scan_gate(const Args &args) {
 }
 
 // ECR's own replication: rules that copy every push to other regions or accounts.
+const CommandHelp kPutReplicationHelp = aws_subcommand_help(
+    "usage: berth ecr put-replication-configuration --destination REGION[:ACCOUNT]...\n"
+    "                 [--repository-prefix P]... [AWS OPTIONS]\n"
+    "\n"
+    "Sets ECR's own replication rules: every later push is copied by ECR to each\n"
+    "destination region (and account; default the caller's). --repository-prefix\n"
+    "limits the rule to repositories starting with P. Prints ECR's reply. To copy one\n"
+    "image now, use 'berth replicate'.\n",
+    {
+        {"--destination", "REGION[:ACCOUNT]", "a destination registry (repeatable)"},
+        {"--repository-prefix", "P", "only repositories whose names start with P"},
+    });
+
 int put_replication(const Args &args) {
   auto dests = args.values("--destination");
   if (dests.empty())
@@ -246,34 +360,53 @@ int put_replication(const Args &args) {
 
 } // namespace
 
-int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &rest) {
-  Args args(rest,
-            with_aws_options({"--encryption", "--kms-key", "--file", "--keep-last",
-                              "--expire-untagged-after", "--fail-on", "--max", "--timeout",
-                              "--poll-ms", "--destination", "--repository-prefix",
-                              "--immutable-except", "--prefix", "--upstream", "--credential-arn",
-                              "--applied-for", "--description", "--lifecycle-file"}),
-            {"--scan-on-push", "--immutable", "--apply", "--preview"});
-  if (verb == "ensure-repository") return ensure_repository(args);
-  if (verb == "ensure-pull-through-cache") return ensure_pull_through_cache(args);
-  if (verb == "ensure-creation-template") return ensure_creation_template(args);
-  if (verb == "put-lifecycle-policy") return put_lifecycle_policy(args);
-  if (verb == "put-replication-configuration") return put_replication(args);
-  return scan_gate(args);
+const std::vector<Subcommand> &ecr_pipeline_subcommands() {
+  static const std::vector<Subcommand> all = {
+      {"ensure-repository", &kEnsureRepositoryHelp, ensure_repository},
+      {"ensure-pull-through-cache", &kEnsurePullThroughCacheHelp, ensure_pull_through_cache},
+      {"ensure-creation-template", &kEnsureCreationTemplateHelp, ensure_creation_template},
+      {"put-lifecycle-policy", &kPutLifecyclePolicyHelp, put_lifecycle_policy},
+      {"scan-gate", &kScanGateHelp, scan_gate},
+      {"put-replication-configuration", &kPutReplicationHelp, put_replication},
+  };
+  return all;
 }
+
+const CommandHelp kTagsHelp = {
+    "usage: berth tags compute [--tag-rule RULE]... [--latest auto|true|false]\n"
+    "                          [--prefix P] [--suffix S] [--image NAME] [--json]\n"
+    "                          [--event E] [--ref REF] [--sha SHA] [--default-branch B]\n"
+    "                          [--repository OWNER/NAME]\n"
+    "\n"
+    "Rules are docker/metadata-action's: type=sha[,prefix=,format=short|long],\n"
+    "type=ref,event=branch|tag|pr, type=semver,pattern={{version}}|{{major}}.{{minor}}|\n"
+    "{{major}}, type=raw,value=V, type=schedule; each with prefix=, suffix=,\n"
+    "enable=true|false|{{is_default_branch}}. The context comes from GITHUB_* unless\n"
+    "given. In GitHub Actions the tags and version are written to $GITHUB_OUTPUT.\n",
+    {
+        {"--tag-rule", "RULE",
+         "a tag rule (repeatable; default metadata-action's: schedule, branch, tag, pr)"},
+        {"--latest", "auto|true|false", "whether latest is added (default auto)"},
+        {"--prefix", "P", "a prefix for every generated tag (not latest)"},
+        {"--suffix", "S", "a suffix for every generated tag (not latest)"},
+        {"--image", "NAME", "print NAME:TAG instead of TAG"},
+        {"--json", nullptr, "the tags, version and OCI labels as JSON"},
+        {"--event", "E", "the event (default $GITHUB_EVENT_NAME)"},
+        {"--ref", "REF", "the git ref (default $GITHUB_REF)"},
+        {"--sha", "SHA", "the commit (default $GITHUB_SHA)"},
+        {"--default-branch", "B", "the default branch (default from $GITHUB_EVENT_PATH's payload)"},
+        {"--repository", "OWNER/NAME", "the repository (default $GITHUB_REPOSITORY)"},
+    }};
 
 int cmd_tags(const std::vector<std::string> &argv) {
   if (argv.empty() || argv[0] != "compute") {
-    std::fputs(find_command("tags").usage, stdout);
+    print_help(kTagsHelp);
     return argv.empty() || argv[0] == "--help" ? kOk : kUsage;
   }
   std::vector<std::string> rest(argv.begin() + 1, argv.end());
-  Args args(rest,
-            {"--tag-rule", "--latest", "--prefix", "--suffix", "--event", "--ref", "--sha",
-             "--default-branch", "--repository", "--image"},
-            {"--json"});
+  Args args(rest, kTagsHelp.all_options());
   if (args.help()) {
-    std::fputs(find_command("tags").usage, stdout);
+    print_help(kTagsHelp);
     return kOk;
   }
   auto env = [](const std::string &k) {

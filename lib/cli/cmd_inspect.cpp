@@ -3,6 +3,7 @@
 // result alone (raw bytes, a table, lines or JSON); notes go to stderr.
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/progress_printer.hpp"
 #include "cli/registry_args.hpp"
 
@@ -19,109 +20,102 @@
 
 namespace berth::cli {
 
-#define BERTH_ACCESS_HELP                                                                          \
-  "  --creds USER:PASS             registry credentials (else docker config.json, the\n"           \
-  "                                ECR chain for ECR hosts)\n"                                     \
-  "  --plain-http                  use http:// (loopback registries always do)\n"                  \
-  "  --insecure                    skip TLS verification\n"                                        \
-  "  --ca-bundle FILE              trust these CAs too\n"                                          \
-  "  --timeout DURATION            give up after this long in all (e.g. 2m; default none)\n"       \
-  "  --stall-timeout DURATION      abandon a transfer moving under 1 KiB/s this long\n"
+namespace {
 
-const char kManifestUsage[] =
+// A command's own options, then the registry access options every command here takes.
+OptionTable with_access(OptionTable own) {
+  static const OptionTable access =
+      OptionTable{kCredsOption} + connection_options() + timeout_options();
+  return own + access;
+}
+
+} // namespace
+
+const CommandHelp kManifestHelp = {
     "usage: berth manifest [OPTIONS] REF\n"
     "\n"
     "Prints the manifest or index REF names exactly as it is served: the bytes its\n"
     "digest is computed over, with no newline added. REF: docker://REF (or a bare REF),\n"
-    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n"
-    "\n"
-    "  --platform OS/ARCH[/VARIANT]  the manifest of that image of an index\n"
-    "  --format raw|json             json: "
-    "{\"digest\",\"mediaType\",\"size\",\"manifest\"}\n" BERTH_ACCESS_HELP;
+    "oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n",
+    with_access({
+        {"--platform", "OS/ARCH[/VARIANT]", "the manifest of that image of an index"},
+        {"--format", "raw|json", "json: {\"digest\",\"mediaType\",\"size\",\"manifest\"}"},
+    })};
 
-const char kInspectUsage[] =
+const CommandHelp kInspectHelp = {
     "usage: berth inspect [OPTIONS] REF\n"
     "\n"
     "Describes an image or index: digest, media type, size, platforms, and for each\n"
     "image its config (created, entrypoint, cmd, env, labels) and layers with their\n"
-    "sizes. REF as for 'berth manifest'.\n"
-    "\n"
-    "  --platform OS/ARCH[/VARIANT]  only that image of an index\n"
-    "  --format text|json            a table (default) or one JSON document\n" BERTH_ACCESS_HELP;
+    "sizes. REF as for 'berth manifest'.\n",
+    with_access({
+        {"--platform", "OS/ARCH[/VARIANT]", "only that image of an index"},
+        {"--format", "text|json", "a table (default) or one JSON document"},
+    })};
 
-const char kLsUsage[] =
+const CommandHelp kLsHelp = {
     "usage: berth ls [OPTIONS] REPO\n"
     "\n"
     "Lists the tags of REPO, one per line, following the registry's Link pagination.\n"
-    "REPO: REGISTRY/REPOSITORY (docker:// optional), or oci:DIR for a layout's tags.\n"
-    "\n"
-    "  --page-size N                 tags asked per page (default 1000)\n"
-    "  --format text|json            json: {\"repository\",\"tags\":[...]}\n" BERTH_ACCESS_HELP;
+    "REPO: REGISTRY/REPOSITORY (docker:// optional), or oci:DIR for a layout's tags.\n",
+    with_access({
+        {"--page-size", "N", "tags asked per page (default 1000)"},
+        {"--format", "text|json", "json: {\"repository\",\"tags\":[...]}"},
+    })};
 
-const char kCatalogUsage[] =
+const CommandHelp kCatalogHelp = {
     "usage: berth catalog [OPTIONS] REGISTRY\n"
     "\n"
     "Lists the repositories of REGISTRY (HOST[:PORT]), one per line, following the\n"
     "registry's Link pagination. Registries may restrict or refuse the catalog (ECR\n"
-    "has none: use 'berth ecr call DescribeRepositories').\n"
-    "\n"
-    "  --page-size N                 repositories asked per page (default 1000)\n"
-    "  --format text|json            json: "
-    "{\"registry\",\"repositories\":[...]}\n" BERTH_ACCESS_HELP;
+    "has none: use 'berth ecr call DescribeRepositories').\n",
+    with_access({
+        {"--page-size", "N", "repositories asked per page (default 1000)"},
+        {"--format", "text|json", "json: {\"registry\",\"repositories\":[...]}"},
+    })};
 
-const char kTagUsage[] =
+const CommandHelp kTagHelp = {
     "usage: berth tag [OPTIONS] REF TAG...\n"
     "\n"
     "Adds each TAG to the manifest REF names, in its repository (a registry or\n"
     "oci:DIR[:TAG]), without moving any blob: one manifest PUT per tag, skipped when\n"
     "the tag already points at the digest (so re-runs succeed against immutable\n"
-    "repositories). Prints the digest.\n"
-    "\n"
-    "  --format text|json            json: "
-    "{\"digest\",\"tagged\":[...],\"skipped\":[...]}\n" BERTH_ACCESS_HELP;
+    "repositories). Prints the digest.\n",
+    with_access({
+        {"--format", "text|json", "json: {\"digest\",\"tagged\":[...],\"skipped\":[...]}"},
+    })};
 
-const char kRmUsage[] =
+const CommandHelp kRmHelp = {
     "usage: berth rm [OPTIONS] REF\n"
     "\n"
     "Deletes the manifest REF names from its registry. A tag is resolved to its digest\n"
     "first, and the registry drops every tag on that digest with it; blobs stay until\n"
     "the registry collects them. Prints the digest deleted. A registry that refuses\n"
-    "deletion (distribution without storage.delete.enabled) fails with exit code 1.\n"
-    "\n"
-    "  --format text|json            json: {\"deleted\"}\n" BERTH_ACCESS_HELP;
+    "deletion (distribution without storage.delete.enabled) fails with exit code 1.\n",
+    with_access({
+        {"--format", "text|json", "json: {\"deleted\"}"},
+    })};
 
-const char kValidateUsage[] =
+const CommandHelp kValidateHelp = {
     "usage: berth validate [OPTIONS] REF\n"
     "\n"
     "Reads every manifest and blob REF reaches — index children, configs, layers — and\n"
     "verifies each digest and size. Every failure is reported (one line each, or in\n"
     "the JSON), not only the first; the exit code is 4 when anything is wrong. REF as\n"
-    "for 'berth manifest'.\n"
-    "\n"
-    "  --jobs N                      blobs read in parallel (default 4)\n"
-    "  --format text|json            json: "
-    "{\"ok\",\"manifests\",\"blobs\",\"bytes\",\"failures\":[...]}\n" BERTH_ACCESS_HELP;
-
-#undef BERTH_ACCESS_HELP
+    "for 'berth manifest'.\n",
+    with_access({
+        {"--jobs", "N", "blobs read in parallel (default 4)"},
+        {"--format", "text|json",
+         "json: {\"ok\",\"manifests\",\"blobs\",\"bytes\",\"failures\":[...]}"},
+    })};
 
 namespace {
 
-const std::set<std::string> kAccessOptions = {"--creds", "--ca-bundle", "--timeout",
-                                              "--stall-timeout", "--format"};
-const std::set<std::string> kAccessFlags = {"--plain-http", "--insecure"};
-
-std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char *> more) {
-  for (const char *m : more)
-    base.insert(m);
-  return base;
-}
-
 // Parses the arguments, or prints the help and returns nullopt for --help.
-std::optional<Args> parse(const std::vector<std::string> &argv, const char *usage,
-                          std::initializer_list<const char *> more_values = {}) {
-  Args args(argv, with(kAccessOptions, more_values), kAccessFlags);
+std::optional<Args> parse(const std::vector<std::string> &argv, const CommandHelp &help) {
+  Args args(argv, help.all_options());
   if (args.help()) {
-    std::fputs(usage, stdout);
+    print_help(help);
     return std::nullopt;
   }
   return args;
@@ -255,7 +249,7 @@ void print_inspection(const ImageInspection &r) {
 } // namespace
 
 int cmd_manifest(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kManifestUsage, {"--platform"});
+  auto args = parse(argv, kManifestHelp);
   if (!args) return kOk;
   const auto &ref = one_positional(*args, "REF");
   bool json = json_format(*args, "raw");
@@ -285,7 +279,7 @@ int cmd_manifest(const std::vector<std::string> &argv) {
 }
 
 int cmd_inspect(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kInspectUsage, {"--platform"});
+  auto args = parse(argv, kInspectHelp);
   if (!args) return kOk;
   const auto &ref = one_positional(*args, "REF");
   bool json = json_format(*args);
@@ -298,7 +292,7 @@ int cmd_inspect(const std::vector<std::string> &argv) {
 }
 
 int cmd_ls(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kLsUsage, {"--page-size"});
+  auto args = parse(argv, kLsHelp);
   if (!args) return kOk;
   const auto &repo = one_positional(*args, "REPO");
   bool json = json_format(*args);
@@ -315,7 +309,7 @@ int cmd_ls(const std::vector<std::string> &argv) {
 }
 
 int cmd_catalog(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kCatalogUsage, {"--page-size"});
+  auto args = parse(argv, kCatalogHelp);
   if (!args) return kOk;
   const auto &host = one_positional(*args, "REGISTRY");
   bool json = json_format(*args);
@@ -329,7 +323,7 @@ int cmd_catalog(const std::vector<std::string> &argv) {
 }
 
 int cmd_tag(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kTagUsage);
+  auto args = parse(argv, kTagHelp);
   if (!args) return kOk;
   const auto &pos = args->positional();
   if (pos.size() < 2) throw UsageError{"tag needs REF and at least one TAG"};
@@ -366,7 +360,7 @@ int cmd_tag(const std::vector<std::string> &argv) {
 }
 
 int cmd_rm(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kRmUsage);
+  auto args = parse(argv, kRmHelp);
   if (!args) return kOk;
   const auto &ref = one_positional(*args, "REF");
   bool json = json_format(*args);
@@ -385,7 +379,7 @@ int cmd_rm(const std::vector<std::string> &argv) {
 }
 
 int cmd_validate(const std::vector<std::string> &argv) {
-  auto args = parse(argv, kValidateUsage, {"--jobs"});
+  auto args = parse(argv, kValidateHelp);
   if (!args) return kOk;
   const auto &ref = one_positional(*args, "REF");
   bool json = json_format(*args);

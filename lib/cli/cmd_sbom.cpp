@@ -12,7 +12,7 @@
 
 namespace berth::cli {
 
-extern const char kSbomUsage[] =
+const CommandHelp kSbomHelp = {
     "usage: berth sbom [--output FILE] [--platform OS/ARCH[/VARIANT]] REF\n"
     "\n"
     "Writes an SPDX 2.3 JSON SBOM of REF (docker://REF, oci:DIR[:TAG],\n"
@@ -23,24 +23,23 @@ extern const char kSbomUsage[] =
     "are read as they stream, never unpacked; files deleted by an upper layer are left\n"
     "out. What cannot be read is skipped with a warning on stderr (and in the\n"
     "document's creationInfo.comment). With SOURCE_DATE_EPOCH set the document is\n"
-    "reproducible.\n"
-    "\n"
-    "  --output FILE                 write the document there (atomically), not to stdout\n"
-    "  --platform OS/ARCH[/VARIANT]  one image of a multi-arch index (default linux/amd64)\n"
-    "  --creds U:P  --plain-http  --insecure  --ca-bundle FILE\n"
-    "  --timeout DURATION  --stall-timeout DURATION  (as for copy)\n";
+    "reproducible.\n",
+    OptionTable{
+        {"--output", "FILE", "write the document there (atomically), not to stdout", "-o"},
+        {"--platform", "OS/ARCH[/VARIANT]",
+         "one image of a multi-arch index (default linux/amd64)"},
+        kCredsOption,
+    } + connection_options() +
+        timeout_options()};
 
 int cmd_sbom(const std::vector<std::string> &argv) {
-  Args args(
-      argv,
-      {"--output", "-o", "--platform", "--creds", "--ca-bundle", "--timeout", "--stall-timeout"},
-      {"--plain-http", "--insecure"});
-  if (args.help()) return std::fputs(kSbomUsage, stdout), kOk;
+  Args args(argv, kSbomHelp.all_options());
+  if (args.help()) return print_help(kSbomHelp), kOk;
   if (args.positional().size() != 1) throw UsageError{"sbom needs one REF"};
   SbomOptions o;
   o.access = registry_access(args);
   o.platform = args.value_or("--platform", "");
-  auto output = args.value_or("--output", args.value_or("-o", ""));
+  auto output = args.value_or("--output", "");
   auto r = generate_sbom(args.positional()[0], o);
   for (const auto &w : r.warnings)
     // File and package names are the image's: quoted, never obeyed.

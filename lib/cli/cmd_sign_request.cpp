@@ -28,14 +28,43 @@ std::chrono::system_clock::time_point parse_amz_date(const std::string &s) {
 
 } // namespace
 
+const CommandHelp kSignRequestHelp = {
+    "usage: berth sign-request --url URL [--method M] [--header 'Name: value']...\n"
+    "                          [--body-file F] --region R --service S\n"
+    "                          [--presign SECONDS] [--unsigned-payload] [--content-sha256]\n"
+    "                          [--no-normalize-path] [--no-double-encode]\n"
+    "                          [--unsigned-session-token] [--timestamp YYYYMMDDTHHMMSSZ]\n"
+    "\n"
+    "Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
+    "AWS_SESSION_TOKEN. Prints the canonical request, the string to sign and the\n"
+    "signed request (the secret key is never printed).\n",
+    {
+        {"--url", "URL", "the request's URL (required)"},
+        {"--method", "M", "the HTTP method (default GET)"},
+        {"--header", "'Name: value'", "a request header (repeatable)"},
+        {"--body-file", "F", "the request body (default empty)"},
+        {"--region", "R", "the signing region (default $AWS_REGION, $AWS_DEFAULT_REGION)"},
+        {"--service", "S", "the signing name of the service (required)"},
+        {"--presign", "SECONDS",
+         "presign: the signature in the query, with X-Amz-Expires this many seconds (at most "
+         "604800), not in an Authorization header"},
+        {"--unsigned-payload", nullptr, "sign UNSIGNED-PAYLOAD instead of the body's hash"},
+        {"--content-sha256", nullptr,
+         "add and sign an x-amz-content-sha256 header (S3, ECR uploads)"},
+        {"--no-normalize-path", nullptr,
+         "keep \".\" and \"..\" segments and \"//\" in the path (S3 style)"},
+        {"--no-double-encode", nullptr,
+         "take the path's wire form as is for the canonical request instead of encoding it once "
+         "more (S3 style)"},
+        {"--unsigned-session-token", nullptr,
+         "add the session token after signing (services that want it unsigned)"},
+        {"--timestamp", "YYYYMMDDTHHMMSSZ", "sign at this time instead of now"},
+    }};
+
 int cmd_sign_request(const std::vector<std::string> &argv) {
-  Args args(argv,
-            {"--url", "--method", "--header", "--body-file", "--region", "--service", "--presign",
-             "--timestamp"},
-            {"--unsigned-payload", "--content-sha256", "--no-normalize-path", "--no-double-encode",
-             "--unsigned-session-token"});
+  Args args(argv, kSignRequestHelp.all_options());
   if (args.help()) {
-    std::fputs(find_command("sign-request").usage, stdout);
+    print_help(kSignRequestHelp);
     return kOk;
   }
   aws::SignableRequest req;

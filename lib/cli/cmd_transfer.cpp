@@ -21,21 +21,48 @@
 namespace berth::cli {
 namespace {
 
-const std::set<std::string> kValueOptions = {
-    "--src-creds", "--dest-creds",    "--platform",      "--jobs",       "--ca-bundle",  "--tag",
-    "--tag-rule",  "--latest",        "--stall-timeout", "--timeout",    "--chunk-size", "--format",
-    "--referrers", "--artifact-type", "--sign-key",      "--verify-key", "--mirror"};
-const std::set<std::string> kFlags = {"--plain-http", "--insecure",     "--json",
-                                      "--quiet",      "--tags-from-ci", "--create-repository"};
+// The options copy_options() reads, which every copying command takes.
+const OptionTable &copy_engine_options() {
+  static const OptionTable o =
+      OptionTable{
+          {"--format", "oci|docker",
+           "write OCI or Docker schema 2 media types, converting the manifests (their digests "
+           "change, blobs do not). Default: as the source has them, except that a "
+           "docker-archive SRC becomes OCI in oci: and oci-archive:"},
+          {"--platform", "OS/ARCH[/VARIANT]", "copy one image of a multi-arch index"},
+          {"--jobs", "N", "parallel blob transfers (default 4)"},
+          kSrcCredsOption,
+          kDestCredsOption,
+      } +
+      connection_options() + timeout_options() +
+      OptionTable{
+          {"--referrers", "true|false",
+           "copy the referrers (signatures, SBOMs, attestations) of each image too, OCI "
+           "referrers and cosign's sha256-<hex>.sig/.att/.sbom tags (default true)"},
+          {"--artifact-type", "TYPE", "only referrers of this artifact type (repeatable)"},
+          {"--mirror", "SRC=HOST[/PREFIX]",
+           "read a SRC in registry SRC through HOST/PREFIX (an ECR pull-through cache, a "
+           "mirror), falling back to SRC when the mirror cannot serve it (repeatable)"},
+      };
+  return o;
+}
+
+// Options of the commands that write to a registry.
+const OptionTable kRegistryDestinationOptions = {
+    {"--chunk-size", "BYTES",
+     "push big blobs in PATCHes of this size (for proxies that cap request bodies); "
+     "default one request per blob"},
+    {"--create-repository", nullptr,
+     "create a missing ECR repository first (with SRC's settings when SRC is in ECR) instead "
+     "of NAME_UNKNOWN"},
+};
+
+const OptionTable kTagOption = {{"--tag", "T", "also tag the destination T (repeatable)"}};
 
 CopyOptions copy_options(const Args &args) {
   CopyOptions o;
   o.src = registry_access(args, "--src-creds");
-  o.src.plain_http = o.src.plain_http || args.flag("--src-plain-http");
-  o.src.insecure = o.src.insecure || args.flag("--src-insecure");
   o.dst = registry_access(args, "--dest-creds");
-  o.dst.plain_http = o.dst.plain_http || args.flag("--dest-plain-http");
-  o.dst.insecure = o.dst.insecure || args.flag("--dest-insecure");
   if (auto c = args.value("--chunk-size")) {
     try {
       o.dst.chunk_size = std::stoull(*c);
@@ -126,9 +153,20 @@ double since(std::chrono::steady_clock::time_point t) {
 
 } // namespace
 
+const CommandHelp kCopyHelp = {
+    "usage: berth copy [OPTIONS] SRC DST\n"
+    "\n"
+    "SRC and DST: docker://REF (or a bare REF), oci:DIR[:TAG], oci-archive:FILE[:TAG]\n"
+    "or docker-archive:FILE[:REF] (the `docker save` / `docker load` format; as a SRC,\n"
+    "docker-archive:FILE:@N picks the Nth image). A compressed or piped archive SRC is\n"
+    "read too. An archive DST is written whole once every blob has arrived, replacing\n"
+    "the file atomically; a docker-archive holds one image (use --platform for an\n"
+    "index) tagged REF.\n",
+    copy_engine_options() + kRegistryDestinationOptions + kTagOption + output_mode_options()};
+
 int cmd_copy(const std::vector<std::string> &argv) {
-  Args args(argv, kValueOptions, kFlags);
-  if (args.help()) return std::fputs(find_command("copy").usage, stdout), kOk;
+  Args args(argv, kCopyHelp.all_options());
+  if (args.help()) return print_help(kCopyHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"copy needs SRC and DST"};
   auto o = copy_options(args);
   o.extra_tags = args.values("--tag");
@@ -140,9 +178,28 @@ int cmd_copy(const std::vector<std::string> &argv) {
   return kOk;
 }
 
+const CommandHelp kPushHelp = {
+    "usage: berth push [OPTIONS] SRC REF[:TAG] [--tag T]... [--tags-from-ci [--tag-rule R]...]\n"
+    "\n"
+    "Blobs go once, the manifest once, then each tag is a manifest PUT — skipped when\n"
+    "the tag already points at the digest, so re-runs against immutable repositories\n"
+    "succeed. --tags-from-ci computes tags from GITHUB_* (see 'berth tags'). In GitHub\n"
+    "Actions, registry, image, digest and tags are written to $GITHUB_OUTPUT.\n",
+    copy_engine_options() + kRegistryDestinationOptions +
+        OptionTable{
+            {"--tag", "T", "also tag the image T (repeatable)"},
+            {"--tags-from-ci", nullptr, "add the tags computed from the CI context"},
+            {"--tag-rule", "R",
+             "a docker/metadata-action tag rule (repeatable; implies --tags-from-ci; see "
+             "'berth tags')"},
+            {"--latest", "auto|true|false", "whether computed tags include latest (default auto)"},
+            {"--sign-key", "cosign.key", "sign the pushed image (see 'berth sign')"},
+        } +
+        output_mode_options()};
+
 int cmd_push(const std::vector<std::string> &argv) {
-  Args args(argv, kValueOptions, kFlags);
-  if (args.help()) return std::fputs(find_command("push").usage, stdout), kOk;
+  Args args(argv, kPushHelp.all_options());
+  if (args.help()) return print_help(kPushHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"push needs SRC and REF"};
   auto o = copy_options(args);
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
@@ -187,9 +244,21 @@ int cmd_push(const std::vector<std::string> &argv) {
   return kOk;
 }
 
+const CommandHelp kPullHelp = {
+    "usage: berth pull [OPTIONS] REF DST\n"
+    "\n"
+    "DST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n",
+    copy_engine_options() +
+        OptionTable{
+            {"--verify-key", "cosign.pub",
+             "pull only an image signed with this key, by the digest that verified (else exit "
+             "4, nothing written)"},
+        } +
+        output_mode_options()};
+
 int cmd_pull(const std::vector<std::string> &argv) {
-  Args args(argv, kValueOptions, kFlags);
-  if (args.help()) return std::fputs(find_command("pull").usage, stdout), kOk;
+  Args args(argv, kPullHelp.all_options());
+  if (args.help()) return print_help(kPullHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"pull needs REF and DST"};
   auto o = copy_options(args);
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
@@ -216,9 +285,17 @@ int cmd_pull(const std::vector<std::string> &argv) {
   return kOk;
 }
 
+const CommandHelp kReplicateHelp = {
+    "usage: berth replicate [OPTIONS] SRC DST... [--tag T]...\n"
+    "\n"
+    "Each blob is read from SRC once and streamed to every DST that lacks it in\n"
+    "parallel; DSTs on SRC's registry mount. (ECR's own replication is\n"
+    "'berth ecr put-replication-configuration'.)\n",
+    copy_engine_options() + kRegistryDestinationOptions + kTagOption + output_mode_options()};
+
 int cmd_replicate(const std::vector<std::string> &argv) {
-  Args args(argv, kValueOptions, kFlags);
-  if (args.help()) return std::fputs(find_command("replicate").usage, stdout), kOk;
+  Args args(argv, kReplicateHelp.all_options());
+  if (args.help()) return print_help(kReplicateHelp), kOk;
   if (args.positional().size() < 2) throw UsageError{"replicate needs SRC and at least one DST"};
   auto o = copy_options(args);
   o.extra_tags = args.values("--tag");
@@ -244,11 +321,20 @@ int cmd_replicate(const std::vector<std::string> &argv) {
   return kOk;
 }
 
+const CommandHelp kIndexHelp = {
+    "usage: berth index [OPTIONS] SRC... --output DST [--tag T]...\n"
+    "\n"
+    "Children go to DST by digest, with their platform read from their config; only\n"
+    "the index is tagged.\n",
+    OptionTable{
+        {"--output", "DST", "where the index goes (required)"},
+        {"--annotation", "K=V", "an annotation on the index (repeatable; makes it an OCI index)"},
+    } + copy_engine_options() +
+        kRegistryDestinationOptions + kTagOption + output_mode_options()};
+
 int cmd_index(const std::vector<std::string> &argv) {
-  std::set<std::string> values = kValueOptions;
-  values.insert({"--output", "--annotation"});
-  Args args(argv, values, kFlags);
-  if (args.help()) return std::fputs(find_command("index").usage, stdout), kOk;
+  Args args(argv, kIndexHelp.all_options());
+  if (args.help()) return print_help(kIndexHelp), kOk;
   if (args.positional().empty()) throw UsageError{"index needs at least one SRC"};
   auto o = copy_options(args);
   o.extra_tags = args.values("--tag");
@@ -262,12 +348,28 @@ int cmd_index(const std::vector<std::string> &argv) {
   return kOk;
 }
 
+const CommandHelp kExportHelp = {
+    "usage: berth export [OPTIONS] SRC DIR\n"
+    "\n"
+    "Layers are applied in order with OCI whiteouts. Entries that would land outside\n"
+    "DIR (.., absolute paths, symlink or hardlink escapes) are refused; symlinks in\n"
+    "DIR are never followed; files appear under their names only when complete.\n"
+    "setuid/setgid bits are dropped; device nodes are skipped unless --devices.\n",
+    OptionTable{
+        {"--platform", "OS/ARCH[/VARIANT]",
+         "one image of a multi-arch index (default linux/amd64)"},
+        {"--max-size", "BYTES", "stop past this many bytes of files (default 64 GiB)"},
+        {"--max-expansion-ratio", "R",
+         "stop when files outgrow the compressed layers R times (checked past the first 16 "
+         "MiB; default 200, 0 = off)"},
+        {"--devices", nullptr, "create character and block devices (as root; 0600)"},
+        kSrcCredsOption,
+    } + connection_options() +
+        timeout_options()};
+
 int cmd_export(const std::vector<std::string> &argv) {
-  Args args(argv,
-            {"--src-creds", "--platform", "--ca-bundle", "--max-size", "--max-expansion-ratio",
-             "--timeout", "--stall-timeout"},
-            {"--plain-http", "--insecure", "--devices"});
-  if (args.help()) return std::fputs(find_command("export").usage, stdout), kOk;
+  Args args(argv, kExportHelp.all_options());
+  if (args.help()) return print_help(kExportHelp), kOk;
   if (args.positional().size() != 2) throw UsageError{"export needs SRC and DIR"};
   ExportOptions o;
   o.access = registry_access(args, "--src-creds");

@@ -7,10 +7,12 @@
 
 namespace berth::cli {
 
+const CommandHelp kVersionHelp = {"usage: berth version\n", {}};
+
 int cmd_version(const std::vector<std::string> &argv) {
-  Args args(argv, {}, {});
+  Args args(argv, kVersionHelp.all_options());
   if (args.help()) {
-    std::fputs(find_command("version").usage, stdout);
+    print_help(kVersionHelp);
     return kOk;
   }
   std::printf("berth %s (abi %u)\n", berth_version_string(), berth_abi_version());

@@ -4,7 +4,8 @@
 
 #include <berth/error.hpp>
 
-#include <functional>
+#include "cli/options.hpp"
+
 #include <string>
 #include <vector>
 
@@ -22,29 +23,39 @@ enum Exit : int {
 
 int exit_code_for(const Error &e);
 
-// The help of one subcommand of `berth ecr` / `berth aws`; nullptr when unknown.
-const char *subcommand_usage(const std::string &command, const std::string &sub);
-// Runs a subcommand: --help in rest prints its help, a usage error prints the
-// message and that help (exit 2), an unknown sub is a usage error of the command.
-int run_subcommand(const std::string &command, const std::string &sub,
-                   const std::vector<std::string> &rest, const std::function<int()> &run);
+class Args;
 
+// A subcommand of `berth ecr` / `berth aws`: its help, whose options are what it
+// parses, and what it runs with them.
+struct Subcommand {
+  const char *name;
+  const CommandHelp *help;
+  int (*run)(const Args &args);
+};
+// Runs the subcommand sub of command with rest: --help in rest prints its help; its
+// options are parsed from its help; a usage error prints the message and that help
+// (exit 2); an unknown sub is a usage error of the command.
+int run_subcommand(const std::string &command, const std::vector<Subcommand> &subs,
+                   const std::string &sub, const std::vector<std::string> &rest);
+
+// An entry of `berth --help`; the help and the option table live beside the code.
 struct Command {
   const char *name;
   const char *summary;
-  const char *usage; // full help text
+  const CommandHelp *help;
   int (*run)(const std::vector<std::string> &args);
 };
 
 const std::vector<Command> &commands();
-const Command &find_command(const std::string &name);
 
 int cmd_version(const std::vector<std::string> &args);
 int cmd_sign_request(const std::vector<std::string> &args);
 int cmd_copy(const std::vector<std::string> &args);
 int cmd_ecr(const std::vector<std::string> &args);
 int cmd_credential_helper(const std::vector<std::string> &args);
-int cmd_ecr_pipeline(const std::string &verb, const std::vector<std::string> &args);
+// ensure-repository, ensure-pull-through-cache, ensure-creation-template,
+// put-lifecycle-policy, scan-gate, put-replication-configuration (cmd_ecr_pipeline.cpp).
+const std::vector<Subcommand> &ecr_pipeline_subcommands();
 int cmd_tags(const std::vector<std::string> &args);
 int cmd_build(const std::vector<std::string> &args);
 int cmd_push(const std::vector<std::string> &args);
@@ -57,11 +68,10 @@ int cmd_sign(const std::vector<std::string> &args);
 int cmd_verify(const std::vector<std::string> &args);
 int cmd_attest(const std::vector<std::string> &args);
 int cmd_sbom(const std::vector<std::string> &args);
-extern const char kSbomUsage[];
 // $COSIGN_PASSWORD, the signing key's password ("" when unset).
 std::string key_password();
 
-// Inspection (cmd_inspect.cpp), with their help texts.
+// Inspection (cmd_inspect.cpp).
 int cmd_manifest(const std::vector<std::string> &args);
 int cmd_inspect(const std::vector<std::string> &args);
 int cmd_ls(const std::vector<std::string> &args);
@@ -69,7 +79,11 @@ int cmd_catalog(const std::vector<std::string> &args);
 int cmd_tag(const std::vector<std::string> &args);
 int cmd_rm(const std::vector<std::string> &args);
 int cmd_validate(const std::vector<std::string> &args);
-extern const char kManifestUsage[], kInspectUsage[], kLsUsage[], kCatalogUsage[], kTagUsage[],
-    kRmUsage[], kValidateUsage[];
+
+// Each command's help, defined beside it.
+extern const CommandHelp kVersionHelp, kSignRequestHelp, kCopyHelp, kPushHelp, kPullHelp,
+    kReplicateHelp, kIndexHelp, kExportHelp, kSignHelp, kVerifyHelp, kAttestHelp, kSbomHelp,
+    kBuildHelp, kManifestHelp, kInspectHelp, kLsHelp, kCatalogHelp, kTagHelp, kRmHelp,
+    kValidateHelp, kAwsHelp, kEcrHelp, kCredentialHelperHelp, kTagsHelp;
 
 } // namespace berth::cli

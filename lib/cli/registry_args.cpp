@@ -14,4 +14,23 @@ RegistryAccess registry_access(const Args &args, const std::string &creds_option
   return a;
 }
 
+const OptionTable &connection_options() {
+  static const OptionTable o = {
+      {"--plain-http", nullptr, "use http:// (loopback registries always do)"},
+      {"--insecure", nullptr, "skip TLS verification"},
+      {"--ca-bundle", "FILE", "trust these CAs too"},
+  };
+  return o;
+}
+
+const OptionTable &timeout_options() {
+  static const OptionTable o = {
+      {"--timeout", "DURATION", "give up after this long in all (e.g. 10m; default none)"},
+      {"--stall-timeout", "DURATION",
+       "abandon a transfer moving under 1 KiB/s this long (resumed where safe; default 60s, "
+       "0 = never)"},
+  };
+  return o;
+}
+
 } // namespace berth::cli

@@ -25,6 +25,55 @@ check "an empty item in a comma list is a usage error naming the option" bash -c
 check "unknown command" bash -c "'$berth' frobnicate 2>&1 >/dev/null | grep -q \"unknown command 'frobnicate'\""
 check "unknown option" bash -c "'$berth' copy --nope a b 2>&1 | grep -q 'unknown option --nope'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 
+# Each command's help and parser come from one option table: every option row of the
+# help ("  [-a, ]--name [METAVAR]  meaning") is parsed, as a value option when the row
+# shows a metavar (--name=x) and as a flag when not. An unknown option after it is then
+# the usage error, so nothing runs.
+options_parse() { # "COMMAND" ["COMMAND SUBCOMMAND"]: the rows of the command's help,
+  # each parsed as listed (by the subcommand when given: ecr and aws dispatch)
+  local help_words=$1 words=${2:-$1} rows row alias name metavar bad=0 out
+  # shellcheck disable=SC2086 # the words of a command line
+  rows=$("$berth" $help_words --help | grep -E '^  (-[a-zA-Z], )?--[a-z0-9-]+')
+  [[ -n $rows ]] || { echo "berth $help_words --help lists no options" >&2; return 1; }
+  while IFS= read -r row; do
+    [[ $row =~ ^\ \ (-[a-zA-Z],\ )?(--[a-z0-9-]+)(\ [^\ ]+)? ]] || continue
+    alias=${BASH_REMATCH[1]%, } name=${BASH_REMATCH[2]} metavar=${BASH_REMATCH[3]}
+    local forms=()
+    if [[ -n $metavar ]]; then
+      forms=("$name=x")
+      [[ -z $alias ]] || forms+=("$alias x")
+    else
+      forms=("$name")
+      [[ -z $alias ]] || forms+=("$alias")
+    fi
+    for form in "${forms[@]}"; do
+      # shellcheck disable=SC2086 # "-a x" is two words
+      out=$("$berth" $words $form --zz-not-an-option 2>&1 >/dev/null)
+      if [[ $? -ne 2 || $out != *"unknown option --zz-not-an-option"* ]]; then
+        echo "berth $words $form: not parsed as its help shows it: ${out%%$'\n'*}" >&2
+        bad=1
+      fi
+    done
+  done <<<"$rows"
+  return $bad
+}
+for cmd in $("$berth" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}'); do
+  case $cmd in
+  version | credential-helper) ;; # no options
+  ecr | aws)
+    # The AWS options the overview lists, as a subcommand parses them.
+    first=$([[ $cmd == ecr ]] && echo get-login-password || echo whoami)
+    check "$cmd: its help's options parse" options_parse "$cmd" "$cmd $first"
+    for sub in $("$berth" "$cmd" --help | sed -nE "s/^(usage:)? +berth $cmd ([a-z][a-z-]*).*/\2/p"); do
+      check "$cmd $sub: its help's options parse" options_parse "$cmd $sub"
+    done
+    ;;
+  tags) check "tags: its help's options parse" options_parse tags "tags compute" ;;
+  *) check "$cmd: its help's options parse" options_parse "$cmd" ;;
+  esac
+done
+check "version takes no options" bash -c "'$berth' version --json 2>&1 | grep -q 'unknown option --json'"
+
 # sign-request reproduces the AWS suite's get-vanilla case.
 suite=$(cd "$(dirname "$0")/../data/sigv4/v4/get-vanilla" && pwd)
 out=$(AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
