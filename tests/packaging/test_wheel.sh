@@ -152,6 +152,10 @@ if grep -q libberth <<<"$(ls "$sp/berth")"; then echo "FAIL: bindings/python ins
 out=$(cd "$work" && env -i HOME="$HOME" PATH=/usr/bin:/bin BERTH_LIBRARY="$build/libberth.so" \
   "$work/venv-ctypes/bin/python" -c 'import berth; print(berth.version(), berth.library_path())')
 [[ $out == "$version $build/libberth.so" ]] || { echo "FAIL: with BERTH_LIBRARY: $out"; exit 1; }
+# The package's own version is CMakeLists.txt's too (no copy of it is written by hand).
+pkg=$(cd "$work" && "$work/venv-ctypes/bin/python" -c \
+  'import importlib.metadata, berth; print(importlib.metadata.version("berth"), berth.__version__)')
+[[ $pkg == "$version $version" ]] || { echo "FAIL: bindings/python's version: $pkg, want $version"; exit 1; }
 echo "ctypes-only install, BERTH_LIBRARY: $out"
 if ! grep -q 'libberth\.so' <<<"$(ldconfig -p)"; then
   out=$(clean_python "$work/venv-ctypes" -c '

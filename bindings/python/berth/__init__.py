@@ -71,9 +71,10 @@ from ._pipeline import (TagResult, ecr_ensure_creation_template, ecr_ensure_pull
                         lifecycle_policy_validate, tags_compute)
 from ._runtime import abi_version, library_path, strerror, version
 from ._sigv4 import SignedRequest, sign_request
+from ._version import package_version
 
-#: Version of this binding (the library's is ``version()``).
-__version__ = "0.1.0"
+#: Version of this binding (the library's is ``version()``): CMakeLists.txt's.
+__version__ = package_version()
 
 # Tracebacks and pickles name the public module, not the private one that
 # happens to define the class.
