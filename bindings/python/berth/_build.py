@@ -141,8 +141,8 @@ def build(
     ``sbom`` and ``provenance`` attach the built image's SPDX 2.3 SBOM and SLSA
     provenance v1 to it (a registry or ``oci:`` output) as in-toto statements, as
     ``berth build --sbom --provenance`` does: signed with the cosign key file
-    ``sign_key`` (password ``sign_key_password``, else ``$COSIGN_PASSWORD``, else
-    empty) where ``cosign verify-attestation`` finds them, else unsigned OCI
+    ``sign_key`` (password ``sign_key_password``, as ``sign`` takes it; None for
+    none) where ``cosign verify-attestation`` finds them, else unsigned OCI
     referrers. ``builder_id`` names the builder in the provenance.
 
     Raises InvalidArgumentError (bad option, missing layer source), NotFoundError
@@ -165,8 +165,6 @@ def build(
     callback = _Callback.of(progress)
 
     c_sign_key = _convert.cpath(sign_key, "sign_key")
-    if sign_key_password is None and c_sign_key:
-        sign_key_password = os.environ.get("COSIGN_PASSWORD", "")
     c_sign_password = _convert.cstr(sign_key_password, "sign_key_password", optional=True)
     c_builder_id = _convert.cstr(builder_id, "builder_id", optional=True)
     attest = bool(sbom) or bool(provenance)

@@ -220,8 +220,6 @@ class _Call:
     ) -> None:
         jobs = _jobs(jobs)
         c_sign_key = _convert.cpath(sign_key, "sign_key")
-        if sign_key_password is None and c_sign_key:
-            sign_key_password = os.environ.get("COSIGN_PASSWORD", "")
         c_sign_password = _convert.cstr(sign_key_password, "sign_key_password", optional=True)
         limits = _limits(timeout, stall_timeout, chunk_size)
         if not isinstance(referrers, bool):
@@ -379,8 +377,8 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
     ``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read a
     registry source through the first mirror that serves it, else from SRC_REGISTRY.
-    ``sign_key`` (a cosign key file; password ``sign_key_password``, else
-    ``$COSIGN_PASSWORD``, else empty) signs the image once it landed in a registry or
+    ``sign_key`` (a cosign key file; password ``sign_key_password``, as ``sign``
+    takes it, None for none) signs the image once it landed in a registry or
     an ``oci:`` layout, as ``berth push --sign-key`` does; copy and push only.
 
     ``progress(Progress)`` is called from berth's worker threads, one call at a time;
