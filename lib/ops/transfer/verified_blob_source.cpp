@@ -57,7 +57,9 @@ public:
     if (offset < v->position() || v->complete()) v.emplace(s_->d);
     reader_ = s_->inner->open(v->position());
     // Bytes before offset are at the destination already: hash them, hand nothing on.
-    std::vector<char> buf(1u << 16);
+    // (Only a resumed upload has any: the next chunk opens where the last one ended.)
+    std::vector<char> buf;
+    if (v->position() < offset) buf.resize(1u << 16);
     while (v->position() < offset) {
       auto want =
           static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), offset - v->position()));
