@@ -7,8 +7,6 @@
 
 #include <berth/build.hpp>
 #include <berth/error.hpp>
-#include <berth/provenance.hpp>
-#include <berth/sbom.hpp>
 #include <berth/sign.hpp>
 
 #include "core/json.hpp"
