@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import berth
+from stack_fixtures import plain_registry  # noqa: F401 - a fixture
+
+COSIGN = shutil.which("cosign") or str(Path(__file__).resolve().parents[3] / ".tools" / "bin" /
+                                      "cosign")
 
 INTOTO = "application/vnd.in-toto+json"
 
@@ -101,3 +107,33 @@ def test_copy_signs_what_it_copied(app: Path, ec_key: Path, tmp_path: Path):
     # Other calls refuse a key rather than ignore it.
     with pytest.raises(berth.InvalidArgumentError, match="sign_key"):
         berth.replicate(f"oci:{src}:v1", [f"oci:{tmp_path / 'r'}:v1"], sign_key=ec_key)
+
+
+def test_cosign_verifies_what_copy_signed(app: Path, tmp_path: Path,
+                                          plain_registry):  # noqa: F811
+    """The signature the library makes (an encrypted cosign key, its password given)
+    is one cosign accepts: signed into a layout, carried to a registry by a copy (the
+    .sig tag travels), verified there by cosign."""
+    if not os.access(COSIGN, os.X_OK):
+        pytest.fail("cosign is not installed (scripts/setup.sh installs it)", pytrace=False)
+    env = dict(os.environ, COSIGN_PASSWORD="pw-for-berth")
+    subprocess.run([COSIGN, "generate-key-pair"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=60)
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    built = berth.build(output=f"oci:{src}:v1", layers=[str(app)], created=1_700_000_000)
+    berth.copy(f"oci:{src}:v1", f"oci:{dst}:v1", sign_key=tmp_path / "cosign.key",
+               sign_key_password="pw-for-berth")
+    ref = f"{plain_registry.hostport}/attest/copied:v1"
+    r = berth.copy(f"oci:{dst}:v1", "docker://" + ref)
+    assert r.digest == built.digest
+    p = subprocess.run([COSIGN, "verify", "--key", str(tmp_path / "cosign.pub"),
+                        "--insecure-ignore-tlog=true", "--allow-http-registry=true",
+                        "--allow-insecure-registry=true", ref],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    # A wrong password fails before anything is copied.
+    with pytest.raises(berth.AuthError):
+        berth.copy(f"oci:{src}:v1", f"oci:{tmp_path / 'wrong'}:v1",
+                   sign_key=tmp_path / "cosign.key", sign_key_password="not-it")
+    assert not (tmp_path / "wrong" / "index.json").exists() or \
+        json.loads((tmp_path / "wrong" / "index.json").read_text())["manifests"] == []
