@@ -8,7 +8,13 @@
  *
  *  - Every call that can fail returns int: 0 (BERTH_OK) on success, a negative
  *    BERTH_E* code otherwise. Codes never change value; new ones are only added.
- *  - Outputs come first (berth_x **out). On failure *out is set to NULL.
+ *  - Outputs come first (berth_x **out, char **out_json), inputs follow, the options
+ *    struct is last. On failure *out is set to NULL (out_json of a call that reports
+ *    a failed gate — validate, verify, scan gate — is set in both outcomes).
+ *  - Results are JSON documents in char **out_json (camelCase keys; keys are only
+ *    added, never removed or renamed within an ABI version), freed with berth_free().
+ *    The only other outputs are raw bytes asked for (a manifest) and handles. Any
+ *    out_json may be NULL when the caller does not want the result.
  *  - berth_last_error() describes the calling thread's last failure: message, and
  *    when known the HTTP status, AWS error code and request id. It stays valid until
  *    the next berth call on the same thread.
@@ -19,10 +25,15 @@
  *  - Opaque handles: berth_x_new(&out, opts) / berth_x_free(x). Free accepts NULL.
  *  - Options structs begin with uint32_t version. Initialise them with the
  *    BERTH_X_OPTIONS_INIT macro or berth_x_options_init(&opts, BERTH_X_OPTIONS_VERSION)
- *    (the function suits ctypes and cgo). Passing NULL means "all defaults".
+ *    (the function suits ctypes and cgo). Passing NULL means "all defaults"; a 0
+ *    field documented "0 = default" takes the value of berth/defaults.h.
  *    Fields are only ever appended; the version tells berth which fields you know.
  *    A version newer than the library's is BERTH_EINVAL (its fields would otherwise
- *    be ignored without a word); JSON arguments that do not parse are BERTH_EINVAL.
+ *    be ignored without a word), and so is one from an older ABI (its layout is not
+ *    this one); JSON arguments that do not parse are BERTH_EINVAL.
+ *  - Registry access (credentials, plain http, TLS, stall timeout, chunking,
+ *    mirrors) is one struct, berth_registry_options, that every call reaching a
+ *    registry points to (src / dst / registry); NULL there means the defaults.
  *  - No C++ exception ever crosses this boundary; a failure inside berth becomes a
  *    negative code (BERTH_EINTERNAL at worst).
  *  - Thread safety is stated per function and per handle. Functions without handles
@@ -35,6 +46,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "berth/defaults.h"
 
 #if defined(BERTH_BUILDING_LIBRARY)
 #define BERTH_API __attribute__((visibility("default")))
@@ -51,8 +64,11 @@ extern "C" {
 /* ------------------------------------------------------------------------------ */
 
 /* The ABI version this header describes. Bindings compare it with
- * berth_abi_version() at load time and refuse a mismatch. */
-#define BERTH_ABI_VERSION 1
+ * berth_abi_version() at load time and refuse a mismatch. berth is pre-1.0: an ABI
+ * version may still change between minor releases (docs/c-abi.md keeps the
+ * history). 2: results as JSON, berth_registry_options, own options for index,
+ * export, sign and verify. */
+#define BERTH_ABI_VERSION 2
 
 /* Library version as MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100). */
 BERTH_API uint32_t berth_version(void);
@@ -62,6 +78,11 @@ BERTH_API const char *berth_version_string(void);
 
 /* ABI version of the loaded library (see BERTH_ABI_VERSION). */
 BERTH_API uint32_t berth_abi_version(void);
+
+/* The defaults of berth/defaults.h as JSON, for front ends that cannot read C macros:
+ * {"jobs","maxJobs","platform","stallTimeoutMs","pageSize","maxExportBytes",
+ *  "maxExpansionRatio","scanTimeoutSeconds"}. Free with berth_free. */
+BERTH_API int berth_defaults(char **out_json);
 
 /* ------------------------------------------------------------------------------ */
 /* Errors                                                                          */
@@ -211,7 +232,11 @@ BERTH_API const char *berth_signed_request_signature(const berth_signed_request 
 #define BERTH_PROGRESS_BLOB_MOUNTED 4 /* mounted from another repository */
 #define BERTH_PROGRESS_MANIFEST_DONE 5
 
+#define BERTH_PROGRESS_VERSION 1
+
 typedef struct berth_progress {
+  uint32_t version;       /* BERTH_PROGRESS_VERSION of the library calling: fields past
+                           * the ones a version has are absent */
   int32_t event;          /* BERTH_PROGRESS_* */
   const char *digest;     /* the blob or manifest ("" for a layer being built); valid
                            * during the callback only */
@@ -227,10 +252,46 @@ typedef struct berth_progress {
 typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data);
 
 /* ------------------------------------------------------------------------------ */
+/* Registry access                                                                 */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_REGISTRY_OPTIONS_VERSION 1
+
+/* How to reach a registry: one side of a copy (src, dst), the registry an inspect,
+ * sbom, sign or verify reads, a build's base or output. Pointed to, never embedded,
+ * so it grows on its own version. Every field may be NULL/0. */
+typedef struct berth_registry_options {
+  uint32_t version;      /* BERTH_REGISTRY_OPTIONS_VERSION */
+  const char *creds;     /* "USER:PASS" overriding the keychain (docker config.json,
+                          * credential helpers, ECR), or NULL */
+  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
+  int32_t insecure;      /* non-zero: skip TLS verification */
+  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  /* Abandon (and resume where safe) a transfer moving under 1 KiB/s this long;
+   * 0 = BERTH_DEFAULT_STALL_TIMEOUT_MS, negative = never. */
+  int64_t stall_timeout_ms;
+  /* When pushing: blobs over 16 MiB go in PATCHes of this many bytes (at least
+   * 1 MiB); 0 = one streamed request per blob. */
+  uint64_t chunk_size;
+  /* When reading: "SRC_REGISTRY=HOST[/PREFIX]": an image in SRC_REGISTRY is read
+   * through HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror),
+   * and from SRC_REGISTRY when the mirror cannot serve it. Refused where nothing is
+   * read (a copy's dst). */
+  const char *const *mirrors;
+  size_t n_mirrors;
+} berth_registry_options;
+
+#define BERTH_REGISTRY_OPTIONS_INIT                                                                \
+  { BERTH_REGISTRY_OPTIONS_VERSION, NULL, 0, 0, NULL, 0, 0, NULL, 0 }
+
+BERTH_API int berth_registry_options_init(berth_registry_options *opts, uint32_t version);
+
+/* ------------------------------------------------------------------------------ */
 /* Copy                                                                            */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_COPY_OPTIONS_VERSION 6
+/* 7 is the first version of ABI 2; 1-6 were ABI 1's layout and are refused. */
+#define BERTH_COPY_OPTIONS_VERSION 7
 
 /* berth_copy_options.format: the media types a copy writes. Converting rewrites the
  * manifests (media types of manifest, config and layers; index <-> manifest list), so
@@ -243,80 +304,47 @@ typedef int (*berth_progress_fn)(const berth_progress *progress, void *user_data
 #define BERTH_FORMAT_OCI 1    /* OCI image manifests and indexes */
 #define BERTH_FORMAT_DOCKER 2 /* Docker schema 2 manifests and manifest lists */
 
-/* Registry access for one side of a copy. */
+/* Options of berth_copy and berth_replicate. */
 typedef struct berth_copy_options {
-  uint32_t version;      /* BERTH_COPY_OPTIONS_VERSION */
-  const char *src_creds; /* "USER:PASS" overriding the keychain, or NULL */
-  const char *dst_creds;
-  int32_t src_plain_http; /* non-zero: http:// (loopback hosts use it anyway) */
-  int32_t dst_plain_http;
-  int32_t src_insecure; /* non-zero: skip TLS verification */
-  int32_t dst_insecure;
-  const char *src_ca_bundle; /* extra trusted CAs (PEM file), or NULL */
-  const char *dst_ca_bundle;
-  const char *platform;       /* "os/arch[/variant]": one image of an index; NULL = all */
-  int32_t jobs;               /* parallel blob transfers; default 4 */
-  berth_progress_fn progress; /* NULL: no reports */
+  uint32_t version;                  /* BERTH_COPY_OPTIONS_VERSION */
+  const berth_registry_options *src; /* NULL = defaults */
+  const berth_registry_options *dst; /* every destination of berth_replicate */
+  const char *platform;              /* "os/arch[/variant]": one image of an index;
+                                      * NULL = all */
+  int32_t jobs;                      /* parallel blob transfers; 0 = BERTH_DEFAULT_JOBS */
+  int32_t format;                    /* BERTH_FORMAT_*; other values are BERTH_EINVAL */
+  int64_t timeout_ms;                /* the whole operation; 0 = none */
+  berth_progress_fn progress;        /* NULL: no reports */
   void *progress_user_data;
-  /* Version 2: more tags for the top manifest at the destination, each a manifest PUT
-   * skipped when the tag already points at the digest. */
+  /* More tags for the top manifest at the destination, each a manifest PUT skipped
+   * when the tag already points at the digest. */
   const char *const *extra_tags;
   size_t n_extra_tags;
-  /* Version 3: BERTH_FORMAT_*; other values are BERTH_EINVAL. Honoured by berth_copy,
-   * berth_replicate (per destination) and berth_index (each child). */
-  int32_t format;
-  /* Version 4: limits. */
-  int64_t timeout_ms;         /* the whole operation; 0 = none */
-  int64_t stall_timeout_ms;   /* abandon (and resume where safe) a transfer moving under
-                               * 1 KiB/s this long; 0 = 60 s, negative = never */
-  uint64_t chunk_size;        /* push blobs over 16 MiB in PATCHes of this many bytes;
-                               * 0 = one streamed request per blob */
-  uint64_t max_total_bytes;   /* berth_export: file bytes in all; 0 = 64 GiB */
-  double max_expansion_ratio; /* berth_export: bytes written per compressed byte, checked
-                               * past 16 MiB; 0 = 200, negative = off */
-  int32_t devices;            /* berth_export: non-zero creates character/block devices
-                               * (root only, mode 0600 at most); else they are skipped */
   /* Referrers (signatures, SBOMs, attestations of each copied image) follow by
    * default, through the referrers API or the "sha256-<hex>" tag scheme, unless
    * no_referrers is non-zero; artifact_types, when given, keeps only those. */
   int32_t no_referrers;
   const char *const *artifact_types;
   size_t n_artifact_types;
-  /* Version 5: non-zero creates a missing ECR destination repository first (with the
-   * source repository's settings when the source is in ECR), using the AWS
-   * credentials of the environment, instead of failing with NAME_UNKNOWN. */
+  /* Non-zero creates a missing ECR destination repository first (with the source
+   * repository's settings when the source is in ECR), using the AWS credentials of
+   * the environment, instead of failing with NAME_UNKNOWN. */
   int32_t create_repository;
-  /* Version 5: "SRC_REGISTRY=HOST[/PREFIX]": a registry source in SRC_REGISTRY is read
-   * through HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror),
-   * and from SRC_REGISTRY when the mirror cannot serve it. */
-  const char *const *mirrors;
-  size_t n_mirrors;
-  /* Version 6, berth_copy only (other calls refuse it): the cosign key file that
-   * signs the image once it landed in a registry (by digest) or an oci: layout, as
-   * berth_sign does; NULL = no signature. sign_key_password: its password (NULL =
-   * ""). An archive destination is BERTH_EINVAL. */
+  /* berth_copy only (berth_replicate refuses it): the cosign key file that signs the
+   * image once it landed in a registry (by digest) or an oci: layout, as berth_sign
+   * does; NULL = no signature. sign_key_password: its password (NULL = ""). An
+   * archive destination is BERTH_EINVAL. */
   const char *sign_key;
   const char *sign_key_password;
 } berth_copy_options;
 
-/* clang-format off */
-#define BERTH_COPY_OPTIONS_INIT                                                     \
-  { BERTH_COPY_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 4, NULL, NULL, \
-    NULL, 0, BERTH_FORMAT_AUTO, 0, 0, 0, 0, 0.0, 0, 0, NULL, 0, 0, NULL, 0, NULL, NULL }
-/* clang-format on */
+#define BERTH_COPY_OPTIONS_INIT                                                                    \
+  {                                                                                                \
+    BERTH_COPY_OPTIONS_VERSION, NULL, NULL, NULL, 0, BERTH_FORMAT_AUTO, 0, NULL, NULL, NULL, 0, 0, \
+        NULL, 0, 0, NULL, NULL                                                                     \
+  }
 
 BERTH_API int berth_copy_options_init(berth_copy_options *opts, uint32_t version);
-
-/* What a copy did. Fixed-size fields: nothing to free. */
-typedef struct berth_copy_result {
-  char digest[160]; /* of the top manifest or index written (converted: the new one) */
-  char media_type[128];
-  uint64_t bytes_copied;
-  int32_t blobs_copied;
-  int32_t blobs_skipped;
-  int32_t blobs_mounted;
-  int32_t manifests;
-} berth_copy_result;
 
 /*
  * Copies an image or index. src and dst use skopeo's transports: "docker://REF"
@@ -326,17 +354,88 @@ typedef struct berth_copy_result {
  * (never held whole in memory) with `jobs` in parallel; the destination tag is
  * written last, after everything it references verified.
  *
- * result may be NULL. Credentials come from the docker keychain (config.json,
- * credential helpers) unless *_creds are given.
- *
- * opts->format chooses the media types written (BERTH_FORMAT_*).
+ * *out_json (may be NULL; free with berth_free):
+ * {"digest" (of the top manifest or index written; converted: the new one),
+ *  "mediaType","bytesCopied","blobsCopied","blobsSkipped","blobsMounted","manifests",
+ *  "referrers","digestTags","warnings":[what was left out, e.g. referrers that could
+ *  not be listed],"seconds", and when they apply "mirror" (the source as read through
+ *  a mirror) and "signature" (where sign_key's signature lives)}.
  *
  * Errors: BERTH_EINVAL (bad reference), BERTH_ENOTFOUND, BERTH_EAUTH, BERTH_EDENIED,
  * BERTH_ENETWORK, BERTH_EDIGEST, BERTH_ECANCELLED, BERTH_EUNSUPPORTED (a conversion
  * that cannot be done), ... Thread-safe.
  */
-BERTH_API int berth_copy(const char *src, const char *dst, const berth_copy_options *opts,
-                         berth_copy_result *result);
+BERTH_API int berth_copy(char **out_json, const char *src, const char *dst,
+                         const berth_copy_options *opts);
+
+/* One source to n_dsts destinations: each blob read once and streamed to every
+ * destination that lacks it; destinations on the source's registry mount. *out_json
+ * (may be NULL): {"results":[one berth_copy result per destination, in the order of
+ * dsts]}. opts->dst applies to every destination. */
+BERTH_API int berth_replicate(char **out_json, const char *src, const char *const *dsts,
+                              size_t n_dsts, const berth_copy_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Multi-arch indexes                                                              */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_INDEX_OPTIONS_VERSION 1
+
+typedef struct berth_index_options {
+  uint32_t version;                  /* BERTH_INDEX_OPTIONS_VERSION */
+  const berth_registry_options *src; /* NULL = defaults */
+  const berth_registry_options *dst;
+  int32_t jobs;   /* 0 = BERTH_DEFAULT_JOBS */
+  int32_t format; /* BERTH_FORMAT_*: of each child and the index */
+  int64_t timeout_ms;
+  berth_progress_fn progress;
+  void *progress_user_data;
+  const char *const *extra_tags; /* more tags for the index */
+  size_t n_extra_tags;
+  /* "KEY=VALUE" annotations on the index, which is then always an OCI index (Docker
+   * manifest lists have none). */
+  const char *const *annotations;
+  size_t n_annotations;
+} berth_index_options;
+
+#define BERTH_INDEX_OPTIONS_INIT                                                                   \
+  { BERTH_INDEX_OPTIONS_VERSION, NULL, NULL, 0, BERTH_FORMAT_AUTO, 0, NULL, NULL, NULL, 0, NULL, 0 }
+
+BERTH_API int berth_index_options_init(berth_index_options *opts, uint32_t version);
+
+/* A multi-arch index from n_srcs images (children by digest, platforms from their
+ * configs; an index source contributes its entries), tagged at dst. *out_json: as
+ * berth_copy's, for the index. */
+BERTH_API int berth_index(char **out_json, const char *const *srcs, size_t n_srcs, const char *dst,
+                          const berth_index_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Export                                                                          */
+/* ------------------------------------------------------------------------------ */
+
+#define BERTH_EXPORT_OPTIONS_VERSION 1
+
+typedef struct berth_export_options {
+  uint32_t version;                  /* BERTH_EXPORT_OPTIONS_VERSION */
+  const berth_registry_options *src; /* NULL = defaults */
+  const char *platform;              /* of an index; NULL = BERTH_DEFAULT_PLATFORM */
+  int64_t timeout_ms;                /* 0 = none */
+  uint64_t max_total_bytes;          /* file bytes in all; 0 = BERTH_DEFAULT_MAX_EXPORT_BYTES */
+  double max_expansion_ratio;        /* bytes written per compressed byte, checked past
+                                      * 16 MiB; 0 = BERTH_DEFAULT_MAX_EXPANSION_RATIO,
+                                      * negative = off */
+  int32_t devices;                   /* non-zero creates character/block devices (root
+                                      * only, mode 0600 at most); else they are skipped */
+} berth_export_options;
+
+#define BERTH_EXPORT_OPTIONS_INIT                                                                  \
+  { BERTH_EXPORT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0.0, 0 }
+
+BERTH_API int berth_export_options_init(berth_export_options *opts, uint32_t version);
+
+/* Flattens an image into dir, applying whiteouts and refusing anything that would
+ * land outside dir (BERTH_EUNSAFE). */
+BERTH_API int berth_export(const char *src, const char *dir, const berth_export_options *opts);
 
 /* ------------------------------------------------------------------------------ */
 /* AWS credentials, STS and ECR                                                    */
@@ -386,8 +485,9 @@ BERTH_API int berth_ecr_login(char **out_json, const char *registry, const berth
 
 /* Writes the registry's AWS:<password> entry into docker's config.json
  * (config_path, or $DOCKER_CONFIG/config.json, or ~/.docker/config.json),
- * atomically, keeping other entries. *out_path receives the file; free it. */
-BERTH_API int berth_ecr_docker_login(char **out_path, const char *registry, const char *config_path,
+ * atomically, keeping other entries. *out_json (may be NULL): {"registry","path"
+ * (the file written),"expiresAt"}. */
+BERTH_API int berth_ecr_docker_login(char **out_json, const char *registry, const char *config_path,
                                      const berth_aws_options *opts);
 
 /* Any ECR API operation ("DescribeRepositories", "PutLifecyclePolicy", ...) with a
@@ -397,30 +497,11 @@ BERTH_API int berth_ecr_call(char **out_json, const char *operation, const char 
                              const berth_aws_options *opts);
 
 /* ------------------------------------------------------------------------------ */
-/* Replicate, index, export                                                        */
-/* ------------------------------------------------------------------------------ */
-
-/* One source to n_dsts destinations: each blob read once and streamed to every
- * destination that lacks it; destinations on the source's registry mount. results
- * (may be NULL) receives n_dsts entries in the order of dsts. The dst_* fields of
- * opts apply to every destination. */
-BERTH_API int berth_replicate(berth_copy_result *results, const char *src, const char *const *dsts,
-                              size_t n_dsts, const berth_copy_options *opts);
-
-/* A multi-arch index from n_srcs images (children by digest, platforms from their
- * configs; an index source contributes its entries), tagged at dst. */
-BERTH_API int berth_index(berth_copy_result *result, const char *const *srcs, size_t n_srcs,
-                          const char *dst, const berth_copy_options *opts);
-
-/* Flattens an image into dir, applying whiteouts and refusing anything that would
- * land outside dir (BERTH_EUNSAFE). The src_* fields and platform of opts apply. */
-BERTH_API int berth_export(const char *src, const char *dir, const berth_copy_options *opts);
-
-/* ------------------------------------------------------------------------------ */
 /* Build                                                                           */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_BUILD_OPTIONS_VERSION 3
+/* 4 is the first version of ABI 2; 1-3 were ABI 1's layout and are refused. */
+#define BERTH_BUILD_OPTIONS_VERSION 4
 
 typedef struct berth_build_options {
   uint32_t version;          /* BERTH_BUILD_OPTIONS_VERSION */
@@ -441,32 +522,30 @@ typedef struct berth_build_options {
   const char *user;
   const char *const *expose; /* "8080", "53/udp" */
   size_t n_expose;
-  const char *platform; /* "os/arch[/variant]" */
-  int64_t created;      /* seconds since the epoch; 0 = SOURCE_DATE_EPOCH or now */
-  const char *output;   /* required: oci:DIR[:TAG] or docker://REF */
+  const char *platform; /* "os/arch[/variant]"; NULL = the base's, else
+                         * BERTH_DEFAULT_PLATFORM */
+  /* Seconds since the epoch (0 is the epoch itself, as reproducible builds use);
+   * -1 = SOURCE_DATE_EPOCH when set, else now. */
+  int64_t created;
+  const char *output; /* required: oci:DIR[:TAG] or docker://REF */
   const char *const *extra_tags;
   size_t n_extra_tags;
-  const char *cache_dir;             /* NULL = no layer cache */
-  const char *cache_key;             /* "metadata" (default) or "content" */
-  const char *src_creds, *dst_creds; /* "USER:PASS" overriding the keychain */
-  int32_t plain_http, insecure;
-  const char *ca_bundle;
-  int32_t jobs; /* 0 = 4 */
+  const char *cache_dir; /* NULL = no layer cache */
+  const char *cache_key; /* "metadata" (default) or "content" */
+  /* Reaching the base (its mirrors apply to a registry base; a registry base is
+   * recorded in OCI manifests as org.opencontainers.image.base.name / .base.digest)
+   * and the output. NULL = defaults. */
+  const berth_registry_options *src;
+  const berth_registry_options *dst;
+  int32_t jobs; /* 0 = BERTH_DEFAULT_JOBS */
   berth_progress_fn progress;
   void *progress_user_data;
-  /* Version 2: "SRC_REGISTRY=HOST[/PREFIX]": a registry base in SRC_REGISTRY is read
-   * through HOST/PREFIX (an ECR pull-through cache, a mirror), and from SRC_REGISTRY
-   * when the mirror cannot serve it. A registry base is recorded in OCI manifests as
-   * org.opencontainers.image.base.name / .base.digest. */
-  const char *const *mirrors;
-  size_t n_mirrors;
-  /* Version 3: attestations of the built image, attached once it is stored (a
-   * registry or oci: output; an archive output is BERTH_EINVAL): non-zero sbom adds
-   * its SPDX 2.3 SBOM, non-zero provenance its SLSA provenance v1, as in-toto
-   * statements — signed with the cosign key file sign_key (password
-   * sign_key_password, NULL = "") where `cosign verify-attestation` finds them, else
-   * unsigned OCI referrers. builder_id: provenance's builder id (NULL = the GitHub
-   * workflow, or berth). */
+  /* Attestations of the built image, attached once it is stored (a registry or oci:
+   * output; an archive output is BERTH_EINVAL): non-zero sbom adds its SPDX 2.3 SBOM,
+   * non-zero provenance its SLSA provenance v1, as in-toto statements — signed with
+   * the cosign key file sign_key (password sign_key_password, NULL = "") where
+   * `cosign verify-attestation` finds them, else unsigned OCI referrers. builder_id:
+   * provenance's builder id (NULL = the GitHub workflow, or berth). */
   int32_t sbom;
   int32_t provenance;
   const char *sign_key;
@@ -477,23 +556,19 @@ typedef struct berth_build_options {
 #define BERTH_BUILD_OPTIONS_INIT                                                                   \
   {                                                                                                \
     BERTH_BUILD_OPTIONS_VERSION, NULL, NULL, 0, NULL, -1, NULL, NULL, NULL, 0, NULL, 0, NULL, 0,   \
-        NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL,  \
-        NULL, NULL, 0, 0, 0, NULL, NULL, NULL                                                      \
+        NULL, NULL, NULL, 0, NULL, -1, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, \
+        NULL, NULL, NULL                                                                           \
   }
 
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version);
 
-typedef struct berth_build_result {
-  char digest[160]; /* the manifest */
-  char config_digest[160];
-  char media_type[128];
-  int32_t layers_built;  /* new layers (from the cache or built) */
-  int32_t layers_cached; /* of which reused from the cache */
-} berth_build_result;
-
-/* Builds and writes the image. result may be NULL. Errors: BERTH_EINVAL (bad option),
- * BERTH_ENOTFOUND (a missing layer source or base image), transfer errors as for copy. */
-BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts);
+/* Builds and writes the image. *out_json (may be NULL; free with berth_free):
+ * {"digest","mediaType","config","layers":[{"digest","diffID","size","cached"}],
+ *  "baseName","baseDigest","baseMirror" (a registry base),"attestations":
+ *  [{"predicateType","signed","location","digest"}],"warnings":[..],"seconds"}.
+ * Errors: BERTH_EINVAL (bad option), BERTH_ENOTFOUND (a missing layer source or base
+ * image), transfer errors as for copy. */
+BERTH_API int berth_build(char **out_json, const berth_build_options *opts);
 
 /* ------------------------------------------------------------------------------ */
 /* CI pipeline: tags, repositories, lifecycle policies, scan gates                 */
@@ -566,49 +641,76 @@ BERTH_API int berth_ecr_scan_gate(char **out_json, const char *repository, const
 /* Signatures (cosign-compatible)                                                  */
 /* ------------------------------------------------------------------------------ */
 
+#define BERTH_COSIGN_OPTIONS_VERSION 1
+
+/* Options of berth_sign and berth_attest. */
+typedef struct berth_cosign_options {
+  uint32_t version;                       /* BERTH_COSIGN_OPTIONS_VERSION */
+  const char *key_password;               /* of an encrypted cosign key; NULL = "" */
+  const berth_registry_options *registry; /* NULL = defaults */
+  int64_t timeout_ms;                     /* 0 = none */
+} berth_cosign_options;
+
+#define BERTH_COSIGN_OPTIONS_INIT                                                                  \
+  { BERTH_COSIGN_OPTIONS_VERSION, NULL, NULL, 0 }
+
+BERTH_API int berth_cosign_options_init(berth_cosign_options *opts, uint32_t version);
+
 /*
  * Signs ref ("docker://REF" or "oci:DIR[:TAG]") as `cosign sign --key` does: a
  * simple-signing payload naming the image digest, ECDSA P-256 signed, added to the
- * manifest tagged "sha256-<hex>.sig". key_path is a cosign private key (encrypted with
- * password, which may be NULL or "") or a PEM EC key. *out_digest (may be NULL) gets
- * the signed digest, freed with berth_free. opts' dst_* fields give registry access.
+ * manifest tagged "sha256-<hex>.sig". key_path is a cosign private key (encrypted
+ * with opts->key_password) or a PEM EC key. *out_json (may be NULL):
+ * {"digest" (signed),"signature" (where it lives: REPO:sha256-<hex>.sig)}.
  * BERTH_EAUTH for a wrong password, BERTH_ECONFIG for a file that is no key.
  */
-BERTH_API int berth_sign(char **out_digest, const char *ref, const char *key_path,
-                         const char *password, const berth_copy_options *opts);
+BERTH_API int berth_sign(char **out_json, const char *ref, const char *key_path,
+                         const berth_cosign_options *opts);
 
 /*
  * Attaches a signed in-toto attestation about ref: predicate_json (one JSON document)
  * of predicate_type (a URI, e.g. "https://spdx.dev/Document"), in a DSSE envelope
  * signed with the key, where `cosign verify-attestation --key` finds it (tag
- * "sha256-<hex>.att"). Keys and *out_digest as for berth_sign.
+ * "sha256-<hex>.att"). Keys as for berth_sign; *out_json: {"digest","attestation"}.
  */
-BERTH_API int berth_attest(char **out_digest, const char *ref, const char *key_path,
-                           const char *password, const char *predicate_type,
-                           const char *predicate_json, const berth_copy_options *opts);
+BERTH_API int berth_attest(char **out_json, const char *ref, const char *key_path,
+                           const char *predicate_type, const char *predicate_json,
+                           const berth_cosign_options *opts);
+
+#define BERTH_VERIFY_OPTIONS_VERSION 1
+
+typedef struct berth_verify_options {
+  uint32_t version;                       /* BERTH_VERIFY_OPTIONS_VERSION */
+  const berth_registry_options *registry; /* NULL = defaults */
+  int64_t timeout_ms;                     /* 0 = none */
+} berth_verify_options;
+
+#define BERTH_VERIFY_OPTIONS_INIT                                                                  \
+  { BERTH_VERIFY_OPTIONS_VERSION, NULL, 0 }
+
+BERTH_API int berth_verify_options_init(berth_verify_options *opts, uint32_t version);
 
 /*
  * Verifies ref's cosign signatures with a PEM public key: at least one must be signed
  * by it and name ref's digest, else BERTH_EGATE. *out_json (may be NULL) gets
- * {"digest","signatures","valid","payloads":[...]}, freed with berth_free. opts' src_*
- * fields give registry access. Nothing is written.
+ * {"digest","signatures","valid","payloads":[...]} in both outcomes. Nothing is
+ * written.
  */
 BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
-                           const berth_copy_options *opts);
+                           const berth_verify_options *opts);
 
 /* ------------------------------------------------------------------------------ */
 /* Software bills of materials                                                     */
 /* ------------------------------------------------------------------------------ */
 
-#define BERTH_SBOM_OPTIONS_VERSION 1
+/* 2 is the first version of ABI 2; 1 was ABI 1's layout and is refused. */
+#define BERTH_SBOM_OPTIONS_VERSION 2
 
 typedef struct berth_sbom_options {
-  uint32_t version;      /* BERTH_SBOM_OPTIONS_VERSION */
-  const char *creds;     /* "USER:PASS" overriding the keychain, or NULL */
-  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
-  int32_t insecure;      /* non-zero: skip TLS verification */
-  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
-  /* "os/arch[/variant]": the image of an index to describe; NULL = linux/amd64. */
+  uint32_t version;                       /* BERTH_SBOM_OPTIONS_VERSION */
+  const berth_registry_options *registry; /* NULL = defaults */
+  /* "os/arch[/variant]": the image of an index to describe; NULL =
+   * BERTH_DEFAULT_PLATFORM. */
   const char *platform;
   /* creationInfo.created, RFC 3339 ("2026-12-04T10:00:00Z"); NULL = SOURCE_DATE_EPOCH
    * when set, else now. */
@@ -617,7 +719,7 @@ typedef struct berth_sbom_options {
 } berth_sbom_options;
 
 #define BERTH_SBOM_OPTIONS_INIT                                                                    \
-  { BERTH_SBOM_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, NULL, 0 }
+  { BERTH_SBOM_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
 
 BERTH_API int berth_sbom_options_init(berth_sbom_options *opts, uint32_t version);
 
@@ -643,39 +745,33 @@ BERTH_API int berth_sbom(char **out_json, const char *ref, const berth_sbom_opti
  * "oci:DIR[:TAG]" for every function below; oci-archive: and docker-archive: also
  * for berth_manifest_get, berth_inspect and berth_validate. All are thread-safe. */
 
-#define BERTH_INSPECT_OPTIONS_VERSION 1
+/* 2 is the first version of ABI 2; 1 was ABI 1's layout and is refused. */
+#define BERTH_INSPECT_OPTIONS_VERSION 2
 
 typedef struct berth_inspect_options {
-  uint32_t version;      /* BERTH_INSPECT_OPTIONS_VERSION */
-  const char *creds;     /* "USER:PASS" overriding the keychain, or NULL */
-  int32_t plain_http;    /* non-zero: http:// (loopback hosts use it anyway) */
-  int32_t insecure;      /* non-zero: skip TLS verification */
-  const char *ca_bundle; /* extra trusted CAs (PEM file), or NULL */
+  uint32_t version;                       /* BERTH_INSPECT_OPTIONS_VERSION */
+  const berth_registry_options *registry; /* NULL = defaults */
   /* "os/arch[/variant]": berth_manifest_get and berth_inspect take that image of an
    * index; NULL takes the reference as it is. */
   const char *platform;
-  int32_t jobs;       /* berth_validate: blobs read in parallel; default 4 */
-  int32_t page_size;  /* tag and repository lists: entries per page; default 1000 */
+  int32_t jobs;       /* berth_validate: blobs read in parallel; 0 = BERTH_DEFAULT_JOBS */
+  int32_t page_size;  /* tag and repository lists: entries per page; 0 =
+                       * BERTH_DEFAULT_PAGE_SIZE */
   int64_t timeout_ms; /* the whole call's time limit; 0 = none */
 } berth_inspect_options;
 
 #define BERTH_INSPECT_OPTIONS_INIT                                                                 \
-  { BERTH_INSPECT_OPTIONS_VERSION, NULL, 0, 0, NULL, NULL, 4, 1000, 0 }
+  { BERTH_INSPECT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0 }
 
 BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version);
 
-/* What berth_manifest_get returned. Fixed-size fields: nothing to free. */
-typedef struct berth_manifest_info {
-  char digest[160];     /* of the bytes (the reference's digest when it names one) */
-  char media_type[128]; /* from the document, else the Content-Type */
-  uint64_t size;        /* bytes in *out_raw */
-} berth_manifest_info;
-
 /* The manifest or index ref names, exactly as served (its digest is computed over
- * these bytes). *out_raw receives info->size bytes plus a NUL; free it with
- * berth_free. info may be NULL. Errors: BERTH_ENOTFOUND, BERTH_EDIGEST (the bytes do
- * not match the digest asked for), BERTH_EAUTH, BERTH_ENETWORK, ... */
-BERTH_API int berth_manifest_get(char **out_raw, berth_manifest_info *info, const char *ref,
+ * these bytes). *out_raw receives the bytes plus a NUL; *out_json (may be NULL)
+ * {"digest" (of the bytes: the reference's digest when it names one),"mediaType"
+ * (from the document, else the Content-Type),"size" (bytes in *out_raw)}. Free both
+ * with berth_free. Errors: BERTH_ENOTFOUND, BERTH_EDIGEST (the bytes do not match the
+ * digest asked for), BERTH_EAUTH, BERTH_ENETWORK, ... */
+BERTH_API int berth_manifest_get(char **out_raw, char **out_json, const char *ref,
                                  const berth_inspect_options *opts);
 
 /* Describes an image or index. *out_json (free with berth_free):
@@ -704,9 +800,9 @@ BERTH_API int berth_tag(char **out_json, const char *ref, const char *const *tag
                         const berth_inspect_options *opts);
 
 /* Deletes the manifest ref names from its registry; a tag is resolved to its digest
- * first (the registry drops every tag on it). *out_digest (may be NULL) receives the
- * digest deleted. BERTH_EUNSUPPORTED when the registry does not allow deletion. */
-BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
+ * first (the registry drops every tag on it). *out_json (may be NULL):
+ * {"digest"} deleted. BERTH_EUNSUPPORTED when the registry does not allow deletion. */
+BERTH_API int berth_manifest_delete(char **out_json, const char *ref,
                                     const berth_inspect_options *opts);
 
 /* Reads every manifest and blob ref reaches (index children, configs, layers) and
@@ -716,12 +812,6 @@ BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
  * "code":BERTH_E*}]}. Returns BERTH_EGATE when anything failed; other errors
  * (authentication, network, no such image) are returned as themselves. */
 BERTH_API int berth_validate(char **out_json, const char *ref, const berth_inspect_options *opts);
-
-/* berth_index with annotations ("KEY=VALUE", n_annotations of them) on the index,
- * which is then always an OCI index (Docker manifest lists have none). */
-BERTH_API int berth_index_annotated(berth_copy_result *result, const char *const *srcs,
-                                    size_t n_srcs, const char *dst, const char *const *annotations,
-                                    size_t n_annotations, const berth_copy_options *opts);
 
 #ifdef __cplusplus
 }
