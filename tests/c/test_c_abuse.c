@@ -43,6 +43,21 @@ static void test_options_init(void) {
   berth_aws_options a;
   berth_build_options b;
   berth_inspect_options i;
+  char *json = SENTINEL;
+  FAILS(berth_defaults(NULL), BERTH_EINVAL);
+  CHECK(berth_defaults(&json) == BERTH_OK && json != NULL && json != SENTINEL);
+  if (json && json != SENTINEL) {
+    char jobs[64];
+    snprintf(jobs, sizeof jobs, "\"jobs\":%d,", BERTH_DEFAULT_JOBS);
+    CHECK(strstr(json, jobs) != NULL);
+    CHECK(strstr(json, "\"platform\":\"" BERTH_DEFAULT_PLATFORM "\"") != NULL);
+    berth_free(json);
+  }
+  FAILS(berth_registry_options_init(NULL, BERTH_REGISTRY_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_index_options_init(NULL, BERTH_INDEX_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_export_options_init(NULL, BERTH_EXPORT_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_cosign_options_init(NULL, BERTH_COSIGN_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_verify_options_init(NULL, BERTH_VERIFY_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_sign_options_init(NULL, BERTH_SIGN_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_copy_options_init(NULL, BERTH_COPY_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_aws_options_init(NULL, BERTH_AWS_OPTIONS_VERSION), BERTH_EINVAL);
@@ -93,44 +108,60 @@ static void test_signing(void) {
 
 static void test_copy_family(void) {
   berth_copy_options opts = BERTH_COPY_OPTIONS_INIT;
-  berth_copy_result results[2];
+  char *out = SENTINEL;
   const char *dsts[2] = {"oci:/proc/berth-abuse/a:x", NULL};
   const char *srcs[2] = {"oci:/nonexistent/s:x", NULL};
+  const char *annotations[1] = {NULL};
+  berth_index_options io = BERTH_INDEX_OPTIONS_INIT;
   FAILS(berth_copy(NULL, NULL, NULL, NULL), BERTH_EINVAL);
-  FAILS(berth_copy("", "", NULL, NULL), BERTH_EINVAL);
-  FAILS(berth_copy("oci:/nonexistent/s:x", NULL, NULL, results), BERTH_EINVAL);
+  FAILS(berth_copy(NULL, "", "", NULL), BERTH_EINVAL);
+  FAILS(berth_copy(&out, "oci:/nonexistent/s:x", NULL, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
   opts.version = 999;
-  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
-        BERTH_EINVAL);
+  FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts), BERTH_EINVAL);
   opts.version = BERTH_COPY_OPTIONS_VERSION;
   opts.format = 7;
-  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
-        BERTH_EINVAL);
+  FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts), BERTH_EINVAL);
   opts.format = BERTH_FORMAT_AUTO;
   opts.n_extra_tags = 2; /* and no array */
-  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
-        BERTH_EINVAL);
+  FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts), BERTH_EINVAL);
   opts.n_extra_tags = 0;
   opts.n_artifact_types = 1;
-  FAILS(berth_copy("oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts, results),
-        BERTH_EINVAL);
+  FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts), BERTH_EINVAL);
   opts.n_artifact_types = 0;
+  {
+    berth_registry_options reg = BERTH_REGISTRY_OPTIONS_INIT;
+    opts.src = &reg;
+    reg.n_mirrors = 1; /* and no array */
+    FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts),
+          BERTH_EINVAL);
+    reg.n_mirrors = 0;
+    reg.version = 0;
+    FAILS(berth_copy(&out, "oci:/nonexistent/s:x", "oci:/proc/berth-abuse/d:x", &opts),
+          BERTH_EINVAL);
+    opts.src = NULL;
+  }
+  CHECK(out == NULL);
 
-  /* results may be NULL (documented): this fails on the missing source */
+  /* out_json may be NULL (documented): this fails on the missing source */
   FAILS(berth_replicate(NULL, "oci:/nonexistent/s:x", dsts, 1, NULL), BERTH_ENOTFOUND);
-  FAILS(berth_replicate(results, NULL, dsts, 1, NULL), BERTH_EINVAL);
-  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", NULL, 2, NULL), BERTH_EINVAL);
-  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", dsts, 0, NULL), BERTH_EINVAL);
-  FAILS(berth_replicate(results, "oci:/nonexistent/s:x", dsts, 2, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(&out, NULL, dsts, 1, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(&out, "oci:/nonexistent/s:x", NULL, 2, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(&out, "oci:/nonexistent/s:x", dsts, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_replicate(&out, "oci:/nonexistent/s:x", dsts, 2, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
 
   FAILS(berth_index(NULL, srcs, 1, "oci:/proc/berth-abuse/i:x", NULL), 0);
-  FAILS(berth_index(results, NULL, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
-  FAILS(berth_index(results, srcs, 0, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
-  FAILS(berth_index(results, srcs, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
-  FAILS(berth_index(results, srcs, 1, NULL, NULL), BERTH_EINVAL);
-  FAILS(berth_index_annotated(results, srcs, 1, "oci:/proc/berth-abuse/i:x", NULL, 1, NULL),
-        BERTH_EINVAL);
-  FAILS(berth_index_annotated(NULL, NULL, 0, NULL, NULL, 0, NULL), BERTH_EINVAL);
+  FAILS(berth_index(&out, NULL, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(&out, srcs, 0, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(&out, srcs, 2, "oci:/proc/berth-abuse/i:x", NULL), BERTH_EINVAL);
+  FAILS(berth_index(&out, srcs, 1, NULL, NULL), BERTH_EINVAL);
+  io.n_annotations = 1; /* and no array */
+  FAILS(berth_index(&out, srcs, 1, "oci:/proc/berth-abuse/i:x", &io), BERTH_EINVAL);
+  io.annotations = annotations; /* a NULL string */
+  FAILS(berth_index(&out, srcs, 1, "oci:/proc/berth-abuse/i:x", &io), BERTH_EINVAL);
+  FAILS(berth_index(NULL, NULL, 0, NULL, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
 
   FAILS(berth_export(NULL, NULL, NULL), BERTH_EINVAL);
   FAILS(berth_export("", "", NULL), BERTH_EINVAL);
@@ -139,27 +170,29 @@ static void test_copy_family(void) {
 
 static void test_build(void) {
   berth_build_options opts = BERTH_BUILD_OPTIONS_INIT;
-  berth_build_result result;
-  FAILS(berth_build(&result, NULL), BERTH_EINVAL);
+  char *out = SENTINEL;
+  FAILS(berth_build(&out, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
   FAILS(berth_build(NULL, NULL), BERTH_EINVAL);
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL); /* no output */
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL); /* no output */
   opts.output = "";
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL);
   opts.output = "oci:/proc/berth-abuse/b:x";
   opts.n_layers = 2; /* and no array */
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL);
   opts.n_layers = 0;
   opts.n_env = 1;
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL);
   opts.n_env = 0;
   opts.entrypoint_json = "{not json";
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL);
   opts.entrypoint_json = NULL;
   opts.compression = "lzma";
-  FAILS(berth_build(&result, &opts), 0);
+  FAILS(berth_build(&out, &opts), 0);
   opts.compression = NULL;
   opts.version = 999;
-  FAILS(berth_build(&result, &opts), BERTH_EINVAL);
+  FAILS(berth_build(&out, &opts), BERTH_EINVAL);
+  CHECK(out == NULL);
 }
 
 static void test_aws_and_pipeline(void) {
@@ -175,7 +208,7 @@ static void test_aws_and_pipeline(void) {
   CHECK(out == NULL);
   FAILS(berth_ecr_login(NULL, NULL, NULL), BERTH_EINVAL);
   FAILS(berth_ecr_login(&out, "registry.example.com", NULL), BERTH_EINVAL);
-  FAILS(berth_ecr_docker_login(NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_ecr_docker_login(NULL, NULL, NULL, NULL), 0); /* out_json may be NULL */
   out = SENTINEL;
   FAILS(berth_ecr_docker_login(&out, "registry.example.com", NULL, NULL), BERTH_EINVAL);
   CHECK(out == NULL);
@@ -211,13 +244,13 @@ static void test_aws_and_pipeline(void) {
 
 static void test_signatures(void) {
   char *out = SENTINEL;
-  /* out_digest / out_json of sign, attest, verify, tag and delete may be NULL */
-  FAILS(berth_sign(NULL, "oci:/nonexistent/s:x", "/nonexistent/key", NULL, NULL), BERTH_ENOTFOUND);
-  FAILS(berth_sign(&out, NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  /* out_json of sign, attest, verify, tag and delete may be NULL */
+  FAILS(berth_sign(NULL, "oci:/nonexistent/s:x", "/nonexistent/key", NULL), BERTH_ENOTFOUND);
+  FAILS(berth_sign(&out, NULL, NULL, NULL), BERTH_EINVAL);
   CHECK(out == NULL);
-  FAILS(berth_sign(&out, "", "", NULL, NULL), 0);
-  FAILS(berth_attest(NULL, NULL, NULL, NULL, NULL, NULL, NULL), BERTH_EINVAL);
-  FAILS(berth_attest(&out, "oci:/nonexistent/s:x", "/nonexistent/key", NULL, NULL, NULL, NULL),
+  FAILS(berth_sign(&out, "", "", NULL), 0);
+  FAILS(berth_attest(NULL, NULL, NULL, NULL, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_attest(&out, "oci:/nonexistent/s:x", "/nonexistent/key", NULL, NULL, NULL),
         BERTH_EINVAL);
   FAILS(berth_verify(NULL, "oci:/nonexistent/s:x", "/nonexistent/key.pub", NULL), BERTH_ENOTFOUND);
   FAILS(berth_verify(&out, NULL, NULL, NULL), BERTH_EINVAL);
@@ -225,12 +258,12 @@ static void test_signatures(void) {
 
 static void test_inspection(void) {
   berth_inspect_options opts = BERTH_INSPECT_OPTIONS_INIT;
-  berth_manifest_info info;
+  char *info = SENTINEL;
   const char *tags[2] = {"a", NULL};
   char *out = SENTINEL;
   FAILS(berth_manifest_get(NULL, &info, "oci:/nonexistent/s:x", NULL), BERTH_EINVAL);
   FAILS(berth_manifest_get(&out, &info, NULL, NULL), BERTH_EINVAL);
-  CHECK(out == NULL);
+  CHECK(out == NULL && info == NULL);
   FAILS(berth_manifest_get(&out, &info, "", NULL), BERTH_EINVAL);
   FAILS(berth_inspect(NULL, "oci:/nonexistent/s:x", NULL), BERTH_EINVAL);
   FAILS(berth_inspect(&out, NULL, NULL), BERTH_EINVAL);
@@ -263,11 +296,12 @@ static void test_inspection(void) {
   CHECK(out == NULL);
 }
 
-/* Issue 20: one version rule for every options struct — 1..latest known, 0 and newer
- * refused — by its _init function and by every call that reads it (berth_sbom took
- * version 7); and numeric options the bindings could pass that the core would misread
- * (NaN switched the expansion cap off) refused by the C ABI itself. Table-driven: a
- * struct added to the ABI gets a row here. */
+/* Issue 20: one version rule for every options struct — first..latest known; 0, newer
+ * ones and (ABI 2) the versions of ABI 1's layout refused — by its _init function and
+ * by every call that reads it (berth_sbom took version 7); and numeric options the
+ * bindings could pass that the core would misread (NaN switched the expansion cap
+ * off) refused by the C ABI itself. Table-driven: a struct added to the ABI gets a row
+ * here. */
 #define SRC "oci:/nonexistent/s:x"
 
 static int init_sign(uint32_t v) {
@@ -294,6 +328,55 @@ static int init_inspect(uint32_t v) {
   berth_inspect_options o;
   return berth_inspect_options_init(&o, v);
 }
+static int init_registry(uint32_t v) {
+  berth_registry_options o;
+  return berth_registry_options_init(&o, v);
+}
+static int init_index(uint32_t v) {
+  berth_index_options o;
+  return berth_index_options_init(&o, v);
+}
+static int init_export(uint32_t v) {
+  berth_export_options o;
+  return berth_export_options_init(&o, v);
+}
+static int init_cosign(uint32_t v) {
+  berth_cosign_options o;
+  return berth_cosign_options_init(&o, v);
+}
+static int init_verify(uint32_t v) {
+  berth_verify_options o;
+  return berth_verify_options_init(&o, v);
+}
+static int call_registry(uint32_t v) {
+  berth_registry_options r = BERTH_REGISTRY_OPTIONS_INIT;
+  berth_inspect_options o = BERTH_INSPECT_OPTIONS_INIT;
+  char *out = NULL;
+  r.version = v;
+  o.registry = &r;
+  return berth_inspect(&out, SRC, &o);
+}
+static int call_index(uint32_t v) {
+  berth_index_options o = BERTH_INDEX_OPTIONS_INIT;
+  const char *srcs[1] = {SRC};
+  o.version = v;
+  return berth_index(NULL, srcs, 1, "oci:/nonexistent/i:x", &o);
+}
+static int call_export(uint32_t v) {
+  berth_export_options o = BERTH_EXPORT_OPTIONS_INIT;
+  o.version = v;
+  return berth_export(SRC, "/nonexistent/out", &o);
+}
+static int call_cosign(uint32_t v) {
+  berth_cosign_options o = BERTH_COSIGN_OPTIONS_INIT;
+  o.version = v;
+  return berth_sign(NULL, SRC, "/nonexistent/key", &o);
+}
+static int call_verify(uint32_t v) {
+  berth_verify_options o = BERTH_VERIFY_OPTIONS_INIT;
+  o.version = v;
+  return berth_verify(NULL, SRC, "/nonexistent/key.pub", &o);
+}
 static int call_sign(uint32_t v) {
   berth_sign_options o = BERTH_SIGN_OPTIONS_INIT;
   berth_signed_request *r = NULL;
@@ -303,7 +386,7 @@ static int call_sign(uint32_t v) {
 static int call_copy(uint32_t v) {
   berth_copy_options o = BERTH_COPY_OPTIONS_INIT;
   o.version = v;
-  return berth_copy(SRC, "oci:/nonexistent/d:x", &o, NULL);
+  return berth_copy(NULL, SRC, "oci:/nonexistent/d:x", &o);
 }
 static int call_aws(uint32_t v) {
   berth_aws_options o = BERTH_AWS_OPTIONS_INIT;
@@ -331,25 +414,42 @@ static int call_inspect(uint32_t v) {
 }
 
 static void test_option_versions(void) {
+  /* first: the first version of ABI 2's layout; those below were ABI 1's. */
   static const struct {
     const char *name;
-    uint32_t latest;
+    uint32_t first, latest;
     int (*init)(uint32_t);
     int (*call)(uint32_t);
   } structs[] = {
-      {"berth_sign_options", BERTH_SIGN_OPTIONS_VERSION, init_sign, call_sign},
-      {"berth_copy_options", BERTH_COPY_OPTIONS_VERSION, init_copy, call_copy},
-      {"berth_aws_options", BERTH_AWS_OPTIONS_VERSION, init_aws, call_aws},
-      {"berth_build_options", BERTH_BUILD_OPTIONS_VERSION, init_build, call_build},
-      {"berth_sbom_options", BERTH_SBOM_OPTIONS_VERSION, init_sbom, call_sbom},
-      {"berth_inspect_options", BERTH_INSPECT_OPTIONS_VERSION, init_inspect, call_inspect},
+      {"berth_sign_options", 1, BERTH_SIGN_OPTIONS_VERSION, init_sign, call_sign},
+      {"berth_copy_options", 7, BERTH_COPY_OPTIONS_VERSION, init_copy, call_copy},
+      {"berth_aws_options", 1, BERTH_AWS_OPTIONS_VERSION, init_aws, call_aws},
+      {"berth_build_options", 4, BERTH_BUILD_OPTIONS_VERSION, init_build, call_build},
+      {"berth_sbom_options", 2, BERTH_SBOM_OPTIONS_VERSION, init_sbom, call_sbom},
+      {"berth_inspect_options", 2, BERTH_INSPECT_OPTIONS_VERSION, init_inspect, call_inspect},
+      {"berth_registry_options", 1, BERTH_REGISTRY_OPTIONS_VERSION, init_registry, call_registry},
+      {"berth_index_options", 1, BERTH_INDEX_OPTIONS_VERSION, init_index, call_index},
+      {"berth_export_options", 1, BERTH_EXPORT_OPTIONS_VERSION, init_export, call_export},
+      {"berth_cosign_options", 1, BERTH_COSIGN_OPTIONS_VERSION, init_cosign, call_cosign},
+      {"berth_verify_options", 1, BERTH_VERIFY_OPTIONS_VERSION, init_verify, call_verify},
   };
   size_t i;
   uint32_t v;
   for (i = 0; i < sizeof structs / sizeof structs[0]; ++i) {
     const uint32_t refused[] = {0, structs[i].latest + 1, 7, UINT32_MAX};
     size_t k;
-    for (v = 1; v <= structs[i].latest; ++v) {
+    /* ABI 1's versions: refused, and the error says why. */
+    for (v = 1; v < structs[i].first; ++v) {
+      expect(structs[i].init(v), BERTH_EINVAL, structs[i].name, __LINE__);
+      expect(structs[i].call(v), BERTH_EINVAL, structs[i].name, __LINE__);
+      ++checks;
+      if (strstr(berth_last_error()->message, "C ABI 1") == NULL) {
+        ++failures;
+        fprintf(stderr, "%s version %u: the error does not name ABI 1: %s\n", structs[i].name,
+                (unsigned)v, berth_last_error()->message);
+      }
+    }
+    for (v = structs[i].first; v <= structs[i].latest; ++v) {
       ++checks;
       if (structs[i].init(v) != BERTH_OK) {
         ++failures;
@@ -372,6 +472,8 @@ static void test_option_versions(void) {
 
 static void test_numeric_options(void) {
   berth_copy_options c = BERTH_COPY_OPTIONS_INIT;
+  berth_export_options e = BERTH_EXPORT_OPTIONS_INIT;
+  berth_registry_options r = BERTH_REGISTRY_OPTIONS_INIT;
   berth_build_options b = BERTH_BUILD_OPTIONS_INIT;
   berth_sbom_options s = BERTH_SBOM_OPTIONS_INIT;
   berth_inspect_options i = BERTH_INSPECT_OPTIONS_INIT;
@@ -381,23 +483,25 @@ static void test_numeric_options(void) {
   char *out = NULL;
   const double nan = strtod("NAN", NULL), inf = strtod("INF", NULL);
 
-  c.max_expansion_ratio = nan; /* was: the cap switched off */
-  FAILS(berth_export(SRC, "/nonexistent/out", &c), BERTH_EINVAL);
-  c.max_expansion_ratio = inf;
-  FAILS(berth_export(SRC, "/nonexistent/out", &c), BERTH_EINVAL);
-  c.max_expansion_ratio = -1; /* documented: off; the call fails on the missing source */
-  CHECK(berth_export(SRC, "/nonexistent/out", &c) != BERTH_EINVAL);
-  c.max_expansion_ratio = 0;
+  e.max_expansion_ratio = nan; /* was: the cap switched off */
+  FAILS(berth_export(SRC, "/nonexistent/out", &e), BERTH_EINVAL);
+  e.max_expansion_ratio = inf;
+  FAILS(berth_export(SRC, "/nonexistent/out", &e), BERTH_EINVAL);
+  e.max_expansion_ratio = -1; /* documented: off; the call fails on the missing source */
+  CHECK(berth_export(SRC, "/nonexistent/out", &e) != BERTH_EINVAL);
+  e.timeout_ms = -1;
+  FAILS(berth_export(SRC, "/nonexistent/out", &e), BERTH_EINVAL);
   c.jobs = -1;
-  FAILS(berth_copy(SRC, "oci:/nonexistent/d:x", &c, NULL), BERTH_EINVAL);
+  FAILS(berth_copy(NULL, SRC, "oci:/nonexistent/d:x", &c), BERTH_EINVAL);
   c.jobs = 100000;
-  FAILS(berth_copy(SRC, "oci:/nonexistent/d:x", &c, NULL), BERTH_EINVAL);
+  FAILS(berth_copy(NULL, SRC, "oci:/nonexistent/d:x", &c), BERTH_EINVAL);
   c.jobs = 0;
-  c.chunk_size = 1;
-  FAILS(berth_copy(SRC, "oci:/nonexistent/d:x", &c, NULL), BERTH_EINVAL);
-  c.chunk_size = 0;
+  c.dst = &r;
+  r.chunk_size = 1;
+  FAILS(berth_copy(NULL, SRC, "oci:/nonexistent/d:x", &c), BERTH_EINVAL);
+  r.chunk_size = 0;
   c.timeout_ms = -1;
-  FAILS(berth_copy(SRC, "oci:/nonexistent/d:x", &c, NULL), BERTH_EINVAL);
+  FAILS(berth_copy(NULL, SRC, "oci:/nonexistent/d:x", &c), BERTH_EINVAL);
 
   b.output = "oci:/nonexistent/b:x";
   b.jobs = -3;
@@ -406,7 +510,7 @@ static void test_numeric_options(void) {
   b.level = 99;
   FAILS(berth_build(NULL, &b), BERTH_EINVAL);
   b.level = -1;
-  b.created = -5;
+  b.created = -5; /* -1 is unset, 0 the epoch */
   FAILS(berth_build(NULL, &b), BERTH_EINVAL);
 
   s.timeout_ms = -1;
@@ -440,7 +544,6 @@ static void test_numeric_options(void) {
     const char *dsts[1] = {"oci:/nonexistent/r:x"};
     k.sign_key = "/nonexistent/cosign.key";
     FAILS(berth_replicate(NULL, SRC, dsts, 1, &k), BERTH_EINVAL);
-    FAILS(berth_export(SRC, "/nonexistent/out", &k), BERTH_EINVAL);
     kb.output = "oci:/nonexistent/b:x";
     kb.builder_id = "me";
     kb.sign_key = "/nonexistent/cosign.key";

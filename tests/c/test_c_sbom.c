@@ -22,8 +22,11 @@ int main(int argc, char **argv) {
 
   CHECK(berth_sbom_options_init(&opts, 0) == BERTH_EINVAL);
   CHECK(berth_sbom_options_init(&opts, BERTH_SBOM_OPTIONS_VERSION + 1) == BERTH_EINVAL);
+  CHECK(berth_sbom_options_init(&opts, 1) == BERTH_EINVAL); /* ABI 1's layout */
+  CHECK(strstr(berth_last_error()->message, "C ABI 1") != NULL);
   CHECK(berth_sbom_options_init(&opts, BERTH_SBOM_OPTIONS_VERSION) == BERTH_OK);
-  CHECK(opts.version == BERTH_SBOM_OPTIONS_VERSION && opts.created == NULL && opts.timeout_ms == 0);
+  CHECK(opts.version == BERTH_SBOM_OPTIONS_VERSION && opts.created == NULL &&
+        opts.timeout_ms == 0 && opts.registry == NULL);
 
   opts.created = "2026-01-02T03:04:05Z";
   CHECK(berth_sbom(&json, ref, &opts) == BERTH_OK);
