@@ -16,7 +16,7 @@ check() { # name, then a command that must succeed
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-check "version" bash -c "'$berth' version | grep -Eq '^berth [0-9]+\.[0-9]+\.[0-9]+ \(abi 1\)$'"
+check "version" bash -c "'$berth' version | grep -Eq '^berth [0-9]+\.[0-9]+\.[0-9]+ \(abi 2\)$'"
 for cmd in version sign-request copy; do
   check "$cmd --help" bash -c "'$berth' $cmd --help | grep -q '^usage: berth $cmd'"
 done

@@ -11,11 +11,14 @@ set -euo pipefail
 src=$(cd "$1" && pwd)
 build=$2
 work=$(mktemp -d)
-# The module cache is private to this run (a fake v0.1.0 must not land in the
+# The module cache is private to this run (a fake release must not land in the
 # user's cache); -modcacherw lets it be deleted.
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 module=github.com/berth-project/berth/bindings/go
-version=v0.1.0
+# The release a user would `go get`: the version in CMakeLists.txt.
+lib_version=$(sed -nE 's/^project\(berth VERSION ([0-9.]+).*/\1/p' "$src/CMakeLists.txt")
+[[ -n $lib_version ]] || { echo "no project version in CMakeLists.txt"; exit 1; }
+version=v$lib_version
 expected_sig=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31
 unset LD_LIBRARY_PATH PKG_CONFIG_PATH BERTH_LIBRARY
 
@@ -63,7 +66,7 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 grep -q 'NEEDED.*libberth.so.2' <<<"$(readelf -d "$work/app-shared")" ||
   { echo "the default build does not link libberth.so.2"; exit 1; }
 out=$(LD_LIBRARY_PATH="$libdir" "$work/app-shared")
-[[ $out == "berth 0.1.0 signature $expected_sig" ]] || { echo "shared: $out"; exit 1; }
+[[ $out == "berth $lib_version signature $expected_sig" ]] || { echo "shared: $out"; exit 1; }
 echo "go get + pkg-config berth: $out"
 
 # 4. Static: libberth.a inside; runs with no libberth anywhere on the loader path.
@@ -74,7 +77,7 @@ if grep -q 'NEEDED.*libberth' <<<"$(readelf -d "$work/app-static")"; then
   exit 1
 fi
 out=$("$work/app-static")
-[[ $out == "berth 0.1.0 signature $expected_sig" ]] || { echo "static: $out"; exit 1; }
+[[ $out == "berth $lib_version signature $expected_sig" ]] || { echo "static: $out"; exit 1; }
 echo "go get + -tags berth_static: $out"
 
 # 5. The binding itself: vet clean both ways; the runnable examples under the tag.
