@@ -27,8 +27,7 @@ from ._lib import (COPY_OPTIONS_VERSION, EXPORT_OPTIONS_VERSION, FORMATS, INDEX_
                    PROGRESS_EVENTS, CopyOptions, ExportOptions, IndexOptions, ProgressFn,
                    ProgressInfo, check, function, parse_json, string_array, take_string)
 from ._options import takes_options
-from ._registry import (Registry, chunk_size_value, jobs_value, password_of, seconds_to_ms,
-                        string_list)
+from ._registry import Registry, jobs_value, password_of, seconds_to_ms, string_list
 
 
 @dataclass(frozen=True)
