@@ -5,7 +5,7 @@ standard library and libberth.so. The library is found, on first use, through
 ``BERTH_LIBRARY`` (a full path), then a copy next to this package, then the
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
-Areas: versions and errors, SigV4 signing (``sign_request``), image transfers
+Areas: versions, the library's defaults (``defaults()``) and errors, SigV4 signing (``sign_request``), image transfers
 (``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
 credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
 ``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
@@ -57,7 +57,7 @@ from ._errors import (
 )
 from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, caller_identity,
                    ecr_call, ecr_docker_login, ecr_login)
-from ._build import BuildResult, build
+from ._build import Attestation, BuildResult, BuiltLayer, build
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
 from ._sbom import sbom
 from ._sign import attest, sign, verify
@@ -69,7 +69,7 @@ from ._pipeline import (TagResult, ecr_ensure_creation_template, ecr_ensure_pull
                         ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
                         lifecycle_policy_validate, tags_compute)
-from ._runtime import abi_version, library_path, strerror, version
+from ._runtime import abi_version, defaults, library_path, strerror, version
 from ._sigv4 import SignedRequest, sign_request
 from ._version import package_version
 
@@ -80,7 +80,7 @@ __version__ = package_version()
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
              SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin,
-             BuildResult, TagResult, Descriptor, ImageDetails, Inspection, Manifest,
+             BuildResult, BuiltLayer, Attestation, TagResult, Descriptor, ImageDetails, Inspection, Manifest,
              TagImageResult, ValidationFailure, ValidationReport):
     _cls.__module__ = __name__
 del _cls
@@ -88,6 +88,7 @@ del _cls
 __all__ = [
     "ABI_VERSION",
     "ERROR_CLASSES",
+    "Attestation",
     "AbiMismatchError",
     "AlreadyExistsError",
     "AuthError",
@@ -97,6 +98,7 @@ __all__ = [
     "BerthLibraryError",
     "BerthTimeoutError",
     "BuildResult",
+    "BuiltLayer",
     "CallerIdentity",
     "CancelledError",
     "ConfigError",
@@ -132,6 +134,7 @@ __all__ = [
     "caller_identity",
     "catalog",
     "copy",
+    "defaults",
     "delete_manifest",
     "ecr_call",
     "ecr_docker_login",

@@ -294,11 +294,9 @@ def ecr_docker_login(
     c_registry = _convert.cstr(registry, "registry", optional=True)
     c_config = _convert.cpath(config_path, "config_path")
     opts = _options(**aws)
-    out = ctypes.c_void_p()
-    rc = function("berth_ecr_docker_login")(ctypes.byref(out), c_registry, c_config,
-                                             ctypes.byref(opts))
-    check(rc, _secrets())
-    return take_string(out)
+    d = _call_json("berth_ecr_docker_login", c_registry, c_config, ctypes.byref(opts),
+                   secrets=_secrets())
+    return str(d.get("path", ""))
 
 
 @takes_options(_options)

@@ -1,9 +1,9 @@
 """Copying images: berth_copy, berth_replicate, berth_index and berth_export.
 
 Registries (docker://) and OCI layouts (oci:). The work is libberth's; this module
-fills berth_copy_options, adapts a Python callable to berth_progress_fn and turns
-berth_copy_result into a dataclass. ``push`` is ``copy`` to a registry tag plus
-more tags (berth_copy_options.extra_tags).
+fills berth_copy_options (with a berth_registry_options for each side), adapts a
+Python callable to berth_progress_fn and turns the JSON result into a dataclass.
+``push`` is ``copy`` to a registry tag plus more tags (berth_copy_options.extra_tags).
 
 Threads: ctypes releases the GIL for the whole berth_copy call, so other Python
 threads keep running while blobs move. berth calls the progress callback from its
@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import ctypes
 import os
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
-from ._errors import InvalidArgumentError, UnsupportedError
-from ._lib import (COPY_OPTIONS_VERSION, FORMATS, PROGRESS_EVENTS, CopyOptions, ProgressFn, check,
-                   function, loaded_path, string_array)
-from ._lib import CopyResult as _CCopyResult
-from ._lib import ProgressInfo
+from ._errors import InvalidArgumentError, ProtocolError
+from ._lib import (COPY_OPTIONS_VERSION, EXPORT_OPTIONS_VERSION, FORMATS, INDEX_OPTIONS_VERSION,
+                   PROGRESS_EVENTS, CopyOptions, ExportOptions, IndexOptions, ProgressFn,
+                   ProgressInfo, check, function, parse_json, string_array, take_string)
 from ._options import takes_options
-
-_INT32_MAX = 2**31 - 1
+from ._registry import Registry, jobs_value, password_of, seconds_to_ms, string_list
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,13 @@ class CopyResult:
     mounted blobs move no bytes. ``manifests`` counts manifests and indexes written;
     a copy onto a tag that already points to the digest writes nothing and reports
     zeros.
+
+    ``referrers`` counts the referrers (signatures, SBOMs, attestations) that
+    followed, ``digest_tags`` the ``sha256-<hex>`` tags of the tag scheme written;
+    ``warnings`` says what was left out (referrers that could not be listed, ...).
+    ``mirror`` is the source as read through a mirror (None when read directly),
+    ``signature`` where ``sign_key``'s signature lives (None without one).
+    ``seconds`` is how long the copy took; it does not take part in ``==``.
     """
 
     digest: str
@@ -74,33 +79,45 @@ class CopyResult:
     blobs_skipped: int
     blobs_mounted: int
     manifests: int
+    referrers: int = 0
+    digest_tags: int = 0
+    warnings: Tuple[str, ...] = ()
+    mirror: Optional[str] = None
+    signature: Optional[str] = None
+    seconds: float = field(default=0.0, compare=False)
 
 
 ProgressCallback = Callable[[Progress], object]
 
 
-def _flag(*values: object) -> int:
-    return int(any(bool(v) for v in values))
+def _count(value: Any) -> int:
+    """A count in a JSON result: a number, or the length of a list of items."""
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return int(value or 0)
 
 
-def _password(creds: Optional[str]) -> Optional[str]:
-    # "USER:PASS": the password alone may also be echoed (e.g. in a URL).
-    if isinstance(creds, str) and ":" in creds:
-        return creds.split(":", 1)[1]
-    return None
+def _warnings(value: Any) -> Tuple[str, ...]:
+    return tuple(w if isinstance(w, str) else str(w) for w in (value or ()))
 
 
-def _creds_secrets(src_creds: Optional[str], dest_creds: Optional[str]) -> List[Optional[str]]:
-    """What an error message must not show of "USER:PASS" credentials."""
-    return [src_creds, dest_creds, _password(src_creds), _password(dest_creds)]
-
-
-def _jobs(jobs: int) -> int:
-    """The number of parallel transfers, checked: 1 or more."""
-    jobs = _convert.as_int(jobs, "jobs")
-    if not 1 <= jobs <= _INT32_MAX:
-        raise InvalidArgumentError(f"jobs must be at least 1, not {jobs}")
-    return jobs
+def copy_result(d: Mapping[str, Any]) -> CopyResult:
+    """A CopyResult from berth_copy's JSON (also one of berth_replicate's, berth_index's)."""
+    return CopyResult(
+        digest=str(d.get("digest", "")),
+        media_type=str(d.get("mediaType", "")),
+        bytes_copied=int(d.get("bytesCopied", 0)),
+        blobs_copied=int(d.get("blobsCopied", 0)),
+        blobs_skipped=int(d.get("blobsSkipped", 0)),
+        blobs_mounted=int(d.get("blobsMounted", 0)),
+        manifests=int(d.get("manifests", 0)),
+        referrers=_count(d.get("referrers")),
+        digest_tags=_count(d.get("digestTags")),
+        warnings=_warnings(d.get("warnings")),
+        mirror=d.get("mirror") or None,
+        signature=d.get("signature") or None,
+        seconds=float(d.get("seconds") or 0.0),
+    )
 
 
 class _Callback:
@@ -172,15 +189,41 @@ def _format(value: Optional[str]) -> int:
             f"format must be 'oci', 'docker' or None, not {value!r}") from None
 
 
-def string_list(values: Iterable[str], what: str) -> List[bytes]:
-    """A list of str arguments as C strings; a lone str is refused (it is iterable)."""
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{what} must be a list of str, not a single {type(values).__name__}")
-    try:
-        items = list(values)
-    except TypeError:
-        raise TypeError(f"{what} must be a list of str, not {type(values).__name__}") from None
-    return [_convert.cstr(v, f"{what}[{i}]") for i, v in enumerate(items)]
+class _Sides:
+    """A berth_registry_options for each side of a transfer, from the keyword arguments
+    copy, replicate, index and build share. ``plain_http``, ``insecure``,
+    ``ca_bundle`` and ``stall_timeout`` apply to both sides, the ``src_``/``dest_``
+    forms to one; ``mirrors`` to the source (reading), ``chunk_size`` to the
+    destination (pushing)."""
+
+    def __init__(self, *, src_creds: Optional[str] = None, dest_creds: Optional[str] = None,
+                 plain_http: bool = False, src_plain_http: bool = False,
+                 dest_plain_http: bool = False, insecure: bool = False,
+                 src_insecure: bool = False, dest_insecure: bool = False,
+                 ca_bundle: Union[PathArg, None] = None, stall_timeout: Optional[float] = None,
+                 chunk_size: Optional[int] = 0, mirrors: Iterable[str] = ()) -> None:
+        self.src = Registry(creds=src_creds, plain_http=bool(plain_http or src_plain_http),
+                            insecure=bool(insecure or src_insecure), ca_bundle=ca_bundle,
+                            stall_timeout=stall_timeout, mirrors=mirrors, what="src")
+        self.dst = Registry(creds=dest_creds, plain_http=bool(plain_http or dest_plain_http),
+                            insecure=bool(insecure or dest_insecure), ca_bundle=ca_bundle,
+                            stall_timeout=stall_timeout, chunk_size=chunk_size, what="dest")
+        self.secrets: List[Optional[str]] = self.src.secrets + self.dst.secrets
+
+
+def _creds_secrets(src_creds: Optional[str], dest_creds: Optional[str]) -> List[Optional[str]]:
+    """What an error message must not show of "USER:PASS" credentials."""
+    return [src_creds, dest_creds, password_of(src_creds), password_of(dest_creds)]
+
+
+def _set_strings(opts: Any, field_name: str, values: List[bytes], keep: List[Any]) -> None:
+    """Points opts.<field_name> / opts.n_<field_name> at a C array of ``values``; the
+    array goes to ``keep``, which must outlive the call."""
+    array, n = string_array(values)
+    if n:
+        keep.append(array)
+        setattr(opts, field_name, ctypes.cast(array, type(getattr(opts, field_name))))
+        setattr(opts, "n_" + field_name, n)
 
 
 class _Call:
@@ -204,13 +247,13 @@ class _Call:
         dest_insecure: bool = False,
         ca_bundle: Union[PathArg, None] = None,
         platform: Optional[str] = None,
-        jobs: int = 4,
+        jobs: Optional[int] = None,
         progress: Optional[ProgressCallback] = None,
         extra_tags: Iterable[str] = (),
         format: Optional[str] = None,  # noqa: A002 - the CLI's --format, the C ABI's format
         timeout: Optional[float] = None,
         stall_timeout: Optional[float] = None,
-        chunk_size: int = 0,
+        chunk_size: Optional[int] = 0,
         referrers: bool = True,
         artifact_types: Iterable[str] = (),
         create_repository: bool = False,
@@ -218,82 +261,46 @@ class _Call:
         sign_key: Union[PathArg, None] = None,
         sign_key_password: Optional[str] = None,
     ) -> None:
-        jobs = _jobs(jobs)
+        c_jobs = jobs_value(jobs)
         c_sign_key = _convert.cpath(sign_key, "sign_key")
         c_sign_password = _convert.cstr(sign_key_password, "sign_key_password", optional=True)
-        limits = _limits(timeout, stall_timeout, chunk_size)
+        timeout_ms = seconds_to_ms(timeout, "timeout")
         if not isinstance(referrers, bool):
             raise TypeError(f"referrers must be bool, not {type(referrers).__name__}")
         types = string_list(artifact_types, "artifact_types")
-        c_mirrors = string_list(mirrors, "mirrors")
         if not isinstance(create_repository, bool):
             raise TypeError(
                 f"create_repository must be bool, not {type(create_repository).__name__}")
         c_format = _format(format)
-        self.callback = _Callback.of(progress)
         tags = string_list(extra_tags, "extra_tags")
+        c_platform = _convert.cstr(platform, "platform", optional=True)
+        self.sides = _Sides(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                            src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                            insecure=insecure, src_insecure=src_insecure,
+                            dest_insecure=dest_insecure, ca_bundle=ca_bundle,
+                            stall_timeout=stall_timeout, chunk_size=chunk_size, mirrors=mirrors)
+        self.callback = _Callback.of(progress)
 
-        init = function("berth_copy_options_init")
         opts = CopyOptions()
-        # A libberth older than this struct still copies when the call needs none of
-        # the fields it does not know: the version given tells it which to read.
-        if c_sign_key:
-            needed, uses = 6, "sign_key"
-        elif create_repository or c_mirrors:
-            needed, uses = 5, "create_repository or mirrors"
-        elif any(limits.values()) or not referrers or types:
-            needed, uses = 4, "timeout, stall_timeout, chunk_size, referrers or artifact_types"
-        elif c_format != FORMATS["auto"]:
-            needed, uses = 3, "format"
-        else:
-            needed, uses = (2, "extra_tags") if tags else (1, "")
-        version = COPY_OPTIONS_VERSION
-        rc = init(ctypes.byref(opts), version)
-        while rc != 0 and version > needed:
-            version -= 1
-            rc = init(ctypes.byref(opts), version)
-        if rc != 0 and needed > 1:
-            raise UnsupportedError(
-                f"{uses} needs berth_copy_options version {needed}, which the loaded "
-                f"libberth ({loaded_path()}) does not know; install a newer libberth")
-        check(rc)
-        opts.src_creds = _convert.cstr(src_creds, "src_creds", optional=True)
-        opts.dst_creds = _convert.cstr(dest_creds, "dest_creds", optional=True)
-        opts.src_plain_http = _flag(plain_http, src_plain_http)
-        opts.dst_plain_http = _flag(plain_http, dest_plain_http)
-        opts.src_insecure = _flag(insecure, src_insecure)
-        opts.dst_insecure = _flag(insecure, dest_insecure)
-        opts.src_ca_bundle = opts.dst_ca_bundle = _convert.cpath(ca_bundle, "ca_bundle")
-        opts.platform = _convert.cstr(platform, "platform", optional=True)
-        opts.jobs = jobs
+        check(function("berth_copy_options_init")(ctypes.byref(opts), COPY_OPTIONS_VERSION))
+        opts.src = self.sides.src.pointer()
+        opts.dst = self.sides.dst.pointer()
+        opts.platform = c_platform
+        opts.jobs = c_jobs
         opts.format = c_format
-        if version >= 4:
-            for name, value in limits.items():
-                setattr(opts, name, value)
-            opts.no_referrers = 0 if referrers else 1
-            self.types_array, n_types = string_array(types)
-            if n_types:
-                opts.artifact_types = ctypes.cast(self.types_array, type(opts.artifact_types))
-                opts.n_artifact_types = n_types
-        if version >= 5:
-            opts.create_repository = 1 if create_repository else 0
-            self.mirrors_array, n_mirrors = string_array(c_mirrors)
-            if n_mirrors:
-                opts.mirrors = ctypes.cast(self.mirrors_array, type(opts.mirrors))
-                opts.n_mirrors = n_mirrors
-        if version >= 6:
-            opts.sign_key = c_sign_key
-            opts.sign_key_password = c_sign_password
-        # The C array (and the bytes it points to) must outlive the call: held here.
-        self.tags_array, n = string_array(tags)
-        if n:
-            opts.extra_tags = ctypes.cast(self.tags_array, type(opts.extra_tags))
-            opts.n_extra_tags = n
-
+        opts.timeout_ms = timeout_ms
+        opts.no_referrers = 0 if referrers else 1
+        opts.create_repository = 1 if create_repository else 0
+        opts.sign_key = c_sign_key
+        opts.sign_key_password = c_sign_password
+        # The C arrays (and the bytes they point to) must outlive the call: held here.
+        self.keep: List[Any] = []
+        _set_strings(opts, "extra_tags", tags, self.keep)
+        _set_strings(opts, "artifact_types", types, self.keep)
         if self.callback is not None:
             opts.progress = self.callback.c_fn
         self.opts = opts
-        self.secrets = _creds_secrets(src_creds, dest_creds) + [sign_key_password or None]
+        self.secrets = self.sides.secrets + [sign_key_password or None]
 
     def finish(self, rc: int) -> None:
         if self.callback is not None:
@@ -301,37 +308,12 @@ class _Call:
         check(rc, self.secrets)
 
 
-def _seconds_to_ms(value: Optional[float], what: str, *, never: int = 0) -> int:
-    """None -> 0 (the library's default); seconds -> milliseconds; 0 -> `never`."""
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__}")
-    if value < 0:
-        raise InvalidArgumentError(f"{what} must not be negative, not {value}")
-    return never if value == 0 else max(1, int(value * 1000))
-
-
-def _limits(timeout: Optional[float], stall_timeout: Optional[float],
-            chunk_size: int) -> Dict[str, int]:
-    chunk_size = _convert.as_int(chunk_size, "chunk_size")
-    if chunk_size < 0 or (0 < chunk_size < 1 << 20):
-        raise InvalidArgumentError(f"chunk_size must be 0 or at least 1 MiB, not {chunk_size}")
-    return {"timeout_ms": _seconds_to_ms(timeout, "timeout"),
-            "stall_timeout_ms": _seconds_to_ms(stall_timeout, "stall_timeout", never=-1),
-            "chunk_size": chunk_size}
-
-
-def _result(out: _CCopyResult) -> CopyResult:
-    return CopyResult(
-        digest=out.digest.decode("utf-8", errors="replace"),
-        media_type=out.media_type.decode("utf-8", errors="replace"),
-        bytes_copied=int(out.bytes_copied),
-        blobs_copied=int(out.blobs_copied),
-        blobs_skipped=int(out.blobs_skipped),
-        blobs_mounted=int(out.blobs_mounted),
-        manifests=int(out.manifests),
-    )
+def _json_out(name: str, rc: int, out: ctypes.c_void_p, finish: Callable[[int], None]) -> \
+        Dict[str, Any]:
+    """Takes the JSON a call returned, raises for rc (``finish``), then parses it."""
+    raw = take_string(out)  # makes no berth call that would replace the last error
+    finish(rc)
+    return parse_json(name, raw)
 
 
 @takes_options(_Call)
@@ -343,7 +325,8 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     OCI image layout. Blobs the destination has are skipped, blobs in another
     repository of the same registry are mounted, the rest stream with ``jobs`` in
     parallel; the destination tag is written last, after everything it references
-    has arrived and verified.
+    has arrived and verified. ``jobs`` None means the library's default
+    (``berth.defaults()["jobs"]``), at most ``berth.defaults()["maxJobs"]``.
 
     ``src_creds``/``dest_creds`` are ``"USER:PASSWORD"`` and override the docker
     keychain (config.json, credential helpers). ``plain_http`` and ``insecure``
@@ -364,7 +347,7 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
 
     ``timeout`` (seconds) bounds the whole copy (TimeoutError); ``stall_timeout``
     abandons — and resumes where safe — a transfer moving under 1 KiB/s that long
-    (default 60, 0 = never). ``chunk_size`` pushes blobs over 16 MiB in PATCHes of
+    (None: the library's default, ``berth.defaults()["stallTimeoutMs"]``; 0: never). ``chunk_size`` pushes blobs over 16 MiB in PATCHes of
     that many bytes (for proxies that cap request bodies); by default one request
     per blob.
 
@@ -376,8 +359,8 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     (with the source repository's settings when the source is in ECR too), with the
     AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
     ``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read a
-    registry source through the first mirror that serves it, else from SRC_REGISTRY.
-    ``sign_key`` (a cosign key file; password ``sign_key_password``, as ``sign``
+    registry source through the first mirror that serves it, else from SRC_REGISTRY
+    (the result's ``mirror`` names it). ``sign_key`` (a cosign key file; password ``sign_key_password``, as ``sign``
     takes it, None for none) signs the image once it landed in a registry or
     an ``oci:`` layout, as ``berth push --sign-key`` does; copy and push only.
 
@@ -392,11 +375,9 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     c_src = _convert.cstr(src, "src")
     c_dst = _convert.cstr(dst, "dst")
     call = _Call(**options)
-    berth_copy = function("berth_copy")
-    out = _CCopyResult()
-    rc = berth_copy(c_src, c_dst, ctypes.byref(call.opts), ctypes.byref(out))
-    call.finish(rc)
-    return _result(out)
+    out = ctypes.c_void_p()
+    rc = function("berth_copy")(ctypes.byref(out), c_src, c_dst, ctypes.byref(call.opts))
+    return copy_result(_json_out("berth_copy", rc, out, call.finish))
 
 
 def _split_tag(ref: str) -> Tuple[str, Optional[str], bool]:
@@ -447,14 +428,15 @@ def push(src: str, ref: str, *, tags: Iterable[str] = (), **options: Any) -> Cop
     return copy(src, dst, extra_tags=unique, **options)
 
 
+@takes_options(_Call)
 def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]:
     """Copies one source to every destination of ``dsts``, reading each blob once.
 
     Each blob is streamed to every destination that lacks it; destinations on the
     source's registry mount instead. Returns one CopyResult per destination, in the
-    order of ``dsts``. ``options`` are those of ``copy``; the ``dest_*`` ones apply
-    to every destination, and ``format`` is decided for each (a destination that
-    converts reports its own digest).
+    order of ``dsts``. ``options`` are those of ``copy`` (but ``sign_key``); the
+    ``dest_*`` ones apply to every destination, and ``format`` is decided for each (a
+    destination that converts reports its own digest).
     """
     c_src = _convert.cstr(src, "src")
     c_dsts = string_list(dsts, "dsts")
@@ -462,44 +444,99 @@ def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]
         raise InvalidArgumentError("replicate needs at least one destination")
     call = _Call(**options)
     array, n = string_array(c_dsts)
-    results = (_CCopyResult * n)()
-    rc = function("berth_replicate")(results, c_src, array, n, ctypes.byref(call.opts))
-    call.finish(rc)
-    return [_result(r) for r in results]
+    out = ctypes.c_void_p()
+    rc = function("berth_replicate")(ctypes.byref(out), c_src, array, n, ctypes.byref(call.opts))
+    d = _json_out("berth_replicate", rc, out, call.finish)
+    results = d.get("results")
+    if not isinstance(results, list) or len(results) != n:
+        raise ProtocolError(f"berth_replicate: expected {n} results, got {results!r:.200}")
+    return [copy_result(r) for r in results]
 
 
-def index(srcs: Sequence[str], dst: str, *, annotations: Optional[Mapping[str, str]] = None,
-          **options: Any) -> CopyResult:
+class _IndexCall:
+    """berth_index_options from keyword arguments: the one declaration of ``index``'s
+    options (those of ``copy`` that apply to an index)."""
+
+    def __init__(
+        self,
+        *,
+        src_creds: Optional[str] = None,
+        dest_creds: Optional[str] = None,
+        plain_http: bool = False,
+        src_plain_http: bool = False,
+        dest_plain_http: bool = False,
+        insecure: bool = False,
+        src_insecure: bool = False,
+        dest_insecure: bool = False,
+        ca_bundle: Union[PathArg, None] = None,
+        jobs: Optional[int] = None,
+        progress: Optional[ProgressCallback] = None,
+        extra_tags: Iterable[str] = (),
+        format: Optional[str] = None,  # noqa: A002
+        timeout: Optional[float] = None,
+        stall_timeout: Optional[float] = None,
+        chunk_size: Optional[int] = 0,
+        mirrors: Iterable[str] = (),
+        annotations: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        c_jobs = jobs_value(jobs)
+        timeout_ms = seconds_to_ms(timeout, "timeout")
+        c_format = _format(format)
+        tags = string_list(extra_tags, "extra_tags")
+        pairs = []
+        for k, v in (annotations or {}).items():
+            if not isinstance(k, str) or not k or "=" in k:
+                raise InvalidArgumentError(
+                    f"annotation key {k!r} must be a non-empty str without '='")
+            pairs.append(f"{k}={v}")
+        c_annotations = string_list(pairs, "annotations")
+        self.sides = _Sides(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                            src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                            insecure=insecure, src_insecure=src_insecure,
+                            dest_insecure=dest_insecure, ca_bundle=ca_bundle,
+                            stall_timeout=stall_timeout, chunk_size=chunk_size, mirrors=mirrors)
+        self.callback = _Callback.of(progress)
+        opts = IndexOptions()
+        check(function("berth_index_options_init")(ctypes.byref(opts), INDEX_OPTIONS_VERSION))
+        opts.src = self.sides.src.pointer()
+        opts.dst = self.sides.dst.pointer()
+        opts.jobs = c_jobs
+        opts.format = c_format
+        opts.timeout_ms = timeout_ms
+        self.keep: List[Any] = []
+        _set_strings(opts, "extra_tags", tags, self.keep)
+        _set_strings(opts, "annotations", c_annotations, self.keep)
+        if self.callback is not None:
+            opts.progress = self.callback.c_fn
+        self.opts = opts
+        self.secrets = self.sides.secrets
+
+    def finish(self, rc: int) -> None:
+        if self.callback is not None:
+            self.callback.reraise()
+        check(rc, self.secrets)
+
+
+@takes_options(_IndexCall)
+def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
     """Assembles a multi-arch index from the images ``srcs`` and tags it at ``dst``.
 
     Children are referenced by digest, their platforms read from their configs; an
     index among ``srcs`` contributes its entries. ``annotations`` go on the index
-    (which is then always an OCI index). ``options`` are those of ``copy``
-    (``extra_tags`` tags the index more than once; ``format`` converts every child,
-    and the index is a Docker manifest list only when all children are Docker and
-    there are no annotations). Returns what was written.
+    (which is then always an OCI index). The other options are those of ``copy``
+    that apply (``extra_tags`` tags the index more than once; ``format`` converts
+    every child, and the index is a Docker manifest list only when all children are
+    Docker and there are no annotations). Returns what was written.
     """
     c_srcs = string_list(srcs, "srcs")
     if not c_srcs:
         raise InvalidArgumentError("index needs at least one source image")
     c_dst = _convert.cstr(dst, "dst")
-    pairs = []
-    for k, v in (annotations or {}).items():
-        if not isinstance(k, str) or not k or "=" in k:
-            raise InvalidArgumentError(f"annotation key {k!r} must be a non-empty str without '='")
-        pairs.append(f"{k}={v}")
-    c_annotations = string_list(pairs, "annotations")
-    call = _Call(**options)
+    call = _IndexCall(**options)
     array, n = string_array(c_srcs)
-    out = _CCopyResult()
-    if c_annotations:
-        kv, n_kv = string_array(c_annotations)
-        rc = function("berth_index_annotated")(ctypes.byref(out), array, n, c_dst, kv, n_kv,
-                                               ctypes.byref(call.opts))
-    else:
-        rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
-    call.finish(rc)
-    return _result(out)
+    out = ctypes.c_void_p()
+    rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
+    return copy_result(_json_out("berth_index", rc, out, call.finish))
 
 
 def export(
@@ -511,7 +548,8 @@ def export(
     plain_http: bool = False,
     insecure: bool = False,
     ca_bundle: Union[PathArg, None] = None,
-    max_size: int = 0,
+    mirrors: Iterable[str] = (),
+    max_size: Optional[int] = None,
     max_expansion_ratio: Optional[float] = None,
     devices: bool = False,
     timeout: Optional[float] = None,
@@ -521,19 +559,25 @@ def export(
 
     Layers are applied in order with their whiteouts. Anything that would land
     outside ``dir`` (absolute or ``..`` paths, links leading out) raises UnsafeError.
-    ``platform`` picks the image of an index. A new or empty ``dir`` appears only
-    once every layer arrived and verified.
+    ``platform`` picks the image of an index (None: the library's default,
+    ``berth.defaults()["platform"]``). A new or empty ``dir`` appears only once every
+    layer arrived and verified.
 
-    Decompression bombs: ``max_size`` caps the bytes of all files (default 64 GiB),
+    Decompression bombs: ``max_size`` caps the bytes of all files (None: the
+    library's default, ``berth.defaults()["maxExportBytes"]``),
     ``max_expansion_ratio`` the bytes written per compressed byte, checked while
-    streaming past the first 16 MiB (default 200; 0 turns it off); both raise
-    TooLargeError. Device nodes are skipped unless ``devices`` (root only; created
-    with mode 0600 at most). ``timeout``/``stall_timeout`` as for ``copy``.
+    streaming past the first 16 MiB (None: ``berth.defaults()["maxExpansionRatio"]``;
+    0 turns it off); both raise TooLargeError. Device nodes are skipped unless
+    ``devices`` (root only; created with mode 0600 at most). ``src_creds``,
+    ``plain_http``, ``insecure``, ``ca_bundle``, ``mirrors``, ``timeout`` and
+    ``stall_timeout`` as for ``copy``.
     """
     c_src = _convert.cstr(src, "src")
     c_dir = _convert.cpath(dir, "dir")
     if c_dir is None:
         raise TypeError("dir must be a path, not None")
+    if max_size is None:
+        max_size = 0
     max_size = _convert.as_int(max_size, "max_size")
     if max_size < 0:
         raise InvalidArgumentError(f"max_size must not be negative, not {max_size}")
@@ -544,19 +588,24 @@ def export(
             raise TypeError("max_expansion_ratio must be a number")
         if max_expansion_ratio < 0:
             raise InvalidArgumentError("max_expansion_ratio must not be negative")
+        # NaN and infinity go through: the library refuses them, naming the field.
         ratio = -1.0 if max_expansion_ratio == 0 else float(max_expansion_ratio)
-    call = _Call(src_creds=src_creds, src_plain_http=plain_http, src_insecure=insecure,
-                 ca_bundle=ca_bundle, platform=platform, timeout=timeout,
-                 stall_timeout=stall_timeout)
-    if max_size or ratio or devices:
-        if call.opts.version < 4:
-            raise UnsupportedError("this libberth is too old for export limits (needs "
-                                   "berth_copy_options version 4)")
-        call.opts.max_total_bytes = max_size
-        call.opts.max_expansion_ratio = ratio
-        call.opts.devices = 1 if devices else 0
-    rc = function("berth_export")(c_src, c_dir, ctypes.byref(call.opts))
-    call.finish(rc)
+    c_platform = _convert.cstr(platform, "platform", optional=True)
+    timeout_ms = seconds_to_ms(timeout, "timeout")
+    access = Registry(creds=src_creds, plain_http=plain_http, insecure=insecure,
+                      ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                      what="src")
+    opts = ExportOptions()
+    check(function("berth_export_options_init")(ctypes.byref(opts), EXPORT_OPTIONS_VERSION))
+    opts.src = access.pointer()
+    opts.platform = c_platform
+    opts.timeout_ms = timeout_ms
+    opts.max_total_bytes = max_size
+    opts.max_expansion_ratio = ratio
+    opts.devices = 1 if devices else 0
+    rc = function("berth_export")(c_src, c_dir, ctypes.byref(opts))
+    check(rc, access.secrets)
 
 
-__all__ = ["CopyResult", "Progress", "copy", "export", "index", "push", "replicate"]
+__all__ = ["CopyResult", "Progress", "copy", "copy_result", "export", "index", "push",
+           "replicate", "string_list"]

@@ -6,26 +6,28 @@ References use the transports of ``berth.copy``: ``"docker://HOST/REPO:TAG"`` (o
 bare reference) and ``"oci:DIR[:TAG]"``; ``manifest``, ``inspect`` and ``validate``
 also read ``oci-archive:`` and ``docker-archive:``. Every function takes the same
 keyword-only registry options: ``creds`` ("USER:PASSWORD", else the docker
-keychain), ``plain_http``, ``insecure``, ``ca_bundle`` and ``timeout`` (seconds for
-the whole call). libberth answers in JSON; it comes back here as frozen dataclasses.
+keychain), ``plain_http``, ``insecure``, ``ca_bundle``, ``stall_timeout``,
+``mirrors`` ("SRC_REGISTRY=HOST[/PREFIX]", for the calls that read) and ``timeout``
+(seconds for the whole call). libberth answers in JSON; it comes back here as frozen dataclasses.
 """
 
 from __future__ import annotations
 
 import ctypes
 import json
-import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _convert
-from ._copy import PathArg, string_list
-from ._errors import GateFailedError, InvalidArgumentError, ProtocolError
-from ._lib import (INSPECT_OPTIONS_VERSION, InspectOptions, ManifestInfo, check, function, lib,
+from ._copy import PathArg
+from ._errors import GateFailedError, InvalidArgumentError
+from ._lib import (INSPECT_OPTIONS_VERSION, InspectOptions, check, function, lib, parse_json,
                    string_array, take_string)
+from ._registry import Registry, jobs_value, positive_seconds_to_ms, string_list
 
-_INT32_MAX = 2**31 - 1
+#: The most entries per page a list may ask for (a sanity bound of the binding, not a
+#: default: None asks for the library's, berth.defaults()["pageSize"]).
+_MAX_PAGE_SIZE = 10000
 
 
 @dataclass(frozen=True)
@@ -139,37 +141,30 @@ class _Options:
 
     def __init__(self, *, creds: Optional[str] = None, plain_http: bool = False,
                  insecure: bool = False, ca_bundle: Union[PathArg, None] = None,
-                 timeout: Optional[float] = None, platform: Optional[str] = None,
-                 jobs: int = 4, page_size: int = 1000) -> None:
-        jobs = _convert.as_int(jobs, "jobs")
-        if not 1 <= jobs <= 64:
-            raise InvalidArgumentError(f"jobs must be 1..64, not {jobs}")
-        page_size = _convert.as_int(page_size, "page_size")
-        if not 1 <= page_size <= 10000:
-            raise InvalidArgumentError(f"page_size must be 1..10000, not {page_size}")
-        timeout_ms = 0
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                raise TypeError(
-                    f"timeout must be a number of seconds, not {type(timeout).__name__}")
-            if not (timeout > 0 and math.isfinite(timeout)):
+                 timeout: Optional[float] = None, stall_timeout: Optional[float] = None,
+                 mirrors: Iterable[str] = (), platform: Optional[str] = None,
+                 jobs: Optional[int] = None, page_size: Optional[int] = None) -> None:
+        c_jobs = jobs_value(jobs)
+        c_page_size = 0
+        if page_size is not None:
+            c_page_size = _convert.as_int(page_size, "page_size")
+            if not 1 <= c_page_size <= _MAX_PAGE_SIZE:
                 raise InvalidArgumentError(
-                    f"timeout must be a positive number of seconds, not {timeout}")
-            timeout_ms = max(1, int(timeout * 1000))
+                    f"page_size must be 1..{_MAX_PAGE_SIZE}, not {c_page_size}")
+        timeout_ms = positive_seconds_to_ms(timeout, "timeout")
+        c_platform = _convert.cstr(platform, "platform", optional=True)
+        self.registry = Registry(creds=creds, plain_http=plain_http, insecure=insecure,
+                                 ca_bundle=ca_bundle, stall_timeout=stall_timeout,
+                                 mirrors=mirrors)
         opts = InspectOptions()
         check(function("berth_inspect_options_init")(ctypes.byref(opts), INSPECT_OPTIONS_VERSION))
-        opts.creds = _convert.cstr(creds, "creds", optional=True)
-        opts.plain_http = int(bool(plain_http))
-        opts.insecure = int(bool(insecure))
-        opts.ca_bundle = (None if ca_bundle is None
-                          else _convert.cstr(os.fspath(ca_bundle), "ca_bundle"))
-        opts.platform = _convert.cstr(platform, "platform", optional=True)
-        opts.jobs = jobs
-        opts.page_size = page_size
+        opts.registry = self.registry.pointer()
+        opts.platform = c_platform
+        opts.jobs = c_jobs
+        opts.page_size = c_page_size
         opts.timeout_ms = timeout_ms
         self.opts = opts
-        # "USER:PASS": the password alone may be echoed too.
-        self.secrets = [creds, creds.split(":", 1)[1] if creds and ":" in creds else None]
+        self.secrets = self.registry.secrets
 
 
 def _json_call(name: str, *args: Any, secrets: Iterable[Optional[str]] = ()) -> Dict[str, Any]:
@@ -177,17 +172,7 @@ def _json_call(name: str, *args: Any, secrets: Iterable[Optional[str]] = ()) -> 
     rc = function(name)(ctypes.byref(out), *args)
     raw = take_string(out)  # makes no berth call that would replace the last error
     check(rc, secrets)
-    return _parse(name, raw)
-
-
-def _parse(name: str, raw: str) -> Dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except ValueError as e:
-        raise ProtocolError(f"{name}: the reply is not JSON: {e}") from None
-    if not isinstance(value, dict):
-        raise ProtocolError(f"{name}: the reply is not a JSON object")
-    return value
+    return parse_json(name, raw)
 
 
 def _platform(p: Any) -> Optional[str]:
@@ -233,17 +218,20 @@ def manifest(ref: str, *, platform: Optional[str] = None, **access: Any) -> Mani
     c_ref = _convert.cstr(ref, "ref")
     o = _Options(platform=platform, **access)
     out = ctypes.c_void_p()
-    info = ManifestInfo()
-    rc = function("berth_manifest_get")(ctypes.byref(out), ctypes.byref(info), c_ref,
+    out_info = ctypes.c_void_p()
+    rc = function("berth_manifest_get")(ctypes.byref(out), ctypes.byref(out_info), c_ref,
                                         ctypes.byref(o.opts))
+    info_text = take_string(out_info)  # makes no berth call that would replace the last error
     try:
         check(rc, o.secrets)
-        raw = ctypes.string_at(out.value, info.size) if out.value else b""
+        info = parse_json("berth_manifest_get", info_text)
+        size = int(info.get("size", 0))
+        raw = ctypes.string_at(out.value, size) if out.value else b""
     finally:
         if out.value:
             lib().berth_free(out)
-    return Manifest(raw=raw, digest=info.digest.decode("utf-8", errors="replace"),
-                    media_type=info.media_type.decode("utf-8", errors="replace"))
+    return Manifest(raw=raw, digest=str(info.get("digest", "")),
+                    media_type=str(info.get("mediaType", "")))
 
 
 def inspect(ref: str, *, platform: Optional[str] = None, **access: Any) -> Inspection:
@@ -259,17 +247,20 @@ def inspect(ref: str, *, platform: Optional[str] = None, **access: Any) -> Inspe
                       images=tuple(_image(i) for i in d.get("images", [])))
 
 
-def list_tags(repository: str, *, page_size: int = 1000, **access: Any) -> List[str]:
+def list_tags(repository: str, *, page_size: Optional[int] = None, **access: Any) -> List[str]:
     """The tags of ``repository`` ("HOST/REPO", "docker://...", or "oci:DIR" for a
-    layout's tags), following the registry's Link pagination, in its order."""
+    layout's tags), following the registry's Link pagination, in its order, asking
+    ``page_size`` per page (None: the library's default,
+    ``berth.defaults()["pageSize"]``)."""
     c_repo = _convert.cstr(repository, "repository")
     o = _Options(page_size=page_size, **access)
     d = _json_call("berth_tags_list", c_repo, ctypes.byref(o.opts), secrets=o.secrets)
     return [str(t) for t in d.get("tags", [])]
 
 
-def catalog(registry: str, *, page_size: int = 1000, **access: Any) -> List[str]:
-    """The repositories of ``registry`` ("HOST[:PORT]"), following Link pagination."""
+def catalog(registry: str, *, page_size: Optional[int] = None, **access: Any) -> List[str]:
+    """The repositories of ``registry`` ("HOST[:PORT]"), following Link pagination
+    (``page_size`` as for ``list_tags``)."""
     c_reg = _convert.cstr(registry, "registry")
     o = _Options(page_size=page_size, **access)
     d = _json_call("berth_catalog", c_reg, ctypes.byref(o.opts), secrets=o.secrets)
@@ -296,16 +287,14 @@ def delete_manifest(ref: str, **access: Any) -> str:
     UnsupportedError when the registry does not allow deletion."""
     c_ref = _convert.cstr(ref, "ref")
     o = _Options(**access)
-    out = ctypes.c_void_p()
-    rc = function("berth_manifest_delete")(ctypes.byref(out), c_ref, ctypes.byref(o.opts))
-    digest = take_string(out)
-    check(rc, o.secrets)
-    return digest
+    d = _json_call("berth_manifest_delete", c_ref, ctypes.byref(o.opts), secrets=o.secrets)
+    return str(d.get("digest", ""))
 
 
-def validate(ref: str, *, jobs: int = 4, **access: Any) -> ValidationReport:
+def validate(ref: str, *, jobs: Optional[int] = None, **access: Any) -> ValidationReport:
     """Reads every manifest and blob ``ref`` reaches (index children, configs,
-    layers) and verifies each digest and size, ``jobs`` blobs at a time.
+    layers) and verifies each digest and size, ``jobs`` blobs at a time (None: the
+    library's default, ``berth.defaults()["jobs"]``).
 
     Returns the report whether or not the image is sound: check ``report.ok`` and
     ``report.failures`` (each corrupt, truncated or missing item). Errors that say
@@ -319,7 +308,7 @@ def validate(ref: str, *, jobs: int = 4, **access: Any) -> ValidationReport:
     # A failed validation (BERTH_EGATE) comes with its report; it is the answer here.
     if rc != GateFailedError.CODE or not raw:
         check(rc, o.secrets)
-    d = _parse("berth_validate", raw)
+    d = parse_json("berth_validate", raw)
     return ValidationReport(
         reference=d["reference"], digest=d["digest"], media_type=d["mediaType"],
         ok=bool(d["ok"]), manifests=int(d["manifests"]), blobs=int(d["blobs"]),

@@ -12,29 +12,47 @@ about a missing library is clearer at the call that needs it.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import threading
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int, c_int32,
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_int32,
                     c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
-from typing import Any, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import _discover
-from ._errors import AbiMismatchError, BerthLibraryError, UnsupportedError, make_error
+from ._errors import (AbiMismatchError, BerthLibraryError, ProtocolError, UnsupportedError,
+                      make_error)
 
 #: The BERTH_ABI_VERSION of the berth.h this binding mirrors.
-ABI_VERSION = 1
+ABI_VERSION = 2
 #: BERTH_SIGN_OPTIONS_VERSION of the berth_sign_options mirrored below.
 SIGN_OPTIONS_VERSION = 1
-#: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below.
-COPY_OPTIONS_VERSION = 6
+#: BERTH_PROGRESS_VERSION of the berth_progress mirrored below.
+PROGRESS_VERSION = 1
+#: BERTH_REGISTRY_OPTIONS_VERSION of the berth_registry_options mirrored below.
+REGISTRY_OPTIONS_VERSION = 1
+#: BERTH_COPY_OPTIONS_VERSION of the berth_copy_options mirrored below (7 is ABI 2's
+#: first; 1-6 were ABI 1's layout and the library refuses them).
+COPY_OPTIONS_VERSION = 7
+#: BERTH_INDEX_OPTIONS_VERSION of the berth_index_options mirrored below.
+INDEX_OPTIONS_VERSION = 1
+#: BERTH_EXPORT_OPTIONS_VERSION of the berth_export_options mirrored below.
+EXPORT_OPTIONS_VERSION = 1
 #: BERTH_AWS_OPTIONS_VERSION of the berth_aws_options mirrored below.
 AWS_OPTIONS_VERSION = 1
-#: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below.
-BUILD_OPTIONS_VERSION = 3
-#: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below.
-INSPECT_OPTIONS_VERSION = 1
-#: BERTH_SBOM_OPTIONS_VERSION of the berth_sbom_options mirrored below.
-SBOM_OPTIONS_VERSION = 1
+#: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below (4 is ABI 2's
+#: first).
+BUILD_OPTIONS_VERSION = 4
+#: BERTH_COSIGN_OPTIONS_VERSION of the berth_cosign_options mirrored below.
+COSIGN_OPTIONS_VERSION = 1
+#: BERTH_VERIFY_OPTIONS_VERSION of the berth_verify_options mirrored below.
+VERIFY_OPTIONS_VERSION = 1
+#: BERTH_INSPECT_OPTIONS_VERSION of the berth_inspect_options mirrored below (2 is ABI
+#: 2's first).
+INSPECT_OPTIONS_VERSION = 2
+#: BERTH_SBOM_OPTIONS_VERSION of the berth_sbom_options mirrored below (2 is ABI 2's
+#: first).
+SBOM_OPTIONS_VERSION = 2
 
 
 class ErrorInfo(Structure):
@@ -84,9 +102,11 @@ SignedRequestP = POINTER(SignedRequestHandle)
 
 
 class ProgressInfo(Structure):
-    """berth_progress: one event; ``digest`` is valid during the callback only."""
+    """berth_progress, version 1: one event; ``digest`` is valid during the callback
+    only. ``version`` is the calling library's: fields past it are absent."""
 
     _fields_ = [
+        ("version", c_uint32),
         ("event", c_int32),
         ("digest", c_char_p),
         ("bytes", c_uint64),
@@ -122,58 +142,80 @@ FORMATS = {
 }
 
 
-class CopyOptions(Structure):
-    """berth_copy_options, version 6, field for field (fields are only appended)."""
+class RegistryOptions(Structure):
+    """berth_registry_options, version 1: how to reach one registry. Pointed to (never
+    embedded) by the options of every call that reaches a registry."""
 
     _fields_ = [
         ("version", c_uint32),
-        ("src_creds", c_char_p),
-        ("dst_creds", c_char_p),
-        ("src_plain_http", c_int32),
-        ("dst_plain_http", c_int32),
-        ("src_insecure", c_int32),
-        ("dst_insecure", c_int32),
-        ("src_ca_bundle", c_char_p),
-        ("dst_ca_bundle", c_char_p),
-        ("platform", c_char_p),
-        ("jobs", c_int32),
-        ("progress", ProgressFn),
-        ("progress_user_data", c_void_p),
-        # version 2
-        ("extra_tags", StringArray),
-        ("n_extra_tags", c_size_t),
-        # version 3
-        ("format", c_int32),
-        # version 4
-        ("timeout_ms", c_int64),
+        ("creds", c_char_p),
+        ("plain_http", c_int32),
+        ("insecure", c_int32),
+        ("ca_bundle", c_char_p),
         ("stall_timeout_ms", c_int64),
         ("chunk_size", c_uint64),
-        ("max_total_bytes", c_uint64),
-        ("max_expansion_ratio", c_double),
-        ("devices", c_int32),
+        ("mirrors", StringArray),
+        ("n_mirrors", c_size_t),
+    ]
+
+
+RegistryOptionsP = POINTER(RegistryOptions)
+
+
+class CopyOptions(Structure):
+    """berth_copy_options, version 7 (ABI 2), field for field."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("src", RegistryOptionsP),
+        ("dst", RegistryOptionsP),
+        ("platform", c_char_p),
+        ("jobs", c_int32),
+        ("format", c_int32),
+        ("timeout_ms", c_int64),
+        ("progress", ProgressFn),
+        ("progress_user_data", c_void_p),
+        ("extra_tags", StringArray),
+        ("n_extra_tags", c_size_t),
         ("no_referrers", c_int32),
         ("artifact_types", StringArray),
         ("n_artifact_types", c_size_t),
         ("create_repository", c_int32),
-        ("mirrors", StringArray),
-        ("n_mirrors", c_size_t),
-        # version 6
         ("sign_key", c_char_p),
         ("sign_key_password", c_char_p),
     ]
 
 
-class CopyResult(Structure):
-    """berth_copy_result: fixed-size fields, nothing to free."""
+class IndexOptions(Structure):
+    """berth_index_options, version 1, field for field."""
 
     _fields_ = [
-        ("digest", c_char * 160),
-        ("media_type", c_char * 128),
-        ("bytes_copied", c_uint64),
-        ("blobs_copied", c_int32),
-        ("blobs_skipped", c_int32),
-        ("blobs_mounted", c_int32),
-        ("manifests", c_int32),
+        ("version", c_uint32),
+        ("src", RegistryOptionsP),
+        ("dst", RegistryOptionsP),
+        ("jobs", c_int32),
+        ("format", c_int32),
+        ("timeout_ms", c_int64),
+        ("progress", ProgressFn),
+        ("progress_user_data", c_void_p),
+        ("extra_tags", StringArray),
+        ("n_extra_tags", c_size_t),
+        ("annotations", StringArray),
+        ("n_annotations", c_size_t),
+    ]
+
+
+class ExportOptions(Structure):
+    """berth_export_options, version 1, field for field."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("src", RegistryOptionsP),
+        ("platform", c_char_p),
+        ("timeout_ms", c_int64),
+        ("max_total_bytes", c_uint64),
+        ("max_expansion_ratio", c_double),
+        ("devices", c_int32),
     ]
 
 
@@ -195,7 +237,7 @@ class AwsOptions(Structure):
 
 
 class BuildOptions(Structure):
-    """berth_build_options, version 3, field for field (fields are only appended)."""
+    """berth_build_options, version 4 (ABI 2), field for field."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -223,18 +265,11 @@ class BuildOptions(Structure):
         ("n_extra_tags", c_size_t),
         ("cache_dir", c_char_p),
         ("cache_key", c_char_p),
-        ("src_creds", c_char_p),
-        ("dst_creds", c_char_p),
-        ("plain_http", c_int32),
-        ("insecure", c_int32),
-        ("ca_bundle", c_char_p),
+        ("src", RegistryOptionsP),
+        ("dst", RegistryOptionsP),
         ("jobs", c_int32),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
-        # version 2
-        ("mirrors", StringArray),
-        ("n_mirrors", c_size_t),
-        # version 3
         ("sbom", c_int32),
         ("provenance", c_int32),
         ("sign_key", c_char_p),
@@ -243,27 +278,33 @@ class BuildOptions(Structure):
     ]
 
 
-class BuildResult(Structure):
-    """berth_build_result: fixed-size fields, nothing to free."""
+class CosignOptions(Structure):
+    """berth_cosign_options, version 1 (berth_sign, berth_attest)."""
 
     _fields_ = [
-        ("digest", c_char * 160),
-        ("config_digest", c_char * 160),
-        ("media_type", c_char * 128),
-        ("layers_built", c_int32),
-        ("layers_cached", c_int32),
+        ("version", c_uint32),
+        ("key_password", c_char_p),
+        ("registry", RegistryOptionsP),
+        ("timeout_ms", c_int64),
+    ]
+
+
+class VerifyOptions(Structure):
+    """berth_verify_options, version 1."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("registry", RegistryOptionsP),
+        ("timeout_ms", c_int64),
     ]
 
 
 class InspectOptions(Structure):
-    """berth_inspect_options, version 1, field for field (fields are only appended)."""
+    """berth_inspect_options, version 2 (ABI 2), field for field."""
 
     _fields_ = [
         ("version", c_uint32),
-        ("creds", c_char_p),
-        ("plain_http", c_int32),
-        ("insecure", c_int32),
-        ("ca_bundle", c_char_p),
+        ("registry", RegistryOptionsP),
         ("platform", c_char_p),
         ("jobs", c_int32),
         ("page_size", c_int32),
@@ -272,27 +313,14 @@ class InspectOptions(Structure):
 
 
 class SbomOptions(Structure):
-    """berth_sbom_options, version 1, field for field (fields are only appended)."""
+    """berth_sbom_options, version 2 (ABI 2), field for field."""
 
     _fields_ = [
         ("version", c_uint32),
-        ("creds", c_char_p),
-        ("plain_http", c_int32),
-        ("insecure", c_int32),
-        ("ca_bundle", c_char_p),
+        ("registry", RegistryOptionsP),
         ("platform", c_char_p),
         ("created", c_char_p),
         ("timeout_ms", c_int64),
-    ]
-
-
-class ManifestInfo(Structure):
-    """berth_manifest_info: fixed-size fields, nothing to free."""
-
-    _fields_ = [
-        ("digest", c_char * 160),
-        ("media_type", c_char * 128),
-        ("size", c_uint64),
     ]
 
 
@@ -301,11 +329,13 @@ class ManifestInfo(Structure):
 OutString = POINTER(c_void_p)
 
 # name: (restype, argtypes). Functions returning strings the caller must release
-# with berth_free must use c_void_p, not c_char_p, or the pointer is lost.
+# with berth_free must use c_void_p, not c_char_p, or the pointer is lost. Every
+# function of ABI 2 as first released: a library claiming ABI 2 has them all.
 PROTOTYPES = {
     "berth_version": (c_uint32, []),
     "berth_version_string": (c_char_p, []),
     "berth_abi_version": (c_uint32, []),
+    "berth_defaults": (c_int, [OutString]),
     "berth_strerror": (c_char_p, [c_int]),
     "berth_last_error": (POINTER(ErrorInfo), []),
     "berth_free": (None, [c_void_p]),
@@ -321,28 +351,27 @@ PROTOTYPES = {
     "berth_signed_request_canonical_request": (c_char_p, [SignedRequestP]),
     "berth_signed_request_string_to_sign": (c_char_p, [SignedRequestP]),
     "berth_signed_request_signature": (c_char_p, [SignedRequestP]),
-}
-
-# Functions added to ABI 1 after its first release. The ABI version only changes on
-# incompatible changes, so an older libberth of the same ABI may lack them: they are
-# bound when present, and ``function(name)`` fails at the call that needs one
-# instead of the whole binding refusing to load.
-OPTIONAL_PROTOTYPES = {
+    # Registry access, copies, indexes, exports.
+    "berth_registry_options_init": (c_int, [POINTER(RegistryOptions), c_uint32]),
     "berth_copy_options_init": (c_int, [POINTER(CopyOptions), c_uint32]),
-    "berth_copy": (c_int, [c_char_p, c_char_p, POINTER(CopyOptions), POINTER(CopyResult)]),
+    "berth_copy": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
+    "berth_replicate": (c_int, [OutString, c_char_p, StringArray, c_size_t,
+                                POINTER(CopyOptions)]),
+    "berth_index_options_init": (c_int, [POINTER(IndexOptions), c_uint32]),
+    "berth_index": (c_int, [OutString, StringArray, c_size_t, c_char_p, POINTER(IndexOptions)]),
+    "berth_export_options_init": (c_int, [POINTER(ExportOptions), c_uint32]),
+    "berth_export": (c_int, [c_char_p, c_char_p, POINTER(ExportOptions)]),
+    # AWS.
     "berth_aws_options_init": (c_int, [POINTER(AwsOptions), c_uint32]),
     "berth_aws_credentials": (c_int, [OutString, POINTER(AwsOptions)]),
     "berth_aws_caller_identity": (c_int, [OutString, POINTER(AwsOptions)]),
     "berth_ecr_login": (c_int, [OutString, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_docker_login": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_call": (c_int, [OutString, c_char_p, c_char_p, POINTER(AwsOptions)]),
-    "berth_replicate": (c_int, [POINTER(CopyResult), c_char_p, StringArray, c_size_t,
-                                POINTER(CopyOptions)]),
-    "berth_index": (c_int, [POINTER(CopyResult), StringArray, c_size_t, c_char_p,
-                            POINTER(CopyOptions)]),
-    "berth_export": (c_int, [c_char_p, c_char_p, POINTER(CopyOptions)]),
+    # Build.
     "berth_build_options_init": (c_int, [POINTER(BuildOptions), c_uint32]),
-    "berth_build": (c_int, [POINTER(BuildResult), POINTER(BuildOptions)]),
+    "berth_build": (c_int, [OutString, POINTER(BuildOptions)]),
+    # CI pipeline.
     "berth_tags_compute": (c_int, [OutString, c_char_p]),
     "berth_ecr_ensure_repository": (c_int, [OutString, c_char_p, c_char_p, c_int32,
                                             POINTER(AwsOptions)]),
@@ -356,26 +385,32 @@ OPTIONAL_PROTOTYPES = {
     "berth_ecr_put_lifecycle_policy": (c_int, [c_char_p, c_char_p, POINTER(AwsOptions)]),
     "berth_ecr_scan_gate": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_int32, c_int64,
                                     POINTER(AwsOptions)]),
-    "berth_sign": (c_int, [OutString, c_char_p, c_char_p, c_char_p, POINTER(CopyOptions)]),
-    "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(CopyOptions)]),
-    "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p,
-                             POINTER(CopyOptions)]),
+    # Signatures.
+    "berth_cosign_options_init": (c_int, [POINTER(CosignOptions), c_uint32]),
+    "berth_sign": (c_int, [OutString, c_char_p, c_char_p, POINTER(CosignOptions)]),
+    "berth_attest": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p,
+                             POINTER(CosignOptions)]),
+    "berth_verify_options_init": (c_int, [POINTER(VerifyOptions), c_uint32]),
+    "berth_verify": (c_int, [OutString, c_char_p, c_char_p, POINTER(VerifyOptions)]),
     # SBOMs.
     "berth_sbom_options_init": (c_int, [POINTER(SbomOptions), c_uint32]),
     "berth_sbom": (c_int, [OutString, c_char_p, POINTER(SbomOptions)]),
     # Inspection.
     "berth_inspect_options_init": (c_int, [POINTER(InspectOptions), c_uint32]),
-    "berth_manifest_get": (c_int, [OutString, POINTER(ManifestInfo), c_char_p,
-                                   POINTER(InspectOptions)]),
+    "berth_manifest_get": (c_int, [OutString, OutString, c_char_p, POINTER(InspectOptions)]),
     "berth_inspect": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
     "berth_tags_list": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
     "berth_catalog": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
     "berth_tag": (c_int, [OutString, c_char_p, StringArray, c_size_t, POINTER(InspectOptions)]),
     "berth_manifest_delete": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
     "berth_validate": (c_int, [OutString, c_char_p, POINTER(InspectOptions)]),
-    "berth_index_annotated": (c_int, [POINTER(CopyResult), StringArray, c_size_t, c_char_p,
-                                      StringArray, c_size_t, POINTER(CopyOptions)]),
 }
+
+# Functions added to ABI 2 after its first release. The ABI version only changes on
+# incompatible changes, so an older libberth of the same ABI may lack them: they are
+# bound when present, and ``function(name)`` fails at the call that needs one
+# instead of the whole binding refusing to load. None yet.
+OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {}
 
 _lock = threading.Lock()
 _loaded: Optional[ctypes.CDLL] = None
@@ -482,6 +517,17 @@ def take_string(out: c_void_p) -> str:
     finally:
         lib().berth_free(out)
         out.value = None
+
+
+def parse_json(name: str, raw: str) -> Dict[str, Any]:
+    """A JSON object berth returned (``name`` is the function, for the error)."""
+    try:
+        value = json.loads(raw)
+    except ValueError as e:
+        raise ProtocolError(f"{name}: the reply is not JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"{name}: the reply is not a JSON object")
+    return value
 
 
 def string_array(values: List[bytes]) -> Tuple[Any, int]:

@@ -281,13 +281,14 @@ def ecr_scan_gate(
     *,
     fail_on: str = "CRITICAL",
     max: int = 0,  # noqa: A002 - the gate's own word
-    timeout_seconds: int = 600,
+    timeout_seconds: Optional[int] = None,
     **aws: Any,
 ) -> Dict[str, Any]:
     """Fails when the image's scan has more than ``max`` findings at or above ``fail_on``.
 
     ``image`` is a tag or "sha256:...". A scan is started when none exists and
-    awaited up to ``timeout_seconds`` (BerthTimeoutError after that).
+    awaited up to ``timeout_seconds`` (None: the library's default,
+    ``berth.defaults()["scanTimeoutSeconds"]``; BerthTimeoutError after that).
     ``fail_on`` is a severity: "CRITICAL", "HIGH", "MEDIUM", "LOW",
     "INFORMATIONAL" or "UNDEFINED".
 
@@ -299,9 +300,11 @@ def ecr_scan_gate(
     c_image = _convert.cstr(image, "image")
     c_fail_on = _convert.cstr(fail_on, "fail_on")
     limit = _int32(max, "max")
-    timeout = _convert.as_int(timeout_seconds, "timeout_seconds")
-    if not 1 <= timeout <= _INT64_MAX:
-        raise InvalidArgumentError(f"timeout_seconds must be at least 1, not {timeout}")
+    timeout = 0  # the library's default
+    if timeout_seconds is not None:
+        timeout = _convert.as_int(timeout_seconds, "timeout_seconds")
+        if not 1 <= timeout <= _INT64_MAX:
+            raise InvalidArgumentError(f"timeout_seconds must be at least 1, not {timeout}")
     opts = _options(**aws)
     out = ctypes.c_void_p()
     rc = function("berth_ecr_scan_gate")(ctypes.byref(out), c_repo, c_image, c_fail_on, limit,

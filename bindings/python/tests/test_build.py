@@ -194,7 +194,7 @@ def test_bad_build_arguments(tmp_path):
     with pytest.raises(berth.InvalidArgumentError):
         berth.build(output=f"oci:{tmp_path}/x:v1", env={"A=B": "c"})
     with pytest.raises(berth.InvalidArgumentError):
-        berth.build(output=f"oci:{tmp_path}/x:v1", created=0)
+        berth.build(output=f"oci:{tmp_path}/x:v1", created=-1)  # None is "unset"
     # berth.h says EINVAL for a missing layer source; libberth reports ENOTFOUND.
     with pytest.raises((berth.InvalidArgumentError, berth.NotFoundError)):
         berth.build(output=f"oci:{tmp_path}/x:v1", layers=[tmp_path / "missing"])

@@ -171,26 +171,6 @@ def test_format_values_are_checked(image, tmp_path, bad, error):
     assert not (tmp_path / "index.json").exists()
 
 
-def test_an_older_libberth_refuses_format_but_still_copies(image, tmp_path, monkeypatch):
-    """A libberth that knows berth_copy_options only up to version 2 (simulated)."""
-    from berth import _copy
-
-    real = _copy.function
-
-    def older(name):
-        fn = real(name)
-        if name != "berth_copy_options_init":
-            return fn
-        return lambda opts, version: -1 if version > 2 else fn(opts, version)
-
-    monkeypatch.setattr(_copy, "function", older)
-    with pytest.raises(berth.UnsupportedError, match="format needs berth_copy_options version 3"):
-        berth.copy(image.ref, f"oci:{tmp_path}:x", format="docker")
-    assert not (tmp_path / "index.json").exists()
-    # Without a format the version 2 struct serves, and the copy keeps the source's.
-    assert berth.copy(image.ref, f"oci:{tmp_path}:x", extra_tags=["y"]).digest == image.digest
-
-
 def test_formats_match_the_header(berth_header_text):
     import re
 

@@ -18,14 +18,33 @@ STRUCTS = {
     "berth_header": _lib.Header,
     "berth_sign_options": _lib.SignOptions,
     "berth_progress": _lib.ProgressInfo,
+    "berth_registry_options": _lib.RegistryOptions,
     "berth_copy_options": _lib.CopyOptions,
-    "berth_copy_result": _lib.CopyResult,
+    "berth_index_options": _lib.IndexOptions,
+    "berth_export_options": _lib.ExportOptions,
     "berth_aws_options": _lib.AwsOptions,
     "berth_build_options": _lib.BuildOptions,
-    "berth_build_result": _lib.BuildResult,
+    "berth_cosign_options": _lib.CosignOptions,
+    "berth_verify_options": _lib.VerifyOptions,
     "berth_inspect_options": _lib.InspectOptions,
-    "berth_manifest_info": _lib.ManifestInfo,
     "berth_sbom_options": _lib.SbomOptions,
+}
+
+#: The *_OPTIONS_VERSION constants of _lib -> the macro of berth.h each mirrors.
+VERSIONS = {
+    "SIGN_OPTIONS_VERSION": "BERTH_SIGN_OPTIONS_VERSION",
+    "PROGRESS_VERSION": "BERTH_PROGRESS_VERSION",
+    "REGISTRY_OPTIONS_VERSION": "BERTH_REGISTRY_OPTIONS_VERSION",
+    "COPY_OPTIONS_VERSION": "BERTH_COPY_OPTIONS_VERSION",
+    "INDEX_OPTIONS_VERSION": "BERTH_INDEX_OPTIONS_VERSION",
+    "EXPORT_OPTIONS_VERSION": "BERTH_EXPORT_OPTIONS_VERSION",
+    "AWS_OPTIONS_VERSION": "BERTH_AWS_OPTIONS_VERSION",
+    "BUILD_OPTIONS_VERSION": "BERTH_BUILD_OPTIONS_VERSION",
+    "COSIGN_OPTIONS_VERSION": "BERTH_COSIGN_OPTIONS_VERSION",
+    "VERIFY_OPTIONS_VERSION": "BERTH_VERIFY_OPTIONS_VERSION",
+    "INSPECT_OPTIONS_VERSION": "BERTH_INSPECT_OPTIONS_VERSION",
+    "SBOM_OPTIONS_VERSION": "BERTH_SBOM_OPTIONS_VERSION",
+    "ABI_VERSION": "BERTH_ABI_VERSION",
 }
 
 
@@ -68,67 +87,131 @@ def test_sign_options_defaults_match_the_init_macro():
     assert opts.region is None and opts.payload_hash is None
 
 
+def test_every_struct_of_the_header_is_mirrored(berth_header_text):
+    import re
+
+    declared = set(re.findall(r"typedef struct (berth_\w+) \{", berth_header_text))
+    assert declared == set(STRUCTS)
+
+
+def test_versions_match_the_header(berth_header_text):
+    import re
+
+    defined = {name: int(v) for name, v in
+               re.findall(r"#define (BERTH_\w*VERSION) (\d+)", berth_header_text)}
+    for ours, theirs in VERSIONS.items():
+        assert getattr(_lib, ours) == defined[theirs], ours
+    # every *_VERSION macro of the header has its constant here
+    assert set(defined) == set(VERSIONS.values())
+
+
+def _init(name, cls, version):
+    opts = cls()
+    rc = _lib.function(name)(opts, version)
+    return rc, opts
+
+
 def test_copy_options_defaults_match_the_init_macro():
-    opts = _lib.CopyOptions()
-    assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs, opts.format) == (6, 4, 0)
+    rc, opts = _init("berth_copy_options_init", _lib.CopyOptions, _lib.COPY_OPTIONS_VERSION)
+    assert rc == 0
+    assert (opts.version, opts.jobs, opts.format, opts.timeout_ms) == (7, 0, 0, 0)
+    assert not opts.src and not opts.dst and opts.platform is None
     assert opts.sign_key is None and opts.sign_key_password is None
-    assert (opts.timeout_ms, opts.stall_timeout_ms, opts.chunk_size, opts.max_total_bytes,
-            opts.max_expansion_ratio, opts.devices, opts.no_referrers,
-            opts.n_artifact_types, opts.create_repository) == (0, 0, 0, 0, 0.0, 0, 0, 0, 0)
-    assert not opts.extra_tags and opts.n_extra_tags == 0
-    assert (opts.src_plain_http, opts.dst_plain_http, opts.src_insecure, opts.dst_insecure) == \
-        (0, 0, 0, 0)
-    assert opts.src_creds is None and opts.dst_ca_bundle is None and opts.platform is None
+    assert (opts.no_referrers, opts.n_artifact_types, opts.create_repository) == (0, 0, 0)
+    assert not opts.extra_tags and opts.n_extra_tags == 0 and not opts.artifact_types
     assert not opts.progress and opts.progress_user_data is None
 
 
-def test_copy_options_init_accepts_version_1():
-    opts = _lib.CopyOptions()
-    assert _lib.function("berth_copy_options_init")(opts, 1) == 0
-    assert opts.version == 1
+def test_registry_options_defaults_match_the_init_macro():
+    rc, opts = _init("berth_registry_options_init", _lib.RegistryOptions,
+                     _lib.REGISTRY_OPTIONS_VERSION)
+    assert rc == 0
+    assert (opts.version, opts.plain_http, opts.insecure, opts.stall_timeout_ms,
+            opts.chunk_size, opts.n_mirrors) == (1, 0, 0, 0, 0, 0)
+    assert opts.creds is None and opts.ca_bundle is None and not opts.mirrors
 
 
-def test_copy_options_init_accepts_version_2():
-    opts = _lib.CopyOptions()
-    assert _lib.function("berth_copy_options_init")(opts, 2) == 0
-    assert (opts.version, opts.jobs) == (2, 4)
+def test_index_export_cosign_verify_options_defaults_match_the_init_macros():
+    rc, ix = _init("berth_index_options_init", _lib.IndexOptions, _lib.INDEX_OPTIONS_VERSION)
+    assert rc == 0
+    assert (ix.version, ix.jobs, ix.format, ix.timeout_ms, ix.n_extra_tags,
+            ix.n_annotations) == (1, 0, 0, 0, 0, 0)
+    assert not ix.src and not ix.dst and not ix.progress and not ix.annotations
 
+    rc, ex = _init("berth_export_options_init", _lib.ExportOptions, _lib.EXPORT_OPTIONS_VERSION)
+    assert rc == 0
+    assert (ex.version, ex.timeout_ms, ex.max_total_bytes, ex.max_expansion_ratio,
+            ex.devices) == (1, 0, 0, 0.0, 0)
+    assert not ex.src and ex.platform is None
 
-def test_copy_options_init_writes_only_the_fields_of_its_version():
-    # A program built against an older header passes a shorter struct: init must not
-    # write past it (it used to write the whole current struct).
-    for version, first_unknown in ((1, "extra_tags"), (2, "format"), (3, "timeout_ms"),
-                                   (4, "create_repository"), (5, "sign_key")):
-        opts = _lib.CopyOptions()
-        ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
-        assert _lib.function("berth_copy_options_init")(opts, version) == 0
-        start = getattr(_lib.CopyOptions, first_unknown).offset
-        tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
-        assert tail == b"\xab" * len(tail), version
-        assert opts.version == version and opts.jobs == 4
+    rc, co = _init("berth_cosign_options_init", _lib.CosignOptions, _lib.COSIGN_OPTIONS_VERSION)
+    assert rc == 0
+    assert (co.version, co.key_password, co.timeout_ms) == (1, None, 0) and not co.registry
 
-
-def test_build_options_init_writes_only_the_fields_of_its_version():
-    for version, first_unknown in ((1, "mirrors"), (2, "sbom")):
-        opts = _lib.BuildOptions()
-        ctypes.memset(ctypes.byref(opts), 0xAB, ctypes.sizeof(opts))
-        assert _lib.function("berth_build_options_init")(opts, version) == 0
-        start = getattr(_lib.BuildOptions, first_unknown).offset
-        tail = ctypes.string_at(ctypes.addressof(opts) + start, ctypes.sizeof(opts) - start)
-        assert tail == b"\xab" * len(tail), version
-        assert (opts.version, opts.level) == (version, -1)
+    rc, ve = _init("berth_verify_options_init", _lib.VerifyOptions, _lib.VERIFY_OPTIONS_VERSION)
+    assert rc == 0
+    assert (ve.version, ve.timeout_ms) == (1, 0) and not ve.registry
 
 
 def test_build_options_defaults_match_the_init_macro():
-    opts = _lib.BuildOptions()
-    assert _lib.function("berth_build_options_init")(opts, _lib.BUILD_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.level, opts.created, opts.jobs) == (3, -1, 0, 0)
-    assert not opts.mirrors and opts.n_mirrors == 0
+    rc, opts = _init("berth_build_options_init", _lib.BuildOptions, _lib.BUILD_OPTIONS_VERSION)
+    assert rc == 0
+    # created -1: unset (SOURCE_DATE_EPOCH or now); 0 would be the epoch.
+    assert (opts.version, opts.level, opts.created, opts.jobs) == (4, -1, -1, 0)
+    assert not opts.src and not opts.dst
     assert (opts.sbom, opts.provenance) == (0, 0)
     assert opts.sign_key is None and opts.sign_key_password is None and opts.builder_id is None
     assert getattr(opts, "from") is None and opts.output is None and not opts.layers
+    assert opts.compression is None and opts.cache_key is None
     assert not opts.progress
+
+
+def test_inspect_and_sbom_options_defaults_match_the_init_macros():
+    rc, opts = _init("berth_inspect_options_init", _lib.InspectOptions,
+                     _lib.INSPECT_OPTIONS_VERSION)
+    assert rc == 0
+    assert (opts.version, opts.jobs, opts.page_size, opts.timeout_ms) == (2, 0, 0, 0)
+    assert not opts.registry and opts.platform is None
+    rc, sb = _init("berth_sbom_options_init", _lib.SbomOptions, _lib.SBOM_OPTIONS_VERSION)
+    assert rc == 0
+    assert (sb.version, sb.timeout_ms) == (2, 0)
+    assert not sb.registry and sb.platform is None and sb.created is None
+
+
+_OLDER_ABI = r"(?i)ABI[ -]?1|older ABI|previous ABI"
+
+
+@pytest.mark.parametrize("name, cls, versions", [
+    ("berth_copy_options_init", _lib.CopyOptions, range(1, 7)),
+    ("berth_build_options_init", _lib.BuildOptions, range(1, 4)),
+    ("berth_sbom_options_init", _lib.SbomOptions, [1]),
+    ("berth_inspect_options_init", _lib.InspectOptions, [1]),
+])
+def test_init_refuses_the_struct_versions_of_abi_1(name, cls, versions):
+    """ABI 1's layouts of these structs are not ABI 2's: their versions are refused,
+    with a message that says why."""
+    for version in versions:
+        opts = cls()
+        rc = _lib.function(name)(opts, version)
+        with pytest.raises(berth.InvalidArgumentError, match=_OLDER_ABI) as e:
+            _lib.check(rc)
+        assert str(version) in e.value.message, (name, version)
+
+
+def test_a_copy_with_an_abi_1_struct_version_is_refused(tmp_path):
+    """A program built against ABI 1's header passes its copy options (version 6) to
+    berth_copy: refused as an older ABI's, before anything is read or written."""
+    opts = _lib.CopyOptions()
+    assert _lib.function("berth_copy_options_init")(opts, _lib.COPY_OPTIONS_VERSION) == 0
+    opts.version = 6
+    out = ctypes.c_void_p()
+    rc = _lib.function("berth_copy")(ctypes.byref(out), f"oci:{tmp_path / 'a'}:v1".encode(),
+                                     f"oci:{tmp_path / 'b'}:v1".encode(), ctypes.byref(opts))
+    assert not out.value
+    with pytest.raises(berth.InvalidArgumentError, match=_OLDER_ABI) as e:
+        _lib.check(rc)
+    assert "6" in e.value.message
+    assert not (tmp_path / "b").exists()
 
 
 def test_copy_options_init_refuses_unknown_versions():
@@ -158,13 +241,6 @@ def test_progress_events_match_the_header(berth_header_text):
     import re
 
     defined = {int(code): name.lower() for name, code in
-               re.findall(r"#define BERTH_PROGRESS_(\w+) (\d+)", berth_header_text)}
+               re.findall(r"#define BERTH_PROGRESS_(\w+) (\d+)", berth_header_text)
+               if name != "VERSION"}
     assert defined == _lib.PROGRESS_EVENTS
-
-
-def test_inspect_options_defaults_match_the_init_macro():
-    opts = _lib.InspectOptions()
-    assert _lib.function("berth_inspect_options_init")(opts, _lib.INSPECT_OPTIONS_VERSION) == 0
-    assert (opts.version, opts.jobs, opts.page_size, opts.timeout_ms) == (1, 4, 1000, 0)
-    assert (opts.plain_http, opts.insecure) == (0, 0)
-    assert opts.creds is None and opts.ca_bundle is None and opts.platform is None
