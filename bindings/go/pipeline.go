@@ -234,7 +234,7 @@ type PullThroughCacheRule struct {
 // ECREnsurePullThroughCache creates the rule when missing. An existing rule with
 // another upstream is reported in Differences (it cannot change); another
 // CredentialARN is changed with apply. URI is "<registry>/<prefix>", what a
-// mirror points at ([CopyOptions.Mirrors]).
+// mirror points at ([RegistryOptions].Mirrors).
 func ECREnsurePullThroughCache(ctx context.Context, rule PullThroughCacheRule, apply bool, opts *AWSOptions) (*RepositoryStatus, error) {
 	if rule.Prefix == "" || rule.UpstreamURL == "" {
 		return nil, invalid("ECREnsurePullThroughCache needs a Prefix and an UpstreamURL")
