@@ -5,10 +5,10 @@
 #                                        (libberth.so*, libberth.a, cmake/berth,
 #                                        pkgconfig), include, share (completions)
 #   berth_<version>_<arch>.deb           the CLI (it links libberth statically)
-#   libberth1_<version>_<arch>.deb       libberth.so.1
+#   libberth2_<version>_<arch>.deb       libberth.so.2
 #   libberth-dev_<version>_<arch>.deb    headers, libberth.so, libberth.a, the CMake
 #                                        package, berth.pc and berth-static.pc
-# The Debian split is the usual one for a library: programs depend on libberth1 only,
+# The Debian split is the usual one for a library: programs depend on libberth2 only,
 # and installing the CLI drags in no headers. The .debs install under /usr.
 set(CPACK_PACKAGE_NAME berth)
 set(CPACK_PACKAGE_VENDOR "The berth project")
@@ -43,8 +43,8 @@ set(CPACK_DEBIAN_CLI_PACKAGE_NAME berth)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libberth${BERTH_ABI_VERSION})
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
-# A shlibs file for the packages holding a shared library (libberth1 only), so that
-# dpkg-shlibdeps of programs linking libberth.so.1 finds it. (CPack also adds
+# A shlibs file for the packages holding a shared library (libberth2 only), so that
+# dpkg-shlibdeps of programs linking libberth.so.2 finds it. (CPack also adds
 # ldconfig to the postinst and postrm of a package with a library in /usr/lib.)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
@@ -57,7 +57,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
 
 include(CPack)
 cpack_add_component(runtime DISPLAY_NAME "libberth"
-  DESCRIPTION "libberth.so.1, the shared library with berth's C ABI")
+  DESCRIPTION "libberth.so.2, the shared library with berth's C ABI")
 cpack_add_component(dev DISPLAY_NAME "libberth development files" DEPENDS runtime
   DESCRIPTION "Headers (C ABI and C++ API), libberth.a, the CMake package and pkg-config files")
 if(BERTH_BUILD_CLI)

@@ -2,7 +2,7 @@
 # component): libberth.so goes into the package directory, where the ctypes binding
 # (bindings/python/berth/_discover.py) looks before the build tree and the system.
 #
-# One file named by the soname, libberth.so.1: a wheel stores symlinks as copies, so
+# One file named by the soname, libberth.so.2: a wheel stores symlinks as copies, so
 # the usual libberth.so -> .so.1 -> .so.1.x.y chain would triple it, and auditwheel
 # expects a library under its soname. VERSION equal to SOVERSION gives exactly that
 # file; NAMELINK_SKIP leaves out libberth.so. TARGETS (not FILES) so that the

@@ -10,7 +10,7 @@
  *    BERTH_E* code otherwise. Codes never change value; new ones are only added.
  *  - Outputs come first (berth_x **out, char **out_json), inputs follow, the options
  *    struct is last. On failure *out is set to NULL (out_json of a call that reports
- *    a failed gate — validate, verify, scan gate — is set in both outcomes).
+ *    a failed gate — validate, scan gate — is set in both outcomes).
  *  - Results are JSON documents in char **out_json (camelCase keys; keys are only
  *    added, never removed or renamed within an ABI version), freed with berth_free().
  *    The only other outputs are raw bytes asked for (a manifest) and handles. Any
@@ -485,8 +485,8 @@ BERTH_API int berth_ecr_login(char **out_json, const char *registry, const berth
 
 /* Writes the registry's AWS:<password> entry into docker's config.json
  * (config_path, or $DOCKER_CONFIG/config.json, or ~/.docker/config.json),
- * atomically, keeping other entries. *out_json (may be NULL): {"registry","path"
- * (the file written),"expiresAt"}. */
+ * atomically, keeping other entries. *out_json (may be NULL): {"path"} (the file
+ * written). */
 BERTH_API int berth_ecr_docker_login(char **out_json, const char *registry, const char *config_path,
                                      const berth_aws_options *opts);
 
@@ -693,8 +693,7 @@ BERTH_API int berth_verify_options_init(berth_verify_options *opts, uint32_t ver
 /*
  * Verifies ref's cosign signatures with a PEM public key: at least one must be signed
  * by it and name ref's digest, else BERTH_EGATE. *out_json (may be NULL) gets
- * {"digest","signatures","valid","payloads":[...]} in both outcomes. Nothing is
- * written.
+ * {"digest","signatures","valid","payloads":[...]}. Nothing is written.
  */
 BERTH_API int berth_verify(char **out_json, const char *ref, const char *public_key_path,
                            const berth_verify_options *opts);

@@ -22,7 +22,7 @@
 // With -tags berth_static the package links libberth.a instead, through
 // berth-static.pc (next to berth.pc), which also names the libraries libberth
 // needs (libcurl, OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libstdc++);
-// the program then runs without libberth.so.1 and LD_LIBRARY_PATH:
+// the program then runs without libberth.so.2 and LD_LIBRARY_PATH:
 //
 //	go build -tags berth_static ./...
 //

@@ -5,7 +5,7 @@ package berth
 // With -tags berth_static: libberth.a linked into the program through
 // berth-static.pc, which names the archive and every library it needs (libcurl,
 // OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libstdc++). The program then runs without
-// libberth.so.1; those system libraries are still linked dynamically.
+// libberth.so.2; those system libraries are still linked dynamically.
 
 /*
 #cgo pkg-config: --static berth-static

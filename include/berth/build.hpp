@@ -48,7 +48,7 @@ struct BuildOptions {
   // or contents with cache_key "content") reuse the layer built before.
   std::string cache_dir;
   std::string cache_key = "metadata"; // "metadata" | "content"
-  int jobs = 4;
+  int jobs = BERTH_DEFAULT_JOBS;
   ProgressFn progress;
 
   // Attestations of the built image, attached once it is stored (a registry or oci:

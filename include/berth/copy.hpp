@@ -5,6 +5,7 @@
 //   docker-archive:FILE[:REF]  the docker save / docker load format
 #pragma once
 
+#include <berth/defaults.h>
 #include <berth/progress.hpp>
 
 #include <chrono>
@@ -26,7 +27,7 @@ struct RegistryAccess {
   std::string ca_bundle;   // extra trusted CAs (PEM)
   // A transfer moving under 1 KiB/s for this long is abandoned (resumed where safe);
   // zero: never.
-  std::chrono::seconds stall_timeout{60};
+  std::chrono::seconds stall_timeout{BERTH_DEFAULT_STALL_TIMEOUT_MS / 1000};
   // The whole operation's time limit, counted from when it connects; zero: none.
   std::chrono::milliseconds timeout{0};
   // Push blobs above 16 MiB in PATCHes of this many bytes (for proxies that cap request
@@ -49,8 +50,8 @@ enum class ImageFormat {
 
 struct CopyOptions {
   RegistryAccess src, dst;
-  std::string platform; // "os/arch[/variant]": copy only that image of an index
-  int jobs = 4;         // parallel blob transfers
+  std::string platform;          // "os/arch[/variant]": copy only that image of an index
+  int jobs = BERTH_DEFAULT_JOBS; // parallel blob transfers
   ProgressFn progress;
   // More tags for the top manifest at the destination (push --tag): each a manifest
   // PUT, skipped when the tag already points at the digest (immutable repositories).
@@ -100,7 +101,13 @@ struct CopyResult {
   std::vector<std::string> warnings;
   std::string mirror;        // the source as read through a mirror ("docker://..."), else ""
   std::string signature_ref; // with CopyOptions::signer: where the signature lives
+  std::chrono::milliseconds duration{0};
 };
+
+// The result as the C ABI and `--json` give it: {"digest","mediaType","bytesCopied",
+// "blobsCopied","blobsSkipped","blobsMounted","manifests","referrers","digestTags",
+// "warnings":[..],"seconds", and "mirror", "signature" when set}.
+std::string to_json(const CopyResult &result);
 
 // Throws berth::Error. Nothing is written under a destination tag unless every blob
 // and child manifest it references arrived and verified.
@@ -129,8 +136,8 @@ struct ExportOptions {
   std::string platform; // for index sources; default linux/amd64
   // Decompression-bomb caps: bytes written in all, and bytes written per compressed
   // byte read (checked while streaming, past the first 16 MiB). 0: off.
-  std::uint64_t max_total_bytes = 64ull << 30;
-  double max_expansion_ratio = 200;
+  std::uint64_t max_total_bytes = BERTH_DEFAULT_MAX_EXPORT_BYTES;
+  double max_expansion_ratio = BERTH_DEFAULT_MAX_EXPANSION_RATIO;
   // Create character and block devices the image holds (as root, mode 0600 at most);
   // by default they are skipped.
   bool devices = false;

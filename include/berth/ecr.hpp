@@ -3,6 +3,7 @@
 #pragma once
 
 #include <berth/aws_credentials.hpp>
+#include <berth/defaults.h>
 
 #include <chrono>
 #include <map>
@@ -183,7 +184,7 @@ struct ScanGateOptions {
   // ("CRITICAL,HIGH") counts from the lowest severity it names.
   std::string fail_on = "CRITICAL";
   int max = 0; // more counted findings than this fail the gate
-  std::chrono::seconds timeout{600};
+  std::chrono::seconds timeout{BERTH_DEFAULT_SCAN_TIMEOUT_S};
   std::chrono::milliseconds poll{5000};
 };
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <berth/copy.hpp>
+#include <berth/defaults.h>
 #include <berth/manifest.hpp>
 
 #include <cstdint>
@@ -25,8 +26,8 @@ struct InspectOptions {
   // fetch_manifest and inspect_image: "os/arch[/variant]" picks that image of an
   // index; "" takes the reference as it is (an index stays an index).
   std::string platform;
-  int jobs = 4;         // validate_image: blobs read in parallel
-  int page_size = 1000; // list_tags, list_repositories: entries asked per page
+  int jobs = BERTH_DEFAULT_JOBS;           // validate_image: blobs read in parallel
+  int page_size = BERTH_DEFAULT_PAGE_SIZE; // list_tags, list_repositories: entries asked per page
 };
 
 // A manifest or index exactly as its source serves it.

@@ -3,6 +3,7 @@
 // copy re-sends exactly what it read and digests stay byte-exact.
 #pragma once
 
+#include <berth/defaults.h>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -41,7 +42,7 @@ inline constexpr std::size_t kMaxManifestSize = 4u << 20;
 
 // The platform berth picks from an index, and gives an image built on scratch, when
 // none is named: what docker and crane default to on the machines CI runs on.
-inline constexpr std::string_view kDefaultPlatform = "linux/amd64";
+inline constexpr std::string_view kDefaultPlatform = BERTH_DEFAULT_PLATFORM;
 
 struct Platform {
   std::string os;

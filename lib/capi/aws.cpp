@@ -17,7 +17,7 @@ namespace berth::capi {
 AwsOptions aws_options(const berth_aws_options *o) {
   AwsOptions a;
   if (!o) return a;
-  check_version(o->version, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
+  check_version(o->version, 1, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
   // STS takes 900..43200 seconds; 0 = 3600.
   if (o->role_duration_seconds != 0)
     check_range(o->role_duration_seconds, 900, 43200, "berth_aws_options.role_duration_seconds");
@@ -58,7 +58,7 @@ extern "C" {
 BERTH_API int berth_aws_options_init(berth_aws_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    capi::check_version(version, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
+    capi::check_version(version, 1, BERTH_AWS_OPTIONS_VERSION, "berth_aws_options");
     *opts = berth_aws_options BERTH_AWS_OPTIONS_INIT;
   });
 }
@@ -110,13 +110,16 @@ BERTH_API int berth_ecr_login(char **out_json, const char *registry,
   });
 }
 
-BERTH_API int berth_ecr_docker_login(char **out_path, const char *registry, const char *config_path,
+BERTH_API int berth_ecr_docker_login(char **out_json, const char *registry, const char *config_path,
                                      const berth_aws_options *opts) {
-  if (out_path) *out_path = nullptr;
+  if (out_json) *out_json = nullptr;
   return guard([&] {
-    require(out_path != nullptr, "out_path is NULL");
-    *out_path =
-        dup_for_caller(ecr_docker_login(capi::aws_options(opts), str(registry), str(config_path)));
+    auto path = ecr_docker_login(capi::aws_options(opts), str(registry), str(config_path));
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.member("path", path);
+    w.writer.EndObject();
+    capi::set_out(out_json, w.str());
   });
 }
 

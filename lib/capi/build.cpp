@@ -4,10 +4,8 @@
 #include <berth/sign.hpp>
 
 #include "capi/json_args.hpp"
+#include "capi/registry_options.hpp"
 #include "core/json.hpp"
-
-#include <cstddef>
-#include <cstring>
 
 using namespace berth;
 using berth::capi::guard;
@@ -49,25 +47,20 @@ extern "C" {
 
 BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t version) {
   return guard([&] {
-    require(opts != nullptr, "opts is NULL");
-    capi::check_version(version, BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
-    // A caller built against an older header has a shorter struct: only its fields.
-    const berth_build_options defaults = BERTH_BUILD_OPTIONS_INIT;
-    std::memcpy(opts, &defaults,
-                version == 1   ? offsetof(berth_build_options, mirrors)
-                : version == 2 ? offsetof(berth_build_options, sbom)
-                               : sizeof defaults);
-    opts->version = version;
+    capi::init_options(opts, berth_build_options BERTH_BUILD_OPTIONS_INIT, version, 4,
+                       BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
   });
 }
 
-BERTH_API int berth_build(berth_build_result *result, const berth_build_options *opts) {
+BERTH_API int berth_build(char **out_json, const berth_build_options *opts) {
+  if (out_json) *out_json = nullptr;
   return guard([&] {
     require(opts != nullptr, "build options are required (BERTH_BUILD_OPTIONS_INIT)");
-    capi::check_version(opts->version, BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
-    capi::check_range(opts->jobs, 0, 64, "berth_build_options.jobs");
+    capi::check_version(opts->version, 4, BERTH_BUILD_OPTIONS_VERSION, "berth_build_options");
+    capi::check_range(opts->jobs, 0, BERTH_MAX_JOBS, "berth_build_options.jobs");
     capi::check_range(opts->level, -1, 22, "berth_build_options.level");
-    capi::check_range(opts->created, 0, 253402300799, "berth_build_options.created");
+    // -1: unset; 0 is the epoch, the time reproducible builds use.
+    capi::check_range(opts->created, -1, 253402300799, "berth_build_options.created");
     require(opts->output != nullptr, "build options: output is required");
     const auto &o = *opts;
     BuildOptions b;
@@ -84,38 +77,28 @@ BERTH_API int berth_build(berth_build_result *result, const berth_build_options 
     b.user = str(o.user);
     b.expose = string_list(o.expose, o.n_expose, "expose");
     b.platform = str(o.platform);
-    if (o.version >= 2) b.mirrors = string_list(o.mirrors, o.n_mirrors, "mirrors");
-    if (o.version >= 3) {
-      b.attach_sbom = o.sbom != 0;
-      b.attach_provenance = o.provenance != 0;
-      b.builder_id = str(o.builder_id);
-      if (o.sign_key && *o.sign_key) {
-        require(b.attach_sbom || b.attach_provenance,
-                "berth_build_options.sign_key signs the sbom and provenance: ask for one");
-        // Loaded before anything is built: a wrong password fails the call at once.
-        b.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
-      }
+    b.attach_sbom = o.sbom != 0;
+    b.attach_provenance = o.provenance != 0;
+    b.builder_id = str(o.builder_id);
+    if (o.sign_key && *o.sign_key) {
+      require(b.attach_sbom || b.attach_provenance,
+              "berth_build_options.sign_key signs the sbom and provenance: ask for one");
+      // Loaded before anything is built: a wrong password fails the call at once.
+      b.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
     }
-    if (o.created > 0)
+    if (o.created >= 0)
       b.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
     b.output = o.output;
     b.extra_tags = string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
     b.cache_dir = str(o.cache_dir);
     if (o.cache_key) b.cache_key = o.cache_key;
-    b.from_access = {str(o.src_creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
-    b.output_access = {str(o.dst_creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
-    b.jobs = o.jobs > 0 ? o.jobs : 4;
+    auto src = capi::to_registry_side(o.src, "berth_build_options.src", true, 0);
+    b.from_access = src.access;
+    b.mirrors = src.mirrors;
+    b.output_access = capi::to_registry_side(o.dst, "berth_build_options.dst", false, 0).access;
+    b.jobs = o.jobs > 0 ? o.jobs : BERTH_DEFAULT_JOBS;
     b.progress = capi::c_progress(o.progress, o.progress_user_data);
-    auto r = build_image(b);
-    if (result) {
-      std::memset(result, 0, sizeof *result);
-      capi::copy_to_buffer(result->digest, sizeof result->digest, r.digest);
-      capi::copy_to_buffer(result->config_digest, sizeof result->config_digest, r.config_digest);
-      capi::copy_to_buffer(result->media_type, sizeof result->media_type, r.media_type);
-      result->layers_built = static_cast<int32_t>(r.layers.size());
-      for (const auto &l : r.layers)
-        result->layers_cached += l.from_cache ? 1 : 0;
-    }
+    capi::set_out(out_json, to_json(build_image(b)));
   });
 }
 

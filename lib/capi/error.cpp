@@ -44,10 +44,8 @@ const berth_error_info &last_error_info() noexcept {
   return last().info;
 }
 
-void copy_to_buffer(char *dst, std::size_t cap, const std::string &s) {
-  std::size_t n = std::min(cap - 1, s.size());
-  std::memcpy(dst, s.data(), n);
-  dst[n] = '\0';
+void set_out(char **out, const std::string &json) {
+  if (out) *out = dup_for_caller(json);
 }
 
 std::vector<std::string> string_list(const char *const *items, size_t n, const char *what) {

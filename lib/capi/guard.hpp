@@ -51,18 +51,34 @@ inline void require(bool ok, const char *what) {
 }
 
 // The one version rule of every options struct, for its _init function and for the
-// calls that read it: versions 1..latest are known; 0 (never initialised) and newer
-// ones (whose fields this library would silently ignore) are refused.
-void check_version(uint32_t version, uint32_t latest, const char *name);
+// calls that read it: versions first..latest are known; 0 (never initialised), newer
+// ones (whose fields this library would silently ignore) and those below `first`
+// (the layout of an older C ABI) are refused.
+void check_version(uint32_t version, uint32_t first, uint32_t latest, const char *name);
 
 // An options struct as a call reads it: the caller's (version checked), or the
 // defaults when opts is NULL.
 template <typename T>
-const T &options_or_defaults(const T *opts, const T &defaults, uint32_t latest, const char *name) {
+const T &options_or_defaults(const T *opts, const T &defaults, uint32_t first, uint32_t latest,
+                             const char *name) {
   const T &o = opts ? *opts : defaults;
-  check_version(o.version, latest, name);
+  check_version(o.version, first, latest, name);
   return o;
 }
+
+// The _init function of an options struct whose versions first..latest share one
+// layout (ABI 2 has no older layouts to write shorter).
+template <typename T>
+void init_options(T *opts, const T &defaults, uint32_t version, uint32_t first, uint32_t latest,
+                  const char *name) {
+  if (!opts) throw Error(Errc::invalid_argument, "opts is NULL");
+  check_version(version, first, latest, name);
+  *opts = defaults;
+  opts->version = version;
+}
+
+// Sets *out (when the caller asked for it) to a copy of json it frees with berth_free.
+void set_out(char **out, const std::string &json);
 
 // Numeric options, checked here once so that no binding (Python, Go) can pass what
 // the C++ core would misread: NaN and infinities, negative counts, runaway sizes.
@@ -72,9 +88,6 @@ void check_finite(double value, const char *field);
 
 // Copies a string into memory the caller releases with berth_free().
 char *dup_for_caller(const std::string &s);
-
-// Copies s into a fixed-size result field, truncated and NUL-terminated.
-void copy_to_buffer(char *dst, std::size_t cap, const std::string &s);
 
 // A C array of n strings; Error(invalid_argument) naming `what` for NULLs.
 std::vector<std::string> string_list(const char *const *items, size_t n, const char *what);

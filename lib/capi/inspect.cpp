@@ -2,6 +2,7 @@
 // berth_catalog, berth_tag, berth_manifest_delete and berth_validate. Structured
 // results travel as JSON the caller frees with berth_free.
 #include "capi/guard.hpp"
+#include "capi/registry_options.hpp"
 
 #include <berth/inspect.hpp>
 
@@ -19,17 +20,18 @@ namespace {
 
 InspectOptions to_inspect_options(const berth_inspect_options *opts) {
   const berth_inspect_options defaults = BERTH_INSPECT_OPTIONS_INIT;
-  const auto &o = capi::options_or_defaults(opts, defaults, BERTH_INSPECT_OPTIONS_VERSION,
+  const auto &o = capi::options_or_defaults(opts, defaults, 2, BERTH_INSPECT_OPTIONS_VERSION,
                                             "berth_inspect_options");
-  capi::check_range(o.jobs, 0, 64, "berth_inspect_options.jobs");
+  capi::check_range(o.jobs, 0, BERTH_MAX_JOBS, "berth_inspect_options.jobs");
   capi::check_range(o.page_size, 0, 10000, "berth_inspect_options.page_size");
-  capi::check_range(o.timeout_ms, 0, INT64_MAX / 1000000, "berth_inspect_options.timeout_ms");
+  capi::check_timeout(o.timeout_ms, "berth_inspect_options.timeout_ms");
   InspectOptions io;
-  io.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
-  io.access.timeout = std::chrono::milliseconds(o.timeout_ms);
+  io.access =
+      capi::to_registry_side(o.registry, "berth_inspect_options.registry", false, o.timeout_ms)
+          .access;
   io.platform = str(o.platform);
-  io.jobs = o.jobs > 0 ? o.jobs : 4;
-  io.page_size = o.page_size > 0 ? o.page_size : 1000;
+  if (o.jobs > 0) io.jobs = o.jobs;
+  if (o.page_size > 0) io.page_size = o.page_size;
   return io;
 }
 
@@ -55,26 +57,28 @@ extern "C" {
 
 BERTH_API int berth_inspect_options_init(berth_inspect_options *opts, uint32_t version) {
   return guard([&] {
-    require(opts != nullptr, "opts is NULL");
-    capi::check_version(version, BERTH_INSPECT_OPTIONS_VERSION, "berth_inspect_options");
-    *opts = berth_inspect_options BERTH_INSPECT_OPTIONS_INIT;
-    opts->version = version;
+    capi::init_options(opts, berth_inspect_options BERTH_INSPECT_OPTIONS_INIT, version, 2,
+                       BERTH_INSPECT_OPTIONS_VERSION, "berth_inspect_options");
   });
 }
 
-BERTH_API int berth_manifest_get(char **out_raw, berth_manifest_info *info, const char *ref,
+BERTH_API int berth_manifest_get(char **out_raw, char **out_json, const char *ref,
                                  const berth_inspect_options *opts) {
   if (out_raw) *out_raw = nullptr;
-  if (info) std::memset(info, 0, sizeof *info);
+  if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_raw != nullptr && ref != nullptr, "out_raw and ref are required");
     auto m = fetch_manifest(ref, to_inspect_options(opts));
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.member("digest", m.digest);
+    w.member("mediaType", m.media_type);
+    w.writer.Key("size");
+    w.writer.Uint64(m.raw.size());
+    w.writer.EndObject();
+    // Both or neither: the info is copied first, so a failure leaves no raw bytes.
+    capi::set_out(out_json, w.str());
     *out_raw = dup_for_caller(m.raw);
-    if (info) {
-      capi::copy_to_buffer(info->digest, sizeof info->digest, m.digest);
-      capi::copy_to_buffer(info->media_type, sizeof info->media_type, m.media_type);
-      info->size = m.raw.size();
-    }
   });
 }
 
@@ -116,13 +120,17 @@ BERTH_API int berth_tag(char **out_json, const char *ref, const char *const *tag
   });
 }
 
-BERTH_API int berth_manifest_delete(char **out_digest, const char *ref,
+BERTH_API int berth_manifest_delete(char **out_json, const char *ref,
                                     const berth_inspect_options *opts) {
-  if (out_digest) *out_digest = nullptr;
+  if (out_json) *out_json = nullptr;
   return guard([&] {
     require(ref != nullptr, "ref is required");
     auto digest = delete_image(ref, to_inspect_options(opts));
-    if (out_digest) *out_digest = dup_for_caller(digest);
+    core::json::StringWriter w;
+    w.writer.StartObject();
+    w.member("digest", digest);
+    w.writer.EndObject();
+    capi::set_out(out_json, w.str());
   });
 }
 

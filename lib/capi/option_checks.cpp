@@ -6,7 +6,7 @@
 
 namespace berth::capi {
 
-void check_version(uint32_t version, uint32_t latest, const char *name) {
+void check_version(uint32_t version, uint32_t first, uint32_t latest, const char *name) {
   if (version == 0) {
     std::string macro;
     for (const char *c = name; *c; ++c)
@@ -18,6 +18,12 @@ void check_version(uint32_t version, uint32_t latest, const char *name) {
     throw Error(Errc::invalid_argument, std::string(name) + ".version " + std::to_string(version) +
                                             " is newer than this library knows (" +
                                             std::to_string(latest) + ")");
+  if (version < first)
+    throw Error(Errc::invalid_argument,
+                std::string(name) + ".version " + std::to_string(version) +
+                    " is the layout of C ABI 1; this library speaks C ABI " +
+                    std::to_string(BERTH_ABI_VERSION) + " (versions " + std::to_string(first) +
+                    ".." + std::to_string(latest) + "): rebuild against its berth.h");
 }
 
 void check_range(int64_t value, int64_t lo, int64_t hi, const char *field) {

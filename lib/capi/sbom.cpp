@@ -1,6 +1,7 @@
 // The C ABI of SBOM generation: berth_sbom returns the SPDX document as a string the
 // caller frees with berth_free.
 #include "capi/guard.hpp"
+#include "capi/registry_options.hpp"
 
 #include <berth/sbom.hpp>
 
@@ -13,10 +14,8 @@ extern "C" {
 
 BERTH_API int berth_sbom_options_init(berth_sbom_options *opts, uint32_t version) {
   return guard([&] {
-    require(opts != nullptr, "opts is NULL");
-    capi::check_version(version, BERTH_SBOM_OPTIONS_VERSION, "berth_sbom_options");
-    *opts = berth_sbom_options BERTH_SBOM_OPTIONS_INIT;
-    opts->version = version;
+    capi::init_options(opts, berth_sbom_options BERTH_SBOM_OPTIONS_INIT, version, 2,
+                       BERTH_SBOM_OPTIONS_VERSION, "berth_sbom_options");
   });
 }
 
@@ -25,12 +24,13 @@ BERTH_API int berth_sbom(char **out_json, const char *ref, const berth_sbom_opti
   return guard([&] {
     require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
     const berth_sbom_options defaults = BERTH_SBOM_OPTIONS_INIT;
-    const auto &o =
-        capi::options_or_defaults(opts, defaults, BERTH_SBOM_OPTIONS_VERSION, "berth_sbom_options");
-    capi::check_range(o.timeout_ms, 0, INT64_MAX / 1000000, "berth_sbom_options.timeout_ms");
+    const auto &o = capi::options_or_defaults(opts, defaults, 2, BERTH_SBOM_OPTIONS_VERSION,
+                                              "berth_sbom_options");
+    capi::check_timeout(o.timeout_ms, "berth_sbom_options.timeout_ms");
     SbomOptions so;
-    so.access = {str(o.creds), o.plain_http != 0, o.insecure != 0, str(o.ca_bundle)};
-    so.access.timeout = std::chrono::milliseconds(o.timeout_ms);
+    so.access =
+        capi::to_registry_side(o.registry, "berth_sbom_options.registry", false, o.timeout_ms)
+            .access;
     so.platform = str(o.platform);
     so.created = str(o.created);
     *out_json = capi::dup_for_caller(generate_sbom(ref, so).spdx_json);

@@ -30,7 +30,7 @@ extern "C" {
 BERTH_API int berth_sign_options_init(berth_sign_options *opts, uint32_t version) {
   return guard([&] {
     require(opts != nullptr, "opts is NULL");
-    capi::check_version(version, BERTH_SIGN_OPTIONS_VERSION, "berth_sign_options");
+    capi::check_version(version, 1, BERTH_SIGN_OPTIONS_VERSION, "berth_sign_options");
     *opts = berth_sign_options BERTH_SIGN_OPTIONS_INIT;
   });
 }
@@ -43,7 +43,7 @@ BERTH_API int berth_sign_request(berth_signed_request **out, const char *method,
     require(out != nullptr, "out is NULL");
     require(method != nullptr && url != nullptr, "method and url are required");
     require(opts != nullptr, "sign options are required (region, service, credentials)");
-    capi::check_version(opts->version, BERTH_SIGN_OPTIONS_VERSION, "berth_sign_options");
+    capi::check_version(opts->version, 1, BERTH_SIGN_OPTIONS_VERSION, "berth_sign_options");
     // SigV4 allows presigned URLs of 1 s to 7 days; 0 = a header signature.
     capi::check_range(opts->presign_expires, 0, 604800, "berth_sign_options.presign_expires");
     capi::check_range(opts->timestamp, 0, 253402300799, "berth_sign_options.timestamp");

@@ -1,4 +1,7 @@
 #include <berth.h>
+
+#include "capi/guard.hpp"
+#include "core/json.hpp"
 #include <berth/version.hpp>
 
 static_assert(BERTH_ABI_VERSION == BERTH_ABI_VERSION_VALUE,
@@ -17,6 +20,32 @@ BERTH_API const char *berth_version_string(void) {
 
 BERTH_API uint32_t berth_abi_version(void) {
   return BERTH_ABI_VERSION_VALUE;
+}
+
+BERTH_API int berth_defaults(char **out_json) {
+  if (out_json) *out_json = nullptr;
+  return berth::capi::guard([&] {
+    berth::capi::require(out_json != nullptr, "out_json is NULL");
+    berth::core::json::StringWriter w;
+    w.writer.StartObject();
+    w.writer.Key("jobs");
+    w.writer.Int(BERTH_DEFAULT_JOBS);
+    w.writer.Key("maxJobs");
+    w.writer.Int(BERTH_MAX_JOBS);
+    w.member("platform", BERTH_DEFAULT_PLATFORM);
+    w.writer.Key("stallTimeoutMs");
+    w.writer.Int64(BERTH_DEFAULT_STALL_TIMEOUT_MS);
+    w.writer.Key("pageSize");
+    w.writer.Int(BERTH_DEFAULT_PAGE_SIZE);
+    w.writer.Key("maxExportBytes");
+    w.writer.Uint64(BERTH_DEFAULT_MAX_EXPORT_BYTES);
+    w.writer.Key("maxExpansionRatio");
+    w.writer.Double(BERTH_DEFAULT_MAX_EXPANSION_RATIO);
+    w.writer.Key("scanTimeoutSeconds");
+    w.writer.Int(BERTH_DEFAULT_SCAN_TIMEOUT_S);
+    w.writer.EndObject();
+    *out_json = berth::capi::dup_for_caller(w.str());
+  });
 }
 
 } // extern "C"

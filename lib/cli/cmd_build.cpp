@@ -143,7 +143,7 @@ int cmd_build(const std::vector<std::string> &argv) {
   o.cache_dir = args.value_or("--cache", "");
   o.cache_key = args.value_or("--cache-key", "metadata");
   try {
-    o.jobs = std::stoi(args.value_or("--jobs", "4"));
+    o.jobs = std::stoi(args.value_or("--jobs", std::to_string(o.jobs)));
   } catch (const std::exception &) {
     throw UsageError{"--jobs needs a number"};
   }

@@ -73,7 +73,7 @@ CopyOptions copy_options(const Args &args) {
   }
   o.platform = args.value_or("--platform", "");
   try {
-    o.jobs = std::stoi(args.value_or("--jobs", "4"));
+    o.jobs = std::stoi(args.value_or("--jobs", std::to_string(o.jobs)));
   } catch (const std::exception &) {
     throw UsageError{"--jobs needs a number"};
   }
@@ -105,34 +105,7 @@ void print_warnings(const CopyResult &r, const std::string &label) {
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   print_warnings(r, label);
   if (mode == OutputMode::json) {
-    core::json::StringWriter out;
-    auto &w = out.writer;
-    w.StartObject();
-    out.member("digest", r.digest);
-    out.member("mediaType", r.media_type);
-    w.Key("bytesCopied");
-    w.Uint64(r.bytes_copied);
-    for (auto [key, n] : {std::pair{"blobsCopied", r.blobs_copied},
-                          {"blobsSkipped", r.blobs_skipped},
-                          {"blobsMounted", r.blobs_mounted},
-                          {"manifests", r.manifests},
-                          {"referrers", r.referrers},
-                          {"digestTags", r.digest_tags}}) {
-      w.Key(key);
-      w.Int(n);
-    }
-    if (!r.mirror.empty()) out.member("mirror", r.mirror);
-    if (!r.warnings.empty()) {
-      w.Key("warnings");
-      w.StartArray();
-      for (const auto &warning : r.warnings)
-        out.string(warning);
-      w.EndArray();
-    }
-    w.Key("seconds");
-    w.Double(secs);
-    w.EndObject();
-    std::printf("%s\n", out.str().c_str());
+    std::printf("%s\n", to_json(r).c_str());
     return;
   }
   if (mode != OutputMode::quiet) {

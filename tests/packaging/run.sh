@@ -20,7 +20,7 @@ cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer_c"
 "$work/cmake-build/consumer_cpp"
 # The C consumer must load libberth from the install, not the build tree.
-LD_LIBRARY_PATH="$libdir" ldd "$work/cmake-build/consumer_c" | grep "$libdir/libberth.so.1" >/dev/null
+LD_LIBRARY_PATH="$libdir" ldd "$work/cmake-build/consumer_c" | grep "$libdir/libberth.so.2" >/dev/null
 
 # 2. pkg-config.
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -29,7 +29,7 @@ cc -std=c99 -Wall -Werror $(pkg-config --cflags berth) "$src/tests/packaging/con
 LD_LIBRARY_PATH="$libdir" "$work/consumer_pc"
 
 # 3. berth-static.pc: libberth.a and every library it needs, from the .pc alone. The
-#    program runs without libberth.so.1 anywhere on the loader path.
+#    program runs without libberth.so.2 anywhere on the loader path.
 cc -std=c99 -Wall -Werror $(pkg-config --cflags berth-static) "$src/tests/packaging/consumer/consumer.c" \
   -o "$work/consumer_static" $(pkg-config --libs berth-static)
 if grep -q 'NEEDED.*libberth' <<<"$(readelf -d "$work/consumer_static")"; then

@@ -60,8 +60,8 @@ grep -q "$module $version" "$app/go.mod" || { cat "$app/go.mod"; exit 1; }
 export CGO_CFLAGS="-O2 -g -I$prefix/include"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 (cd "$app" && go vet ./... && go build -o "$work/app-shared" .)
-grep -q 'NEEDED.*libberth.so.1' <<<"$(readelf -d "$work/app-shared")" ||
-  { echo "the default build does not link libberth.so.1"; exit 1; }
+grep -q 'NEEDED.*libberth.so.2' <<<"$(readelf -d "$work/app-shared")" ||
+  { echo "the default build does not link libberth.so.2"; exit 1; }
 out=$(LD_LIBRARY_PATH="$libdir" "$work/app-shared")
 [[ $out == "berth 0.1.0 signature $expected_sig" ]] || { echo "shared: $out"; exit 1; }
 echo "go get + pkg-config berth: $out"

@@ -8,9 +8,9 @@
 #   3. installed with dpkg on this machine: berth and its credential-helper name
 #      run, the completions load from the system paths, README.md's C and C++ quick
 #      starts build against /usr (pkg-config, find_package), the consumers run on
-#      /usr/lib/libberth.so.1, the Python binding finds it through the system loader
+#      /usr/lib/libberth.so.2, the Python binding finds it through the system loader
 #      and the Go binding builds with no PKG_CONFIG_PATH, shared and berth_static;
-#   4. removed again with dpkg --purge (-r would keep libberth1 in the "rc" state for
+#   4. removed again with dpkg --purge (-r would keep libberth2 in the "rc" state for
 #      its postrm), leaving no berth file or package record behind.
 # Step 3 needs root (or sudo without a password) and refuses to run over berth
 # packages installed before it, so that it never removes what it did not install.
@@ -22,7 +22,7 @@ work=$(mktemp -d)
 installed=()
 sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo -n)
-packages=(berth libberth1 libberth-dev)
+packages=(berth libberth2 libberth-dev)
 cleanup() {
   if ((${#installed[@]})); then
     echo "removing ${installed[*]}"
@@ -63,7 +63,7 @@ step "cpack"
 cpack --config "$build/CPackConfig.cmake" -B "$work/out" >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log"; exit 1; }
 tgz=$(ls "$work/out"/berth-"$version"-linux-*.tar.gz)
 arch=$(dpkg --print-architecture)
-debs=("$work/out/berth_${version}_$arch.deb" "$work/out/libberth1_${version}_$arch.deb"
+debs=("$work/out/berth_${version}_$arch.deb" "$work/out/libberth2_${version}_$arch.deb"
   "$work/out/libberth-dev_${version}_$arch.deb")
 ls -l "$tgz" "${debs[@]}" | awk '{print $5, $NF}'
 
@@ -71,7 +71,7 @@ ls -l "$tgz" "${debs[@]}" | awk '{print $5, $NF}'
 step ".tar.gz"
 top=$(basename "$tgz" .tar.gz)
 listing=$(tar -tzf "$tgz" | sed "s|^$top/||")
-for f in bin/berth bin/docker-credential-berth lib/libberth.so lib/libberth.so.1 lib/libberth.a \
+for f in bin/berth bin/docker-credential-berth lib/libberth.so lib/libberth.so.2 lib/libberth.a \
   lib/cmake/berth/berth-config.cmake lib/cmake/berth/berth-targets.cmake lib/pkgconfig/berth.pc \
   lib/pkgconfig/berth-static.pc include/berth.h include/berth/copy.hpp include/berth/version.hpp \
   share/bash-completion/completions/berth share/zsh/site-functions/_berth; do
@@ -110,12 +110,12 @@ for deb in "${debs[0]}" "${debs[1]}"; do
   done
 done
 dev_depends=$(dpkg-deb -f "${debs[2]}" Depends)
-for dep in "libberth1 (= $version)" libssl-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libexpat1-dev \
+for dep in "libberth2 (= $version)" libssl-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libexpat1-dev \
   libdeflate-dev libsodium-dev pkg-config; do
   grep -qF "$dep" <<<"$dev_depends" || fail "libberth-dev does not depend on $dep"
 done
-[[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth 1 libberth1 (>= $version)" ]] ||
-  fail "libberth1 has no shlibs entry"
+[[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth 1 libberth2 (>= $version)" ]] ||
+  fail "libberth2 has no shlibs entry"
 grep -q '\./usr/bin/docker-credential-berth -> berth$' <<<"$(dpkg-deb -c "${debs[0]}")" || fail "berth.deb lacks the helper link"
 
 # 3. Installed with dpkg
@@ -137,8 +137,8 @@ done
 [[ $(/usr/bin/berth version) == "berth $version (abi 1)" ]] || fail "/usr/bin/berth version"
 [[ $(command -v docker-credential-berth) == /usr/bin/docker-credential-berth ]] || fail "docker-credential-berth not on PATH"
 [[ $(HOME="$helper_home" DOCKER_CONFIG="$helper_home" docker-credential-berth list) == "{}" ]] || fail "installed helper"
-grep -qE 'libberth\.so\.1 .*=> (/usr)?/lib/libberth\.so\.1$' <<<"$(ldconfig -p)" || fail "ldconfig does not know /usr/lib/libberth.so.1"
-echo "installed: $(/usr/bin/berth version), docker-credential-berth, libberth.so.1 in the loader cache"
+grep -qE 'libberth\.so\.1 .*=> (/usr)?/lib/libberth\.so\.1$' <<<"$(ldconfig -p)" || fail "ldconfig does not know /usr/lib/libberth.so.2"
+echo "installed: $(/usr/bin/berth version), docker-credential-berth, libberth.so.2 in the loader cache"
 
 # Completions from the system paths, as a login shell finds them.
 if [[ -f /usr/share/bash-completion/bash_completion ]]; then
@@ -159,7 +159,7 @@ cc -std=c99 -Wall "$work/qs/quickstart.c" -o "$work/qs/quickstart_c" $(pkg-confi
 cmake -S "$src/tests/packaging/quickstart_cmake" -B "$work/qs/cmake" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DQUICKSTART_CPP="$work/qs/quickstart.cpp" >"$work/qs.log" 2>&1 || { cat "$work/qs.log"; exit 1; }
 cmake --build "$work/qs/cmake" >>"$work/qs.log" 2>&1 || { cat "$work/qs.log"; exit 1; }
-grep -qE '=> (/usr)?/lib/libberth\.so\.1 ' <<<"$(ldd "$work/qs/quickstart_c")" || fail "the C quick start does not use /usr/lib/libberth.so.1"
+grep -qE '=> (/usr)?/lib/libberth\.so\.1 ' <<<"$(ldd "$work/qs/quickstart_c")" || fail "the C quick start does not use /usr/lib/libberth.so.2"
 build_consumers "$work/usr-consumers"
 grep -qE '=> (/usr)?/lib/libberth\.so\.1 ' <<<"$(ldd "$work/usr-consumers/consumer_c")" || fail "consumer_c does not use /usr/lib"
 "$work/usr-consumers/consumer_c"
@@ -210,7 +210,7 @@ installed=()
 for p in "${packages[@]}"; do
   if dpkg-query -W "$p" >/dev/null 2>&1; then fail "dpkg still knows $p: $(dpkg-query -W -f='${Status}' "$p")"; fi
 done
-for f in /usr/bin/berth /usr/bin/docker-credential-berth /usr/lib/libberth.so.1 /usr/lib/libberth.a \
+for f in /usr/bin/berth /usr/bin/docker-credential-berth /usr/lib/libberth.so.2 /usr/lib/libberth.a \
   /usr/include/berth.h /usr/lib/cmake/berth /usr/lib/pkgconfig/berth.pc /usr/share/bash-completion/completions/berth \
   /usr/share/zsh/vendor-completions/_berth; do
   [[ ! -e $f && ! -L $f ]] || fail "$f is left after dpkg --purge"

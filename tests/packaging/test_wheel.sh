@@ -3,7 +3,7 @@
 # BERTH_LIBRARY, LD_LIBRARY_PATH or PYTHONPATH:
 #   1. `pip install <checkout>`: scikit-build-core compiles libberth into the wheel;
 #      `import berth` then loads the copy next to the package and works.
-#   2. `pip wheel <checkout>`: a py3-none-linux_<arch> wheel holding one libberth.so.1.
+#   2. `pip wheel <checkout>`: a py3-none-linux_<arch> wheel holding one libberth.so.2.
 #   3. auditwheel: `show` names the manylinux policy this machine's libraries allow,
 #      `repair` grafts them into the wheel, and the repaired wheel works on its own.
 #   4. mypy --strict: a user's program type-checks against the installed package
@@ -87,8 +87,8 @@ step "pip install $src (fresh venv)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$src"
 sp=$(site_packages "$work/venv")
-grep -q '^libberth\.so\.1$' <<<"$(ls "$sp/berth/")" || { echo "FAIL: no libberth.so.1 in $sp/berth"; exit 1; }
-check_installed "$work/venv" "$sp/berth/libberth.so.1"
+grep -q '^libberth\.so\.1$' <<<"$(ls "$sp/berth/")" || { echo "FAIL: no libberth.so.2 in $sp/berth"; exit 1; }
+check_installed "$work/venv" "$sp/berth/libberth.so.2"
 # The one-liner of the issue, verbatim.
 clean_python "$work/venv" -c "import berth; print(berth.version())"
 
@@ -97,7 +97,7 @@ step "pip wheel $src"
 "$work/venv/bin/pip" wheel -q --no-deps "$src" -w "$work/dist"
 wheel=$(ls "$work/dist"/berth-"$version"-py3-none-linux_*.whl)
 members=$(python3 -m zipfile -l "$wheel" | awk 'NR > 1 {print $1}')
-grep -qx 'berth/libberth.so.1' <<<"$members" || { echo "FAIL: $wheel has no berth/libberth.so.1"; exit 1; }
+grep -qx 'berth/libberth.so.2' <<<"$members" || { echo "FAIL: $wheel has no berth/libberth.so.2"; exit 1; }
 grep -qx 'berth/py.typed' <<<"$members" || { echo "FAIL: $wheel has no berth/py.typed"; exit 1; }
 if grep -E 'libberth\.so($|\.[0-9]+\.)' <<<"$members"; then echo "FAIL: more than one libberth"; exit 1; fi
 echo "wheel: $(basename "$wheel"), $(stat -c %s "$wheel") bytes"
@@ -120,7 +120,7 @@ grep -q 'berth.libs/libcurl-' <<<"$(python3 -m zipfile -l "$repaired")" ||
 python3 -m venv "$work/venv-repaired"
 "$work/venv-repaired/bin/pip" install -q "$repaired"
 sp=$(site_packages "$work/venv-repaired")
-check_installed "$work/venv-repaired" "$sp/berth/libberth.so.1"
+check_installed "$work/venv-repaired" "$sp/berth/libberth.so.2"
 [[ $LIBCURL_DIR == "$sp/berth.libs" ]] ||
   { echo "FAIL: the repaired wheel loaded libcurl from $LIBCURL_DIR, not its berth.libs"; exit 1; }
 echo "repaired: $(basename "$repaired"), $(stat -c %s "$repaired") bytes, libcurl from berth.libs"

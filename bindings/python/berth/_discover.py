@@ -6,7 +6,7 @@
 3. The repository's ``build/`` tree, found by walking up from the package: running
    from a checkout right after ``ninja -C build``.
 4. The system loader (``ctypes.util.find_library("berth")``, then
-   ``libberth.so.1``): an installed library.
+   ``libberth.so.2``): an installed library.
 
 The first candidate that exists wins. Kept free of ctypes loading so the order can
 be tested with fake directories.
@@ -22,7 +22,7 @@ from typing import Mapping, NamedTuple, Optional, Tuple
 ENV_VAR = "BERTH_LIBRARY"
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The soname: what the system loader knows an installed libberth of this ABI by.
-SONAME = "libberth.so.1"
+SONAME = "libberth.so.2"
 
 
 class Candidate(NamedTuple):

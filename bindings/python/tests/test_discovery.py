@@ -45,7 +45,7 @@ def test_env_wins_over_everything(tmp_path):
 
 
 def test_next_to_package_beats_build_tree(tmp_path):
-    pkg = _fake_tree(tmp_path, "bindings/python/berth/libberth.so.1",
+    pkg = _fake_tree(tmp_path, "bindings/python/berth/libberth.so.2",
                      "bindings/python/berth/libberth.so", "build/libberth.so")
     assert _discover.find({}, pkg).target == str(pkg / "libberth.so")
 
@@ -79,9 +79,9 @@ def test_build_tree_library_really_loads(tmp_path, real_library_file):
 
 def test_bundled_library_really_loads(tmp_path, real_library_file):
     pkg = _fake_tree(tmp_path)
-    shutil.copy(real_library_file, pkg / "libberth.so.1")
+    shutil.copy(real_library_file, pkg / "libberth.so.2")
     candidate = _discover.find({}, pkg)
-    assert candidate.target == str(pkg / "libberth.so.1")
+    assert candidate.target == str(pkg / "libberth.so.2")
     assert _lib.open_library(candidate).berth_version_string() == berth.version().encode()
 
 

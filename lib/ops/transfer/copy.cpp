@@ -143,7 +143,9 @@ struct Copier {
 
 } // namespace
 
-CopyResult copy_image(const std::string &src, const std::string &dst, const CopyOptions &options) {
+namespace {
+
+CopyResult copy_once(const std::string &src, const std::string &dst, const CopyOptions &options) {
   if (options.jobs < 1) throw Error(Errc::invalid_argument, "jobs must be at least 1");
   auto src_loc = ops::Location::parse(src);
   auto dst_loc = ops::Location::parse(dst);
@@ -182,6 +184,16 @@ CopyResult copy_image(const std::string &src, const std::string &dst, const Copy
                       : dst;
     result.signature_ref = sign_image(target, *options.signer, so).signature_ref;
   }
+  return result;
+}
+
+} // namespace
+
+CopyResult copy_image(const std::string &src, const std::string &dst, const CopyOptions &options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = copy_once(src, dst, options);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   return result;
 }
 

@@ -40,6 +40,7 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
     ops::create_missing_repositories(ops::Location::parse(sources.front()), {dst_loc});
   auto destination = ops::open_destination(dst_loc, o.dst);
   ops::ProgressReporter reporter(o.progress);
+  const auto started = std::chrono::steady_clock::now();
   CopyResult result;
   std::vector<image::Descriptor> entries;
   bool docker = true;
@@ -96,6 +97,8 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
   for (const auto &tag : o.extra_tags)
     if (destination->tag_digest(tag) != result.digest)
       destination->put_manifest_as(index.raw, index.media_type, tag);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   return result;
 }
 

@@ -248,12 +248,17 @@ public:
   }
 
   std::vector<CopyResult> run() {
+    const auto started = std::chrono::steady_clock::now();
     plan();
     for (const auto &b : blobs_)
       reporter_.add_total(static_cast<std::uint64_t>(b.size));
     ops::parallel_for(blobs_.size(), o_.jobs, [&](std::size_t bi) { move_blob(blobs_[bi]); });
     write_manifests();
     if (referrer_error_) std::rethrow_exception(referrer_error_);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    for (auto &r : results_)
+      r.duration = took;
     return results_;
   }
 
