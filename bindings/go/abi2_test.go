@@ -303,9 +303,11 @@ func TestMirrorServesReads(t *testing.T) {
 	if got := rawDigest(t, out); got != img.Digest {
 		t.Errorf("the layout holds %s, want %s", got, img.Digest)
 	}
-	m, err := berth.GetManifest(bg, src, &berth.InspectOptions{Registry: berth.RegistryOptions{Mirrors: mirrors}})
-	if err != nil || m.Digest != img.Digest {
-		t.Errorf("GetManifest through the mirror: %+v, %v", m, err)
+	// A build's base, read through the mirror too (Src), recorded as such.
+	built, err := berth.Build(bg, berth.BuildOptions{From: src, Output: "oci:" + filepath.Join(t.TempDir(), "b") + ":v1",
+		Src: berth.RegistryOptions{Mirrors: mirrors}})
+	if err != nil || built.BaseDigest != img.Digest || !strings.Contains(built.BaseMirror, host+"/mirror") {
+		t.Errorf("build on a base through the mirror: %+v, %v", built, err)
 	}
 }
 

@@ -100,8 +100,8 @@
 // and [Build] (its base and its output); [Export] has Src; [Inspect] and the
 // other inspection calls, [SBOM], [Sign], [Attest] and [Verify] have Registry.
 // The zero value means the defaults. Mirrors ("SRC_REGISTRY=HOST[/PREFIX]",
-// e.g. an ECR pull-through cache) apply where berth reads; a copy's Dst refuses
-// them:
+// e.g. an ECR pull-through cache) apply to the source of a copy, replicate or
+// index and to a build's base; elsewhere (a copy's Dst, say) they are EInvalid:
 //
 //	res, err := berth.Copy(ctx, "docker://docker.io/library/alpine:3", "oci:/tmp/alpine:3",
 //		&berth.CopyOptions{Src: berth.RegistryOptions{

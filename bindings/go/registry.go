@@ -37,8 +37,10 @@ type RegistryOptions struct {
 	ChunkSize uint64
 	// Mirrors ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache)
 	// read an image of SRC_REGISTRY through HOST/PREFIX/<repository>, and from
-	// SRC_REGISTRY when the mirror cannot serve it. They apply where berth
-	// reads; a copy's Dst refuses them (EInvalid).
+	// SRC_REGISTRY when the mirror cannot serve it. The sources of [Copy],
+	// [Replicate] and [Index] and a [Build]'s base take them; every other
+	// RegistryOptions (a destination, an export, inspection, SBOM, signing,
+	// verification) refuses them with EInvalid.
 	Mirrors []string
 }
 

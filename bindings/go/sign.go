@@ -9,7 +9,6 @@ import "C"
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"runtime"
 	"time"
 )
@@ -135,10 +134,9 @@ type VerifyResult struct {
 }
 
 // Verify checks the cosign signatures of ref with the PEM public key file: at
-// least one must be signed by it and name ref's digest. When none is, Verify
-// returns both the result (Valid 0) and an *Error of code EGate
-// (errors.Is(err, berth.ErrGate)). opts may be nil. Nothing is written; ctx is
-// checked before the call only.
+// least one must be signed by it and name ref's digest, else it fails with an
+// *Error of code EGate (errors.Is(err, berth.ErrGate)). opts may be nil.
+// Nothing is written; ctx is checked before the call only.
 func Verify(ctx context.Context, ref, publicKey string, opts *VerifyOptions) (*VerifyResult, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
@@ -177,12 +175,12 @@ func Verify(ctx context.Context, ref, publicKey string, opts *VerifyOptions) (*V
 	var out *C.char
 	rc := C.berth_verify(&out, strs.add(ref), strs.add(publicKey), vo)
 	raw, err := replyAndError(rc, out)
-	if err != nil && (raw == "" || !errors.Is(err, ErrGate)) {
+	if err != nil {
 		return nil, err
 	}
 	var r VerifyResult
-	if derr := decodeReply("Verify", raw, &r); derr != nil {
-		return nil, derr
+	if err := decodeReply("Verify", raw, &r); err != nil {
+		return nil, err
 	}
-	return &r, err
+	return &r, nil
 }
