@@ -342,10 +342,20 @@ func ECRDockerLogin(ctx context.Context, registry, configPath string, opts *AWSO
 	if strings.IndexByte(configPath, 0) >= 0 {
 		return "", invalid("configPath contains a NUL byte")
 	}
-	return awsCall(ctx, "ECRDockerLogin", opts, []string{registry, configPath},
+	raw, err := awsCall(ctx, "ECRDockerLogin", opts, []string{registry, configPath},
 		func(out **C.char, args []*C.char, o *C.berth_aws_options) C.int {
 			return C.berth_ecr_docker_login(out, args[0], args[1], o)
 		})
+	if err != nil {
+		return "", err
+	}
+	var d struct {
+		Path string `json:"path"`
+	}
+	if err := decodeReply("ECRDockerLogin", raw, &d); err != nil {
+		return "", err
+	}
+	return d.Path, nil
 }
 
 // ECRCall calls any ECR API operation ("DescribeRepositories",

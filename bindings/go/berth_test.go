@@ -30,8 +30,8 @@ func TestABIVersion(t *testing.T) {
 	if got := berth.ABIVersion(); got != berth.HeaderABIVersion {
 		t.Fatalf("ABIVersion() = %d, header BERTH_ABI_VERSION = %d", got, berth.HeaderABIVersion)
 	}
-	if berth.HeaderABIVersion != 1 {
-		t.Errorf("HeaderABIVersion = %d, want 1", berth.HeaderABIVersion)
+	if berth.HeaderABIVersion != 2 {
+		t.Errorf("HeaderABIVersion = %d, want 2", berth.HeaderABIVersion)
 	}
 	if err := berth.CheckABI(); err != nil {
 		t.Fatalf("CheckABI() = %v", err)

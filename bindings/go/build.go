@@ -25,7 +25,6 @@ import (
 	"encoding/json"
 	"math"
 	"runtime"
-	"runtime/cgo"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,26 +54,27 @@ type BuildOptions struct {
 	Annotations     map[string]string // manifest annotations
 	Workdir, User   string
 	Expose          []string // "8080", "53/udp"
-	Platform        string   // "os/arch[/variant]"
+	// Platform ("os/arch[/variant]") of the image; "" means the base's, else
+	// [DefaultPlatform].
+	Platform string
 	// Created fixes the image's time, so that the same inputs give the same
-	// digest; the zero Time means SOURCE_DATE_EPOCH or now.
+	// digest; the zero Time means SOURCE_DATE_EPOCH when set, else now.
+	// time.Unix(0, 0), the epoch itself, is a valid time (as reproducible
+	// builds use); times before it are EInvalid.
 	Created time.Time
 	// ExtraTags tags the output more than once.
 	ExtraTags []string
-	// Mirrors ("SRC_REGISTRY=HOST[/PREFIX]") read a registry base through a
-	// mirror or an ECR pull-through cache, as [CopyOptions.Mirrors]. A registry
-	// base is recorded in OCI manifests as the org.opencontainers.image.base.name
-	// and .base.digest annotations.
-	Mirrors []string
 	// CacheDir keeps built layers, keyed by CacheKey: "metadata" ("", paths,
 	// sizes and mtimes) or "content" (hashes). "" means no cache.
 	CacheDir, CacheKey string
-	// SrcCreds and DestCreds are "USER:PASSWORD" for the base's and the
-	// output's registry; PlainHTTP, Insecure and CABundle apply to both.
-	SrcCreds, DestCreds string
-	PlainHTTP, Insecure bool
-	CABundle            string
-	Jobs                int // parallel blob transfers; 0 means 4
+	// Src reaches a registry base (its Mirrors read the base through a mirror or
+	// an ECR pull-through cache, as [RegistryOptions].Mirrors), Dst a registry
+	// output. A registry base is recorded in OCI manifests as the
+	// org.opencontainers.image.base.name and .base.digest annotations.
+	Src, Dst RegistryOptions
+	// Jobs is the number of parallel blob transfers, at most [MaxJobs]; 0 means
+	// [DefaultJobs].
+	Jobs int
 	// Progress is as for [CopyOptions.Progress].
 	Progress func(Progress) bool
 	// SBOM and Provenance attach the built image's SPDX 2.3 SBOM and SLSA
@@ -91,11 +91,43 @@ type BuildOptions struct {
 
 // BuildResult is what [Build] wrote.
 type BuildResult struct {
-	Digest       string // of the image manifest
-	ConfigDigest string
-	MediaType    string
-	LayersBuilt  int // new layers, built or taken from the cache
-	LayersCached int // of which reused from CacheDir
+	Digest       string `json:"digest"` // of the image manifest
+	ConfigDigest string `json:"config"`
+	MediaType    string `json:"mediaType"`
+	LayersBuilt  int    `json:"-"` // new layers, built or taken from the cache (len(Layers))
+	LayersCached int    `json:"-"` // of which reused from CacheDir
+	// Layers are the new layers, in order.
+	Layers []BuiltLayer `json:"layers"`
+	// BaseName and BaseDigest are a registry base as resolved (the digest it
+	// pointed at, of the index when it was one), BaseMirror the mirror that
+	// served it; "" for scratch and local bases.
+	BaseName   string `json:"baseName"`
+	BaseDigest string `json:"baseDigest"`
+	BaseMirror string `json:"baseMirror"`
+	// Attestations are what SBOM and Provenance attached, in that order.
+	Attestations []Attestation `json:"attestations"`
+	// Warnings are the SBOM's (files it could not read as packages).
+	Warnings []string `json:"warnings"`
+	// Duration is how long the build took.
+	Duration time.Duration `json:"-"`
+}
+
+// BuiltLayer is one new layer of a [BuildResult].
+type BuiltLayer struct {
+	Digest string `json:"digest"` // of the compressed blob
+	DiffID string `json:"diffID"` // of the uncompressed tar
+	Size   uint64 `json:"size"`
+	Cached bool   `json:"cached"` // taken from CacheDir
+}
+
+// Attestation is one in-toto statement [Build] attached.
+type Attestation struct {
+	PredicateType string `json:"predicateType"` // "https://spdx.dev/Document", "https://slsa.dev/provenance/v1"
+	Signed        bool   `json:"signed"`
+	// Location is REPO:sha256-<hex>.att when signed, else REF@<digest> of the
+	// unsigned referrer.
+	Location string `json:"location"`
+	Digest   string `json:"digest"` // of the manifest written
 }
 
 func keyValues(m map[string]string, what string) ([]string, error) {
@@ -140,8 +172,8 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	}
 	args := []namedString{{"Output", opts.Output}, {"From", opts.From}, {"Compression", opts.Compression},
 		{"Workdir", opts.Workdir}, {"User", opts.User}, {"Platform", opts.Platform},
-		{"CacheDir", opts.CacheDir}, {"CacheKey", opts.CacheKey}, {"SrcCreds", opts.SrcCreds},
-		{"DestCreds", opts.DestCreds}, {"CABundle", opts.CABundle}}
+		{"CacheDir", opts.CacheDir}, {"CacheKey", opts.CacheKey}, {"SignKey", opts.SignKey},
+		{"SignKeyPassword", opts.SignKeyPassword}, {"BuilderID", opts.BuilderID}}
 	for _, list := range []struct {
 		name string
 		vals []string
@@ -154,12 +186,14 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	if err := checkNUL(args); err != nil {
 		return nil, err
 	}
-	jobs := opts.Jobs
-	if jobs == 0 {
-		jobs = 4
+	if err := opts.Src.check("Src"); err != nil {
+		return nil, err
 	}
-	if jobs < 1 || jobs > math.MaxInt32 {
-		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
+	if err := opts.Dst.check("Dst"); err != nil {
+		return nil, err
+	}
+	if err := checkJobs("BuildOptions", opts.Jobs); err != nil {
+		return nil, err
 	}
 	level := opts.Level
 	if level == 0 {
@@ -168,11 +202,14 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	if level < -1 || level > math.MaxInt32 {
 		return nil, invalid("Level must be positive (0 means the default), not " + strconv.Itoa(opts.Level))
 	}
-	var created int64
+	created := int64(-1) // SOURCE_DATE_EPOCH when set, else now
 	if !opts.Created.IsZero() {
-		if created = opts.Created.Unix(); created <= 0 {
-			return nil, invalid("Created must be after 1970-01-01T00:00:00Z")
+		if created = opts.Created.Unix(); created < 0 {
+			return nil, invalid("Created must not be before 1970-01-01T00:00:00Z (the zero Time means unset)")
 		}
+	}
+	if (opts.SignKey != "" || opts.BuilderID != "") && !opts.SBOM && !opts.Provenance {
+		return nil, invalid("BuildOptions.SignKey and BuilderID go with SBOM or Provenance")
 	}
 	jsonArray := func(v []string) (string, bool) {
 		if v == nil {
@@ -190,9 +227,15 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	var bo C.berth_build_options
-	if rc := C.berth_build_options_init(&bo, C.BERTH_BUILD_OPTIONS_VERSION); rc != C.BERTH_OK {
+	bo := new(C.berth_build_options)
+	if rc := C.berth_build_options_init(bo, C.BERTH_BUILD_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
+	}
+	if bo.src, err = strs.registry(&opts.Src); err != nil {
+		return nil, err
+	}
+	if bo.dst, err = strs.registry(&opts.Dst); err != nil {
+		return nil, err
 	}
 	bo.from = strs.optional(opts.From)
 	bo.layers, bo.n_layers = strs.array(opts.Layers)
@@ -214,46 +257,42 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	bo.created = C.int64_t(created)
 	bo.output = strs.add(opts.Output)
 	bo.extra_tags, bo.n_extra_tags = strs.array(opts.ExtraTags)
-	bo.mirrors, bo.n_mirrors = strs.array(opts.Mirrors)
 	bo.cache_dir = strs.optional(opts.CacheDir)
 	bo.cache_key = strs.optional(opts.CacheKey)
-	bo.src_creds = strs.optional(opts.SrcCreds)
-	bo.dst_creds = strs.optional(opts.DestCreds)
-	bo.plain_http = cBool(opts.PlainHTTP)
-	bo.insecure = cBool(opts.Insecure)
-	bo.ca_bundle = strs.optional(opts.CABundle)
-	bo.jobs = C.int32_t(jobs)
-	if (opts.SignKey != "" || opts.BuilderID != "") && !opts.SBOM && !opts.Provenance {
-		return nil, invalid("BuildOptions.SignKey and BuilderID go with SBOM or Provenance")
-	}
+	bo.jobs = C.int32_t(opts.Jobs) // 0: BERTH_DEFAULT_JOBS
 	bo.sbom = cBool(opts.SBOM)
 	bo.provenance = cBool(opts.Provenance)
 	bo.sign_key = strs.optional(opts.SignKey)
 	bo.sign_key_password = strs.optional(opts.SignKeyPassword)
 	bo.builder_id = strs.optional(opts.BuilderID)
 
-	var state *copyState
-	if opts.Progress != nil || ctx.Done() != nil {
-		state = &copyState{ctx: ctx, fn: opts.Progress}
-		h := cgo.NewHandle(state)
-		defer h.Delete() // berth_build returns after its last callback
-		C.berth_go_set_build_progress(&bo, C.uintptr_t(h))
+	progress := newProgress(ctx, opts.Progress)
+	defer progress.free() // berth_build returns after its last callback
+	if progress != nil {
+		C.berth_go_set_build_progress(bo, C.uintptr_t(progress.handle))
 	}
 
-	var res C.berth_build_result
-	rc := C.berth_build(&res, &bo)
-	var callErr error
-	if rc != C.BERTH_OK {
-		callErr = lastError(rc)
-	}
-	if err := state.settle(callErr); err != nil {
+	var out *C.char
+	rc := C.berth_build(&out, bo)
+	err = progress.finish(rc) // before any other berth call on this thread
+	raw := takeReply(out)
+	if err != nil {
 		return nil, err
 	}
-	return &BuildResult{
-		Digest:       C.GoString(&res.digest[0]),
-		ConfigDigest: C.GoString(&res.config_digest[0]),
-		MediaType:    C.GoString(&res.media_type[0]),
-		LayersBuilt:  int(res.layers_built),
-		LayersCached: int(res.layers_cached),
-	}, nil
+	var j struct {
+		BuildResult
+		Seconds float64 `json:"seconds"`
+	}
+	if err := decodeReply("Build", raw, &j); err != nil {
+		return nil, err
+	}
+	r := j.BuildResult
+	r.Duration = seconds(j.Seconds)
+	r.LayersBuilt = len(r.Layers)
+	for _, l := range r.Layers {
+		if l.Cached {
+			r.LayersCached++
+		}
+	}
+	return &r, nil
 }

@@ -135,7 +135,8 @@ func TestBuildDeterministicLayeredExport(t *testing.T) {
 		t.Fatalf("first build: %+v", first)
 	}
 	again := f.buildBase(t, "oci:"+filepath.Join(f.work, "again")+":v1", buildTime)
-	if *again != *first {
+	if again.Digest != first.Digest || again.ConfigDigest != first.ConfigDigest ||
+		!reflect.DeepEqual(again.Layers, first.Layers) || again.LayersBuilt != first.LayersBuilt {
 		t.Fatalf("same inputs, different results:\n%+v\n%+v", first, again)
 	}
 	later := f.buildBase(t, "oci:"+filepath.Join(f.work, "later")+":v1", buildTime.Add(time.Second))
@@ -223,7 +224,7 @@ func TestIndexOfTwoPlatforms(t *testing.T) {
 		}
 	}
 	res, err := berth.Index(bg, []string{"oci:" + layout + ":amd64", "oci:" + layout + ":arm64"},
-		"oci:"+layout+":multi", &berth.CopyOptions{ExtraTags: []string{"all"}})
+		"oci:"+layout+":multi", &berth.IndexOptions{ExtraTags: []string{"all"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,17 @@ static void berth_go_set_progress(berth_copy_options *opts, uintptr_t handle) {
 	opts->progress = berth_go_progress_trampoline;
 	opts->progress_user_data = (void *)handle;
 }
+
+// As berth_go_set_progress, for index options.
+static void berth_go_set_index_progress(berth_index_options *opts, uintptr_t handle) {
+	opts->progress = berth_go_progress_trampoline;
+	opts->progress_user_data = (void *)handle;
+}
 */
 import "C"
 
 import (
 	"context"
-	"math"
 	"runtime"
 	"runtime/cgo"
 	"strconv"
@@ -110,25 +115,20 @@ func (f ImageFormat) String() string {
 	return "format_" + strconv.Itoa(int(f))
 }
 
-// CopyOptions configures [Copy]. The zero value (or a nil *CopyOptions) copies
-// with the docker keychain's credentials, TLS verification and 4 parallel blob
-// transfers.
+// CopyOptions configures [Copy], [Push] and [Replicate]. The zero value (or a
+// nil *CopyOptions) copies with the docker keychain's credentials, TLS
+// verification and [DefaultJobs] parallel blob transfers.
 type CopyOptions struct {
-	// SrcCreds and DestCreds are "USER:PASSWORD", overriding the docker keychain
-	// (config.json, credential helpers) for the source and destination registry.
-	SrcCreds, DestCreds string
-	// PlainHTTP uses http:// for both registries, SrcPlainHTTP and DestPlainHTTP
-	// for one. Loopback registries use plain HTTP anyway.
-	PlainHTTP, SrcPlainHTTP, DestPlainHTTP bool
-	// Insecure skips TLS verification for both registries, SrcInsecure and
-	// DestInsecure for one.
-	Insecure, SrcInsecure, DestInsecure bool
-	// CABundle is a PEM file of extra trusted CAs, for both registries.
-	CABundle string
+	// Src and Dst say how to reach the source and destination registries
+	// (credentials, plain HTTP, TLS, stall timeout, chunking, mirrors). Dst
+	// applies to every destination of [Replicate]; Dst.Mirrors is refused
+	// (EInvalid): nothing is read there.
+	Src, Dst RegistryOptions
 	// Platform ("os/arch[/variant]") copies only that image of an index; "" copies
 	// the whole index.
 	Platform string
-	// Jobs is the number of parallel blob transfers; 0 means 4.
+	// Jobs is the number of parallel blob transfers, at most [MaxJobs]; 0 means
+	// [DefaultJobs].
 	Jobs int
 	// Progress, when set, receives every progress report; returning true cancels
 	// the copy, which then fails with ECancelled. It is called from libberth's
@@ -143,17 +143,11 @@ type CopyOptions struct {
 	// digest. [Push] fills it from its tags.
 	ExtraTags []string
 	// Format chooses the media types written; the zero value is FormatAuto.
-	// [Replicate] decides it per destination, [Index] per child.
+	// [Replicate] decides it per destination.
 	Format ImageFormat
 	// Timeout bounds the whole operation (ETimeout); 0 means none. The ctx
 	// deadline is honoured as well, between progress reports.
 	Timeout time.Duration
-	// StallTimeout abandons, and resumes where that is safe, a transfer moving
-	// under 1 KiB/s for that long; 0 means 60 s, a negative value never.
-	StallTimeout time.Duration
-	// ChunkSize pushes blobs over 16 MiB in PATCHes of that many bytes, for
-	// proxies that cap request bodies; 0 means one streamed request per blob.
-	ChunkSize uint64
 	// Referrers (signatures, SBOMs, attestations of each copied image) follow
 	// unless NoReferrers; ArtifactTypes, when set, keeps only those types.
 	NoReferrers   bool
@@ -162,32 +156,57 @@ type CopyOptions struct {
 	// the source repository's settings when the source is in ECR too), with the
 	// AWS credentials of the environment, instead of failing with NAME_UNKNOWN.
 	CreateRepository bool
-	// Mirrors ("SRC_REGISTRY=HOST[/PREFIX]", e.g. an ECR pull-through cache) read
-	// a registry source through the first mirror that serves it, else from
-	// SRC_REGISTRY.
-	Mirrors []string
 	// SignKey (a cosign key file, password SignKeyPassword) signs the image once
-	// it landed in a registry or an oci: layout, as `berth push --sign-key` does.
-	// Copy and Push only; other calls refuse it.
+	// it landed in a registry or an oci: layout, as `berth push --sign-key` does;
+	// [CopyResult].Signature says where the signature lives. Copy and Push only:
+	// Replicate refuses it.
 	SignKey, SignKeyPassword string
 }
 
-// CopyResult is what a copy did.
+// CopyResult is what a copy (or an [Index]) did.
 type CopyResult struct {
 	// Digest and MediaType describe the top manifest or index written: the
 	// source's (berth copies manifests byte for byte) unless Format converted it,
 	// then the new digest every tag points at.
-	Digest    string
-	MediaType string
+	Digest    string `json:"digest"`
+	MediaType string `json:"mediaType"`
 	// BytesCopied counts the bytes of the blobs that were sent; skipped and
 	// mounted blobs move none.
-	BytesCopied  uint64
-	BlobsCopied  int
-	BlobsSkipped int // the destination already had them
-	BlobsMounted int // mounted from another repository of the same registry
+	BytesCopied  uint64 `json:"bytesCopied"`
+	BlobsCopied  int    `json:"blobsCopied"`
+	BlobsSkipped int    `json:"blobsSkipped"` // the destination already had them
+	BlobsMounted int    `json:"blobsMounted"` // mounted from another repository of the same registry
 	// Manifests counts the manifests and indexes written. A copy onto a tag that
 	// already names the digest writes nothing and reports zeros.
-	Manifests int
+	Manifests int `json:"manifests"`
+	// Referrers counts the referrer manifests (signatures, SBOMs, attestations)
+	// copied or already there, cosign's digest tags included; DigestTags those
+	// of them under cosign's "sha256-<hex>.sig|.att|.sbom" tags.
+	Referrers  int `json:"referrers"`
+	DigestTags int `json:"digestTags"`
+	// Warnings say what was left out and why (referrers that could not be
+	// listed); the copy itself succeeded.
+	Warnings []string `json:"warnings"`
+	// Mirror is the source as read through a mirror ([RegistryOptions].Mirrors),
+	// "" when it was read from where it lives.
+	Mirror string `json:"mirror"`
+	// Signature is where the signature of [CopyOptions].SignKey lives
+	// (REPO:sha256-<hex>.sig), "" without one.
+	Signature string `json:"signature"`
+	// Duration is how long the call took.
+	Duration time.Duration `json:"-"`
+}
+
+// copyJSON is CopyResult as libberth's JSON has it ("seconds" a number).
+type copyJSON struct {
+	CopyResult
+	Seconds float64 `json:"seconds"`
+}
+
+func (j *copyJSON) result() CopyResult {
+	r := j.CopyResult
+	r.Duration = seconds(j.Seconds)
+	return r
 }
 
 // copyState is what the progress trampoline reaches through its cgo.Handle.
@@ -238,119 +257,45 @@ func (s *copyState) report(p *C.berth_progress) (rc C.int) {
 	return 0
 }
 
-// copyCall is one call of berth_copy, berth_replicate, berth_index or
-// berth_export: its options in C form and what must outlive the call.
-type copyCall struct {
-	strs cStrings
-	// co is an allocation of its own: cgo checks the whole Go object a pointer
-	// argument points into, and copyCall itself holds Go pointers.
-	co     *C.berth_copy_options
+// progressCall is the Go side of one call that reports progress (copy,
+// replicate, index, build): the state the trampoline reaches through its
+// cgo.Handle. A nil *progressCall needs no callback.
+type progressCall struct {
 	state  *copyState
 	handle cgo.Handle
 }
 
-// newCopyCall checks opts and the strings named in args, then fills the C
-// options. The caller holds runtime.LockOSThread (a failing init reports
-// through the thread's last error) and calls free.
-func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...namedString) (*copyCall, error) {
-	if ctx == nil {
-		return nil, invalid(what + " needs a non-nil context (use context.Background())")
+// newProgress returns the progress state when fn is set or ctx can end;
+// context.Background() and friends never end, so they need no callback.
+func newProgress(ctx context.Context, fn func(Progress) bool) *progressCall {
+	if fn == nil && ctx.Done() == nil {
+		return nil
 	}
-	if opts == nil {
-		opts = &CopyOptions{}
-	}
-	args = append(args, namedString{"SrcCreds", opts.SrcCreds}, namedString{"DestCreds", opts.DestCreds},
-		namedString{"CABundle", opts.CABundle}, namedString{"Platform", opts.Platform})
-	for i, t := range opts.ArtifactTypes {
-		args = append(args, namedString{"ArtifactTypes[" + strconv.Itoa(i) + "]", t})
-	}
-	for i, t := range opts.ExtraTags {
-		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
-	}
-	for i, m := range opts.Mirrors {
-		args = append(args, namedString{"Mirrors[" + strconv.Itoa(i) + "]", m})
-	}
-	if err := checkNUL(args); err != nil {
-		return nil, err
-	}
-	jobs := opts.Jobs
-	if jobs == 0 {
-		jobs = 4
-	}
-	if jobs < 1 || jobs > math.MaxInt32 {
-		return nil, invalid("Jobs must be at least 1 (0 means 4), not " + strconv.Itoa(opts.Jobs))
-	}
-	switch opts.Format {
-	case FormatAuto, FormatOCI, FormatDocker:
-	default:
-		return nil, invalid("Format must be FormatAuto, FormatOCI or FormatDocker, not " + opts.Format.String())
-	}
-	if opts.Timeout < 0 {
-		return nil, invalid("Timeout must not be negative")
-	}
-	if opts.ChunkSize != 0 && opts.ChunkSize < 1<<20 {
-		return nil, invalid("ChunkSize must be 0 or at least 1 MiB")
-	}
-	if err := notStarted(ctx, what); err != nil {
-		return nil, err
-	}
-
-	c := &copyCall{co: new(C.berth_copy_options)}
-	co := c.co
-	if rc := C.berth_copy_options_init(co, C.BERTH_COPY_OPTIONS_VERSION); rc != C.BERTH_OK {
-		c.free()
-		return nil, lastError(rc)
-	}
-	co.src_creds = c.strs.optional(opts.SrcCreds)
-	co.dst_creds = c.strs.optional(opts.DestCreds)
-	co.src_plain_http = cBool(opts.PlainHTTP || opts.SrcPlainHTTP)
-	co.dst_plain_http = cBool(opts.PlainHTTP || opts.DestPlainHTTP)
-	co.src_insecure = cBool(opts.Insecure || opts.SrcInsecure)
-	co.dst_insecure = cBool(opts.Insecure || opts.DestInsecure)
-	bundle := c.strs.optional(opts.CABundle)
-	co.src_ca_bundle, co.dst_ca_bundle = bundle, bundle
-	co.platform = c.strs.optional(opts.Platform)
-	co.jobs = C.int32_t(jobs)
-	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
-	co.format = C.int32_t(opts.Format)
-	co.timeout_ms = C.int64_t(durationMillis(opts.Timeout))
-	co.stall_timeout_ms = C.int64_t(durationMillis(opts.StallTimeout))
-	co.chunk_size = C.uint64_t(opts.ChunkSize)
-	co.no_referrers = cBool(opts.NoReferrers)
-	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
-	co.create_repository = cBool(opts.CreateRepository)
-	co.mirrors, co.n_mirrors = c.strs.array(opts.Mirrors)
-	co.sign_key = c.strs.optional(opts.SignKey)
-	co.sign_key_password = c.strs.optional(opts.SignKeyPassword)
-
-	// The callback is needed for the Progress func and to notice the end of ctx;
-	// context.Background() and friends never end, so they need none.
-	if opts.Progress != nil || ctx.Done() != nil {
-		c.state = &copyState{ctx: ctx, fn: opts.Progress}
-		c.handle = cgo.NewHandle(c.state)
-		C.berth_go_set_progress(co, C.uintptr_t(c.handle))
-	}
-	return c, nil
+	p := &progressCall{state: &copyState{ctx: ctx, fn: fn}}
+	p.handle = cgo.NewHandle(p.state)
+	return p
 }
 
-// free releases the C strings and the handle; berth has made its last
-// callback once its call returned.
-func (c *copyCall) free() {
-	c.strs.free()
-	if c.handle != 0 {
-		c.handle.Delete()
-		c.handle = 0
+// free deletes the handle; berth has made its last callback once its call
+// returned.
+func (p *progressCall) free() {
+	if p != nil && p.handle != 0 {
+		p.handle.Delete()
+		p.handle = 0
 	}
 }
 
 // finish turns rc into the call's error. It runs on the OS thread of the call,
 // before any other berth call on it, and re-raises a panic of the Progress func.
-func (c *copyCall) finish(rc C.int) error {
+func (p *progressCall) finish(rc C.int) error {
 	var err error
 	if rc != C.BERTH_OK {
 		err = lastError(rc) // before any other berth call on this thread
 	}
-	return c.state.settle(err)
+	if p == nil {
+		return err
+	}
+	return p.state.settle(err)
 }
 
 // settle orders every callback before what follows, re-raises a panic of the
@@ -383,16 +328,106 @@ func checkNUL(args []namedString) error {
 	return nil
 }
 
-func copyResult(res *C.berth_copy_result) CopyResult {
-	return CopyResult{
-		Digest:       C.GoString(&res.digest[0]),
-		MediaType:    C.GoString(&res.media_type[0]),
-		BytesCopied:  uint64(res.bytes_copied),
-		BlobsCopied:  int(res.blobs_copied),
-		BlobsSkipped: int(res.blobs_skipped),
-		BlobsMounted: int(res.blobs_mounted),
-		Manifests:    int(res.manifests),
+// decodeCopy decodes one copy result (of berth_copy or berth_index).
+func decodeCopy(what, raw string) (*CopyResult, error) {
+	var j copyJSON
+	if err := decodeReply(what, raw, &j); err != nil {
+		return nil, err
 	}
+	r := j.result()
+	return &r, nil
+}
+
+// copyCall is one call of berth_copy or berth_replicate: its options in C form
+// and what must outlive the call.
+type copyCall struct {
+	strs cStrings
+	// co is an allocation of its own: cgo checks the whole Go object a pointer
+	// argument points into, and copyCall itself holds Go pointers.
+	co       *C.berth_copy_options
+	progress *progressCall
+}
+
+// newCopyCall checks opts and the strings named in args, then fills the C
+// options. The caller holds runtime.LockOSThread (a failing init reports
+// through the thread's last error) and calls free, also after an error.
+func newCopyCall(ctx context.Context, what string, opts *CopyOptions, args ...namedString) (*copyCall, error) {
+	c := &copyCall{}
+	if ctx == nil {
+		return c, invalid(what + " needs a non-nil context (use context.Background())")
+	}
+	if opts == nil {
+		opts = &CopyOptions{}
+	}
+	args = append(args, namedString{"Platform", opts.Platform}, namedString{"SignKey", opts.SignKey},
+		namedString{"SignKeyPassword", opts.SignKeyPassword})
+	for i, t := range opts.ArtifactTypes {
+		args = append(args, namedString{"ArtifactTypes[" + strconv.Itoa(i) + "]", t})
+	}
+	for i, t := range opts.ExtraTags {
+		args = append(args, namedString{"ExtraTags[" + strconv.Itoa(i) + "]", t})
+	}
+	if err := checkNUL(args); err != nil {
+		return c, err
+	}
+	if err := opts.Src.check("Src"); err != nil {
+		return c, err
+	}
+	if err := opts.Dst.check("Dst"); err != nil {
+		return c, err
+	}
+	if err := checkJobs("CopyOptions", opts.Jobs); err != nil {
+		return c, err
+	}
+	if err := checkFormat(opts.Format); err != nil {
+		return c, err
+	}
+	timeout, err := timeoutMillis("CopyOptions", opts.Timeout)
+	if err != nil {
+		return c, err
+	}
+	if err := notStarted(ctx, what); err != nil {
+		return c, err
+	}
+
+	c.co = new(C.berth_copy_options)
+	co := c.co
+	if rc := C.berth_copy_options_init(co, C.BERTH_COPY_OPTIONS_VERSION); rc != C.BERTH_OK {
+		return c, lastError(rc)
+	}
+	if co.src, err = c.strs.registry(&opts.Src); err != nil {
+		return c, err
+	}
+	if co.dst, err = c.strs.registry(&opts.Dst); err != nil {
+		return c, err
+	}
+	co.platform = c.strs.optional(opts.Platform)
+	co.jobs = C.int32_t(opts.Jobs) // 0: BERTH_DEFAULT_JOBS
+	co.format = C.int32_t(opts.Format)
+	co.timeout_ms = timeout
+	co.extra_tags, co.n_extra_tags = c.strs.array(opts.ExtraTags)
+	co.no_referrers = cBool(opts.NoReferrers)
+	co.artifact_types, co.n_artifact_types = c.strs.array(opts.ArtifactTypes)
+	co.create_repository = cBool(opts.CreateRepository)
+	co.sign_key = c.strs.optional(opts.SignKey)
+	co.sign_key_password = c.strs.optional(opts.SignKeyPassword)
+	if c.progress = newProgress(ctx, opts.Progress); c.progress != nil {
+		C.berth_go_set_progress(co, C.uintptr_t(c.progress.handle))
+	}
+	return c, nil
+}
+
+func (c *copyCall) free() {
+	c.strs.free()
+	c.progress.free()
+}
+
+func checkFormat(f ImageFormat) error {
+	switch f {
+	case FormatAuto, FormatOCI, FormatDocker:
+		return nil
+	}
+	return invalid("Format must be FormatAuto, FormatOCI or FormatDocker, not " + f.String())
 }
 
 // Copy copies an image or index from src to dst and reports what it did.
@@ -421,17 +456,18 @@ func Copy(ctx context.Context, src, dst string, opts *CopyOptions) (*CopyResult,
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c, err := newCopyCall(ctx, "Copy", opts, namedString{"src", src}, namedString{"dst", dst})
+	defer c.free()
 	if err != nil {
 		return nil, err
 	}
-	defer c.free()
-	var res C.berth_copy_result
-	rc := C.berth_copy(c.strs.add(src), c.strs.add(dst), c.co, &res)
-	if err := c.finish(rc); err != nil {
+	var out *C.char
+	rc := C.berth_copy(&out, c.strs.add(src), c.strs.add(dst), c.co)
+	err = c.progress.finish(rc) // before any other berth call on this thread
+	raw := takeReply(out)
+	if err != nil {
 		return nil, err
 	}
-	r := copyResult(&res)
-	return &r, nil
+	return decodeCopy("Copy", raw)
 }
 
 // Push copies src to the registry reference ref ("HOST/REPO:TAG"; docker://
@@ -503,8 +539,8 @@ func validTag(t string) bool {
 // Replicate copies one source to every destination of dsts, reading each blob
 // once: it streams to every destination that lacks it, and destinations on the
 // source's registry mount it instead. It returns one CopyResult per
-// destination, in the order of dsts. opts is as for [Copy]; its Dest* fields
-// apply to every destination.
+// destination, in the order of dsts. opts is as for [Copy]; its Dst applies to
+// every destination, and SignKey is refused.
 func Replicate(ctx context.Context, src string, dsts []string, opts *CopyOptions) ([]CopyResult, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
@@ -519,52 +555,142 @@ func Replicate(ctx context.Context, src string, dsts []string, opts *CopyOptions
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c, err := newCopyCall(ctx, "Replicate", opts, args...)
+	defer c.free()
 	if err != nil {
 		return nil, err
 	}
-	defer c.free()
 	cdsts, n := c.strs.array(dsts)
-	res := make([]C.berth_copy_result, len(dsts)) // plain data: Go memory is fine
-	rc := C.berth_replicate(&res[0], c.strs.add(src), cdsts, n, c.co)
-	if err := c.finish(rc); err != nil {
+	var out *C.char
+	rc := C.berth_replicate(&out, c.strs.add(src), cdsts, n, c.co)
+	err = c.progress.finish(rc)
+	raw := takeReply(out)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]CopyResult, len(res))
-	for i := range res {
-		out[i] = copyResult(&res[i])
+	var r struct {
+		Results []copyJSON `json:"results"`
 	}
-	return out, nil
+	if err := decodeReply("Replicate", raw, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Results) != len(dsts) {
+		return nil, &Error{Code: EProtocol, Message: "Replicate: libberth returned " +
+			strconv.Itoa(len(r.Results)) + " results for " + strconv.Itoa(len(dsts)) + " destinations"}
+	}
+	res := make([]CopyResult, len(r.Results))
+	for i := range r.Results {
+		res[i] = r.Results[i].result()
+	}
+	return res, nil
+}
+
+// IndexOptions configures [Index]. The zero value (or nil) reads and writes
+// with the docker keychain's credentials and verified TLS.
+type IndexOptions struct {
+	// Src reaches the source images, Dst the index's registry.
+	Src, Dst RegistryOptions
+	// Jobs is the number of parallel blob transfers, at most [MaxJobs]; 0 means
+	// [DefaultJobs].
+	Jobs int
+	// Format chooses the media types of each child and of the index.
+	Format ImageFormat
+	// Timeout bounds the whole operation; 0 means none.
+	Timeout time.Duration
+	// Progress is as for [CopyOptions.Progress].
+	Progress func(Progress) bool
+	// ExtraTags are more tags for the index.
+	ExtraTags []string
+	// Annotations go on the index, which is then always an OCI image index
+	// (Docker manifest lists have none).
+	Annotations map[string]string
 }
 
 // Index assembles a multi-arch index from the images srcs (children by digest,
 // platforms from their configs; an index among srcs contributes its entries)
-// and tags it at dst (and opts.ExtraTags). opts is as for [Copy].
-func Index(ctx context.Context, srcs []string, dst string, opts *CopyOptions) (*CopyResult, error) {
+// and tags it at dst (and opts.ExtraTags). opts may be nil; the context ends
+// the call at libberth's next progress report, as for [Copy].
+func Index(ctx context.Context, srcs []string, dst string, opts *IndexOptions) (*CopyResult, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
+	}
+	if ctx == nil {
+		return nil, invalid("Index needs a non-nil context (use context.Background())")
 	}
 	if len(srcs) == 0 {
 		return nil, invalid("Index needs at least one source image")
 	}
-	args := []namedString{{"dst", dst}}
-	for i, s := range srcs {
-		args = append(args, namedString{"srcs[" + strconv.Itoa(i) + "]", s})
+	if opts == nil {
+		opts = &IndexOptions{}
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	c, err := newCopyCall(ctx, "Index", opts, args...)
+	annotations, err := keyValues(opts.Annotations, "Annotations")
 	if err != nil {
 		return nil, err
 	}
-	defer c.free()
-	csrcs, n := c.strs.array(srcs)
-	var res C.berth_copy_result
-	rc := C.berth_index(&res, csrcs, n, c.strs.add(dst), c.co)
-	if err := c.finish(rc); err != nil {
+	args := []namedString{{"dst", dst}}
+	for _, list := range []struct {
+		name string
+		vals []string
+	}{{"srcs", srcs}, {"ExtraTags", opts.ExtraTags}, {"Annotations", annotations}} {
+		for i, v := range list.vals {
+			args = append(args, namedString{list.name + "[" + strconv.Itoa(i) + "]", v})
+		}
+	}
+	if err := checkNUL(args); err != nil {
 		return nil, err
 	}
-	r := copyResult(&res)
-	return &r, nil
+	if err := opts.Src.check("Src"); err != nil {
+		return nil, err
+	}
+	if err := opts.Dst.check("Dst"); err != nil {
+		return nil, err
+	}
+	if err := checkJobs("IndexOptions", opts.Jobs); err != nil {
+		return nil, err
+	}
+	if err := checkFormat(opts.Format); err != nil {
+		return nil, err
+	}
+	timeout, err := timeoutMillis("IndexOptions", opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := notStarted(ctx, "Index"); err != nil {
+		return nil, err
+	}
+
+	var strs cStrings
+	defer strs.free()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	io := new(C.berth_index_options)
+	if rc := C.berth_index_options_init(io, C.BERTH_INDEX_OPTIONS_VERSION); rc != C.BERTH_OK {
+		return nil, lastError(rc)
+	}
+	if io.src, err = strs.registry(&opts.Src); err != nil {
+		return nil, err
+	}
+	if io.dst, err = strs.registry(&opts.Dst); err != nil {
+		return nil, err
+	}
+	io.jobs = C.int32_t(opts.Jobs)
+	io.format = C.int32_t(opts.Format)
+	io.timeout_ms = timeout
+	io.extra_tags, io.n_extra_tags = strs.array(opts.ExtraTags)
+	io.annotations, io.n_annotations = strs.array(annotations)
+	progress := newProgress(ctx, opts.Progress)
+	defer progress.free()
+	if progress != nil {
+		C.berth_go_set_index_progress(io, C.uintptr_t(progress.handle))
+	}
+	csrcs, n := strs.array(srcs)
+	var out *C.char
+	rc := C.berth_index(&out, csrcs, n, strs.add(dst), io)
+	err = progress.finish(rc)
+	raw := takeReply(out)
+	if err != nil {
+		return nil, err
+	}
+	return decodeCopy("Index", raw)
 }
 
 // durationMillis rounds a positive duration up to whole milliseconds, so that a
@@ -580,25 +706,27 @@ func durationMillis(d time.Duration) int64 {
 }
 
 // ExportOptions configures [Export]. The zero value (or nil) reads the source
-// with the docker keychain's credentials and TLS verification, and applies the
-// decompression-bomb caps: 64 GiB of files, 200 bytes written per compressed byte
-// (checked while streaming, past the first 16 MiB).
+// with the docker keychain's credentials and TLS verification, takes the
+// [DefaultPlatform] image of an index, and applies the decompression-bomb caps
+// [DefaultMaxExportBytes] and [DefaultMaxExpansionRatio].
 type ExportOptions struct {
-	Platform  string // "os/arch[/variant]": the image of an index to export
-	SrcCreds  string // "USER:PASSWORD", overriding the docker keychain
-	PlainHTTP bool   // http:// for the source registry
-	Insecure  bool   // skip TLS verification
-	CABundle  string // PEM file of extra trusted CAs
-	// MaxSize caps the bytes of all files (ETooLarge); 0 means 64 GiB.
+	// Src reaches the source's registry.
+	Src RegistryOptions
+	// Platform ("os/arch[/variant]") is the image of an index to export; ""
+	// means [DefaultPlatform].
+	Platform string
+	// MaxSize caps the bytes of all files (ETooLarge); 0 means
+	// [DefaultMaxExportBytes].
 	MaxSize uint64
-	// MaxExpansionRatio caps bytes written per compressed byte read (ETooLarge);
-	// 0 means 200, a negative value turns the check off.
+	// MaxExpansionRatio caps bytes written per compressed byte read (ETooLarge),
+	// checked past the first 16 MiB; 0 means [DefaultMaxExpansionRatio], a
+	// negative value turns the check off.
 	MaxExpansionRatio float64
 	// Devices creates character and block devices (as root, mode 0600 at most);
 	// by default they are skipped.
 	Devices bool
-	// Timeout and StallTimeout are as in [CopyOptions].
-	Timeout, StallTimeout time.Duration
+	// Timeout bounds the whole call; 0 means none.
+	Timeout time.Duration
 }
 
 // Export flattens the image src into the directory dir, like "docker export":
@@ -609,24 +737,43 @@ func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	if err := CheckABI(); err != nil {
 		return err
 	}
+	if ctx == nil {
+		return invalid("Export needs a non-nil context (use context.Background())")
+	}
 	if opts == nil {
 		opts = &ExportOptions{}
 	}
 	if dir == "" {
 		return invalid("Export needs a directory")
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	c, err := newCopyCall(ctx, "Export", &CopyOptions{Platform: opts.Platform, SrcCreds: opts.SrcCreds,
-		SrcPlainHTTP: opts.PlainHTTP, SrcInsecure: opts.Insecure, CABundle: opts.CABundle,
-		Timeout: opts.Timeout, StallTimeout: opts.StallTimeout},
-		namedString{"src", src}, namedString{"dir", dir})
+	if err := checkNUL([]namedString{{"src", src}, {"dir", dir}, {"Platform", opts.Platform}}); err != nil {
+		return err
+	}
+	if err := opts.Src.check("Src"); err != nil {
+		return err
+	}
+	timeout, err := timeoutMillis("ExportOptions", opts.Timeout)
 	if err != nil {
 		return err
 	}
-	defer c.free()
-	c.co.max_total_bytes = C.uint64_t(opts.MaxSize)
-	c.co.max_expansion_ratio = C.double(opts.MaxExpansionRatio)
-	c.co.devices = cBool(opts.Devices)
-	return c.finish(C.berth_export(c.strs.add(src), c.strs.add(dir), c.co))
+	if err := notStarted(ctx, "Export"); err != nil {
+		return err
+	}
+	var strs cStrings
+	defer strs.free()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var eo C.berth_export_options
+	if rc := C.berth_export_options_init(&eo, C.BERTH_EXPORT_OPTIONS_VERSION); rc != C.BERTH_OK {
+		return lastError(rc)
+	}
+	if eo.src, err = strs.registry(&opts.Src); err != nil {
+		return err
+	}
+	eo.platform = strs.optional(opts.Platform)
+	eo.timeout_ms = timeout
+	eo.max_total_bytes = C.uint64_t(opts.MaxSize)
+	eo.max_expansion_ratio = C.double(opts.MaxExpansionRatio)
+	eo.devices = cBool(opts.Devices)
+	return lastError(C.berth_export(strs.add(src), strs.add(dir), &eo))
 }

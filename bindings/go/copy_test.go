@@ -341,13 +341,24 @@ func sortedDigests(events []berth.Progress, kind berth.ProgressEvent) []string {
 // ---------------------------------------------------------------------------
 // Round trip
 
+// copyCounts is the comparable part of a CopyResult: what moved.
+type copyCounts struct {
+	Digest, MediaType                                  string
+	BytesCopied                                        uint64
+	BlobsCopied, BlobsSkipped, BlobsMounted, Manifests int
+}
+
+func counts(r *berth.CopyResult) copyCounts {
+	return copyCounts{r.Digest, r.MediaType, r.BytesCopied, r.BlobsCopied, r.BlobsSkipped, r.BlobsMounted, r.Manifests}
+}
+
 func TestCopyRoundTrip(t *testing.T) {
 	img := image(t)
 	dst := repo(t) + ":v1"
 	up := mustCopy(t, img.Ref, dst, nil)
-	want := berth.CopyResult{Digest: img.Digest, MediaType: ociManifest, BytesCopied: img.total(),
+	want := copyCounts{Digest: img.Digest, MediaType: ociManifest, BytesCopied: img.total(),
 		BlobsCopied: 2, Manifests: 1}
-	if *up != want {
+	if counts(up) != want {
 		t.Errorf("oci -> registry: %+v, want %+v", *up, want)
 	}
 	if got := rawDigest(t, dst); got != img.Digest {
@@ -356,7 +367,7 @@ func TestCopyRoundTrip(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "out")
 	down := mustCopy(t, dst, "oci:"+out+":copied", &berth.CopyOptions{Jobs: 2})
-	if *down != (berth.CopyResult{Digest: img.Digest, MediaType: ociManifest, BytesCopied: img.total(),
+	if counts(down) != (copyCounts{Digest: img.Digest, MediaType: ociManifest, BytesCopied: img.total(),
 		BlobsCopied: 2, Manifests: 1}) {
 		t.Errorf("registry -> oci: %+v", *down)
 	}
@@ -383,7 +394,7 @@ func TestCopySkipsWhatIsThere(t *testing.T) {
 		events = append(events, p)
 		return false
 	}})
-	if *second != (berth.CopyResult{Digest: img.Digest, MediaType: ociManifest, BlobsSkipped: 2, Manifests: 1}) {
+	if counts(second) != (copyCounts{Digest: img.Digest, MediaType: ociManifest, BlobsSkipped: 2, Manifests: 1}) {
 		t.Errorf("second copy: %+v", *second)
 	}
 	if got := sortedDigests(events, berth.BlobSkipped); fmt.Sprint(got) != fmt.Sprint(img.digests()) {
@@ -396,7 +407,7 @@ func TestCopySkipsWhatIsThere(t *testing.T) {
 	}
 	// The tag already names the digest: nothing moves, nothing is written.
 	again := mustCopy(t, img.Ref, r+":b", nil)
-	if *again != (berth.CopyResult{Digest: img.Digest, MediaType: ociManifest}) {
+	if counts(again) != (copyCounts{Digest: img.Digest, MediaType: ociManifest}) {
 		t.Errorf("copy onto the same tag: %+v", *again)
 	}
 }
@@ -723,7 +734,7 @@ func TestCopyBadOptions(t *testing.T) {
 		"huge jobs":       {img.Ref, dst, &berth.CopyOptions{Jobs: 1 << 40}},
 		"NUL in src":      {img.Ref + "\x00", dst, nil},
 		"NUL in dst":      {img.Ref, dst + "\x00", nil},
-		"NUL in creds":    {img.Ref, dst, &berth.CopyOptions{DestCreds: "u:" + authPass + "\x00"}},
+		"NUL in creds":    {img.Ref, dst, &berth.CopyOptions{Dst: berth.RegistryOptions{Creds: "u:" + authPass + "\x00"}}},
 		"NUL in platform": {img.Ref, dst, &berth.CopyOptions{Platform: "linux/amd64\x00"}},
 	} {
 		_, err := berth.Copy(context.Background(), c.src, c.dst, c.opts)
@@ -749,19 +760,19 @@ func TestCopyCredentials(t *testing.T) {
 	if !errors.As(err, &be) || be.Code != berth.EAuth || be.HTTPStatus != 401 {
 		t.Errorf("no credentials: want EAuth with HTTP 401, got %v", err)
 	}
-	_, err = berth.Copy(context.Background(), img.Ref, dst, &berth.CopyOptions{DestCreds: authUser + ":wrong"})
+	_, err = berth.Copy(context.Background(), img.Ref, dst, &berth.CopyOptions{Dst: berth.RegistryOptions{Creds: authUser + ":wrong"}})
 	if !errors.Is(err, berth.ErrAuth) {
 		t.Errorf("wrong password: want EAuth, got %v", err)
 	}
-	r := mustCopy(t, img.Ref, dst, &berth.CopyOptions{DestCreds: authUser + ":" + authPass})
+	r := mustCopy(t, img.Ref, dst, &berth.CopyOptions{Dst: berth.RegistryOptions{Creds: authUser + ":" + authPass}})
 	if r.Digest != img.Digest || r.BlobsCopied != 2 {
 		t.Errorf("push with credentials: %+v", *r)
 	}
 	out := "oci:" + filepath.Join(t.TempDir(), "o") + ":v1"
-	if _, err := berth.Copy(context.Background(), dst, out, &berth.CopyOptions{SrcCreds: authUser + ":nope"}); !errors.Is(err, berth.ErrAuth) {
+	if _, err := berth.Copy(context.Background(), dst, out, &berth.CopyOptions{Src: berth.RegistryOptions{Creds: authUser + ":nope"}}); !errors.Is(err, berth.ErrAuth) {
 		t.Errorf("pull with a wrong password: want EAuth, got %v", err)
 	}
-	if r := mustCopy(t, dst, out, &berth.CopyOptions{SrcCreds: authUser + ":" + authPass}); r.Digest != img.Digest {
+	if r := mustCopy(t, dst, out, &berth.CopyOptions{Src: berth.RegistryOptions{Creds: authUser + ":" + authPass}}); r.Digest != img.Digest {
 		t.Errorf("pull with credentials: %+v", *r)
 	}
 }

@@ -65,8 +65,8 @@
 //	defer cancel()
 //	res, err := berth.Copy(ctx, "oci:/tmp/layout:v1", "docker://registry.example:5000/app:v1",
 //		&berth.CopyOptions{
-//			DestCreds: "user:password", // else the docker keychain
-//			Jobs:      4,
+//			Dst:  berth.RegistryOptions{Creds: "user:password"}, // else the docker keychain
+//			Jobs: 8,                                             // 0: berth.DefaultJobs
 //			Progress: func(p berth.Progress) bool {
 //				if p.Event == berth.BlobDone || p.Event == berth.ManifestDone {
 //					log.Printf("%v %s %d/%d", p.Event, p.Digest, p.OverallBytes, p.OverallTotal)
@@ -80,19 +80,50 @@
 //	case errors.Is(err, berth.ErrNotFound), errors.Is(err, berth.ErrAuth):
 //		// ...
 //	case err == nil:
-//		log.Printf("%s: %d blobs copied, %d skipped, %d mounted",
-//			res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted)
+//		log.Printf("%s: %d blobs copied, %d skipped, %d mounted, %d referrers, in %v",
+//			res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted, res.Referrers, res.Duration)
+//		for _, w := range res.Warnings { // what was left out, e.g. referrers that could not be listed
+//			log.Print(w)
+//		}
 //	}
 //
 // The Progress func runs on libberth's threads, one call at a time. The context
 // is watched through the same progress reports, so a cancelled copy stops at
 // the next report (they come with every chunk of a blob moved).
 //
+// # Registry access
+//
+// Every call that reaches a registry takes a [RegistryOptions] (the C ABI's
+// berth_registry_options): credentials overriding the docker keychain, plain
+// HTTP, TLS (Insecure, CABundle), the stall timeout, chunked pushes and
+// mirrors. A copy has one per side ([CopyOptions].Src and Dst), as do [Index]
+// and [Build] (its base and its output); [Export] has Src; [Inspect] and the
+// other inspection calls, [SBOM], [Sign], [Attest] and [Verify] have Registry.
+// The zero value means the defaults. Mirrors ("SRC_REGISTRY=HOST[/PREFIX]",
+// e.g. an ECR pull-through cache) apply to the source of a copy, replicate or
+// index and to a build's base; elsewhere (a copy's Dst, say) they are EInvalid:
+//
+//	res, err := berth.Copy(ctx, "docker://docker.io/library/alpine:3", "oci:/tmp/alpine:3",
+//		&berth.CopyOptions{Src: berth.RegistryOptions{
+//			Mirrors: []string{"docker.io=123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub"},
+//		}})
+//	// res.Mirror names the mirror the image came from, "" when it came from docker.io
+//
+// # Defaults
+//
+// A zero option field documented "0 means the default" takes the value of
+// berth/defaults.h, which this package reads through cgo: [DefaultJobs],
+// [MaxJobs], [DefaultPlatform], [DefaultStallTimeout], [DefaultPageSize],
+// [DefaultMaxExportBytes], [DefaultMaxExpansionRatio], [DefaultScanTimeout].
+// [Defaults] returns those the loaded library applies.
+//
 // # Building and pushing images
 //
 // [Build] stacks layers made from directories or tar files on a base image
 // ("scratch" by default), sets the config and writes the image to an OCI layout
-// or a registry; a fixed Created gives the same digest for the same inputs.
+// or a registry; a fixed Created gives the same digest for the same inputs
+// (time.Unix(0, 0), the epoch, is a valid Created; the zero time.Time means
+// SOURCE_DATE_EPOCH, else now).
 // [Push] copies an image to a registry tag and adds more tags
 // ([CopyOptions].ExtraTags); [TagsCompute] derives tags from CI metadata:
 //
@@ -106,8 +137,9 @@
 //	res, err := berth.Push(ctx, "oci:/tmp/layout:app", "registry.example:5000/app", tags.Tags, nil)
 //
 // [Replicate] sends one image to many destinations reading each blob once,
-// [Index] assembles a multi-arch index and [Export] flattens an image into a
-// directory.
+// [Index] assembles a multi-arch index (with [IndexOptions].Annotations on it)
+// and [Export] flattens an image into a directory. [Sign], [Attest] and
+// [Verify] make and check cosign signatures and attestations.
 //
 // # CI pipeline steps
 //

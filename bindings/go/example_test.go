@@ -169,7 +169,9 @@ func ExampleCopy() {
 	defer cancel()
 	res, err := berth.Copy(ctx, "oci:/tmp/layout:v1", "docker://127.0.0.1:5000/app:v1",
 		&berth.CopyOptions{
-			Jobs: 4,
+			// "" leaves the destination's credentials to the docker keychain.
+			Dst:  berth.RegistryOptions{Creds: os.Getenv("REGISTRY_CREDS")},
+			Jobs: 2 * berth.DefaultJobs,
 			Progress: func(p berth.Progress) bool {
 				if p.Event == berth.BlobDone || p.Event == berth.BlobSkipped {
 					fmt.Printf("%-12v %s %d/%d bytes\n", p.Event, p.Digest, p.OverallBytes, p.OverallTotal)
@@ -183,8 +185,11 @@ func ExampleCopy() {
 	case err != nil:
 		log.Fatal(err)
 	}
-	fmt.Printf("%s: %d blobs copied, %d already there, %d mounted\n",
-		res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted)
+	fmt.Printf("%s: %d blobs copied, %d already there, %d mounted, %d referrers in %v\n",
+		res.Digest, res.BlobsCopied, res.BlobsSkipped, res.BlobsMounted, res.Referrers, res.Duration)
+	for _, w := range res.Warnings {
+		fmt.Println("warning:", w)
+	}
 }
 
 // Log docker in to an ECR registry with the credentials the AWS chain finds

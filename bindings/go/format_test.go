@@ -122,7 +122,7 @@ func TestReplicateAndIndexFormat(t *testing.T) {
 			t.Errorf("Replicate to %s: %+v, stored %s", name, rs[i], d)
 		}
 	}
-	ix, err := berth.Index(ctx, []string{img.Ref}, "oci:"+filepath.Join(dir, "i")+":v1", &berth.CopyOptions{Format: berth.FormatDocker})
+	ix, err := berth.Index(ctx, []string{img.Ref}, "oci:"+filepath.Join(dir, "i")+":v1", &berth.IndexOptions{Format: berth.FormatDocker})
 	if err != nil {
 		t.Fatal(err)
 	}

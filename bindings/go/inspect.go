@@ -8,7 +8,9 @@ import "C"
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -20,15 +22,17 @@ import (
 // [ListTags], [Catalog], [Tag], [DeleteManifest], [Validate]). The zero value
 // (or nil) uses the docker keychain's credentials and verified TLS.
 type InspectOptions struct {
-	Creds     string // "USER:PASSWORD", overriding the docker keychain
-	PlainHTTP bool   // http:// (loopback registries use it anyway)
-	Insecure  bool   // skip TLS verification
-	CABundle  string // PEM file of extra trusted CAs
+	// Registry reaches the registry (credentials, TLS, mirrors for reads).
+	Registry RegistryOptions
 	// Platform ("os/arch[/variant]") makes GetManifest and Inspect take that
 	// image of an index; "" takes the reference as it is.
 	Platform string
-	Jobs     int           // Validate: blobs read in parallel; 0 means 4
-	PageSize int           // ListTags, Catalog: entries asked per page; 0 means 1000
+	// Jobs is Validate's blobs read in parallel, at most [MaxJobs]; 0 means
+	// [DefaultJobs].
+	Jobs int
+	// PageSize is the entries ListTags and Catalog ask per page; 0 means
+	// [DefaultPageSize].
+	PageSize int
 	Timeout  time.Duration // the whole call's time limit; 0: none
 }
 
@@ -152,21 +156,25 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 	if opts == nil {
 		opts = &InspectOptions{}
 	}
-	named := []namedString{{"Creds", opts.Creds}, {"CABundle", opts.CABundle}, {"Platform", opts.Platform}}
+	named := []namedString{{"Platform", opts.Platform}}
 	for i, a := range args {
 		named = append(named, namedString{what + " argument " + strconv.Itoa(i+1), a})
 	}
 	if err := checkNUL(named); err != nil {
 		return "", err
 	}
-	if opts.Jobs < 0 || opts.Jobs > 64 {
-		return "", invalid("InspectOptions.Jobs must be 0..64, not " + strconv.Itoa(opts.Jobs))
+	if err := opts.Registry.check("Registry"); err != nil {
+		return "", err
+	}
+	if err := checkJobs("InspectOptions", opts.Jobs); err != nil {
+		return "", err
 	}
 	if opts.PageSize < 0 || opts.PageSize > 10000 {
 		return "", invalid("InspectOptions.PageSize must be 0..10000, not " + strconv.Itoa(opts.PageSize))
 	}
-	if opts.Timeout < 0 {
-		return "", invalid("InspectOptions.Timeout must not be negative")
+	timeout, err := timeoutMillis("InspectOptions", opts.Timeout)
+	if err != nil {
+		return "", err
 	}
 	if err := notStarted(ctx, what); err != nil {
 		return "", err
@@ -181,31 +189,20 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var co C.berth_inspect_options
-	if rc := C.berth_inspect_options_init(&co, C.BERTH_INSPECT_OPTIONS_VERSION); rc != C.BERTH_OK {
+	co := new(C.berth_inspect_options)
+	if rc := C.berth_inspect_options_init(co, C.BERTH_INSPECT_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
 	}
-	co.creds = strs.optional(opts.Creds)
-	co.plain_http = cBool(opts.PlainHTTP)
-	co.insecure = cBool(opts.Insecure)
-	co.ca_bundle = strs.optional(opts.CABundle)
+	if co.registry, err = strs.registry(&opts.Registry); err != nil {
+		return "", err
+	}
 	co.platform = strs.optional(opts.Platform)
-	if opts.Jobs > 0 {
-		co.jobs = C.int32_t(opts.Jobs)
-	}
-	if opts.PageSize > 0 {
-		co.page_size = C.int32_t(opts.PageSize)
-	}
-	if opts.Timeout > 0 {
-		ms := opts.Timeout / time.Millisecond
-		if ms == 0 {
-			ms = 1
-		}
-		co.timeout_ms = C.int64_t(ms)
-	}
+	co.jobs = C.int32_t(opts.Jobs)          // 0: BERTH_DEFAULT_JOBS
+	co.page_size = C.int32_t(opts.PageSize) // 0: BERTH_DEFAULT_PAGE_SIZE
+	co.timeout_ms = timeout
 
 	var out *C.char
-	rc := call(&out, cargs, &co)
+	rc := call(&out, cargs, co)
 	return replyAndError(rc, out)
 }
 
@@ -219,24 +216,39 @@ func GetManifest(ctx context.Context, ref string, opts *InspectOptions) (*Manife
 		return nil, invalid("GetManifest needs a reference")
 	}
 	var m Manifest
-	_, err := inspectCall(ctx, "GetManifest", opts, []string{ref},
+	info, err := inspectCall(ctx, "GetManifest", opts, []string{ref},
 		func(out **C.char, a []*C.char, o *C.berth_inspect_options) C.int {
 			// The bytes are taken here, with their length: GoString would stop at
-			// a NUL, and the string handed back to inspectCall must stay NULL.
+			// a NUL. *out is the JSON {"digest","mediaType","size"}.
 			var raw *C.char
-			var info C.berth_manifest_info
-			rc := C.berth_manifest_get(&raw, &info, a[0], o)
+			rc := C.berth_manifest_get(&raw, out, a[0], o)
 			if rc == C.BERTH_OK {
-				m.Raw = C.GoBytes(unsafe.Pointer(raw), C.int(info.size))
-				m.Digest = C.GoString(&info.digest[0])
-				m.MediaType = C.GoString(&info.media_type[0])
-				C.berth_free(unsafe.Pointer(raw))
+				var d struct {
+					Size uint64 `json:"size"`
+				}
+				if *out != nil && json.Unmarshal([]byte(C.GoString(*out)), &d) == nil && raw != nil &&
+					d.Size <= math.MaxInt32 {
+					m.Raw = C.GoBytes(unsafe.Pointer(raw), C.int(d.Size))
+				}
 			}
+			C.berth_free(unsafe.Pointer(raw))
 			return rc
 		})
 	if err != nil {
 		return nil, err
 	}
+	var d struct {
+		Digest    string `json:"digest"`
+		MediaType string `json:"mediaType"`
+		Size      uint64 `json:"size"`
+	}
+	if err := decodeReply("GetManifest", info, &d); err != nil {
+		return nil, err
+	}
+	if m.Raw == nil || uint64(len(m.Raw)) != d.Size {
+		return nil, &Error{Code: EProtocol, Message: "GetManifest: libberth returned no manifest of the size it reported"}
+	}
+	m.Digest, m.MediaType = d.Digest, d.MediaType
 	return &m, nil
 }
 
@@ -340,10 +352,20 @@ func DeleteManifest(ctx context.Context, ref string, opts *InspectOptions) (stri
 	if ref == "" {
 		return "", invalid("DeleteManifest needs a reference")
 	}
-	return inspectCall(ctx, "DeleteManifest", opts, []string{ref},
+	raw, err := inspectCall(ctx, "DeleteManifest", opts, []string{ref},
 		func(out **C.char, a []*C.char, o *C.berth_inspect_options) C.int {
 			return C.berth_manifest_delete(out, a[0], o)
 		})
+	if err != nil {
+		return "", err
+	}
+	var r struct {
+		Digest string `json:"digest"`
+	}
+	if err := decodeReply("DeleteManifest", raw, &r); err != nil {
+		return "", err
+	}
+	return r.Digest, nil
 }
 
 // Validate reads every manifest and blob ref reaches (index children, configs,
@@ -369,43 +391,4 @@ func Validate(ctx context.Context, ref string, opts *InspectOptions) (*Validatio
 		return nil, derr
 	}
 	return &r, err
-}
-
-// IndexWithAnnotations is [Index] with annotations on the index, which is then
-// always an OCI image index (Docker manifest lists have none).
-func IndexWithAnnotations(ctx context.Context, srcs []string, dst string, annotations map[string]string, opts *CopyOptions) (*CopyResult, error) {
-	if err := CheckABI(); err != nil {
-		return nil, err
-	}
-	if len(srcs) == 0 {
-		return nil, invalid("IndexWithAnnotations needs at least one source image")
-	}
-	args := []namedString{{"dst", dst}}
-	for i, s := range srcs {
-		args = append(args, namedString{"srcs[" + strconv.Itoa(i) + "]", s})
-	}
-	pairs := make([]string, 0, len(annotations))
-	for k, v := range annotations {
-		if k == "" || strings.Contains(k, "=") {
-			return nil, invalid("annotation key " + strconv.Quote(k) + " must be non-empty and without '='")
-		}
-		pairs = append(pairs, k+"="+v)
-		args = append(args, namedString{"annotation " + strconv.Quote(k), k + v})
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	c, err := newCopyCall(ctx, "IndexWithAnnotations", opts, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer c.free()
-	csrcs, n := c.strs.array(srcs)
-	ckv, nkv := c.strs.array(pairs)
-	var res C.berth_copy_result
-	rc := C.berth_index_annotated(&res, csrcs, n, c.strs.add(dst), ckv, nkv, c.co)
-	if err := c.finish(rc); err != nil {
-		return nil, err
-	}
-	r := copyResult(&res)
-	return &r, nil
 }

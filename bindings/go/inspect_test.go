@@ -104,12 +104,12 @@ func TestInspectRegistryAndLayoutAgree(t *testing.T) {
 	}
 }
 
-func TestIndexWithAnnotationsAndPlatform(t *testing.T) {
+func TestIndexAnnotationsAndPlatform(t *testing.T) {
 	ctx := context.Background()
 	img := image(t)
 	repository := strings.TrimPrefix(repo(t), "docker://")
-	r, err := berth.IndexWithAnnotations(ctx, []string{img.Ref}, "docker://"+repository+":idx",
-		map[string]string{"org.opencontainers.image.source": "https://example.com/go"}, nil)
+	r, err := berth.Index(ctx, []string{img.Ref}, "docker://"+repository+":idx", &berth.IndexOptions{
+		Annotations: map[string]string{"org.opencontainers.image.source": "https://example.com/go"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +137,8 @@ func TestIndexWithAnnotationsAndPlatform(t *testing.T) {
 	if err != nil || child.Digest != img.Digest {
 		t.Errorf("--platform child: %v, %v", child, err)
 	}
-	if _, err := berth.IndexWithAnnotations(ctx, []string{img.Ref}, "docker://"+repository+":x",
-		map[string]string{"a=b": "c"}, nil); !errors.Is(err, berth.ErrInvalid) {
+	if _, err := berth.Index(ctx, []string{img.Ref}, "docker://"+repository+":x",
+		&berth.IndexOptions{Annotations: map[string]string{"a=b": "c"}}); !errors.Is(err, berth.ErrInvalid) {
 		t.Errorf("key with '=': want EInvalid, got %v", err)
 	}
 }
@@ -251,12 +251,12 @@ func TestInspectCredentialsAndArguments(t *testing.T) {
 	img := image(t)
 	host := authStack.host(t)
 	creds := authUser + ":" + authPass
-	mustCopy(t, img.Ref, "docker://"+host+"/inspect/auth:v1", &berth.CopyOptions{DestCreds: creds})
-	tags, err := berth.ListTags(ctx, host+"/inspect/auth", &berth.InspectOptions{Creds: creds})
+	mustCopy(t, img.Ref, "docker://"+host+"/inspect/auth:v1", &berth.CopyOptions{Dst: berth.RegistryOptions{Creds: creds}})
+	tags, err := berth.ListTags(ctx, host+"/inspect/auth", &berth.InspectOptions{Registry: berth.RegistryOptions{Creds: creds}})
 	if err != nil || !reflect.DeepEqual(tags, []string{"v1"}) {
 		t.Errorf("ListTags with credentials: %v, %v", tags, err)
 	}
-	_, err = berth.GetManifest(ctx, host+"/inspect/auth:v1", &berth.InspectOptions{Creds: authUser + ":wrong"})
+	_, err = berth.GetManifest(ctx, host+"/inspect/auth:v1", &berth.InspectOptions{Registry: berth.RegistryOptions{Creds: authUser + ":wrong"}})
 	if !errors.Is(err, berth.ErrAuth) || strings.Contains(err.Error(), authPass) {
 		t.Errorf("wrong password: want EAuth without the password, got %v", err)
 	}

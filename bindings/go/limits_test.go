@@ -164,7 +164,8 @@ func TestCopyTimeouts(t *testing.T) {
 	ref := ln.Addr().String() + "/app:v1"
 	dst := "oci:" + filepath.Join(t.TempDir(), "l") + ":v1"
 	start := time.Now()
-	_, err = berth.Copy(context.Background(), ref, dst, &berth.CopyOptions{Timeout: 1500 * time.Millisecond, StallTimeout: -1})
+	_, err = berth.Copy(context.Background(), ref, dst, &berth.CopyOptions{Timeout: 1500 * time.Millisecond,
+		Src: berth.RegistryOptions{StallTimeout: -1}})
 	var be *berth.Error
 	if !errors.As(err, &be) || be.Code != berth.ETimeout || !strings.Contains(be.Message, "time limit") {
 		t.Fatalf("want ETimeout from Timeout, got %v", err)
@@ -172,7 +173,7 @@ func TestCopyTimeouts(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Fatalf("Timeout 1.5s took %v", d)
 	}
-	if _, err := berth.Copy(context.Background(), ref, dst, &berth.CopyOptions{ChunkSize: 1000}); err == nil {
+	if _, err := berth.Copy(context.Background(), ref, dst, &berth.CopyOptions{Dst: berth.RegistryOptions{ChunkSize: 1000}}); err == nil {
 		t.Fatal("ChunkSize under 1 MiB was accepted")
 	}
 }

@@ -234,7 +234,7 @@ type PullThroughCacheRule struct {
 // ECREnsurePullThroughCache creates the rule when missing. An existing rule with
 // another upstream is reported in Differences (it cannot change); another
 // CredentialARN is changed with apply. URI is "<registry>/<prefix>", what a
-// mirror points at ([CopyOptions.Mirrors]).
+// mirror points at ([RegistryOptions].Mirrors).
 func ECREnsurePullThroughCache(ctx context.Context, rule PullThroughCacheRule, apply bool, opts *AWSOptions) (*RepositoryStatus, error) {
 	if rule.Prefix == "" || rule.UpstreamURL == "" {
 		return nil, invalid("ECREnsurePullThroughCache needs a Prefix and an UpstreamURL")
@@ -335,7 +335,8 @@ type ScanGateOptions struct {
 	FailOn string
 	// Max is how many counted findings pass.
 	Max int
-	// Timeout bounds the wait for the scan (whole seconds); 0 means 10 minutes.
+	// Timeout bounds the wait for the scan (whole seconds); 0 means
+	// [DefaultScanTimeout].
 	Timeout time.Duration
 }
 
@@ -391,7 +392,8 @@ func ECRScanGate(ctx context.Context, repository, image string, gate ScanGateOpt
 		return nil, invalid("ScanGateOptions.Max must not be negative, not " + strconv.Itoa(gate.Max))
 	}
 	if gate.Timeout < 0 || gate.Timeout%time.Second != 0 {
-		return nil, invalid("ScanGateOptions.Timeout must be a whole, positive number of seconds (0: 10 minutes)")
+		return nil, invalid("ScanGateOptions.Timeout must be a whole, positive number of seconds (0: " +
+			DefaultScanTimeout.String() + ")")
 	}
 	raw, err := awsCall(ctx, "ECRScanGate", opts, []string{repository, image, gate.FailOn},
 		func(out **C.char, a []*C.char, o *C.berth_aws_options) C.int {

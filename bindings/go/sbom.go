@@ -16,12 +16,10 @@ import (
 // SBOMOptions configures [SBOM]. The zero value (or nil) uses the docker
 // keychain's credentials and verified TLS.
 type SBOMOptions struct {
-	Creds     string // "USER:PASSWORD", overriding the docker keychain
-	PlainHTTP bool   // http:// (loopback registries use it anyway)
-	Insecure  bool   // skip TLS verification
-	CABundle  string // PEM file of extra trusted CAs
+	// Registry reaches the image's registry.
+	Registry RegistryOptions
 	// Platform ("os/arch[/variant]") picks the image of an index; "" means
-	// linux/amd64.
+	// [DefaultPlatform].
 	Platform string
 	// Created sets creationInfo.created (RFC 3339); "" means SOURCE_DATE_EPOCH
 	// when set, else now.
@@ -49,12 +47,15 @@ func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	if opts == nil {
 		opts = &SBOMOptions{}
 	}
-	if err := checkNUL([]namedString{{"ref", ref}, {"Creds", opts.Creds},
-		{"CABundle", opts.CABundle}, {"Platform", opts.Platform}, {"Created", opts.Created}}); err != nil {
+	if err := checkNUL([]namedString{{"ref", ref}, {"Platform", opts.Platform}, {"Created", opts.Created}}); err != nil {
 		return nil, err
 	}
-	if opts.Timeout < 0 {
-		return nil, invalid("SBOMOptions.Timeout must not be negative")
+	if err := opts.Registry.check("Registry"); err != nil {
+		return nil, err
+	}
+	timeout, err := timeoutMillis("SBOMOptions", opts.Timeout)
+	if err != nil {
+		return nil, err
 	}
 	if err := notStarted(ctx, "SBOM"); err != nil {
 		return nil, err
@@ -63,25 +64,18 @@ func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var co C.berth_sbom_options
-	if rc := C.berth_sbom_options_init(&co, C.BERTH_SBOM_OPTIONS_VERSION); rc != C.BERTH_OK {
+	co := new(C.berth_sbom_options)
+	if rc := C.berth_sbom_options_init(co, C.BERTH_SBOM_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
 	}
-	co.creds = strs.optional(opts.Creds)
-	co.plain_http = cBool(opts.PlainHTTP)
-	co.insecure = cBool(opts.Insecure)
-	co.ca_bundle = strs.optional(opts.CABundle)
+	if co.registry, err = strs.registry(&opts.Registry); err != nil {
+		return nil, err
+	}
 	co.platform = strs.optional(opts.Platform)
 	co.created = strs.optional(opts.Created)
-	if opts.Timeout > 0 {
-		ms := opts.Timeout / time.Millisecond
-		if ms == 0 {
-			ms = 1
-		}
-		co.timeout_ms = C.int64_t(ms)
-	}
+	co.timeout_ms = timeout
 	var out *C.char
-	rc := C.berth_sbom(&out, strs.add(ref), &co)
+	rc := C.berth_sbom(&out, strs.add(ref), co)
 	raw, err := replyAndError(rc, out)
 	if err != nil {
 		return nil, err
