@@ -275,8 +275,9 @@ typedef struct berth_registry_options {
   uint64_t chunk_size;
   /* When reading: "SRC_REGISTRY=HOST[/PREFIX]": an image in SRC_REGISTRY is read
    * through HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror),
-   * and from SRC_REGISTRY when the mirror cannot serve it. Refused where nothing is
-   * read (a copy's dst). */
+   * and from SRC_REGISTRY when the mirror cannot serve it: copy/index/export/build
+   * sources, berth_manifest_get and berth_inspect. Refused elsewhere (a copy's dst,
+   * sign, verify, sbom, listing, tagging, deleting, validating), never ignored. */
   const char *const *mirrors;
   size_t n_mirrors;
 } berth_registry_options;

@@ -69,7 +69,7 @@ func ExampleCheckABI() {
 	}
 	fmt.Println("ABI", berth.ABIVersion(), "as compiled:", berth.ABIVersion() == berth.HeaderABIVersion)
 	// Output:
-	// ABI 1 as compiled: true
+	// ABI 2 as compiled: true
 }
 
 // Build an image from a directory into an OCI layout, with no daemon and no

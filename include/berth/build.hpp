@@ -37,7 +37,7 @@ struct BuildOptions {
   std::string workdir, user;
   std::vector<std::string> expose; // "8080", "53/udp"
   std::string platform;            // "os/arch[/variant]"; base index selection too
-  // Creation time: SOURCE_DATE_EPOCH when set, else this, else now. File mtimes are
+  // Creation time: this, else SOURCE_DATE_EPOCH when set, else now. File mtimes are
   // clamped to SOURCE_DATE_EPOCH.
   std::optional<std::chrono::system_clock::time_point> created;
 

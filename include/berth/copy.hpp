@@ -141,6 +141,8 @@ struct ExportOptions {
   // Create character and block devices the image holds (as root, mode 0600 at most);
   // by default they are skipped.
   bool devices = false;
+  // Read-through mirrors of a registry source, as CopyOptions::mirrors.
+  std::vector<std::string> mirrors;
 };
 
 // Flattens an image's layers in order into dir (created if missing), applying OCI

@@ -28,6 +28,9 @@ struct InspectOptions {
   std::string platform;
   int jobs = BERTH_DEFAULT_JOBS;           // validate_image: blobs read in parallel
   int page_size = BERTH_DEFAULT_PAGE_SIZE; // list_tags, list_repositories: entries asked per page
+  // fetch_manifest and inspect_image: "SRC_REGISTRY=HOST/PREFIX" read-through mirrors,
+  // as CopyOptions::mirrors.
+  std::vector<std::string> mirrors;
 };
 
 // A manifest or index exactly as its source serves it.

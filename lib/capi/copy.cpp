@@ -116,8 +116,8 @@ ExportOptions to_export_options(const berth_export_options *opts) {
   capi::check_finite(o.max_expansion_ratio, "berth_export_options.max_expansion_ratio");
   ExportOptions eo;
   auto src = capi::to_registry_side(o.src, "berth_export_options.src", true, o.timeout_ms);
-  require(src.mirrors.empty(), "berth_export_options.src->mirrors: export reads no mirror");
-  eo.access = src.access;
+  eo.access = std::move(src.access);
+  eo.mirrors = std::move(src.mirrors);
   eo.platform = str(o.platform);
   if (o.max_total_bytes > 0) eo.max_total_bytes = o.max_total_bytes;
   if (o.max_expansion_ratio != 0)

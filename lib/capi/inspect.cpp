@@ -18,7 +18,9 @@ using berth::capi::str;
 
 namespace {
 
-InspectOptions to_inspect_options(const berth_inspect_options *opts) {
+// through_mirrors: the call reads an image that a mirror may serve (manifest_get,
+// inspect); listing, tagging, deleting and validating name the registry itself.
+InspectOptions to_inspect_options(const berth_inspect_options *opts, bool through_mirrors = false) {
   const berth_inspect_options defaults = BERTH_INSPECT_OPTIONS_INIT;
   const auto &o = capi::options_or_defaults(opts, defaults, 2, BERTH_INSPECT_OPTIONS_VERSION,
                                             "berth_inspect_options");
@@ -26,9 +28,10 @@ InspectOptions to_inspect_options(const berth_inspect_options *opts) {
   capi::check_range(o.page_size, 0, 10000, "berth_inspect_options.page_size");
   capi::check_timeout(o.timeout_ms, "berth_inspect_options.timeout_ms");
   InspectOptions io;
-  io.access =
-      capi::to_registry_side(o.registry, "berth_inspect_options.registry", false, o.timeout_ms)
-          .access;
+  auto side = capi::to_registry_side(o.registry, "berth_inspect_options.registry", through_mirrors,
+                                     o.timeout_ms);
+  io.access = std::move(side.access);
+  io.mirrors = std::move(side.mirrors);
   io.platform = str(o.platform);
   if (o.jobs > 0) io.jobs = o.jobs;
   if (o.page_size > 0) io.page_size = o.page_size;
@@ -68,7 +71,7 @@ BERTH_API int berth_manifest_get(char **out_raw, char **out_json, const char *re
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_raw != nullptr && ref != nullptr, "out_raw and ref are required");
-    auto m = fetch_manifest(ref, to_inspect_options(opts));
+    auto m = fetch_manifest(ref, to_inspect_options(opts, true));
     core::json::StringWriter w;
     w.writer.StartObject();
     w.member("digest", m.digest);
@@ -86,7 +89,7 @@ BERTH_API int berth_inspect(char **out_json, const char *ref, const berth_inspec
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json != nullptr && ref != nullptr, "out_json and ref are required");
-    *out_json = dup_for_caller(to_json(inspect_image(ref, to_inspect_options(opts))));
+    *out_json = dup_for_caller(to_json(inspect_image(ref, to_inspect_options(opts, true))));
   });
 }
 

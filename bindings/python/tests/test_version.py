@@ -16,7 +16,7 @@ def test_version_is_the_library_version_string():
 
 
 def test_abi_version_matches_binding_and_header(berth_header_text):
-    assert berth.abi_version() == berth.ABI_VERSION == 1
+    assert berth.abi_version() == berth.ABI_VERSION == 2
     header_abi = re.search(r"#define BERTH_ABI_VERSION (\d+)", berth_header_text).group(1)
     assert int(header_abi) == berth.ABI_VERSION
 

@@ -64,8 +64,9 @@ LayerInput parse_layer(const std::string &spec) {
   return in;
 }
 
-// When the image is made: SOURCE_DATE_EPOCH (which also clamps file times), else
-// the option, else now.
+// When the image is made: the option (an explicit time is more specific than the
+// environment), else SOURCE_DATE_EPOCH, else now. SOURCE_DATE_EPOCH also clamps
+// file times.
 struct BuildClock {
   std::optional<std::int64_t> epoch;
   std::chrono::system_clock::time_point created;
@@ -413,9 +414,12 @@ BuildResult build_image(const BuildOptions &o) {
   (void)layer::parse_compression(o.compression); // a typo fails before anything moves
   BuildClock clock;
   clock.epoch = source_date_epoch();
-  clock.created = clock.epoch
-                      ? std::chrono::system_clock::time_point(std::chrono::seconds(*clock.epoch))
-                      : o.created.value_or(std::chrono::system_clock::now());
+  if (o.created)
+    clock.created = *o.created;
+  else if (clock.epoch)
+    clock.created = std::chrono::system_clock::time_point(std::chrono::seconds(*clock.epoch));
+  else
+    clock.created = std::chrono::system_clock::now();
   std::vector<LayerInput> inputs;
   for (const auto &l : o.layers)
     inputs.push_back(parse_layer(l));

@@ -5,6 +5,7 @@
 #include "core/json.hpp"
 #include "image/descriptor_json.hpp"
 #include "ops/transfer/endpoints.hpp"
+#include "ops/transfer/mirror.hpp"
 #include "ops/transfer/resolve.hpp"
 
 namespace berth {
@@ -103,10 +104,16 @@ void strings(Writer &w, std::string_view name, const std::vector<std::string> &v
   w.EndArray();
 }
 
+std::unique_ptr<ops::ImageSource> open(const std::string &ref, const InspectOptions &o) {
+  auto loc = ops::Location::parse(ref);
+  if (o.mirrors.empty()) return ops::open_source(loc, o.access);
+  return ops::open_source_with_mirrors(loc, o.access, ops::parse_mirrors(o.mirrors)).source;
+}
+
 } // namespace
 
 RawManifest fetch_manifest(const std::string &ref, const InspectOptions &o) {
-  auto src = ops::open_source(ops::Location::parse(ref), o.access);
+  auto src = open(ref, o);
   registry::FetchedManifest m;
   if (o.platform.empty())
     m = src->manifest("");
@@ -116,7 +123,7 @@ RawManifest fetch_manifest(const std::string &ref, const InspectOptions &o) {
 }
 
 ImageInspection inspect_image(const std::string &ref, const InspectOptions &o) {
-  auto src = ops::open_source(ops::Location::parse(ref), o.access);
+  auto src = open(ref, o);
   ImageInspection r;
   r.reference = ref;
   registry::FetchedManifest top;

@@ -6,6 +6,7 @@
 #include "layer/extract.hpp"
 #include "layer/tar_reader.hpp"
 #include "ops/transfer/endpoints.hpp"
+#include "ops/transfer/mirror.hpp"
 #include "ops/transfer/pipe_reader.hpp"
 #include "ops/transfer/resolve.hpp"
 
@@ -66,7 +67,9 @@ private:
 } // namespace
 
 void export_image(const std::string &src, const std::string &dir, const ExportOptions &o) {
-  auto source = ops::open_source(ops::Location::parse(src), o.access);
+  auto source = ops::open_source_with_mirrors(ops::Location::parse(src), o.access,
+                                              ops::parse_mirrors(o.mirrors))
+                    .source;
   auto manifest = ops::resolve_image(*source, o.platform);
   Staging staging(dir);
   layer::ExtractOptions eo;
