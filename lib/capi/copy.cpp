@@ -55,24 +55,31 @@ int jobs_or_default(int32_t jobs, const char *field) {
   return jobs > 0 ? jobs : BERTH_DEFAULT_JOBS;
 }
 
+// The fields berth_copy_options and berth_index_options share, by the same names.
+template <class Options>
+CopyOptions shared_copy_options(const Options &o, const std::string &name) {
+  capi::check_timeout(o.timeout_ms, (name + ".timeout_ms").c_str());
+  CopyOptions co;
+  auto src = capi::to_registry_side(o.src, (name + ".src").c_str(), true, o.timeout_ms);
+  auto dst = capi::to_registry_side(o.dst, (name + ".dst").c_str(), false, o.timeout_ms);
+  co.src = std::move(src.access);
+  co.mirrors = std::move(src.mirrors);
+  co.dst = std::move(dst.access);
+  co.jobs = jobs_or_default(o.jobs, (name + ".jobs").c_str());
+  co.format = to_format(o.format, (name + ".format").c_str());
+  co.progress = capi::c_progress(o.progress, o.progress_user_data);
+  co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+  return co;
+}
+
 // signs: the call signs what it copies (berth_copy); berth_replicate refuses a
 // sign_key rather than ignore it.
 CopyOptions to_copy_options(const berth_copy_options *opts, bool signs) {
   const berth_copy_options defaults = BERTH_COPY_OPTIONS_INIT;
   const auto &o = capi::options_or_defaults(opts, defaults, 7, BERTH_COPY_OPTIONS_VERSION,
                                             "berth_copy_options");
-  capi::check_timeout(o.timeout_ms, "berth_copy_options.timeout_ms");
-  CopyOptions co;
-  auto src = capi::to_registry_side(o.src, "berth_copy_options.src", true, o.timeout_ms);
-  auto dst = capi::to_registry_side(o.dst, "berth_copy_options.dst", false, o.timeout_ms);
-  co.src = src.access;
-  co.mirrors = src.mirrors;
-  co.dst = dst.access;
+  auto co = shared_copy_options(o, "berth_copy_options");
   co.platform = str(o.platform);
-  co.jobs = jobs_or_default(o.jobs, "berth_copy_options.jobs");
-  co.format = to_format(o.format, "berth_copy_options.format");
-  co.progress = capi::c_progress(o.progress, o.progress_user_data);
-  co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
   co.referrers = o.no_referrers == 0;
   co.referrer_types = capi::string_list(o.artifact_types, o.n_artifact_types, "artifact_types");
   co.create_repository = o.create_repository != 0;
@@ -89,17 +96,7 @@ CopyOptions to_copy_options(const berth_index_options *opts,
   const berth_index_options defaults = BERTH_INDEX_OPTIONS_INIT;
   const auto &o = capi::options_or_defaults(opts, defaults, 1, BERTH_INDEX_OPTIONS_VERSION,
                                             "berth_index_options");
-  capi::check_timeout(o.timeout_ms, "berth_index_options.timeout_ms");
-  CopyOptions co;
-  auto src = capi::to_registry_side(o.src, "berth_index_options.src", true, o.timeout_ms);
-  auto dst = capi::to_registry_side(o.dst, "berth_index_options.dst", false, o.timeout_ms);
-  co.src = src.access;
-  co.mirrors = src.mirrors;
-  co.dst = dst.access;
-  co.jobs = jobs_or_default(o.jobs, "berth_index_options.jobs");
-  co.format = to_format(o.format, "berth_index_options.format");
-  co.progress = capi::c_progress(o.progress, o.progress_user_data);
-  co.extra_tags = capi::string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+  auto co = shared_copy_options(o, "berth_index_options");
   for (const auto &a : capi::string_list(o.annotations, o.n_annotations, "annotations")) {
     auto eq = a.find('=');
     require(eq != std::string::npos && eq > 0, "annotations must be KEY=VALUE");
