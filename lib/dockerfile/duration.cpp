@@ -23,7 +23,8 @@ std::chrono::nanoseconds parse_go_duration(std::string_view s) {
     std::size_t i = 0;
     long double v = 0;
     bool digits = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0'), digits = true;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+      v = v * 10 + (s[i++] - '0'), digits = true;
     if (i < s.size() && s[i] == '.') {
       ++i;
       long double scale = 0.1L;
@@ -33,22 +34,30 @@ std::chrono::nanoseconds parse_go_duration(std::string_view s) {
     }
     if (!digits) return invalid();
     std::size_t u = i;
-    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') ++u;
+    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.')
+      ++u;
     const std::string_view unit = s.substr(i, u - i);
     long double mul = 0;
-    if (unit == "ns") mul = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mul = 1e3L;
-    else if (unit == "ms") mul = 1e6L;
-    else if (unit == "s") mul = 1e9L;
-    else if (unit == "m") mul = 60e9L;
-    else if (unit == "h") mul = 3600e9L;
+    if (unit == "ns")
+      mul = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mul = 1e3L;
+    else if (unit == "ms")
+      mul = 1e6L;
+    else if (unit == "s")
+      mul = 1e9L;
+    else if (unit == "m")
+      mul = 60e9L;
+    else if (unit == "h")
+      mul = 3600e9L;
     else if (unit.empty())
       throw Error(Errc::invalid_argument, "time: missing unit in duration " + core::quoted(orig));
     else
       throw Error(Errc::invalid_argument, "time: unknown unit " + core::quoted(unit) +
                                               " in duration " + core::quoted(orig));
     total += v * mul;
-    if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) return invalid();
+    if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max()))
+      return invalid();
     s.remove_prefix(u);
   }
   const auto ns = static_cast<std::int64_t>(total);

@@ -61,7 +61,8 @@ struct Expander {
 
 void expand_body(InstructionBody &body, Expander &x, const EnvLookup &env, ExpandReport &report) {
   auto sources = [&](SourcesAndDest &sd) {
-    for (auto &p : sd.paths) x.word(p);
+    for (auto &p : sd.paths)
+      x.word(p);
     x.word(sd.dest);
     // ExpandRaw: the heredoc body keeps its quotes; the escape is always a backslash.
     Expander raw{ShellLex('\\'), env, report};
@@ -73,7 +74,8 @@ void expand_body(InstructionBody &body, Expander &x, const EnvLookup &env, Expan
       [&](auto &b) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, EnvInstr> || std::is_same_v<T, LabelInstr>) {
-          for (auto &kv : b.pairs) x.word(kv.key), x.word(kv.value);
+          for (auto &kv : b.pairs)
+            x.word(kv.key), x.word(kv.value);
         } else if constexpr (std::is_same_v<T, AddInstr>) {
           x.word(b.chown), x.word(b.chmod), x.word(b.checksum);
           sources(b.sd);
@@ -87,11 +89,13 @@ void expand_body(InstructionBody &body, Expander &x, const EnvLookup &env, Expan
         } else if constexpr (std::is_same_v<T, StopSignalInstr>) {
           x.word(b.signal);
         } else if constexpr (std::is_same_v<T, VolumeInstr>) {
-          for (auto &v : b.volumes) x.word(v);
+          for (auto &v : b.volumes)
+            x.word(v);
         } else if constexpr (std::is_same_v<T, ExposeInstr>) {
           std::vector<std::string> ports;
           for (const auto &p : b.ports)
-            for (auto &w : x.run(p).words) ports.push_back(std::move(w));
+            for (auto &w : x.run(p).words)
+              ports.push_back(std::move(w));
           b.ports = std::move(ports);
         } else if constexpr (std::is_same_v<T, ArgInstr>) {
           for (auto &a : b.args)
@@ -101,7 +105,8 @@ void expand_body(InstructionBody &body, Expander &x, const EnvLookup &env, Expan
             return x.run(w).word;
           };
           b.mounts.clear();
-          for (const auto &spec : b.mount_specs) b.mounts.push_back(parse_mount(spec, &fn));
+          for (const auto &spec : b.mount_specs)
+            b.mounts.push_back(parse_mount(spec, &fn));
         }
       },
       body);
@@ -171,8 +176,7 @@ EnvList meta_arg_values(const std::vector<Instruction> &meta_args,
   return args;
 }
 
-ExpandReport expand_stage(Stage &stage, const EnvList &meta, char escape,
-                          std::string_view source) {
+ExpandReport expand_stage(Stage &stage, const EnvList &meta, char escape, std::string_view source) {
   ExpandReport report;
   const auto env = meta.lookup();
   Expander x{ShellLex(escape), env, report};

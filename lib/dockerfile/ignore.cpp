@@ -101,7 +101,8 @@ void compile(Pattern &pat) {
 
 bool class_matches(const Token &t, char32_t c) {
   bool in = false;
-  for (const auto &[lo, hi] : t.ranges) in = in || (c >= lo && c <= hi);
+  for (const auto &[lo, hi] : t.ranges)
+    in = in || (c >= lo && c <= hi);
   return in != t.negated;
 }
 
@@ -141,7 +142,8 @@ bool pattern_matches(const Pattern &p, std::string_view path) {
   switch (p.type) {
   case Pattern::exact: return path == p.cleaned;
   case Pattern::prefix:
-    return path.substr(0, p.cleaned.size() - 2) == std::string_view(p.cleaned).substr(0, p.cleaned.size() - 2);
+    return path.substr(0, p.cleaned.size() - 2) ==
+           std::string_view(p.cleaned).substr(0, p.cleaned.size() - 2);
   case Pattern::suffix: {
     const std::string_view suffix = std::string_view(p.cleaned).substr(2);
     if (path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix)
@@ -177,7 +179,8 @@ std::string clean_path(std::string_view path) {
     parts.push_back(e);
   }
   std::string out = rooted ? "/" : "";
-  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    out += (i ? "/" : "") + parts[i];
   return out.empty() ? "." : out;
 }
 
@@ -262,7 +265,8 @@ bool IgnoreMatcher::may_contain_exceptions(std::string_view raw) const {
   return false;
 }
 
-std::string choose_ignore_file(std::string_view dockerfile, const std::vector<std::string> &present) {
+std::string choose_ignore_file(std::string_view dockerfile,
+                               const std::vector<std::string> &present) {
   const std::string beside = std::string(dockerfile) + ".dockerignore";
   auto has = [&](const std::string &n) {
     return std::find(present.begin(), present.end(), n) != present.end();

@@ -34,8 +34,8 @@ public:
   // One compiled pattern (public for the implementation's helpers only).
   struct Token {
     enum Kind { literal, any, star, any_dirs, rest, cls } kind;
-    std::string text;                      // literal: one character's bytes
-    bool negated = false;                  // cls: [^...]
+    std::string text;                                  // literal: one character's bytes
+    bool negated = false;                              // cls: [^...]
     std::vector<std::pair<char32_t, char32_t>> ranges; // cls
   };
   struct Pattern {
@@ -54,7 +54,8 @@ private:
 // Which ignore file a build uses: "<dockerfile>.dockerignore" (beside the Dockerfile,
 // named after it) when present, else ".dockerignore" at the context root, else "".
 // `present` lists the candidate names that exist.
-std::string choose_ignore_file(std::string_view dockerfile, const std::vector<std::string> &present);
+std::string choose_ignore_file(std::string_view dockerfile,
+                               const std::vector<std::string> &present);
 
 // Go's filepath.Clean for "/"-separated paths.
 std::string clean_path(std::string_view path);

@@ -11,7 +11,8 @@ namespace {
 
 std::size_t levenshtein(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diag = row[0];
     row[0] = i;
@@ -26,7 +27,8 @@ std::size_t levenshtein(std::string_view a, std::string_view b) {
 
 } // namespace
 
-std::optional<std::string> suggest(std::string_view value, const std::vector<std::string> &options) {
+std::optional<std::string> suggest(std::string_view value,
+                                   const std::vector<std::string> &options) {
   if (value.size() > 64) return std::nullopt; // nothing that long is close to a keyword
   const std::string v = to_lower(value);
   std::optional<std::string> best;
@@ -53,7 +55,8 @@ void Flags::parse() {
     auto it = defs_.find(name);
     if (it == defs_.end()) {
       std::vector<std::string> names;
-      for (const auto &d : defs_) names.push_back(d.first);
+      for (const auto &d : defs_)
+        names.push_back(d.first);
       std::string msg = "unknown flag: " + core::quoted(flag);
       if (auto s = suggest(name, names)) msg += " (did you mean " + *s + "?)";
       throw Error(Errc::invalid_argument, msg);
@@ -72,7 +75,8 @@ void Flags::parse() {
         def.value = "false";
       else
         throw Error(Errc::invalid_argument, "expecting boolean value for flag " +
-                                                core::quoted(flag) + ", not: " + core::quoted(value));
+                                                core::quoted(flag) +
+                                                ", not: " + core::quoted(value));
       continue;
     }
     if (!has_value)

@@ -34,7 +34,8 @@ public:
   bool used(const std::string &name) const { return used_.count(name) > 0; }
   std::vector<std::string> used_names() const {
     std::vector<std::string> out;
-    for (const auto &u : used_) out.push_back(u.first);
+    for (const auto &u : used_)
+      out.push_back(u.first);
     return out;
   }
 

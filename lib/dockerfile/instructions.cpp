@@ -11,15 +11,21 @@ namespace berth::dockerfile {
 
 namespace {
 
-[[noreturn]] void bad(const std::string &why) { throw Error(Errc::invalid_argument, why); }
+[[noreturn]] void bad(const std::string &why) {
+  throw Error(Errc::invalid_argument, why);
+}
 
 const std::vector<std::string> kInstructions = {
-    "ADD",     "ARG",  "CMD",   "COPY",       "ENTRYPOINT", "ENV",   "EXPOSE",
-    "FROM",    "HEALTHCHECK",   "LABEL",      "MAINTAINER", "ONBUILD", "RUN",
-    "SHELL",   "STOPSIGNAL",    "USER",       "VOLUME",     "WORKDIR"};
+    "ADD",    "ARG",   "CMD",         "COPY",  "ENTRYPOINT", "ENV",
+    "EXPOSE", "FROM",  "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD",
+    "RUN",    "SHELL", "STOPSIGNAL",  "USER",  "VOLUME",     "WORKDIR"};
 
-std::string at_least_one(const char *cmd) { return std::string(cmd) + " requires at least one argument"; }
-std::string exactly_one(const char *cmd) { return std::string(cmd) + " requires exactly one argument"; }
+std::string at_least_one(const char *cmd) {
+  return std::string(cmd) + " requires at least one argument";
+}
+std::string exactly_one(const char *cmd) {
+  return std::string(cmd) + " requires exactly one argument";
+}
 
 std::vector<KeyValue> kvps(const std::vector<std::string> &args, const char *cmd) {
   if (args.empty()) bad(at_least_one(cmd));
@@ -40,7 +46,8 @@ CommandLine command_line(const Node &n, bool empty_as_none) {
     c.args = n.args;
   } else if (!n.args.empty()) {
     std::string joined;
-    for (std::size_t i = 0; i < n.args.size(); ++i) joined += (i ? " " : "") + n.args[i];
+    for (std::size_t i = 0; i < n.args.size(); ++i)
+      joined += (i ? " " : "") + n.args[i];
     c.args = {joined};
   }
   (void)empty_as_none; // an empty vector is "none" here either way
@@ -115,7 +122,8 @@ RunInstr parse_run(const Node &n) {
   r.flags_used = f.used_names();
   r.cmd = command_line(n, false);
   r.mount_specs = f.all("mount");
-  for (const auto &spec : r.mount_specs) r.mounts.push_back(parse_mount(spec, nullptr));
+  for (const auto &spec : r.mount_specs)
+    r.mounts.push_back(parse_mount(spec, nullptr));
   r.network = f.str("network");
   if (r.network != "default" && r.network != "none" && r.network != "host")
     bad("invalid network mode " + core::quoted(r.network));
@@ -170,14 +178,17 @@ std::string onbuild_expression(const Node &n) {
   std::string_view o = n.original;
   std::size_t i = 0;
   auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; };
-  while (i < o.size() && sp(o[i])) ++i;
+  while (i < o.size() && sp(o[i]))
+    ++i;
   if (iequals(o.substr(i, 7), "onbuild")) {
     i += 7;
-    while (i < o.size() && sp(o[i])) ++i;
+    while (i < o.size() && sp(o[i]))
+      ++i;
     o.remove_prefix(i);
   }
   std::string out(o);
-  for (const auto &h : n.heredocs) out += "\n" + h.content + h.name;
+  for (const auto &h : n.heredocs)
+    out += "\n" + h.content + h.name;
   return out;
 }
 

@@ -29,8 +29,8 @@ struct ArgPair {
 };
 
 struct SourceContent { // a heredoc source of COPY/ADD
-  std::string path;     // the heredoc's name
-  std::string data;     // tabs already chomped for <<-
+  std::string path;    // the heredoc's name
+  std::string data;    // tabs already chomped for <<-
   bool expand = true;
 };
 
@@ -46,9 +46,15 @@ struct CommandLine {
   std::vector<Heredoc> files;    // RUN heredocs (content not chomped)
 };
 
-struct EnvInstr { std::vector<KeyValue> pairs; };
-struct LabelInstr { std::vector<KeyValue> pairs; };
-struct MaintainerInstr { std::string maintainer; };
+struct EnvInstr {
+  std::vector<KeyValue> pairs;
+};
+struct LabelInstr {
+  std::vector<KeyValue> pairs;
+};
+struct MaintainerInstr {
+  std::string maintainer;
+};
 struct AddInstr {
   SourcesAndDest sd;
   std::string chown, chmod, checksum;
@@ -70,21 +76,41 @@ struct RunInstr {
   std::string security = "sandbox";     // sandbox, insecure
   std::vector<std::string> flags_used;  // names of the flags given
 };
-struct CmdInstr { CommandLine cmd; };
-struct EntrypointInstr { CommandLine cmd; }; // an empty shell form is no arguments
+struct CmdInstr {
+  CommandLine cmd;
+};
+struct EntrypointInstr {
+  CommandLine cmd;
+}; // an empty shell form is no arguments
 struct HealthcheckInstr {
   std::vector<std::string> test; // {"NONE"}, {"CMD", ...} or {"CMD-SHELL", "..."}
   std::chrono::nanoseconds interval{0}, timeout{0}, start_period{0}, start_interval{0};
   int retries = 0;
 };
-struct ExposeInstr { std::vector<std::string> ports; }; // sorted, as BuildKit does
-struct UserInstr { std::string user; };
-struct VolumeInstr { std::vector<std::string> volumes; };
-struct StopSignalInstr { std::string signal; };
-struct ArgInstr { std::vector<ArgPair> args; };
-struct ShellInstr { std::vector<std::string> shell; };
-struct WorkdirInstr { std::string path; };
-struct OnbuildInstr { std::string expression; }; // the trigger's text (and heredocs)
+struct ExposeInstr {
+  std::vector<std::string> ports;
+}; // sorted, as BuildKit does
+struct UserInstr {
+  std::string user;
+};
+struct VolumeInstr {
+  std::vector<std::string> volumes;
+};
+struct StopSignalInstr {
+  std::string signal;
+};
+struct ArgInstr {
+  std::vector<ArgPair> args;
+};
+struct ShellInstr {
+  std::vector<std::string> shell;
+};
+struct WorkdirInstr {
+  std::string path;
+};
+struct OnbuildInstr {
+  std::string expression;
+}; // the trigger's text (and heredocs)
 
 using InstructionBody =
     std::variant<EnvInstr, LabelInstr, MaintainerInstr, AddInstr, CopyInstr, RunInstr, CmdInstr,
@@ -99,9 +125,9 @@ struct Instruction {
 };
 
 struct Stage {
-  std::string name;      // lower case, "" when unnamed
-  std::string base;      // FROM's image or stage, unexpanded
-  std::string platform;  // --platform, unexpanded
+  std::string name;     // lower case, "" when unnamed
+  std::string base;     // FROM's image or stage, unexpanded
+  std::string platform; // --platform, unexpanded
   std::string original;
   int start_line = 0, end_line = 0;
   std::vector<Instruction> commands;

@@ -123,7 +123,8 @@ private:
 
   bool digits() {
     const std::size_t start = pos_;
-    while (peek() >= '0' && peek() <= '9' && !at_end()) ++pos_;
+    while (peek() >= '0' && peek() <= '9' && !at_end())
+      ++pos_;
     return pos_ > start;
   }
 
@@ -153,10 +154,14 @@ private:
     for (int i = 0; i < 4; ++i) {
       const char h = s_[pos_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<char32_t>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<char32_t>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<char32_t>(h - 'A' + 10);
-      else return std::nullopt;
+      if (h >= '0' && h <= '9')
+        v |= static_cast<char32_t>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<char32_t>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<char32_t>(h - 'A' + 10);
+      else
+        return std::nullopt;
     }
     return v;
   }

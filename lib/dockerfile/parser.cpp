@@ -16,7 +16,8 @@ constexpr std::size_t kMaxLine = 65535; // bufio.Scanner's limit in BuildKit
 constexpr int kMaxOnbuildDepth = 4;     // deeper ONBUILD chains are refused later anyway
 
 std::string_view trim_newline(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -45,14 +46,18 @@ struct Directives {
     std::size_t i = 0;
     auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
     if (i >= line.size() || !alpha(line[i])) return done = true, false;
-    while (i < line.size() && (alpha(line[i]) || (line[i] >= '0' && line[i] <= '9'))) ++i;
+    while (i < line.size() && (alpha(line[i]) || (line[i] >= '0' && line[i] <= '9')))
+      ++i;
     const std::string name = to_lower(line.substr(0, i));
-    while (i < line.size() && regex_space(line[i])) ++i;
+    while (i < line.size() && regex_space(line[i]))
+      ++i;
     if (i >= line.size() || line[i] != '=') return done = true, false;
     ++i;
-    while (i < line.size() && regex_space(line[i])) ++i;
+    while (i < line.size() && regex_space(line[i]))
+      ++i;
     std::string_view value = line.substr(i);
-    while (!value.empty() && regex_space(value.back())) value.remove_suffix(1);
+    while (!value.empty() && regex_space(value.back()))
+      value.remove_suffix(1);
     if (value.empty() || (name != "syntax" && name != "escape" && name != "check"))
       return done = true, false;
     if (!seen.insert(name).second)
@@ -72,7 +77,8 @@ struct Directives {
 // instruction. An escaped escape ("a\\") does not continue the line.
 std::pair<std::string, bool> trim_continuation(std::string_view line, char escape) {
   std::string_view t = line;
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t'))
+    t.remove_suffix(1);
   if (t.empty() || t.back() != escape) return {std::string(line), true};
   if (t.size() == 1) return {std::string(), false};
   if (t[t.size() - 2] == escape) return {std::string(line), true};
@@ -106,13 +112,15 @@ bool can_contain_heredoc(const Node &n) {
 
 std::optional<Heredoc> parse_heredoc(std::string_view src) {
   std::size_t i = 0;
-  while (i < src.size() && src[i] >= '0' && src[i] <= '9') ++i;
+  while (i < src.size() && src[i] >= '0' && src[i] <= '9')
+    ++i;
   const std::string_view digits = src.substr(0, i);
   if (src.substr(i, 2) != "<<") return std::nullopt;
   i += 2;
   const bool chomp = i < src.size() && src[i] == '-';
   if (chomp) ++i;
-  while (i < src.size() && Directives::regex_space(src[i])) ++i;
+  while (i < src.size() && Directives::regex_space(src[i]))
+    ++i;
   const std::string_view rest = src.substr(i);
   if (rest.empty() || rest.find('<') != std::string_view::npos) return std::nullopt;
 
@@ -127,7 +135,8 @@ std::optional<Heredoc> parse_heredoc(std::string_view src) {
                 "internal lexing of heredoc produced inconsistent results: " + core::quoted(rest));
   auto quotes = [](const std::string &s) {
     std::size_t n = 0;
-    for (char c : s) n += (c == '\'' || c == '"');
+    for (char c : s)
+      n += (c == '\'' || c == '"');
     return n;
   };
   Heredoc h;
@@ -238,7 +247,8 @@ ParseResult parse(std::string_view text, std::string_view source) {
           ++current;
           std::string_view candidate = trim_newline(body);
           if (h.chomp)
-            while (!candidate.empty() && candidate[0] == '\t') candidate.remove_prefix(1);
+            while (!candidate.empty() && candidate[0] == '\t')
+              candidate.remove_prefix(1);
           if (candidate == h.name) {
             terminated = true;
             break;

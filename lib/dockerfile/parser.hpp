@@ -16,29 +16,29 @@
 namespace berth::dockerfile {
 
 struct Heredoc {
-  std::string name;         // the delimiter, quotes removed
-  std::uint64_t fd = 0;     // 3<<EOF
-  bool expand = true;       // false when any part of the delimiter was quoted
-  bool chomp = false;       // <<-EOF: leading tabs are stripped (see chomp_heredoc)
-  std::string content;      // the lines up to the delimiter, each with its newline
+  std::string name;     // the delimiter, quotes removed
+  std::uint64_t fd = 0; // 3<<EOF
+  bool expand = true;   // false when any part of the delimiter was quoted
+  bool chomp = false;   // <<-EOF: leading tabs are stripped (see chomp_heredoc)
+  std::string content;  // the lines up to the delimiter, each with its newline
 };
 
 struct Node {
-  std::string name;                // the instruction as written ("run", "RUN")
-  std::string keyword;             // its lower-case form
-  std::vector<std::string> flags;  // "--from=x", quotes and escapes removed
-  std::vector<std::string> args;   // as BuildKit's dispatch table splits them
-  bool json = false;               // the arguments were a JSON array (exec form)
+  std::string name;               // the instruction as written ("run", "RUN")
+  std::string keyword;            // its lower-case form
+  std::vector<std::string> flags; // "--from=x", quotes and escapes removed
+  std::vector<std::string> args;  // as BuildKit's dispatch table splits them
+  bool json = false;              // the arguments were a JSON array (exec form)
   std::vector<Heredoc> heredocs;
-  std::string original;            // the instruction's text, continuations joined
-  int start_line = 0;              // 1-based, first and last line of the instruction
-  int end_line = 0;                //   (heredoc bodies included)
+  std::string original;              // the instruction's text, continuations joined
+  int start_line = 0;                // 1-based, first and last line of the instruction
+  int end_line = 0;                  //   (heredoc bodies included)
   std::vector<std::string> comments; // the comment lines right above it
-  std::vector<Node> sub;           // ONBUILD: the trigger instruction (one node)
+  std::vector<Node> sub;             // ONBUILD: the trigger instruction (one node)
 };
 
 struct Directive {
-  std::string name;  // "syntax", "escape" or "check", lower case
+  std::string name; // "syntax", "escape" or "check", lower case
   std::string value;
   int line = 0;
 };
@@ -49,7 +49,7 @@ struct ParseWarning {
 };
 
 struct ParseResult {
-  std::string source;              // the name errors and warnings use ("Dockerfile")
+  std::string source; // the name errors and warnings use ("Dockerfile")
   std::vector<Node> nodes;
   char escape = '\\';
   std::vector<Directive> directives;

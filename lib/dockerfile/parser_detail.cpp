@@ -20,16 +20,20 @@ std::vector<std::string> split_blanks(std::string_view s, std::size_t limit) {
       return out;
     }
     std::size_t b = pos;
-    while (b < s.size() && !is_blank(s[b])) ++b;
+    while (b < s.size() && !is_blank(s[b]))
+      ++b;
     out.emplace_back(s.substr(pos, b - pos));
     if (b >= s.size()) return out;
-    while (b < s.size() && is_blank(s[b])) ++b;
+    while (b < s.size() && is_blank(s[b]))
+      ++b;
     pos = b;
   }
 }
 
 // Go's unicode.IsSpace(rune(byte)): the flag and HEALTHCHECK scanners look at bytes.
-bool byte_space(char c) { return is_space(static_cast<unsigned char>(c)); }
+bool byte_space(char c) {
+  return is_space(static_cast<unsigned char>(c));
+}
 
 void set_json(Node &n, std::string_view rest, bool *ok) {
   const auto arr = parse_json_array(trim_left_space(rest));
@@ -79,9 +83,11 @@ void name_val(Node &n, std::string_view rest, char escape, const char *key) {
 
 void health(Node &n, std::string_view rest) {
   std::size_t sep = 0;
-  while (sep < rest.size() && !byte_space(rest[sep])) ++sep;
+  while (sep < rest.size() && !byte_space(rest[sep]))
+    ++sep;
   std::size_t next = sep;
-  while (next < rest.size() && byte_space(rest[next])) ++next;
+  while (next < rest.size() && byte_space(rest[next]))
+    ++next;
   if (sep == 0) return;
   Node cmd;
   maybe_json(cmd, rest.substr(next));
@@ -93,7 +99,7 @@ void health(Node &n, std::string_view rest) {
 } // namespace
 
 std::pair<std::vector<std::string>, std::string_view> extract_flags(std::string_view line,
-                                                                     char escape) {
+                                                                    char escape) {
   enum { in_spaces, in_word, in_quote } phase = in_spaces;
   std::vector<std::string> words;
   std::string word;
@@ -292,7 +298,8 @@ std::string dump(const Node &node) {
     out += "]";
   }
   if (!node.sub.empty()) return out + " (" + dump(node.sub[0]) + ")";
-  for (const auto &a : node.args) out += " " + go_quote(a);
+  for (const auto &a : node.args)
+    out += " " + go_quote(a);
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace berth::dockerfile::detail {
 // The leading --flags of an instruction's arguments (quotes and escapes removed; "--"
 // ends them) and the rest of the line.
 std::pair<std::vector<std::string>, std::string_view> extract_flags(std::string_view line,
-                                                                     char escape);
+                                                                    char escape);
 
 // Words split at unquoted white space, quotes and escapes kept (ENV, LABEL, ARG).
 std::vector<std::string> parse_words(std::string_view rest, char escape);

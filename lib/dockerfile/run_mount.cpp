@@ -14,7 +14,9 @@ namespace berth::dockerfile {
 
 namespace {
 
-[[noreturn]] void bad(const std::string &why) { throw Error(Errc::invalid_argument, why); }
+[[noreturn]] void bad(const std::string &why) {
+  throw Error(Errc::invalid_argument, why);
+}
 
 // One CSV record (RFC 4180: "..." fields, "" inside them for a quote).
 std::vector<std::string> csv_fields(std::string_view s) {
@@ -25,7 +27,8 @@ std::vector<std::string> csv_fields(std::string_view s) {
     if (pos < s.size() && s[pos] == '"') {
       ++pos;
       for (;;) {
-        if (pos >= s.size()) bad("failed to parse csv mounts: extraneous or missing \" in quoted-field");
+        if (pos >= s.size())
+          bad("failed to parse csv mounts: extraneous or missing \" in quoted-field");
         if (s[pos] == '"') {
           if (pos + 1 < s.size() && s[pos + 1] == '"') {
             field += '"', pos += 2;
@@ -76,7 +79,8 @@ std::uint64_t parse_uint(std::string_view v, int base, const char *what) {
 // docker/go-units RAMInBytes: "512", "64m", "1.5GiB" (binary multiples).
 std::int64_t ram_in_bytes(std::string_view v) {
   std::size_t i = 0;
-  while (i < v.size() && ((v[i] >= '0' && v[i] <= '9') || v[i] == '.')) ++i;
+  while (i < v.size() && ((v[i] >= '0' && v[i] <= '9') || v[i] == '.'))
+    ++i;
   const std::string num(v.substr(0, i));
   std::string_view unit = v.substr(i);
   if (!unit.empty() && unit[0] == ' ') unit.remove_prefix(1);
@@ -103,7 +107,7 @@ std::int64_t ram_in_bytes(std::string_view v) {
 void set_field(Mount &m, const std::string &key, const std::string &field, std::string value,
                bool &ro_auto) {
   auto typed = [&](bool ok) {
-    if (!ok) bad("unexpected key '" + key + "' for mount type '" + m.type + "'");
+    if (!ok) bad("unexpected key " + core::quoted(key) + " for mount type '" + m.type + "'");
   };
   if (key == "type") {
     const std::string t = to_lower(value);

@@ -13,10 +13,10 @@ namespace berth::dockerfile {
 struct Mount {
   std::string type = "bind"; // bind, cache, tmpfs, secret, ssh
   std::string from, source, target;
-  bool read_only = true;     // bind/secret/ssh default read-only, cache/tmpfs read-write
+  bool read_only = true; // bind/secret/ssh default read-only, cache/tmpfs read-write
   std::int64_t size_limit = 0;
   std::string cache_id;
-  std::string sharing;       // shared, private, locked ("" = BuildKit's default)
+  std::string sharing; // shared, private, locked ("" = BuildKit's default)
   bool required = false;
   std::optional<std::string> env;
   std::optional<std::uint64_t> mode, uid, gid;

@@ -108,7 +108,9 @@ private:
   }
   char32_t escape() const { return static_cast<unsigned char>(o_.escape); }
 
-  [[noreturn]] static void error(const std::string &why) { throw Error(Errc::invalid_argument, why); }
+  [[noreturn]] static void error(const std::string &why) {
+    throw Error(Errc::invalid_argument, why);
+  }
 
   std::optional<std::string> get_env(const std::string &name) {
     auto v = env_ ? env_(name) : std::nullopt;
@@ -225,7 +227,8 @@ std::string Lexer::name() {
   while (peek() != kEof) {
     const char32_t c = peek();
     if (n.empty() && c >= '0' && c <= '9') {
-      while (peek() >= '0' && peek() <= '9' && peek() != kEof) n += static_cast<char>(next());
+      while (peek() >= '0' && peek() <= '9' && peek() != kEof)
+        n += static_cast<char>(next());
       return n;
     }
     if (n.empty() && (c == '@' || c == '*' || c == '#' || c == '?' || c == '-' || c == '$' ||
@@ -247,7 +250,8 @@ std::string Lexer::possible_heredoc() {
   next();
   // Keep the blanks between << and the delimiter inside the word.
   std::string result = "<<";
-  while (peek() == '\t' || peek() == '\r' || peek() == ' ') result += static_cast<char>(next());
+  while (peek() == '\t' || peek() == '\r' || peek() == ' ')
+    result += static_cast<char>(next());
   return result;
 }
 

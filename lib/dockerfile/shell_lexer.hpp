@@ -43,9 +43,9 @@ struct LexOptions {
 };
 
 struct LexResult {
-  std::string word;               // ProcessWord: the expanded text, spaces kept
-  std::vector<std::string> words; // ProcessWords: split at unquoted white space
-  std::set<std::string> matched;  // variables looked up and set
+  std::string word;                // ProcessWord: the expanded text, spaces kept
+  std::vector<std::string> words;  // ProcessWords: split at unquoted white space
+  std::set<std::string> matched;   // variables looked up and set
   std::set<std::string> unmatched; // variables looked up and unset
 };
 

@@ -59,7 +59,9 @@ struct Runes {
     offset.push_back(text.size());
   }
   std::size_t count() const { return offset.size() - 1; }
-  std::string_view at(std::size_t i) const { return s.substr(offset[i], offset[i + 1] - offset[i]); }
+  std::string_view at(std::size_t i) const {
+    return s.substr(offset[i], offset[i + 1] - offset[i]);
+  }
 };
 
 constexpr std::size_t kFail = static_cast<std::size_t>(-1);
@@ -71,7 +73,8 @@ constexpr std::size_t kFail = static_cast<std::size_t>(-1);
 std::vector<std::size_t> match_ends(const std::vector<Token> &toks, const Runes &v, bool greedy) {
   const std::size_t n = v.count();
   std::vector<std::size_t> next(n + 1), cur(n + 1);
-  for (std::size_t i = 0; i <= n; ++i) next[i] = i;
+  for (std::size_t i = 0; i <= n; ++i)
+    next[i] = i;
   for (std::size_t t = toks.size(); t-- > 0;) {
     const Token &tok = toks[t];
     if (tok.kind != Token::star) {
@@ -104,7 +107,8 @@ std::string reversed(std::string_view s) {
   Runes r(s);
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = r.count(); i-- > 0;) out += r.at(i);
+  for (std::size_t i = r.count(); i-- > 0;)
+    out += r.at(i);
   return out;
 }
 
@@ -128,7 +132,8 @@ std::string expand_template(std::string_view tmpl, std::string_view match) {
     const bool brace = j < tmpl.size() && tmpl[j] == '{';
     if (brace) ++j;
     const std::size_t start = j;
-    while (j < tmpl.size() && name_char(tmpl[j])) ++j;
+    while (j < tmpl.size() && name_char(tmpl[j]))
+      ++j;
     std::string_view name = tmpl.substr(start, j - start);
     bool ok = !name.empty() && (!brace || (j < tmpl.size() && tmpl[j] == '}'));
     if (!ok) {

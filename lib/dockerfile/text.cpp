@@ -68,7 +68,9 @@ std::string_view trim_right_space(std::string_view s) {
   return s.substr(0, end);
 }
 
-std::string_view trim_space(std::string_view s) { return trim_right_space(trim_left_space(s)); }
+std::string_view trim_space(std::string_view s) {
+  return trim_right_space(trim_left_space(s));
+}
 
 std::string to_lower(std::string_view s) {
   std::string out(s);
@@ -84,7 +86,9 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) { return to_lower(a) == to_lower(b); }
+bool iequals(std::string_view a, std::string_view b) {
+  return to_lower(a) == to_lower(b);
+}
 
 void fail(std::string_view source, int line, const std::string &message) {
   std::string text(source);

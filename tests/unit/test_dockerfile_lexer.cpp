@@ -19,14 +19,14 @@ namespace {
 
 EnvList test_env() {
   EnvList e;
-  for (auto [k, v] : std::vector<std::pair<const char *, const char *>>{
-           {"PWD", "/home"},
-           {"BAR", "bar"},
-           {"EMPTY", ""},
-           {"SPACE", "a b  c"},
-           {"PATH", "/usr/local/bin:/usr/bin:/bin"},
-           {"FILE", "archive.tar.gz"},
-           {"X", "xxyxx"}})
+  for (auto [k, v] :
+       std::vector<std::pair<const char *, const char *>>{{"PWD", "/home"},
+                                                          {"BAR", "bar"},
+                                                          {"EMPTY", ""},
+                                                          {"SPACE", "a b  c"},
+                                                          {"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                                                          {"FILE", "archive.tar.gz"},
+                                                          {"X", "xxyxx"}})
     e.set(k, v);
   return e;
 }
@@ -90,7 +90,12 @@ const std::vector<Row> kRows = {
     {"${X/#x/}", "xxyxx", false, {"xxyxx"}, {"X"}, {}},
     {"${FILE/.tar/}", "archive.gz", false, {"archive.gz"}, {"FILE"}, {}},
     {"${X//y}", "", true, {}, {}, {}},
-    {"${PATH//:/ }", "/usr/local/bin /usr/bin /bin", false, {"/usr/local/bin", "/usr/bin", "/bin"}, {"PATH"}, {}},
+    {"${PATH//:/ }",
+     "/usr/local/bin /usr/bin /bin",
+     false,
+     {"/usr/local/bin", "/usr/bin", "/bin"},
+     {"PATH"},
+     {}},
     {"${FILE#\\*}", "archive.tar.gz", false, {"archive.tar.gz"}, {"FILE"}, {}},
     {"${X#?}", "xyxx", false, {"xyxx"}, {"X"}, {}},
     {"${X%%x?}", "xxy", false, {"xxy"}, {"X"}, {}},
@@ -200,7 +205,8 @@ TEST_CASE("dockerfile lexer: a prefix stays in ProcessWords before a ${VAR:-defa
   // BuildKit (ShellLex.ProcessWords) loses "hello" here because nested ${} processing
   // resets a shared buffer; berth keeps the text, as the shell would.
   const ShellLex lex;
-  CHECK(lex.process_words("hello${x:-y} b", empty_env()) == std::vector<std::string>{"helloy", "b"});
+  CHECK(lex.process_words("hello${x:-y} b", empty_env()) ==
+        std::vector<std::string>{"helloy", "b"});
 }
 
 TEST_CASE("dockerfile lexer: patterns of # % and / follow Go's leftmost-first regexps") {

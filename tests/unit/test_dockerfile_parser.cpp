@@ -21,15 +21,19 @@ namespace {
 
 std::vector<std::string> dumps(const ParseResult &r) {
   std::vector<std::string> out;
-  for (const auto &n : r.nodes) out.push_back(dump(n));
+  for (const auto &n : r.nodes)
+    out.push_back(dump(n));
   return out;
 }
 
-std::vector<std::string> dumps(const char *text) { return dumps(parse(text)); }
+std::vector<std::string> dumps(const char *text) {
+  return dumps(parse(text));
+}
 
 std::vector<std::pair<int, int>> lines(const ParseResult &r) {
   std::vector<std::pair<int, int>> out;
-  for (const auto &n : r.nodes) out.emplace_back(n.start_line, n.end_line);
+  for (const auto &n : r.nodes)
+    out.emplace_back(n.start_line, n.end_line);
   return out;
 }
 
@@ -58,7 +62,8 @@ TEST_CASE("dockerfile parser: continuation lines keep their leading white space 
 }
 
 TEST_CASE("dockerfile parser: comment and empty lines inside a continuation are skipped") {
-  const auto r = parse("FROM a\nRUN echo hello \\\n# a comment\n\n# another\n\nmore stuff\nCMD x\n");
+  const auto r =
+      parse("FROM a\nRUN echo hello \\\n# a comment\n\n# another\n\nmore stuff\nCMD x\n");
   CHECK(dumps(r) == V{"from \"a\"", "run \"echo hello more stuff\"", "cmd \"x\""});
   CHECK(lines(r) == L{{1, 1}, {2, 7}, {8, 8}});
   REQUIRE(r.warnings.size() == 1); // empty continuation lines are deprecated
@@ -68,8 +73,10 @@ TEST_CASE("dockerfile parser: comment and empty lines inside a continuation are 
 TEST_CASE("dockerfile parser: an escaped escape at the end does not continue the line") {
   CHECK(dumps("FROM a\nRUN echo a\\\\\nRUN b\n") ==
         V{"from \"a\"", "run \"echo a\\\\\\\\\"", "run \"b\""});
-  CHECK(dumps("FROM alpine:3.5\n\nRUN something \\") == V{"from \"alpine:3.5\"", "run \"something\""});
-  CHECK(dumps("FROM a\nRUN echo hello  \\  \nworld\n") == V{"from \"a\"", "run \"echo hello  world\""});
+  CHECK(dumps("FROM alpine:3.5\n\nRUN something \\") ==
+        V{"from \"alpine:3.5\"", "run \"something\""});
+  CHECK(dumps("FROM a\nRUN echo hello  \\  \nworld\n") ==
+        V{"from \"a\"", "run \"echo hello  world\""});
 }
 
 TEST_CASE("dockerfile parser: the escape directive switches to backtick") {
@@ -88,12 +95,14 @@ TEST_CASE("dockerfile parser: directives only before any comment or blank line")
   CHECK(dumps(after_comment) == V{"from \"image\"", "env \"GOPATH\" \"\\\\go\" \"\""});
   CHECK(after_comment.nodes[0].comments == V{"Comment", "escape = `"});
 
-  const auto after_blank = parse("\n# syntax=docker/dockerfile:1\n\nFROM a AS b\n\nRUN x \\\n  y\n\n  cmd z\n");
+  const auto after_blank =
+      parse("\n# syntax=docker/dockerfile:1\n\nFROM a AS b\n\nRUN x \\\n  y\n\n  cmd z\n");
   CHECK(after_blank.directives.empty());
   CHECK(dumps(after_blank) == V{"from \"a\" \"AS\" \"b\"", "run \"x   y\"", "cmd \"z\""});
   CHECK(lines(after_blank) == L{{4, 4}, {6, 7}, {9, 9}});
 
-  const auto all = parse("# syntax = docker/dockerfile:1.7\n#check=skip=all\n# escape=\\\n# unknown=1\nFROM a\n");
+  const auto all = parse(
+      "# syntax = docker/dockerfile:1.7\n#check=skip=all\n# escape=\\\n# unknown=1\nFROM a\n");
   REQUIRE(all.directives.size() == 3);
   CHECK(all.directives[0].value == "docker/dockerfile:1.7");
   CHECK(all.directives[1].name == "check");
@@ -110,7 +119,9 @@ TEST_CASE("dockerfile parser: repeated or invalid directives are errors naming t
 }
 
 TEST_CASE("dockerfile parser: instruction names in any case, a BOM is skipped") {
-  CHECK(dumps("\xEF\xBB\xBF" "from a\nrun echo\nCoPy a b\n") == V{"from \"a\"", "run \"echo\"", "copy \"a\" \"b\""});
+  CHECK(dumps("\xEF\xBB\xBF"
+              "from a\nrun echo\nCoPy a b\n") ==
+        V{"from \"a\"", "run \"echo\"", "copy \"a\" \"b\""});
   CHECK(parse("CoPy a b\n").nodes[0].name == "CoPy");
 }
 
@@ -131,14 +142,16 @@ TEST_CASE("dockerfile parser: JSON form only for a valid array of strings (json 
 }
 
 TEST_CASE("dockerfile parser: JSON arrays decode as Go's encoding/json") {
-  auto arr = parse_json_array("[\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000\", \"\\ud83d\\ude00\"]");
+  auto arr =
+      parse_json_array("[\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0000\", \"\\ud83d\\ude00\"]");
   REQUIRE(arr.status == JsonArrayStatus::strings);
   CHECK(arr.values[0] == std::string("\" \\ / \b \f \n \r \t \0", 17));
   CHECK(arr.values[1] == "\xF0\x9F\x98\x80");
   CHECK(parse_json_array("[\"\\ud800\"]").values[0] == "\xEF\xBF\xBD"); // lone surrogate
   CHECK(parse_json_array("[\"a\"] x").status == JsonArrayStatus::not_json);
   CHECK(parse_json_array("[\"a\",]").status == JsonArrayStatus::not_json);
-  CHECK(parse_json_array("[{\"a\": [1, 2.5e3, true, null]}]").status == JsonArrayStatus::not_strings);
+  CHECK(parse_json_array("[{\"a\": [1, 2.5e3, true, null]}]").status ==
+        JsonArrayStatus::not_strings);
   CHECK(parse_json_array("[01]").status == JsonArrayStatus::not_json);
   CHECK(parse_json_array(std::string(20000, '[')).status == JsonArrayStatus::not_json);
 }
@@ -149,13 +162,15 @@ TEST_CASE("dockerfile parser: leading --flags, quotes removed, -- ends them (fla
         V{"from \"scratch\"", "copy [\"--user=me\" \"--doit=true\"] \"foo\" \"/tmp/\"",
           "copy [\"--doit=true\"] \"foo\" \"/tmp/\"", "cmd [\"--doit\"] \"a\" \"b\"",
           "cmd [\"--doit\"]", "copy \"\\\"--from=a\" \"b\\\"\" \"x\" \"y\""});
-  auto [flags, rest] = detail::extract_flags("--mount=type=cache,target=\"/a b\" --link src dst", '\\');
+  auto [flags, rest] =
+      detail::extract_flags("--mount=type=cache,target=\"/a b\" --link src dst", '\\');
   CHECK(flags == V{"--mount=type=cache,target=/a b", "--link"});
   CHECK(rest == "src dst");
 }
 
 TEST_CASE("dockerfile parser: ENV and LABEL keep quotes for the lexer (env testfile)") {
-  CHECK(dumps("FROM u\nENV name value more\nENV a=b c=\"d e\" f=g\\ h\nLABEL x=\"1 2\"\nENV name='a\\'b'\n") ==
+  CHECK(dumps("FROM u\nENV name value more\nENV a=b c=\"d e\" f=g\\ h\nLABEL x=\"1 2\"\nENV "
+              "name='a\\'b'\n") ==
         V{"from \"u\"", "env \"name\" \"value more\" \"\"",
           "env \"a\" \"b\" \"=\" \"c\" \"\\\"d e\\\"\" \"=\" \"f\" \"g\\\\ h\" \"=\"",
           "label \"x\" \"\\\"1 2\\\"\" \"=\"", "env \"name\" \"'a\\\\'b'\" \"=\""});
@@ -171,8 +186,10 @@ TEST_CASE("dockerfile parser: ONBUILD holds its trigger, HEALTHCHECK its type (h
   REQUIRE(r.nodes[1].sub.size() == 1);
   CHECK(r.nodes[1].args == V{"RUN", "echo", "test"});
   CHECK(dumps("FROM a\nHEALTHCHECK --interval=5s --retries=3 \\\n  CMD /check --quiet\n"
-              "HEALTHCHECK NONE\nHEALTHCHECK CMD [\"foo\"]\nHEALTHCHECK\nHEALTHCHECK CONNECT TCP 7000\n") ==
-        V{"from \"a\"", "healthcheck [\"--interval=5s\" \"--retries=3\"] \"CMD\" \"/check --quiet\"",
+              "HEALTHCHECK NONE\nHEALTHCHECK CMD [\"foo\"]\nHEALTHCHECK\nHEALTHCHECK CONNECT TCP "
+              "7000\n") ==
+        V{"from \"a\"",
+          "healthcheck [\"--interval=5s\" \"--retries=3\"] \"CMD\" \"/check --quiet\"",
           "healthcheck \"NONE\"", "healthcheck \"CMD\" \"foo\"", "healthcheck",
           "healthcheck \"CONNECT\" \"TCP 7000\""});
 }

@@ -25,8 +25,14 @@ struct Case {
 const std::vector<Case> kCases = {
     {"# comment\n  \n/node_modules\n./build/\n*.log\n!keep.log\n",
      {"node_modules", "build", "*.log", "!keep.log"},
-     {{"node_modules", true}, {"node_modules/x/y", true}, {"build", true}, {"build/a", true},
-      {"a.log", true}, {"keep.log", false}, {"d/a.log", false}, {"src/main.c", false}}},
+     {{"node_modules", true},
+      {"node_modules/x/y", true},
+      {"build", true},
+      {"build/a", true},
+      {"a.log", true},
+      {"keep.log", false},
+      {"d/a.log", false},
+      {"src/main.c", false}}},
     {"**\n!src\n", {"**", "!src"}, {{"a", true}, {"src", false}, {"src/x", false}, {"srcx", true}}},
     {"docs\n!docs/README.md\n",
      {"docs", "!docs/README.md"},
@@ -37,7 +43,9 @@ const std::vector<Case> kCases = {
     {"a[b-d]e\na[^x]f\nq?z\n",
      {"a[b-d]e", "a[^x]f", "q?z"},
      {{"ace", true}, {"aae", false}, {"ayf", true}, {"axf", false}, {"q1z", true}, {"q/z", false}}},
-    {"**/foo\n", {"**/foo"}, {{"foo", true}, {"x/foo", true}, {"x/foo/bar", true}, {"xfoo", false}}},
+    {"**/foo\n",
+     {"**/foo"},
+     {{"foo", true}, {"x/foo", true}, {"x/foo/bar", true}, {"xfoo", false}}},
     {"**foo\n", {"**foo"}, {{"xfoo", true}, {"d/xfoo", true}, {"foo", true}}},
     {"dir/**\n", {"dir/**"}, {{"dir", false}, {"dir/a", true}, {"dir/a/b", true}}},
     {"a\\*b\n", {"a\\*b"}, {{"a*b", true}, {"axb", false}}},
@@ -63,14 +71,25 @@ TEST_CASE("dockerignore: patterns read and paths matched as moby/patternmatcher 
 
 TEST_CASE("dockerignore: patternmatcher's TestMatches rows") {
   const std::vector<std::tuple<const char *, const char *, bool>> rows = {
-      {"**", "file", true},           {"**", "dir/file", true},         {"**/", "file", true},
-      {"dir/**", "dir/dir2/file", true}, {"**/dir2/*", "dir/dir2/file", true},
-      {"**/file*.txt", "dir/dir/file.txt", true}, {"**/**/*.txt2", "dir/dir/file.txt", false},
-      {"a**/*.txt", "a/dir/file.txt", true}, {"a/*.txt", "a/dir/file.txt", false},
-      {"a[b-d]e", "ae", false},       {".*", ".foo", true},             {".*", "foo", false},
-      {"abc.def", "abcZdef", false},  {"abc?def", "abcZdef", true},     {"abc?def", "abcdef", false},
-      {"a\\\\", "a\\", true},         {"**/foo/bar", "dir/dir2/foo/bar", true},
-      {"abc/**", "abc", false},       {"**/.foo", "bar.foo", false},
+      {"**", "file", true},
+      {"**", "dir/file", true},
+      {"**/", "file", true},
+      {"dir/**", "dir/dir2/file", true},
+      {"**/dir2/*", "dir/dir2/file", true},
+      {"**/file*.txt", "dir/dir/file.txt", true},
+      {"**/**/*.txt2", "dir/dir/file.txt", false},
+      {"a**/*.txt", "a/dir/file.txt", true},
+      {"a/*.txt", "a/dir/file.txt", false},
+      {"a[b-d]e", "ae", false},
+      {".*", ".foo", true},
+      {".*", "foo", false},
+      {"abc.def", "abcZdef", false},
+      {"abc?def", "abcZdef", true},
+      {"abc?def", "abcdef", false},
+      {"a\\\\", "a\\", true},
+      {"**/foo/bar", "dir/dir2/foo/bar", true},
+      {"abc/**", "abc", false},
+      {"**/.foo", "bar.foo", false},
       {"a.|)$(}+{bc", "a.|)$(}+{bc", true},
       {"dist/*.whl", "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", true}};
   for (const auto &[pattern, path, want] : rows) {
@@ -88,7 +107,8 @@ TEST_CASE("dockerignore: malformed patterns and a lone ! are refused") {
   CHECK_THROWS_AS(IgnoreMatcher({"a\\"}), Error);
   CHECK_THROWS_AS(IgnoreMatcher({"[b-a]"}), Error);
   CHECK(read_ignore_patterns("!\n") == std::vector<std::string>{"!"});
-  CHECK(read_ignore_patterns("\xEF\xBB\xBF" "a\r\n# x\n ! b \n") == std::vector<std::string>{"a", "!b"});
+  CHECK(read_ignore_patterns("\xEF\xBB\xBF"
+                             "a\r\n# x\n ! b \n") == std::vector<std::string>{"a", "!b"});
 }
 
 TEST_CASE("dockerignore: excluded directories with exceptions beneath are still walked") {
