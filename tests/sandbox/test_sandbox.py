@@ -285,3 +285,16 @@ def test_root_step_cannot_mount_or_reach_host_devices(root_sandbox):
     assert out["tail"].splitlines() == ["made-node", "done"], out
     m = members(root_sandbox.tar)
     assert m["vda"].isblk() and (m["vda"].devmajor, m["vda"].devminor) == (253, 0)
+
+
+def test_unreadable_files_of_other_ids_are_in_the_layer(sandbox):
+    # Rootless, a 0600 file of uid 1000 inside belongs to a subordinate id on the host,
+    # which the caller cannot read: the diff must still see it, as root of the sandbox's
+    # user namespace does.
+    ok(sandbox.run(sh("mkdir -m 700 /secret && echo s > /secret/f && chmod 600 /secret/f && "
+                      "chown -R 1000:1000 /secret")))
+    m = members(sandbox.tar)
+    assert (m["secret"].mode, m["secret"].uid) == (0o700, 1000)
+    assert (m["secret/f"].mode, m["secret/f"].uid, m["secret/f"].size) == (0o600, 1000, 2)
+    with tarfile.open(sandbox.tar) as t:
+        assert t.extractfile("secret/f").read() == b"s\n"
