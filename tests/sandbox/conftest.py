@@ -123,6 +123,7 @@ class Sandbox:
         self.dir = world_dir("berth-sbx-run-")
         self.upper = self.dir / "upper"
         self.work = self.dir / "work"
+        self.user = ROOTLESS_USER
         if mode == "rootless":
             pw = ensure_rootless_user()
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
@@ -136,7 +137,7 @@ class Sandbox:
             args += ["--tar", str(self.dir / "layer.tar")]
         args += list(opts) + ["--"] + list(argv)
         if self.mode == "rootless":
-            args = ["runuser", "-u", ROOTLESS_USER, "--"] + args
+            args = ["runuser", "-u", self.user, "--"] + args
         return args
 
     def run(self, argv, *opts, env=None, timeout=60, **kw):
@@ -197,3 +198,31 @@ def root_sandbox(driver, base):
     sb = Sandbox(driver, base, "root")
     yield sb
     sb.cleanup()
+
+
+SINGLE_ID_USER = "berth-sbx-single"
+
+
+@pytest.fixture
+def single_id_sandbox(driver, base):
+    """Rootless without subordinate ids: a user useradd gave no /etc/subuid range, so only
+    its own id can be mapped (the documented fallback)."""
+    if os.geteuid() != 0:
+        pytest.skip(f"the suite creates its users and runs as root; it runs as uid {os.geteuid()}")
+    try:
+        pw = pwd.getpwnam(SINGLE_ID_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0",
+                        SINGLE_ID_USER], check=True)
+        pw = pwd.getpwnam(SINGLE_ID_USER)
+    for f in ("/etc/subuid", "/etc/subgid"):
+        assert not any(l.startswith(SINGLE_ID_USER + ":") for l in open(f)), f
+    lower = world_dir("berth-sbx-base-single-")
+    shutil.copytree(base, lower, symlinks=True, dirs_exist_ok=True)
+    chown_tree(lower, pw.pw_uid, pw.pw_gid)
+    sb = Sandbox(driver, lower, "rootless")
+    os.chown(sb.dir, pw.pw_uid, pw.pw_gid)
+    sb.user = SINGLE_ID_USER
+    yield sb
+    sb.cleanup()
+    shutil.rmtree(lower, ignore_errors=True)

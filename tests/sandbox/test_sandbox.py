@@ -298,3 +298,14 @@ def test_unreadable_files_of_other_ids_are_in_the_layer(sandbox):
     assert (m["secret/f"].mode, m["secret/f"].uid, m["secret/f"].size) == (0o600, 1000, 2)
     with tarfile.open(sandbox.tar) as t:
         assert t.extractfile("secret/f").read() == b"s\n"
+
+
+def test_rootless_without_subordinate_ids(single_id_sandbox):
+    sb = single_id_sandbox
+    out = ok(sb.run(sh("rm /data/old; echo x > /data/new; id -u")))
+    assert out["rootless"] and out["tail"] == "0\n"
+    m = members(sb.tar)
+    assert "data/.wh.old" in m and (m["data/new"].uid, m["data/new"].gid) == (0, 0)
+    # Only the caller's id exists inside: another USER is refused before anything runs.
+    out = sb.run(["id"], "--user", "1000")
+    assert out["error"] == "not supported" and "subordinate ids" in out["message"], out
