@@ -129,12 +129,17 @@ unsigned long locked_flags(const char *path) noexcept {
 // Binds `source` (host path or fd path) on the target, read-only if asked: a bind
 // mount cannot be made read-only in one step, and the remount must go through the new
 // mount, which the target's own descriptor (the covered file) does not reach.
-int bind_on(ChildPlan &plan, int rootfd, int index, const char *source, bool ro,
-            bool recursive) noexcept {
+int bind_on(ChildPlan &plan, int rootfd, const Bind &b) noexcept {
+  const int index = b.target;
+  const char *source = b.source.c_str();
+  const bool ro = b.read_only;
   int fd = ensure_target(plan, rootfd, index);
-  if (fd < 0) return 0; // not safely reachable: skipped
+  if (fd < 0) {
+    errno = ENOENT;
+    return b.required ? -1 : 0; // not reachable without leaving the image
+  }
   char buf[40];
-  int rc = ::mount(source, fd_path(buf, fd), nullptr, MS_BIND | (recursive ? MS_REC : 0), nullptr);
+  int rc = ::mount(source, fd_path(buf, fd), nullptr, MS_BIND | MS_REC, nullptr);
   ::close(fd);
   if (rc != 0) return -1;
   if (!ro) return 0;
@@ -283,8 +288,7 @@ void setup_root(ChildPlan &plan) noexcept {
   setup_dev(plan, rootfd);
   setup_sys(plan, rootfd);
   for (const auto &b : plan.binds)
-    if (bind_on(plan, rootfd, b.target, b.source.c_str(), b.read_only, true) != 0)
-      fail(plan, Step::bind, errno);
+    if (bind_on(plan, rootfd, b) != 0) fail(plan, Step::bind, errno);
   if (::sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
     fail(plan, Step::hostname, errno);
   if (plan.net_none) bring_up_loopback(plan);

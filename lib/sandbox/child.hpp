@@ -53,6 +53,9 @@ struct Bind {
   std::string source; // host path
   int target = 0;     // index into ChildPlan::targets
   bool read_only = true;
+  // The caller's mounts must happen; the resolver files are skipped where the image's
+  // path to them leads nowhere inside it (a dangling symlink).
+  bool required = true;
 };
 
 struct ChildPlan {

@@ -151,22 +151,23 @@ void plan_user(const RunSpec &spec, Prepared &p) {
 
 void plan_mounts(const RunSpec &spec, ChildPlan &plan) {
   plan.targets = {{"proc", true}, {"dev", true}, {"sys", true}};
-  auto add_bind = [&](const std::string &source, const std::string &target, bool ro) {
+  auto add_bind = [&](const std::string &source, const std::string &target, bool ro,
+                      bool required) {
     struct stat st {};
     if (::stat(source.c_str(), &st) != 0) core::throw_errno(errno, "cannot bind '" + source + "'");
     plan.targets.push_back({inside_path(target, "mount target").substr(1), S_ISDIR(st.st_mode)});
-    plan.binds.push_back({source, static_cast<int>(plan.targets.size() - 1), ro});
+    plan.binds.push_back({source, static_cast<int>(plan.targets.size() - 1), ro, required});
   };
   if (spec.network == Network::host) {
     // The host's resolver settings, read-only: a step that needs the network resolves
     // names as the host does, and nothing it writes there reaches the layer or the host.
     for (const char *f : {"/etc/resolv.conf", "/etc/hosts"})
-      if (::access(f, R_OK) == 0) add_bind(f, f, true);
+      if (::access(f, R_OK) == 0) add_bind(f, f, true, false);
   }
   for (const auto &m : spec.mounts) {
     if (inside_path(m.target, "mount target") == "/")
       throw Error(Errc::invalid_argument, "RunSpec: a mount cannot cover the root");
-    add_bind(absolute(m.source, "mount source"), m.target, m.read_only);
+    add_bind(absolute(m.source, "mount source"), m.target, m.read_only, true);
   }
 }
 

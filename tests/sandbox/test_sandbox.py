@@ -309,3 +309,24 @@ def test_rootless_without_subordinate_ids(single_id_sandbox):
     # Only the caller's id exists inside: another USER is refused before anything runs.
     out = sb.run(["id"], "--user", "1000")
     assert out["error"] == "not supported" and "subordinate ids" in out["message"], out
+
+
+def test_resolver_files_behind_symlinks(root_sandbox, base):
+    # Debian-style images link /etc/resolv.conf elsewhere: an existing target gets the
+    # host's file bound on it (unchanged in the layer); a dangling one is left alone and
+    # nothing is created below the symlink.
+    top = root_sandbox.dir / "top"
+    (top / "etc").mkdir(parents=True)
+    (top / "data").mkdir()
+    (top / "data" / "hosts-real").write_text("image hosts\n")
+    os.symlink("/data/hosts-real", top / "etc" / "hosts")
+    os.symlink("../run/systemd/resolve/stub-resolv.conf", top / "etc" / "resolv.conf")
+    out = ok(root_sandbox.run(sh("cat /etc/hosts; cat /etc/resolv.conf || echo no-resolv"),
+                              lowers=[top, base]))
+    assert out["tail"] == open("/etc/hosts").read() + \
+        "cat: can't open '/etc/resolv.conf': No such file or directory\nno-resolv\n"
+    assert members(root_sandbox.tar) == {}
+    src = root_sandbox.dir / "src"
+    src.mkdir()
+    out = root_sandbox.run(["true"], "--bind", f"{src}:/etc/resolv.conf/x", lowers=[top, base])
+    assert out["error"] == "file-system error" and "bind" in out["message"], out
