@@ -9,6 +9,8 @@
 //     -> {"exit_code":N,"signal":N,"tail":"...","rootless":B,"diff_id":"sha256:..."}
 //   berth_sandbox_driver diff UPPER TAR [--userxattr] [--clamp EPOCH]
 //     -> {"diff_id":"sha256:..."}
+//   berth_sandbox_driver unpack STORE DIFF_ID TAR [--userxattr]
+//     (TAR may be a fifo) -> {"path":"STORE/sha256/<hex>"}
 //
 // A berth::Error is {"error":"<code text>","code":N,"message":"..."} with exit status 3;
 // bad usage exits 2.
@@ -16,6 +18,7 @@
 
 #include "core/file.hpp"
 #include "core/stream.hpp"
+#include "sandbox/layer_store.hpp"
 #include "sandbox/overlay_diff.hpp"
 #include "sandbox/run.hpp"
 
@@ -67,7 +70,8 @@ private:
 
 int usage() {
   std::fputs("usage: berth_sandbox_driver run [options] -- ARGV...\n"
-             "       berth_sandbox_driver diff UPPER TAR [--userxattr] [--clamp EPOCH]\n",
+             "       berth_sandbox_driver diff UPPER TAR [--userxattr] [--clamp EPOCH]\n"
+             "       berth_sandbox_driver unpack STORE DIFF_ID TAR [--userxattr]\n",
              stderr);
   return 2;
 }
@@ -165,6 +169,19 @@ int cmd_diff(int argc, char **argv) {
   return 0;
 }
 
+int cmd_unpack(int argc, char **argv) {
+  if (argc < 5 || (argc == 6 && std::strcmp(argv[5], "--userxattr") != 0) || argc > 6)
+    return usage();
+  sandbox::LayerStore store(argv[2], argc == 6);
+  auto fd = core::open_fd(argv[4], O_RDONLY);
+  std::string tar = argv[4];
+  auto path = store.ensure(argv[3], [&](char *buf, std::size_t len) {
+    return core::read_some(fd.get(), buf, len, tar);
+  });
+  std::printf("{\"path\":%s}\n", json_string(path).c_str());
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -172,6 +189,7 @@ int main(int argc, char **argv) {
   try {
     if (std::strcmp(argv[1], "run") == 0) return cmd_run(argc, argv);
     if (std::strcmp(argv[1], "diff") == 0) return cmd_diff(argc, argv);
+    if (std::strcmp(argv[1], "unpack") == 0) return cmd_unpack(argc, argv);
     return usage();
   } catch (const Error &e) {
     std::printf("{\"error\":%s,\"code\":%d,\"message\":%s}\n",

@@ -140,6 +140,15 @@ class Sandbox:
             args = ["runuser", "-u", self.user, "--"] + args
         return args
 
+    def driver_json(self, *args, timeout=60):
+        """Another driver command (diff, unpack) as this sandbox's user."""
+        cmd = [self.driver] + [str(a) for a in args]
+        if self.mode == "rootless":
+            cmd = ["runuser", "-u", self.user, "--"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd="/")
+        assert p.stdout.strip(), f"driver printed nothing; stderr: {p.stderr}"
+        return json.loads(p.stdout)
+
     def run(self, argv, *opts, env=None, timeout=60, **kw):
         p = subprocess.run(self.cmd(argv, *opts, **kw), capture_output=True, text=True,
                            env=env, timeout=timeout, cwd="/")

@@ -330,3 +330,64 @@ def test_resolver_files_behind_symlinks(root_sandbox, base):
     src.mkdir()
     out = root_sandbox.run(["true"], "--bind", f"{src}:/etc/resolv.conf/x", lowers=[top, base])
     assert out["error"] == "file-system error" and "bind" in out["message"], out
+
+
+def store_args(sandbox):
+    return ["--userxattr"] if sandbox.mode == "rootless" else []
+
+
+def test_a_steps_layer_unpacked_stacks_under_the_next_step(sandbox, driver, base):
+    out = ok(sandbox.run(sh("rm /data/old && rm -rf /data/dir && mkdir /data/dir && "
+                            "echo n > /data/dir/n && echo s1 > /step1")))
+    store = sandbox.dir / "store"
+    layer = ok(sandbox.driver_json("unpack", store, out["diff_id"], sandbox.tar,
+                                   *store_args(sandbox)))["path"]
+    assert layer == f"{store}/sha256/{out['diff_id'][7:]}"
+    st = os.lstat(os.path.join(layer, "data", "old"))
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == 0  # overlay's whiteout, kept
+    # The unpacked layer over the base is what the first step saw at its end.
+    next_step = type(sandbox)(sandbox.driver, sandbox.base, sandbox.mode)
+    next_step.user = sandbox.user
+    os.chown(next_step.dir, os.stat(sandbox.dir).st_uid, os.stat(sandbox.dir).st_gid)
+    try:
+        out2 = ok(next_step.run(sh("ls /data; ls /data/dir; cat /step1"),
+                                lowers=[layer, sandbox.base]))
+        assert out2["tail"] == "dir\nn\ns1\n"
+    finally:
+        next_step.cleanup()
+    # Reused, not unpacked again: an empty input would not hash to the diffID.
+    again = ok(sandbox.driver_json("unpack", store, out["diff_id"], "/dev/null",
+                                   *store_args(sandbox)))
+    assert again["path"] == layer
+    wrong = "sha256:" + "0" * 64
+    bad = sandbox.driver_json("unpack", store, wrong, sandbox.tar, *store_args(sandbox))
+    assert bad["error"] == "digest mismatch", bad
+    assert sorted(os.listdir(store / "sha256")) == [out["diff_id"][7:]]
+
+
+def test_unpack_killed_midway_leaves_no_layer(root_sandbox):
+    import subprocess
+    sb = root_sandbox
+    out = ok(sb.run(sh("head -c 8000000 /dev/urandom > /big && echo x > /small")))
+    store = sb.dir / "store"
+    fifo = sb.dir / "fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sb.driver, "unpack", str(store), out["diff_id"], str(fifo)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    data = sb.tar.read_bytes()
+    with open(fifo, "wb") as w:
+        w.write(data[: len(data) // 2])
+        w.flush()
+        deadline = time.monotonic() + 10
+        while not any(".berth-tmp-" in n for n in os.listdir(store / "sha256")):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    hexname = out["diff_id"][7:]
+    names = os.listdir(store / "sha256")
+    assert hexname not in names and any(".berth-tmp-" in n for n in names)
+    # The next writer finishes it and removes the killed one's staging directory.
+    ok(sb.driver_json("unpack", store, out["diff_id"], sb.tar))
+    assert os.listdir(store / "sha256") == [hexname]
+    assert os.path.getsize(store / "sha256" / hexname / "big") == 8000000

@@ -4,9 +4,11 @@
 // lib/sandbox/user: USER resolution against passwd/group text.
 #include "doctest/doctest.h"
 
+#include "core/crypto.hpp"
 #include "core/stream.hpp"
 #include "layer/extract.hpp"
 #include "layer/tar_reader.hpp"
+#include "sandbox/layer_store.hpp"
 #include "sandbox/overlay_diff.hpp"
 #include "sandbox/user.hpp"
 #include "test_util.hpp"
@@ -194,4 +196,51 @@ TEST_CASE("USER files are read through overlay lower dirs, top first") {
   set_opaque(d.str("mid/etc"), "user.overlay.opaque");
   d.write("low/etc/hosts", "low");
   CHECK(sandbox::read_from_lowers(lowers, "etc/hosts", 100).empty());
+}
+
+TEST_CASE("layer store: whiteouts kept in overlay's form, verified, reused") {
+  test::TempDir d;
+  core::StringSink sink;
+  layer::TarWriter tw(sink);
+  tw.add_bytes("etc/kept", "k");
+  tw.add_bytes("etc/.wh.gone", "", 0);
+  tw.add_directory("var/cache");
+  tw.add_bytes("var/cache/.wh..wh..opq", "", 0);
+  tw.add_bytes("var/cache/new", "n");
+  tw.finish();
+  const std::string tar = sink.str();
+  core::Sha256 h;
+  h.update(tar);
+  const std::string diff_id = "sha256:" + h.finish_hex();
+  auto reader = [&](std::size_t &at) {
+    return [&](char *buf, std::size_t len) {
+      std::size_t n = std::min(len, tar.size() - at);
+      std::memcpy(buf, tar.data() + at, n);
+      at += n;
+      return n;
+    };
+  };
+  sandbox::LayerStore store(d.str("store"), /*userxattr=*/true);
+  CHECK(!store.find(diff_id));
+  std::size_t at = 0;
+  auto dir = store.ensure(diff_id, reader(at));
+  CHECK(dir == d.str("store") + "/sha256/" + diff_id.substr(7));
+  struct stat st {};
+  REQUIRE(::lstat((dir + "/etc/gone").c_str(), &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK(st.st_rdev == ::makedev(0, 0));
+  char v[2] = {};
+  CHECK(::getxattr((dir + "/var/cache").c_str(), "user.overlay.opaque", v, sizeof v) == 1);
+  CHECK(v[0] == 'y');
+  CHECK(test::read_file(dir + "/var/cache/new") == "n");
+  CHECK(!std::filesystem::exists(dir + "/var/cache/.wh..wh..opq"));
+  // A second ensure() finds it without reading anything.
+  std::size_t none = tar.size();
+  CHECK(store.ensure(diff_id, reader(none)) == dir);
+  // Bytes that are not the layer named: an error, and nothing under that name.
+  const std::string other = "sha256:" + std::string(64, 'a');
+  at = 0;
+  CHECK_THROWS_AS(store.ensure(other, reader(at)), Error);
+  CHECK(!store.find(other));
+  CHECK_THROWS_AS(store.find("sha256:../../etc"), Error);
 }
