@@ -5,6 +5,7 @@
 //       --env K=V (repeatable; the command gets exactly these)  --cwd DIR  --user SPEC
 //       --hostname NAME  --network host|none  --bind SRC:DST[:rw]  --timeout-ms N
 //       --tail BYTES  --output FILE (every output byte, as streamed)
+//       --cancel-after-ms N (RunSpec::cancelled turns true N ms after the start)
 //       --tar FILE (the upper dir's layer, uncompressed, written after the run)
 //     -> {"exit_code":N,"signal":N,"tail":"...","rootless":B,"diff_id":"sha256:..."}
 //   berth_sandbox_driver diff UPPER TAR [--userxattr] [--clamp EPOCH]
@@ -22,6 +23,7 @@
 #include "sandbox/overlay_diff.hpp"
 #include "sandbox/run.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -114,7 +116,10 @@ int cmd_run(int argc, char **argv) {
       spec.timeout = std::chrono::milliseconds(std::stoll(v));
     else if (a == "--tail")
       spec.tail_bytes = std::stoull(v);
-    else if (a == "--output")
+    else if (a == "--cancel-after-ms") {
+      const auto at = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::stoll(v));
+      spec.cancelled = [at] { return std::chrono::steady_clock::now() >= at; };
+    } else if (a == "--output")
       output_file = v;
     else if (a == "--tar")
       tar = v;

@@ -391,3 +391,33 @@ def test_unpack_killed_midway_leaves_no_layer(root_sandbox):
     ok(sb.driver_json("unpack", store, out["diff_id"], sb.tar))
     assert os.listdir(store / "sha256") == [hexname]
     assert os.path.getsize(store / "sha256" / hexname / "big") == 8000000
+
+
+def test_cancel_kills_everything(sandbox):
+    t0 = time.monotonic()
+    out = sandbox.run(sh("sleep 984 & sleep 983"), "--cancel-after-ms", "500")
+    assert out["error"] == "cancelled", out
+    assert time.monotonic() - t0 < 15
+    time.sleep(0.2)
+    assert sandbox_pids_named("984") == [] and sandbox_pids_named("983") == []
+
+
+def test_sandbox_dies_with_its_parent(sandbox):
+    import signal
+    import subprocess
+    proc = subprocess.Popen(sandbox.cmd(sh("sleep 982 & sleep 981"), tar=False),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not sandbox_pids_named("981"):
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    # SIGKILL: no destructor runs; only PR_SET_PDEATHSIG can end the sandbox.
+    driver_pid = proc.pid
+    if sandbox.mode == "rootless":  # runuser's child is the driver
+        driver_pid = int(open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()[0])
+    os.kill(driver_pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while sandbox_pids_named("981") or sandbox_pids_named("982"):
+        assert time.monotonic() < deadline, "sandbox processes outlived the driver"
+        time.sleep(0.05)
