@@ -36,6 +36,9 @@ if [[ $mode == all ]]; then
     skopeo umoci
     pigz libdeflate-tools zstd time
     strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
+    # tests/sandbox: a static busybox is the RUN executor's base image; newuidmap and
+    # newgidmap map the rootless test user's /etc/subuid range.
+    busybox-static uidmap
   )
   # Packaging tests (tests/packaging): zsh and bash-completion run the completions,
   # file is what CPack's .deb generator inspects binaries with.

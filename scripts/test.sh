@@ -80,9 +80,10 @@ run_suite fuzz scripts/fuzz.sh "${BERTH_FUZZ_SECONDS:-10}"
 # Python suites, one pytest run per directory so each keeps its own conftest and
 # pytest.ini: the ctypes binding, the botocore/aws4 differential tests, the test
 # servers, the registry integration tests, the AWS providers against moto, the ECR
-# stand-in stack, the end-to-end workflow and the GitHub Actions workflows under act.
+# stand-in stack, the end-to-end workflow, the GitHub Actions workflows under act and
+# the RUN executor's sandbox (root and rootless).
 for d in bindings/python/tests tests/differential tests/servers tests/integration tests/aws \
-  tests/ecr_stack tests/e2e tests/act; do
+  tests/ecr_stack tests/e2e tests/act tests/sandbox; do
   [[ -d $d ]] || continue
   run_suite "pytest $d" python3 -m pytest -q -p no:cacheprovider "$d"
 done

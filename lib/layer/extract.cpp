@@ -335,6 +335,29 @@ void Extractor::apply_layer(TarReader &reader, std::function<std::uint64_t()> co
   }
 }
 
+void Extractor::keep_overlay_whiteout(const TarEntry &e, const std::vector<std::string> &parts,
+                                      Layer &layer) {
+  const std::string &name = parts.back();
+  const std::size_t depth = parts.size() - 1;
+  layer.touch(parts, depth);
+  if (name != kOpaqueMarker && name.rfind(".wh..wh.", 0) == 0) return; // aufs bookkeeping
+  const std::string victim = name.substr(4);
+  if (name != kOpaqueMarker && (victim.empty() || victim == "." || victim == ".."))
+    unsafe(e.path, "whiteout of " + quoted(victim));
+  UniqueFd dir = open_dirs(root_.get(), parts, depth, Walk::create, e.path);
+  layer.invalidate();
+  if (name == kOpaqueMarker) {
+    const char *attr = opts_.whiteouts == ExtractOptions::Whiteouts::overlay_user
+                           ? "user.overlay.opaque"
+                           : "trusted.overlay.opaque";
+    if (::fsetxattr(dir.get(), attr, "y", 1, 0) != 0)
+      core::throw_errno(errno, "cannot mark " + quoted(e.path) + " opaque");
+    return;
+  }
+  if (::mknodat(dir.get(), victim.c_str(), S_IFCHR | 0, ::makedev(0, 0)) != 0 && errno != EEXIST)
+    core::throw_errno(errno, "cannot make the whiteout " + quoted(e.path));
+}
+
 void Extractor::apply_entry(const TarEntry &e, TarReader &reader, Layer &layer) {
   const auto parts = split_path(e.path, e.path, "path");
   if (parts.empty()) return; // the root: the target directory keeps its own metadata
@@ -342,6 +365,10 @@ void Extractor::apply_entry(const TarEntry &e, TarReader &reader, Layer &layer) 
   const std::size_t depth = parts.size() - 1;
   const std::string path = join(parts, parts.size());
 
+  if (name.rfind(kWhiteoutPrefix, 0) == 0 && opts_.whiteouts != ExtractOptions::Whiteouts::apply) {
+    keep_overlay_whiteout(e, parts, layer);
+    return;
+  }
   if (name.rfind(kWhiteoutPrefix, 0) == 0) {
     layer.touch(parts, depth); // the whiteout lives in its directory: that one stays
     if (name == kOpaqueMarker) {

@@ -49,6 +49,14 @@ struct ExtractOptions {
   double max_expansion_ratio = 0;
   bool preserve_owner = false;
   bool devices = false; // create character and block devices (as root only)
+  // What whiteouts do. `apply` deletes what earlier layers wrote (a flattened tree).
+  // The overlay modes keep them in overlayfs's on-disk form instead, for a layer
+  // unpacked alone to be an overlay lower directory: ".wh.X" becomes a character device
+  // 0/0 named X (which unprivileged users may make, Linux 5.8+) and ".wh..wh..opq" the
+  // opaque xattr of its directory — trusted.overlay.opaque (root's mounts) or
+  // user.overlay.opaque (mounts with "userxattr", in a user namespace).
+  enum class Whiteouts { apply, overlay_trusted, overlay_user };
+  Whiteouts whiteouts = Whiteouts::apply;
 };
 
 class Extractor {
@@ -76,6 +84,8 @@ public:
 private:
   struct Layer;
   void apply_entry(const TarEntry &e, TarReader &reader, Layer &layer);
+  void keep_overlay_whiteout(const TarEntry &e, const std::vector<std::string> &parts,
+                             Layer &layer);
   void write_file(const TarEntry &e, TarReader &reader, int dirfd, const std::string &name);
   void check_ratio(const std::string &entry) const;
   std::uint64_t compressed_total() const;

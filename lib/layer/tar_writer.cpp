@@ -220,6 +220,13 @@ void TarWriter::add_tree(const std::string &dir, const std::string &dest) {
   }
 }
 
+void TarWriter::add_tree_entry(DirFds &dirs, const FileInfo &fi, const std::string &path_in_tar) {
+  check_open();
+  const std::string path = normalize(path_in_tar, "tar path", false);
+  emit_parents(path);
+  emit_tree_entry(dirs, fi, path);
+}
+
 void TarWriter::add_file(const std::string &path_in_tar, const std::string &source_file,
                          std::uint32_t mode) {
   check_open();

@@ -41,6 +41,10 @@ public:
   // followed; sockets are skipped; the second and later paths of one (dev, inode)
   // become hardlinks to the first. A file that shrinks while being read is Error(io).
   void add_tree(const std::string &dir, const std::string &dest);
+  // One entry of walk_tree(dirs.root()), written under `path_in_tar` as add_tree would
+  // write it. For callers that rewrite a tree on the way (an overlay upper directory,
+  // whose whiteouts become .wh. entries): they walk it themselves, in walk_tree order.
+  void add_tree_entry(DirFds &dirs, const FileInfo &fi, const std::string &path_in_tar);
   // One regular file from disk (symlinks followed) with the given permission bits.
   void add_file(const std::string &path_in_tar, const std::string &source_file, std::uint32_t mode);
   void add_directory(const std::string &path_in_tar, std::uint32_t mode = 0755);

@@ -1,0 +1,213 @@
+#include "sandbox/overlay_diff.hpp"
+
+#include "layer/file_tree.hpp"
+
+#include <berth/error.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace berth::sandbox {
+namespace {
+
+constexpr const char *kWhiteoutPrefix = ".wh.";
+constexpr const char *kOpaqueMarker = ".wh..wh..opq";
+
+bool is_whiteout(const layer::FileInfo &fi) {
+  return S_ISCHR(fi.mode) && major(static_cast<dev_t>(fi.rdev)) == 0 &&
+         minor(static_cast<dev_t>(fi.rdev)) == 0;
+}
+
+bool xattr_is_y(const std::string &path, const char *name) {
+  char v[4] = {};
+  auto n = ::lgetxattr(path.c_str(), name, v, sizeof v);
+  if (n < 0) {
+    // No such attribute, no xattr support, or trusted.* unreadable without privilege:
+    // none of them marks the directory opaque.
+    if (errno == ENODATA || errno == ENOTSUP || errno == EPERM || errno == EACCES) return false;
+    core::throw_errno(errno, "cannot read the overlay attributes of '" + path + "'");
+  }
+  // "y" only: newer kernels also write "x" on upper directories that merely hold
+  // xwhiteouts, which hides nothing below.
+  return n == 1 && v[0] == 'y';
+}
+
+bool is_opaque(const std::string &path, bool userxattr) {
+  if (xattr_is_y(path, "trusted.overlay.opaque")) return true;
+  return userxattr && xattr_is_y(path, "user.overlay.opaque");
+}
+
+std::string dir_of(const std::string &rel) {
+  auto slash = rel.rfind('/');
+  return slash == std::string::npos ? std::string() : rel.substr(0, slash + 1);
+}
+
+std::string base_of(const std::string &rel) {
+  auto slash = rel.rfind('/');
+  return slash == std::string::npos ? rel : rel.substr(slash + 1);
+}
+
+std::uint32_t inside_id(const std::vector<IdRange> &ranges, std::uint32_t id,
+                        const std::string &rel) {
+  if (ranges.empty()) return id;
+  auto in = to_inside(ranges, id);
+  if (!in)
+    throw Error(Errc::unsupported, "'" + rel + "' is owned by id " + std::to_string(id) +
+                                       ", which the sandbox's user namespace does not map");
+  return *in;
+}
+
+class FdSink final : public core::ByteSink {
+public:
+  explicit FdSink(int fd) : fd_(fd) {}
+  void write(const char *data, std::size_t len) override {
+    core::write_all(fd_, data, len, "the diff pipe");
+  }
+  using ByteSink::write;
+
+private:
+  int fd_;
+};
+
+struct Pipe {
+  core::UniqueFd read, write;
+};
+
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) core::throw_errno(errno, "cannot create a pipe");
+  return {core::UniqueFd(fds[0]), core::UniqueFd(fds[1])};
+}
+
+// The forked walker: joins a new user namespace, waits for its ids to be mapped, writes
+// the tar to `data` and any error's text to `err`. Runs in a child of fork(), which
+// glibc makes safe for malloc; it only returns through _exit.
+[[noreturn]] void walker(const std::string &upper, const OverlayDiffOptions &opts, Pipe &ready,
+                         Pipe &mapped, Pipe &data, Pipe &err) {
+  ready.read.reset();
+  mapped.write.reset();
+  data.read.reset();
+  err.read.reset();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char byte = 1;
+  if (::unshare(CLONE_NEWUSER) != 0 || ::write(ready.write.get(), &byte, 1) != 1 ||
+      ::read(mapped.read.get(), &byte, 1) != 1)
+    ::_exit(2);
+  try {
+    OverlayDiffOptions inside = opts;
+    inside.ids = {}; // stat(2) reports the ids inside here
+    FdSink sink(data.write.get());
+    layer::TarOptions tar_opts;
+    tar_opts.mtime_clamp = opts.mtime_clamp;
+    tar_opts.keep_owner = true;
+    tar_opts.xattrs = true;
+    layer::TarWriter tw(sink, tar_opts);
+    write_overlay_diff(upper, tw, inside);
+    tw.finish();
+    ::_exit(0);
+  } catch (const std::exception &e) {
+    std::string msg = e.what();
+    (void)::write(err.write.get(), msg.data(), msg.size());
+    ::_exit(1);
+  }
+}
+
+// A rootless sandbox's upper directory holds files of its subordinate ids, which the
+// caller may not read (a 0600 file of uid 1000 inside); root of a user namespace with the
+// same mapping can, and sees the ids inside. The walk runs there, in a forked child, and
+// its tar bytes come back through a pipe into `out`.
+void diff_in_userns(const std::string &upper, core::ByteSink &out, const OverlayDiffOptions &opts) {
+  Pipe ready = make_pipe(), mapped = make_pipe(), data = make_pipe(), err = make_pipe();
+  pid_t pid = ::fork();
+  if (pid < 0) core::throw_errno(errno, "cannot fork the diff walker");
+  if (pid == 0) walker(upper, opts, ready, mapped, data, err);
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid <= 0) return;
+      ::kill(pid, SIGKILL);
+      int st = 0;
+      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+      }
+    }
+  } reaper{pid};
+  ready.write.reset();
+  mapped.read.reset();
+  data.write.reset();
+  err.write.reset();
+  char byte = 0;
+  if (core::read_some(ready.read.get(), &byte, 1, "the diff walker") != 1)
+    throw Error(Errc::unsupported, "cannot create a user namespace to read the upper directory");
+  write_mapping(pid, opts.ids);
+  core::write_all(mapped.write.get(), &byte, 1, "the diff walker");
+  std::vector<char> buf(256 * 1024);
+  for (;;) {
+    std::size_t n = core::read_some(data.read.get(), buf.data(), buf.size(), "the diff pipe");
+    if (n == 0) break;
+    out.write(buf.data(), n);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaper.pid = -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string msg(4096, '\0');
+    msg.resize(core::read_some(err.read.get(), msg.data(), msg.size(), "the diff walker"));
+    throw Error(Errc::io, "cannot make a layer of '" + upper +
+                              "': " + (msg.empty() ? std::string("the walker failed") : msg));
+  }
+  out.finish();
+}
+
+} // namespace
+
+void write_overlay_diff(const std::string &upper_dir, layer::TarWriter &tw,
+                        const OverlayDiffOptions &opts) {
+  auto entries = layer::walk_tree(upper_dir);
+  layer::DirFds dirs(upper_dir);
+  for (auto fi : entries) {
+    if (fi.rel.empty()) continue; // the upper root is the image root: no entry
+    const std::string disk = upper_dir + "/" + fi.rel;
+    if (is_whiteout(fi)) {
+      // Mode 0 and no owner, as containerd and BuildKit write them: only the name counts.
+      tw.add_bytes(dir_of(fi.rel) + kWhiteoutPrefix + base_of(fi.rel), {}, 0);
+      continue;
+    }
+    fi.uid = inside_id(opts.ids.uids, fi.uid, fi.rel);
+    fi.gid = inside_id(opts.ids.gids, fi.gid, fi.rel);
+    tw.add_tree_entry(dirs, fi, fi.rel);
+    // Right after its directory, so a reader meets the marker before the directory's
+    // new contents (extractors that apply it on sight would otherwise delete them).
+    if (S_ISDIR(fi.mode) && is_opaque(disk, opts.userxattr))
+      tw.add_bytes(fi.rel + "/" + kOpaqueMarker, {}, 0);
+  }
+}
+
+layer::LayerResult overlay_diff_layer(const std::string &upper_dir, core::ByteSink &out,
+                                      layer::Compression compression,
+                                      const OverlayDiffOptions &opts, int level, unsigned threads,
+                                      bool docker_media_type) {
+  layer::LayerPipeline pipe(out, compression, level, threads, docker_media_type);
+  if (!opts.ids.empty() && ::geteuid() != 0) {
+    diff_in_userns(upper_dir, pipe.input(), opts);
+    return pipe.finish();
+  }
+  layer::TarOptions tar_opts;
+  tar_opts.mtime_clamp = opts.mtime_clamp;
+  tar_opts.keep_owner = true; // a RUN step's owners are content, unlike a COPY's
+  tar_opts.xattrs = true;
+  layer::TarWriter tw(pipe.input(), tar_opts);
+  write_overlay_diff(upper_dir, tw, opts);
+  tw.finish();
+  return pipe.finish();
+}
+
+} // namespace berth::sandbox
