@@ -43,7 +43,7 @@ std::vector<Token> compile(std::string_view pattern) {
       text = pattern.substr(pos, e.size);
       pos += e.size;
       if (e.value != '*' && e.value != '?' && e.value != '\\')
-        bad_pattern(pattern, "invalid escape " + core::quoted("\\" + std::string(text)));
+        bad_pattern(pattern, "invalid escape " + core::quoted(std::string("\\").append(text)));
     }
     out.push_back({Token::literal, std::string(text)});
   }

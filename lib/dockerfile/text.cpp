@@ -92,7 +92,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 void fail(std::string_view source, int line, const std::string &message) {
   std::string text(source);
-  if (line > 0) text += ":" + std::to_string(line);
+  if (line > 0) text.append(":").append(std::to_string(line));
   throw Error(Errc::invalid_argument, text + ": " + message);
 }
 

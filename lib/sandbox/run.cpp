@@ -108,7 +108,7 @@ struct Prepared {
 std::string overlay_options(const RunSpec &spec, const std::string &work, bool rootless) {
   std::string lower;
   for (const auto &l : spec.lower_dirs)
-    lower += (lower.empty() ? "" : ":") + overlay_path(absolute(l, "a lower dir"));
+    lower.append(lower.empty() ? "" : ":").append(overlay_path(absolute(l, "a lower dir")));
   if (lower.empty()) lower = work + "/empty"; // FROM scratch: overlay needs one lower
   std::string o = "lowerdir=" + lower +
                   ",upperdir=" + overlay_path(absolute(spec.upper_dir, "upper_dir")) +

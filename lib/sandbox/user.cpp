@@ -129,7 +129,7 @@ std::string read_from_lowers(const std::vector<std::string> &lowers, const std::
     while (pos <= rel.size()) {
       auto slash = rel.find('/', pos);
       if (slash == std::string::npos) slash = rel.size();
-      path += "/" + rel.substr(pos, slash - pos);
+      path.append("/").append(rel, pos, slash - pos);
       pos = slash + 1;
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) break; // not in this layer: look below
