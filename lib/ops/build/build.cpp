@@ -15,6 +15,7 @@
 #include "layer/file_tree.hpp"
 #include "layer/layer_pipeline.hpp"
 #include "layer/tar_writer.hpp"
+#include "ops/build/image_draft.hpp"
 #include "ops/build/layer_cache.hpp"
 #include "ops/transfer/copy_engine.hpp"
 #include "ops/transfer/endpoints.hpp"
@@ -31,6 +32,10 @@
 
 namespace berth {
 namespace {
+
+using ops::member_object;
+using ops::set_string;
+using ops::string_array;
 
 using core::json::Document;
 using core::json::Value;
@@ -64,27 +69,6 @@ LayerInput parse_layer(const std::string &spec) {
   return in;
 }
 
-// When the image is made: the option (an explicit time is more specific than the
-// environment), else SOURCE_DATE_EPOCH, else now. SOURCE_DATE_EPOCH also clamps
-// file times.
-struct BuildClock {
-  std::optional<std::int64_t> epoch;
-  std::chrono::system_clock::time_point created;
-};
-
-std::optional<std::int64_t> source_date_epoch() {
-  const char *v = std::getenv("SOURCE_DATE_EPOCH");
-  if (!v || !*v) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    long long n = std::stoll(v, &used);
-    if (used != std::strlen(v) || n < 0) throw std::invalid_argument("x");
-    return n;
-  } catch (const std::exception &) {
-    throw Error(Errc::config, "SOURCE_DATE_EPOCH must be a number of seconds");
-  }
-}
-
 // Streams a tar file (possibly gzip or zstd compressed) into the pipeline.
 void feed_tar_file(const std::string &path, core::ByteSink &out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -112,39 +96,12 @@ void feed_tar_file(const std::string &path, core::ByteSink &out) {
   out.finish();
 }
 
-void set_string(Value &obj, const char *key, const std::string &v, Document::AllocatorType &a) {
-  obj.RemoveMember(key);
-  obj.AddMember(Value(key, a), Value(v.c_str(), a), a);
-}
-
-Value string_array(const std::vector<std::string> &v, Document::AllocatorType &a) {
-  Value arr(rapidjson::kArrayType);
-  for (const auto &s : v)
-    arr.PushBack(Value(s.c_str(), a), a);
-  return arr;
-}
-
-Value &member_object(Value &obj, const char *key, Document::AllocatorType &a) {
-  if (!obj.HasMember(key) || !obj[key].IsObject()) {
-    obj.RemoveMember(key);
-    obj.AddMember(Value(key, a), Value(rapidjson::kObjectType), a);
-  }
-  return obj[key];
-}
-
-// The image being built, phase by phase.
-struct Draft {
-  Document config;
-  std::vector<image::Descriptor> layers;
-  bool docker_types = false; // the base's manifests are Docker's: so are the new ones
-};
-
 // The base: its config and layers (copied to dst) into the draft, what it is named
 // by into the result. Scratch is an empty config.
 std::unique_ptr<ops::ImageSource> resolve_base(const BuildOptions &o, const ops::Location &out_loc,
                                                ops::ImageDestination &dst,
-                                               ops::ProgressReporter &reporter, Draft &draft,
-                                               BuildResult &result) {
+                                               ops::ProgressReporter &reporter,
+                                               ops::ImageDraft &draft, BuildResult &result) {
   if (o.from == "scratch") {
     draft.config.SetObject();
     return nullptr;
@@ -200,22 +157,13 @@ void set_platform(const BuildOptions &o, Document &config) {
 // Each --layer as a new layer (from the cache when its inputs did not change), with
 // its diff_id and history entry in the config.
 void add_layers(const BuildOptions &o, const std::vector<LayerInput> &inputs,
-                const BuildClock &clock, ops::ImageDestination &dst,
-                ops::ProgressReporter &reporter, Draft &draft, BuildResult &result) {
+                const ops::BuildClock &clock, ops::ImageDestination &dst,
+                ops::ProgressReporter &reporter, ops::ImageDraft &draft, BuildResult &result) {
   auto &config = draft.config;
   auto &a = config.GetAllocator();
   auto compression = layer::parse_compression(o.compression);
   ops::LayerCache cache(o.cache_dir, o.cache_key);
-  auto &rootfs = member_object(config, "rootfs", a);
-  set_string(rootfs, "type", "layers", a);
-  if (!rootfs.HasMember("diff_ids") || !rootfs["diff_ids"].IsArray()) {
-    rootfs.RemoveMember("diff_ids");
-    rootfs.AddMember("diff_ids", Value(rapidjson::kArrayType), a);
-  }
-  if (!config.HasMember("history") || !config["history"].IsArray()) {
-    config.RemoveMember("history");
-    config.AddMember("history", Value(rapidjson::kArrayType), a);
-  }
+  ops::ensure_rootfs_and_history(config);
   layer::TarOptions tar_opts;
   tar_opts.mtime_clamp = clock.epoch;
   for (const auto &in : inputs) {
@@ -270,21 +218,18 @@ void add_layers(const BuildOptions &o, const std::vector<LayerInput> &inputs,
     }
     draft.layers.push_back(d);
     config["rootfs"]["diff_ids"].PushBack(Value(built.diff_id.c_str(), a), a);
-    Value h(rapidjson::kObjectType);
-    h.AddMember("created", Value(core::format_iso8601(clock.created).c_str(), a), a);
     // Only what is in the image: a local path or berth's version here would make the
     // digest depend on the machine or the tool, not on the inputs.
     std::string by =
         in.is_tar ? "berth build: tar layer " + std::filesystem::path(in.source).filename().string()
                   : "berth build: COPY . /" + in.dest;
-    h.AddMember("created_by", Value(by.c_str(), a), a);
-    config["history"].PushBack(h, a);
+    ops::add_history(config, clock.created_text(), by, false);
     result.layers.push_back(built);
   }
 }
 
 // Entrypoint, cmd, env, workdir, user, labels, exposed ports and the created time.
-void edit_config(const BuildOptions &o, const BuildClock &clock, Document &config) {
+void edit_config(const BuildOptions &o, const ops::BuildClock &clock, Document &config) {
   auto &a = config.GetAllocator();
   auto &c = member_object(config, "config", a);
   if (o.entrypoint) {
@@ -330,79 +275,7 @@ void edit_config(const BuildOptions &o, const BuildClock &clock, Document &confi
       ports.AddMember(Value(p.c_str(), a), Value(rapidjson::kObjectType), a);
     }
   }
-  set_string(config, "created", core::format_iso8601(clock.created), a);
-}
-
-// Stores the config and the manifest (under the output's tag and every extra one).
-void write_image(const BuildOptions &o, const BuildClock &clock, const Draft &draft,
-                 ops::ImageDestination &dst, ops::ProgressReporter &reporter, BuildResult &result) {
-  core::json::StringWriter cw;
-  draft.config.Accept(cw.writer);
-  std::string config_raw = cw.str();
-  dst.put_blob_bytes(config_raw);
-  result.config_digest = image::digest_of(config_raw);
-
-  image::Manifest fields;
-  fields.media_type =
-      draft.docker_types ? image::media::docker_manifest : image::media::oci_manifest;
-  fields.config.media_type =
-      draft.docker_types ? image::media::docker_config : image::media::oci_config;
-  fields.config.digest = result.config_digest;
-  fields.config.size = static_cast<std::int64_t>(config_raw.size());
-  fields.layers = draft.layers;
-  if (!draft.docker_types) { // Docker's schema 2 has no annotations
-    fields.annotations = o.annotations;
-    fields.annotations.emplace("org.opencontainers.image.created",
-                               core::format_iso8601(clock.created));
-    if (!result.base_digest.empty()) {
-      fields.annotations.emplace("org.opencontainers.image.base.name", result.base_name);
-      fields.annotations.emplace("org.opencontainers.image.base.digest", result.base_digest);
-    }
-  }
-  auto manifest = image::Manifest::make(std::move(fields));
-  result.digest = image::digest_of(manifest.raw);
-  result.media_type = manifest.media_type;
-  dst.put_manifest(manifest.raw, manifest.media_type, true);
-  reporter.item(Progress::Event::manifest_done, result.digest, manifest.raw.size(),
-                manifest.raw.size(), 0);
-  for (const auto &t : o.extra_tags)
-    if (dst.tag_digest(t) != result.digest)
-      dst.put_manifest_as(manifest.raw, manifest.media_type, t);
-}
-
-// The SBOM and provenance of the image just stored, attached beside it.
-void attest(const BuildOptions &o, std::chrono::system_clock::time_point started,
-            BuildResult &result) {
-  SignOptions so;
-  so.access = o.output_access;
-  auto attach = [&](const char *type, const std::string &predicate) {
-    auto a = o.signer ? attest_image(o.output, *o.signer, type, predicate, so)
-                      : attach_attestation(o.output, type, predicate, so);
-    result.attestations.push_back({type, o.signer != nullptr, a.signature_ref, a.signature_digest});
-  };
-  if (o.attach_sbom) {
-    SbomOptions sbo;
-    sbo.access = o.output_access;
-    sbo.platform = o.platform;
-    auto doc = generate_sbom(o.output, sbo);
-    result.warnings = doc.warnings;
-    attach("https://spdx.dev/Document", doc.spdx_json);
-  }
-  if (o.attach_provenance) {
-    ProvenanceInputs pi;
-    pi.parameters = {{"from", o.from},
-                     {"output", o.output},
-                     {"platform", o.platform},
-                     {"compression", o.compression}};
-    for (std::size_t i = 0; i < o.layers.size(); ++i)
-      pi.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
-    pi.base_ref = o.from;
-    pi.base_digest = result.base_manifest_digest;
-    pi.builder_id = o.builder_id;
-    pi.started = started;
-    pi.finished = std::chrono::system_clock::now();
-    attach("https://slsa.dev/provenance/v1", slsa_provenance_v1(pi));
-  }
+  set_string(config, "created", clock.created_text(), a);
 }
 
 } // namespace
@@ -412,14 +285,7 @@ BuildResult build_image(const BuildOptions &o) {
     throw Error(Errc::invalid_argument,
                 "build needs an output (--output oci:DIR[:TAG] or docker://REF)");
   (void)layer::parse_compression(o.compression); // a typo fails before anything moves
-  BuildClock clock;
-  clock.epoch = source_date_epoch();
-  if (o.created)
-    clock.created = *o.created;
-  else if (clock.epoch)
-    clock.created = std::chrono::system_clock::time_point(std::chrono::seconds(*clock.epoch));
-  else
-    clock.created = std::chrono::system_clock::now();
+  const auto clock = ops::BuildClock::make(o.created);
   std::vector<LayerInput> inputs;
   for (const auto &l : o.layers)
     inputs.push_back(parse_layer(l));
@@ -437,13 +303,35 @@ BuildResult build_image(const BuildOptions &o) {
   auto dst = ops::open_destination(out_loc, o.output_access);
   ops::ProgressReporter reporter(o.progress);
   BuildResult result;
-  Draft draft;
+  ops::ImageDraft draft;
   auto base = resolve_base(o, out_loc, *dst, reporter, draft, result);
   set_platform(o, draft.config);
   add_layers(o, inputs, clock, *dst, reporter, draft, result);
   edit_config(o, clock, draft.config);
-  write_image(o, clock, draft, *dst, reporter, result);
-  if (o.attach_sbom || o.attach_provenance) attest(o, started, result);
+  ops::StoreRequest store;
+  store.annotations = o.annotations;
+  store.base_name = result.base_name;
+  store.base_digest = result.base_digest;
+  store.extra_tags = o.extra_tags;
+  ops::store_image(store, clock, draft, *dst, reporter, result);
+  ops::AttestRequest att;
+  att.output = o.output;
+  att.output_access = o.output_access;
+  att.platform = o.platform;
+  att.sbom = o.attach_sbom;
+  att.provenance = o.attach_provenance;
+  att.signer = o.signer;
+  att.parameters = {{"from", o.from},
+                    {"output", o.output},
+                    {"platform", o.platform},
+                    {"compression", o.compression}};
+  for (std::size_t i = 0; i < o.layers.size(); ++i)
+    att.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
+  att.base_ref = o.from;
+  att.base_digest = result.base_manifest_digest;
+  att.builder_id = o.builder_id;
+  att.started = started;
+  ops::attest_built_image(att, result);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   return result;
