@@ -458,9 +458,16 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
         auto node = src_.lookup(full);
         if (!node) continue;
         if (d == depth) {
-          if (glob_match(pattern, rel) &&
-              !(excludes_ && excludes_->matches(full))) // --exclude also drops matches
-            out.push_back({full, src_.resolve(full, true), nullptr});
+          // --exclude also drops matches (as BuildKit documents: COPY --exclude=*.txt hom*).
+          if (glob_match(pattern, rel) && !(excludes_ && excludes_->matches(full))) {
+            // A match is followed within the root; a link to nothing is a missing source.
+            std::string followed = src_.resolve(full, true);
+            if (!src_.lookup(followed))
+              throw Error(Errc::not_found, "COPY source \"/" + full + "\" (matched by \"" + src +
+                                               "\"): it resolves to \"/" + followed +
+                                               "\", which is not found");
+            out.push_back({full, std::move(followed), nullptr});
+          }
         } else if (S_ISDIR(node->st.st_mode)) {
           next.push_back(rel);
         }
