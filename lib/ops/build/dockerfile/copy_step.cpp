@@ -725,29 +725,44 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
     auto *d = dec.get();
     return layer::TarReader([d](char *b, std::size_t n) { return d->read(b, n); });
   };
+  // The archive's own paths, for --chown (what was already below the destination and
+  // is not in the archive keeps its owner).
+  std::unordered_set<std::string> archive_paths;
   {
     core::UniqueFd fd;
     std::unique_ptr<layer::Decompressor> dec;
     auto r = open_reader(fd, dec);
+    std::optional<layer::TarEntry> e;
     try {
-      if (!r.next()) return false; // an empty archive is no archive (Go's tar says EOF)
+      e = r.next();
     } catch (const Error &) {
       return false; // not a tar: copied as a file
     }
+    if (!e) return false; // an empty archive is no archive (Go's tar says EOF)
+    if (chown_)
+      for (; e; e = r.next()) {
+        std::string p = root_rel(e->path);
+        for (; !p.empty() && archive_paths.insert(p).second; p = parent_rel(p)) {
+        }
+      }
   }
   ensure_dirs(dest_real);
+  const std::string target = view_.host(dest_real);
+  std::unordered_set<std::string> before;
+  if (chown_)
+    for (const auto &fi : layer::walk_tree(target))
+      before.insert(fi.rel);
   core::UniqueFd fd;
   std::unique_ptr<layer::Decompressor> dec;
   auto r = open_reader(fd, dec);
   layer::ExtractOptions eo;
   eo.preserve_owner = ::geteuid() == 0; // as BuildKit's Untar (as root) keeps owners
-  layer::Extractor ex(view_.host(dest_real), eo);
+  layer::Extractor ex(target, eo);
   ex.apply_layer(r);
   if (chown_) { // ChownOpts: every entry of the archive gets the --chown owner
-    auto tree = layer::walk_tree(view_.host(dest_real));
-    for (const auto &fi : tree) {
-      if (fi.rel.empty()) continue;
-      std::string h = view_.host(join_rel(dest_real, fi.rel));
+    for (const auto &fi : layer::walk_tree(target)) {
+      if (fi.rel.empty() || (before.count(fi.rel) && !archive_paths.count(fi.rel))) continue;
+      std::string h = target + "/" + fi.rel;
       if (::lchown(h.c_str(), chown_->uid, chown_->gid) != 0)
         core::throw_errno(errno, "chown " + h);
       if (!S_ISLNK(fi.mode) && ::chmod(h.c_str(), fi.mode & 07777) != 0) // chown drops setuid
