@@ -8,16 +8,25 @@
 #include "../layer/tar_test_support.hpp"
 #include "core/stream.hpp"
 #include "dockerfile/ignore.hpp"
+#include "http/client.hpp"
 #include "layer/compression.hpp"
 #include "layer/tar_writer.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
 #include "test_util.hpp"
 
+#include <berth/digest.hpp>
 #include <berth/error.hpp>
 
+#include <arpa/inet.h>
+#include <atomic>
 #include <filesystem>
+#include <map>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace berth;
@@ -84,6 +93,84 @@ std::string tar_of(const std::function<void(layer::TarWriter &)> &fill,
   fill(tw);
   tw.finish();
   return out.str();
+}
+
+// Plain HTTP on 127.0.0.1: one GET per connection, replies by path (404 otherwise).
+class FileServer {
+public:
+  struct Reply {
+    std::string body;
+    std::string last_modified;
+  };
+  explicit FileServer(std::map<std::string, Reply> files) : files_(std::move(files)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(fd_ >= 0);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr *>(&addr), len) == 0);
+    REQUIRE(::listen(fd_, 8) == 0);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr *>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FileServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url(const std::string &path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+private:
+  void serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        auto n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        req.append(buf, static_cast<std::size_t>(n));
+      }
+      auto sp1 = req.find(' '), sp2 = req.find(' ', sp1 + 1);
+      std::string path = sp1 == std::string::npos ? "" : req.substr(sp1 + 1, sp2 - sp1 - 1);
+      auto it = files_.find(path);
+      std::string out;
+      if (it == files_.end()) {
+        out = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      } else {
+        out = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(it->second.body.size()) +
+              "\r\nConnection: close\r\n";
+        if (!it->second.last_modified.empty())
+          out += "Last-Modified: " + it->second.last_modified + "\r\n";
+        out += "\r\n" + it->second.body;
+      }
+      for (std::size_t at = 0; at < out.size();) {
+        auto n = ::send(c, out.data() + at, out.size() - at, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        at += static_cast<std::size_t>(n);
+      }
+      ::close(c);
+    }
+  }
+  std::map<std::string, Reply> files_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+http::ClientOptions loopback_client() {
+  http::ClientOptions o;
+  o.read_environment = false;
+  o.retry.max_attempts = 1;
+  return o;
 }
 
 } // namespace
@@ -462,4 +549,50 @@ TEST_CASE("copy step: ADD extracts local tar archives, copies other files, refus
   auto bz = req({"a.tar.bz2"}, "/x/");
   bz.add = true;
   CHECK(code_of([&] { b.run(bz); }) == Errc::unsupported);
+}
+
+TEST_CASE("copy step: ADD downloads URLs, named after the path, checked against --checksum") {
+  std::string tgz =
+      tar_of([](layer::TarWriter &tw) { tw.add_bytes("inside", "x"); }, layer::Compression::gzip);
+  FileServer server({{"/dl/tool-1.2.tar.gz", {tgz, "Sun, 06 Nov 1994 08:49:37 GMT"}},
+                     {"/", {"index", ""}},
+                     {"/a%20b.txt", {"spaced", ""}}});
+  http::Client client(loopback_client());
+  Fixture f;
+  auto r = req({server.url("/dl/tool-1.2.tar.gz")}, "/opt/");
+  r.add = true;
+  r.http = &client;
+  r.checksum = image::Digest::sha256_of(tgz).str();
+  f.run(r);
+  // A remote archive is not extracted: the file, 0600, with Last-Modified as its mtime.
+  CHECK(read_file(f.up("opt/tool-1.2.tar.gz")) == tgz);
+  CHECK((lst(f.up("opt/tool-1.2.tar.gz")).st_mode & 07777) == 0600);
+  CHECK(lst(f.up("opt/tool-1.2.tar.gz")).st_mtime == 784111777);
+
+  r = req({server.url("/"), server.url("/a%20b.txt")}, "/w/");
+  r.add = true;
+  r.http = &client;
+  r.chmod = "644";
+  f.run(r);
+  CHECK(read_file(f.up("w/__unnamed__")) == "index");
+  CHECK(read_file(f.up("w/a b.txt")) == "spaced");
+  CHECK((lst(f.up("w/a b.txt")).st_mode & 07777) == 0644);
+
+  r = req({server.url("/dl/tool-1.2.tar.gz")}, "/renamed.tgz");
+  r.add = true;
+  r.http = &client;
+  r.checksum = image::Digest::sha256_of("something else").str();
+  CHECK(code_of([&] { f.run(r); }) == Errc::digest_mismatch);
+  CHECK_FALSE(exists(f.up("renamed.tgz")));
+  r.checksum = "md5:abc";
+  CHECK(code_of([&] { f.run(r); }) == Errc::invalid_argument);
+  r.checksum.clear();
+  f.run(r);
+  CHECK(read_file(f.up("renamed.tgz")) == tgz);
+
+  r = req({server.url("/missing")}, "/m/");
+  r.add = true;
+  r.http = &client;
+  CHECK(code_of([&] { f.run(r); }) == Errc::network);
+  CHECK_FALSE(exists(f.up("m/missing")));
 }

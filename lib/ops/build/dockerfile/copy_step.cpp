@@ -1,12 +1,16 @@
 #include "ops/build/dockerfile/copy_step.hpp"
 
 #include "core/file.hpp"
+#include "core/uri.hpp"
+#include "http/client.hpp"
+#include "image/digester.hpp"
 #include "layer/compression.hpp"
 #include "layer/extract.hpp"
 #include "layer/file_tree.hpp"
 #include "layer/tar_reader.hpp"
 #include "sandbox/user.hpp"
 
+#include <berth/digest.hpp>
 #include <berth/error.hpp>
 
 #include <fcntl.h>
@@ -22,8 +26,10 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <iomanip>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <unordered_set>
 
 namespace berth::ops {
@@ -378,7 +384,29 @@ bool is_url(const std::string &s) {
 struct Item {
   std::string matched, followed;
   const dockerfile::SourceContent *content = nullptr;
+  std::string url; // ADD's http(s) source; `matched` is then the file name
 };
+
+// The file name BuildKit gives a URL source: the last segment of the decoded path.
+std::string url_file_name(const std::string &url) {
+  std::string path;
+  try {
+    core::uri_decode_append(path, core::parse_url(url).path);
+  } catch (const Error &) {
+    return "__unnamed__";
+  }
+  std::string b = base_name(path.empty() ? "/" : path);
+  return b.empty() || b == "." || b == "/" || b == ".." ? "__unnamed__" : b;
+}
+
+// An IMF-fixdate Last-Modified ("Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<std::int64_t> http_date(const std::string &v) {
+  std::tm tm{};
+  std::istringstream in{v};
+  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
+  if (in.fail()) return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
 
 class Step {
 public:
@@ -388,6 +416,13 @@ public:
     if (!req.chown.empty()) chown_ = resolve_chown(req.chown, lowers);
     chmod_ = parse_chmod(req.chmod);
     if (!req.excludes.empty()) excludes_.emplace(req.excludes);
+    if (!req.checksum.empty()) {
+      try {
+        checksum_ = image::Digest::parse(req.checksum);
+      } catch (const Error &e) {
+        throw Error(Errc::invalid_argument, std::string("--checksum: ") + e.what());
+      }
+    }
   }
 
   void run();
@@ -399,6 +434,7 @@ private:
   void copy_item(const Item &item, const std::string &dest_real);
   void copy_tree(const std::string &src_rel, const std::string &dest_rel);
   bool try_unpack(const std::string &src_rel, const std::string &dest_real);
+  void download(const Item &item, const std::string &target);
   void prepare_file_target(const std::string &rel);
   void make_dir_in_upper(const std::string &rel, mode_t mode, Owner owner);
   void apply_info(const std::string &rel, mode_t src_mode, Owner src_owner, std::int64_t mtime,
@@ -416,6 +452,7 @@ private:
   MergedView view_;
   std::optional<Owner> chown_;
   std::optional<Chmod> chmod_;
+  std::optional<image::Digest> checksum_;
   std::optional<dockerfile::IgnoreMatcher> excludes_;
   std::map<std::string, std::int64_t> dir_mtimes_; // applied last; the latest word wins
 };
@@ -466,7 +503,7 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
               throw Error(Errc::not_found, "COPY source \"/" + full + "\" (matched by \"" + src +
                                                "\"): it resolves to \"/" + followed +
                                                "\", which is not found");
-            out.push_back({full, std::move(followed), nullptr});
+            out.push_back({full, std::move(followed), nullptr, {}});
           }
         } else if (S_ISDIR(node->st.st_mode)) {
           next.push_back(rel);
@@ -482,10 +519,15 @@ std::vector<Item> Step::expand_sources() const {
   bool any_literal = !req_.contents.empty();
   std::vector<std::string> empty_globs;
   for (const auto &s : req_.sources) {
-    if (is_url(s))
-      throw Error(Errc::unsupported, "ADD " + s +
-                                         ": URL sources are not supported yet; download the "
-                                         "file in a RUN step or into the build context");
+    if (is_url(s)) {
+      if (!req_.http)
+        throw Error(Errc::unsupported, "ADD " + s +
+                                           ": URL sources need an HTTP client, which this "
+                                           "build has none of");
+      any_literal = true;
+      items.push_back({url_file_name(s), {}, nullptr, s});
+      continue;
+    }
     if (!req_.checksum.empty())
       throw Error(Errc::invalid_argument, "checksum requires HTTP(S) or Git sources");
     if (has_wildcards(s)) {
@@ -501,7 +543,7 @@ std::vector<Item> Step::expand_sources() const {
       throw Error(Errc::not_found, "COPY source \"/" + rel + "\": not found" +
                                        (rel != followed ? " (it resolves to \"/" + followed + "\")"
                                                         : std::string()));
-    items.push_back({rel, followed, nullptr});
+    items.push_back({rel, followed, nullptr, {}});
   }
   if (items.empty() && !any_literal && !empty_globs.empty()) {
     std::string list;
@@ -510,7 +552,7 @@ std::vector<Item> Step::expand_sources() const {
     throw Error(Errc::not_found, "no source files were specified: " + list + " matched nothing");
   }
   for (const auto &c : req_.contents)
-    items.push_back({c.path, c.path, &c});
+    items.push_back({c.path, c.path, &c, {}});
   return items;
 }
 
@@ -691,6 +733,36 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
 
 // BuildKit's isArchivePath + unpack: a regular file whose (decompressed) start reads
 // as a tar header is extracted into the destination directory.
+// BuildKit's HTTP source followed by the copy: the body lands in a temp file beside
+// the target, is checked against --checksum, then renamed into place.
+void Step::download(const Item &item, const std::string &target) {
+  ensure_dirs(parent_rel(target));
+  prepare_file_target(target);
+  auto tmp = core::TempFile::create(view_.host(parent_rel(target)),
+                                    ".add" + std::string(core::kTempMarker));
+  image::Digester digester(checksum_ ? checksum_->algorithm() : "sha256");
+  http::Request hr;
+  hr.url = item.url;
+  hr.sink = [&](const char *data, std::size_t len) {
+    tmp.write(data, len);
+    digester.update(data, len);
+  };
+  auto resp = req_.http->send(std::move(hr));
+  if (!resp.ok())
+    throw Error(Errc::network,
+                "ADD " + item.url + ": invalid response status " + std::to_string(resp.status))
+        .with_http_status(resp.status);
+  std::string got = digester.finish();
+  if (checksum_ && got != checksum_->str())
+    throw Error(Errc::digest_mismatch,
+                "ADD " + item.url + ": digest mismatch " + got + ": " + checksum_->str());
+  tmp.rename_to(view_.host(target), false);
+  std::optional<std::int64_t> modified;
+  if (auto lm = resp.header("Last-Modified")) modified = http_date(*lm);
+  apply_info(target, 0600, Owner{},
+             modified.value_or(static_cast<std::int64_t>(std::time(nullptr))), false, false);
+}
+
 bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) {
   std::string path = src_.host(src_rel);
   auto probe = core::open_fd(path, O_RDONLY | O_NOFOLLOW);
@@ -788,6 +860,11 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
     return;
   }
 
+  if (!item.url.empty()) {
+    download(item, dest_is_dir ? join_rel(dest_real, item.matched) : dest_real);
+    return;
+  }
+
   auto node = src_.lookup(item.followed);
   if (!node) throw Error(Errc::not_found, "COPY source \"/" + item.matched + "\": not found");
   const auto &st = node->st;
@@ -820,7 +897,7 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
 void Step::run() {
   if (!req_.checksum.empty() && !req_.add)
     throw Error(Errc::invalid_argument, "checksum can't be specified for COPY");
-  if (!req_.checksum.empty() && req_.sources.size() + req_.contents.size() != 1)
+  if (!req_.checksum.empty() && req_.sources.size() != 1)
     throw Error(Errc::invalid_argument, "checksum can't be specified for multiple sources");
   if (!req_.add)
     for (const auto &s : req_.sources)

@@ -29,8 +29,13 @@
 // ADD: a local file that is a tar archive (plain, gzip or zstd) is extracted into the
 // destination by layer::Extractor (its safety checks: no "..", no absolute paths, no
 // writes through symlinks); other files are copied. bzip2 and xz archives are
-// refused (Error(unsupported)): berth cannot decompress them. URL sources are refused
-// (Error(unsupported)); --checksum is refused for local sources with BuildKit's error.
+// refused (Error(unsupported)): berth cannot decompress them. An http(s) URL is
+// downloaded (never extracted) through CopyRequest::http as BuildKit's HTTP source
+// does: named after the URL path's last segment ("__unnamed__" without one), mode 0600
+// unless --chmod, mtime from Last-Modified, checked against --checksum when given
+// (Error(digest_mismatch)); a non-2xx reply is Error(network) with the status. Without
+// a client URLs are refused (Error(unsupported)). --checksum is refused for local
+// sources and for COPY with BuildKit's errors.
 //
 // Where berth is stricter than BuildKit (on purpose; BuildKit accepts these): more
 // than one source item (after glob expansion, heredocs included) needs a destination
@@ -41,8 +46,8 @@
 //
 // Errors are berth::Error: not_found (a missing source, a glob set matching nothing,
 // an unknown user or group), invalid_argument (the destination rule, a file over a
-// directory, a bad --chmod), unsupported (URLs, symbolic modes, bzip2/xz), unsafe
-// (from the Extractor), io.
+// directory, a bad --chmod or --checksum), unsupported (URLs without a client,
+// symbolic modes, bzip2/xz), unsafe (from the Extractor), network, digest_mismatch, io.
 #pragma once
 
 #include "dockerfile/ignore.hpp"
@@ -52,6 +57,10 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace berth::http {
+class Client;
+}
 
 namespace berth::ops {
 
@@ -75,7 +84,8 @@ struct CopyRequest {
   std::string chmod;                 // "" or octal ("755")
   std::vector<std::string> excludes; // --exclude (patternmatcher patterns)
   bool add = false;                  // ADD: local tar archives are extracted
-  std::string checksum;              // ADD --checksum (URLs only)
+  std::string checksum;              // ADD --checksum (URLs only): "sha256:<hex>"
+  http::Client *http = nullptr;      // downloads ADD's URL sources; nullptr: refused
   // Created entries get this mtime (SOURCE_DATE_EPOCH); else sources' mtimes are kept
   // (created parents and heredoc files get the current time).
   std::optional<std::int64_t> mtime;
