@@ -305,6 +305,11 @@ TEST_CASE("copy step: globs, empty globs and missing sources") {
   CHECK(code_of([&] { g.run(req({"missing"}, "/out/")); }) == Errc::not_found);
   CHECK(code_of([&] { g.run(req({"a", "missing"}, "/out/")); }) == Errc::not_found);
   CHECK(code_of([&] { g.run(req({"[z-a]"}, "/out/")); }) == Errc::invalid_argument);
+  // The part before the first wildcard must exist (BuildKit walks it), even beside a match.
+  CHECK(code_of([&] { g.run(req({"a", "nodir/*.go"}, "/out/")); }) == Errc::not_found);
+  CHECK_FALSE(exists(g.up("out")));
+  g.run(req({"a", "a/*.go"}, "/out/")); // a file there matches nothing
+  CHECK(read_file(g.up("out/a")) == "A");
 }
 
 TEST_CASE("copy step: sources never leave the root") {

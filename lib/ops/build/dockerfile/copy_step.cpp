@@ -439,6 +439,7 @@ private:
   void make_dir_in_upper(const std::string &rel, mode_t mode, Owner owner);
   void apply_info(const std::string &rel, mode_t src_mode, Owner src_owner, std::int64_t mtime,
                   bool is_link, bool is_dir);
+  std::string verb() const { return req_.add ? "ADD" : "COPY"; }
   Owner owner_for(Owner src) const {
     if (chown_) return *chown_;
     return keep_owners_ ? src : Owner{};
@@ -473,7 +474,11 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
   }
   std::string base = src_.resolve(fixed, true);
   auto base_node = src_.lookup(base);
-  if (!base_node || !S_ISDIR(base_node->st.st_mode)) return;
+  // BuildKit walks the fixed part: a missing one fails the step, even beside other
+  // sources that match (a file there just matches nothing).
+  if (!base_node)
+    throw Error(Errc::not_found, verb() + " source \"" + src + "\": \"/" + base + "\" not found");
+  if (!S_ISDIR(base_node->st.st_mode)) return;
   // Breadth by depth: only entries `depth` components down can match, as * never
   // matches "/". A matched directory is not descended (filepath.SkipDir).
   std::vector<std::string> level{""};
@@ -500,8 +505,8 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
             // A match is followed within the root; a link to nothing is a missing source.
             std::string followed = src_.resolve(full, true);
             if (!src_.lookup(followed))
-              throw Error(Errc::not_found, "COPY source \"/" + full + "\" (matched by \"" + src +
-                                               "\"): it resolves to \"/" + followed +
+              throw Error(Errc::not_found, verb() + " source \"/" + full + "\" (matched by \"" +
+                                               src + "\"): it resolves to \"/" + followed +
                                                "\", which is not found");
             out.push_back({full, std::move(followed), nullptr, {}});
           }
@@ -540,7 +545,7 @@ std::vector<Item> Step::expand_sources() const {
     std::string rel = root_rel(s);
     std::string followed = src_.resolve(rel, true);
     if (!src_.lookup(followed))
-      throw Error(Errc::not_found, "COPY source \"/" + rel + "\": not found" +
+      throw Error(Errc::not_found, verb() + " source \"/" + rel + "\": not found" +
                                        (rel != followed ? " (it resolves to \"/" + followed + "\")"
                                                         : std::string()));
     items.push_back({rel, followed, nullptr, {}});
@@ -866,7 +871,7 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
   }
 
   auto node = src_.lookup(item.followed);
-  if (!node) throw Error(Errc::not_found, "COPY source \"/" + item.matched + "\": not found");
+  if (!node) throw Error(Errc::not_found, verb() + " source \"/" + item.matched + "\": not found");
   const auto &st = node->st;
   if (req_.add && S_ISREG(st.st_mode) && try_unpack(item.followed, dest_real)) return;
 
@@ -889,7 +894,7 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
       core::throw_errno(errno, "mknod " + host);
   } else {
     throw Error(Errc::unsupported,
-                "COPY source \"/" + item.matched + "\": not a file or directory");
+                verb() + " source \"/" + item.matched + "\": not a file or directory");
   }
   apply_info(target, st.st_mode, src_owner, st.st_mtim.tv_sec, false, false);
 }
