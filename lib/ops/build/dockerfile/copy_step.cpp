@@ -180,9 +180,23 @@ public:
         rel, [this](const std::string &r) { return lookup(r); }, follow_last);
   }
 
+  // Opens a file of the root for reading one component at a time, never through a
+  // symlink: a directory swapped for a link after the checks above fails here instead
+  // of reading a file outside the root.
+  core::UniqueFd open_file(const std::string &rel) const {
+    if (!fds_) fds_ = std::make_unique<layer::DirFds>(dir_);
+    auto slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? std::string() : rel.substr(0, slash);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    int fd = ::openat(fds_->get(parent), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) core::throw_errno(errno, "open " + host(rel));
+    return core::UniqueFd(fd);
+  }
+
 private:
   std::string dir_;
   const dockerfile::IgnoreMatcher *ignore_;
+  mutable std::unique_ptr<layer::DirFds> fds_;
 };
 
 // The image with the step's upper directory on top: overlay's view without a mount.
@@ -628,8 +642,7 @@ void Step::prepare_file_target(const std::string &rel) {
     core::throw_errno(errno, "remove " + view_.host(rel));
 }
 
-void copy_data(const std::string &from, const std::string &to) {
-  auto in = core::open_fd(from, O_RDONLY | O_NOFOLLOW);
+void copy_data(core::UniqueFd in, const std::string &from, const std::string &to) {
   auto out = core::open_fd(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
   std::vector<char> buf(1 << 20);
   while (true) {
@@ -722,7 +735,7 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
           continue; // the first path's metadata is the inode's
         }
       }
-      copy_data(from, host);
+      copy_data(src_.open_file(join_rel(src_rel, fi.rel)), from, host);
     } else if (S_ISLNK(fi.mode)) {
       if (::symlink(fi.link_target.c_str(), host.c_str()) != 0)
         core::throw_errno(errno, "symlink " + host);
@@ -770,7 +783,7 @@ void Step::download(const Item &item, const std::string &target) {
 
 bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) {
   std::string path = src_.host(src_rel);
-  auto probe = core::open_fd(path, O_RDONLY | O_NOFOLLOW);
+  auto probe = src_.open_file(src_rel);
   unsigned char magic[6] = {};
   std::size_t got = 0;
   while (got < sizeof magic) {
@@ -795,7 +808,7 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
                 "ADD /" + src_rel + ": xz-compressed files cannot be unpacked by berth yet");
 
   auto open_reader = [&](core::UniqueFd &fd, std::unique_ptr<layer::Decompressor> &dec) {
-    fd = core::open_fd(path, O_RDONLY | O_NOFOLLOW);
+    fd = src_.open_file(src_rel);
     int raw = fd.get();
     dec = std::make_unique<layer::Decompressor>(
         c, [raw, path](char *b, std::size_t n) { return core::read_some(raw, b, n, path); });
@@ -888,7 +901,7 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
   std::string host = view_.host(target);
   Owner src_owner{st.st_uid, st.st_gid};
   if (S_ISREG(st.st_mode))
-    copy_data(node->host, host);
+    copy_data(src_.open_file(item.followed), node->host, host);
   else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
     if (::mknod(host.c_str(), st.st_mode, st.st_rdev) != 0)
       core::throw_errno(errno, "mknod " + host);
