@@ -12,7 +12,9 @@
 // so * stops at "/") match entries of the root; .dockerignore'd entries are invisible
 // to globs, to literal sources and to symlink resolution. A directory source copies
 // its contents; files, symlinks, empty directories, hardlinks (within one source),
-// modes and mtimes are kept.
+// modes and mtimes are kept. The destination directory itself is not given the source
+// directory's mode (made 0755, or kept when it exists), only its mtime, as fsutil does.
+// --exclude patterns (moby/patternmatcher) apply below each source and to glob matches.
 //
 // Destination. Relative to the workdir unless absolute, resolved through the image's
 // symlinks. A destination ending in "/" or a directory of the image (or made by an
