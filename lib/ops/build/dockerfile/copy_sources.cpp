@@ -80,27 +80,21 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
 
 std::vector<Item> Step::expand_sources() const {
   std::vector<Item> items;
-  bool any_literal = !req_.contents.empty();
-  std::vector<std::string> empty_globs;
   for (const auto &s : req_.sources) {
     if (is_url(s)) {
       if (!req_.http)
         throw Error(Errc::unsupported, "ADD " + s +
                                            ": URL sources need an HTTP client, which this "
                                            "build has none of");
-      any_literal = true;
       items.push_back({url_file_name(s), {}, nullptr, s});
       continue;
     }
     if (!req_.checksum.empty())
       throw Error(Errc::invalid_argument, "checksum requires HTTP(S) or Git sources");
     if (has_wildcards(s)) {
-      auto before = items.size();
-      glob(s, items);
-      if (items.size() == before) empty_globs.push_back(s);
+      glob(s, items); // matching nothing is fine (BuildKit's AllowEmptyWildcard)
       continue;
     }
-    any_literal = true;
     std::string rel = root_rel(s);
     std::string followed = src_.resolve(rel, true);
     if (!src_.lookup(followed))
@@ -108,12 +102,6 @@ std::vector<Item> Step::expand_sources() const {
                                        (rel != followed ? " (it resolves to \"/" + followed + "\")"
                                                         : std::string()));
     items.push_back({rel, followed, nullptr, {}});
-  }
-  if (items.empty() && !any_literal && !empty_globs.empty()) {
-    std::string list;
-    for (const auto &g : empty_globs)
-      list += (list.empty() ? "\"" : ", \"") + g + "\"";
-    throw Error(Errc::not_found, "no source files were specified: " + list + " matched nothing");
   }
   for (const auto &c : req_.contents)
     items.push_back({c.path, c.path, &c, {}});

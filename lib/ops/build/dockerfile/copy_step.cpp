@@ -32,7 +32,8 @@ Step::Step(const CopySourceRoot &root, const CopyRequest &req,
 }
 
 void Step::copy_item(const Item &item, const std::string &dest_real) {
-  // prepareTargetDir: into an existing directory, else as the destination.
+  // prepareTargetDir: into what is a directory now (an earlier source may have made
+  // it), else as the destination.
   auto dest_node = view_.lookup(dest_real);
   bool dest_is_dir = dest_node && S_ISDIR(dest_node->st.st_mode);
 
@@ -58,6 +59,10 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
   if (req_.add && S_ISREG(st.st_mode) && try_unpack(item.followed, dest_real)) return;
 
   if (S_ISDIR(st.st_mode)) {
+    // copyDirectoryOnly: a directory never replaces a file, e.g. one an earlier source
+    // of the step wrote as the destination (COPY file dir /out).
+    if (dest_node && !dest_is_dir)
+      throw Error(Errc::invalid_argument, "cannot copy to non-directory: /" + dest_real);
     ensure_dirs(dest_real);
     copy_tree(item.followed, dest_real);
     // The destination keeps its mode and owner; it gets the source directory's mtime.
@@ -100,12 +105,11 @@ void Step::run() {
   std::string dest_rel = root_rel(abs);
 
   auto items = expand_sources();
-  auto dn = view_.lookup(view_.resolve(dest_rel, true));
-  if (items.size() > 1 && !dir_syntax && !(dn && S_ISDIR(dn->st.st_mode)))
-    throw Error(Errc::invalid_argument,
-                std::string("When using ") + (req_.add ? "ADD" : "COPY") +
-                    " with more than one source file, the destination must be a directory "
-                    "and end with a /");
+  // Globs that all matched nothing copy nothing, not even the destination's parents:
+  // BuildKit's docopy returns before fsutil's Copy (AllowEmptyWildcard).
+  if (items.empty()) return;
+  // No rule on the number of sources: BuildKit makes one copy action per source, so
+  // each item below meets the destination as the items before it left it.
   // fsutil's Copy: the destination (with "/") or its parent is made first.
   ensure_dirs(view_.resolve(dir_syntax ? dest_rel : parent_rel(dest_rel), true));
   std::string dest_real = view_.resolve(dest_rel, true);
