@@ -1,8 +1,9 @@
 // lib/ops/build/dockerfile/copy_step: COPY and ADD laid out in an upper directory from
 // real files in temp dirs — destinations (into a directory, renamed, through the image's
-// symlinks), directory contents, globs, the source root never escaped (.., absolute
-// paths, symlinks), .dockerignore and --exclude, --chown from the image's passwd and
-// group, --chmod, heredocs, mtimes, ADD's tar extraction and its refusals.
+// symlinks, met by several sources in turn as BuildKit does), directory contents, globs
+// (empty ones copy nothing), the source root never escaped (.., absolute paths,
+// symlinks), .dockerignore and --exclude, --chown from the image's passwd and group,
+// --chmod, heredocs, mtimes, ADD's tar extraction and its refusals.
 #include <doctest/doctest.h>
 
 #include "../layer/tar_test_support.hpp"
@@ -224,16 +225,49 @@ TEST_CASE("copy step: a directory source copies its contents with modes, links a
   CHECK(lst(f.up("opt/dst")).st_mtime == 3000000);
 }
 
-TEST_CASE("copy step: more than one source needs a directory destination") {
+TEST_CASE("copy step: each source meets the destination as the sources before left it") {
+  // BuildKit makes one copy action per source and checks no count: with a destination
+  // that is neither "/"-ended nor a directory, files replace one another there.
   Fixture f;
   f.file("a", "A");
   f.file("b", "B");
-  auto m = message_of([&] { f.run(req({"a", "b"}, "/out")); });
-  CHECK(m.find("destination must be a directory and end with a /") != std::string::npos);
-  CHECK_FALSE(exists(f.up("out")));
-  f.run(req({"a", "b"}, "/out/"));
-  CHECK(read_file(f.up("out/a")) == "A");
-  CHECK(read_file(f.up("out/b")) == "B");
+  f.run(req({"a", "b"}, "/out"));
+  CHECK(S_ISREG(lst(f.up("out")).st_mode));
+  CHECK(read_file(f.up("out")) == "B");
+  // The same for the files one glob matches (in lexical order) and for heredocs.
+  Fixture m;
+  m.file("lib/x.jar", "X");
+  m.file("lib/y.jar", "Y");
+  m.run(req({"lib/*.jar"}, "/app.jar"));
+  CHECK(read_file(m.up("app.jar")) == "Y");
+  auto hd = req({"lib/x.jar"}, "/conf");
+  hd.contents = {{"one", "1", true}, {"two", "2", true}};
+  m.run(hd); // heredocs come after the sources
+  CHECK(read_file(m.up("conf")) == "2");
+  // A file then a directory: the directory cannot replace the file (fsutil's
+  // copyDirectoryOnly).
+  Fixture d;
+  d.file("a", "A");
+  d.file("dir/f", "F");
+  CHECK(message_of([&] {
+          d.run(req({"a", "dir"}, "/out"));
+        }).find("cannot copy to non-directory: /out") != std::string::npos);
+  CHECK(code_of([&] { d.run(req({"a", "dir"}, "/out2")); }) == Errc::invalid_argument);
+  // A directory then a file: the directory's contents make the destination, the file
+  // goes inside it.
+  Fixture e;
+  e.file("a", "A");
+  e.file("dir/f", "F");
+  e.run(req({"dir", "a"}, "/out"));
+  CHECK(read_file(e.up("out/f")) == "F");
+  CHECK(read_file(e.up("out/a")) == "A");
+
+  // A destination ending in "/" is a directory, whatever the count.
+  f.run(req({"a", "b"}, "/out2/"));
+  CHECK(read_file(f.up("out2/a")) == "A");
+  CHECK(read_file(f.up("out2/b")) == "B");
+  // "/out" is a file now: it cannot be made a directory.
+  CHECK(code_of([&] { f.run(req({"a", "b"}, "/out/")); }) == Errc::invalid_argument);
 
   // An existing directory of the image needs no "/"; it is copied up with its metadata.
   Fixture g;
@@ -298,10 +332,13 @@ TEST_CASE("copy step: globs, empty globs and missing sources") {
   CHECK(read_file(d.up("m/f1")) == "1");
   CHECK(read_file(d.up("m/f2")) == "2");
 
+  // Globs that all match nothing copy nothing, not even the destination (BuildKit's
+  // AllowEmptyWildcard): the step's layer is empty.
   Fixture g;
   g.file("a", "A");
-  CHECK(code_of([&] { g.run(req({"*.none"}, "/out/")); }) == Errc::not_found);
-  CHECK(message_of([&] { g.run(req({"*.none"}, "/out/")); }).find("*.none") != std::string::npos);
+  g.run(req({"*.none"}, "/out/"));
+  g.run(req({"*.none", "[q]*"}, "/deep/out"));
+  CHECK(fs::is_empty(g.upper));
   CHECK(code_of([&] { g.run(req({"missing"}, "/out/")); }) == Errc::not_found);
   CHECK(code_of([&] { g.run(req({"a", "missing"}, "/out/")); }) == Errc::not_found);
   CHECK(code_of([&] { g.run(req({"[z-a]"}, "/out/")); }) == Errc::invalid_argument);
@@ -367,7 +404,8 @@ TEST_CASE("copy step: .dockerignore'd files are invisible; --exclude leaves file
   CHECK_FALSE(exists(f.up("a/logs/a.log")));
   CHECK(read_file(f.up("a/logs/keep.log")) == "K");
   CHECK(code_of([&] { f.run(req({"only.env"}, "/b/"), &ignore); }) == Errc::not_found);
-  CHECK(code_of([&] { f.run(req({"*.env"}, "/b/"), &ignore); }) == Errc::not_found);
+  f.run(req({"*.env"}, "/b/"), &ignore); // matches nothing: copies nothing
+  CHECK_FALSE(exists(f.up("b")));
   CHECK(code_of([&] { f.run(req({"to-ignored"}, "/b/"), &ignore); }) == Errc::not_found);
   // A stage's root has no ignore file.
   f.run(req({"only.env"}, "/c/"));
@@ -417,6 +455,8 @@ TEST_CASE("copy step: --chown by name from the image's passwd and group, and by 
   CHECK(lst(f.up("n")).st_uid == 1001);
   CHECK(lst(f.up("n")).st_gid == 1001);
 
+  // Unknown names fail, on purpose unlike BuildKit (which silently uses 0): a typo
+  // would otherwise leave the files owned by root.
   r.chown = "nobody-here";
   CHECK(code_of([&] { f.run(r); }) == Errc::not_found);
   r.chown = "app:nogroup";

@@ -10,16 +10,26 @@
 // fs.RootPath), so no file outside the root is ever read. Symlinks inside a copied
 // directory are copied as symlinks. Globs (*, ?, [...], \ escapes; Go's filepath.Match,
 // so * stops at "/") match entries of the root; .dockerignore'd entries are invisible
-// to globs, to literal sources and to symlink resolution. A directory source copies
+// to globs, to literal sources and to symlink resolution. A glob matching nothing
+// copies nothing, even when every source is such a glob: the step then adds nothing,
+// not even the destination (BuildKit's AllowEmptyWildcard); the part of a glob before
+// its first wildcard must exist, though (BuildKit walks it). A directory source copies
 // its contents; files, symlinks, empty directories, hardlinks (within one source),
 // modes and mtimes are kept. The destination directory itself is not given the source
 // directory's mode (made 0755, or kept when it exists), only its mtime, as fsutil does.
 // --exclude patterns (moby/patternmatcher) apply below each source and to glob matches.
 //
 // Destination. Relative to the workdir unless absolute, resolved through the image's
-// symlinks. A destination ending in "/" or a directory of the image (or made by an
-// earlier source of the step) receives sources inside it; otherwise a single file
-// is written as the destination. Missing parents are created with mode 0755 (the
+// symlinks. Sources (after glob expansion, heredocs last) are copied one after the
+// other, each meeting the destination as the ones before left it (BuildKit makes one
+// copy action per source and fsutil's prepareTargetDir looks at the destination each
+// time): a destination ending in "/", or a directory at that moment (of the image or
+// made by an earlier source), receives the source inside it; otherwise a file source
+// is written as the destination and a directory source's contents make it. The number
+// of sources is not checked (BuildKit does not enforce the documented "must end with
+// a /" rule): COPY a b /out leaves b at /out (each file replaces the one before), a
+// file then a directory fails (fsutil's "cannot copy to non-directory"), a directory
+// then a file puts the file inside it. Missing parents are created with mode 0755 (the
 // --chmod mode when given) and the --chown owner.
 //
 // Owners: --chown ("user[:group]"; BuildKit's rules: a name is looked up in the image's
@@ -39,17 +49,17 @@
 // a client URLs are refused (Error(unsupported)). --checksum is refused for local
 // sources and for COPY with BuildKit's errors.
 //
-// Where berth is stricter than BuildKit (on purpose; BuildKit accepts these): more
-// than one source item (after glob expansion, heredocs included) needs a destination
-// ending in "/" or an existing directory (the documented rule, which BuildKit does not
-// enforce); a step whose every source is a glob matching nothing fails (BuildKit copies
-// nothing; an empty glob beside sources that match is fine, as in BuildKit); an unknown
-// --chown name fails (BuildKit silently uses 0); symbolic --chmod modes are refused.
+// Where berth differs from BuildKit (on purpose): an unknown --chown user or group name
+// fails the step (Error(not_found)). BuildKit's readUser (solver/llbsolver/ops/
+// user_linux.go) finds no entry and silently keeps 0 (an unknown group: the user's
+// group), so a typo in --chown leaves the files owned by root with no sign of it; a
+// silently wrong owner is worse than a failed build. Symbolic --chmod modes are
+// refused (not implemented yet).
 //
-// Errors are berth::Error: not_found (a missing source, a glob set matching nothing,
-// an unknown user or group), invalid_argument (the destination rule, a file over a
-// directory, a bad --chmod or --checksum), unsupported (URLs without a client,
-// symbolic modes, bzip2/xz), unsafe (from the Extractor), network, digest_mismatch, io.
+// Errors are berth::Error: not_found (a missing source or glob base, an unknown user or
+// group), invalid_argument (a file over a directory, a directory over a file, a bad
+// --chmod or --checksum), unsupported (URLs without a client, symbolic modes,
+// bzip2/xz), unsafe (from the Extractor), network, digest_mismatch, io.
 #pragma once
 
 #include "dockerfile/ignore.hpp"

@@ -1,0 +1,29 @@
+// Owners and modes of what a COPY/ADD step creates: --chown resolved against the
+// image's /etc/passwd and /etc/group with BuildKit's rules, --chmod parsed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::ops::copy_detail {
+
+struct Owner {
+  std::uint32_t uid = 0, gid = 0;
+};
+
+// COPY --chown as BuildKit reads it (solver/llbsolver/ops/user_linux.go readUser), from
+// the files of `lowers` (the image's overlay lower directories, topmost first).
+Owner resolve_chown(const std::string &spec, const std::vector<std::string> &lowers);
+
+struct Chmod {
+  mode_t mode = 0;
+};
+
+// An octal --chmod (nullopt for ""); symbolic modes are refused (Error(unsupported)).
+std::optional<Chmod> parse_chmod(const std::string &s);
+
+} // namespace berth::ops::copy_detail
