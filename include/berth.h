@@ -108,6 +108,7 @@ BERTH_API int berth_defaults(char **out_json);
 #define BERTH_EUNSAFE (-17)      /* refused for safety (path escape, credential leak) */
 #define BERTH_EGATE (-18)        /* a policy gate failed (e.g. scan findings) */
 #define BERTH_ESERVER (-19)      /* the server failed (5xx after all retries) */
+#define BERTH_EBUILD (-20)       /* a build step failed (a Dockerfile RUN exited non-zero) */
 #define BERTH_EINTERNAL (-99)    /* a bug in berth; please report it */
 
 /* Static text for a code, e.g. "invalid argument". Never NULL; do not free. */

@@ -45,7 +45,7 @@ func TestCodeText(t *testing.T) {
 	codes := []int{berth.EInvalid, berth.ENoMem, berth.EIO, berth.ENetwork, berth.ETimeout,
 		berth.EAuth, berth.EDenied, berth.ENotFound, berth.EExists, berth.EDigest, berth.EProtocol,
 		berth.EUnsupported, berth.ECancelled, berth.ETooLarge, berth.EThrottled, berth.EConfig,
-		berth.EUnsafe, berth.EGate, berth.EServer, berth.EInternal}
+		berth.EUnsafe, berth.EGate, berth.EServer, berth.EBuild, berth.EInternal}
 	seen := map[string]int{}
 	for _, c := range codes {
 		text := berth.CodeText(c)

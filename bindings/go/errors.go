@@ -34,6 +34,7 @@ const (
 	EUnsafe      = -17 // BERTH_EUNSAFE: refused for safety (path escape, credential leak)
 	EGate        = -18 // BERTH_EGATE: a policy gate failed (e.g. scan findings)
 	EServer      = -19 // BERTH_ESERVER: the server failed (5xx after all retries)
+	EBuild       = -20 // BERTH_EBUILD: a build step failed (a Dockerfile RUN exited non-zero)
 	EInternal    = -99 // BERTH_EINTERNAL: a bug in berth; please report it
 )
 
@@ -64,6 +65,7 @@ var (
 	ErrUnsafe      = &Error{Code: EUnsafe}
 	ErrGate        = &Error{Code: EGate}
 	ErrServer      = &Error{Code: EServer}
+	ErrBuild       = &Error{Code: EBuild}
 	ErrInternal    = &Error{Code: EInternal}
 )
 
@@ -111,6 +113,8 @@ func _() {
 	_ = x[C.BERTH_EGATE-EGate]
 	_ = x[EServer-C.BERTH_ESERVER]
 	_ = x[C.BERTH_ESERVER-EServer]
+	_ = x[EBuild-C.BERTH_EBUILD]
+	_ = x[C.BERTH_EBUILD-EBuild]
 	_ = x[EInternal-C.BERTH_EINTERNAL]
 	_ = x[C.BERTH_EINTERNAL-EInternal]
 }

@@ -28,6 +28,7 @@ enum class Errc : int {
   unsafe = -17,
   gate_failed = -18,
   server = -19,
+  build_failed = -20, // a build step failed (a RUN exited non-zero)
   internal = -99,
 };
 

@@ -40,7 +40,11 @@ std::vector<std::string> json_array(const std::string &name, const std::string &
 } // namespace
 
 const CommandHelp kBuildHelp = {
-    "usage: berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
+    "usage: berth build [-f Dockerfile|-] [CONTEXT] [-t REF]... [--output DST]\n"
+    "                   [--build-arg K=V]... [--target STAGE] [--label K=V]... [--no-cache]\n"
+    "                   [--cache DIR] [--platform OS/ARCH[/V]] [--iidfile F]\n"
+    "                   [--network host|none] [--progress auto|plain] ...\n"
+    "       berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
     "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
     "                   [--cmd JSON] [--env K=V]... [--label K=V]... [--annotation K=V]...\n"
     "                   [--workdir D] [--user U] [--expose P]... [--platform OS/ARCH[/V]]\n"
@@ -49,6 +53,13 @@ const CommandHelp kBuildHelp = {
     "                   [--ca-bundle FILE] [--mirror SRC=HOST[/PREFIX]]... [--json|--quiet]\n"
     "                   [--sbom] [--provenance [--builder-id URI]] [--sign-key cosign.key]\n"
     "                   [--jobs N] --output DST\n"
+    "\n"
+    "The first form builds a Dockerfile (CONTEXT, default '.', holds what COPY reads;\n"
+    "-f defaults to CONTEXT/Dockerfile) as BuildKit would, without a daemon: each RUN in a\n"
+    "sandbox of berth's own (namespaces and overlayfs; rootless when not run as root),\n"
+    "each step cached under --cache (default ~/.cache/berth). -t REF pushes to REF (more\n"
+    "-t push the same image there too); --output DST writes anywhere instead. The second\n"
+    "form lays directories onto a base, as crane append and ko do.\n"
     "\n"
     "DST: oci:DIR[:TAG], docker://REF, oci-archive:FILE[:TAG] or\n"
     "docker-archive:FILE[:REF]. Layers stream straight to DST (tar, compression, digest\n"
@@ -74,12 +85,23 @@ const CommandHelp kBuildHelp = {
         {"--expose", "P", "an exposed port: 8080, 53/udp (repeatable)"},
         {"--platform", "OS/ARCH[/V]",
          "the image's platform; also picks the base's image from an index"},
-        {"--cache", "DIR", "a layer cache: unchanged inputs reuse the layer built before"},
+        {"--cache", "DIR",
+         "a layer cache: unchanged inputs reuse the layer built before (Dockerfile builds: "
+         "also where base layers are unpacked; default ~/.cache/berth)"},
         {"--cache-key", "metadata|content",
          "unchanged means the same paths, sizes, modes, mtimes and link targets (metadata, "
          "the default) or the same contents too (content)"},
-        {"--tag", "T", "also tag DST T (repeatable)"},
-        {"--output", "DST", "where the image goes (required)"},
+        {"--tag", "T|REF",
+         "also tag DST T (repeatable); Dockerfile builds: a REF to push to, as docker build -t",
+         "-t"},
+        {"--output", "DST", "where the image goes (required unless -t names it)"},
+        {"--file", "FILE", "the Dockerfile (default CONTEXT/Dockerfile; - reads stdin)", "-f"},
+        {"--build-arg", "K=V", "a build arg for the Dockerfile's ARGs (repeatable)"},
+        {"--target", "STAGE", "the stage to build (default the last)"},
+        {"--no-cache", nullptr, "run every step again (the cache is still updated)"},
+        {"--network", "host|none", "the network RUN steps see (default host)"},
+        {"--iidfile", "FILE", "write the image ID (the config digest) to FILE"},
+        {"--progress", "auto|plain", "how steps are shown (plain: no progress bar)"},
         {"--jobs", "N", "parallel blob transfers (default 4)"},
         kSrcCredsOption,
         kDestCredsOption,
@@ -115,8 +137,11 @@ int cmd_build(const std::vector<std::string> &argv) {
     print_help(kBuildHelp);
     return kOk;
   }
-  if (!args.positional().empty())
-    throw UsageError{"unexpected argument '" + args.positional()[0] + "'"};
+  if (args.value("--file") || !args.positional().empty()) return build_dockerfile_command(args);
+  for (const char *only : {"--build-arg", "--target", "--network", "--iidfile", "--progress"})
+    if (args.value(only))
+      throw UsageError{std::string(only) + " goes with a Dockerfile build (-f)"};
+  if (args.flag("--no-cache")) throw UsageError{"--no-cache goes with a Dockerfile build (-f)"};
   BuildOptions o;
   o.from = args.value_or("--from", "scratch");
   o.mirrors = args.values("--mirror");
@@ -167,7 +192,10 @@ int cmd_build(const std::vector<std::string> &argv) {
   if (!sign_key.empty()) o.signer = load_signing_key(sign_key, key_password());
   o.builder_id = args.value_or("--builder-id", "");
 
-  auto r = build_image(o);
+  return print_build_result(build_image(o), mode);
+}
+
+int print_build_result(const BuildResult &r, OutputMode mode) {
   for (const auto &w : r.warnings)
     std::fprintf(stderr, "sbom warning: %s\n", core::printable(w).c_str());
   if (mode == OutputMode::json) {

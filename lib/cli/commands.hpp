@@ -2,6 +2,7 @@
 // name) and returns the process exit code.
 #pragma once
 
+#include <berth/build.hpp>
 #include <berth/error.hpp>
 
 #include "cli/options.hpp"
@@ -58,6 +59,12 @@ int cmd_credential_helper(const std::vector<std::string> &args);
 const std::vector<Subcommand> &ecr_pipeline_subcommands();
 int cmd_tags(const std::vector<std::string> &args);
 int cmd_build(const std::vector<std::string> &args);
+// berth build -f Dockerfile [CONTEXT] (cmd_build_dockerfile.cpp), from cmd_build's Args.
+int build_dockerfile_command(const Args &args);
+// What berth build prints for a result: the digest on stdout (JSON with --json), the
+// rest on stderr; GitHub outputs.
+enum class OutputMode;
+int print_build_result(const BuildResult &r, OutputMode mode);
 int cmd_push(const std::vector<std::string> &args);
 int cmd_pull(const std::vector<std::string> &args);
 int cmd_replicate(const std::vector<std::string> &args);

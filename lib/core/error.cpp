@@ -24,6 +24,7 @@ const char *errc_text(Errc code) noexcept {
   case Errc::unsafe: return "refused as unsafe";
   case Errc::gate_failed: return "gate failed";
   case Errc::server: return "server error";
+  case Errc::build_failed: return "build step failed";
   case Errc::internal: return "internal error";
   }
   return "unknown error";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,17 @@ public:
 
 private:
   std::string data_;
+};
+
+// Hands every write to a function (an HTTP body sink, a pipe's producer side).
+class FunctionSink final : public ByteSink {
+public:
+  explicit FunctionSink(std::function<void(const char *, std::size_t)> fn) : fn_(std::move(fn)) {}
+  void write(const char *data, std::size_t len) override { fn_(data, len); }
+  using ByteSink::write;
+
+private:
+  std::function<void(const char *, std::size_t)> fn_;
 };
 
 } // namespace berth::core

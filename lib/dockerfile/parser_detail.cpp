@@ -246,46 +246,6 @@ namespace berth::dockerfile {
 
 namespace {
 
-// Go's strconv.Quote, close enough for dumps: printable ASCII and valid UTF-8 kept,
-// the usual escapes, \xHH for other bytes, \u00HH for C1 controls.
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t pos = 0; pos < s.size();) {
-    const Rune r = decode_rune(s, pos);
-    const auto c = static_cast<unsigned char>(s[pos]);
-    char buf[16];
-    if (r.value == 0xFFFD && r.size == 1 && c >= 0x80) {
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (r.value < 0x20 || r.value == 0x7f || (r.value >= 0x80 && r.value < 0xA0)) {
-      const char *esc = nullptr;
-      switch (r.value) {
-      case '\a': esc = "\\a"; break;
-      case '\b': esc = "\\b"; break;
-      case '\f': esc = "\\f"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-      case '\t': esc = "\\t"; break;
-      case '\v': esc = "\\v"; break;
-      default: break;
-      }
-      if (esc) {
-        out += esc;
-      } else {
-        std::snprintf(buf, sizeof buf, r.value < 0x80 ? "\\x%02x" : "\\u%04x",
-                      static_cast<unsigned>(r.value));
-        out += buf;
-      }
-    } else {
-      out += s.substr(pos, r.size);
-    }
-    pos += r.size;
-  }
-  return out + "\"";
-}
 
 } // namespace
 

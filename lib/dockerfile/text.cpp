@@ -1,5 +1,7 @@
 #include "dockerfile/text.hpp"
 
+#include <cstdio>
+
 namespace berth::dockerfile {
 
 Rune decode_rune(std::string_view s, std::size_t pos) {
@@ -94,6 +96,47 @@ void fail(std::string_view source, int line, const std::string &message) {
   std::string text(source);
   if (line > 0) text.append(":").append(std::to_string(line));
   throw Error(Errc::invalid_argument, text + ": " + message);
+}
+
+// Go's strconv.Quote, close enough for dumps: printable ASCII and valid UTF-8 kept,
+// the usual escapes, \xHH for other bytes, \u00HH for C1 controls.
+std::string go_quote(std::string_view s) {
+  std::string out = "\"";
+  for (std::size_t pos = 0; pos < s.size();) {
+    const Rune r = decode_rune(s, pos);
+    const auto c = static_cast<unsigned char>(s[pos]);
+    char buf[16];
+    if (r.value == 0xFFFD && r.size == 1 && c >= 0x80) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (r.value < 0x20 || r.value == 0x7f || (r.value >= 0x80 && r.value < 0xA0)) {
+      const char *esc = nullptr;
+      switch (r.value) {
+      case '\a': esc = "\\a"; break;
+      case '\b': esc = "\\b"; break;
+      case '\f': esc = "\\f"; break;
+      case '\n': esc = "\\n"; break;
+      case '\r': esc = "\\r"; break;
+      case '\t': esc = "\\t"; break;
+      case '\v': esc = "\\v"; break;
+      default: break;
+      }
+      if (esc) {
+        out += esc;
+      } else {
+        std::snprintf(buf, sizeof buf, r.value < 0x80 ? "\\x%02x" : "\\u%04x",
+                      static_cast<unsigned>(r.value));
+        out += buf;
+      }
+    } else {
+      out += s.substr(pos, r.size);
+    }
+    pos += r.size;
+  }
+  return out + "\"";
 }
 
 } // namespace berth::dockerfile

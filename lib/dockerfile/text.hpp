@@ -33,6 +33,8 @@ inline bool is_blank(char c) {
 }
 
 std::string to_lower(std::string_view s);
+// Go's strconv.Quote (parser dumps, and history entries BuildKit writes with %q).
+std::string go_quote(std::string_view s);
 std::string to_upper(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,23 @@ std::string LayerStore::ensure(const std::string &diff_id,
   }
   staging.release();
   core::fsync_dir(root_ + "/sha256");
+  return target;
+}
+
+std::string LayerStore::adopt(const std::string &diff_id, const std::string &dir) {
+  const std::string target = path_of(diff_id);
+  if (!find(diff_id)) {
+    if (::chmod(dir.c_str(), 0755) != 0)
+      core::throw_errno(errno, "cannot set the mode of '" + dir + "'");
+    if (::rename(dir.c_str(), target.c_str()) == 0) {
+      core::fsync_dir(root_ + "/sha256");
+      return target;
+    }
+    if (!((errno == EEXIST || errno == ENOTEMPTY) && find(diff_id)))
+      core::throw_errno(errno, "cannot move the layer into '" + target + "'");
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
   return target;
 }
 

@@ -35,6 +35,12 @@ public:
   std::string ensure(const std::string &diff_id,
                      const std::function<std::size_t(char *, std::size_t)> &read);
 
+  // Moves `dir` — a directory already in overlay's form whose layer has `diff_id`, such
+  // as a RUN step's upper directory — into the store under that name (same file system:
+  // a rename). When the store has the layer already, `dir` is removed and the stored
+  // copy is returned.
+  std::string adopt(const std::string &diff_id, const std::string &dir);
+
   const std::string &root() const noexcept { return root_; }
 
 private:

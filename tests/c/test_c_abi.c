@@ -18,6 +18,7 @@ static void test_errors(void) {
   berth_sign_options opts;
   CHECK(strcmp(berth_strerror(BERTH_EINVAL), "invalid argument") == 0);
   CHECK(strcmp(berth_strerror(BERTH_EDIGEST), "digest mismatch") == 0);
+  CHECK(strcmp(berth_strerror(BERTH_EBUILD), "build step failed") == 0);
   CHECK(berth_sign_options_init(&opts, 999) == BERTH_EINVAL);
   e = berth_last_error();
   CHECK(e->code == BERTH_EINVAL);

@@ -207,6 +207,12 @@ class ServerError(BerthError):
     CODE = -19
 
 
+class BuildFailedError(BerthError):
+    """A build step failed, e.g. a Dockerfile RUN exited non-zero (BERTH_EBUILD)."""
+
+    CODE = -20
+
+
 class InternalError(BerthError):
     """A bug in berth; please report it (BERTH_EINTERNAL)."""
 
@@ -220,7 +226,7 @@ ERROR_CLASSES: Dict[int, Type[BerthError]] = {
         InvalidArgumentError, OutOfMemoryError, BerthIOError, NetworkError, BerthTimeoutError,
         AuthError, DeniedError, NotFoundError, AlreadyExistsError, DigestMismatchError,
         ProtocolError, UnsupportedError, CancelledError, TooLargeError, ThrottledError,
-        ConfigError, UnsafeError, GateFailedError, ServerError, InternalError,
+        ConfigError, UnsafeError, GateFailedError, ServerError, BuildFailedError, InternalError,
     )
 }
 

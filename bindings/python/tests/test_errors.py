@@ -39,7 +39,7 @@ def test_every_code_in_berth_h_has_its_own_class(berth_header_text):
     ("NotFoundError", -8), ("AlreadyExistsError", -9), ("DigestMismatchError", -10),
     ("ProtocolError", -11), ("UnsupportedError", -12), ("CancelledError", -13),
     ("TooLargeError", -14), ("ThrottledError", -15), ("ConfigError", -16), ("UnsafeError", -17),
-    ("GateFailedError", -18), ("ServerError", -19), ("InternalError", -99),
+    ("GateFailedError", -18), ("ServerError", -19), ("BuildFailedError", -20), ("InternalError", -99),
 ])
 def test_public_names(name, code):
     assert getattr(berth, name).CODE == code

@@ -1,0 +1,67 @@
+// Dockerfile builds without a daemon: BuildKit's Dockerfile semantics, each RUN in a
+// sandbox made by berth (rootless when berth is not root), each step's changes a layer
+// streamed through the same deterministic tar + compression pipeline as `berth build`
+// from directories, the result stored like any build (registry, oci: layout, archive)
+// with the same tags, attestations and signatures.
+#pragma once
+
+#include <berth/build.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace berth {
+
+struct DockerfileBuildOptions {
+  // The build context: a directory whose files COPY and ADD may read (never outside
+  // it). "<dockerfile>.dockerignore" beside the Dockerfile, else .dockerignore at the
+  // context root, leaves files out.
+  std::string context = ".";
+  // The Dockerfile: its path ("" = <context>/Dockerfile), or its text when
+  // dockerfile_text is set (`-f -`); dockerfile names it in errors then.
+  std::string dockerfile;
+  std::optional<std::string> dockerfile_text;
+  std::vector<std::pair<std::string, std::string>> build_args; // --build-arg K=V
+  std::string target;                                          // stage name; "" = the last
+  std::map<std::string, std::string> labels;                   // --label, over the Dockerfile's
+  std::string platform;         // "os/arch[/variant]"; "" = this machine's
+  std::string network = "host"; // RUN's network: "host" or "none"
+
+  // Where base layers are unpacked once (by diffID) and built layers are kept between
+  // builds; "" = $XDG_CACHE_HOME/berth (else ~/.cache/berth).
+  std::string state_dir;
+  bool no_cache = false; // run every step again (the unpacked base layers are still reused)
+
+  // Bases from registries, and read-through mirrors for them.
+  RegistryAccess from_access;
+  std::vector<std::string> mirrors;
+
+  std::string compression = "gzip"; // gzip | zstd | none
+  int level = -1;
+  unsigned threads = 0;
+  // The image's time: this, else SOURCE_DATE_EPOCH, else now. SOURCE_DATE_EPOCH also
+  // clamps file times, so the same inputs give the same digest.
+  std::optional<std::chrono::system_clock::time_point> created;
+
+  std::string output; // oci:DIR[:TAG], docker://REF, oci-archive:, docker-archive:
+  RegistryAccess output_access;
+  std::vector<std::string> extra_tags;
+  int jobs = BERTH_DEFAULT_JOBS;
+  ProgressFn progress;
+  // Each step as it starts ("#3 [2/4] RUN make") and every byte a RUN writes.
+  std::function<void(std::string_view)> log;
+
+  bool attach_sbom = false, attach_provenance = false;
+  std::shared_ptr<Signer> signer;
+  std::string builder_id;
+};
+
+// Builds the target stage and stores it at `output`. A failing RUN is Error(build_failed)
+// naming the instruction, its Dockerfile line, its exit code and the tail of its output;
+// nothing is stored then. BuildResult::layers lists the layers the Dockerfile added.
+BuildResult build_dockerfile(const DockerfileBuildOptions &options);
+
+} // namespace berth

@@ -1,0 +1,128 @@
+#include "ops/build/dockerfile/run_step.hpp"
+
+#include <berth/error.hpp>
+
+#include "core/untrusted_text.hpp"
+#include "dockerfile/text.hpp"
+#include "ops/build/dockerfile/config_steps.hpp"
+
+namespace berth::ops {
+
+namespace df = dockerfile;
+
+namespace {
+
+const df::RunInstr &run_body(const df::Instruction &in) {
+  const auto *run = std::get_if<df::RunInstr>(&in.body);
+  if (!run) throw Error(Errc::internal, "run_step given " + in.keyword);
+  return *run;
+}
+
+std::string where(const df::Instruction &in, const RunStepOptions &o) {
+  return o.source + ":" + std::to_string(in.start_line);
+}
+
+// The shell form's command text: heredocs are given back to the shell as written
+// (it reads them itself); a RUN that is nothing but one heredoc runs its content.
+std::vector<std::string> shell_argv(const df::Instruction &in, const df::RunInstr &run,
+                                    const StageImage &img, const RunStepOptions &o) {
+  auto argv = stage_shell(img);
+  std::string text;
+  for (std::size_t i = 0; i < run.cmd.args.size(); ++i)
+    text.append(i ? " " : "").append(run.cmd.args[i]);
+  if (run.cmd.files.empty()) {
+    argv.push_back(text);
+    return argv;
+  }
+  const auto trimmed = std::string(df::trim_space(text));
+  if (run.cmd.files.size() == 1 && df::parse_heredoc(trimmed) &&
+      df::parse_heredoc(trimmed)->name == run.cmd.files[0].name) {
+    const auto &doc = run.cmd.files[0];
+    const std::string content = doc.chomp ? df::chomp_heredoc(doc.content) : doc.content;
+    if (content.rfind("#!", 0) == 0)
+      throw Error(Errc::unsupported,
+                  where(in, o) + ": a RUN heredoc with a #! line is not supported yet");
+    argv.push_back(content);
+    return argv;
+  }
+  for (const auto &doc : run.cmd.files)
+    text.append("\n").append(doc.content).append(doc.name);
+  argv.push_back(text);
+  return argv;
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out.append(i ? " " : "").append(v[i]);
+  return out;
+}
+
+} // namespace
+
+RunCommand run_command(const df::Instruction &in, const StageImage &img, const RunStepOptions &o) {
+  const auto &run = run_body(in);
+  RunCommand c;
+  c.argv = run.cmd.prepend_shell ? shell_argv(in, run, img, o) : run.cmd.args;
+  if (c.argv.empty()) throw Error(Errc::invalid_argument, where(in, o) + ": RUN has no command");
+  c.env = config_env(img);
+  std::vector<std::string> args_used;
+  for (const auto &kv : o.build_args) {
+    auto eq = kv.find('=');
+    if (env_value(c.env, std::string_view(kv).substr(0, eq))) continue;
+    args_used.push_back(kv);
+  }
+  c.env.insert(c.env.end(), args_used.begin(), args_used.end());
+  // BuildKit's history names the build args a RUN saw: "RUN |2 A=1 B=2 <command>".
+  c.history = "RUN ";
+  if (!args_used.empty())
+    c.history += "|" + std::to_string(args_used.size()) + " " + joined(args_used) + " ";
+  c.history += joined(c.argv);
+  return c;
+}
+
+sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
+                            const RunStepOptions &o, const std::string &upper,
+                            const std::string &work) {
+  const auto &run = run_body(in);
+  if (!run.mounts.empty() || !run.mount_specs.empty())
+    throw Error(Errc::unsupported, where(in, o) + ": RUN --mount is not supported yet");
+  if (run.security == "insecure")
+    throw Error(Errc::unsupported, where(in, o) + ": RUN --security=insecure is not supported");
+  auto cmd = run_command(in, img, o);
+  sandbox::RunSpec spec;
+  spec.lower_dirs = img.lowers();
+  spec.upper_dir = upper;
+  spec.work_dir = work;
+  spec.argv = std::move(cmd.argv);
+  spec.env = std::move(cmd.env);
+  spec.cwd = config_string(img, "WorkingDir");
+  if (spec.cwd.empty()) spec.cwd = "/";
+  spec.user = config_string(img, "User");
+  const std::string network = run.network == "default" ? o.network : run.network;
+  spec.network = network == "none" ? sandbox::Network::none : sandbox::Network::host;
+  spec.output = o.output;
+  spec.cancelled = o.cancelled;
+  auto r = sandbox::run(spec);
+  if (r.exit_code != 0) {
+    std::string what = in.original.size() > 200 ? in.original.substr(0, 200) + "..." : in.original;
+    std::string msg = where(in, o) + ": " + what + ": ";
+    msg += r.signal ? "killed by signal " + std::to_string(r.signal)
+                    : "exit code " + std::to_string(r.exit_code);
+    if (!r.tail.empty()) {
+      // The last lines of what the command printed: outside text, made safe to print
+      // line by line (a line cannot start a workflow command or move the cursor).
+      std::string_view tail(r.tail);
+      if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
+      while (!tail.empty()) {
+        auto nl = tail.find('\n');
+        msg += "\n  " + core::printable(tail.substr(0, nl));
+        tail = nl == std::string_view::npos ? std::string_view() : tail.substr(nl + 1);
+      }
+    }
+    throw Error(Errc::build_failed, msg);
+  }
+  return r;
+}
+
+} // namespace berth::ops

@@ -1,0 +1,42 @@
+// The state of one stage of a Dockerfile build as its steps run: the image config
+// being written, the layers so far (each unpacked once, as an overlay lower directory,
+// and where its compressed blob can be read), and the cache key of every step so far.
+#pragma once
+
+#include <berth/manifest.hpp>
+
+#include "core/json.hpp"
+#include "ops/transfer/endpoints.hpp"
+
+#include <string>
+#include <vector>
+
+namespace berth::ops {
+
+struct StageLayer {
+  image::Descriptor blob; // the compressed layer
+  std::string diff_id;
+  std::string dir;               // unpacked in overlay's form (sandbox::LayerStore)
+  ImageSource *source = nullptr; // where blob can be read: the base, or the layer cache
+};
+
+struct StageImage {
+  core::json::Document config;
+  std::vector<StageLayer> layers; // bottom first
+  bool docker_types = false;      // the base's manifests are Docker's
+  // Every step so far as one digest: the parent of the next step's cache key.
+  std::string cache_key;
+  // A registry base: the name as written, what it resolved to, and the image manifest.
+  std::string base_name, base_digest, base_manifest_digest;
+  bool cmd_set = false; // CMD given in this stage: a later ENTRYPOINT keeps it
+
+  // The layers' directories topmost first, as sandbox::RunSpec::lower_dirs wants them.
+  std::vector<std::string> lowers() const {
+    std::vector<std::string> out;
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+      out.push_back(it->dir);
+    return out;
+  }
+};
+
+} // namespace berth::ops

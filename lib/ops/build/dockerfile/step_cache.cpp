@@ -1,0 +1,124 @@
+#include "ops/build/dockerfile/step_cache.hpp"
+
+#include <berth/error.hpp>
+
+#include "core/crypto.hpp"
+#include "layer/compression.hpp"
+#include "ops/transfer/pipe_reader.hpp"
+
+#include <filesystem>
+
+namespace berth::ops {
+
+namespace fs = std::filesystem;
+
+StepCache::StepCache(const std::string &state_dir, bool no_cache)
+    : dir_(state_dir), no_cache_(no_cache), layers_(state_dir + "/cache", "content") {
+  core::make_dirs(dir_ + "/cache/steps");
+  core::make_dirs(dir_ + "/steps");
+}
+
+std::string StepCache::key(const std::string &parent, std::string_view kind, std::string_view text,
+                           std::string_view extra) {
+  core::Sha256 h;
+  for (std::string_view part :
+       {std::string_view("berth-step-v1"), std::string_view(parent), kind, text, extra}) {
+    h.update(std::to_string(part.size()) + ":");
+    h.update(part);
+  }
+  return h.finish_hex();
+}
+
+std::string StepCache::config_text(const StageImage &img) {
+  const auto &cfg = img.config;
+  if (!cfg.IsObject() || !cfg.HasMember("config")) return {};
+  core::json::StringWriter w;
+  cfg["config"].Accept(w.writer);
+  return w.str();
+}
+
+std::string StepCache::tree_text(const std::string &dir) {
+  return LayerCache::fingerprint(dir, "", false, "content", layer::Compression::none, -1,
+                                 std::nullopt);
+}
+
+std::unique_ptr<core::StagingDir> StepCache::scratch() const {
+  return std::make_unique<core::StagingDir>(dir_ + "/steps/step");
+}
+
+std::string StepCache::empty_mark(const std::string &key) const {
+  return dir_ + "/cache/steps/" + key + ".empty";
+}
+
+ImageSource *StepCache::source() {
+  if (!source_) source_ = layers_.source();
+  return source_.get();
+}
+
+void StepCache::add_layer(StageImage &img, const BuiltLayer &built, const std::string &dir,
+                          const std::string &history, const BuildClock &clock) {
+  image::Descriptor d;
+  d.media_type = built.media_type;
+  d.digest = built.digest;
+  d.size = static_cast<std::int64_t>(built.size);
+  img.layers.push_back({d, built.diff_id, dir, source()});
+  auto &a = img.config.GetAllocator();
+  ensure_rootfs_and_history(img.config);
+  img.config["rootfs"]["diff_ids"].PushBack(core::json::Value(built.diff_id.c_str(), a), a);
+  add_history(img.config, clock.created_text(), history, false, "buildkit.dockerfile.v0");
+}
+
+bool StepCache::reuse(StageImage &img, const std::string &key, const std::string &history,
+                      const BuildClock &clock, sandbox::LayerStore &store) {
+  if (no_cache_) return false;
+  std::error_code ec;
+  if (fs::exists(empty_mark(key), ec)) {
+    img.cache_key = key;
+    add_history(img.config, clock.created_text(), history, true, "buildkit.dockerfile.v0");
+    return true;
+  }
+  auto hit = layers_.lookup(key);
+  if (!hit) return false;
+  std::string dir;
+  if (auto have = store.find(hit->diff_id)) {
+    dir = *have;
+  } else {
+    // The store was pruned (or restored without it): unpack the cached blob again.
+    image::Descriptor d;
+    d.media_type = hit->media_type;
+    d.digest = hit->digest;
+    d.size = static_cast<std::int64_t>(hit->size);
+    auto *src = source();
+    PipeReader pipe([&](const http::BodySink &sink) { src->blob(d, sink, {}); });
+    auto dec = layer::open_decompressor(
+        d.media_type, [&](char *buf, std::size_t len) { return pipe.read(buf, len); });
+    dir =
+        store.ensure(hit->diff_id, [&](char *buf, std::size_t len) { return dec.read(buf, len); });
+  }
+  img.cache_key = key;
+  add_layer(img, *hit, dir, history, clock);
+  return true;
+}
+
+void StepCache::commit(StageImage &img, const std::string &key, const std::string &history,
+                       const BuildClock &clock, sandbox::LayerStore &store,
+                       const std::string &upper, const sandbox::OverlayDiffOptions &diff,
+                       const LayerParams &params) {
+  img.cache_key = key;
+  std::error_code ec;
+  if (!fs::exists(upper, ec) || fs::is_empty(upper, ec)) {
+    core::write_file_atomic(empty_mark(key), "");
+    add_history(img.config, clock.created_text(), history, true, "buildkit.dockerfile.v0");
+    return;
+  }
+  const auto compression = layer::parse_compression(params.compression);
+  auto built = layers_.build(key, [&](ImageDestination::BlobSink &sink) {
+    auto r = sandbox::overlay_diff_layer(upper, sink, compression, diff, params.level,
+                                         params.threads, img.docker_types);
+    sink.commit(r.digest);
+    return BuiltLayer{r.digest, r.diff_id, r.media_type, r.size, false};
+  });
+  add_layer(img, built, store.adopt(built.diff_id, upper), history, clock);
+}
+
+} // namespace berth::ops
