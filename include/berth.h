@@ -572,6 +572,64 @@ BERTH_API int berth_build_options_init(berth_build_options *opts, uint32_t versi
  * image), transfer errors as for copy. */
 BERTH_API int berth_build(char **out_json, const berth_build_options *opts);
 
+/* Dockerfile builds, without a daemon: BuildKit's Dockerfile semantics; each RUN in a
+ * sandbox berth makes itself (namespaces and overlayfs; rootless when the caller is
+ * not root); base layers unpacked once and every step cached under state_dir. */
+#define BERTH_DOCKERFILE_OPTIONS_VERSION 1
+
+/* The steps as they start ("#3 RUN make") and every byte a RUN prints, as it comes
+ * (not NUL-terminated; outside text: neutralise it before printing it in a CI log). */
+typedef void (*berth_log_fn)(const char *text, size_t len, void *user_data);
+
+typedef struct berth_dockerfile_options {
+  uint32_t version;              /* BERTH_DOCKERFILE_OPTIONS_VERSION */
+  const char *context;           /* the build context directory; NULL = "." */
+  const char *dockerfile;        /* NULL = <context>/Dockerfile */
+  const char *dockerfile_text;   /* the Dockerfile itself (wins over dockerfile) */
+  const char *const *build_args; /* "K=V" */
+  size_t n_build_args;
+  const char *target;        /* the stage to build; NULL = the last */
+  const char *const *labels; /* "K=V", over the Dockerfile's */
+  size_t n_labels;
+  const char *platform;    /* "os/arch[/variant]"; NULL = BERTH_DEFAULT_PLATFORM */
+  const char *network;     /* RUN's network: NULL/"host" or "none" */
+  const char *state_dir;   /* base layers and the step cache; NULL = ~/.cache/berth */
+  int32_t no_cache;        /* non-zero: run every step again (the cache is still updated) */
+  const char *compression; /* NULL = "gzip"; "zstd", "none" */
+  int32_t level;           /* -1 = default */
+  int64_t created;         /* as berth_build_options.created */
+  const char *output;      /* required: oci:DIR[:TAG], docker://REF, an archive */
+  const char *const *extra_tags;
+  size_t n_extra_tags;
+  const berth_registry_options *src; /* registry bases (mirrors apply); NULL = defaults */
+  const berth_registry_options *dst; /* the output */
+  int32_t jobs;                      /* 0 = BERTH_DEFAULT_JOBS */
+  berth_progress_fn progress;
+  void *progress_user_data;
+  berth_log_fn log;
+  void *log_user_data;
+  /* As in berth_build_options. */
+  int32_t sbom;
+  int32_t provenance;
+  const char *sign_key;
+  const char *sign_key_password;
+  const char *builder_id;
+} berth_dockerfile_options;
+
+#define BERTH_DOCKERFILE_OPTIONS_INIT                                                              \
+  {                                                                                                \
+    BERTH_DOCKERFILE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL,  \
+        0, NULL, -1, -1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL,   \
+        NULL                                                                                       \
+  }
+
+BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version);
+
+/* Builds the Dockerfile's target stage and stores it at output. *out_json as
+ * berth_build's. A failing RUN is BERTH_EBUILD (the message names the line, the exit
+ * code and the end of the output); nothing is stored then. */
+BERTH_API int berth_build_dockerfile(char **out_json, const berth_dockerfile_options *opts);
+
 /* ------------------------------------------------------------------------------ */
 /* CI pipeline: tags, repositories, lifecycle policies, scan gates                 */
 /* ------------------------------------------------------------------------------ */

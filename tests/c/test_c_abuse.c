@@ -168,6 +168,31 @@ static void test_copy_family(void) {
   FAILS(berth_export("oci:/nonexistent/s:x", NULL, NULL), BERTH_EINVAL);
 }
 
+static void test_build_dockerfile(void) {
+  berth_dockerfile_options opts = BERTH_DOCKERFILE_OPTIONS_INIT;
+  char *out = SENTINEL;
+  const char *bad_args[] = {"NOEQUALS"};
+  FAILS(berth_build_dockerfile(&out, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_build_dockerfile(NULL, &opts), BERTH_EINVAL); /* no output */
+  opts.output = "oci:/nonexistent/d:x";
+  opts.build_args = bad_args;
+  opts.n_build_args = 1;
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_EINVAL);
+  opts.build_args = NULL; /* a count without an array */
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_EINVAL);
+  opts.n_build_args = 0;
+  opts.network = "bridge";
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_EINVAL);
+  opts.network = NULL;
+  opts.created = -2;
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_EINVAL);
+  opts.created = -1;
+  opts.context = "/nonexistent/context";
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_ENOTFOUND);
+  CHECK(out == NULL);
+}
+
 static void test_build(void) {
   berth_build_options opts = BERTH_BUILD_OPTIONS_INIT;
   char *out = SENTINEL;
@@ -340,6 +365,17 @@ static int init_export(uint32_t v) {
   berth_export_options o;
   return berth_export_options_init(&o, v);
 }
+static int init_dockerfile(uint32_t v) {
+  berth_dockerfile_options o;
+  return berth_dockerfile_options_init(&o, v);
+}
+static int call_dockerfile(uint32_t v) {
+  berth_dockerfile_options o = BERTH_DOCKERFILE_OPTIONS_INIT;
+  o.version = v;
+  o.context = "/nonexistent";
+  o.output = "oci:/nonexistent/d:x";
+  return berth_build_dockerfile(NULL, &o);
+}
 static int init_cosign(uint32_t v) {
   berth_cosign_options o;
   return berth_cosign_options_init(&o, v);
@@ -432,6 +468,8 @@ static void test_option_versions(void) {
       {"berth_export_options", 1, BERTH_EXPORT_OPTIONS_VERSION, init_export, call_export},
       {"berth_cosign_options", 1, BERTH_COSIGN_OPTIONS_VERSION, init_cosign, call_cosign},
       {"berth_verify_options", 1, BERTH_VERIFY_OPTIONS_VERSION, init_verify, call_verify},
+      {"berth_dockerfile_options", 1, BERTH_DOCKERFILE_OPTIONS_VERSION, init_dockerfile,
+       call_dockerfile},
   };
   size_t i;
   uint32_t v;
@@ -569,6 +607,7 @@ int main(void) {
   test_signing();
   test_copy_family();
   test_build();
+  test_build_dockerfile();
   test_aws_and_pipeline();
   test_signatures();
   test_inspection();

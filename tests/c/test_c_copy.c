@@ -49,6 +49,11 @@ static int on_progress(const berth_progress *p, void *user) {
   return c->cancel;
 }
 
+static void on_log(const char *text, size_t len, void *user_data) {
+  (void)text;
+  if (len > 0) ++*(int *)user_data;
+}
+
 int main(int argc, char **argv) {
   char src[1024], dst[1024], dst2[1024];
   berth_copy_options opts;
@@ -203,6 +208,51 @@ int main(int argc, char **argv) {
       b.output = out;
     }
     b.created = 1700000000;
+
+    /* A Dockerfile build on the umoci image: COPY from the context, ENV, CMD; the log
+     * callback sees the steps; the step cache makes a second build reuse the layer. */
+    {
+      berth_dockerfile_options d;
+      char context[1100], state[1100], df_out[1100], dockerfile[1400], df_digest[160];
+      int log_calls = 0;
+      snprintf(context, sizeof context, "%s/appdir", argv[2]);
+      snprintf(state, sizeof state, "%s/state", argv[2]);
+      snprintf(df_out, sizeof df_out, "oci:%s/dockerfile:v1", argv[2]);
+      snprintf(dockerfile, sizeof dockerfile,
+               "FROM %s\nCOPY data.bin /copied/data.bin\nENV X=1\nCMD [\"/app\"]\n", src);
+      CHECK(berth_dockerfile_options_init(&d, BERTH_DOCKERFILE_OPTIONS_VERSION) == BERTH_OK);
+      CHECK(d.created == -1 && d.level == -1 && d.context == NULL);
+      d.context = context;
+      d.dockerfile_text = dockerfile;
+      d.state_dir = state;
+      d.output = df_out;
+      d.created = 1700000000;
+      d.log = on_log;
+      d.log_user_data = &log_calls;
+      CHECK(berth_build_dockerfile(&json, &d) == BERTH_OK);
+      CHECK(strncmp(value_of(json, "digest", df_digest, sizeof df_digest), "sha256:", 7) == 0);
+      CHECK(log_calls >= 3);
+      berth_free(json);
+      json = NULL;
+      CHECK(berth_inspect(&json, df_out, NULL) == BERTH_OK);
+      CHECK(has(json, "\"X=1\"") && has(json, "\"/app\""));
+      CHECK(has(json, "\"created\":\"2023-11-14T22:13:20Z\""));
+      berth_free(json);
+      json = NULL;
+      {
+        char again[160];
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_OK);
+        CHECK(strcmp(value_of(json, "digest", again, sizeof again), df_digest) == 0);
+        berth_free(json);
+        json = NULL;
+      }
+      /* A RUN on a base without a shell fails with the library's error, and stores nothing. */
+      snprintf(dockerfile, sizeof dockerfile, "FROM %s\nRUN true\n", src);
+      snprintf(df_out, sizeof df_out, "oci:%s/dockerfile-fail:v1", argv[2]);
+      CHECK(berth_build_dockerfile(&json, &d) != BERTH_OK);
+      CHECK(json == NULL);
+      CHECK(berth_inspect(&json, df_out, NULL) != BERTH_OK);
+    }
 
     srcs[0] = out;
     srcs[1] = src;

@@ -59,6 +59,7 @@ from ._errors import (
 from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, caller_identity,
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import Attestation, BuildResult, BuiltLayer, build
+from ._dockerfile import build_dockerfile
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
 from ._sbom import sbom
 from ._sign import attest, sign, verify
@@ -133,6 +134,7 @@ __all__ = [
     "abi_version",
     "aws_credentials",
     "build",
+    "build_dockerfile",
     "caller_identity",
     "catalog",
     "copy",

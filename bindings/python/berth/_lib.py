@@ -43,6 +43,7 @@ AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below (4 is ABI 2's
 #: first).
 BUILD_OPTIONS_VERSION = 4
+DOCKERFILE_OPTIONS_VERSION = 1
 #: BERTH_COSIGN_OPTIONS_VERSION of the berth_cosign_options mirrored below.
 COSIGN_OPTIONS_VERSION = 1
 #: BERTH_VERIFY_OPTIONS_VERSION of the berth_verify_options mirrored below.
@@ -270,6 +271,48 @@ class BuildOptions(Structure):
         ("jobs", c_int32),
         ("progress", ProgressFn),
         ("progress_user_data", c_void_p),
+        ("sbom", c_int32),
+        ("provenance", c_int32),
+        ("sign_key", c_char_p),
+        ("sign_key_password", c_char_p),
+        ("builder_id", c_char_p),
+    ]
+
+
+#: berth_log_fn: (text, len, user_data); the text is not NUL-terminated.
+LogFn = CFUNCTYPE(None, POINTER(ctypes.c_char), c_size_t, c_void_p)
+
+
+class DockerfileOptions(Structure):
+    """berth_dockerfile_options, version 1, field for field."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("context", c_char_p),
+        ("dockerfile", c_char_p),
+        ("dockerfile_text", c_char_p),
+        ("build_args", StringArray),
+        ("n_build_args", c_size_t),
+        ("target", c_char_p),
+        ("labels", StringArray),
+        ("n_labels", c_size_t),
+        ("platform", c_char_p),
+        ("network", c_char_p),
+        ("state_dir", c_char_p),
+        ("no_cache", c_int32),
+        ("compression", c_char_p),
+        ("level", c_int32),
+        ("created", c_int64),
+        ("output", c_char_p),
+        ("extra_tags", StringArray),
+        ("n_extra_tags", c_size_t),
+        ("src", RegistryOptionsP),
+        ("dst", RegistryOptionsP),
+        ("jobs", c_int32),
+        ("progress", ProgressFn),
+        ("progress_user_data", c_void_p),
+        ("log", LogFn),
+        ("log_user_data", c_void_p),
         ("sbom", c_int32),
         ("provenance", c_int32),
         ("sign_key", c_char_p),

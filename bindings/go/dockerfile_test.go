@@ -1,0 +1,137 @@
+package berth_test
+
+// BuildDockerfile: a busybox base made with Build from Debian's busybox-static, then
+// Dockerfiles with RUN, COPY and config instructions built through the C ABI.
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	berth "github.com/berth-project/berth/bindings/go"
+)
+
+func busyboxBase(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("the Dockerfile tests run as root here")
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Fatalf("busybox-static is missing: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "bin", "busybox"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	list, err := exec.Command("/bin/busybox", "--list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range strings.Fields(string(list)) {
+		if name != "busybox" {
+			if err := os.Symlink("busybox", filepath.Join(root, "bin", name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	writeFiles(t, root, map[string]string{"etc/passwd": "root:x:0:0:root:/root:/bin/sh\n"})
+	ref := "oci:" + filepath.Join(t.TempDir(), "base") + ":busybox"
+	if _, err := berth.Build(context.Background(), berth.BuildOptions{Output: ref, Layers: []string{root},
+		Created: time.Unix(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+func TestBuildDockerfile(t *testing.T) {
+	base := busyboxBase(t)
+	ctx := t.TempDir()
+	writeFiles(t, ctx, map[string]string{"greeting": "hello\n"})
+	state := t.TempDir()
+	out := "oci:" + filepath.Join(t.TempDir(), "out") + ":v1"
+	var mu sync.Mutex
+	var logged strings.Builder
+	opts := berth.DockerfileOptions{
+		Output: out, Context: ctx, StateDir: state,
+		DockerfileText: "FROM " + base + "\nARG WHO\nCOPY greeting /g\n" +
+			"RUN echo \"$(cat /g) $WHO\" > /made && echo ran\nENV MODE=test\nCMD [\"cat\", \"/made\"]\n",
+		BuildArgs: map[string]string{"WHO": "go"},
+		Created:   time.Unix(0, 0),
+		Log: func(s string) {
+			mu.Lock()
+			defer mu.Unlock()
+			logged.WriteString(s)
+		},
+	}
+	r, err := berth.BuildDockerfile(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LayersBuilt != 2 || !strings.Contains(logged.String(), "ran") {
+		t.Fatalf("result %+v, log %q", r, logged.String())
+	}
+	var cfg struct {
+		Config struct {
+			Env []string
+			Cmd []string
+		} `json:"config"`
+	}
+	layout := strings.TrimSuffix(strings.TrimPrefix(out, "oci:"), ":v1")
+	if err := json.Unmarshal(readBlob(t, layout, r.ConfigDigest), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.Config.Cmd, " ") != "cat /made" || !contains(cfg.Config.Env, "MODE=test") {
+		t.Fatalf("config %+v", cfg.Config)
+	}
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	if err := berth.Export(context.Background(), out, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "made")); string(b) != "hello go\n" {
+		t.Fatalf("made: %q", b)
+	}
+	// Again: from the step cache, the same digest.
+	opts.Log = nil
+	again, err := berth.BuildDockerfile(context.Background(), opts)
+	if err != nil || again.Digest != r.Digest {
+		t.Fatalf("again: %+v, %v (first %s)", again, err, r.Digest)
+	}
+}
+
+func TestBuildDockerfileFailingRun(t *testing.T) {
+	base := busyboxBase(t)
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := berth.BuildDockerfile(context.Background(), berth.DockerfileOptions{
+		Output: "oci:" + out + ":v1", Context: t.TempDir(), StateDir: t.TempDir(),
+		DockerfileText: "FROM " + base + "\nRUN echo boom; exit 4\n"})
+	e := berthError(t, err, berth.EBuild)
+	if !strings.Contains(e.Message, "exit code 4") || !strings.Contains(e.Message, "boom") {
+		t.Fatalf("message %q", e.Message)
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.json")); err == nil {
+		t.Fatal("a failed build stored an image")
+	}
+	if _, err := berth.BuildDockerfile(context.Background(), berth.DockerfileOptions{Output: "oci:" + out + ":v1",
+		Network: "bridge"}); err == nil {
+		t.Fatal("Network bridge accepted")
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,97 @@
+// The C ABI of Dockerfile builds: berth_build_dockerfile over build_dockerfile().
+#include "capi/guard.hpp"
+#include "capi/registry_options.hpp"
+
+#include <berth/dockerfile.hpp>
+#include <berth/sign.hpp>
+
+using namespace berth;
+using berth::capi::guard;
+using berth::capi::require;
+using berth::capi::str;
+using berth::capi::string_list;
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> pairs(const char *const *items, size_t n,
+                                                       const char *what) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &kv : string_list(items, n, what)) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(Errc::invalid_argument,
+                  std::string(what) + " entries must be KEY=VALUE, got '" + kv + "'");
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
+
+DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
+  capi::check_range(o.jobs, 0, BERTH_MAX_JOBS, "berth_dockerfile_options.jobs");
+  capi::check_range(o.level, -1, 22, "berth_dockerfile_options.level");
+  capi::check_range(o.created, -1, 253402300799, "berth_dockerfile_options.created");
+  require(o.output != nullptr, "berth_dockerfile_options: output is required");
+  DockerfileBuildOptions d;
+  if (o.context) d.context = o.context;
+  d.dockerfile = str(o.dockerfile);
+  if (o.dockerfile_text) d.dockerfile_text = o.dockerfile_text;
+  d.build_args = pairs(o.build_args, o.n_build_args, "build_args");
+  d.target = str(o.target);
+  for (auto &[k, v] : pairs(o.labels, o.n_labels, "labels"))
+    d.labels[k] = v;
+  d.platform = str(o.platform);
+  if (o.network) d.network = o.network;
+  require(d.network == "host" || d.network == "none",
+          "berth_dockerfile_options.network is \"host\" or \"none\"");
+  d.state_dir = str(o.state_dir);
+  d.no_cache = o.no_cache != 0;
+  if (o.compression) d.compression = o.compression;
+  d.level = o.level;
+  if (o.created >= 0)
+    d.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
+  d.output = o.output;
+  d.extra_tags = string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
+  auto src = capi::to_registry_side(o.src, "berth_dockerfile_options.src", true, 0);
+  d.from_access = src.access;
+  d.mirrors = src.mirrors;
+  d.output_access = capi::to_registry_side(o.dst, "berth_dockerfile_options.dst", false, 0).access;
+  d.jobs = o.jobs > 0 ? o.jobs : BERTH_DEFAULT_JOBS;
+  d.progress = capi::c_progress(o.progress, o.progress_user_data);
+  if (o.log) {
+    auto fn = o.log;
+    void *user = o.log_user_data;
+    d.log = [fn, user](std::string_view s) { fn(s.data(), s.size(), user); };
+  }
+  d.attach_sbom = o.sbom != 0;
+  d.attach_provenance = o.provenance != 0;
+  d.builder_id = str(o.builder_id);
+  if (o.sign_key && *o.sign_key) {
+    require(d.attach_sbom || d.attach_provenance,
+            "berth_dockerfile_options.sign_key signs the sbom and provenance: ask for one");
+    d.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
+  }
+  return d;
+}
+
+} // namespace
+
+extern "C" {
+
+BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version) {
+  return guard([&] {
+    capi::init_options(opts, berth_dockerfile_options BERTH_DOCKERFILE_OPTIONS_INIT, version, 1,
+                       BERTH_DOCKERFILE_OPTIONS_VERSION, "berth_dockerfile_options");
+  });
+}
+
+BERTH_API int berth_build_dockerfile(char **out_json, const berth_dockerfile_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(opts != nullptr, "dockerfile options are required (BERTH_DOCKERFILE_OPTIONS_INIT)");
+    capi::check_version(opts->version, 1, BERTH_DOCKERFILE_OPTIONS_VERSION,
+                        "berth_dockerfile_options");
+    capi::set_out(out_json, to_json(build_dockerfile(to_options(*opts))));
+  });
+}
+
+} // extern "C"
