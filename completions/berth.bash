@@ -51,11 +51,13 @@ _berth() {
     --fail-on) values="CRITICAL HIGH MEDIUM LOW" ;;
     --latest) values="auto true false" ;;
     --cache-key) values="metadata content" ;;
+    --network) values="host none" ;;
+    --progress) values="auto plain" ;;
     --referrers) values="true false" ;;
     --encryption) values="AES256 KMS" ;;
     --type) values="spdxjson cyclonedx slsaprovenance slsaprovenance1 vuln custom" ;;
     --platform) values="linux/amd64 linux/arm64 linux/arm/v7 linux/386 linux/ppc64le linux/s390x" ;;
-    --layer | --cache | --body-file | --ca-bundle | --file | --config | --key | --predicate)
+    --layer | --cache | --body-file | --ca-bundle | --file | -f | --iidfile | --config | --key | --predicate)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return

@@ -83,7 +83,7 @@ run_suite fuzz scripts/fuzz.sh "${BERTH_FUZZ_SECONDS:-10}"
 # stand-in stack, the end-to-end workflow, the GitHub Actions workflows under act and
 # the RUN executor's sandbox (root and rootless).
 for d in bindings/python/tests tests/differential tests/servers tests/integration tests/aws \
-  tests/ecr_stack tests/e2e tests/act tests/sandbox; do
+  tests/ecr_stack tests/e2e tests/act tests/sandbox tests/dockerfile; do
   [[ -d $d ]] || continue
   run_suite "pytest $d" python3 -m pytest -q -p no:cacheprovider "$d"
 done
