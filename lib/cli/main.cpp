@@ -5,8 +5,9 @@
 
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <exception>
+#include <iostream>
+#include <string_view>
 
 namespace berth::cli {
 
@@ -114,7 +115,20 @@ int main(int argc, char **argv) {
                    help_text(*c.help).c_str());
       return kUsage;
     } catch (const berth::Error &e) {
-      std::fprintf(stderr, "berth %s: %s\n", c.name, printable(e.what()).c_str());
+      // A message of several lines (a failed RUN's output tail) is printed line by
+      // line, each made printable on its own: none can pass for a workflow command.
+      std::string_view text = e.what();
+      const char *prefix = c.name;
+      do {
+        auto nl = text.find('\n');
+        auto line = printable(text.substr(0, nl));
+        if (prefix)
+          std::fprintf(stderr, "berth %s: %s\n", prefix, line.c_str());
+        else
+          std::fprintf(stderr, "%s\n", line.c_str());
+        prefix = nullptr;
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+      } while (!text.empty());
       return exit_code_for(e);
     } catch (const std::exception &e) {
       std::fprintf(stderr, "berth %s: internal error: %s\n", c.name, printable(e.what()).c_str());

@@ -92,8 +92,7 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
     for (const auto &fi : layer::walk_tree(target)) {
       if (fi.rel.empty() || (before.count(fi.rel) && !archive_paths.count(fi.rel))) continue;
       std::string h = target + "/" + fi.rel;
-      if (::lchown(h.c_str(), chown_->uid, chown_->gid) != 0)
-        core::throw_errno(errno, "chown " + h);
+      set_owner(h, *chown_);
       if (!S_ISLNK(fi.mode) && ::chmod(h.c_str(), fi.mode & 07777) != 0) // chown drops setuid
         core::throw_errno(errno, "chmod " + h);
     }

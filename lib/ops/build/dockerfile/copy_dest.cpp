@@ -27,7 +27,7 @@ void Step::set_mtime(const std::string &rel, std::int64_t sec, bool dir) {
 void Step::make_dir_in_upper(const std::string &rel, mode_t mode, Owner owner) {
   std::string host = view_.host(rel);
   if (::mkdir(host.c_str(), 0700) != 0) core::throw_errno(errno, "mkdir " + host);
-  if (::lchown(host.c_str(), owner.uid, owner.gid) != 0) core::throw_errno(errno, "chown " + host);
+  set_owner(host, owner);
   if (::chmod(host.c_str(), mode & 07777) != 0) core::throw_errno(errno, "chmod " + host);
 }
 
@@ -63,7 +63,7 @@ void Step::apply_info(const std::string &rel, mode_t src_mode, Owner src_owner, 
                       bool is_link, bool is_dir) {
   std::string host = view_.host(rel);
   Owner o = owner_for(src_owner);
-  if (::lchown(host.c_str(), o.uid, o.gid) != 0) core::throw_errno(errno, "chown " + host);
+  set_owner(host, o);
   if (!is_link) {
     mode_t m = chmod_ ? chmod_->mode : (src_mode & 07777);
     if (::chmod(host.c_str(), m) != 0) core::throw_errno(errno, "chmod " + host);

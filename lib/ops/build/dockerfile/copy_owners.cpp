@@ -1,14 +1,31 @@
 #include "ops/build/dockerfile/copy_owners.hpp"
 
+#include "core/file.hpp"
 #include "sandbox/user.hpp"
 
 #include <berth/error.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <unistd.h>
 
 namespace berth::ops::copy_detail {
 
 constexpr std::size_t kMaxUserFile = 4u << 20;
+
+void set_owner(const std::string &host, Owner owner) {
+  if (::geteuid() != 0) {
+    // Kept owners of a rootless stage are the caller's own ids: root's inside too.
+    const bool own_uid = owner.uid == 0 || owner.uid == ::geteuid();
+    const bool own_gid = owner.gid == 0 || owner.gid == ::getegid();
+    if (own_uid && own_gid) return;
+    throw Error(Errc::unsupported, "a rootless build cannot give files to uid " +
+                                       std::to_string(owner.uid) + ":" + std::to_string(owner.gid) +
+                                       " (COPY --chown, or owners kept by COPY --from); "
+                                       "build as root");
+  }
+  if (::lchown(host.c_str(), owner.uid, owner.gid) != 0) core::throw_errno(errno, "chown " + host);
+}
 
 Owner resolve_chown(const std::string &spec, const std::vector<std::string> &lowers) {
   auto colon = spec.find(':');

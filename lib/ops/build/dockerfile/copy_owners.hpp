@@ -23,6 +23,12 @@ struct Chmod {
   mode_t mode = 0;
 };
 
+// Gives `host` (an entry the step made) the owner it has inside the image. As root, a
+// plain lchown. Rootless, the caller is root inside: what it makes is already owned by
+// 0 there, and other owners cannot be set by an unprivileged process, so they are
+// refused (Error(unsupported)) rather than silently written as root's.
+void set_owner(const std::string &host, Owner owner);
+
 // An octal --chmod (nullopt for ""); symbolic modes are refused (Error(unsupported)).
 std::optional<Chmod> parse_chmod(const std::string &s);
 

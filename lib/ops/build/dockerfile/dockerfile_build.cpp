@@ -88,9 +88,12 @@ private:
   std::string stage_rootfs(int stage);
   std::string image_rootfs(const std::string &ref);
   ops::LayerParams layer_params() const { return {o_.compression, o_.level, o_.threads}; }
+  // The diff of a step berth laid out itself (COPY, ADD, WORKDIR). Rootless, its files
+  // belong to the caller, which is root inside.
   sandbox::OverlayDiffOptions clock_diff() const {
     sandbox::OverlayDiffOptions d;
     d.mtime_clamp = clock_.epoch;
+    if (::geteuid() != 0) d.ids = sandbox::rootless_mapping();
     return d;
   }
   void log(const std::string &line) const {
