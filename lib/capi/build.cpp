@@ -3,8 +3,8 @@
 #include <berth/build.hpp>
 #include <berth/sign.hpp>
 
+#include "capi/build_fields.hpp"
 #include "capi/json_args.hpp"
-#include "capi/registry_options.hpp"
 #include "core/json.hpp"
 
 using namespace berth;
@@ -77,27 +77,9 @@ BERTH_API int berth_build(char **out_json, const berth_build_options *opts) {
     b.user = str(o.user);
     b.expose = string_list(o.expose, o.n_expose, "expose");
     b.platform = str(o.platform);
-    b.attach_sbom = o.sbom != 0;
-    b.attach_provenance = o.provenance != 0;
-    b.builder_id = str(o.builder_id);
-    if (o.sign_key && *o.sign_key) {
-      require(b.attach_sbom || b.attach_provenance,
-              "berth_build_options.sign_key signs the sbom and provenance: ask for one");
-      // Loaded before anything is built: a wrong password fails the call at once.
-      b.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
-    }
-    if (o.created >= 0)
-      b.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
-    b.output = o.output;
-    b.extra_tags = string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
     b.cache_dir = str(o.cache_dir);
     if (o.cache_key) b.cache_key = o.cache_key;
-    auto src = capi::to_registry_side(o.src, "berth_build_options.src", true, 0);
-    b.from_access = src.access;
-    b.mirrors = src.mirrors;
-    b.output_access = capi::to_registry_side(o.dst, "berth_build_options.dst", false, 0).access;
-    b.jobs = o.jobs > 0 ? o.jobs : BERTH_DEFAULT_JOBS;
-    b.progress = capi::c_progress(o.progress, o.progress_user_data);
+    capi::shared_build_fields(o, b, "berth_build_options");
     capi::set_out(out_json, to_json(build_image(b)));
   });
 }

@@ -1,6 +1,6 @@
 // The C ABI of Dockerfile builds: berth_build_dockerfile over build_dockerfile().
+#include "capi/build_fields.hpp"
 #include "capi/guard.hpp"
-#include "capi/registry_options.hpp"
 
 #include <berth/dockerfile.hpp>
 #include <berth/sign.hpp>
@@ -47,28 +47,11 @@ DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
   d.no_cache = o.no_cache != 0;
   if (o.compression) d.compression = o.compression;
   d.level = o.level;
-  if (o.created >= 0)
-    d.created = std::chrono::system_clock::time_point(std::chrono::seconds(o.created));
-  d.output = o.output;
-  d.extra_tags = string_list(o.extra_tags, o.n_extra_tags, "extra_tags");
-  auto src = capi::to_registry_side(o.src, "berth_dockerfile_options.src", true, 0);
-  d.from_access = src.access;
-  d.mirrors = src.mirrors;
-  d.output_access = capi::to_registry_side(o.dst, "berth_dockerfile_options.dst", false, 0).access;
-  d.jobs = o.jobs > 0 ? o.jobs : BERTH_DEFAULT_JOBS;
-  d.progress = capi::c_progress(o.progress, o.progress_user_data);
+  capi::shared_build_fields(o, d, "berth_dockerfile_options");
   if (o.log) {
     auto fn = o.log;
     void *user = o.log_user_data;
     d.log = [fn, user](std::string_view s) { fn(s.data(), s.size(), user); };
-  }
-  d.attach_sbom = o.sbom != 0;
-  d.attach_provenance = o.provenance != 0;
-  d.builder_id = str(o.builder_id);
-  if (o.sign_key && *o.sign_key) {
-    require(d.attach_sbom || d.attach_provenance,
-            "berth_dockerfile_options.sign_key signs the sbom and provenance: ask for one");
-    d.signer = load_signing_key(o.sign_key, str(o.sign_key_password));
   }
   return d;
 }

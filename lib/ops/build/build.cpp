@@ -293,13 +293,7 @@ BuildResult build_image(const BuildOptions &o) {
   const auto start = std::chrono::steady_clock::now();
 
   auto out_loc = ops::Location::parse(o.output);
-  // Attestations live beside the image (cosign's .att tag, or a referrer), which
-  // archives have no place for: refused before anything is built.
-  if ((o.attach_sbom || o.attach_provenance) &&
-      (out_loc.kind == ops::Location::Kind::oci_archive ||
-       out_loc.kind == ops::Location::Kind::docker_archive))
-    throw Error(Errc::invalid_argument,
-                "SBOM and provenance attach to a registry or an oci: layout, not an archive");
+  ops::check_attestable(o.output, o.attach_sbom, o.attach_provenance);
   auto dst = ops::open_destination(out_loc, o.output_access);
   ops::ProgressReporter reporter(o.progress);
   BuildResult result;
@@ -314,13 +308,7 @@ BuildResult build_image(const BuildOptions &o) {
   store.base_digest = result.base_digest;
   store.extra_tags = o.extra_tags;
   ops::store_image(store, clock, draft, *dst, reporter, result);
-  ops::AttestRequest att;
-  att.output = o.output;
-  att.output_access = o.output_access;
-  att.platform = o.platform;
-  att.sbom = o.attach_sbom;
-  att.provenance = o.attach_provenance;
-  att.signer = o.signer;
+  auto att = ops::attest_request(o, o.platform, started);
   att.parameters = {{"from", o.from},
                     {"output", o.output},
                     {"platform", o.platform},
@@ -329,8 +317,6 @@ BuildResult build_image(const BuildOptions &o) {
     att.parameters.emplace_back("layer" + std::to_string(i + 1), o.layers[i]);
   att.base_ref = o.from;
   att.base_digest = result.base_manifest_digest;
-  att.builder_id = o.builder_id;
-  att.started = started;
   ops::attest_built_image(att, result);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);

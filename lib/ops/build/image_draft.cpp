@@ -130,6 +130,14 @@ void store_image(const StoreRequest &req, const BuildClock &clock, const ImageDr
       dst.put_manifest_as(manifest.raw, manifest.media_type, t);
 }
 
+void check_attestable(const std::string &output, bool sbom, bool provenance) {
+  if (!sbom && !provenance) return;
+  const auto kind = Location::parse(output).kind;
+  if (kind == Location::Kind::oci_archive || kind == Location::Kind::docker_archive)
+    throw Error(Errc::invalid_argument,
+                "SBOM and provenance attach to a registry or an oci: layout, not an archive");
+}
+
 void attest_built_image(const AttestRequest &req, BuildResult &result) {
   if (!req.sbom && !req.provenance) return;
   SignOptions so;

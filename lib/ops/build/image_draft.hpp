@@ -73,6 +73,27 @@ struct AttestRequest {
   std::chrono::system_clock::time_point started;
 };
 
+// The request for a build's options (BuildOptions, DockerfileBuildOptions: the same
+// field names); parameters and base are the caller's.
+template <class Options>
+AttestRequest attest_request(const Options &o, std::string platform,
+                             std::chrono::system_clock::time_point started) {
+  AttestRequest r;
+  r.output = o.output;
+  r.output_access = o.output_access;
+  r.platform = std::move(platform);
+  r.sbom = o.attach_sbom;
+  r.provenance = o.attach_provenance;
+  r.signer = o.signer;
+  r.builder_id = o.builder_id;
+  r.started = started;
+  return r;
+}
+
+// Attestations live beside the image (cosign's .att tag, or a referrer), which archives
+// have no place for: Error(invalid_argument) before anything is built.
+void check_attestable(const std::string &output, bool sbom, bool provenance);
+
 // The SBOM and provenance of the image just stored, attached beside it (signed with
 // the signer when there is one).
 void attest_built_image(const AttestRequest &req, BuildResult &result);

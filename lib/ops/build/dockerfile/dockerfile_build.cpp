@@ -345,6 +345,9 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
   ops::CopyRequest req;
   std::string history;
   if (const auto *c = std::get_if<df::CopyInstr>(&in.body)) {
+    if (c->parents)
+      throw Error(Errc::unsupported, source_name_ + ":" + std::to_string(in.start_line) +
+                                         ": COPY --parents is not supported yet");
     req.sources = c->sd.paths;
     req.contents = c->sd.contents;
     req.dest = c->sd.dest;
@@ -405,11 +408,7 @@ BuildResult DockerfileBuild::run() {
   if (o_.network != "host" && o_.network != "none")
     throw Error(Errc::invalid_argument, "--network is host or none, not " + o_.network);
   const auto out_loc = ops::Location::parse(o_.output);
-  if ((o_.attach_sbom || o_.attach_provenance) &&
-      (out_loc.kind == ops::Location::Kind::oci_archive ||
-       out_loc.kind == ops::Location::Kind::docker_archive))
-    throw Error(Errc::invalid_argument,
-                "SBOM and provenance attach to a registry or an oci: layout, not an archive");
+  ops::check_attestable(o_.output, o_.attach_sbom, o_.attach_provenance);
   load();
   int target = static_cast<int>(file_.stages.size()) - 1;
   if (!o_.target.empty()) {
@@ -453,13 +452,7 @@ BuildResult DockerfileBuild::run() {
   store.extra_tags = o_.extra_tags;
   ops::store_image(store, clock_, draft, *dst, reporter, result);
 
-  ops::AttestRequest att;
-  att.output = o_.output;
-  att.output_access = o_.output_access;
-  att.platform = o_.platform;
-  att.sbom = o_.attach_sbom;
-  att.provenance = o_.attach_provenance;
-  att.signer = o_.signer;
+  auto att = ops::attest_request(o_, o_.platform, started);
   att.parameters = {{"dockerfile", source_name_},
                     {"target", o_.target},
                     {"platform", platform_.str()},
@@ -468,8 +461,6 @@ BuildResult DockerfileBuild::run() {
     att.parameters.emplace_back("build-arg:" + k, v);
   att.base_ref = img.base_name;
   att.base_digest = img.base_manifest_digest;
-  att.builder_id = o_.builder_id;
-  att.started = started;
   ops::attest_built_image(att, result);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
