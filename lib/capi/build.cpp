@@ -31,13 +31,8 @@ std::vector<std::string> json_string_array(const char *json, const char *what) {
 std::map<std::string, std::string> key_values(const char *const *items, size_t n,
                                               const char *what) {
   std::map<std::string, std::string> out;
-  for (const auto &kv : string_list(items, n, what)) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error(Errc::invalid_argument,
-                  std::string(what) + " entries must be KEY=VALUE, got '" + kv + "'");
-    out[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  for (auto &[k, v] : capi::key_value_pairs(items, n, what))
+    out[k] = v;
   return out;
 }
 

@@ -13,19 +13,6 @@ using berth::capi::string_list;
 
 namespace {
 
-std::vector<std::pair<std::string, std::string>> pairs(const char *const *items, size_t n,
-                                                       const char *what) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto &kv : string_list(items, n, what)) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error(Errc::invalid_argument,
-                  std::string(what) + " entries must be KEY=VALUE, got '" + kv + "'");
-    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return out;
-}
-
 DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
   capi::check_range(o.jobs, 0, BERTH_MAX_JOBS, "berth_dockerfile_options.jobs");
   capi::check_range(o.level, -1, 22, "berth_dockerfile_options.level");
@@ -35,9 +22,9 @@ DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
   if (o.context) d.context = o.context;
   d.dockerfile = str(o.dockerfile);
   if (o.dockerfile_text) d.dockerfile_text = o.dockerfile_text;
-  d.build_args = pairs(o.build_args, o.n_build_args, "build_args");
+  d.build_args = capi::key_value_pairs(o.build_args, o.n_build_args, "build_args");
   d.target = str(o.target);
-  for (auto &[k, v] : pairs(o.labels, o.n_labels, "labels"))
+  for (auto &[k, v] : capi::key_value_pairs(o.labels, o.n_labels, "labels"))
     d.labels[k] = v;
   d.platform = str(o.platform);
   if (o.network) d.network = o.network;

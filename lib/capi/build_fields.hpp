@@ -10,8 +10,25 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace berth::capi {
+
+// "KEY=VALUE" entries in order (a later KEY is the caller's to resolve);
+// Error(invalid_argument) naming `what` for an entry without a key or "=".
+inline std::vector<std::pair<std::string, std::string>>
+key_value_pairs(const char *const *items, size_t n, const char *what) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto &kv : string_list(items, n, what)) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(Errc::invalid_argument,
+                  std::string(what) + " entries must be KEY=VALUE, got '" + kv + "'");
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
 
 template <class COptions, class Options>
 void shared_build_fields(const COptions &c, Options &o, const std::string &name) {
