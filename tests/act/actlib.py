@@ -15,11 +15,13 @@ Kept free of pytest fixtures; they live in conftest.py.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 from dataclasses import dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,6 +31,10 @@ ACT_VERSION = "v0.2.89"
 
 # The throwaway repository's GitHub identity (act reads it from the origin remote).
 REPOSITORY = "org/app"
+
+# Where Dockerfiles' base image is: a busybox image on the ECR Public stand-in
+# (conftest.py's public_base).
+PUBLIC_BASE = "public.ecr.aws/docker/library/busybox:1.36"
 
 # Variables of this process that would steer a step's AWS, TLS, proxy or GitHub
 # behaviour; a workflow gets only what the test gives it.
@@ -186,3 +192,20 @@ def sources_hash(src: str) -> str:
 def sha256_file(path: str) -> str:
     with open(path, "rb") as f:
         return "sha256:" + hashlib.sha256(f.read()).hexdigest()
+
+
+def layer_files(layout: str, digest: str) -> dict[str, tarfile.TarInfo | bytes]:
+    """Path -> contents (regular files) or TarInfo (anything else) of the image as its
+    layers stack up (no whiteouts expected here)."""
+    def blob(d: str) -> bytes:
+        algo, hexd = d.split(":")
+        with open(os.path.join(layout, "blobs", algo, hexd), "rb") as f:
+            return f.read()
+    files: dict[str, tarfile.TarInfo | bytes] = {}
+    for layer in json.loads(blob(digest))["layers"]:
+        with tarfile.open(fileobj=io.BytesIO(blob(layer["digest"]))) as tar:
+            for m in tar:
+                name = m.name[2:] if m.name.startswith("./") else m.name.lstrip("/")
+                name = name.rstrip("/")
+                files[name] = tar.extractfile(m).read() if m.isreg() else m
+    return files

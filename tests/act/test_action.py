@@ -1,11 +1,13 @@
 """The berth action (action.yml at the repository root) under act, as `uses: ./`:
 pointed at an installed berth, with OIDC credentials and an ECR login whose outputs
 later steps use; with static keys and two registries; installing from a release
-archive or from a (stand-in) actions/cache hit of a source build; and its refusals."""
+archive or from a (stand-in) actions/cache hit of a source build; and its refusals;
+with `dockerfile`: a build pushed to ECR, its outputs against what the registry serves."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import platform
@@ -100,8 +102,9 @@ def test_action_oidc_login_and_outputs(act_bin, berth_bin, berth_version, ecr_st
     assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
     assert json.loads(read(config))["auths"] == {
         HOST: {"auth": base64.b64encode(("AWS:" + st.front.password).encode()).decode()}}
-    # berth-path given: the cache step was skipped.
+    # berth-path given: the cache step was skipped; no dockerfile: no build.
     assert os.listdir(action_env["ACT_CACHE_STUB"]) == []
+    assert "Main Dockerfile build" not in r.log, r.log
 
     for what, value in {"ECR password": st.front.password, "access key id": key_id,
                         "secret access key": secret,
@@ -205,3 +208,89 @@ def test_action_installs_from_release_or_cache_and_refuses(act_bin, berth_bin, b
         # more run must show it.
         r, repo = run(act_bin, tmp_path / "again", "action-install.yml", env, files=sources)
     assert "berth-path: no berth executable at /nonexistent/berth" in r.log
+
+
+BUILD_DOCKERFILE = """FROM %s
+ARG GREETING
+ARG NOTE
+COPY app /app
+RUN printf '%%s\\n' "$GREETING" >/app/greeting && printf '%%s\\n' "$NOTE" >/app/note
+ENTRYPOINT ["/app/server"]
+""" % actlib.PUBLIC_BASE
+LOCAL_CONTAINERFILE = """FROM %s
+COPY hello.txt /hello.txt
+RUN cp /hello.txt /copied && echo local >>/copied
+""" % actlib.PUBLIC_BASE
+
+
+def test_action_builds_a_dockerfile_and_pushes(act_bin, ecr_stack, ecr_public_session,
+                                               public_base, public_env, berth_bin, tmp_path):
+    st, pub = ecr_stack, ecr_public_session
+    out = public_env["TEST_OUT"]
+    env = dict(public_env, BERTH_DIR=os.path.dirname(berth_bin),
+               ACT_CACHE_STUB=str(tmp_path / "cache-stub"))
+    os.makedirs(env["ACT_CACHE_STUB"])
+    r, repo = run(act_bin, tmp_path, "action-build.yml", env,
+                  files={"Dockerfile": BUILD_DOCKERFILE,
+                         "sub/Containerfile": LOCAL_CONTAINERFILE,
+                         "sub/hello.txt": "hello from sub/\n"})
+    assert r.returncode == 0, r.log
+    assert "Job succeeded" in r.log, r.log
+    sha = actlib.git(repo, "rev-parse", "HEAD")
+    for step in ("record the build outputs for the test",
+                 "skopeo reads every tag with the docker config the action wrote",
+                 "pull by the digest output", "record the local build for the test",
+                 "the bare tag without repository was refused"):
+        assert r.outcome(step) == "success", (step, r.log)
+    assert "bare=failure" in r.step_lines("build"), r.log
+    assert "tag 'no-repository': a bare tag needs the repository input" in r.log, r.log
+
+    outputs = key_values(read(os.path.join(out, "outputs")))
+    digest, image_id = outputs["digest"], outputs["image_id"]
+    assert outputs["registry"] == HOST
+    assert digest.startswith("sha256:") and image_id.startswith("sha256:"), outputs
+    assert outputs["layout"].startswith("oci:") and outputs["layout"].endswith(":image")
+    # The digest output is what the registry serves under every tag (the bare one, the
+    # full reference, and the comma-separated one after it); image-id is the config's.
+    for tag in ("action-build", "action-full", sha):
+        with open(os.path.join(out, "manifest-" + tag), "rb") as f:
+            raw = f.read()
+        assert "sha256:" + hashlib.sha256(raw).hexdigest() == digest, tag
+        assert json.loads(raw)["config"]["digest"] == image_id, tag
+    images = st.client("ecr", "admin").describe_images(
+        repositoryName="berth/app", imageIds=[{"imageDigest": digest}])["imageDetails"]
+    assert sorted(images[0]["imageTags"]) == sorted(["action-build", "action-full", sha]), images
+    assert read(os.path.join(out, "pulled-digest")).strip() == digest
+
+    # The image: COPY of the checked-out app/, the RUN saw both build args as given (the
+    # shell-looking one literally: nothing ran it), and they are not in the config.
+    files = actlib.layer_files(os.path.join(out, "pulled"), digest)
+    assert files["app/server"] == APP["app/server"].encode()
+    assert isinstance(files["bin/busybox"], bytes)
+    assert files["app/greeting"] == b"hello from a build arg\n"
+    assert files["app/note"] == ('$(touch "$TEST_OUT/pwned") `touch "$TEST_OUT/pwned"` '
+                                 '"quoted" %s\n' % sha).encode()
+    assert not os.path.exists(os.path.join(out, "pwned"))
+    config = json.loads(read(os.path.join(out, "config.json")))
+    assert config["config"]["Entrypoint"] == ["/app/server"], config
+    assert not any("GREETING" in e or "NOTE" in e for e in config["config"].get("Env", []))
+    manifest = json.loads(read(os.path.join(out, "manifest-action-build")))
+    assert manifest["annotations"]["org.opencontainers.image.base.digest"] == public_base["digest"]
+
+    # No tags: a build into the local layout only (context sub/, its Containerfile).
+    local_digest, local_id, layout = read(os.path.join(out, "local")).split("\n")[:3]
+    with open(os.path.join(out, "local-manifest"), "rb") as f:
+        raw = f.read()
+    assert "sha256:" + hashlib.sha256(raw).hexdigest() == local_digest
+    assert json.loads(raw)["config"]["digest"] == local_id
+    assert layout.startswith("oci:") and layout != outputs["layout"]
+    local = actlib.layer_files(os.path.join(out, "local-layout"), local_digest)
+    assert local["hello.txt"] == b"hello from sub/\n" and local["copied"] == b"hello from sub/\nlocal\n"
+    pushed = st.client("ecr", "admin").describe_images(repositoryName="berth/app")["imageDetails"]
+    assert local_digest not in [i["imageDigest"] for i in pushed]
+
+    issued = [t["token"] for t in st.oidc.issued]
+    for what, value in {"ECR password": st.front.password, "OIDC token": issued[0],
+                        "OIDC request token": st.oidc.request_token,
+                        "ECR Public password": pub.password}.items():
+        assert value and value not in r.log, "the %s is in act's log" % what

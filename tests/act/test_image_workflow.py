@@ -1,28 +1,39 @@
 """README.md's GitHub Actions example under a real Actions runner (act, run steps on the
 host) against the local ECR stack: OIDC credentials exported to later steps, skopeo
-logged in with berth's ECR password, the AWS CLI with the exported credentials, build,
-push with computed tags and the push step's outputs, pull by digest — and no secret
-anywhere in act's log."""
+logged in with berth's ECR password, the AWS CLI with the exported credentials, the
+repository's Dockerfile (a busybox base from ECR Public, a COPY of the checked-out
+files, a RUN) built by berth, pushed with computed tags, the steps' outputs, pull by
+digest — the pushed image's files and config read back — and no secret anywhere in
+act's log. The workflow's steps are README's (checked here)."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import re
+import subprocess
+
+import yaml
 
 import actlib
 
-FILES = {
-    "app/server": '#!/bin/sh\necho "hello from berth"\n',
-    "base/etc/passwd": "app:x:1000:1000::/app:/bin/sh\n",
-}
+SERVER = '#!/bin/sh\necho "hello from berth"\n'
+DOCKERFILE = """FROM %s
+COPY app /app
+RUN printf 'built by RUN as %%s\\n' "$(id -u)" >/app/built && wc -c </app/server >/app/server.size && env | sort >/app/run.env
+USER app
+ENTRYPOINT ["/app/server"]
+""" % actlib.PUBLIC_BASE
+FILES = {"Dockerfile": DOCKERFILE, "app/server": SERVER}
 ROLE_ARN = "arn:aws:iam::123456789012:role/ci-pusher"
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/berth/app"
 STEPS = ["actions/checkout@v4", "moto takes one unsigned call",
          "berth aws credentials --github-env",
          "record the session for the test", "echo the secrets on purpose",
          "skopeo login with berth's password", "aws cli with the exported credentials",
-         "base image", "the push step's outputs", "skopeo reads every tag with that login",
+         "berth build -f Dockerfile . --output oci:image:build --progress plain",
+         "the build step's outputs", "the push step's outputs", "skopeo reads every tag with that login",
          "pull by digest and verify", "the child build records its base"]
 
 
@@ -31,8 +42,45 @@ def read(path: str) -> str:
         return f.read()
 
 
-def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
-    st = ecr_stack
+def readme_workflow() -> tuple[list[dict], str]:
+    """The steps of README's first yaml block under "### In GitHub Actions", and the
+    Dockerfile block before it."""
+    text = read(os.path.join(actlib.ROOT, "README.md"))
+    section = text[text.index("### In GitHub Actions\n"):]
+    section = section[:section.index("\n## ")]
+    dockerfile = re.search(r"```dockerfile\n(.*?)```", section, re.S).group(1)
+    workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
+    return workflow["jobs"]["image"]["steps"], dockerfile
+
+
+def test_the_workflow_runs_readmes_steps():
+    """README's steps, up to the push, are in image.yml as they are, in order (with
+    steps for the local stack and the test between them); the rest need rights
+    ci-pusher does not have. The test's Dockerfile builds on ECR Public like README's."""
+    steps, dockerfile = readme_workflow()
+    with open(os.path.join(actlib.WORKFLOWS, "image.yml")) as f:
+        ours = yaml.safe_load(f)["jobs"]["image"]["steps"]
+    push = next(i for i, st in enumerate(steps) if st.get("id") == "push")
+    kept, left_out = steps[:push + 1], steps[push + 1:]
+    assert [st["run"].split()[:2 + (st["run"].split()[1] == "ecr")] for st in left_out] == [
+        ["berth", "ecr", "scan-gate"], ["berth", "ecr", "put-lifecycle-policy"],
+        ["berth", "replicate"]], left_out
+    it = iter(ours)
+    for st in kept:
+        assert any(o == st for o in it), "README's step %r is not in image.yml (in order)" % st
+    assert any("berth build -f Dockerfile" in st.get("run", "") for st in kept), kept
+    assert dockerfile.startswith("FROM public.ecr.aws/docker/library/")
+    assert DOCKERFILE.startswith("FROM public.ecr.aws/docker/library/")
+    for instruction in ("COPY", "RUN", "ENTRYPOINT"):
+        assert re.search("^%s " % instruction, dockerfile, re.M)
+        assert re.search("^%s " % instruction, DOCKERFILE, re.M)
+
+
+def test_readme_workflow(act_bin, berth_bin, ecr_stack, ecr_public_session, public_base,
+                         public_env, tmp_path):
+    st, pub = ecr_stack, ecr_public_session
+    stack_env = public_env
+    pub.token_server.clear_requests()
     repo = str(tmp_path / "repo")
     sha = actlib.make_repo(repo, "image.yml", FILES, executables=("app/server",))
     out = stack_env["TEST_OUT"]
@@ -44,7 +92,8 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     assert "Job succeeded" in r.log, r.log
     for step in STEPS:
         assert r.outcome(step) == "success", "step %r: %s\n%s" % (step, r.outcome(step), r.log)
-    build_header = [l for l in r.log.splitlines() if "Success - Main berth build --from" in l]
+    build_header = [l for l in r.log.splitlines()
+                    if "Success - Main berth build -f Dockerfile . --output oci:image:build" in l]
     push_header = [l for l in r.log.splitlines() if "Success - Main berth push oci:image:build" in l]
     assert build_header and push_header, r.log
 
@@ -82,6 +131,12 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     puts = [q for q in st.front.requests if q["method"] == "PUT" and q["kind"] == "manifest"]
     assert puts and all(q["status"] == 201 and q["auth"] == "ok" for q in puts), puts
 
+    # The build's base came from ECR Public, pulled anonymously (the role's session
+    # got no ecr-public token, and nothing else was offered there).
+    assert read(os.path.join(out, "base-digest")).strip() == public_base["digest"]
+    assert pub.token_requests(), "nothing was pulled from ECR Public"
+    assert all(q["username"] is None for q in pub.token_requests()), pub.token_requests()
+
     # The pulled layout holds the pushed manifest, verified.
     index = json.loads(read(os.path.join(out, "pulled", "index.json")))
     [m] = index["manifests"]
@@ -89,6 +144,30 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     assert m["annotations"]["org.opencontainers.image.ref.name"] == "main"
     algo, hexd = digest.split(":")
     assert actlib.sha256_file(os.path.join(out, "pulled", "blobs", algo, hexd)) == digest
+    # What the Dockerfile made, read from the pushed image: busybox from the base, the
+    # checked-out app/ by COPY, the RUN's files (run as root, seeing app/server, with an
+    # environment that holds none of the job's AWS settings); skopeo reads the config.
+    files = actlib.layer_files(os.path.join(out, "pulled"), digest)
+    assert isinstance(files["bin/busybox"], bytes) and files["bin/sh"].issym()
+    assert files["app/server"] == SERVER.encode()
+    assert files["app/built"] == b"built by RUN as 0\n"
+    assert files["app/server.size"].strip() == str(len(SERVER)).encode()
+    run_env = files["app/run.env"].decode()
+    assert "PATH=" in run_env and "AWS_" not in run_env and "GITHUB_" not in run_env, run_env
+    config = json.loads(subprocess.run(
+        ["skopeo", "inspect", "--config", "oci:%s:main" % os.path.join(out, "pulled")],
+        check=True, capture_output=True, text=True).stdout)
+    assert config["config"]["Entrypoint"] == ["/app/server"], config
+    assert config["config"]["User"] == "app", config
+    history = [h.get("created_by", "") for h in config["history"]]
+    assert any("COPY app /app" in h for h in history), history
+    assert any("RUN" in h and "built by RUN" in h for h in history), history
+    manifest = json.loads(subprocess.run(
+        ["skopeo", "inspect", "--raw", "oci:%s:main" % os.path.join(out, "pulled")],
+        check=True, capture_output=True, text=True).stdout)
+    assert manifest["annotations"]["org.opencontainers.image.base.name"] == actlib.PUBLIC_BASE
+    assert manifest["annotations"]["org.opencontainers.image.base.digest"] == public_base["digest"]
+
     # A build on the pushed image: its base-digest step output (read by the runner) and
     # the manifest annotations (read by skopeo) name the pushed digest.
     assert "base %s:main %s" % (ECR, digest) in r.step_lines("image"), r.log
@@ -98,7 +177,8 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, stack_env, tmp_path):
     secrets = {"ECR password": st.front.password, "access key id": key_id,
                "secret access key": secret,
                "session token": token, "OIDC token": issued[0],
-               "OIDC request token": st.oidc.request_token}
+               "OIDC request token": st.oidc.request_token,
+               "ECR Public password": pub.password}
     for what, value in secrets.items():
         assert value and value not in r.log, "the %s is in act's log" % what
     # ... and masked where a step shows them on purpose.
