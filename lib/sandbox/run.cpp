@@ -28,7 +28,6 @@ using detail::ChildPlan;
 using detail::Report;
 
 // BuildKit's default PATH for a RUN whose environment has none.
-constexpr const char *kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr std::size_t kMaxIdentityFile = 4 << 20;
 
 struct Pipe {

@@ -22,6 +22,11 @@ namespace berth::sandbox {
 
 enum class Network { host, none };
 
+// BuildKit's PATH (util/system.DefaultPathEnv for Linux): a command's when its
+// environment has none, and a Dockerfile stage's config when its image has none.
+inline constexpr const char *kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 // A host path bound into the sandbox (future RUN --mount=type=bind/cache/secret).
 struct BindMount {
   std::string source; // host path, file or directory

@@ -189,6 +189,10 @@ std::optional<std::string> env_value(const std::vector<std::string> &env, std::s
   return std::nullopt;
 }
 
+void set_config_env(StageImage &img, const std::vector<std::string> &env) {
+  set_array(img, "Env", env);
+}
+
 std::string config_string(const StageImage &img, const char *key) {
   const auto &cfg = img.config;
   if (cfg.IsObject() && cfg.HasMember("config") && cfg["config"].IsObject() &&

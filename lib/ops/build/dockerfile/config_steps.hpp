@@ -26,6 +26,7 @@ std::vector<std::string> stage_shell(const StageImage &img);
 // The config's "Env" as KEY=VALUE entries, and one variable's value.
 std::vector<std::string> config_env(const StageImage &img);
 std::optional<std::string> env_value(const std::vector<std::string> &env, std::string_view key);
+void set_config_env(StageImage &img, const std::vector<std::string> &env);
 
 // A string member of the config's "config" object ("" when absent).
 std::string config_string(const StageImage &img, const char *key);

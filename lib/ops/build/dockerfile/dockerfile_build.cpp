@@ -199,6 +199,12 @@ StageImage DockerfileBuild::start_stage(int index) {
     ops::BaseOpener opener{o_.from_access, o_.mirrors, &store_, &sources_};
     img = ops::open_base_stage(st.base, platform, opener);
   }
+  // BuildKit makes sure PATH is always set in a stage's config.
+  auto env = ops::config_env(img);
+  if (!ops::env_value(env, "PATH")) {
+    env.push_back(std::string("PATH=") + sandbox::kDefaultPath);
+    ops::set_config_env(img, env);
+  }
   // Everything that decides a layer's bytes beyond the steps themselves.
   img.cache_key = ops::StepCache::key(
       "", "FROM",
@@ -275,7 +281,7 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::E
     ro.source = source_name_;
     ro.output = o_.log;
     const auto cmd = ops::run_command(in, img, ro);
-    const auto key = ops::StepCache::key(img.cache_key, "RUN", cmd.history,
+    const auto key = ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
                                          ops::StepCache::config_text(img) + o_.network);
     if (cache_.reuse(img, key, cmd.history + " # buildkit", clock_, store_)) {
       log("  CACHED");
@@ -306,13 +312,15 @@ void DockerfileBuild::empty_step(StageImage &img, const std::string &history) {
 // does; one that exists already makes no layer.
 void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
   const std::string history = "WORKDIR " + path;
-  const auto key = ops::StepCache::key(img.cache_key, "WORKDIR", path, "");
-  if (cache_.reuse(img, key, history + " # buildkit", clock_, store_)) return;
+  // BuildKit's history has no " # buildkit" here: commitToHistory adds it only for
+  // RUN, COPY and ADD. The directory's owner is the stage's USER.
+  const auto key =
+      ops::StepCache::key(img.cache_key, "WORKDIR", path, ops::config_string(img, "User"));
+  if (cache_.reuse(img, key, history, clock_, store_)) return;
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
-  ops::make_missing_dirs(img.lowers(), upper, path, clock_.epoch);
-  cache_.commit(img, key, history + " # buildkit", clock_, store_, upper, clock_diff(),
-                layer_params());
+  ops::make_missing_dirs(img.lowers(), upper, path, clock_.epoch, ops::config_string(img, "User"));
+  cache_.commit(img, key, history, clock_, store_, upper, clock_diff(), layer_params());
 }
 
 // A stage's or an image's whole file system, made once per build for COPY --from and

@@ -2,6 +2,7 @@
 
 #include <berth/error.hpp>
 
+#include "core/file.hpp"
 #include "core/untrusted_text.hpp"
 #include "dockerfile/text.hpp"
 #include "ops/build/dockerfile/config_steps.hpp"
@@ -23,9 +24,9 @@ std::string where(const df::Instruction &in, const RunStepOptions &o) {
 }
 
 // The shell form's command text: heredocs are given back to the shell as written
-// (it reads them itself); a RUN that is nothing but one heredoc runs its content.
-std::vector<std::string> shell_argv(const df::Instruction &in, const df::RunInstr &run,
-                                    const StageImage &img, const RunStepOptions &o) {
+// (it reads them itself); a RUN that is nothing but one heredoc runs its content, or,
+// when it starts with #!, runs it as a script (BuildKit's dispatchRun).
+std::vector<std::string> shell_argv(const df::RunInstr &run, const StageImage &img, RunCommand &c) {
   auto argv = stage_shell(img);
   std::string text;
   for (std::size_t i = 0; i < run.cmd.args.size(); ++i)
@@ -39,10 +40,13 @@ std::vector<std::string> shell_argv(const df::Instruction &in, const df::RunInst
       df::parse_heredoc(trimmed)->name == run.cmd.files[0].name) {
     const auto &doc = run.cmd.files[0];
     const std::string content = doc.chomp ? df::chomp_heredoc(doc.content) : doc.content;
-    if (content.rfind("#!", 0) == 0)
-      throw Error(Errc::unsupported,
-                  where(in, o) + ": a RUN heredoc with a #! line is not supported yet");
-    argv.push_back(content);
+    if (content.rfind("#!", 0) == 0) {
+      c.script_path = "/dev/pipes/" + doc.name;
+      c.script = content;
+      argv.push_back(c.script_path);
+    } else {
+      argv.push_back(content);
+    }
     return argv;
   }
   for (const auto &doc : run.cmd.files)
@@ -63,7 +67,7 @@ std::string joined(const std::vector<std::string> &v) {
 RunCommand run_command(const df::Instruction &in, const StageImage &img, const RunStepOptions &o) {
   const auto &run = run_body(in);
   RunCommand c;
-  c.argv = run.cmd.prepend_shell ? shell_argv(in, run, img, o) : run.cmd.args;
+  c.argv = run.cmd.prepend_shell ? shell_argv(run, img, c) : run.cmd.args;
   if (c.argv.empty()) throw Error(Errc::invalid_argument, where(in, o) + ": RUN has no command");
   c.env = config_env(img);
   std::vector<std::string> args_used;
@@ -91,6 +95,12 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
     throw Error(Errc::unsupported, where(in, o) + ": RUN --security=insecure is not supported");
   auto cmd = run_command(in, img, o);
   sandbox::RunSpec spec;
+  if (!cmd.script_path.empty()) {
+    // Beside the work dir (the step's scratch space), never in the upper dir.
+    const std::string script = work + ".script";
+    core::write_file_atomic(script, cmd.script, 0755);
+    spec.mounts.push_back({script, cmd.script_path, true});
+  }
   spec.lower_dirs = img.lowers();
   spec.upper_dir = upper;
   spec.work_dir = work;

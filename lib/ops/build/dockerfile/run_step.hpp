@@ -29,6 +29,9 @@ struct RunStepOptions {
 struct RunCommand {
   std::vector<std::string> argv, env;
   std::string history;
+  // A heredoc run as a script (it starts with #!): its content, mounted read-only and
+  // executable at `script_path` (/dev/pipes/<name>), as BuildKit does.
+  std::string script_path, script;
 };
 RunCommand run_command(const dockerfile::Instruction &in, const StageImage &img,
                        const RunStepOptions &o);

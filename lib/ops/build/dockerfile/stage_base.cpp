@@ -12,6 +12,7 @@
 #include "ops/transfer/pipe_reader.hpp"
 #include "ops/transfer/resolve.hpp"
 #include "sandbox/overlay_diff.hpp"
+#include "sandbox/run.hpp"
 
 #include <unistd.h>
 
@@ -28,9 +29,7 @@ StageImage scratch_stage(const image::Platform &platform) {
   set_string(cfg, "os", platform.os, a);
   if (!platform.variant.empty()) set_string(cfg, "variant", platform.variant, a);
   auto &c = member_object(cfg, "config", a);
-  c.AddMember(
-      "Env", string_array({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, a),
-      a);
+  c.AddMember("Env", string_array({std::string("PATH=") + sandbox::kDefaultPath}, a), a);
   set_string(c, "WorkingDir", "/", a);
   ensure_rootfs_and_history(cfg);
   return img;

@@ -11,7 +11,10 @@ namespace berth::ops {
 
 // lowers: the image's layers, topmost first (overlay's form). A component that the
 // image has as a symlink or a file ends the walk: the step adds nothing below it.
+// The directories made belong to `user` (the stage's USER, resolved with the image's
+// /etc/passwd and /etc/group; "" is root), as BuildKit's Mkdir WithUser makes them.
 void make_missing_dirs(const std::vector<std::string> &lowers, const std::string &upper,
-                       const std::string &path, std::optional<std::int64_t> mtime);
+                       const std::string &path, std::optional<std::int64_t> mtime,
+                       const std::string &user = "");
 
 } // namespace berth::ops
