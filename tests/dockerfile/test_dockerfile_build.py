@@ -224,12 +224,6 @@ RUN env > /envfile
     assert not [e for e in cfg(out).get("Env") or [] if secret in e]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a stage FROM an image whose config has no PATH keeps no Env in its config: berth "
-    "writes \"config\":{} (RUN steps do see the default PATH), BuildKit appends "
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin to the stage's "
-    "config Env (dockerfile2llb: 'make sure that PATH is always set'); berth only does "
-    "so for FROM scratch (stage_base.cpp)"))
 def test_image_base_without_path_gets_default_path(berth, base):
     _, out = berth.build(f"FROM {base}\nRUN echo x > /x\n")
     assert cfg(out).get("Env") == [
@@ -280,12 +274,6 @@ RUN pwd > /pwd && echo here > rel
     assert cfg(out)["WorkingDir"] == "/new/dir"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "WORKDIR below a directory that exists in a lower layer fails: 'WORKDIR b' after "
-    "'WORKDIR /a' (also 'WORKDIR /etc/x', 'RUN mkdir /a' + 'WORKDIR /a/b') -> exit 1, "
-    "'berth build: cannot make <cache>/steps/.step.berth-tmp-XXXX/upper/a/b: No such file "
-    "or directory' (make_missing_dirs in lib/ops/build/dockerfile/workdir_step.cpp mkdirs "
-    "upper/a/b without making the existing parent upper/a)"))
 def test_workdir_relative_chain(berth, base, tmp_path):
     df = f"""FROM {base}
 WORKDIR /a
@@ -299,13 +287,38 @@ RUN pwd > /pwd
     assert cfg(out)["WorkingDir"] == "/a/b"
 
 
+def test_workdir_after_user_is_owned_by_user(berth, base, tmp_path):
+    df = f"""FROM {base}
+USER app
+WORKDIR /home/app/w
+RUN touch ./mine
+"""
+    r, out = berth.build(df, check=False)
+    assert r.returncode == 0, r.describe()
+    root = out.unpack(tmp_path / "b")
+    st = (root / "home" / "app" / "w").stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (1000, 1000, 0o755)
+    assert (root / "home" / "app" / "w" / "mine").stat().st_uid == 1000
+
+
+def test_workdir_history_text(berth, base):
+    _, out = berth.build(f"FROM {base}\nWORKDIR /w\n")
+    last = out.config()["history"][-1]
+    assert last["created_by"] == "WORKDIR /w"
+    assert not last.get("empty_layer")
+    assert len(out.manifest()["layers"]) == 2
+
+
 def test_user_by_name(berth, base, tmp_path):
     df = f"""FROM {base}
 USER app
 RUN id -u > /tmp/uid && id -g > /tmp/gid
+COPY f /copied-as-app
 """
-    _, out = berth.build(df)
+    _, out = berth.build(df, {"f": "f\n"})
     root = out.unpack(tmp_path / "b")
+    st = (root / "copied-as-app").stat()
+    assert (st.st_uid, st.st_gid) == (0, 0)  # COPY ignores USER, as BuildKit's
     assert (root / "tmp" / "uid").read_text() == "1000\n"
     assert (root / "tmp" / "gid").read_text() == "1000\n"
     st = (root / "tmp" / "uid").stat()
@@ -335,6 +348,20 @@ CMD ["ls", "-l"]
     c = cfg(third)
     assert c["Cmd"] == ["ls", "-l"]
     assert c["Entrypoint"] == ["/bin/echo", "x"]
+    # from an image whose config has a Cmd
+    img = Layout(berth.work / "cmd-image", "c")
+    berth_env = dict(berth.env, SOURCE_DATE_EPOCH="0")
+    run_cmd([berth.binary, "build", "--from", base, "--cmd", '["echo", "base-cmd"]',
+             "--output", img.ref], env=berth_env)
+    assert cfg(img)["Cmd"] == ["echo", "base-cmd"]
+    ctx2 = berth.context(f"FROM {img.ref}\nENTRYPOINT [\"/bin/true\"]\n", name="ctx2")
+    _, reset = berth.build(None, None, ctx=ctx2)
+    c = cfg(reset)
+    assert c["Entrypoint"] == ["/bin/true"]
+    assert not c.get("Cmd"), c
+    ctx3 = berth.context(f"FROM {img.ref}\nLABEL keep=cmd\n", name="ctx3")
+    _, kept = berth.build(None, None, ctx=ctx3)
+    assert cfg(kept)["Cmd"] == ["echo", "base-cmd"]
 
 
 def test_expose_volume_stopsignal(berth, base):
@@ -463,10 +490,6 @@ RUN <<-EOF
     assert (root / "tabbed").read_text() == "tabbed\n"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a RUN heredoc with a #! line is refused: exit 1, 'berth build: Dockerfile:2: a RUN "
-    "heredoc with a #! line is not supported yet' (run_step.cpp); BuildKit runs the "
-    "heredoc as a script with that interpreter"))
 def test_heredoc_with_shebang(berth, base, tmp_path):
     df = f"""FROM {base}
 RUN <<EOF
