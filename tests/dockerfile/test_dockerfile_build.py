@@ -840,6 +840,120 @@ def test_context_symlink_not_followed_outside(berth, base, tmp_path):
             assert r.returncode == 1 and o.tags() == [], r.describe()
 
 
+def test_copy_through_image_symlink_stays_in_image(berth, base, tmp_path):
+    hostdir = pathlib.Path("/tmp") / ("berth-df-hostdir-" + uuid.uuid4().hex)
+    hostdir.mkdir()
+    try:
+        df = f"""FROM {base}
+RUN ln -s {hostdir} /dl && ln -s ../../../../..{hostdir} /rel
+COPY f /dl/through-abs
+COPY f /rel/through-rel
+"""
+        _, out = berth.build(df, {"f": "copied\n"})
+        assert list(hostdir.iterdir()) == []
+        root = out.unpack(tmp_path / "b")
+        inside = root / str(hostdir).lstrip("/")
+        assert (inside / "through-abs").read_text() == "copied\n"
+        assert (inside / "through-rel").read_text() == "copied\n"
+        assert os.readlink(root / "dl") == str(hostdir)
+    finally:
+        for f in hostdir.iterdir():
+            f.unlink()
+        hostdir.rmdir()
+
+
+def test_copy_from_stage_symlink_to_host_path(berth, base, tmp_path):
+    secret = "stage-link-secret-" + uuid.uuid4().hex
+    host = pathlib.Path("/tmp") / ("berth-df-host-" + uuid.uuid4().hex)
+    host.write_text(secret)
+    try:
+        df = f"""FROM {base} AS s
+RUN ln -s {host} /s
+FROM {base}
+COPY --from=s /s /got
+"""
+        r, out = berth.build(df, check=False)
+        assert secret not in r.stdout + r.stderr
+        if r.returncode == 0:
+            root = out.unpack(tmp_path / "b")
+            assert tree_contains(root, secret.encode()) == []
+            assert not any(secret.encode() in layer for layer in layer_bytes(out))
+        else:
+            assert r.returncode == 1 and out.tags() == [], r.describe()
+            assert "/s" in r.stderr
+    finally:
+        host.unlink()
+
+
+def _evil_tar(path: pathlib.Path, kind: str, host: pathlib.Path, hostdir: pathlib.Path):
+    def add(tf, name, data=b"evil\n", **kw):
+        info = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(info, k, v)
+        if info.type == tarfile.REGTYPE:
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        else:
+            tf.addfile(info)
+
+    with tarfile.open(path, "w") as tf:
+        add(tf, "ok.txt", b"ok\n")
+        if kind == "dotdot":
+            add(tf, "../../../../.." + str(hostdir) + "/dotdot")
+        elif kind == "absolute":
+            add(tf, str(hostdir) + "/absolute")
+        elif kind == "through-symlink":
+            add(tf, "lnk", type=tarfile.SYMTYPE, linkname=str(hostdir))
+            add(tf, "lnk/through")
+        elif kind == "hardlink-to-host":
+            add(tf, "hl", type=tarfile.LNKTYPE, linkname=str(host))
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "through-symlink", "hardlink-to-host"])
+def test_add_hostile_tar_stays_in_image(berth, base, tmp_path, kind):
+    secret = "tar-host-secret-" + uuid.uuid4().hex
+    host = pathlib.Path("/tmp") / ("berth-df-host-" + uuid.uuid4().hex)
+    host.write_text(secret)
+    hostdir = pathlib.Path("/tmp") / ("berth-df-hostdir-" + uuid.uuid4().hex)
+    hostdir.mkdir()
+    try:
+        ctx = berth.context(f"FROM {base}\nADD evil.tar /x/\n")
+        _evil_tar(ctx / "evil.tar", kind, host, hostdir)
+        r, out = berth.build(None, None, ctx=ctx, check=False)
+        assert list(hostdir.iterdir()) == [], kind
+        assert host.read_text() == secret
+        assert secret not in r.stdout + r.stderr
+        if r.returncode == 0:
+            root = out.unpack(tmp_path / "b")
+            assert (root / "x" / "ok.txt").read_text() == "ok\n"
+            assert tree_contains(root, secret.encode()) == []
+            assert not any(secret.encode() in layer for layer in layer_bytes(out))
+        else:
+            assert r.returncode == 1 and out.tags() == [], r.describe()
+            assert "evil.tar" in r.stderr or "tar entry" in r.stderr, r.stderr
+    finally:
+        host.unlink()
+        for f in hostdir.iterdir():
+            f.unlink()
+        hostdir.rmdir()
+
+
+def test_concurrent_builds_share_a_cache(berth, base):
+    ctx = berth.context(f"FROM {base}\nRUN echo one > /one\nCOPY f /f\nRUN cat /f > /g\n",
+                        {"f": "f\n"})
+    outs = [berth.new_layout(), berth.new_layout()]
+    env = dict(berth.env, **SDE)
+    procs = [subprocess.Popen([berth.binary, "build", "--progress", "plain", "--cache",
+                               str(berth.cache), "--output", o.ref, str(ctx)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for o in outs]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    for (_stdout, stderr, rc), o in zip(results, outs):
+        assert rc == 0, stderr
+        check_peers(o, berth.work / "peers")
+    assert outs[0].digest == outs[1].digest
+
+
 def _sandbox_pids(marker: str) -> list[int]:
     pids = []
     for d in os.listdir("/proc"):
@@ -901,6 +1015,9 @@ def test_sigkill_during_run_leaves_no_tag(berth, base, tmp_path):
     assert (root / "before").read_text() == "before\n"
     assert (root / "after").read_text() == "after\n"
     assert layout.tags() == ["t"]
+    # the killed build's scratch directories were swept by the next build
+    leftovers = [str(p) for p in berth.cache.rglob("*") if "berth-tmp" in p.name]
+    assert leftovers == []
 
 
 # ---------------------------------------------------------------- outputs
