@@ -248,6 +248,42 @@ RUN env | sed -n 's/^B=//p' > /b && env | sed -n 's/^C=//p' > /c \\
     assert (root / "d").read_text() == "1-old form value\n"
 
 
+def test_env_expansion_uses_values_before_the_instruction(berth, base, tmp_path):
+    df = f"""FROM {base}
+ENV abc=hello
+ENV abc=bye def=$abc
+ENV ghi=$abc
+LABEL l=$abc
+ARG X=$def
+RUN echo "$X" > /x
+"""
+    _, out = berth.build(df)
+    c = cfg(out)
+    assert [e for e in c["Env"] if not e.startswith("PATH=")] == ["abc=bye", "def=hello",
+                                                                  "ghi=bye"]
+    assert c["Labels"] == {"l": "bye"}
+    assert (out.unpack(tmp_path / "b") / "x").read_text() == "hello\n"
+
+
+def test_platform_args_and_network_none(berth, base, tmp_path):
+    df = f"""FROM {base}
+RUN echo "x$TARGETARCH" > /undeclared
+ARG TARGETARCH
+ARG TARGETPLATFORM
+RUN echo "$TARGETPLATFORM $TARGETARCH" > /declared
+RUN --network=none cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > /net-flag
+"""
+    _, out = berth.build(df, None, "--platform", "linux/amd64")
+    root = out.unpack(tmp_path / "b")
+    assert (root / "undeclared").read_text() == "x\n"
+    assert (root / "declared").read_text() == "linux/amd64 amd64\n"
+    assert (root / "net-flag").read_text() == "lo\n"
+    (berth.work / "ctx" / "Dockerfile").write_text(
+        f"FROM {base}\nRUN cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' > /net\n")
+    _, out = berth.build(None, None, "--network", "none", ctx=berth.work / "ctx")
+    assert (out.unpack(tmp_path / "c") / "net").read_text() == "lo\n"
+
+
 def test_labels_and_label_flag(berth, base):
     df = f"""FROM {base}
 LABEL a=1 "b c"="d e"
@@ -1040,6 +1076,21 @@ def test_push_with_tag_to_registry(berth, base, registry):
         raw = run_cmd(["skopeo", "inspect", "--raw", "--tls-verify=false",
                        "docker://" + ref]).stdout
         assert "sha256:" + hashlib.sha256(raw.encode()).hexdigest() == digest
+
+
+def test_archive_outputs(berth, base, tmp_path):
+    ctx = berth.context(f"FROM {base}\nLABEL kind=archive\nRUN echo in-archive > /a\n")
+    for dst, ref in (("docker-archive:%s:img:v1", "docker-archive:%s"),
+                     ("oci-archive:%s:v1", "oci-archive:%s:v1")):
+        path = tmp_path / (dst.split(":")[0] + ".tar")
+        berth.run("--cache", str(berth.cache), "--output", dst % path, str(ctx))
+        info = json.loads(run_cmd(["skopeo", "inspect", ref % path]).stdout)
+        assert info["Labels"] == {"kind": "archive"}
+        assert len(info["Layers"]) == 2
+        layout = Layout(tmp_path / ("from-" + dst.split(":")[0]), "v1")
+        run_cmd(["skopeo", "copy", ref % path, layout.ref])
+        root = layout.unpack(tmp_path / ("b-" + dst.split(":")[0]))
+        assert (root / "a").read_text() == "in-archive\n"
 
 
 def test_iidfile_is_config_digest(berth, base, tmp_path):
