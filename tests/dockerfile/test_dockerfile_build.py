@@ -362,6 +362,16 @@ COPY f /copied-as-app
     assert cfg(out)["User"] == "app"
 
 
+def test_unknown_user_fails(berth, base):
+    for df, line in ((f"FROM {base}\nUSER nobody\nRUN id\n", "RUN id"),
+                     (f"FROM {base}\nCOPY --chown=nobody f /f\n", "COPY --chown=nobody")):
+        r, out = berth.build(df, {"f": "f\n"}, check=False)
+        assert r.returncode == 1, r.describe()
+        assert "unable to find user nobody" in r.stderr, r.stderr
+        assert line in r.stderr
+        assert out.tags() == []
+
+
 def test_cmd_entrypoint_forms(berth, base):
     df = f"""FROM {base} AS first
 CMD echo hi
@@ -673,6 +683,11 @@ def test_failing_run(berth, base, tmp_path):
     assert (layout.path / "index.json").read_text() == before_index
     assert Layout(layout.path, "bad").tags() == ["good"]
     assert sorted(os.listdir(layout.path / "blobs" / "sha256")) == before_blobs
+    # a failed step is not cached: the same build fails the same way again
+    r2, _ = berth.build(None, None, ctx=ctx, layout=Layout(layout.path, "bad"), check=False)
+    assert r2.returncode == 1 and "exit code 3" in r2.stderr and "boom-output" in r2.stderr
+    assert cached_of(r2.stderr) == {"RUN echo fine > /fine": True,
+                                    "RUN echo boom-output; exit 3": False}, r2.stderr
 
 
 def test_failing_run_error_lists_output_tail(berth, base):
@@ -741,6 +756,42 @@ def test_cache_changed_copy_reruns_later_steps(berth, base, tmp_path):
     assert (root / "from-a").read_text() == "a2"
     assert out2.manifest()["layers"][1] == out1.manifest()["layers"][1]  # /early reused
     assert out2.manifest()["layers"][3] != out1.manifest()["layers"][3]
+
+
+def test_cache_base_change_reruns(berth, base, tmp_path):
+    """A base rebuilt under the same tag is a new base: nothing on it is reused."""
+    rootdir = tmp_path / "extra"
+    (rootdir / "etc").mkdir(parents=True)
+    base2 = Layout(tmp_path / "base2", "v")
+    env = dict(berth.env, SOURCE_DATE_EPOCH="0")
+
+    def make_base(version):
+        (rootdir / "etc" / "ver").write_text(version)
+        run_cmd([berth.binary, "build", "--from", base, "--layer", str(rootdir),
+                 "--output", base2.ref], env=env)
+
+    make_base("one\n")
+    ctx = berth.context(f"FROM {base2.ref}\nCOPY f /f\nRUN cat /etc/ver > /seen\n",
+                        {"f": "f\n"})
+    berth.build(None, None, ctx=ctx)
+    r, _ = berth.build(None, None, ctx=ctx)
+    assert list(cached_of(r.stderr).values()) == [True, True], r.stderr
+    make_base("two\n")
+    r, out = berth.build(None, None, ctx=ctx)
+    assert list(cached_of(r.stderr).values()) == [False, False], r.stderr
+    assert (out.unpack(tmp_path / "b") / "seen").read_text() == "two\n"
+
+
+def test_cache_copy_mode_change_reruns(berth, base, tmp_path):
+    ctx = berth.context(f"FROM {base}\nCOPY f /f\nRUN stat -c %a /f > /mode\n", {"f": "f\n"})
+    os.chmod(ctx / "f", 0o644)
+    berth.build(None, None, ctx=ctx)
+    os.chmod(ctx / "f", 0o755)
+    r, out = berth.build(None, None, ctx=ctx)
+    assert list(cached_of(r.stderr).values()) == [False, False], r.stderr
+    root = out.unpack(tmp_path / "b")
+    assert (root / "f").stat().st_mode & 0o7777 == 0o755
+    assert (root / "mode").read_text() == "755\n"
 
 
 def test_no_cache_reruns(berth, base):
