@@ -33,7 +33,7 @@ if [[ $mode == all ]]; then
   debs+=(
     clang-format
     clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
-    skopeo umoci
+    skopeo umoci buildah # buildah: the reference builder of tests/dockerfile/test_buildah_differential.py
     pigz libdeflate-tools zstd time
     strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
     # tests/sandbox: a static busybox is the RUN executor's base image; newuidmap and

@@ -120,6 +120,10 @@ def snapshot(root: pathlib.Path) -> dict[str, dict]:
             elif stat.S_ISREG(st.st_mode):
                 h = hashlib.sha256(p.read_bytes()).hexdigest()
                 e.update(type="file", size=st.st_size, sha256=h)
+                data = p.read_bytes() if st.st_size <= 256 else b""
+                if data and b"\0" not in data:
+                    # small text files: redundant with sha256, readable in a diff
+                    e["text"] = data.decode("utf-8", "replace")
                 if st.st_nlink > 1:
                     inodes.setdefault(st.st_ino, []).append(rel)
             elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
