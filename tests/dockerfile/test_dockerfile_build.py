@@ -4,8 +4,10 @@ checks both accept each image berth writes), a docker-registry receives pushes."
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
+import http.server
 import io
 import json
 import os
@@ -14,6 +16,7 @@ import re
 import signal
 import subprocess
 import tarfile
+import threading
 import time
 import uuid
 
@@ -582,6 +585,58 @@ def test_add_local_tar_is_extracted(berth, base, tmp_path):
     st = (root / "opt" / "pkg" / "file.txt").stat()
     assert (st.st_uid, st.st_mode & 0o7777) == (1000, 0o600)
     assert (root / "kept.tar.gz").read_bytes() == buf.getvalue()  # COPY does not extract
+
+
+@pytest.fixture
+def http_files(tmp_path):
+    """A loopback HTTP server (a thread) serving tmp_path/srv: (dir, base URL)."""
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(srv))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield srv, "http://127.0.0.1:%d" % httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        t.join(5)
+
+
+def test_add_url_and_checksum(berth, base, tmp_path, http_files):
+    srv, url = http_files
+    data = b"served over http\n"
+    (srv / "file.txt").write_bytes(data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    df = f"""FROM {base}
+ADD {url}/file.txt /dl/
+ADD --checksum={digest} {url}/file.txt /checked
+"""
+    _, out = berth.build(df)
+    root = out.unpack(tmp_path / "b")
+    for rel in ("dl/file.txt", "checked"):
+        assert (root / rel).read_bytes() == data
+        st = (root / rel).stat()
+        assert (st.st_uid, st.st_mode & 0o7777) == (0, 0o600), rel  # as BuildKit's ADD
+    wrong = "sha256:" + "0" * 64
+    ctx = berth.context(f"FROM {base}\nADD --checksum={wrong} {url}/file.txt /bad\n",
+                        name="ctx-bad")
+    r, bad = berth.build(None, None, ctx=ctx, check=False)
+    assert r.returncode != 0, r.describe()
+    assert "digest mismatch" in r.stderr and digest in r.stderr
+    assert bad.tags() == []
+
+
+def test_copy_exclude(berth, base, tmp_path):
+    df = f"FROM {base}\nCOPY --exclude=*.log --exclude=skip/ . /ex/\n"
+    _, out = berth.build(df, {"a.txt": "a\n", "b.log": "b\n", "sub/c.log": "c\n",
+                              "skip/d.txt": "d\n"})
+    root = out.unpack(tmp_path / "b")
+    assert (root / "ex" / "a.txt").read_text() == "a\n"
+    assert not (root / "ex" / "b.log").exists()
+    assert not (root / "ex" / "skip").exists()
 
 
 def test_dockerignore(berth, base, tmp_path):
