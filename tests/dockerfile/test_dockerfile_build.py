@@ -14,6 +14,7 @@ import os
 import pathlib
 import re
 import signal
+import stat
 import subprocess
 import tarfile
 import threading
@@ -716,6 +717,34 @@ CMD ["run"]
     ]
     non_empty = [h for h in hist if not h.get("empty_layer")]
     assert len(non_empty) == len(out.manifest()["layers"]) == len(c["rootfs"]["diff_ids"]) == 3
+
+
+def test_run_changes_as_layers(berth, base, tmp_path):
+    """What a RUN changes reaches the image as umoci applies it: deletions (whiteouts),
+    a replaced directory (opaque), hardlinks, special bits, fifos, odd names."""
+    df = f"""FROM {base} AS prep
+RUN mkdir -p /data/dir && echo a > /data/dir/a && echo b > /data/dir/b && echo old > /data/old
+FROM prep
+RUN rm /data/old && rm -rf /data/dir && mkdir /data/dir && echo c > /data/dir/c \\
+ && rm /etc/group \\
+ && echo h > /h1 && ln /h1 /h2 \\
+ && echo s > /suid && chmod 4755 /suid && mkdir /sticky && chmod 1777 /sticky \\
+ && mkfifo /fifo && echo sp > '/with space' && echo u > "/$(printf 'caf\\303\\251')"
+"""
+    _, out = berth.build(df)
+    root = out.unpack(tmp_path / "b")
+    assert not (root / "data" / "old").exists()
+    assert sorted(os.listdir(root / "data" / "dir")) == ["c"]
+    assert not (root / "etc" / "group").exists()
+    assert (root / "etc" / "passwd").exists()
+    assert (root / "h1").stat().st_ino == (root / "h2").stat().st_ino
+    assert (root / "h2").read_text() == "h\n"
+    assert (root / "suid").stat().st_mode & 0o7777 == 0o4755
+    assert (root / "sticky").stat().st_mode & 0o7777 == 0o1777
+    assert stat.S_ISFIFO((root / "fifo").lstat().st_mode)
+    assert (root / "with space").read_text() == "sp\n"
+    assert (root / "caf\u00e9").read_text() == "u\n"
+    assert len(out.manifest()["layers"]) == 3
 
 
 # ---------------------------------------------------------------- failure
