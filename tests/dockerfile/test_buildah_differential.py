@@ -220,6 +220,46 @@ COPY f1.txt /tmp/
     p.assert_same()
 
 
+def test_copy_onto_existing_paths(pair):
+    files = {"f.txt": "f\n", "dir/a.txt": "a\n", "dir/sub/b": "b\n", "d1/x": "x\n",
+             "d2": "file named like a dir\n", "passwd-new": "root:x:0:0::/root:/bin/sh\n"}
+    df = """FROM {base}
+RUN mkdir -p /target/sub && echo old > /target/sub/b && echo keep > /target/keep
+COPY f.txt /tmp
+COPY dir /target
+COPY --chmod=600 passwd-new /etc/passwd
+COPY d* /globbed/
+COPY dir/sub /etc/
+"""
+    p = pair(df, files, setup=ctx_modes({"passwd-new": 0o644}))
+    t = p.berth_tree
+    assert t["tmp/f.txt"]["type"] == "file" and t["target/keep"]["type"] == "file"
+    assert t["target/sub/b"]["text"] == "b\n" and t["etc/passwd"]["mode"] == "0o600"
+    assert t["globbed/x"]["type"] == "file" and t["globbed/d2"]["type"] == "file"
+    p.assert_same()
+
+
+def test_stage_inheritance(pair):
+    df = """FROM {base} AS parent
+ENV FROM_PARENT=p
+USER app
+WORKDIR /parent/wd
+RUN echo "$FROM_PARENT" > from-parent
+FROM parent AS child
+ARG LATE=late
+RUN id -u > uid && pwd > pwd && echo "$FROM_PARENT $LATE" > env
+USER root
+RUN chown root:root /parent/wd/uid
+FROM child
+COPY --from=parent /parent/wd/from-parent /copied
+"""
+    p = pair(df)
+    t = p.berth_tree
+    assert t["parent/wd/uid"]["text"] == "1000\n" and t["parent/wd/pwd"]["text"] == "/parent/wd\n"
+    assert p.berth_config["WorkingDir"] == "/parent/wd" and p.berth_config["User"] == "root"
+    p.assert_same()
+
+
 def test_dockerignore(pair):
     files = {"keep.txt": "keep\n", "a.log": "a\n", "logs/keep.log": "k\n",
              "logs/x.log": "x\n", "secret/key": "s3cr3t\n", "nested/deep/tmpfile": "t\n",
@@ -560,6 +600,23 @@ def _tar_plain() -> bytes:
         ti.size, ti.mode = 4, 0o644
         tf.addfile(ti, io.BytesIO(b"raw\n"))
     return buf.getvalue()
+
+
+def test_add_compressed_non_tar_and_ignored_dockerfile(pair):
+    import gzip
+    files = {"notatar.gz": gzip.compress(b"just text, gzipped\n", mtime=0),
+             "data.tgz.bin": _tar_gz(), "kept.txt": "kept\n",
+             ".dockerignore": "Dockerfile\n.dockerignore\n"}
+    df = """FROM {base}
+ADD notatar.gz /not/
+ADD data.tgz.bin /by-content/
+COPY . /ctx/
+"""
+    p = pair(df, files)
+    t = p.berth_tree
+    assert t["not/notatar.gz"]["type"] == "file" and t["by-content/pkg/file"]["type"] == "file"
+    assert "ctx/Dockerfile" not in t and t["ctx/kept.txt"]["type"] == "file"
+    p.assert_same()
 
 
 def test_add_local_archives(pair):
