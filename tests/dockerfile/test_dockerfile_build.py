@@ -641,6 +641,47 @@ def test_copy_exclude(berth, base, tmp_path):
     assert not (root / "ex" / "skip").exists()
 
 
+def test_copy_destinations(berth, base, tmp_path):
+    df = f"""FROM {base}
+WORKDIR /app
+COPY f .
+COPY f rel/
+COPY f /file-no-slash
+COPY d /dcontents
+COPY f g /multi-dir/
+COPY f g /out
+"""
+    _, out = berth.build(df, {"f": "f\n", "g": "g\n", "d/sub/x": "x\n"})
+    root = out.unpack(tmp_path / "b")
+    assert (root / "app" / "f").read_text() == "f\n"
+    assert (root / "app" / "rel" / "f").read_text() == "f\n"
+    assert (root / "file-no-slash").read_text() == "f\n"
+    assert (root / "dcontents" / "sub" / "x").read_text() == "x\n"  # a directory's contents
+    assert not (root / "dcontents" / "d").exists()
+    assert sorted(os.listdir(root / "multi-dir")) == ["f", "g"]
+    # BuildKit copies each source onto the destination in turn (moby/buildkit#1853)
+    assert (root / "out").read_text() == "g\n"
+
+
+def test_parser_escape_continuations_and_quotes(berth, base, tmp_path):
+    df = f"""# escape=`
+FROM {base}
+ENV A=a` b B="c d" C=c:\\path
+RUN echo one `
+# a comment inside a continuation
+   two `
+
+   three > /cont
+RUN ["/bin/sh", "-c", "echo exec-form > /exec"]
+"""
+    _, out = berth.build(df)
+    env = cfg(out)["Env"]
+    assert "A=a b" in env and "B=c d" in env and "C=c:\\path" in env, env
+    root = out.unpack(tmp_path / "b")
+    assert (root / "cont").read_text() == "one two three\n"
+    assert (root / "exec").read_text() == "exec-form\n"
+
+
 def test_dockerignore(berth, base, tmp_path):
     files = {".dockerignore": "secret.txt\n*.log\n!wanted.log\n", "keep.txt": "keep\n",
              "wanted.log": "wanted\n",
