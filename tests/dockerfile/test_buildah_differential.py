@@ -67,6 +67,12 @@ class Pair:
         assert got == (berth_value, buildah_value), (path, key, got, why)
         self.buildah_tree[path][key] = berth_value
 
+    def expect_config(self, key: str, berth_value, buildah_value, why: str):
+        """Known difference (BuildKit decides) in a config field; then taken as equal."""
+        got = (self.berth_config.get(key), self.buildah_config.get(key))
+        assert got == (berth_value, buildah_value), (key, got, why)
+        self.buildah_config[key] = berth_value
+
     def assert_same(self):
         """The trees and configs are equal (after the checked quirk removals)."""
         td = tree_diff(self.berth_tree, self.buildah_tree)
@@ -503,10 +509,40 @@ USER ${UID}:$UID
     p.assert_same()
 
 
+def test_arg_visibility_in_run(pair):
+    df = """FROM {base}
+ARG NOVALUE
+ARG EMPTY=
+ARG DECLARED=d
+RUN env | grep -v -e '^HOSTNAME=' -e '^container=' -e '^_=' -e '^HOME=' | sort > /env \\
+ && echo "[${NOVALUE-unset}] [${EMPTY-unset}] [$UNDECLARED] [$HTTP_PROXY]" > /seen
+"""
+    p = pair(df, build_args={"UNDECLARED": "u", "DECLARED": "cli"})
+    t = p.berth_tree
+    assert "DECLARED=cli" in t["env"]["text"] and "UNDECLARED" not in t["env"]["text"]
+    p.assert_same()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the predefined proxy build args never reach RUN: with --build-arg "
+    "HTTP_PROXY=http://proxy.invalid:3128 and no ARG, berth's RUN sees no HTTP_PROXY "
+    "(/seen holds '[]'); buildah gives HTTP_PROXY, and BuildKit (proxyEnvFromBuildArgs, "
+    "ops/exec.go proxyEnvList) gives HTTP_PROXY and http_proxy, kept out of the config "
+    "and history"))
+def test_predefined_proxy_args_reach_run(pair):
+    df = """FROM {base}
+RUN echo "[$HTTP_PROXY]" > /seen
+"""
+    p = pair(df, build_args={"HTTP_PROXY": "http://proxy.invalid:3128"})
+    assert "proxy.invalid" not in str(p.berth_config)
+    p.assert_same()
+
+
 # ---------------------------------------------------------------- config instructions
 
 
-@pytest.mark.parametrize("variant", ["inherited", "same-stage", "shell", "healthcheck"])
+@pytest.mark.parametrize("variant", ["inherited", "same-stage", "shell", "healthcheck",
+                                     "odd-forms"])
 def test_cmd_entrypoint(pair, variant):
     df = {
         "inherited": """FROM {base} AS parent
@@ -527,6 +563,15 @@ CMD exec echo with custom shell
 ENTRYPOINT ["/bin/echo"]
 CMD ["final", "exec"]
 """,
+        "odd-forms": """FROM {base}
+WORKDIR /a/./b/../c/
+CMD [not json]
+ENTRYPOINT ["echo", "a\\"b", "\u00e9", "$HOME"]
+SHELL ["/bin/sh", "-xc"]
+HEALTHCHECK CMD echo uses CMD-SHELL
+STOPSIGNAL 9
+EXPOSE 80/tcp 80 8000-8002
+""",
         "healthcheck": """FROM {base} AS parent
 HEALTHCHECK --interval=30s CMD ["/bin/true"]
 ENTRYPOINT ["/bin/sh"]
@@ -539,6 +584,14 @@ HEALTHCHECK --retries=2 CMD echo shell-form
     }[variant]
     p = pair(df)
     assert p.berth_config.get("Entrypoint")
+    if variant == "odd-forms":
+        # Known differences: BuildKit cleans WORKDIR's path (system.NormalizeWorkdir) and
+        # expands an EXPOSE range port by port (convert_expose.go); buildah keeps both
+        # as written.
+        p.expect_config("WorkingDir", "/a/c", "/a/./b/../c/", "WORKDIR is cleaned")
+        p.expect_config("ExposedPorts",
+                        {"80/tcp": {}, "8000/tcp": {}, "8001/tcp": {}, "8002/tcp": {}},
+                        {"80/tcp": {}, "8000-8002/tcp": {}}, "EXPOSE ranges are expanded")
     p.assert_same()
 
 
