@@ -920,6 +920,25 @@ def test_cache_copy_mode_change_reruns(berth, base, tmp_path):
     assert (root / "mode").read_text() == "755\n"
 
 
+def test_cache_copy_from_changed_stage_reruns(berth, base, tmp_path):
+    text = f"""FROM {base} AS builder
+COPY src /src
+RUN sed 's/^/built-/' /src > /out
+FROM {base}
+COPY --from=builder /out /out
+RUN cat /out > /final
+"""
+    ctx = berth.context(text, {"src": "v1\n"})
+    berth.build(None, None, ctx=ctx)
+    r, _ = berth.build(None, None, ctx=ctx)
+    assert all(cached_of(r.stderr).values()) and len(cached_of(r.stderr)) == 4, r.stderr
+    (ctx / "src").write_text("v2\n")
+    r, out = berth.build(None, None, ctx=ctx)
+    assert not any(cached_of(r.stderr).values()), r.stderr
+    root = out.unpack(tmp_path / "b")
+    assert (root / "final").read_text() == "built-v2\n"
+
+
 def test_no_cache_reruns(berth, base):
     ctx = berth.context(CACHE_DF.format(base=base), {"a.txt": "a1", "b.txt": "b1"})
     berth.build(None, None, ctx=ctx)
@@ -1181,8 +1200,9 @@ def _sandbox_pids(marker: str) -> list[int]:
     return pids
 
 
-def test_sigkill_during_run_leaves_no_tag(berth, base, tmp_path):
-    marker = "37.%d" % (os.getpid() % 1000)  # a sleep no one else runs
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["KILL", "TERM"])
+def test_killed_during_run_leaves_no_tag(berth, base, tmp_path, sig):
+    marker = "%d.%d" % (37 + int(sig), os.getpid() % 1000)  # a sleep no one else runs
     ctx = berth.context(f"FROM {base}\nRUN echo before > /before\nRUN sleep {marker}\n"
                         "RUN echo after > /after\n")
     layout = berth.new_layout()
@@ -1205,8 +1225,8 @@ def test_sigkill_during_run_leaves_no_tag(berth, base, tmp_path):
         while not _sandbox_pids("sleep\0" + marker) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _sandbox_pids("sleep\0" + marker), "the RUN never started"
-        p.send_signal(signal.SIGKILL)
-        p.wait(10)
+        p.send_signal(sig)
+        assert p.wait(10) != 0
     finally:
         p.kill()
         p.wait()
