@@ -235,6 +235,17 @@ def test_image_base_without_path_gets_default_path(berth, base):
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
 
 
+def test_build_arg_without_value_takes_the_environment(berth, base, tmp_path):
+    df = f"""FROM {base}
+ARG FROMENV
+ARG UNSET
+RUN echo "[$FROMENV][${{UNSET-unset}}]" > /a
+"""
+    _, out = berth.build(df, None, "--build-arg", "FROMENV", "--build-arg", "UNSET",
+                         env={"FROMENV": "env-value"})
+    assert (out.unpack(tmp_path / "b") / "a").read_text() == "[env-value][unset]\n"
+
+
 def test_env_both_forms(berth, base, tmp_path):
     df = f"""FROM {base}
 ENV A=1 B="two words"
