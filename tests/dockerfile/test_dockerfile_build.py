@@ -230,6 +230,7 @@ RUN env > /envfile
 
 
 def test_image_base_without_path_gets_default_path(berth, base):
+    """dockerfile2llb 'makes sure that PATH is always set' in a stage's config."""
     _, out = berth.build(f"FROM {base}\nRUN echo x > /x\n")
     assert cfg(out).get("Env") == [
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
@@ -328,6 +329,7 @@ RUN pwd > /pwd && echo here > rel
 
 def test_workdir_relative_chain(berth, base, tmp_path):
     df = f"""FROM {base}
+WORKDIR /etc/sub
 WORKDIR /a
 WORKDIR b
 RUN pwd > /pwd
@@ -335,8 +337,12 @@ RUN pwd > /pwd
     _, out = berth.build(df)
     root = out.unpack(tmp_path / "b")
     assert (root / "a" / "b").is_dir()
+    assert (root / "etc" / "sub").is_dir()  # below a directory of the base
+    assert (root / "etc" / "passwd").read_text().startswith("root:x:0:0:")
     assert (root / "pwd").read_text() == "/a/b\n"
     assert cfg(out)["WorkingDir"] == "/a/b"
+    hist = [h["created_by"] for h in out.config()["history"]]
+    assert hist[-4:-1] == ["WORKDIR /etc/sub", "WORKDIR /a", "WORKDIR /a/b"]
 
 
 def test_workdir_after_user_is_owned_by_user(berth, base, tmp_path):
