@@ -1307,6 +1307,25 @@ def test_archive_outputs(berth, base, tmp_path):
         assert (root / "a").read_text() == "in-archive\n"
 
 
+def test_extra_tags_quiet_and_json_results(berth, base, tmp_path):
+    ctx = berth.context(f"FROM {base}\nRUN echo t > /t\n")
+    layout = Layout(tmp_path / "tags", "main")
+    r = berth.run("--cache", str(berth.cache), "--quiet", "--output", layout.ref,
+                  "-t", "extra", "-t", "more", str(ctx))
+    assert r.stdout.strip() == layout.digest
+    assert sorted(layout.tags()) == ["extra", "main", "more"]
+    assert {m["digest"] for m in layout.index()["manifests"]} == {layout.digest}
+    check_peers(Layout(layout.path, "extra"), tmp_path / "peers")
+    r = berth.run("--cache", str(berth.cache), "--json", "--output",
+                  Layout(layout.path, "j").ref, str(ctx))
+    summary = json.loads([line for line in r.stdout.splitlines() if line.startswith("{")][-1])
+    j = Layout(layout.path, "j")
+    assert summary["digest"] == j.digest
+    assert summary["config"] == j.config_digest()
+    assert [layer["digest"] for layer in summary["layers"]] == \
+        [d["digest"] for d in j.manifest()["layers"][1:]]
+
+
 def test_iidfile_is_config_digest(berth, base, tmp_path):
     iid = tmp_path / "iid"
     _, out = berth.build(f"FROM {base}\nENV X=1\n", None, "--iidfile", str(iid))
