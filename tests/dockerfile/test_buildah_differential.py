@@ -377,12 +377,9 @@ RUN chmod 750 /bin && chown 1000:1000 /bin/busybox && rm /bin/ls && mkdir /bin/l
     p.assert_same()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a RUN's change to /etc's own mode and owner is lost: after 'RUN chmod 710 /etc && "
-    "chown 0:1000 /etc' berth's layer has no 'etc' entry, so /etc stays 0755 0:0 "
-    "(buildah, and BuildKit, whose /etc/hosts and /etc/resolv.conf stubs are removed "
-    "without touching /etc, give 0710 0:1000); the same chmod of /bin is kept"))
 def test_run_metadata_change_of_etc(pair):
+    """A RUN's chmod/chown of /etc itself (where /etc/hosts and /etc/resolv.conf are
+    mounted during RUN) is in its layer, as any other directory's."""
     df = """FROM {base}
 RUN chmod 710 /etc && chown 0:1000 /etc && chmod 750 /bin
 """
@@ -416,8 +413,8 @@ RUN env | grep -v -e '^HOSTNAME=' -e '^container=' -e '^_=' -e '^HOME=' | sort >
     p = pair(df, build_args={"GLOBAL": "from-cli", "OVERRIDDEN": "cli"})
     t = p.berth_tree
     assert t["tmp/owned-by-app"]["uid"] == 1000
-    # HOME and the supplementary groups are left out of /env and /tmp/id here: berth
-    # differs from BuildKit on both, pinned by the two tests below.
+    # HOME is left out of /env here and the supplementary groups out of /tmp/id: the
+    # two tests below pin each.
     p.assert_same()
 
 
@@ -436,12 +433,9 @@ RUN echo "$HOME" > /tmp/home-app
     p.assert_same()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "USER app's RUN has no supplementary groups: berth's 'id' prints 'uid=1000(app) "
-    "gid=1000(app)'; buildah, and BuildKit (executor/oci/user.go ensureAdditionalGids: "
-    "the primary GID is always in AdditionalGids), print 'uid=1000(app) gid=1000(app) "
-    "groups=1000(app)'"))
 def test_run_groups_include_primary_gid(pair):
+    """USER app's RUN has its primary group among its supplementary groups, as BuildKit
+    (executor/oci/user.go ensureAdditionalGids) and buildah give it."""
     df = """FROM {base}
 USER app
 RUN id > /tmp/id && id -G > /tmp/groups
@@ -710,3 +704,18 @@ RUN echo child > /child
     t = child.berth_tree
     assert t["triggered"]["type"] == "file" and "OnBuild" not in child.berth_config
     child.assert_same()
+
+
+def test_onbuild_of_a_stage_in_the_same_dockerfile(pair):
+    df = """FROM {base} AS parent
+ONBUILD RUN echo fired > /fired
+ONBUILD ENV FIRED=yes
+RUN echo parent > /parent
+FROM parent
+RUN echo "child $FIRED" > /child
+"""
+    p = pair(df)
+    t = p.berth_tree
+    assert t["fired"]["text"] == "fired\n" and t["child"]["text"] == "child yes\n"
+    assert "OnBuild" not in p.berth_config
+    p.assert_same()
