@@ -143,6 +143,10 @@ void plan_user(const RunSpec &spec, Prepared &p) {
   p.plan.uid = u.uid;
   p.plan.gid = u.gid;
   p.plan.groups.assign(u.groups.begin(), u.groups.end());
+  // BuildKit's executor always lists the primary group among the supplementary ones
+  // (executor/oci/user.go ensureAdditionalGids), so `id` shows it as a group too.
+  if (std::find(p.plan.groups.begin(), p.plan.groups.end(), u.gid) == p.plan.groups.end())
+    p.plan.groups.push_back(u.gid);
   // setgroups(2) is denied in a user namespace whose gid map was written without
   // newgidmap; the command then keeps no supplementary groups at all.
   p.plan.set_groups = !p.rootless || p.ids.use_helpers;
@@ -288,13 +292,29 @@ Outcome pump(const RunSpec &spec, core::UniqueFd &out, core::UniqueFd &rep, Outp
   return o;
 }
 
+// True when the upper dir's `path` (the copy-up of `rel`) has the mode and owner the
+// topmost lower dir holding `rel` gives it.
+bool same_as_image(const std::string &path, const std::string &rel,
+                   const std::vector<std::string> &lowers) {
+  struct stat up {};
+  if (::lstat(path.c_str(), &up) != 0) return false;
+  for (const auto &l : lowers) {
+    struct stat st {};
+    if (::lstat((l + "/" + rel).c_str(), &st) != 0) continue;
+    return (st.st_mode & 07777) == (up.st_mode & 07777) && st.st_uid == up.st_uid &&
+           st.st_gid == up.st_gid;
+  }
+  return true; // not in the image: made for the stub alone
+}
+
 // Removes the mount points the sandbox created in the image, newest first, so they
 // never reach the layer: each only if it is still what was created (an empty file or
 // directory). A directory the creation copied up is removed too when it came up only
-// for that (absent from the upper dir before, empty, not opaque).
+// for that (absent from the upper dir before, empty, not opaque, and with the mode and
+// owner it has in the image: a step's chmod or chown of it is a change to keep).
 void remove_stubs(const std::string &upper, const ChildPlan &plan,
-                  const std::vector<Report> &reports,
-                  const std::vector<std::string> &pre_existing) {
+                  const std::vector<Report> &reports, const std::vector<std::string> &pre_existing,
+                  const std::vector<std::string> &lowers) {
   std::vector<std::string> created;
   for (const auto &r : reports)
     if (r.kind == Report::stub && r.a >= 0 && static_cast<std::size_t>(r.a) < plan.targets.size())
@@ -319,7 +339,7 @@ void remove_stubs(const std::string &upper, const ChildPlan &plan,
     char v[2];
     bool opaque = ::lgetxattr(path.c_str(), "trusted.overlay.opaque", v, sizeof v) > 0 ||
                   ::lgetxattr(path.c_str(), "user.overlay.opaque", v, sizeof v) > 0;
-    if (!opaque) ::rmdir(path.c_str());
+    if (!opaque && same_as_image(path, rel, lowers)) ::rmdir(path.c_str());
   }
 }
 
@@ -394,7 +414,7 @@ RunResult run(const RunSpec &spec) {
     o = pump(spec, out.read, rep.read, tail);
   } catch (...) {
     init.kill_and_reap();
-    remove_stubs(upper, p.plan, o.reports, pre_existing);
+    remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs);
     throw;
   }
   if (o.timed_out || o.cancelled)
@@ -402,7 +422,7 @@ RunResult run(const RunSpec &spec) {
   else
     init.reap();
   // Every mount is gone with the namespace now: the upper directory is plain files.
-  remove_stubs(upper, p.plan, o.reports, pre_existing);
+  remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs);
   if (o.timed_out)
     throw Error(Errc::timeout, "'" + spec.argv[0] + "' did not finish within " +
                                    std::to_string(spec.timeout.count()) + " ms and was killed");

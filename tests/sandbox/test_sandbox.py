@@ -167,8 +167,9 @@ def test_user_name_with_supplementary_groups(sandbox):
     assert "2000(extra)" in tail, tail
     out = ok(sandbox.run(["id"], "--user", "svc:extra"))
     assert out["tail"].startswith("uid=1001(svc) gid=2000(extra)"), out
-    # An explicit group means no supplementary groups (busybox prints none then).
-    assert out["tail"] == "uid=1001(svc) gid=2000(extra)\n", out
+    # An explicit group means no other supplementary groups; the primary one is listed,
+    # as BuildKit's executor lists it (ensureAdditionalGids).
+    assert out["tail"] == "uid=1001(svc) gid=2000(extra) groups=2000(extra)\n", out
 
 
 def test_unknown_user_is_an_error(sandbox):

@@ -6,6 +6,7 @@
 #include "core/untrusted_text.hpp"
 #include "dockerfile/text.hpp"
 #include "ops/build/dockerfile/config_steps.hpp"
+#include "sandbox/user.hpp"
 
 namespace berth::ops {
 
@@ -109,6 +110,16 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
   spec.cwd = config_string(img, "WorkingDir");
   if (spec.cwd.empty()) spec.cwd = "/";
   spec.user = config_string(img, "User");
+  // runc (under BuildKit) sets HOME from the image's /etc/passwd when the environment
+  // has none ("/" for a user it does not list).
+  if (!env_value(spec.env, "HOME")) {
+    const std::size_t max = 4u << 20;
+    const auto u =
+        sandbox::resolve_user(spec.user.empty() ? "0" : spec.user,
+                              sandbox::read_from_lowers(spec.lower_dirs, "etc/passwd", max),
+                              sandbox::read_from_lowers(spec.lower_dirs, "etc/group", max));
+    spec.env.push_back("HOME=" + u.home);
+  }
   const std::string network = run.network == "default" ? o.network : run.network;
   spec.network = network == "none" ? sandbox::Network::none : sandbox::Network::host;
   spec.output = o.output;
