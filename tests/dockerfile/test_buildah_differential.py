@@ -453,12 +453,9 @@ RUN env | grep -v -e '^HOSTNAME=' -e '^container=' -e '^_=' -e '^HOME=' | sort >
     p.assert_same()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RUN has no HOME: berth's RUN environment lacks HOME (the files hold '' for root "
-    "and for app); buildah, and BuildKit through runc (which sets HOME from /etc/passwd "
-    "when the environment has none), give HOME=/root as root and HOME=/home/app as "
-    "USER app"))
 def test_run_home_from_passwd(pair):
+    """RUN has HOME from /etc/passwd (runc sets it when the environment has none, so
+    BuildKit's RUN has it; so does buildah's): /root as root, /home/app as app."""
     df = """FROM {base}
 RUN echo "$HOME" > /home-root
 USER app
