@@ -518,6 +518,25 @@ ADD --chown=svc:grp app.tar.gz /added/
     p.assert_same()
 
 
+def test_expansion_in_copy_and_user(pair):
+    df = """FROM {base}
+ARG U=app
+ARG G=root
+ARG DEST=/dest
+ARG CHAINED=${DEST}/chained
+ENV SUB=sub
+COPY --chown=$U:$G f.txt ${DEST}/$SUB/
+COPY f.txt $CHAINED
+USER ${U}:${G}
+RUN id -u > /tmp/u && id -g >> /tmp/u && touch /tmp/owned
+"""
+    p = pair(df, {"f.txt": "f\n"}, build_args={"G": "app"})
+    t = p.berth_tree
+    assert (t["dest/sub/f.txt"]["uid"], t["dest/sub/f.txt"]["gid"]) == (1000, 1000)
+    assert t["dest/chained"]["type"] == "file" and p.berth_config["User"] == "app:app"
+    p.assert_same()
+
+
 def test_env_label_expose_expansion(pair):
     df = """FROM {base}
 ARG PORT=8080
