@@ -6,7 +6,19 @@ ExposedPorts, Labels, StopSignal, Healthcheck, Volumes, Shell, OnBuild) compared
 
 buildah's quirks that are not content are removed, each checked (buildah_support.py).
 Where buildah and BuildKit differ, BuildKit decides and berth follows it; each such
-difference is asserted as a difference here (KNOWN below), never skipped silently.
+difference is asserted as a difference where it shows (Pair.expect_*), never skipped:
+- VOLUME: buildah makes the directory and drops what a later RUN writes below it;
+  BuildKit records the volume in the config only and keeps what RUN writes;
+- COPY --chmod: BuildKit gives the directories it creates (a directory's destination,
+  missing parents) the --chmod mode; buildah 0755;
+- ADD --chown of a local archive: BuildKit chowns every extracted entry; buildah keeps
+  the archive's owners;
+- WORKDIR is cleaned (/a/./b/../c/ -> /a/c) and EXPOSE ranges are expanded port by port
+  in BuildKit; buildah keeps both as written;
+- hardlinks across layers: overlayfs (BuildKit's snapshotter, berth's sandbox) copies a
+  lower file up when it is linked to (both names in the layer, linked) and breaks a
+  lower hardlinked pair when one name is written; buildah's vfs storage does neither;
+- the io.buildah.version label.
 
 Run as root:  python3 -m pytest -q -p no:cacheprovider tests/dockerfile/test_buildah_differential.py
 """
@@ -91,9 +103,9 @@ class Pair:
 
 @pytest.fixture
 def pair(berth, base, buildah, tmp_path):
-    """pair(dockerfile, files, build_args, setup=fn(ctx), base=...) -> Pair. The
+    """pair(dockerfile, files, build_args, setup=fn(ctx), bases=...) -> Pair. The
     Dockerfile's `{base}` is the busybox base (or the given FROM reference for each side:
-    base=(berth_ref, buildah_ref))."""
+    bases=(berth_ref, buildah_ref)); each builder gets a context of its own."""
     counter = [0]
 
     def build(dockerfile: str, files: dict | None = None, build_args: dict | None = None,
