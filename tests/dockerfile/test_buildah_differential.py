@@ -580,12 +580,6 @@ RUN env | grep -v -e '^HOSTNAME=' -e '^container=' -e '^_=' -e '^HOME=' | sort >
     p.assert_same()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the predefined proxy build args never reach RUN: with --build-arg "
-    "HTTP_PROXY=http://proxy.invalid:3128 and no ARG, berth's RUN sees no HTTP_PROXY "
-    "(/seen holds '[]'); buildah gives HTTP_PROXY, and BuildKit (proxyEnvFromBuildArgs, "
-    "ops/exec.go proxyEnvList) gives HTTP_PROXY and http_proxy, kept out of the config "
-    "and history"))
 def test_predefined_proxy_args_reach_run(pair):
     df = """FROM {base}
 RUN echo "[$HTTP_PROXY]" > /seen

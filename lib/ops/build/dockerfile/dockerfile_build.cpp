@@ -96,6 +96,20 @@ private:
     if (::geteuid() != 0) d.ids = sandbox::rootless_mapping();
     return d;
   }
+  // BuildKit's predefined proxy args among the build args, in both spellings.
+  std::vector<std::string> proxy_env() const {
+    std::vector<std::string> out;
+    for (const char *name : {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}) {
+      const std::string upper = name, lower = df::to_lower(name);
+      for (const auto &[k, v] : build_args_)
+        if (k == upper || k == lower) {
+          out.push_back(upper + "=" + v);
+          out.push_back(lower + "=" + v);
+          break;
+        }
+    }
+    return out;
+  }
   void log(const std::string &line) const {
     if (o_.log) o_.log(line + "\n");
   }
@@ -277,6 +291,7 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::E
     ops::RunStepOptions ro;
     for (const auto &[k, v] : args.entries())
       ro.build_args.push_back(k + "=" + v);
+    ro.proxy_env = proxy_env();
     ro.network = o_.network;
     ro.source = source_name_;
     ro.output = o_.log;

@@ -109,6 +109,8 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
   spec.env = std::move(cmd.env);
   spec.cwd = config_string(img, "WorkingDir");
   if (spec.cwd.empty()) spec.cwd = "/";
+  for (const auto &kv : o.proxy_env)
+    if (!env_value(spec.env, std::string_view(kv).substr(0, kv.find('=')))) spec.env.push_back(kv);
   spec.user = config_string(img, "User");
   // runc (under BuildKit) sets HOME from the image's /etc/passwd when the environment
   // has none ("/" for a user it does not list).

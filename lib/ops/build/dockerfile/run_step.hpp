@@ -17,6 +17,10 @@ namespace berth::ops {
 struct RunStepOptions {
   // ARG values in scope, KEY=VALUE in declaration order; ENV of the same name wins.
   std::vector<std::string> build_args;
+  // BuildKit's predefined proxy args (HTTP_PROXY, https_proxy, ...) given as build args:
+  // every RUN sees them, in both spellings, without an ARG; they are kept out of the
+  // history and the cache key.
+  std::vector<std::string> proxy_env;
   std::string network = "host";      // the build's --network; RUN --network overrides it
   std::string source = "Dockerfile"; // the file's name in errors
   std::function<void(std::string_view)> output;
