@@ -62,6 +62,8 @@ if ((quick)); then
     bindings/python/tests
   run_suite "pytest tests/integration (quick)" python3 -m pytest -q -p no:cacheprovider \
     tests/integration -k "hostile or duplicate or credential_scope or copy_verifies or errors"
+  run_suite "pytest tests/dockerfile (quick)" python3 -m pytest -q -p no:cacheprovider \
+    tests/dockerfile/test_dockerfile_build.py
   run_suite "no process left running" scripts/leftover_processes.py --kill
   summary
   exit $?
