@@ -3,7 +3,7 @@
 # (bindings/python/berth/_discover.py) looks before the build tree and the system.
 #
 # One file named by the soname, libberth.so.2: a wheel stores symlinks as copies, so
-# the usual libberth.so -> .so.1 -> .so.1.x.y chain would triple it, and auditwheel
+# the usual libberth.so -> .so.2 -> .so.2.x.y chain would triple it, and auditwheel
 # expects a library under its soname. VERSION equal to SOVERSION gives exactly that
 # file; NAMELINK_SKIP leaves out libberth.so. TARGETS (not FILES) so that the
 # backend's install.strip applies.

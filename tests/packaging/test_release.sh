@@ -3,7 +3,7 @@
 #   1. the .tar.gz holds bin (berth, docker-credential-berth -> berth), lib
 #      (libberth.so*, libberth.a, cmake/berth, pkgconfig), include and the shell
 #      completions, and works where it is unpacked (CMake and pkg-config consumers);
-#   2. the .debs (berth, libberth1, libberth-dev) carry the dependencies
+#   2. the .debs (berth, libberth2, libberth-dev) carry the dependencies
 #      dpkg-shlibdeps found plus what the dev files need;
 #   3. installed with dpkg on this machine: berth and its credential-helper name
 #      run, the completions load from the system paths, README.md's C and C++ quick
@@ -34,6 +34,7 @@ cleanup() {
 trap cleanup EXIT
 unset LD_LIBRARY_PATH PKG_CONFIG_PATH BERTH_LIBRARY CMAKE_PREFIX_PATH
 version=$(sed -nE 's/^project\(berth VERSION ([0-9.]+).*/\1/p' "$src/CMakeLists.txt")
+abi=$(sed -nE 's/^#define BERTH_ABI_VERSION ([0-9]+).*/\1/p' "$src/include/berth.h")
 step() { echo "--- $* ($SECONDS s)"; }
 fail() {
   echo "FAIL: $*"
@@ -81,7 +82,7 @@ mkdir "$work/tgz"
 tar -xzf "$tgz" -C "$work/tgz"
 root=$work/tgz/$top
 [[ $(readlink "$root/bin/docker-credential-berth") == berth ]] || fail "docker-credential-berth is not a link to berth"
-[[ $("$root/bin/berth" version) == "berth $version (abi 1)" ]] || fail "berth version: $("$root/bin/berth" version)"
+[[ $("$root/bin/berth" version) == "berth $version (abi $abi)" ]] || fail "berth version: $("$root/bin/berth" version)"
 helper_home=$work/home
 mkdir -p "$helper_home"
 # Under the helper's name berth speaks the protocol: a host it holds nothing for is
@@ -114,7 +115,7 @@ for dep in "libberth2 (= $version)" libssl-dev libcurl4-openssl-dev zlib1g-dev l
   libdeflate-dev libsodium-dev pkg-config; do
   grep -qF "$dep" <<<"$dev_depends" || fail "libberth-dev does not depend on $dep"
 done
-[[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth 1 libberth2 (>= $version)" ]] ||
+[[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth $abi libberth$abi (>= $version)" ]] ||
   fail "libberth2 has no shlibs entry"
 grep -q '\./usr/bin/docker-credential-berth -> berth$' <<<"$(dpkg-deb -c "${debs[0]}")" || fail "berth.deb lacks the helper link"
 
@@ -134,10 +135,10 @@ dpkg_locked -i "${debs[@]}" >/dev/null
 for p in "${packages[@]}"; do
   grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$p")" || fail "$p is not installed"
 done
-[[ $(/usr/bin/berth version) == "berth $version (abi 1)" ]] || fail "/usr/bin/berth version"
+[[ $(/usr/bin/berth version) == "berth $version (abi $abi)" ]] || fail "/usr/bin/berth version"
 [[ $(command -v docker-credential-berth) == /usr/bin/docker-credential-berth ]] || fail "docker-credential-berth not on PATH"
 [[ $(HOME="$helper_home" DOCKER_CONFIG="$helper_home" docker-credential-berth list) == "{}" ]] || fail "installed helper"
-grep -qE 'libberth\.so\.1 .*=> (/usr)?/lib/libberth\.so\.1$' <<<"$(ldconfig -p)" || fail "ldconfig does not know /usr/lib/libberth.so.2"
+grep -qE "libberth\\.so\\.$abi .*=> (/usr)?/lib/libberth\\.so\\.$abi\$" <<<"$(ldconfig -p)" || fail "ldconfig does not know /usr/lib/libberth.so.2"
 echo "installed: $(/usr/bin/berth version), docker-credential-berth, libberth.so.2 in the loader cache"
 
 # Completions from the system paths, as a login shell finds them.
@@ -159,9 +160,9 @@ cc -std=c99 -Wall "$work/qs/quickstart.c" -o "$work/qs/quickstart_c" $(pkg-confi
 cmake -S "$src/tests/packaging/quickstart_cmake" -B "$work/qs/cmake" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DQUICKSTART_CPP="$work/qs/quickstart.cpp" >"$work/qs.log" 2>&1 || { cat "$work/qs.log"; exit 1; }
 cmake --build "$work/qs/cmake" >>"$work/qs.log" 2>&1 || { cat "$work/qs.log"; exit 1; }
-grep -qE '=> (/usr)?/lib/libberth\.so\.1 ' <<<"$(ldd "$work/qs/quickstart_c")" || fail "the C quick start does not use /usr/lib/libberth.so.2"
+grep -qE "=> (/usr)?/lib/libberth\\.so\\.$abi " <<<"$(ldd "$work/qs/quickstart_c")" || fail "the C quick start does not use /usr/lib/libberth.so.2"
 build_consumers "$work/usr-consumers"
-grep -qE '=> (/usr)?/lib/libberth\.so\.1 ' <<<"$(ldd "$work/usr-consumers/consumer_c")" || fail "consumer_c does not use /usr/lib"
+grep -qE "=> (/usr)?/lib/libberth\\.so\\.$abi " <<<"$(ldd "$work/usr-consumers/consumer_c")" || fail "consumer_c does not use /usr/lib"
 "$work/usr-consumers/consumer_c"
 "$work/usr-consumers/consumer_cpp"
 cc -std=c99 -Wall "$src/tests/packaging/consumer/consumer.c" -o "$work/consumer_static" $(pkg-config --libs --cflags berth-static)
@@ -173,7 +174,7 @@ mkdir "$work/py"
 cp -r "$src/bindings/python/berth" "$work/py/berth"
 out=$(cd "$work" && env -i HOME="$HOME" PATH=/usr/bin:/bin PYTHONPATH="$work/py" \
   python3 -c 'import berth; print(berth.version(), berth.library_path())' 2>&1)
-[[ $out =~ ^$version\ (libberth\.so\.1|(/usr)?/lib/libberth\.so\.1)$ ]] ||
+[[ $out =~ ^$version\ (libberth\.so\.$abi|(/usr)?/lib/libberth\.so\.$abi)$ ]] ||
   fail "the Python binding did not load the system libberth: $out"
 echo "python: $out"
 

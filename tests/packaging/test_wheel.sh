@@ -87,7 +87,7 @@ step "pip install $src (fresh venv)"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$src"
 sp=$(site_packages "$work/venv")
-grep -q '^libberth\.so\.1$' <<<"$(ls "$sp/berth/")" || { echo "FAIL: no libberth.so.2 in $sp/berth"; exit 1; }
+grep -q '^libberth\.so\.2$' <<<"$(ls "$sp/berth/")" || { echo "FAIL: no libberth.so.2 in $sp/berth"; exit 1; }
 check_installed "$work/venv" "$sp/berth/libberth.so.2"
 # The one-liner of the issue, verbatim.
 clean_python "$work/venv" -c "import berth; print(berth.version())"

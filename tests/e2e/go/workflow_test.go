@@ -687,7 +687,7 @@ func TestWorkflow(t *testing.T) {
 			}
 			dir := filepath.Join(workDir, "pulled-through")
 			r, err := berth.Copy(ctx, "docker://"+regions[0]+"/org/app:main", "oci:"+dir+":main",
-				&berth.CopyOptions{Mirrors: []string{regions[0] + "=" + made.URI}})
+				&berth.CopyOptions{Src: berth.RegistryOptions{Mirrors: []string{regions[0] + "=" + made.URI}}})
 			if err != nil || r.Digest != digest {
 				t.Fatalf("pull through the cache: %+v, %v", r, err)
 			}
