@@ -62,9 +62,11 @@ TEST_CASE("dockerignore: patterns read and paths matched as moby/patternmatcher 
     const auto patterns = read_ignore_patterns(c.file);
     CHECK(patterns == c.patterns);
     const IgnoreMatcher m(patterns);
-    for (const auto &[path, excluded] : c.paths) {
+    for (const auto &row : c.paths) {
+      // Named copies: clang 14 cannot capture structured bindings (CAPTURE is a lambda).
+      const auto &path = row.first;
       CAPTURE(path);
-      CHECK(m.matches(path) == excluded);
+      CHECK(m.matches(path) == row.second);
     }
   }
 }
@@ -92,10 +94,11 @@ TEST_CASE("dockerignore: patternmatcher's TestMatches rows") {
       {"**/.foo", "bar.foo", false},
       {"a.|)$(}+{bc", "a.|)$(}+{bc", true},
       {"dist/*.whl", "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", true}};
-  for (const auto &[pattern, path, want] : rows) {
+  for (const auto &row : rows) {
+    const std::string pattern = std::get<0>(row), path = std::get<1>(row);
     CAPTURE(pattern);
     CAPTURE(path);
-    CHECK(IgnoreMatcher(std::vector<std::string>{pattern}).matches(path) == want);
+    CHECK(IgnoreMatcher(std::vector<std::string>{pattern}).matches(path) == std::get<2>(row));
   }
   CHECK_FALSE(IgnoreMatcher({"*.go"}).matches("."));
   CHECK_FALSE(IgnoreMatcher({}).matches("any/path"));
