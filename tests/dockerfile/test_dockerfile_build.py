@@ -1334,3 +1334,8 @@ def test_iidfile_is_config_digest(berth, base, tmp_path):
     assert text == out.manifest()["config"]["digest"]
     raw = out.blob(text)
     assert "sha256:" + hashlib.sha256(raw).hexdigest() == text
+
+
+def test_run_hostname_is_buildkits(berth, base, tmp_path):
+    _, out = berth.build(f"FROM {base}\nRUN hostname > /hn\n")
+    assert (out.unpack(tmp_path / "b") / "hn").read_text() == "buildkitsandbox\n"

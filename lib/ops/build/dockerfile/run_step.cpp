@@ -112,6 +112,7 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
   for (const auto &kv : o.proxy_env)
     if (!env_value(spec.env, std::string_view(kv).substr(0, kv.find('=')))) spec.env.push_back(kv);
   spec.user = config_string(img, "User");
+  spec.hostname = "buildkitsandbox"; // what a RUN sees under BuildKit
   // runc (under BuildKit) sets HOME from the image's /etc/passwd when the environment
   // has none ("/" for a user it does not list).
   if (!env_value(spec.env, "HOME")) {
