@@ -34,6 +34,8 @@ if [[ $mode == all ]]; then
     clang-format
     clang-14 libclang-rt-14-dev # the sanitized libFuzzer build (scripts/fuzz.sh)
     skopeo umoci buildah # buildah: the reference builder of tests/dockerfile/test_buildah_differential.py
+    runc # the OCI runtime of BuildKit's worker (tests/dockerfile/test_buildkit_differential.py)
+    mmdebstrap # a Debian base image from Debian's archive (tests/dockerfile, benchmarks)
     pigz libdeflate-tools zstd time
     strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
     # tests/sandbox: a static busybox is the RUN executor's base image; newuidmap and
@@ -102,6 +104,16 @@ fi
   (cd "$here/tests/servers/referrers_registry" && go build -o "$GOBIN/referrers-registry" .)
 # regctl lists what berth attaches and copies it with --referrers (test_it_regctl.py).
 [[ -x $GOBIN/regctl ]] || go install github.com/regclient/regclient/cmd/regctl@v0.11.7
+# BuildKit, the semantic reference of Dockerfile builds (test_buildkit_differential.py).
+# `go install` refuses its module (go.mod has exclude directives): build a writable copy.
+if [[ ! -x $GOBIN/buildkitd || ! -x $GOBIN/buildctl ]]; then
+  bk_mod=$(go mod download -json github.com/moby/buildkit@v0.26.2 |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  bk_src=$(mktemp -d)
+  cp -r "$bk_mod/." "$bk_src" && chmod -R u+w "$bk_src"
+  (cd "$bk_src" && go build -o "$GOBIN/" ./cmd/buildkitd ./cmd/buildctl)
+  rm -rf "$bk_src"
+fi
 
 # npm signer for the SigV4 benchmark and differential tests.
 if [[ ! -d $here/.tools/node/node_modules/aws4 ]]; then

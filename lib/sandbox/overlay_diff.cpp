@@ -1,6 +1,7 @@
 #include "sandbox/overlay_diff.hpp"
 
 #include "layer/file_tree.hpp"
+#include "sandbox/overlay_unchanged.hpp"
 
 #include <berth/error.hpp>
 
@@ -14,6 +15,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include <unordered_set>
 
 namespace berth::sandbox {
 namespace {
@@ -167,14 +170,43 @@ void diff_in_userns(const std::string &upper, core::ByteSink &out, const Overlay
   out.finish();
 }
 
+// Which entries the layer gets: all of them without lower dirs; else those that differ
+// from the image (whiteouts and opaque directories always do), and every directory
+// above a kept entry. Entries come sorted, each directory before its contents.
+std::vector<bool> entries_to_write(const std::string &upper_dir,
+                                   const std::vector<layer::FileInfo> &entries,
+                                   const OverlayDiffOptions &opts) {
+  std::vector<bool> keep(entries.size(), true);
+  if (opts.lower_dirs.empty()) return keep;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto &fi = entries[i];
+    if (fi.rel.empty() || is_whiteout(fi)) continue;
+    const std::string disk = upper_dir + "/" + fi.rel;
+    if (S_ISDIR(fi.mode) && is_opaque(disk, opts.userxattr)) continue;
+    if (auto below = image_path(opts.lower_dirs, fi.rel))
+      keep[i] = !unchanged_from_image(disk, *below);
+  }
+  std::unordered_set<std::string> parents; // directories with a kept entry below
+  for (std::size_t i = entries.size(); i-- > 0;) {
+    const auto &rel = entries[i].rel;
+    if (!keep[i] && parents.count(rel) == 0) continue;
+    keep[i] = true;
+    const auto dir = dir_of(rel);
+    if (!dir.empty()) parents.insert(dir.substr(0, dir.size() - 1));
+  }
+  return keep;
+}
+
 } // namespace
 
 void write_overlay_diff(const std::string &upper_dir, layer::TarWriter &tw,
                         const OverlayDiffOptions &opts) {
   auto entries = layer::walk_tree(upper_dir);
+  const auto keep = entries_to_write(upper_dir, entries, opts);
   layer::DirFds dirs(upper_dir);
-  for (auto fi : entries) {
-    if (fi.rel.empty()) continue; // the upper root is the image root: no entry
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto fi = entries[i];
+    if (fi.rel.empty() || !keep[i]) continue; // the upper root is the image root: no entry
     const std::string disk = upper_dir + "/" + fi.rel;
     if (is_whiteout(fi)) {
       // Mode 0 and no owner, as containerd and BuildKit write them: only the name counts.
@@ -188,6 +220,14 @@ void write_overlay_diff(const std::string &upper_dir, layer::TarWriter &tw,
     // new contents (extractors that apply it on sight would otherwise delete them).
     if (S_ISDIR(fi.mode) && is_opaque(disk, opts.userxattr))
       tw.add_bytes(fi.rel + "/" + kOpaqueMarker, {}, 0);
+  }
+  // What the layer leaves out goes from the upper dir too (the image below shows the
+  // same), so the dir holds exactly the layer when a layer store adopts it by diffID.
+  for (std::size_t i = entries.size(); i-- > 0;) {
+    if (keep[i]) continue;
+    const std::string disk = upper_dir + "/" + entries[i].rel;
+    if ((S_ISDIR(entries[i].mode) ? ::rmdir(disk.c_str()) : ::unlink(disk.c_str())) != 0)
+      core::throw_errno(errno, "cannot remove the unchanged copy-up '" + disk + "'");
   }
 }
 

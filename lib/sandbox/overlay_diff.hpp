@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace berth::sandbox {
 
@@ -27,6 +28,12 @@ struct OverlayDiffOptions {
   // user.overlay.opaque instead of trusted.overlay.opaque. Both are honoured when set;
   // trusted.* is only readable as root.
   bool userxattr = false;
+  // The image below the upper directory (overlay's lower dirs, topmost first). Entries
+  // overlay copied up unchanged are left out then, as BuildKit leaves them out
+  // (sandbox/overlay_unchanged.hpp); a directory is kept when anything below it is. They
+  // are removed from the upper directory too, which then holds exactly the layer.
+  // Empty: every entry of the upper directory is written.
+  std::vector<std::string> lower_dirs;
 };
 
 // Writes the layer entries of `upper_dir` into `tw` (the caller finishes it). Error(io)

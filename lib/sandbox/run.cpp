@@ -152,6 +152,9 @@ void plan_user(const RunSpec &spec, Prepared &p) {
   p.plan.set_groups = !p.rootless || p.ids.use_helpers;
 }
 
+// The kernel file systems' targets come first in ChildPlan::targets.
+constexpr int kKernelMountTargets = 3;
+
 void plan_mounts(const RunSpec &spec, ChildPlan &plan) {
   plan.targets = {{"proc", true}, {"dev", true}, {"sys", true}};
   auto add_bind = [&](const std::string &source, const std::string &target, bool ro,
@@ -192,7 +195,10 @@ Prepared prepare(const RunSpec &spec) {
   plan.hostname = spec.hostname;
   plan.net_none = spec.network == Network::none;
   plan.user_ns = p.rootless;
-  plan.cwd = inside_path(spec.cwd.empty() ? "/" : spec.cwd, "cwd");
+  // Not normalized: made component by component inside the new root, as runc's mkdir -p
+  // makes it (/a/./b/../c makes /a/b on the way); ".." cannot climb above that root.
+  plan.cwd = spec.cwd.empty() ? "/" : spec.cwd;
+  inside_path(plan.cwd, "cwd"); // absolute, or Error(invalid_argument)
   plan_user(spec, p);
   plan_mounts(spec, plan);
 
@@ -314,10 +320,12 @@ bool same_as_image(const std::string &path, const std::string &rel,
 // owner it has in the image: a step's chmod or chown of it is a change to keep).
 void remove_stubs(const std::string &upper, const ChildPlan &plan,
                   const std::vector<Report> &reports, const std::vector<std::string> &pre_existing,
-                  const std::vector<std::string> &lowers) {
+                  const std::vector<std::string> &lowers, bool keep_kernel_dirs) {
+  const int first = keep_kernel_dirs ? kKernelMountTargets : 0;
   std::vector<std::string> created;
   for (const auto &r : reports)
-    if (r.kind == Report::stub && r.a >= 0 && static_cast<std::size_t>(r.a) < plan.targets.size())
+    if (r.kind == Report::stub && r.a >= first &&
+        static_cast<std::size_t>(r.a) < plan.targets.size())
       created.push_back(
           plan.targets[static_cast<std::size_t>(r.a)].rel.substr(0, static_cast<std::size_t>(r.b)));
   std::vector<std::string> parents;
@@ -414,7 +422,8 @@ RunResult run(const RunSpec &spec) {
     o = pump(spec, out.read, rep.read, tail);
   } catch (...) {
     init.kill_and_reap();
-    remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs);
+    remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs,
+                 spec.keep_kernel_mount_dirs);
     throw;
   }
   if (o.timed_out || o.cancelled)
@@ -422,7 +431,8 @@ RunResult run(const RunSpec &spec) {
   else
     init.reap();
   // Every mount is gone with the namespace now: the upper directory is plain files.
-  remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs);
+  remove_stubs(upper, p.plan, o.reports, pre_existing, spec.lower_dirs,
+               spec.keep_kernel_mount_dirs);
   if (o.timed_out)
     throw Error(Errc::timeout, "'" + spec.argv[0] + "' did not finish within " +
                                    std::to_string(spec.timeout.count()) + " ms and was killed");

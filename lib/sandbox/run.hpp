@@ -52,6 +52,10 @@ struct RunSpec {
   std::string hostname = "berth";
   Network network = Network::host;
   std::vector<BindMount> mounts;
+  // Keep the /proc, /dev and /sys directories made as mount points in an image that
+  // lacks them (root-owned, 0755): BuildKit's runc executor leaves them in the layer,
+  // and a Dockerfile build follows it. Other mount points never stay.
+  bool keep_kernel_mount_dirs = false;
 
   // Every byte of stdout and stderr (one stream, in the order written), as it comes.
   std::function<void(std::string_view)> output;
@@ -79,7 +83,7 @@ struct RunResult {
 // here (the message names which and why), Error(timeout), Error(cancelled). Whatever
 // happens, no process of the sandbox outlives the call, and mount points the sandbox
 // had to create in the image (a missing /etc/hosts, /proc, /dev) are removed from the
-// upper directory again, so they never reach the layer.
+// upper directory again, so they never reach the layer (but see keep_kernel_mount_dirs).
 RunResult run(const RunSpec &spec);
 
 } // namespace berth::sandbox

@@ -771,7 +771,7 @@ CMD ["run"]
         ("RUN /bin/sh -c echo x > /x # buildkit", False),
         ("LABEL l=v", True),
         ("COPY f /f # buildkit", False),
-        ("EXPOSE map[80/tcp:{}]", True),
+        ("EXPOSE [80/tcp]", True),
         ('CMD ["run"]', True),
     ]
     non_empty = [h for h in hist if not h.get("empty_layer")]

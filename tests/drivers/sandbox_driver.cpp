@@ -7,6 +7,8 @@
 //       --tail BYTES  --output FILE (every output byte, as streamed)
 //       --cancel-after-ms N (RunSpec::cancelled turns true N ms after the start)
 //       --tar FILE (the upper dir's layer, uncompressed, written after the run)
+//       --keep-kernel-mount-dirs (RunSpec's flag)  --diff-against-lowers (the layer
+//       leaves out entries overlay copied up unchanged: OverlayDiffOptions::lower_dirs)
 //     -> {"exit_code":N,"signal":N,"tail":"...","rootless":B,"diff_id":"sha256:..."}
 //   berth_sandbox_driver diff UPPER TAR [--userxattr] [--clamp EPOCH]
 //     -> {"diff_id":"sha256:..."}
@@ -87,12 +89,21 @@ std::string make_tar(const std::string &upper, const std::string &tar,
 int cmd_run(int argc, char **argv) {
   sandbox::RunSpec spec;
   std::string output_file, tar;
+  bool diff_against_lowers = false;
   int i = 2;
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") {
       ++i;
       break;
+    }
+    if (a == "--keep-kernel-mount-dirs") {
+      spec.keep_kernel_mount_dirs = true;
+      continue;
+    }
+    if (a == "--diff-against-lowers") {
+      diff_against_lowers = true;
+      continue;
     }
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
@@ -152,6 +163,7 @@ int cmd_run(int argc, char **argv) {
     sandbox::OverlayDiffOptions o;
     o.ids = r.ids;
     o.userxattr = r.userxattr;
+    if (diff_against_lowers) o.lower_dirs = spec.lower_dirs;
     json += ",\"diff_id\":" + json_string(make_tar(spec.upper_dir, tar, o));
   }
   std::printf("%s}\n", json.c_str());

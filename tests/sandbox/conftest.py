@@ -140,6 +140,11 @@ class Sandbox:
             args = ["runuser", "-u", self.user, "--"] + args
         return args
 
+    def cleanup_upper(self):
+        """A fresh upper and work dir for another run in the same sandbox dir."""
+        shutil.rmtree(self.upper, ignore_errors=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+
     def driver_json(self, *args, timeout=60):
         """Another driver command (diff, unpack) as this sandbox's user."""
         cmd = [self.driver] + [str(a) for a in args]

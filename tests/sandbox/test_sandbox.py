@@ -222,6 +222,44 @@ def test_mount_points_beside_real_changes(sandbox):
     assert set(n for n in m if n.startswith("etc")) == {"etc", "etc/new-file"}
 
 
+def test_kernel_mount_dirs_stay_when_asked(sandbox):
+    # A Dockerfile RUN keeps them, as BuildKit's runc does; the bind targets still go.
+    ok(sandbox.run(sh("true"), "--keep-kernel-mount-dirs"))
+    m = members(sandbox.tar)
+    for d in ("proc", "dev", "sys"):
+        assert m[d].isdir() and m[d].mode == 0o755 and (m[d].uid, m[d].gid) == (0, 0), d
+    assert not [n for n in m if n.split("/")[0] in ("proc", "dev", "sys") and "/" in n]
+    assert "etc/hosts" not in m and "etc/resolv.conf" not in m and "etc" not in m
+
+
+def test_unchanged_copy_ups_stay_out_of_the_layer_when_asked(sandbox):
+    # 'ln' copies the lower file up unchanged, and so does a chmod to the same mode.
+    script = "ln /data/old /data/new && chmod 755 /data/dir && echo c > /data/dir/c"
+    ok(sandbox.run(sh(script), "--diff-against-lowers"))
+    m = members(sandbox.tar)
+    assert "data/old" not in m, "an unchanged copy-up reached the layer"
+    assert m["data/new"].isfile() and not m["data/new"].islnk()
+    assert m["data/dir"].isdir() and m["data/dir/c"].isfile()  # parent of a change
+    assert "data/dir/a" not in m
+    # ...and gone from the upper dir, which a layer store adopts as the layer's files.
+    assert not (sandbox.upper / "data" / "old").exists()
+    assert (sandbox.upper / "data" / "new").stat().st_nlink == 1
+    # Without the lower dirs, every copied-up entry is written, linked as on disk.
+    sandbox.cleanup_upper()
+    ok(sandbox.run(sh(script)))
+    m = members(sandbox.tar)
+    assert m["data/new"].isfile() and m["data/old"].islnk()  # sorted: new comes first
+    assert m["data/old"].linkname == "data/new"
+
+
+def test_cwd_is_made_as_written(sandbox):
+    # As runc's mkdir -p: /w/./b/../c makes /w/b on the way to /w/c.
+    out = ok(sandbox.run(["pwd"], "--cwd", "/w/./b/../c"))
+    assert out["tail"] == "/w/c\n"
+    m = members(sandbox.tar)
+    assert {"w", "w/b", "w/c"} <= set(m)
+
+
 def test_workdir_is_created(sandbox):
     out = ok(sandbox.run(["pwd"], "--cwd", "/work/deep/er"))
     assert out["tail"] == "/work/deep/er\n"

@@ -206,7 +206,7 @@ void set_config_string(StageImage &img, const char *key, const std::string &valu
 }
 
 std::string resolve_workdir(const std::string &current, const std::string &path) {
-  if (!path.empty() && path.front() == '/') return df::clean_path(path);
+  if (!path.empty() && path.front() == '/') return path;
   return df::clean_path((current.empty() ? std::string("/") : current) + "/" + path);
 }
 
@@ -261,10 +261,7 @@ std::optional<std::string> apply_config_step(const df::Instruction &in, StageIma
         } else if constexpr (std::is_same_v<T, df::ExposeInstr>) {
           auto ports = port_specs(body.ports);
           add_to_set(img, "ExposedPorts", ports);
-          std::string text = "EXPOSE map[";
-          for (std::size_t i = 0; i < ports.size(); ++i)
-            text.append(i ? " " : "").append(ports[i]).append(":{}");
-          return text + "]";
+          return "EXPOSE " + go_list(ports);
         } else if constexpr (std::is_same_v<T, df::VolumeInstr>) {
           for (const auto &v : body.volumes)
             if (v.empty())
@@ -286,7 +283,7 @@ std::optional<std::string> apply_config_step(const df::Instruction &in, StageIma
             c.AddMember("OnBuild", Value(rapidjson::kArrayType), a);
           }
           c["OnBuild"].PushBack(Value(body.expression.c_str(), a), a);
-          return "ONBUILD " + body.expression;
+          return std::string(); // BuildKit records no history for ONBUILD
         } else {
           return std::nullopt;
         }

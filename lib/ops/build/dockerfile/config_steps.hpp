@@ -17,7 +17,8 @@ inline constexpr const char *kDockerfileHistoryComment = "buildkit.dockerfile.v0
 
 // Applies an expanded ENV, LABEL, MAINTAINER, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME,
 // STOPSIGNAL, SHELL, HEALTHCHECK or ONBUILD to the stage's config and returns its
-// history text ("ENV A=b", "CMD [\"sh\"]"); nullopt for any other instruction.
+// history text ("ENV A=b", "CMD [\"sh\"]"; "" for ONBUILD, which BuildKit does not
+// record); nullopt for any other instruction.
 std::optional<std::string> apply_config_step(const dockerfile::Instruction &in, StageImage &img);
 
 // The stage's SHELL (config "Shell"), else ["/bin/sh", "-c"].
@@ -32,7 +33,8 @@ void set_config_env(StageImage &img, const std::vector<std::string> &env);
 std::string config_string(const StageImage &img, const char *key);
 void set_config_string(StageImage &img, const char *key, const std::string &value);
 
-// WORKDIR's path made absolute against the current one, cleaned as Go's path.Clean.
+// WORKDIR's path as BuildKit records it: an absolute one as written, a relative one
+// joined to the current one (and so cleaned, as Go's path.Join does).
 std::string resolve_workdir(const std::string &current, const std::string &path);
 
 // Go's fmt %q of a []string: ["a" "b"] (how BuildKit's history prints CMD and the like).

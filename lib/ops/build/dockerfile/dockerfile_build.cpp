@@ -65,6 +65,27 @@ std::vector<std::pair<std::string, std::string>> platform_args(const image::Plat
   return out;
 }
 
+// The ARGs a stage declared: the values of those that have one, and every name in
+// declaration order (BuildKit's RUN history lists the ones without a value too).
+struct StageArgs {
+  df::EnvList values;
+  std::vector<std::string> declared;
+};
+
+// BuildKit's history text of COPY and ADD (dispatchCopy): the keyword, --chown and
+// --chmod, the expanded sources (a heredoc as <<NAME) and the destination; no --from,
+// --link, --exclude or --checksum.
+std::string copy_history(const std::string &keyword, const ops::CopyRequest &req) {
+  std::string text = keyword;
+  if (!req.chown.empty()) text += " --chown=" + req.chown;
+  if (!req.chmod.empty()) text += " --chmod=" + req.chmod;
+  for (const auto &p : req.sources)
+    text += " " + p;
+  for (const auto &c : req.contents)
+    text += " <<" + c.path;
+  return text + " " + req.dest;
+}
+
 class DockerfileBuild {
 public:
   explicit DockerfileBuild(const DockerfileBuildOptions &o)
@@ -81,7 +102,7 @@ private:
   std::optional<int> find_stage(const std::string &name, int before) const;
   StageImage run_stage(int index);
   StageImage start_stage(int index);
-  void run_instruction(StageImage &img, df::Instruction in, df::EnvList &args, int index);
+  void run_instruction(StageImage &img, df::Instruction in, StageArgs &args, int index);
   void run_copy(StageImage &img, const df::Instruction &in, int index);
   void run_workdir(StageImage &img, const std::string &path);
   void empty_step(StageImage &img, const std::string &history);
@@ -249,20 +270,23 @@ StageImage DockerfileBuild::run_stage(int index) {
     cfg["config"].RemoveMember("OnBuild");
   }
   commands.insert(commands.end(), st.commands.begin(), st.commands.end());
-  df::EnvList args; // the ARGs declared in this stage, with their values
+  StageArgs args;
   for (auto &in : commands)
     run_instruction(img, in, args, index);
   return img;
 }
 
-void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::EnvList &args,
+void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, StageArgs &args,
                                       int index) {
   ++step_;
   log("#" + std::to_string(step_) + " " + in.original);
   const auto env = ops::config_env(img);
+  // BuildKit keeps one environment per stage that ENV and valued ARGs update in order:
+  // the later one wins. An ENV drops the ARG's value below, so here an ARG's value is one
+  // that came after any ENV of its name.
   df::EnvLookup lookup = [&](std::string_view key) -> std::optional<std::string> {
-    if (auto v = ops::env_value(env, key)) return v;
-    return args.get(key);
+    if (auto v = args.values.get(key)) return v;
+    return ops::env_value(env, key);
   };
   df::expand(in, lookup, file_.escape, source_name_);
   if (auto *arg = std::get_if<df::ArgInstr>(&in.body)) {
@@ -273,12 +297,25 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::E
         if (k == a.key) value = v;
       if (!value) value = a.value;
       if (!value) value = meta_.get(a.key);
-      if (value) args.set(a.key, *value);
-      text += " " + a.key + (a.value ? "=" + *a.value : "");
+      if (value) args.values.set(a.key, *value);
+      if (std::find(args.declared.begin(), args.declared.end(), a.key) == args.declared.end())
+        args.declared.push_back(a.key);
+      // BuildKit's text is the value the ARG took: a build arg, the default, or the
+      // global ARG's.
+      text += " " + a.key + (value ? "=" + *value : "");
     }
     return empty_step(img, text);
   }
-  if (auto history = ops::apply_config_step(in, img)) return empty_step(img, *history);
+  if (const auto *e = std::get_if<df::EnvInstr>(&in.body))
+    for (const auto &kv : e->pairs)
+      args.values.erase(kv.key);
+  if (auto history = ops::apply_config_step(in, img)) {
+    if (history->empty()) // ONBUILD: a config change without history, still in the key
+      img.cache_key = ops::StepCache::key(img.cache_key, "CONFIG", in.original, "");
+    else
+      empty_step(img, *history);
+    return;
+  }
   if (auto *wd = std::get_if<df::WorkdirInstr>(&in.body)) {
     const auto path = ops::resolve_workdir(ops::config_string(img, "WorkingDir"), wd->path);
     ops::set_config_string(img, "WorkingDir", path);
@@ -289,8 +326,9 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::E
     return run_copy(img, in, index);
   if (std::holds_alternative<df::RunInstr>(in.body)) {
     ops::RunStepOptions ro;
-    for (const auto &[k, v] : args.entries())
+    for (const auto &[k, v] : args.values.entries())
       ro.build_args.push_back(k + "=" + v);
+    ro.declared_args = args.declared;
     ro.proxy_env = proxy_env();
     ro.network = o_.network;
     ro.source = source_name_;
@@ -309,6 +347,7 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, df::E
     diff.mtime_clamp = clock_.epoch;
     diff.ids = r.ids;
     diff.userxattr = r.userxattr;
+    diff.lower_dirs = img.lowers(); // copy-ups that changed nothing stay out, as in BuildKit
     cache_.commit(img, key, cmd.history + " # buildkit", clock_, store_, upper, diff,
                   layer_params());
     return;
@@ -324,9 +363,10 @@ void DockerfileBuild::empty_step(StageImage &img, const std::string &history) {
 }
 
 // WORKDIR makes its directory (and missing parents) as a layer of its own, as BuildKit
-// does; one that exists already makes no layer.
+// does: an empty layer when the directory exists, none for "/".
 void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
   const std::string history = "WORKDIR " + path;
+  if (path == "/") return empty_step(img, history);
   // BuildKit's history has no " # buildkit" here: commitToHistory adds it only for
   // RUN, COPY and ADD. The directory's owner is the stage's USER.
   const auto key =
@@ -334,7 +374,9 @@ void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
   if (cache_.reuse(img, key, history, clock_, store_)) return;
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
-  ops::make_missing_dirs(img.lowers(), upper, path, clock_.epoch, ops::config_string(img, "User"));
+  // BuildKit's mkdir takes the path cleaned (an absolute WORKDIR is kept as written).
+  ops::make_missing_dirs(img.lowers(), upper, df::clean_path(path), clock_.epoch,
+                         ops::config_string(img, "User"));
   cache_.commit(img, key, history, clock_, store_, upper, clock_diff(), layer_params());
 }
 
@@ -366,7 +408,6 @@ std::string DockerfileBuild::image_rootfs(const std::string &ref) {
 void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int index) {
   ops::CopySourceRoot root;
   ops::CopyRequest req;
-  std::string history;
   if (const auto *c = std::get_if<df::CopyInstr>(&in.body)) {
     if (c->parents)
       throw Error(Errc::unsupported, source_name_ + ":" + std::to_string(in.start_line) +
@@ -404,8 +445,7 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
   req.workdir = ops::config_string(img, "WorkingDir");
   if (req.workdir.empty()) req.workdir = "/";
   req.mtime = clock_.epoch;
-  // BuildKit's history text: the instruction as written, expanded.
-  history = in.original + " # buildkit";
+  const std::string history = copy_history(in.keyword, req) + " # buildkit";
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
   core::make_dirs(upper);

@@ -2,6 +2,8 @@
 
 #include <berth/error.hpp>
 
+#include <algorithm>
+
 #include "core/file.hpp"
 #include "core/untrusted_text.hpp"
 #include "dockerfile/text.hpp"
@@ -63,6 +65,14 @@ std::string joined(const std::vector<std::string> &v) {
   return out;
 }
 
+std::vector<std::string> declared_names(const RunStepOptions &o) {
+  if (!o.declared_args.empty()) return o.declared_args;
+  std::vector<std::string> names;
+  for (const auto &kv : o.build_args)
+    names.push_back(kv.substr(0, kv.find('=')));
+  return names;
+}
+
 } // namespace
 
 RunCommand run_command(const df::Instruction &in, const StageImage &img, const RunStepOptions &o) {
@@ -71,17 +81,27 @@ RunCommand run_command(const df::Instruction &in, const StageImage &img, const R
   c.argv = run.cmd.prepend_shell ? shell_argv(run, img, c) : run.cmd.args;
   if (c.argv.empty()) throw Error(Errc::invalid_argument, where(in, o) + ": RUN has no command");
   c.env = config_env(img);
-  std::vector<std::string> args_used;
+  // An ARG's value overrides the ENV of its name (build_args holds only ARGs declared
+  // after any such ENV).
   for (const auto &kv : o.build_args) {
-    auto eq = kv.find('=');
-    if (env_value(c.env, std::string_view(kv).substr(0, eq))) continue;
-    args_used.push_back(kv);
+    const auto key = kv.substr(0, kv.find('=') + 1);
+    auto it = std::find_if(c.env.begin(), c.env.end(), [&](const std::string &e) {
+      return e.compare(0, key.size(), key) == 0;
+    });
+    if (it != c.env.end())
+      *it = kv;
+    else
+      c.env.push_back(kv);
   }
-  c.env.insert(c.env.end(), args_used.begin(), args_used.end());
-  // BuildKit's history names the build args a RUN saw: "RUN |2 A=1 B=2 <command>".
+  // BuildKit's history names every ARG declared, each with the value the RUN sees
+  // ("" where unset): "RUN |2 A=1 B= <command>".
+  std::vector<std::string> shown;
+  for (const auto &name : declared_names(o)) {
+    auto v = env_value(c.env, name);
+    shown.push_back(name + "=" + v.value_or(""));
+  }
   c.history = "RUN ";
-  if (!args_used.empty())
-    c.history += "|" + std::to_string(args_used.size()) + " " + joined(args_used) + " ";
+  if (!shown.empty()) c.history += "|" + std::to_string(shown.size()) + " " + joined(shown) + " ";
   c.history += joined(c.argv);
   return c;
 }
@@ -107,12 +127,14 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
   spec.work_dir = work;
   spec.argv = std::move(cmd.argv);
   spec.env = std::move(cmd.env);
+  // As written (/a/./b/../c/ too): the sandbox makes it as runc does under BuildKit.
   spec.cwd = config_string(img, "WorkingDir");
   if (spec.cwd.empty()) spec.cwd = "/";
   for (const auto &kv : o.proxy_env)
     if (!env_value(spec.env, std::string_view(kv).substr(0, kv.find('=')))) spec.env.push_back(kv);
   spec.user = config_string(img, "User");
-  spec.hostname = "buildkitsandbox"; // what a RUN sees under BuildKit
+  spec.hostname = "buildkitsandbox";  // what a RUN sees under BuildKit
+  spec.keep_kernel_mount_dirs = true; // as BuildKit's runc leaves them in the layer
   // runc (under BuildKit) sets HOME from the image's /etc/passwd when the environment
   // has none ("/" for a user it does not list).
   if (!env_value(spec.env, "HOME")) {

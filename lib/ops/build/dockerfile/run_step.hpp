@@ -15,8 +15,12 @@
 namespace berth::ops {
 
 struct RunStepOptions {
-  // ARG values in scope, KEY=VALUE in declaration order; ENV of the same name wins.
+  // ARG values in scope, KEY=VALUE in declaration order; each overrides the ENV of its
+  // name (the builder leaves out an ARG that an ENV came after, as BuildKit's order does).
   std::vector<std::string> build_args;
+  // Every ARG the stage declared, in order, with or without a value: the history names
+  // them all ("|2 A=1 UNSET= ..."). Empty: the names of build_args.
+  std::vector<std::string> declared_args;
   // BuildKit's predefined proxy args (HTTP_PROXY, https_proxy, ...) given as build args:
   // every RUN sees them, in both spellings, without an ARG; they are kept out of the
   // history and the cache key.

@@ -46,10 +46,6 @@ std::unique_ptr<core::StagingDir> StepCache::scratch() const {
   return std::make_unique<core::StagingDir>(dir_ + "/steps/step");
 }
 
-std::string StepCache::empty_mark(const std::string &key) const {
-  return dir_ + "/cache/steps/" + key + ".empty";
-}
-
 ImageSource *StepCache::source() {
   if (!source_) source_ = layers_.source();
   return source_.get();
@@ -71,12 +67,6 @@ void StepCache::add_layer(StageImage &img, const BuiltLayer &built, const std::s
 bool StepCache::reuse(StageImage &img, const std::string &key, const std::string &history,
                       const BuildClock &clock, sandbox::LayerStore &store) {
   if (no_cache_) return false;
-  std::error_code ec;
-  if (fs::exists(empty_mark(key), ec)) {
-    img.cache_key = key;
-    add_history(img.config, clock.created_text(), history, true, "buildkit.dockerfile.v0");
-    return true;
-  }
   auto hit = layers_.lookup(key);
   if (!hit) return false;
   std::string dir;
@@ -105,12 +95,8 @@ void StepCache::commit(StageImage &img, const std::string &key, const std::strin
                        const std::string &upper, const sandbox::OverlayDiffOptions &diff,
                        const LayerParams &params) {
   img.cache_key = key;
-  std::error_code ec;
-  if (!fs::exists(upper, ec) || fs::is_empty(upper, ec)) {
-    core::write_file_atomic(empty_mark(key), "");
-    add_history(img.config, clock.created_text(), history, true, "buildkit.dockerfile.v0");
-    return;
-  }
+  // A step that changed nothing still adds a layer, an empty tar, as BuildKit's does.
+  fs::create_directories(upper);
   const auto compression = layer::parse_compression(params.compression);
   auto built = layers_.build(key, [&](ImageDestination::BlobSink &sink) {
     auto r = sandbox::overlay_diff_layer(upper, sink, compression, diff, params.level,

@@ -42,11 +42,11 @@ public:
   // A fresh scratch directory for one step (removed when the pointer goes).
   std::unique_ptr<core::StagingDir> scratch() const;
 
-  // When `key` was built before: its layer (or no layer) added to img with `history`.
+  // When `key` was built before: its layer added to img with `history`.
   bool reuse(StageImage &img, const std::string &key, const std::string &history,
              const BuildClock &clock, sandbox::LayerStore &store);
-  // What a step left in `upper` becomes img's next layer (none when it is empty) and is
-  // recorded under key; upper is moved into the store.
+  // What a step left in `upper` becomes img's next layer (an empty one when it changed
+  // nothing) and is recorded under key; upper is moved into the store.
   void commit(StageImage &img, const std::string &key, const std::string &history,
               const BuildClock &clock, sandbox::LayerStore &store, const std::string &upper,
               const sandbox::OverlayDiffOptions &diff, const LayerParams &params);
@@ -57,7 +57,6 @@ public:
 private:
   void add_layer(StageImage &img, const BuiltLayer &built, const std::string &dir,
                  const std::string &history, const BuildClock &clock);
-  std::string empty_mark(const std::string &key) const;
 
   std::string dir_;
   bool no_cache_;
