@@ -52,6 +52,12 @@ void UniqueFd::close(const std::string &what) {
   if (fd >= 0 && ::close(fd) != 0 && errno != EINTR) throw_errno(errno, "closing " + what);
 }
 
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(errno, "cannot create a pipe");
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
 UniqueFd open_fd(const std::string &path, int flags, unsigned mode) {
   int fd;
   do {

@@ -45,6 +45,12 @@ private:
   int fd_ = -1;
 };
 
+// Both ends of a pipe(2) made with O_CLOEXEC.
+struct Pipe {
+  UniqueFd read, write;
+};
+Pipe make_pipe();
+
 // open(2) with O_CLOEXEC and EINTR retry; throws the errno-mapped Error naming `path`.
 UniqueFd open_fd(const std::string &path, int flags, unsigned mode = 0666);
 

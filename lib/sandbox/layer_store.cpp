@@ -1,5 +1,8 @@
 #include "sandbox/layer_store.hpp"
 
+#include "sandbox/id_map.hpp"
+#include "sandbox/userns_call.hpp"
+
 #include "core/crypto.hpp"
 #include "core/file.hpp"
 #include "layer/extract.hpp"
@@ -48,19 +51,46 @@ std::string LayerStore::ensure(const std::string &diff_id,
   const std::string target = path_of(diff_id);
   core::StagingDir staging(target);
   core::Sha256 hash;
-  layer::TarReader reader([&](char *buf, std::size_t len) {
-    std::size_t n = read(buf, len);
-    hash.update(buf, n);
-    return n;
-  });
   layer::ExtractOptions opts;
   const bool root = ::geteuid() == 0;
   opts.preserve_owner = root;
   opts.devices = root;
   opts.whiteouts = userxattr_ ? layer::ExtractOptions::Whiteouts::overlay_user
                               : layer::ExtractOptions::Whiteouts::overlay_trusted;
-  layer::Extractor x(staging.path(), opts);
-  x.apply_layer(reader); // reads to the end of the input, so the hash covers it all
+  const auto &ids = rootless_mapping();
+  if (!root && ids.use_helpers) {
+    // Rootless: unpacked by root of a user namespace mapping the caller's subordinate
+    // ids, so the files keep their owners (a RUN as another user sees its own files);
+    // the bytes are read and hashed here and streamed in.
+    opts.preserve_owner = true;
+    run_in_userns(
+        ids,
+        [&](int in, int) {
+          layer::TarReader reader([&](char *buf, std::size_t len) {
+            return core::read_some(in, buf, len, "the layer stream");
+          });
+          layer::Extractor x(staging.path(), opts);
+          x.apply_layer(reader);
+        },
+        [&](const std::function<bool(const char *, std::size_t)> &write) {
+          std::vector<char> buf(256 * 1024);
+          for (;;) {
+            std::size_t n = read(buf.data(), buf.size());
+            if (n == 0) break;
+            hash.update(buf.data(), n);
+            if (!write(buf.data(), n)) break;
+          }
+        },
+        {}, "unpacking the layer " + diff_id);
+  } else {
+    layer::TarReader reader([&](char *buf, std::size_t len) {
+      std::size_t n = read(buf, len);
+      hash.update(buf, n);
+      return n;
+    });
+    layer::Extractor x(staging.path(), opts);
+    x.apply_layer(reader); // reads to the end of the input, so the hash covers it all
+  }
   const std::string got = "sha256:" + hash.finish_hex();
   if (got != diff_id)
     throw Error(Errc::digest_mismatch,

@@ -2,17 +2,13 @@
 
 #include "layer/file_tree.hpp"
 #include "sandbox/overlay_unchanged.hpp"
+#include "sandbox/userns_call.hpp"
 
 #include <berth/error.hpp>
 
 #include <cerrno>
-#include <csignal>
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -80,93 +76,27 @@ private:
   int fd_;
 };
 
-struct Pipe {
-  core::UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) core::throw_errno(errno, "cannot create a pipe");
-  return {core::UniqueFd(fds[0]), core::UniqueFd(fds[1])};
-}
-
-// The forked walker: joins a new user namespace, waits for its ids to be mapped, writes
-// the tar to `data` and any error's text to `err`. Runs in a child of fork(), which
-// glibc makes safe for malloc; it only returns through _exit.
-[[noreturn]] void walker(const std::string &upper, const OverlayDiffOptions &opts, Pipe &ready,
-                         Pipe &mapped, Pipe &data, Pipe &err) {
-  ready.read.reset();
-  mapped.write.reset();
-  data.read.reset();
-  err.read.reset();
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  char byte = 1;
-  if (::unshare(CLONE_NEWUSER) != 0 || ::write(ready.write.get(), &byte, 1) != 1 ||
-      ::read(mapped.read.get(), &byte, 1) != 1)
-    ::_exit(2);
-  try {
-    OverlayDiffOptions inside = opts;
-    inside.ids = {}; // stat(2) reports the ids inside here
-    FdSink sink(data.write.get());
-    layer::TarOptions tar_opts;
-    tar_opts.mtime_clamp = opts.mtime_clamp;
-    tar_opts.keep_owner = true;
-    tar_opts.xattrs = true;
-    layer::TarWriter tw(sink, tar_opts);
-    write_overlay_diff(upper, tw, inside);
-    tw.finish();
-    ::_exit(0);
-  } catch (const std::exception &e) {
-    std::string msg = e.what();
-    (void)::write(err.write.get(), msg.data(), msg.size());
-    ::_exit(1);
-  }
-}
-
 // A rootless sandbox's upper directory holds files of its subordinate ids, which the
 // caller may not read (a 0600 file of uid 1000 inside); root of a user namespace with the
 // same mapping can, and sees the ids inside. The walk runs there, in a forked child, and
 // its tar bytes come back through a pipe into `out`.
 void diff_in_userns(const std::string &upper, core::ByteSink &out, const OverlayDiffOptions &opts) {
-  Pipe ready = make_pipe(), mapped = make_pipe(), data = make_pipe(), err = make_pipe();
-  pid_t pid = ::fork();
-  if (pid < 0) core::throw_errno(errno, "cannot fork the diff walker");
-  if (pid == 0) walker(upper, opts, ready, mapped, data, err);
-  struct Reaper {
-    pid_t pid;
-    ~Reaper() {
-      if (pid <= 0) return;
-      ::kill(pid, SIGKILL);
-      int st = 0;
-      while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-      }
-    }
-  } reaper{pid};
-  ready.write.reset();
-  mapped.read.reset();
-  data.write.reset();
-  err.write.reset();
-  char byte = 0;
-  if (core::read_some(ready.read.get(), &byte, 1, "the diff walker") != 1)
-    throw Error(Errc::unsupported, "cannot create a user namespace to read the upper directory");
-  write_mapping(pid, opts.ids);
-  core::write_all(mapped.write.get(), &byte, 1, "the diff walker");
-  std::vector<char> buf(256 * 1024);
-  for (;;) {
-    std::size_t n = core::read_some(data.read.get(), buf.data(), buf.size(), "the diff pipe");
-    if (n == 0) break;
-    out.write(buf.data(), n);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  reaper.pid = -1;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string msg(4096, '\0');
-    msg.resize(core::read_some(err.read.get(), msg.data(), msg.size(), "the diff walker"));
-    throw Error(Errc::io, "cannot make a layer of '" + upper +
-                              "': " + (msg.empty() ? std::string("the walker failed") : msg));
-  }
+  run_in_userns(
+      opts.ids,
+      [&](int, int to) {
+        OverlayDiffOptions inside = opts;
+        inside.ids = {}; // stat(2) reports the ids inside here
+        FdSink sink(to);
+        layer::TarOptions tar_opts;
+        tar_opts.mtime_clamp = opts.mtime_clamp;
+        tar_opts.keep_owner = true;
+        tar_opts.xattrs = true;
+        layer::TarWriter tw(sink, tar_opts);
+        write_overlay_diff(upper, tw, inside);
+        tw.finish();
+      },
+      {}, [&](const char *p, std::size_t n) { out.write(p, n); },
+      "making a layer of '" + upper + "'");
   out.finish();
 }
 

@@ -30,15 +30,8 @@ using detail::Report;
 // BuildKit's default PATH for a RUN whose environment has none.
 constexpr std::size_t kMaxIdentityFile = 4 << 20;
 
-struct Pipe {
-  core::UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) core::throw_errno(errno, "cannot create a pipe");
-  return {core::UniqueFd(fds[0]), core::UniqueFd(fds[1])};
-}
+using core::make_pipe;
+using core::Pipe;
 
 // Owns the sandbox's init until reaped: any way out of run() kills it, and with it the
 // whole pid namespace.

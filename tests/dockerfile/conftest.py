@@ -199,17 +199,74 @@ class Berth:
 
     def build(self, dockerfile: str | None = None, files: dict | None = None, *args,
               ctx=None, layout: Layout | None = None, cache=None, env=None, check=True,
-              input=None):
+              input=None, timeout=120):
         """Builds ctx (made from dockerfile + files unless given) into a new layout.
         Returns (Run, Layout); a successful build's image is checked with both peers."""
         if ctx is None:
             ctx = self.context(dockerfile, files)
         layout = layout or self.new_layout()
         r = self.run("--cache", str(cache or self.cache), "--output", layout.ref, *args,
-                     str(ctx), env=env, check=check, input=input)
+                     str(ctx), env=env, check=check, input=input, timeout=timeout)
         if r.returncode == 0:
             check_peers(layout, self.work / "peer-check")
         return r, layout
+
+
+ROOTLESS_USER = "berth-sbx"  # the sandbox suite's unprivileged user (/etc/subuid range)
+
+
+class RootlessBerth:
+    """berth build run by an unprivileged user (runuser), as on a developer's machine:
+    its HOME, cache, context and output live in a directory that user owns; the images it
+    writes are read back as root."""
+
+    def __init__(self, binary: str):
+        import pwd
+        import tempfile
+        try:
+            pwd.getpwnam(ROOTLESS_USER)
+        except KeyError:
+            subprocess.run(["useradd", "--create-home", ROOTLESS_USER], check=True)
+        self.pw = pwd.getpwnam(ROOTLESS_USER)
+        self.binary = binary
+        self.work = pathlib.Path(tempfile.mkdtemp(prefix="berth-rootless-build-", dir="/tmp"))
+        os.chmod(self.work, 0o755)
+        os.chown(self.work, self.pw.pw_uid, self.pw.pw_gid)
+        self._n = 0
+
+    def build(self, dockerfile: str, files: dict | None = None, env=None,
+              timeout=120) -> Layout:
+        self._n += 1
+        ctx = self.work / ("ctx%d" % self._n)
+        ctx.mkdir()
+        (ctx / "Dockerfile").write_text(dockerfile)
+        for rel, data in (files or {}).items():
+            p = ctx / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data) if isinstance(data, bytes) else p.write_text(data)
+        for d, dirs, names in os.walk(ctx):
+            for n in [d] + [os.path.join(d, x) for x in dirs + names]:
+                os.lchown(n, self.pw.pw_uid, self.pw.pw_gid)
+        layout = Layout(self.work / ("out%d" % self._n), "t")
+        e = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
+        e.update(HOME=str(self.work), XDG_CACHE_HOME=str(self.work / ".cache"),
+                 DOCKER_CONFIG=str(self.work / ".docker"))
+        e.update(env or {})
+        run_cmd(["runuser", "-u", ROOTLESS_USER, "--", self.binary, "build", "--progress",
+                 "plain", "--cache", str(self.work / "cache"), "--output", layout.ref,
+                 str(ctx)], env=e, timeout=timeout, cwd=str(self.work))
+        check_peers(layout, self.work / "peer-check")
+        return layout
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+@pytest.fixture
+def rootless(berth_bin):
+    r = RootlessBerth(berth_bin)
+    yield r
+    r.cleanup()
 
 
 def check_peers(layout: Layout, scratch: pathlib.Path) -> None:

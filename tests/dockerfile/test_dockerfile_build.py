@@ -60,6 +60,13 @@ def layer_bytes(layout: Layout) -> list[bytes]:
     return out
 
 
+def tar_listing(data: bytes) -> list[tuple]:
+    """(name, type, mode, uid, gid, size, mtime, link) of every entry of a tar."""
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        return [(m.name, m.type, oct(m.mode), m.uid, m.gid, m.size, m.mtime, m.linkname)
+                for m in t.getmembers()]
+
+
 def tree_contains(root: pathlib.Path, needle: bytes) -> list[str]:
     """Files under root (no symlinks followed) whose contents hold needle."""
     hits = []
@@ -1268,6 +1275,72 @@ def test_killed_during_run_leaves_no_tag(berth, base, tmp_path, sig):
     # the killed build's scratch directories were swept by the next build
     leftovers = [str(p) for p in berth.cache.rglob("*") if "berth-tmp" in p.name]
     assert leftovers == []
+
+
+# ---------------------------------------------------------------- rootless
+
+
+def test_rootless_build_equals_the_root_build(berth, rootless, busybox_image, berth_bin,
+                                              registry):
+    """An unprivileged user's build (user namespace, newuidmap for the other ids) gives
+    the image root's build gives, digest for digest: RUN as root and as another user,
+    whiteouts, COPY, WORKDIR made for USER."""
+    ref = "%s/busybox:rootless-base" % registry.hostport
+    run_cmd([berth_bin, "copy", busybox_image.ref, ref])
+    df = """FROM %s AS stage
+RUN mkdir /out && echo s > /out/s && chown 1000:1000 /out/s && chmod 4755 /out/s
+FROM %s
+RUN mkdir -p /srv/data && echo root > /srv/r && chown 1000:1000 /srv/data && rm /etc/group \
+ && printf 'root:x:0:\\napp:x:1000:\\n' > /etc/group
+COPY f /srv/f
+COPY --chmod=600 f /srv/g
+COPY --chown=app:app --chmod=4750 f /srv/h
+COPY --from=stage /out/ /srv/from-stage/
+ADD owned.tar /srv/tar/
+USER app
+WORKDIR /srv/data/w
+RUN echo app > /srv/data/app-file && id > /srv/data/id && mkdir sub && rm -r sub \
+ && cat /srv/h /srv/from-stage/s /srv/tar/pkg/data > /srv/data/read
+""" % (ref, ref)
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as t:
+        for name, uid, mode in (("pkg/", 0, 0o755), ("pkg/data", 1000, 0o640)):
+            ti = tarfile.TarInfo(name)
+            ti.uid = ti.gid = uid
+            ti.mode, ti.mtime = mode, 1_600_000_000
+            if name.endswith("/"):
+                ti.type = tarfile.DIRTYPE
+                t.addfile(ti)
+            else:
+                ti.size = 5
+                t.addfile(ti, io.BytesIO(b"tar!\n"))
+    files = {"f": "from the context\n", "owned.tar": tar.getvalue()}
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    _, as_root = berth.build(df, files, env=env)
+    as_user = rootless.build(df, files, env=env)
+    if as_user.digest != as_root.digest:
+        diffs = []
+        for i, (a, b) in enumerate(zip(layer_bytes(as_root), layer_bytes(as_user))):
+            if a != b:
+                diffs.append("layer %d:\n  root     %s\n  rootless %s" % (
+                    i, tar_listing(a), tar_listing(b)))
+        pytest.fail("the rootless build differs from root's:\n" + "\n".join(diffs))
+    cfg = as_user.config()
+    assert cfg["config"]["User"] == "app"
+    with tarfile.open(fileobj=io.BytesIO(layer_bytes(as_user)[-1])) as t:
+        last = {m.name: m for m in t.getmembers()}
+    assert (last["srv/data/app-file"].uid, last["srv/data/app-file"].gid) == (1000, 1000)
+    assert "srv/data/id" in last and "srv/data/w/sub" not in last
+    # That image as a base: its layers unpacked rootless keep their owners, so a RUN as
+    # app may write in app's directory and sees app's files as app's.
+    child_ref = "%s/busybox:rootless-child" % registry.hostport
+    run_cmd([berth_bin, "copy", as_root.ref, child_ref])
+    child = rootless.build("FROM %s\nUSER app\nRUN touch /srv/data/more && stat -c '%%u %%a' "
+                           "/srv/tar/pkg/data /srv/from-stage/s > /srv/data/owners\n"
+                           % child_ref, env=env)
+    with tarfile.open(fileobj=io.BytesIO(layer_bytes(child)[-1])) as t:
+        owners = t.extractfile("srv/data/owners").read().decode()
+    assert owners == "1000 640\n1000 4755\n"
 
 
 # ---------------------------------------------------------------- outputs

@@ -7,6 +7,8 @@
 #include "layer/extract.hpp"
 #include "layer/file_tree.hpp"
 #include "layer/tar_reader.hpp"
+#include "sandbox/id_map.hpp"
+#include "sandbox/userns_call.hpp"
 
 #include <berth/error.hpp>
 
@@ -84,10 +86,17 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
   core::UniqueFd fd;
   std::unique_ptr<layer::Decompressor> dec;
   auto r = open_reader(fd, dec);
+  // The archive's owners are kept, as BuildKit's Untar keeps them; rootless, by root of a
+  // user namespace mapping the caller's subordinate ids (without them, the owners go).
   layer::ExtractOptions eo;
-  eo.preserve_owner = ::geteuid() == 0; // as BuildKit's Untar (as root) keeps owners
-  layer::Extractor ex(target, eo);
-  ex.apply_layer(r);
+  eo.preserve_owner = ::geteuid() == 0 || sandbox::rootless_mapping().use_helpers;
+  sandbox::as_root_inside(
+      [&]() -> std::string {
+        layer::Extractor ex(target, eo);
+        ex.apply_layer(r);
+        return {};
+      },
+      "unpacking " + src_rel);
   if (chown_) { // ChownOpts: every entry of the archive gets the --chown owner
     for (const auto &fi : layer::walk_tree(target)) {
       if (fi.rel.empty() || (before.count(fi.rel) && !archive_paths.count(fi.rel))) continue;

@@ -48,7 +48,7 @@ void Step::ensure_dirs(const std::string &rel) {
     if (n) {
       if (!S_ISDIR(n->st.st_mode))
         throw Error(Errc::invalid_argument, "mkdir /" + cur + ": not a directory");
-      make_dir_in_upper(cur, n->st.st_mode, Owner{n->st.st_uid, n->st.st_gid});
+      make_dir_in_upper(cur, n->st.st_mode, owner_inside(n->st.st_uid, n->st.st_gid));
       dir_mtime(cur, n->st.st_mtim.tv_sec);
       continue;
     }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,33 @@ struct Chmod {
 
 // Gives `host` (an entry the step made) the owner it has inside the image. As root, a
 // plain lchown. Rootless, the caller is root inside: what it makes is already owned by
-// 0 there, and other owners cannot be set by an unprivileged process, so they are
-// refused (Error(unsupported)) rather than silently written as root's.
+// 0 there; another owner is queued on the RootlessOwners of the step (an unprivileged
+// process cannot chown), or refused (Error(unsupported)) when the step has none.
 void set_owner(const std::string &host, Owner owner);
+
+// The owner inside the image of an entry stat(2) saw on the host: the same ids as root;
+// rootless, mapped back through the sandbox's id mapping (the caller's own ids are root's
+// inside). Error(unsupported) for an id the mapping does not hold.
+Owner owner_inside(std::uint32_t uid, std::uint32_t gid);
+
+// A rootless step's owners: set_owner queues them while the step lays out its files in
+// the upper directory, and apply() gives them all at once, as root of a user namespace
+// that maps the caller's subordinate ids (sandbox/userns_call). Idle as root. One per
+// step, on the thread laying it out (set_owner finds it through a thread_local).
+class RootlessOwners {
+public:
+  RootlessOwners();
+  ~RootlessOwners();
+  RootlessOwners(const RootlessOwners &) = delete;
+  RootlessOwners &operator=(const RootlessOwners &) = delete;
+  // Error(unsupported) when this machine maps no subordinate ids for the caller.
+  void apply();
+
+private:
+  friend void set_owner(const std::string &host, Owner owner);
+  std::map<std::string, Owner> pending_; // path -> the last owner given
+  RootlessOwners *previous_;
+};
 
 // An octal --chmod (nullopt for ""); symbolic modes are refused (Error(unsupported)).
 std::optional<Chmod> parse_chmod(const std::string &s);

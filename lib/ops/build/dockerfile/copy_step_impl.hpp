@@ -54,7 +54,7 @@ private:
   std::string verb() const { return req_.add ? "ADD" : "COPY"; }
   Owner owner_for(Owner src) const {
     if (chown_) return *chown_;
-    return keep_owners_ ? src : Owner{};
+    return keep_owners_ ? owner_inside(src.uid, src.gid) : Owner{}; // src: as stat saw it
   }
   void set_mtime(const std::string &rel, std::int64_t sec, bool dir);
   void dir_mtime(const std::string &rel, std::int64_t sec) { dir_mtimes_[rel] = sec; }

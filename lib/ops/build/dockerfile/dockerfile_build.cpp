@@ -12,6 +12,7 @@
 #include "http/client.hpp"
 #include "layer/compression.hpp"
 #include "ops/build/dockerfile/config_steps.hpp"
+#include "ops/build/dockerfile/copy_owners.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
 #include "ops/build/dockerfile/run_step.hpp"
 #include "ops/build/dockerfile/stage_base.hpp"
@@ -20,6 +21,7 @@
 #include "ops/build/image_draft.hpp"
 #include "ops/transfer/copy_engine.hpp"
 #include "ops/transfer/progress_reporter.hpp"
+#include "sandbox/userns_call.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -375,8 +377,10 @@ void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
   // BuildKit's mkdir takes the path cleaned (an absolute WORKDIR is kept as written).
+  ops::copy_detail::RootlessOwners owners;
   ops::make_missing_dirs(img.lowers(), upper, df::clean_path(path), clock_.epoch,
                          ops::config_string(img, "User"));
+  owners.apply();
   cache_.commit(img, key, history, clock_, store_, upper, clock_diff(), layer_params());
 }
 
@@ -449,11 +453,15 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
   core::make_dirs(upper);
+  ops::copy_detail::RootlessOwners owners;
   ops::run_copy_step(root, req, img.lowers(), upper);
-  // A COPY's key holds what it copied, so changed sources make a new layer.
-  const auto key =
-      ops::StepCache::key(img.cache_key, in.keyword, in.original,
-                          ops::StepCache::tree_text(upper) + ops::StepCache::config_text(img));
+  owners.apply();
+  // A COPY's key holds what it copied, so changed sources make a new layer. Rootless, the
+  // files are read in the user namespace: those of other ids may be unreadable outside.
+  const auto tree = sandbox::as_root_inside([&] { return ops::StepCache::tree_text(upper); },
+                                            "reading what " + in.keyword + " laid out");
+  const auto key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
+                                       tree + ops::StepCache::config_text(img));
   if (cache_.reuse(img, key, history, clock_, store_)) {
     log("  CACHED");
     return;

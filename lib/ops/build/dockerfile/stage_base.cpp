@@ -13,6 +13,7 @@
 #include "ops/transfer/resolve.hpp"
 #include "sandbox/overlay_diff.hpp"
 #include "sandbox/run.hpp"
+#include "sandbox/userns_call.hpp"
 
 #include <unistd.h>
 
@@ -88,11 +89,34 @@ StageImage open_base_stage(const std::string &ref, const image::Platform &platfo
   return img;
 }
 
+namespace {
+void materialize_as(const StageImage &img, const std::string &dir, bool owners);
+} // namespace
+
 void materialize_stage(const StageImage &img, const std::string &dir) {
-  layer::ExtractOptions eo;
   const bool root = ::geteuid() == 0;
-  eo.preserve_owner = root;
-  eo.devices = root;
+  if (!root && sandbox::rootless_mapping().use_helpers) {
+    // Rootless: as root of the build's user namespace, which reads the layers' files of
+    // every id as the ids inside and can give them those owners (setuid bits kept).
+    sandbox::call_in_userns(
+        sandbox::rootless_mapping(),
+        [&]() -> std::string {
+          materialize_as(img, dir, true);
+          return {};
+        },
+        "laying out a stage's files");
+    return;
+  }
+  materialize_as(img, dir, root);
+}
+
+namespace {
+
+// The layers applied in order to dir; owners kept when `owners`.
+void materialize_as(const StageImage &img, const std::string &dir, bool owners) {
+  layer::ExtractOptions eo;
+  eo.preserve_owner = owners;
+  eo.devices = ::geteuid() == 0; // mknod needs real root, not a user namespace's
   layer::Extractor x(dir, eo);
   for (const auto &l : img.layers) {
     // Each layer directory as a layer tar again (its overlay whiteouts as .wh. entries),
@@ -110,5 +134,7 @@ void materialize_stage(const StageImage &img, const std::string &dir) {
     x.apply_layer(reader);
   }
 }
+
+} // namespace
 
 } // namespace berth::ops

@@ -28,8 +28,7 @@ void make_dir(const std::string &path, mode_t mode, const struct stat *image) {
     core::throw_errno(errno, "cannot make " + path);
   if (::chmod(path.c_str(), image ? image->st_mode & 07777 : mode) != 0)
     core::throw_errno(errno, "cannot chmod " + path);
-  if (image && ::geteuid() == 0 && ::lchown(path.c_str(), image->st_uid, image->st_gid) != 0)
-    core::throw_errno(errno, "cannot chown " + path);
+  if (image) copy_detail::set_owner(path, copy_detail::owner_inside(image->st_uid, image->st_gid));
 }
 
 } // namespace
