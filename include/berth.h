@@ -577,8 +577,9 @@ BERTH_API int berth_build(char **out_json, const berth_build_options *opts);
  * not root); base layers unpacked once and every step cached under state_dir. */
 #define BERTH_DOCKERFILE_OPTIONS_VERSION 1
 
-/* The steps as they start ("#3 RUN make") and every byte a RUN prints, as it comes
- * (not NUL-terminated; outside text: neutralise it before printing it in a CI log). */
+/* The steps ("#3 RUN make") and what a RUN prints, as it comes, in whole lines (not
+ * NUL-terminated; outside text: neutralise it before printing it in a CI log). Stages
+ * built at the same time call it from their threads, one call at a time. */
 typedef void (*berth_log_fn)(const char *text, size_t len, void *user_data);
 
 typedef struct berth_dockerfile_options {
@@ -603,7 +604,7 @@ typedef struct berth_dockerfile_options {
   size_t n_extra_tags;
   const berth_registry_options *src; /* registry bases (mirrors apply); NULL = defaults */
   const berth_registry_options *dst; /* the output */
-  int32_t jobs;                      /* 0 = BERTH_DEFAULT_JOBS */
+  int32_t jobs;                      /* 0 = BERTH_DEFAULT_JOBS; also stages at once */
   berth_progress_fn progress;
   void *progress_user_data;
   berth_log_fn log;

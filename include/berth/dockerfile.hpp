@@ -49,9 +49,13 @@ struct DockerfileBuildOptions {
   std::string output; // oci:DIR[:TAG], docker://REF, oci-archive:, docker-archive:
   RegistryAccess output_access;
   std::vector<std::string> extra_tags;
+  // Blobs copied at once, and stages that need nothing of each other built at once
+  // (at most one per CPU).
   int jobs = BERTH_DEFAULT_JOBS;
   ProgressFn progress;
-  // Each step as it starts ("#3 [2/4] RUN make") and every byte a RUN writes.
+  // Each step ("#3 RUN make", "  CACHED" below it when reused) and what a RUN prints,
+  // as whole lines ending in "\n". Stages built at once call it from their threads, one
+  // call at a time.
   std::function<void(std::string_view)> log;
 
   bool attach_sbom = false, attach_provenance = false;

@@ -102,7 +102,9 @@ const CommandHelp kBuildHelp = {
         {"--network", "host|none", "the network RUN steps see (default host)"},
         {"--iidfile", "FILE", "write the image ID (the config digest) to FILE"},
         {"--progress", "auto|plain", "how steps are shown (plain: no progress bar)"},
-        {"--jobs", "N", "parallel blob transfers (default 4)"},
+        {"--jobs", "N",
+         "parallel blob transfers; Dockerfile builds: also stages built at once, one per CPU "
+         "at most (default 4)"},
         kSrcCredsOption,
         kDestCredsOption,
     } + connection_options() +

@@ -11,15 +11,25 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 namespace berth::sandbox::detail {
 namespace {
+
+// The 32-bit id system calls: on 32-bit ABIs the plain ones take 16-bit ids.
+#ifdef SYS_setresuid32
+constexpr long kSetgroups = SYS_setgroups32, kSetresgid = SYS_setresgid32,
+               kSetresuid = SYS_setresuid32;
+#else
+constexpr long kSetgroups = SYS_setgroups, kSetresgid = SYS_setresgid, kSetresuid = SYS_setresuid;
+#endif
 
 void report(const ChildPlan &plan, Report::Kind kind, std::int32_t a, std::int32_t b) noexcept {
   Report r;
@@ -363,15 +373,52 @@ bool default_capability(int cap) noexcept {
     fail(plan, Step::exec_setup, errno);
   for (int cap = 0; cap <= CAP_LAST_CAP; ++cap)
     if (!default_capability(cap)) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-  if (plan.set_groups && ::setgroups(plan.groups.size(), plan.groups.data()) != 0)
+  // The system calls themselves, not glibc's wrappers: in a multithreaded caller those
+  // signal every thread of the process to change ids too (setxid), and wait for the
+  // threads that were starting or exiting at clone time, which do not exist in this
+  // copy: the command would hang before it started.
+  if (plan.set_groups && ::syscall(kSetgroups, plan.groups.size(), plan.groups.data()) != 0)
     fail(plan, Step::user, errno);
-  if (::setresgid(plan.gid, plan.gid, plan.gid) != 0 ||
-      ::setresuid(plan.uid, plan.uid, plan.uid) != 0)
+  if (::syscall(kSetresgid, plan.gid, plan.gid, plan.gid) != 0 ||
+      ::syscall(kSetresuid, plan.uid, plan.uid, plan.uid) != 0)
     fail(plan, Step::user, errno);
   // No setuid binary in the image can gain what the step was not given.
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(plan, Step::exec_setup, errno);
   if (::chdir(plan.cwd.c_str()) != 0) fail(plan, Step::workdir, errno);
   exec_command(plan);
+}
+
+// Closes descriptors first..last (inclusive).
+void close_fds(unsigned first, unsigned last) noexcept {
+  if (first > last) return;
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, first, last, 0) == 0) return;
+#endif
+  // Before Linux 5.9: one at a time, up to the limit of open descriptors.
+  struct rlimit rl {};
+  unsigned limit = 65536;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = static_cast<unsigned>(rl.rlim_cur);
+  for (unsigned fd = first; fd <= last && fd < limit; ++fd)
+    ::close(static_cast<int>(fd));
+}
+
+// Every descriptor but stdio and the plan's. The caller may be running other sandboxes
+// from other threads (a Dockerfile build's stages): the ends of their pipes open when
+// this child was cloned would, kept by this PID 1 (which never execs), hold those
+// sandboxes' parents waiting for an end of file until this command ended.
+void close_other_fds(const ChildPlan &plan) noexcept {
+  int keep[] = {plan.sync_fd, plan.report_fd, plan.out_fd};
+  for (int i = 0; i < 3; ++i) // sorted by hand: nothing here may allocate
+    for (int j = i + 1; j < 3; ++j)
+      if (keep[j] < keep[i]) std::swap(keep[i], keep[j]);
+  unsigned next = 3;
+  for (int fd : keep) {
+    if (fd < 0 || static_cast<unsigned>(fd) < next) continue;
+    close_fds(next, static_cast<unsigned>(fd) - 1);
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  close_fds(next, ~0U);
 }
 
 } // namespace
@@ -408,6 +455,7 @@ void child_main(ChildPlan &plan) noexcept {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig)
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  close_other_fds(plan);
   // Dies with the thread that started it; the kernel then ends the whole pid namespace.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // The parent's byte says the id maps are written; end of file says it died before

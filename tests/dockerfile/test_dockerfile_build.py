@@ -14,6 +14,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import stat
 import subprocess
 import tarfile
@@ -134,6 +135,150 @@ RUN echo second-ran; exit 9
     assert cfg(out)["Labels"] == {"stage": "first"}
     r, _ = berth.build(None, None, "--target", "nope", ctx=berth.work / "ctx", check=False)
     assert r.returncode != 0 and 'target stage "nope" could not be found' in r.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Stages run at once on up to one thread per CPU: on one CPU they run one at a time.
+two_cpus = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two CPUs")
+
+
+@two_cpus
+def test_independent_stages_run_at_the_same_time(berth, base, tmp_path):
+    """Stage a's RUN waits for a connection that only stage b's RUN makes (RUN shares the
+    host's network): the build succeeds only when both RUNs run at the same time; one
+    after the other, a's gives up. A stage nothing needs still never runs. (nc -l ends
+    once it accepted, its stdin being /dev/null: the connection is the proof, not data.)"""
+    port = free_port()
+    df = f"""FROM {base} AS a
+RUN timeout 60 nc -l -p {port} && echo met > /got
+FROM {base} AS unused
+RUN echo unused-ran; exit 9
+FROM {base} AS b
+RUN for i in $(seq 300); do nc 127.0.0.1 {port} && exit 0; sleep 0.2; done; exit 1
+FROM {base}
+COPY --from=a /got /got
+COPY --from=b /etc/group /group
+"""
+    r, out = berth.build(df)
+    assert "unused-ran" not in r.stderr and "[stage 1 unused]" not in r.stderr, r.stderr
+    root = out.unpack(tmp_path / "b")
+    assert (root / "got").read_text() == "met\n"
+
+
+PARALLEL_DF = """FROM {base} AS common
+RUN echo common > /common
+FROM common AS a
+RUN echo a > /a && sleep 1
+COPY x.txt /x
+FROM common AS b
+RUN echo b > /b
+WORKDIR /work/b
+FROM {base} AS c
+RUN echo same > /same
+FROM {base} AS d
+RUN echo same > /same
+FROM {base}
+COPY --from=a /a /x /
+COPY --from=b /b /common /
+COPY --from=b /work /work
+COPY --from=c /same /c-same
+COPY --from=d /same /d-same
+"""
+
+
+def test_parallel_stages_same_image_as_one_at_a_time(berth, base, tmp_path):
+    """--jobs 1 builds one stage at a time: the image is the same, byte for byte, and
+    every step the stages committed at once is in the cache (a rebuild is all CACHED)."""
+    ctx = berth.context(PARALLEL_DF.format(base=base), {"x.txt": "x"})
+    r1, parallel = berth.build(None, None, "--no-cache", ctx=ctx, env=SDE)
+    _, serial = berth.build(None, None, "--no-cache", "--jobs", "1", ctx=ctx, env=SDE,
+                            cache=tmp_path / "serial-cache")
+    assert parallel.digest == serial.digest
+    r3, again = berth.build(None, None, ctx=ctx, env=SDE)
+    c = [cached for s, cached in steps(r3.stderr) if s.split(" ", 1)[0] in ("RUN", "COPY")]
+    assert len(c) == 11 and all(c), r3.stderr
+    assert again.digest == parallel.digest
+    # whole lines only: every step line is one of the Dockerfile's
+    written = {line for line in PARALLEL_DF.format(base=base).splitlines()}
+    for step, _ in steps(r1.stderr):
+        assert step in written, (step, r1.stderr)
+
+
+def test_parallel_stages_run_a_shared_step_once(berth, base, tmp_path):
+    """Two stages starting with the same RUN run it once, as BuildKit does (and as one
+    stage after the other would, through the cache): both get the very same layer, even
+    from a command whose output differs each time."""
+    df = f"""FROM {base} AS c
+RUN head -c 16 /dev/urandom | od -An -tx1 > /random
+FROM {base} AS d
+RUN head -c 16 /dev/urandom | od -An -tx1 > /random
+FROM {base}
+COPY --from=c /random /c
+COPY --from=d /random /d
+"""
+    r, out = berth.build(df)
+    root = out.unpack(tmp_path / "b")
+    assert (root / "c").read_text() == (root / "d").read_text()
+    assert sorted(c for s, c in steps(r.stderr) if s.startswith("RUN")) == [False, True]
+
+
+def test_run_starts_while_a_stage_thread_ends(berth, base):
+    """A RUN's sandbox is cloned while another stage thread may be starting or ending:
+    the command must not wait for that thread (glibc's setuid wrappers did, forever, in
+    the clone). Each build ends a worker thread just as the next stage's RUN starts."""
+    ctx = berth.context(f"FROM {base} AS one\nENV A=1\nFROM one\nUSER app\nRUN id -u\n")
+    for _ in range(15):
+        r = berth.run("--no-cache", "--cache", str(berth.cache), "--output",
+                      berth.new_layout().ref, str(ctx), timeout=60)
+        assert "1000" in r.stderr, r.stderr
+
+
+def sandbox_processes(marker: str) -> list[str]:
+    """The pids whose command line is `sleep <marker>`."""
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline.split(b"\0")[:2] == [b"sleep", marker.encode()]:
+            out.append(pid)
+    return out
+
+
+@two_cpus
+def test_failing_stage_stops_the_parallel_build(berth, base):
+    """Stage bad fails while stage slow is running (bad connects to slow first, so slow is
+    known to be running): the build fails at once with bad's error, kills slow's RUN
+    and stores nothing."""
+    port = free_port()
+    marker = str(3000 + port % 1000)
+    df = f"""FROM {base} AS slow
+RUN timeout 100 nc -l -p {port} > /dev/null; sleep {marker}
+FROM {base} AS bad
+RUN for i in $(seq 300); do nc 127.0.0.1 {port} && break; sleep 0.2; done; \\
+    echo bad-stage-output; exit 7
+FROM {base} AS after
+RUN echo after-ran
+FROM {base}
+COPY --from=slow /etc/group /a
+COPY --from=bad /etc/group /b
+COPY --from=after /etc/group /c
+"""
+    started = time.monotonic()
+    r, out = berth.build(df, check=False)
+    assert time.monotonic() - started < 100, r.describe()
+    assert r.returncode == 1, r.describe()
+    assert "Dockerfile:4: RUN for i" in r.stderr and "exit code 7" in r.stderr, r.stderr
+    assert "bad-stage-output" in r.stderr
+    assert "cancelled" not in r.stderr and "another stage" not in r.stderr, r.stderr
+    assert out.tags() == []
+    assert sandbox_processes(marker) == []
 
 
 # ---------------------------------------------------------------- ARG and ENV
@@ -505,6 +650,21 @@ RUN echo child > /child
     assert (root / "trigger").read_text() == "triggered\n"
     assert (root / "g").read_text() == "grandchild\n"
     assert not cfg(img_child).get("OnBuild")
+
+
+def test_onbuild_copy_from_a_stage(berth, base, tmp_path):
+    """A trigger's COPY --from names a stage nothing else needs (BuildKit >= 0.17,
+    moby/buildkit#5357): that stage is built when the trigger runs."""
+    df = f"""FROM {base} AS helper
+RUN echo helped > /helped
+FROM {base} AS parent
+ONBUILD COPY --from=helper /helped /helped
+FROM parent
+RUN cat /helped > /seen
+"""
+    _, out = berth.build(df)
+    root = out.unpack(tmp_path / "b")
+    assert (root / "seen").read_text() == "helped\n"
 
 
 def test_onbuild_copy_uses_child_context(berth, base, tmp_path):

@@ -109,6 +109,8 @@ BuiltLayer LayerCache::build(const std::string &fp,
   auto layout = layout::OciLayout::open(dir_);
   auto sink = layout_blob_sink(layout, "cached layer digest mismatch");
   auto built = make(*sink);
+  layout.sync_blobs(); // the blobs it names are on disk before the index
+  std::lock_guard lock(index_mutex_);
   auto doc = load_index(dir_);
   auto &a = doc.GetAllocator();
   doc.RemoveMember(fp.c_str());
@@ -120,7 +122,6 @@ BuiltLayer LayerCache::build(const std::string &fp,
   doc.AddMember(rapidjson::Value(fp.c_str(), a), e, a);
   core::json::StringWriter w;
   doc.Accept(w.writer);
-  layout.sync_blobs(); // the blobs it names are on disk before the index
   core::write_file_atomic(dir_ + "/" + kIndexFile, w.str());
   return built;
 }

@@ -2,7 +2,7 @@
 // layout directory holding built layer blobs plus berth-cache.json mapping a
 // fingerprint of each layer's input to the layer. An unchanged input is neither
 // re-tarred nor re-compressed. The directory can be saved and restored between CI
-// runs; an entry whose blob is missing or corrupt is rebuilt.
+// runs; an entry whose blob is missing or corrupt is rebuilt. Thread-safe.
 #pragma once
 
 #include <berth/build.hpp>
@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,9 @@ public:
 
 private:
   std::string dir_, key_;
+  // The index is read, changed and written whole: two threads adding entries at once
+  // (stages of one build) would each drop the other's.
+  std::mutex index_mutex_;
 };
 
 } // namespace berth::ops

@@ -1,21 +1,25 @@
-// berth build -f Dockerfile: the stages the target needs, in dependency order, each
-// step run as BuildKit runs it; every file-changing step a layer, cached by a key that
-// chains everything before it; the target stored like any build.
+// berth build -f Dockerfile: the stages the target needs, each after the stages it
+// needs and those that need nothing of each other at the same time (StageScheduler),
+// each step run as BuildKit runs it; every file-changing step a layer, cached by a key
+// that chains everything before it; the target stored like any build.
 #include <berth/dockerfile.hpp>
 #include <berth/error.hpp>
 
 #include "core/crypto.hpp"
 #include "core/file.hpp"
+#include "core/keyed_mutex.hpp"
 #include "dockerfile/ignore.hpp"
 #include "dockerfile/instructions.hpp"
 #include "dockerfile/text.hpp"
 #include "http/client.hpp"
 #include "layer/compression.hpp"
+#include "ops/build/dockerfile/build_log.hpp"
 #include "ops/build/dockerfile/config_steps.hpp"
 #include "ops/build/dockerfile/copy_owners.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
 #include "ops/build/dockerfile/run_step.hpp"
 #include "ops/build/dockerfile/stage_base.hpp"
+#include "ops/build/dockerfile/stage_scheduler.hpp"
 #include "ops/build/dockerfile/step_cache.hpp"
 #include "ops/build/dockerfile/workdir_step.hpp"
 #include "ops/build/image_draft.hpp"
@@ -23,10 +27,15 @@
 #include "ops/transfer/progress_reporter.hpp"
 #include "sandbox/userns_call.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
-#include <set>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 namespace berth {
@@ -94,22 +103,31 @@ public:
       : o_(o), clock_(ops::BuildClock::make(o.created)),
         state_(o.state_dir.empty() ? default_state_dir() : o.state_dir),
         store_((core::make_dirs(state_), state_ + "/layers"), ::geteuid() != 0),
-        cache_(state_, o.no_cache) {}
+        cache_(state_, o.no_cache), log_(o.log) {}
 
   BuildResult run();
 
 private:
   void load();
-  std::vector<int> stage_order(int target);
+  std::map<int, std::vector<int>> stage_needs(int target) const;
+  unsigned stage_workers() const;
   std::optional<int> find_stage(const std::string &name, int before) const;
+  const StageImage &finished_stage(int index);
   StageImage run_stage(int index);
   StageImage start_stage(int index);
+  StageImage open_base(const std::string &ref, const image::Platform &platform);
   void run_instruction(StageImage &img, df::Instruction in, StageArgs &args, int index);
-  void run_copy(StageImage &img, const df::Instruction &in, int index);
+  void dispatch(StageImage &img, df::Instruction in, StageArgs &args, int index,
+                const std::function<void(bool)> &show);
+  void run_copy(StageImage &img, const df::Instruction &in, int index,
+                const std::function<void(bool)> &show);
   void run_workdir(StageImage &img, const std::string &path);
   void empty_step(StageImage &img, const std::string &history);
   std::string stage_rootfs(int stage);
   std::string image_rootfs(const std::string &ref);
+  std::string rootfs(const std::string &key, const std::string &name,
+                     const std::function<void(const std::string &)> &make);
+  http::Client *http_client();
   ops::LayerParams layer_params() const { return {o_.compression, o_.level, o_.threads}; }
   // The diff of a step berth laid out itself (COPY, ADD, WORKDIR). Rootless, its files
   // belong to the caller, which is root inside.
@@ -133,26 +151,36 @@ private:
     }
     return out;
   }
-  void log(const std::string &line) const {
-    if (o_.log) o_.log(line + "\n");
-  }
+  void log(const std::string &line) { log_.write(line); }
 
+  // Stages run on several threads (StageScheduler). What load() sets is read-only by
+  // then; what they share besides is behind the locks below, none held during a RUN but
+  // the key of a step another stage is running the same (it waits to reuse that layer).
   const DockerfileBuildOptions &o_;
   const ops::BuildClock clock_;
   const std::string state_;
-  sandbox::LayerStore store_;
-  ops::StepCache cache_;
-  std::vector<std::unique_ptr<ops::ImageSource>> sources_;
+  sandbox::LayerStore store_; // safe as it is: every entry is made by a rename
+  ops::StepCache cache_;      // locks its index itself
+  ops::BuildLog log_;         // one line-whole write at a time
   df::Dockerfile file_;
   std::string source_name_ = "Dockerfile", context_;
   std::optional<df::IgnoreMatcher> ignore_;
   image::Platform platform_;
   std::vector<std::pair<std::string, std::string>> build_args_;
   df::EnvList meta_;
-  std::map<int, StageImage> stages_;
+  std::optional<ops::StageScheduler> scheduler_;
+  std::mutex stages_mutex_;
+  std::map<int, StageImage> stages_; // finished stages, never changed once in
+  std::mutex sources_mutex_;
+  std::vector<std::unique_ptr<ops::ImageSource>> sources_; // the bases' blobs are read there
+  core::KeyedMutex base_locks_;                            // one opening of a base at a time
+  std::mutex rootfs_mutex_;
   std::map<std::string, std::unique_ptr<core::StagingDir>> rootfs_; // COPY --from sources
+  core::KeyedMutex rootfs_locks_; // each made once, by the first stage asking
+  core::KeyedMutex step_locks_;   // a step's key: two stages at the same step run it once
+  std::mutex http_mutex_;
   std::unique_ptr<http::Client> http_;
-  int step_ = 0;
+  std::atomic<int> step_ = 0;
 };
 
 void DockerfileBuild::load() {
@@ -196,28 +224,59 @@ std::optional<int> DockerfileBuild::find_stage(const std::string &name, int befo
   return std::nullopt;
 }
 
-// The target and the stages it needs (FROM <stage>, COPY --from=<stage>), each after
-// what it needs. A stage may only name stages before it, as BuildKit requires.
-std::vector<int> DockerfileBuild::stage_order(int target) {
-  std::vector<int> order;
-  std::set<int> seen;
-  std::function<void(int)> visit = [&](int i) {
-    if (!seen.insert(i).second) return;
+// The target and every stage it needs, each with the stages it needs itself (FROM
+// <stage>, COPY --from=<stage>). A stage may only name stages before it, as BuildKit
+// requires, so there is no cycle. A need found only while a stage runs (an ONBUILD
+// trigger's --from, a --from naming a stage through a stage ARG) is awaited then.
+std::map<int, std::vector<int>> DockerfileBuild::stage_needs(int target) const {
+  std::map<int, std::vector<int>> needs;
+  std::vector<int> todo{target};
+  while (!todo.empty()) {
+    const int i = todo.back();
+    todo.pop_back();
+    if (needs.count(i)) continue;
+    auto &mine = needs[i];
     const auto &st = file_.stages[i];
-    if (auto dep = find_stage(st.base, i)) visit(*dep);
+    if (auto dep = find_stage(st.base, i)) mine.push_back(*dep);
     for (const auto &in : st.commands)
       if (const auto *c = std::get_if<df::CopyInstr>(&in.body); c && !c->from.empty())
-        if (auto dep = find_stage(c->from, i)) visit(*dep);
-    order.push_back(i);
-  };
-  visit(target);
-  return order;
+        if (auto dep = find_stage(c->from, i)) mine.push_back(*dep);
+    todo.insert(todo.end(), mine.begin(), mine.end());
+  }
+  return needs;
+}
+
+// Stages at once: --jobs (default 4), at most one per CPU (a RUN is often a compiler
+// using a whole one), at least one.
+unsigned DockerfileBuild::stage_workers() const {
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp(static_cast<unsigned>(std::max(1, o_.jobs)), 1u, cpus);
+}
+
+// A stage another one needs, once it has finished (StageScheduler::await).
+const StageImage &DockerfileBuild::finished_stage(int index) {
+  scheduler_->await(index);
+  std::lock_guard lock(stages_mutex_);
+  return stages_.at(index); // std::map: the reference stays valid as stages are added
+}
+
+// One stage at a time opens a given base: the next finds its layers in the store
+// instead of downloading them again.
+StageImage DockerfileBuild::open_base(const std::string &ref, const image::Platform &platform) {
+  auto held = base_locks_.lock(ref + " " + platform.str());
+  std::vector<std::unique_ptr<ops::ImageSource>> opened;
+  ops::BaseOpener opener{o_.from_access, o_.mirrors, &store_, &opened};
+  auto img = ops::open_base_stage(ref, platform, opener);
+  std::lock_guard lock(sources_mutex_);
+  for (auto &src : opened)
+    sources_.push_back(std::move(src));
+  return img;
 }
 
 StageImage DockerfileBuild::start_stage(int index) {
   const auto &st = file_.stages[index];
   if (auto dep = find_stage(st.base, index)) {
-    const auto &from = stages_.at(*dep);
+    const auto &from = finished_stage(*dep);
     StageImage img;
     img.config.CopyFrom(from.config, img.config.GetAllocator());
     img.layers = from.layers;
@@ -233,8 +292,7 @@ StageImage DockerfileBuild::start_stage(int index) {
   if (df::to_lower(st.base) == "scratch") {
     img = ops::scratch_stage(platform);
   } else {
-    ops::BaseOpener opener{o_.from_access, o_.mirrors, &store_, &sources_};
-    img = ops::open_base_stage(st.base, platform, opener);
+    img = open_base(st.base, platform);
   }
   // BuildKit makes sure PATH is always set in a stage's config.
   auto env = ops::config_env(img);
@@ -254,7 +312,7 @@ StageImage DockerfileBuild::start_stage(int index) {
 }
 
 StageImage DockerfileBuild::run_stage(int index) {
-  auto &st = file_.stages[index];
+  const auto &st = file_.stages[index];
   log("[stage " + std::to_string(index) + (st.name.empty() ? "" : " " + st.name) + "] " +
       st.original);
   StageImage img = start_stage(index);
@@ -273,15 +331,40 @@ StageImage DockerfileBuild::run_stage(int index) {
   }
   commands.insert(commands.end(), st.commands.begin(), st.commands.end());
   StageArgs args;
-  for (auto &in : commands)
+  for (auto &in : commands) {
+    // Another stage failed: the build is over, and this stage's end is not its error.
+    if (scheduler_->failed()) throw Error(Errc::cancelled, "the build failed in another stage");
     run_instruction(img, in, args, index);
+  }
   return img;
 }
 
 void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, StageArgs &args,
                                       int index) {
-  ++step_;
-  log("#" + std::to_string(step_) + " " + in.original);
+  // A step's line goes out together with its "CACHED", so that no line of a stage
+  // running at the same time comes between them: RUN, COPY and ADD show it once they
+  // know, the rest at once, and a failed step before its error.
+  const std::string header = "#" + std::to_string(++step_) + " " + in.original;
+  bool shown = false;
+  const std::function<void(bool)> show = [&](bool cached) {
+    if (shown) return;
+    shown = true;
+    log(cached ? header + "\n  CACHED" : header);
+  };
+  if (!std::holds_alternative<df::RunInstr>(in.body) &&
+      !std::holds_alternative<df::CopyInstr>(in.body) &&
+      !std::holds_alternative<df::AddInstr>(in.body))
+    show(false);
+  try {
+    dispatch(img, std::move(in), args, index, show);
+  } catch (...) {
+    show(false);
+    throw;
+  }
+}
+
+void DockerfileBuild::dispatch(StageImage &img, df::Instruction in, StageArgs &args, int index,
+                               const std::function<void(bool)> &show) {
   const auto env = ops::config_env(img);
   // BuildKit keeps one environment per stage that ENV and valued ARGs update in order:
   // the later one wins. An ENV drops the ARG's value below, so here an ARG's value is one
@@ -325,7 +408,7 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, Stage
   }
   if (std::holds_alternative<df::CopyInstr>(in.body) ||
       std::holds_alternative<df::AddInstr>(in.body))
-    return run_copy(img, in, index);
+    return run_copy(img, in, index, show);
   if (std::holds_alternative<df::RunInstr>(in.body)) {
     ops::RunStepOptions ro;
     for (const auto &[k, v] : args.values.entries())
@@ -334,14 +417,18 @@ void DockerfileBuild::run_instruction(StageImage &img, df::Instruction in, Stage
     ro.proxy_env = proxy_env();
     ro.network = o_.network;
     ro.source = source_name_;
-    ro.output = o_.log;
     const auto cmd = ops::run_command(in, img, ro);
     const auto key = ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
                                          ops::StepCache::config_text(img) + o_.network);
-    if (cache_.reuse(img, key, cmd.history + " # buildkit", clock_, store_)) {
-      log("  CACHED");
-      return;
-    }
+    // Two stages at the same step (a RUN both start with) run it once, as BuildKit does
+    // and as one after the other would: the second waits, then reuses the first's layer.
+    auto held = step_locks_.lock(key);
+    if (cache_.reuse(img, key, cmd.history + " # buildkit", clock_, store_)) return show(true);
+    show(false);
+    ops::BuildLog::Output output(log_);
+    ro.output = [&output](std::string_view bytes) { output.add(bytes); };
+    // A failure elsewhere kills this RUN rather than waiting for it.
+    ro.cancelled = [this] { return scheduler_->failed(); };
     auto scratch = cache_.scratch();
     const std::string upper = scratch->path() + "/upper";
     auto r = ops::run_step(in, img, ro, upper, scratch->path() + "/work");
@@ -373,6 +460,7 @@ void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
   // RUN, COPY and ADD. The directory's owner is the stage's USER.
   const auto key =
       ops::StepCache::key(img.cache_key, "WORKDIR", path, ops::config_string(img, "User"));
+  auto held = step_locks_.lock(key);
   if (cache_.reuse(img, key, history, clock_, store_)) return;
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
@@ -385,31 +473,41 @@ void DockerfileBuild::run_workdir(StageImage &img, const std::string &path) {
 }
 
 // A stage's or an image's whole file system, made once per build for COPY --from and
-// removed with the build (a StagingDir: a killed build's is swept by the next).
-std::string DockerfileBuild::stage_rootfs(int stage) {
-  const std::string name = "stage-" + std::to_string(stage);
-  auto it = rootfs_.find(name);
-  if (it == rootfs_.end()) {
-    auto dir = std::make_unique<core::StagingDir>(state_ + "/rootfs/" + name);
-    ops::materialize_stage(stages_.at(stage), dir->path() + "/root");
-    it = rootfs_.emplace(name, std::move(dir)).first;
+// removed with the build (a StagingDir: a killed build's is swept by the next). Stages
+// asking for one being made wait for it; others go on.
+std::string DockerfileBuild::rootfs(const std::string &key, const std::string &name,
+                                    const std::function<void(const std::string &)> &make) {
+  auto held = rootfs_locks_.lock(key);
+  {
+    std::lock_guard lock(rootfs_mutex_);
+    if (auto it = rootfs_.find(key); it != rootfs_.end()) return it->second->path() + "/root";
   }
-  return it->second->path() + "/root";
+  auto dir = std::make_unique<core::StagingDir>(state_ + "/rootfs/" + name);
+  make(dir->path() + "/root");
+  std::lock_guard lock(rootfs_mutex_);
+  return rootfs_.emplace(key, std::move(dir)).first->second->path() + "/root";
+}
+
+std::string DockerfileBuild::stage_rootfs(int stage) {
+  const auto &img = finished_stage(stage); // awaited before any lock is taken
+  const std::string name = "stage-" + std::to_string(stage);
+  return rootfs(name, name, [&](const std::string &dir) { ops::materialize_stage(img, dir); });
 }
 
 std::string DockerfileBuild::image_rootfs(const std::string &ref) {
-  auto it = rootfs_.find(ref);
-  if (it == rootfs_.end()) {
-    ops::BaseOpener opener{o_.from_access, o_.mirrors, &store_, &sources_};
-    auto img = ops::open_base_stage(ref, platform_, opener);
-    auto dir = std::make_unique<core::StagingDir>(state_ + "/rootfs/image");
-    ops::materialize_stage(img, dir->path() + "/root");
-    it = rootfs_.emplace(ref, std::move(dir)).first;
-  }
-  return it->second->path() + "/root";
+  return rootfs(ref, "image", [&](const std::string &dir) {
+    ops::materialize_stage(open_base(ref, platform_), dir);
+  });
 }
 
-void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int index) {
+http::Client *DockerfileBuild::http_client() {
+  std::lock_guard lock(http_mutex_);
+  if (!http_) http_ = std::make_unique<http::Client>();
+  return http_.get(); // shared by the stages: it pools connections across threads
+}
+
+void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int index,
+                               const std::function<void(bool)> &show) {
   ops::CopySourceRoot root;
   ops::CopyRequest req;
   if (const auto *c = std::get_if<df::CopyInstr>(&in.body)) {
@@ -439,8 +537,7 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
     req.excludes = a.excludes;
     req.checksum = a.checksum;
     req.add = true;
-    if (!http_) http_ = std::make_unique<http::Client>();
-    req.http = http_.get();
+    req.http = http_client();
   }
   if (root.dir.empty()) {
     root.dir = context_;
@@ -462,10 +559,9 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
                                             "reading what " + in.keyword + " laid out");
   const auto key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
                                        tree + ops::StepCache::config_text(img));
-  if (cache_.reuse(img, key, history, clock_, store_)) {
-    log("  CACHED");
-    return;
-  }
+  auto held = step_locks_.lock(key);
+  if (cache_.reuse(img, key, history, clock_, store_)) return show(true);
+  show(false);
   cache_.commit(img, key, history, clock_, store_, upper, clock_diff(), layer_params());
 }
 
@@ -487,8 +583,12 @@ BuildResult DockerfileBuild::run() {
     if (!t) throw Error(Errc::not_found, "target stage \"" + o_.target + "\" could not be found");
     target = *t;
   }
-  for (int i : stage_order(target))
-    stages_.emplace(i, run_stage(i));
+  scheduler_.emplace(stage_needs(target), stage_workers(), [this](int i) {
+    auto img = run_stage(i);
+    std::lock_guard lock(stages_mutex_);
+    stages_.emplace(i, std::move(img));
+  });
+  scheduler_->run(); // every thread has ended when it returns or throws
   auto &img = stages_.at(target);
 
   ops::ImageDraft draft;

@@ -13,7 +13,8 @@ namespace berth::ops {
 namespace fs = std::filesystem;
 
 StepCache::StepCache(const std::string &state_dir, bool no_cache)
-    : dir_(state_dir), no_cache_(no_cache), layers_(state_dir + "/cache", "content") {
+    : dir_(state_dir), no_cache_(no_cache), layers_(state_dir + "/cache", "content"),
+      source_(layers_.source()) {
   core::make_dirs(dir_ + "/cache/steps");
   core::make_dirs(dir_ + "/steps");
 }
@@ -46,8 +47,7 @@ std::unique_ptr<core::StagingDir> StepCache::scratch() const {
   return std::make_unique<core::StagingDir>(dir_ + "/steps/step");
 }
 
-ImageSource *StepCache::source() {
-  if (!source_) source_ = layers_.source();
+ImageSource *StepCache::source() const {
   return source_.get();
 }
 

@@ -5,6 +5,7 @@
 // layer_cache.hpp), unpacked in the layer store for the steps after it; steps that
 // changed no file marked as such. Scratch space for each step is a locked staging
 // directory, so a build killed mid-step leaves nothing a later build takes for complete.
+// Thread-safe: the stages of a build use one StepCache at the same time.
 #pragma once
 
 #include "core/file.hpp"
@@ -52,7 +53,7 @@ public:
               const sandbox::OverlayDiffOptions &diff, const LayerParams &params);
 
   // Where committed layers' blobs are read from.
-  ImageSource *source();
+  ImageSource *source() const;
 
 private:
   void add_layer(StageImage &img, const BuiltLayer &built, const std::string &dir,
@@ -61,7 +62,7 @@ private:
   std::string dir_;
   bool no_cache_;
   LayerCache layers_;
-  std::unique_ptr<ImageSource> source_;
+  const std::unique_ptr<ImageSource> source_; // made up front: no lazy init to race on
 };
 
 } // namespace berth::ops
