@@ -221,6 +221,19 @@ COPY ["c.md", "/json form/"]
 """, files).assert_same()
 
 
+def test_copy_symbolic_chmod(pair):
+    def setup(ctx):
+        os.chmod(ctx / "tool", 0o755)
+        os.chmod(ctx / "tree" / "sub", 0o700)
+    pair("""FROM {base}
+COPY --chmod=u=rwX,go=rX tool tree /sym/
+COPY --chmod=a+X tree /sym-dir/
+COPY --chmod=go-w,u+s tool /suid-tool
+COPY --chmod=g=u,o= tool /nested/new/parents/tool
+COPY --chmod=+t tree /sticky/
+""", {"tool": "#!/bin/sh\n", "tree/file": "f", "tree/sub/deep": "d"}, setup=setup).assert_same()
+
+
 def test_copy_onto_existing_paths_and_symlinks(pair):
     def setup(ctx):
         os.symlink("target.txt", ctx / "link.txt")

@@ -52,7 +52,7 @@ void Step::ensure_dirs(const std::string &rel) {
       dir_mtime(cur, n->st.st_mtim.tv_sec);
       continue;
     }
-    make_dir_in_upper(cur, chmod_ ? chmod_->mode : 0755, chown_.value_or(Owner{}));
+    make_dir_in_upper(cur, chmod_ ? chmod_->for_created_dir() : 0755, chown_.value_or(Owner{}));
     if (req_.mtime) dir_mtime(cur, *req_.mtime);
   }
 }
@@ -65,7 +65,7 @@ void Step::apply_info(const std::string &rel, mode_t src_mode, Owner src_owner, 
   Owner o = owner_for(src_owner);
   set_owner(host, o);
   if (!is_link) {
-    mode_t m = chmod_ ? chmod_->mode : (src_mode & 07777);
+    mode_t m = chmod_ ? chmod_->for_entry(src_mode) : (src_mode & 07777);
     if (::chmod(host.c_str(), m) != 0) core::throw_errno(errno, "chmod " + host);
   }
   set_mtime(rel, req_.mtime.value_or(mtime), is_dir);

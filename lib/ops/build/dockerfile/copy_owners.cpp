@@ -121,24 +121,4 @@ Owner resolve_chown(const std::string &spec, const std::vector<std::string> &low
   return o;
 }
 
-std::optional<Chmod> parse_chmod(const std::string &s) {
-  if (s.empty()) return std::nullopt;
-  const std::string err =
-      "invalid chmod parameter: '" + s + "'. it should be octal string and between 0 and 07777";
-  bool octal_chars = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '7'; });
-  bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!octal_chars) {
-    if (digits) throw Error(Errc::invalid_argument, err);
-    throw Error(Errc::unsupported, "--chmod=" + s +
-                                       ": symbolic modes are not supported yet; use an octal "
-                                       "mode such as 755");
-  }
-  unsigned long v = 0;
-  for (char c : s) {
-    v = v * 8 + static_cast<unsigned long>(c - '0');
-    if (v > 07777) throw Error(Errc::invalid_argument, err);
-  }
-  return Chmod{static_cast<mode_t>(v)};
-}
-
 } // namespace berth::ops::copy_detail

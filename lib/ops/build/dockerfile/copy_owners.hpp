@@ -20,10 +20,6 @@ struct Owner {
 // the files of `lowers` (the image's overlay lower directories, topmost first).
 Owner resolve_chown(const std::string &spec, const std::vector<std::string> &lowers);
 
-struct Chmod {
-  mode_t mode = 0;
-};
-
 // Gives `host` (an entry the step made) the owner it has inside the image. As root, a
 // plain lchown. Rootless, the caller is root inside: what it makes is already owned by
 // 0 there; another owner is queued on the RootlessOwners of the step (an unprivileged
@@ -53,8 +49,5 @@ private:
   std::map<std::string, Owner> pending_; // path -> the last owner given
   RootlessOwners *previous_;
 };
-
-// An octal --chmod (nullopt for ""); symbolic modes are refused (Error(unsupported)).
-std::optional<Chmod> parse_chmod(const std::string &s);
 
 } // namespace berth::ops::copy_detail

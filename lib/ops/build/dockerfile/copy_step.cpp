@@ -20,7 +20,7 @@ Step::Step(const CopySourceRoot &root, const CopyRequest &req,
            const std::vector<std::string> &lowers, const std::string &upper)
     : src_(root), req_(req), keep_owners_(root.keep_owners), view_(lowers, upper) {
   if (!req.chown.empty()) chown_ = resolve_chown(req.chown, lowers);
-  chmod_ = parse_chmod(req.chmod);
+  chmod_ = Chmod::parse(req.chmod);
   if (!req.excludes.empty()) excludes_.emplace(req.excludes);
   if (!req.checksum.empty()) {
     try {

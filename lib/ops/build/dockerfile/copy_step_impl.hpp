@@ -5,6 +5,7 @@
 // (copy_step.cpp). Only copy_step.hpp is for callers.
 #pragma once
 
+#include "ops/build/dockerfile/chmod_mode.hpp"
 #include "ops/build/dockerfile/copy_owners.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
 #include "ops/build/dockerfile/copy_trees.hpp"
