@@ -33,7 +33,7 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Run-time dependencies come from dpkg-shlibdeps on the ELF files of each package
-# (libc6, libcurl4, libssl3, libzstd1, zlib1g, libexpat1, libdeflate0, libsodium23,
+# (libc6, libcurl4, libssl3, libzstd1, zlib1g, libexpat1, libdeflate0, libsodium23, libbz2-1.0, liblzma5,
 # libstdc++6, libgcc-s1), with the versions the build system had.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
@@ -53,7 +53,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # berth-config.cmake finds these (find_dependency, pkg_check_modules) and the static
 # library and berth-static.pc link them; shlibdeps cannot see that.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libcurl4-openssl-dev | libcurl-dev, libssl-dev, zlib1g-dev, libzstd-dev, libexpat1-dev, libdeflate-dev, libsodium-dev, pkg-config")
+  "libcurl4-openssl-dev | libcurl-dev, libssl-dev, zlib1g-dev, libzstd-dev, libexpat1-dev, libdeflate-dev, libsodium-dev, libbz2-dev, liblzma-dev, pkg-config")
 
 include(CPack)
 cpack_add_component(runtime DISPLAY_NAME "libberth"

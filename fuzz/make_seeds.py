@@ -12,10 +12,12 @@ rewrites the same files. Run it after changing a fixture the seeds come from:
 """
 
 import ast
+import bz2
 import gzip
 import hashlib
 import io
 import json
+import lzma
 import re
 import shutil
 import subprocess
@@ -243,6 +245,12 @@ def streams(all_tars: list[bytes]) -> None:
         if z:
             add("decompress_zstd", bytes([i]) + z)
     add("decompress_gzip", b"\x00" + gzip.compress(b"one", mtime=0) + gzip.compress(b"two", mtime=0))
+    # decompress_archive: an even first byte is bzip2, an odd one xz.
+    for i, t in enumerate(all_tars[:2]):
+        add("decompress_archive", bytes([2 * i]) + bz2.compress(t))
+        add("decompress_archive", bytes([2 * i + 1]) + lzma.compress(t))
+    add("decompress_archive", b"\x00" + bz2.compress(b"one") + bz2.compress(b"two"))
+    add("decompress_archive", b"\x01" + lzma.compress(b"one") + lzma.compress(b"two"))
     z1, z2 = zstd(b"frame one"), zstd(b"frame two")
     if z1 and z2:
         skippable = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"skip"

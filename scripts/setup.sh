@@ -26,7 +26,7 @@ esac
 debs=(
   build-essential cmake ninja-build pkg-config ccache
   libcurl4-openssl-dev libssl-dev rapidjson-dev libzstd-dev zlib1g-dev doctest-dev
-  libexpat1-dev libdeflate-dev libsodium-dev
+  libexpat1-dev libdeflate-dev libsodium-dev libbz2-dev liblzma-dev
   docker-registry apache2-utils openssl curl
 )
 if [[ $mode == all ]]; then

@@ -21,7 +21,8 @@
 //
 // With -tags berth_static the package links libberth.a instead, through
 // berth-static.pc (next to berth.pc), which also names the libraries libberth
-// needs (libcurl, OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libstdc++);
+// needs (libcurl, OpenSSL, zstd, zlib, libdeflate, expat, libsodium, libbz2, liblzma,
+// libstdc++);
 // the program then runs without libberth.so.2 and LD_LIBRARY_PATH:
 //
 //	go build -tags berth_static ./...

@@ -249,14 +249,21 @@ COPY target.txt /sl/through-symlink
 def test_add_local_archives_with_chown(pair):
     tar = tar_bytes([("pkg/", None, 0o755, 0, 0), ("pkg/bin", b"#!/bin/sh\n", 0o755, 12, 34),
                      ("pkg/data", b"data", 0o600, 0, 0)])
+    import bz2
     import gzip
+    import lzma
     pair("""FROM {base}
 ADD plain.tar /plain/
 ADD packed.tar.gz /packed/
+ADD packed.tar.bz2 /packed-bz2/
+ADD packed.tar.xz /packed-xz/
 ADD --chown=app:app plain.tar /chowned/
 ADD notatar.gz /raw/
+ADD notatar.xz /raw/
 """, {"plain.tar": tar, "packed.tar.gz": gzip.compress(tar, mtime=0),
-      "notatar.gz": gzip.compress(b"just bytes", mtime=0)}).assert_same()
+      "packed.tar.bz2": bz2.compress(tar), "packed.tar.xz": lzma.compress(tar),
+      "notatar.gz": gzip.compress(b"just bytes", mtime=0),
+      "notatar.xz": lzma.compress(b"just bytes")}).assert_same()
 
 
 def test_dockerignore(pair):

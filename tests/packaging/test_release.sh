@@ -106,13 +106,13 @@ for deb in "${debs[@]}"; do
 done
 for deb in "${debs[0]}" "${debs[1]}"; do
   depends=$(dpkg-deb -f "$deb" Depends)
-  for dep in libc6 libcurl4 libssl3 libzstd1 zlib1g libexpat1 libdeflate0 libsodium23 libstdc++6; do
+  for dep in libc6 libcurl4 libssl3 libzstd1 zlib1g libexpat1 libdeflate0 libsodium23 libbz2-1.0 liblzma5 libstdc++6; do
     tr ',|' '\n\n' <<<"$depends" | awk '{print $1}' | grep -qxF "$dep" || fail "$(basename "$deb") does not depend on $dep"
   done
 done
 dev_depends=$(dpkg-deb -f "${debs[2]}" Depends)
 for dep in "libberth2 (= $version)" libssl-dev libcurl4-openssl-dev zlib1g-dev libzstd-dev libexpat1-dev \
-  libdeflate-dev libsodium-dev pkg-config; do
+  libdeflate-dev libsodium-dev libbz2-dev liblzma-dev pkg-config; do
   grep -qF "$dep" <<<"$dev_depends" || fail "libberth-dev does not depend on $dep"
 done
 [[ $(dpkg-deb --ctrl-tarfile "${debs[1]}" | tar -xO ./shlibs) == "libberth $abi libberth$abi (>= $version)" ]] ||

@@ -3,7 +3,7 @@
 // directory by layer::Extractor; anything else is copied as a file.
 #include "ops/build/dockerfile/copy_step_impl.hpp"
 
-#include "layer/compression.hpp"
+#include "layer/archive_codec.hpp"
 #include "layer/extract.hpp"
 #include "layer/file_tree.hpp"
 #include "layer/tar_reader.hpp"
@@ -33,26 +33,15 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
     if (n == 0) break;
     got += n;
   }
-  layer::Compression c = layer::Compression::none;
-  if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
-    c = layer::Compression::gzip;
-  else if (got >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-    c = layer::Compression::zstd;
-  else if (got >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h')
-    throw Error(Errc::unsupported,
-                "ADD /" + src_rel + ": bzip2-compressed files cannot be unpacked by berth yet");
-  else if (got >= 6 && std::memcmp(magic,
-                                   "\xfd"
-                                   "7zXZ\0",
-                                   6) == 0)
-    throw Error(Errc::unsupported,
-                "ADD /" + src_rel + ": xz-compressed files cannot be unpacked by berth yet");
+  // gzip, bzip2, xz or zstd, as BuildKit's ADD detects them; else read as it is.
+  const auto codec =
+      layer::sniff_archive_codec(std::string_view(reinterpret_cast<const char *>(magic), got));
 
-  auto open_reader = [&](core::UniqueFd &fd, std::unique_ptr<layer::Decompressor> &dec) {
+  auto open_reader = [&](core::UniqueFd &fd, std::unique_ptr<layer::ArchiveDecoder> &dec) {
     fd = src_.open_file(src_rel);
     int raw = fd.get();
-    dec = std::make_unique<layer::Decompressor>(
-        c, [raw, path](char *b, std::size_t n) { return core::read_some(raw, b, n, path); });
+    dec = std::make_unique<layer::ArchiveDecoder>(
+        codec, [raw, path](char *b, std::size_t n) { return core::read_some(raw, b, n, path); });
     auto *d = dec.get();
     return layer::TarReader([d](char *b, std::size_t n) { return d->read(b, n); });
   };
@@ -61,7 +50,7 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
   std::unordered_set<std::string> archive_paths;
   {
     core::UniqueFd fd;
-    std::unique_ptr<layer::Decompressor> dec;
+    std::unique_ptr<layer::ArchiveDecoder> dec;
     auto r = open_reader(fd, dec);
     std::optional<layer::TarEntry> e;
     try {
@@ -84,7 +73,7 @@ bool Step::try_unpack(const std::string &src_rel, const std::string &dest_real) 
     for (const auto &fi : layer::walk_tree(target))
       before.insert(fi.rel);
   core::UniqueFd fd;
-  std::unique_ptr<layer::Decompressor> dec;
+  std::unique_ptr<layer::ArchiveDecoder> dec;
   auto r = open_reader(fd, dec);
   // The archive's owners are kept, as BuildKit's Untar keeps them; rootless, by root of a
   // user namespace mapping the caller's subordinate ids (without them, the owners go).
