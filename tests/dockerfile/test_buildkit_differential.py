@@ -234,6 +234,24 @@ COPY --chmod=+t tree /sticky/
 """, {"tool": "#!/bin/sh\n", "tree/file": "f", "tree/sub/deep": "d"}, setup=setup).assert_same()
 
 
+def test_copy_parents(pair):
+    def setup(ctx):
+        os.chmod(ctx / "src" / "app", 0o700)
+        os.chmod(ctx / "src", 0o750)
+    pair("""FROM {base}
+COPY --parents src/app/lib/a.txt x/x.txt /d1/
+COPY --parents src/./app/ /d2/
+COPY --parents src/*/b.txt /d3/
+COPY --parents ./src/other /d4
+COPY --parents x/x.txt /d5/renamed
+COPY --parents --chmod=640 src/app/lib/a.txt /d6/
+COPY --parents --chown=1000:1000 src/app/b.txt /d7/
+WORKDIR /w
+COPY --parents src/./other/o.txt rel/
+""", {"src/app/lib/a.txt": "a", "src/app/b.txt": "b", "src/other/o.txt": "o",
+      "x/x.txt": "x"}, setup=setup).assert_same()
+
+
 def test_copy_onto_existing_paths_and_symlinks(pair):
     def setup(ctx):
         os.symlink("target.txt", ctx / "link.txt")

@@ -67,7 +67,7 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
               throw Error(Errc::not_found, verb() + " source \"/" + full + "\" (matched by \"" +
                                                src + "\"): it resolves to \"/" + followed +
                                                "\", which is not found");
-            out.push_back({full, std::move(followed), nullptr, {}});
+            out.push_back({full, std::move(followed), nullptr, {}, {}});
           }
         } else if (S_ISDIR(node->st.st_mode)) {
           next.push_back(rel);
@@ -81,31 +81,44 @@ void Step::glob(const std::string &src, std::vector<Item> &out) const {
 std::vector<Item> Step::expand_sources() const {
   std::vector<Item> items;
   for (const auto &s : req_.sources) {
-    if (is_url(s)) {
-      if (!req_.http)
-        throw Error(Errc::unsupported, "ADD " + s +
-                                           ": URL sources need an HTTP client, which this "
-                                           "build has none of");
-      items.push_back({url_file_name(s), {}, nullptr, s});
-      continue;
+    const std::size_t first = items.size();
+    expand_source(s, items);
+    // COPY --parents keeps each match's path below a "/./" in its source, else all of it.
+    if (req_.parents) {
+      auto pv = s.find("/./");
+      const std::string pivot = pv == std::string::npos ? std::string() : root_rel(s.substr(0, pv));
+      for (std::size_t i = first; i < items.size(); ++i)
+        items[i].pivot = pivot;
     }
-    if (!req_.checksum.empty())
-      throw Error(Errc::invalid_argument, "checksum requires HTTP(S) or Git sources");
-    if (has_wildcards(s)) {
-      glob(s, items); // matching nothing is fine (BuildKit's AllowEmptyWildcard)
-      continue;
-    }
-    std::string rel = root_rel(s);
-    std::string followed = src_.resolve(rel, true);
-    if (!src_.lookup(followed))
-      throw Error(Errc::not_found, verb() + " source \"/" + rel + "\": not found" +
-                                       (rel != followed ? " (it resolves to \"/" + followed + "\")"
-                                                        : std::string()));
-    items.push_back({rel, followed, nullptr, {}});
   }
   for (const auto &c : req_.contents)
-    items.push_back({c.path, c.path, &c, {}});
+    items.push_back({c.path, c.path, &c, {}, {}});
   return items;
+}
+
+// One source: a URL, the matches of a glob, or a path in the root.
+void Step::expand_source(const std::string &s, std::vector<Item> &items) const {
+  if (is_url(s)) {
+    if (!req_.http)
+      throw Error(Errc::unsupported, "ADD " + s +
+                                         ": URL sources need an HTTP client, which this "
+                                         "build has none of");
+    items.push_back({url_file_name(s), {}, nullptr, s, {}});
+    return;
+  }
+  if (!req_.checksum.empty())
+    throw Error(Errc::invalid_argument, "checksum requires HTTP(S) or Git sources");
+  if (has_wildcards(s)) {
+    glob(s, items); // matching nothing is fine (BuildKit's AllowEmptyWildcard)
+    return;
+  }
+  std::string rel = root_rel(s);
+  std::string followed = src_.resolve(rel, true);
+  if (!src_.lookup(followed))
+    throw Error(Errc::not_found,
+                verb() + " source \"/" + rel + "\": not found" +
+                    (rel != followed ? " (it resolves to \"/" + followed + "\")" : std::string()));
+  items.push_back({rel, followed, nullptr, {}, {}});
 }
 
 } // namespace berth::ops::copy_detail

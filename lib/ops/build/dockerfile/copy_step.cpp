@@ -86,6 +86,34 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
   apply_info(target, st.st_mode, src_owner, st.st_mtim.tv_sec, false, false);
 }
 
+// COPY --parents: the item goes to DEST/<its path below the pivot>; the directories on
+// the way, and a directory item itself, are made as the source's are (BuildKit copies the
+// pivot with the matched paths as include patterns, so each keeps its metadata).
+void Step::copy_with_parents(const Item &item, const std::string &dest_real) {
+  if (item.content || !item.url.empty()) return copy_item(item, dest_real);
+  const std::string keep =
+      item.pivot.empty() ? item.matched : item.matched.substr(item.pivot.size() + 1);
+  auto node = src_.lookup(item.followed);
+  const bool dir_item = node && S_ISDIR(node->st.st_mode);
+  const auto comps = split_path(keep);
+  std::string src_dir = item.pivot, dst = dest_real;
+  for (std::size_t i = 0; i < comps.size(); ++i) {
+    if (i + 1 == comps.size() && !dir_item) break;
+    src_dir = join_rel(src_dir, comps[i]);
+    dst = join_rel(dst, comps[i]);
+    auto dir = src_.lookup(src_.resolve(src_dir, true));
+    if (!dir || !S_ISDIR(dir->st.st_mode))
+      throw Error(Errc::not_found, verb() + " --parents: \"/" + src_dir + "\" is not a directory");
+    auto n = view_.lookup(dst);
+    if (n && !S_ISDIR(n->st.st_mode))
+      throw Error(Errc::invalid_argument, "cannot copy to non-directory: /" + dst);
+    const Owner owner{dir->st.st_uid, dir->st.st_gid};
+    if (!lstat_opt(view_.host(dst))) make_dir_in_upper(dst, dir->st.st_mode, owner);
+    apply_info(dst, dir->st.st_mode, owner, dir->st.st_mtim.tv_sec, false, true);
+  }
+  copy_item(item, join_rel(dest_real, keep));
+}
+
 void Step::run() {
   if (!req_.checksum.empty() && !req_.add)
     throw Error(Errc::invalid_argument, "checksum can't be specified for COPY");
@@ -100,8 +128,9 @@ void Step::run() {
   std::string dest = req_.dest.empty() || req_.dest == "." ? "./" : req_.dest;
   std::string abs =
       dest[0] == '/' ? dest : (req_.workdir.empty() ? "/" : req_.workdir) + "/" + dest;
-  bool dir_syntax =
-      abs.back() == '/' || (abs.size() >= 2 && abs.compare(abs.size() - 2, 2, "/.") == 0);
+  // With --parents the destination is always a directory.
+  bool dir_syntax = req_.parents || abs.back() == '/' ||
+                    (abs.size() >= 2 && abs.compare(abs.size() - 2, 2, "/.") == 0);
   std::string dest_rel = root_rel(abs);
 
   auto items = expand_sources();
@@ -114,7 +143,7 @@ void Step::run() {
   ensure_dirs(view_.resolve(dir_syntax ? dest_rel : parent_rel(dest_rel), true));
   std::string dest_real = view_.resolve(dest_rel, true);
   for (const auto &item : items)
-    copy_item(item, dest_real);
+    req_.parents ? copy_with_parents(item, dest_real) : copy_item(item, dest_real);
 
   // Directory mtimes last: writing inside a directory changes its mtime.
   for (const auto &[rel, sec] : dir_mtimes_) {

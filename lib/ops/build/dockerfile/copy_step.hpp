@@ -96,8 +96,12 @@ struct CopyRequest {
   std::string chmod;                 // "" or octal ("755")
   std::vector<std::string> excludes; // --exclude (patternmatcher patterns)
   bool add = false;                  // ADD: local tar archives are extracted
-  std::string checksum;              // ADD --checksum (URLs only): "sha256:<hex>"
-  http::Client *http = nullptr;      // downloads ADD's URL sources; nullptr: refused
+  // COPY --parents: each source lands below the destination at its path in the root, or
+  // at its path below a "/./" in it (src/./app/x -> DEST/app/x); the directories on the
+  // way are made as the source's are (mode, owner).
+  bool parents = false;
+  std::string checksum;         // ADD --checksum (URLs only): "sha256:<hex>"
+  http::Client *http = nullptr; // downloads ADD's URL sources; nullptr: refused
   // Created entries get this mtime (SOURCE_DATE_EPOCH); else sources' mtimes are kept
   // (created parents and heredoc files get the current time).
   std::optional<std::int64_t> mtime;

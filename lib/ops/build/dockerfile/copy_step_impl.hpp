@@ -27,7 +27,8 @@ namespace berth::ops::copy_detail {
 struct Item {
   std::string matched, followed;
   const dockerfile::SourceContent *content = nullptr;
-  std::string url; // ADD's http(s) source; `matched` is then the file name
+  std::string url;   // ADD's http(s) source; `matched` is then the file name
+  std::string pivot; // COPY --parents: the part of `matched` not kept ("" or a dir)
 };
 
 // Copies what `in` reads into a new file `to` (0600 until apply_info).
@@ -42,9 +43,11 @@ public:
 
 private:
   std::vector<Item> expand_sources() const;
+  void expand_source(const std::string &s, std::vector<Item> &items) const;
   void glob(const std::string &src, std::vector<Item> &out) const;
   void ensure_dirs(const std::string &rel);
   void copy_item(const Item &item, const std::string &dest_real);
+  void copy_with_parents(const Item &item, const std::string &dest_real);
   void copy_tree(const std::string &src_rel, const std::string &dest_rel);
   bool try_unpack(const std::string &src_rel, const std::string &dest_real);
   void download(const Item &item, const std::string &target);

@@ -83,11 +83,12 @@ struct StageArgs {
   std::vector<std::string> declared;
 };
 
-// BuildKit's history text of COPY and ADD (dispatchCopy): the keyword, --chown and
-// --chmod, the expanded sources (a heredoc as <<NAME) and the destination; no --from,
+// BuildKit's history text of COPY and ADD (dispatchCopy): the keyword, --parents,
+// --chown and --chmod, the expanded sources (a heredoc as <<NAME) and the destination; no --from,
 // --link, --exclude or --checksum.
 std::string copy_history(const std::string &keyword, const ops::CopyRequest &req) {
   std::string text = keyword;
+  if (req.parents) text += " --parents";
   if (!req.chown.empty()) text += " --chown=" + req.chown;
   if (!req.chmod.empty()) text += " --chmod=" + req.chmod;
   for (const auto &p : req.sources)
@@ -511,15 +512,13 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
   ops::CopySourceRoot root;
   ops::CopyRequest req;
   if (const auto *c = std::get_if<df::CopyInstr>(&in.body)) {
-    if (c->parents)
-      throw Error(Errc::unsupported, source_name_ + ":" + std::to_string(in.start_line) +
-                                         ": COPY --parents is not supported yet");
     req.sources = c->sd.paths;
     req.contents = c->sd.contents;
     req.dest = c->sd.dest;
     req.chown = c->chown;
     req.chmod = c->chmod;
     req.excludes = c->excludes;
+    req.parents = c->parents;
     if (!c->from.empty()) {
       root.keep_owners = true;
       if (auto dep = find_stage(c->from, index))
