@@ -91,12 +91,14 @@ void Step::copy_item(const Item &item, const std::string &dest_real) {
 // pivot with the matched paths as include patterns, so each keeps its metadata).
 void Step::copy_with_parents(const Item &item, const std::string &dest_real) {
   if (item.content || !item.url.empty()) return copy_item(item, dest_real);
-  const std::string keep =
-      item.pivot.empty() ? item.matched : item.matched.substr(item.pivot.size() + 1);
+  const bool below_pivot = !item.pivot.empty() && item.matched.size() > item.pivot.size() &&
+                           item.matched.compare(0, item.pivot.size() + 1, item.pivot + "/") == 0;
+  const std::string keep = below_pivot ? item.matched.substr(item.pivot.size() + 1) : item.matched;
+  const std::string pivot = below_pivot ? item.pivot : std::string();
   auto node = src_.lookup(item.followed);
   const bool dir_item = node && S_ISDIR(node->st.st_mode);
   const auto comps = split_path(keep);
-  std::string src_dir = item.pivot, dst = dest_real;
+  std::string src_dir = pivot, dst = dest_real;
   for (std::size_t i = 0; i < comps.size(); ++i) {
     if (i + 1 == comps.size() && !dir_item) break;
     src_dir = join_rel(src_dir, comps[i]);
