@@ -149,6 +149,12 @@ int bind_on(ChildPlan &plan, int rootfd, const Bind &b) noexcept {
     return b.required ? -1 : 0; // not reachable without leaving the image
   }
   char buf[40];
+  if (b.tmpfs) {
+    int trc =
+        ::mount("tmpfs", fd_path(buf, fd), "tmpfs", MS_NOSUID | MS_NODEV, b.tmpfs_options.c_str());
+    ::close(fd);
+    return trc;
+  }
   int rc = ::mount(source, fd_path(buf, fd), nullptr, MS_BIND | MS_REC, nullptr);
   ::close(fd);
   if (rc != 0) return -1;

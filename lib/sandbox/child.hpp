@@ -56,6 +56,10 @@ struct Bind {
   // The caller's mounts must happen; the resolver files are skipped where the image's
   // path to them leads nowhere inside it (a dangling symlink).
   bool required = true;
+  // A tmpfs mounted with these options ("size=N,mode=1777") instead of the bind, made
+  // by the parent: the child does not allocate.
+  bool tmpfs = false;
+  std::string tmpfs_options;
 };
 
 struct ChildPlan {

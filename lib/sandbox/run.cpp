@@ -155,7 +155,12 @@ void plan_mounts(const RunSpec &spec, ChildPlan &plan) {
     struct stat st {};
     if (::stat(source.c_str(), &st) != 0) core::throw_errno(errno, "cannot bind '" + source + "'");
     plan.targets.push_back({inside_path(target, "mount target").substr(1), S_ISDIR(st.st_mode)});
-    plan.binds.push_back({source, static_cast<int>(plan.targets.size() - 1), ro, required});
+    detail::Bind b;
+    b.source = source;
+    b.target = static_cast<int>(plan.targets.size() - 1);
+    b.read_only = ro;
+    b.required = required;
+    plan.binds.push_back(std::move(b));
   };
   if (spec.network == Network::host) {
     // The host's resolver settings, read-only: a step that needs the network resolves
@@ -166,6 +171,17 @@ void plan_mounts(const RunSpec &spec, ChildPlan &plan) {
   for (const auto &m : spec.mounts) {
     if (inside_path(m.target, "mount target") == "/")
       throw Error(Errc::invalid_argument, "RunSpec: a mount cannot cover the root");
+    if (m.tmpfs) {
+      plan.targets.push_back({inside_path(m.target, "mount target").substr(1), true});
+      detail::Bind b;
+      b.target = static_cast<int>(plan.targets.size() - 1);
+      b.read_only = false;
+      b.tmpfs = true;
+      b.tmpfs_options = "mode=1777";
+      if (m.tmpfs_size) b.tmpfs_options += ",size=" + std::to_string(m.tmpfs_size);
+      plan.binds.push_back(std::move(b));
+      continue;
+    }
     add_bind(absolute(m.source, "mount source"), m.target, m.read_only, true);
   }
 }

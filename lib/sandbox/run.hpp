@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -29,9 +30,13 @@ inline constexpr const char *kDefaultPath =
 
 // A host path bound into the sandbox (future RUN --mount=type=bind/cache/secret).
 struct BindMount {
-  std::string source; // host path, file or directory
+  std::string source; // host path, file or directory (unused for a tmpfs)
   std::string target; // absolute path inside
   bool read_only = true;
+  // A fresh tmpfs on the target instead of a bind (RUN --mount=type=tmpfs); size in
+  // bytes, 0 for the kernel's default (half the memory).
+  bool tmpfs = false;
+  std::uint64_t tmpfs_size = 0;
 };
 
 struct RunSpec {

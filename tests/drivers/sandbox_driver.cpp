@@ -3,7 +3,8 @@
 //   berth_sandbox_driver run [options] -- ARGV...
 //       --lower DIR (repeatable, topmost first)  --upper DIR  --work DIR
 //       --env K=V (repeatable; the command gets exactly these)  --cwd DIR  --user SPEC
-//       --hostname NAME  --network host|none  --bind SRC:DST[:rw]  --timeout-ms N
+//       --hostname NAME  --network host|none  --bind SRC:DST[:rw]  --tmpfs DST[:BYTES]
+//       --timeout-ms N
 //       --tail BYTES  --output FILE (every output byte, as streamed)
 //       --cancel-after-ms N (RunSpec::cancelled turns true N ms after the start)
 //       --tar FILE (the upper dir's layer, uncompressed, written after the run)
@@ -134,7 +135,15 @@ int cmd_run(int argc, char **argv) {
       output_file = v;
     else if (a == "--tar")
       tar = v;
-    else if (a == "--bind") {
+    else if (a == "--tmpfs") {
+      sandbox::BindMount m;
+      auto c = v.find(':');
+      m.target = v.substr(0, c);
+      m.tmpfs = true;
+      m.read_only = false;
+      if (c != std::string::npos) m.tmpfs_size = std::stoull(v.substr(c + 1));
+      spec.mounts.push_back(m);
+    } else if (a == "--bind") {
       auto c1 = v.find(':');
       if (c1 == std::string::npos) return usage();
       auto c2 = v.find(':', c1 + 1);

@@ -252,6 +252,15 @@ def test_unchanged_copy_ups_stay_out_of_the_layer_when_asked(sandbox):
     assert m["data/old"].linkname == "data/new"
 
 
+def test_tmpfs_mount_leaves_nothing_in_the_layer(sandbox):
+    out = ok(sandbox.run(sh("echo scratch > /cache/t/f && df -k /cache/t | tail -1"
+                            " && echo kept > /data/kept"), "--tmpfs", "/cache/t:1048576"))
+    assert " 1024 " in out["tail"], out["tail"]  # the size limit holds
+    m = members(sandbox.tar)
+    assert "data/kept" in m
+    assert not [n for n in m if n.startswith("cache")], m.keys()
+
+
 def test_cwd_is_made_as_written(sandbox):
     # As runc's mkdir -p: /w/./b/../c makes /w/b on the way to /w/c.
     out = ok(sandbox.run(["pwd"], "--cwd", "/w/./b/../c"))
