@@ -575,7 +575,7 @@ BERTH_API int berth_build(char **out_json, const berth_build_options *opts);
 /* Dockerfile builds, without a daemon: BuildKit's Dockerfile semantics; each RUN in a
  * sandbox berth makes itself (namespaces and overlayfs; rootless when the caller is
  * not root); base layers unpacked once and every step cached under state_dir. */
-#define BERTH_DOCKERFILE_OPTIONS_VERSION 1
+#define BERTH_DOCKERFILE_OPTIONS_VERSION 2
 
 /* The steps ("#3 RUN make") and what a RUN prints, as it comes, in whole lines (not
  * NUL-terminated; outside text: neutralise it before printing it in a CI log). Stages
@@ -615,13 +615,18 @@ typedef struct berth_dockerfile_options {
   const char *sign_key;
   const char *sign_key_password;
   const char *builder_id;
+  /* version 2: secrets for RUN --mount=type=secret, each "id=ID[,src=FILE|,env=VAR]"
+   * (with neither, the environment variable ID). Never in the image, its history or
+   * the log. */
+  const char *const *secrets;
+  size_t n_secrets;
 } berth_dockerfile_options;
 
 #define BERTH_DOCKERFILE_OPTIONS_INIT                                                              \
   {                                                                                                \
     BERTH_DOCKERFILE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL,  \
         0, NULL, -1, -1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL,   \
-        NULL                                                                                       \
+        NULL, NULL, 0                                                                              \
   }
 
 BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version);

@@ -80,6 +80,10 @@ type DockerfileOptions struct {
 	// SBOM, Provenance, SignKey, SignKeyPassword and BuilderID as in [BuildOptions].
 	SBOM, Provenance                    bool
 	SignKey, SignKeyPassword, BuilderID string
+	// Secrets for RUN --mount=type=secret, each "id=ID[,src=FILE|,env=VAR]" (with
+	// neither, the environment variable ID). A secret never reaches the image, its
+	// history or the log.
+	Secrets []string
 }
 
 type logState struct {
@@ -171,7 +175,12 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	defer runtime.UnlockOSThread()
 
 	do := new(C.berth_dockerfile_options)
-	if rc := C.berth_dockerfile_options_init(do, C.BERTH_DOCKERFILE_OPTIONS_VERSION); rc != C.BERTH_OK {
+	rc := C.berth_dockerfile_options_init(do, C.BERTH_DOCKERFILE_OPTIONS_VERSION)
+	if rc != C.BERTH_OK && len(opts.Secrets) == 0 {
+		// A libberth older than this package: version 1 holds every field this call uses.
+		rc = C.berth_dockerfile_options_init(do, 1)
+	}
+	if rc != C.BERTH_OK {
 		return nil, lastError(rc)
 	}
 	if do.src, err = strs.registry(&opts.Src); err != nil {
@@ -201,6 +210,9 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	do.sign_key = strs.optional(opts.SignKey)
 	do.sign_key_password = strs.optional(opts.SignKeyPassword)
 	do.builder_id = strs.optional(opts.BuilderID)
+	if len(opts.Secrets) > 0 {
+		do.secrets, do.n_secrets = strs.array(opts.Secrets)
+	}
 
 	progress := newProgress(ctx, opts.Progress)
 	defer progress.free()
@@ -218,7 +230,7 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	C.berth_go_set_dockerfile_callbacks(do, progressHandle, logHandle)
 
 	var out *C.char
-	rc := C.berth_build_dockerfile(&out, do)
+	rc = C.berth_build_dockerfile(&out, do)
 	err = progress.finish(rc)
 	raw := takeReply(out)
 	if log != nil && log.panicked != nil {

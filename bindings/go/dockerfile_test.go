@@ -6,6 +6,8 @@ package berth_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,4 +136,53 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+func TestBuildDockerfileSecretsAndCacheMounts(t *testing.T) {
+	base := busyboxBase(t)
+	dir := t.TempDir()
+	const secret = "go-secret-91bd"
+	if err := os.WriteFile(filepath.Join(dir, "tok"), []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(t.TempDir(), "out")
+	out := "oci:" + layout + ":v1"
+	var logged strings.Builder
+	var mu sync.Mutex
+	_, err := berth.BuildDockerfile(context.Background(), berth.DockerfileOptions{
+		Output: out, Context: dir, StateDir: t.TempDir(), Created: time.Unix(0, 0),
+		Secrets: []string{"id=tok,src=" + filepath.Join(dir, "tok")},
+		DockerfileText: "FROM " + base + "\n" +
+			"RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /len\n" +
+			"RUN --mount=type=tmpfs,target=/t --mount=type=cache,target=/c echo x > /t/x && ls /t > /seen\n",
+		Log: func(s string) { mu.Lock(); defer mu.Unlock(); logged.WriteString(s) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := berth.Export(context.Background(), out, root, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "len")); strings.TrimSpace(string(b)) != fmt.Sprint(len(secret)) {
+		t.Fatalf("len: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "seen")); string(b) != "x\n" {
+		t.Fatalf("seen: %q", b)
+	}
+	entries, _ := os.ReadDir(filepath.Join(layout, "blobs", "sha256"))
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(layout, "blobs", "sha256", e.Name()))
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("the secret is in blob %s", e.Name())
+		}
+	}
+	if strings.Contains(logged.String(), secret) {
+		t.Fatal("the secret is in the log")
+	}
+	_, err = berth.BuildDockerfile(context.Background(), berth.DockerfileOptions{
+		Output: out, Context: dir, DockerfileText: "FROM " + base + "\n", Secrets: []string{"src=/x"}})
+	if !errors.Is(err, berth.ErrInvalid) {
+		t.Fatalf("a secret without id: %v", err)
+	}
 }

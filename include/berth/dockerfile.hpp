@@ -29,6 +29,9 @@ struct DockerfileBuildOptions {
   std::map<std::string, std::string> labels;                   // --label, over the Dockerfile's
   std::string platform;         // "os/arch[/variant]"; "" = this machine's
   std::string network = "host"; // RUN's network: "host" or "none"
+  // --secret for RUN --mount=type=secret: "id=ID[,src=FILE|,env=VAR]" (with neither, the
+  // environment variable ID). A secret never reaches a layer, the history or a log.
+  std::vector<std::string> secrets;
 
   // Where base layers are unpacked once (by diffID) and built layers are kept between
   // builds; "" = $XDG_CACHE_HOME/berth (else ~/.cache/berth).

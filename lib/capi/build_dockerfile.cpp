@@ -5,6 +5,8 @@
 #include <berth/dockerfile.hpp>
 #include <berth/sign.hpp>
 
+#include <cstddef>
+
 using namespace berth;
 using berth::capi::guard;
 using berth::capi::require;
@@ -35,6 +37,7 @@ DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
   if (o.compression) d.compression = o.compression;
   d.level = o.level;
   capi::shared_build_fields(o, d, "berth_dockerfile_options");
+  if (o.version >= 2) d.secrets = string_list(o.secrets, o.n_secrets, "secrets");
   if (o.log) {
     auto fn = o.log;
     void *user = o.log_user_data;
@@ -49,8 +52,12 @@ extern "C" {
 
 BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version) {
   return guard([&] {
-    capi::init_options(opts, berth_dockerfile_options BERTH_DOCKERFILE_OPTIONS_INIT, version, 1,
-                       BERTH_DOCKERFILE_OPTIONS_VERSION, "berth_dockerfile_options");
+    // A version-1 caller's struct ends before `secrets`: nothing past it is written.
+    const std::size_t size = version == 1 ? offsetof(berth_dockerfile_options, secrets)
+                                          : sizeof(berth_dockerfile_options);
+    capi::init_options_prefix(opts, berth_dockerfile_options BERTH_DOCKERFILE_OPTIONS_INIT, version,
+                              1, BERTH_DOCKERFILE_OPTIONS_VERSION, "berth_dockerfile_options",
+                              size);
   });
 }
 

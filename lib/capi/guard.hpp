@@ -6,7 +6,9 @@
 #include <berth/error.hpp>
 #include <berth/progress.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -74,6 +76,18 @@ void init_options(T *opts, const T &defaults, uint32_t version, uint32_t first, 
   if (!opts) throw Error(Errc::invalid_argument, "opts is NULL");
   check_version(version, first, latest, name);
   *opts = defaults;
+  opts->version = version;
+}
+
+// init_options for a struct that grew within ABI 2: only the first `size` bytes (the
+// fields of `version`) are written, so an older caller's shorter struct is never
+// overrun.
+template <class T>
+void init_options_prefix(T *opts, const T &defaults, uint32_t version, uint32_t first,
+                         uint32_t latest, const char *name, std::size_t size) {
+  if (!opts) throw Error(Errc::invalid_argument, "opts is NULL");
+  check_version(version, first, latest, name);
+  std::memcpy(static_cast<void *>(opts), &defaults, std::min(size, sizeof(T)));
   opts->version = version;
 }
 

@@ -43,7 +43,8 @@ const CommandHelp kBuildHelp = {
     "usage: berth build [-f Dockerfile|-] [CONTEXT] [-t REF]... [--output DST]\n"
     "                   [--build-arg K=V]... [--target STAGE] [--label K=V]... [--no-cache]\n"
     "                   [--cache DIR] [--platform OS/ARCH[/V]] [--iidfile F]\n"
-    "                   [--network host|none] [--progress auto|plain] ...\n"
+    "                   [--network host|none] [--progress auto|plain]\n"
+    "                   [--secret id=ID[,src=FILE|,env=VAR]]... ...\n"
     "       berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
     "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
     "                   [--cmd JSON] [--env K=V]... [--label K=V]... [--annotation K=V]...\n"
@@ -98,6 +99,9 @@ const CommandHelp kBuildHelp = {
         {"--file", "FILE", "the Dockerfile (default CONTEXT/Dockerfile; - reads stdin)", "-f"},
         {"--build-arg", "K=V", "a build arg for the Dockerfile's ARGs (repeatable)"},
         {"--target", "STAGE", "the stage to build (default the last)"},
+        {"--secret", "id=ID[,src=FILE|,env=VAR]",
+         "a secret for RUN --mount=type=secret (repeatable; neither src nor env: the "
+         "variable ID); never in the image, its history or the log"},
         {"--no-cache", nullptr, "run every step again (the cache is still updated)"},
         {"--network", "host|none", "the network RUN steps see (default host)"},
         {"--iidfile", "FILE", "write the image ID (the config digest) to FILE"},
@@ -140,7 +144,8 @@ int cmd_build(const std::vector<std::string> &argv) {
     return kOk;
   }
   if (args.value("--file") || !args.positional().empty()) return build_dockerfile_command(args);
-  for (const char *only : {"--build-arg", "--target", "--network", "--iidfile", "--progress"})
+  for (const char *only :
+       {"--build-arg", "--target", "--network", "--iidfile", "--progress", "--secret"})
     if (args.value(only))
       throw UsageError{std::string(only) + " goes with a Dockerfile build (-f)"};
   if (args.flag("--no-cache")) throw UsageError{"--no-cache goes with a Dockerfile build (-f)"};

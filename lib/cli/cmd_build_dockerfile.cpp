@@ -81,6 +81,7 @@ int build_dockerfile_command(const Args &args) {
     }
     o.build_args.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  o.secrets = args.values("--secret");
   o.target = args.value_or("--target", "");
   o.labels = args.key_values("--label");
   o.platform = args.value_or("--platform", "");

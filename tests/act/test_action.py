@@ -215,8 +215,10 @@ ARG GREETING
 ARG NOTE
 COPY app /app
 RUN printf '%%s\\n' "$GREETING" >/app/greeting && printf '%%s\\n' "$NOTE" >/app/note
+RUN --mount=type=secret,id=token,required wc -c </run/secrets/token >/app/token-length
 ENTRYPOINT ["/app/server"]
 """ % actlib.PUBLIC_BASE
+BUILD_SECRET = "act-build-secret-5e1f"  # the workflow's step env gives it to the action
 LOCAL_CONTAINERFILE = """FROM %s
 COPY hello.txt /hello.txt
 RUN cp /hello.txt /copied && echo local >>/copied
@@ -271,8 +273,13 @@ def test_action_builds_a_dockerfile_and_pushes(act_bin, ecr_stack, ecr_public_se
     assert files["app/note"] == ('$(touch "$TEST_OUT/pwned") `touch "$TEST_OUT/pwned"` '
                                  '"quoted" %s\n' % sha).encode()
     assert not os.path.exists(os.path.join(out, "pwned"))
+    # The secret reached the RUN (its length), and nothing else: not a layer, the
+    # config, nor act's log.
+    assert files["app/token-length"].strip() == str(len(BUILD_SECRET)).encode()
+    assert not any(BUILD_SECRET.encode() in v for v in files.values() if isinstance(v, bytes))
     config = json.loads(read(os.path.join(out, "config.json")))
     assert config["config"]["Entrypoint"] == ["/app/server"], config
+    assert BUILD_SECRET not in json.dumps(config)
     assert not any("GREETING" in e or "NOTE" in e for e in config["config"].get("Env", []))
     manifest = json.loads(read(os.path.join(out, "manifest-action-build")))
     assert manifest["annotations"]["org.opencontainers.image.base.digest"] == public_base["digest"]

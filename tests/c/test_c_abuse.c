@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "c_check.h"
@@ -166,6 +167,20 @@ static void test_copy_family(void) {
   FAILS(berth_export(NULL, NULL, NULL), BERTH_EINVAL);
   FAILS(berth_export("", "", NULL), BERTH_EINVAL);
   FAILS(berth_export("oci:/nonexistent/s:x", NULL, NULL), BERTH_EINVAL);
+}
+
+/* berth_dockerfile_options grew a field in version 2: initialising version 1 (a caller
+ * built against the older header) writes nothing past the version-1 fields. */
+static void test_dockerfile_options_v1_tail(void) {
+  berth_dockerfile_options o;
+  size_t i, tail = offsetof(berth_dockerfile_options, secrets);
+  memset(&o, 0xAB, sizeof o);
+  CHECK(berth_dockerfile_options_init(&o, 1) == BERTH_OK);
+  CHECK(o.version == 1 && o.level == -1 && o.output == NULL);
+  for (i = tail; i < sizeof o; ++i)
+    CHECK(((const unsigned char *)&o)[i] == 0xAB);
+  CHECK(berth_dockerfile_options_init(&o, 2) == BERTH_OK);
+  CHECK(o.secrets == NULL && o.n_secrets == 0);
 }
 
 static void test_build_dockerfile(void) {
@@ -608,6 +623,7 @@ int main(void) {
   test_copy_family();
   test_build();
   test_build_dockerfile();
+  test_dockerfile_options_v1_tail();
   test_aws_and_pipeline();
   test_signatures();
   test_inspection();

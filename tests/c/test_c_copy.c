@@ -252,6 +252,35 @@ int main(int argc, char **argv) {
       CHECK(berth_build_dockerfile(&json, &d) != BERTH_OK);
       CHECK(json == NULL);
       CHECK(berth_inspect(&json, df_out, NULL) != BERTH_OK);
+      {
+        /* Secrets (version 2): a malformed one is refused before anything runs; a
+         * required one the build lacks fails the RUN by its id; one given is taken (the
+         * RUN then fails only for want of a shell in this base). */
+        char secret_file[1100], secret_spec[1200];
+        const char *secrets[1];
+        FILE *f;
+        snprintf(secret_file, sizeof secret_file, "%s/tok", argv[2]);
+        f = fopen(secret_file, "w");
+        CHECK(f != NULL);
+        fputs("c-secret", f);
+        fclose(f);
+        snprintf(dockerfile, sizeof dockerfile,
+                 "FROM %s\nRUN --mount=type=secret,id=tok,required true\n", src);
+        secrets[0] = "src=/nowhere";
+        d.secrets = secrets;
+        d.n_secrets = 1;
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        CHECK(strstr(berth_last_error()->message, "id=") != NULL);
+        d.n_secrets = 0;
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        CHECK(strstr(berth_last_error()->message, "\"tok\" is required") != NULL);
+        snprintf(secret_spec, sizeof secret_spec, "id=tok,src=%s", secret_file);
+        secrets[0] = secret_spec;
+        d.n_secrets = 1;
+        CHECK(berth_build_dockerfile(&json, &d) != BERTH_OK);
+        CHECK(strstr(berth_last_error()->message, "is required") == NULL);
+        CHECK(strstr(berth_last_error()->message, "c-secret") == NULL);
+      }
     }
 
     srcs[0] = out;

@@ -70,7 +70,7 @@ class BuildKit:
         raise AssertionError("buildkitd did not answer in %ds" % seconds)
 
     def build(self, ctx: pathlib.Path, build_args: dict | None = None,
-              target: str | None = None, check: bool = True):
+              target: str | None = None, check: bool = True, secrets: list | None = None):
         """Builds ctx (its Dockerfile). Returns (Run, Layout tagged "t")."""
         name = "bk-" + uuid.uuid4().hex[:12]
         archive = self.out / (name + ".tar")
@@ -81,6 +81,8 @@ class BuildKit:
             args += ["--opt", "build-arg:%s=%s" % (k, v)]
         if target:
             args += ["--opt", "target=%s" % target]
+        for spec in secrets or []:
+            args += ["--secret", spec]
         r = run_cmd(self._ctl(*args), timeout=300, check=check)
         layout = Layout(self.out / name, "t")
         if r.returncode == 0:

@@ -18,6 +18,7 @@ import io
 import os
 import pathlib
 import tarfile
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -81,7 +82,7 @@ def pair(berth, bk_base, buildkit, tmp_path):
     counter = [0]
 
     def build(dockerfile: str, files: dict | None = None, build_args: dict | None = None,
-              setup=None, target: str | None = None) -> Pair:
+              setup=None, target: str | None = None, secrets: list | None = None) -> Pair:
         counter[0] += 1
         n = counter[0]
         text = dockerfile.replace("{base}", bk_base)
@@ -95,8 +96,10 @@ def pair(berth, bk_base, buildkit, tmp_path):
             args += ["--build-arg", "%s=%s" % (k, v)]
         if target:
             args += ["--target", target]
+        for spec in secrets or []:
+            args += ["--secret", spec]
         _, layout = berth.build(None, None, *args, ctx=ctx_b)
-        _, k_layout = buildkit.build(ctx_k, build_args, target)
+        _, k_layout = buildkit.build(ctx_k, build_args, target, secrets=secrets)
         b_cfg, k_cfg = layout.config(), k_layout.config()
         return Pair(
             berth_tree=snapshot(unpack(layout, tmp_path / ("unpack-berth-%d" % n))),
@@ -165,6 +168,24 @@ A
 second
 B
 """).assert_same()
+
+
+def test_run_mounts(pair, tmp_path):
+    secret = tmp_path / "tok"
+    secret.write_text("not-in-any-layer")
+    cache_id = "c-" + uuid.uuid4().hex[:8]
+    pair(f"""FROM {{base}} AS tools
+RUN mkdir -p /opt/t && echo tool > /opt/t/bin && chown 1000:1000 /opt/t/bin
+FROM {{base}}
+RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/a.txt > /bound && ls /mnt/src > /listing
+RUN --mount=type=bind,source=src,target=/mnt/rw,rw echo x > /mnt/rw/new && ls /mnt/rw > /rw-listing
+RUN --mount=type=bind,from=tools,source=/opt/t,target=/t cat /t/bin > /used && stat -c %u /t/bin >> /used
+RUN --mount=type=cache,target=/var/cache/x,id={cache_id},uid=1000,mode=0700 echo run >> /var/cache/x/count && wc -l < /var/cache/x/count > /count && stat -c '%a %u' /var/cache/x > /cache-mode
+RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && ls /scratch > /tmpfs-listing
+RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /secret-len && stat -c '%a %u' /run/secrets/tok > /secret-mode
+RUN --mount=type=secret,id=tok,env=TOKEN,target=/s/tok,mode=0440,uid=1000 test "$TOKEN" = "$(cat /s/tok)" && stat -c '%a %u' /s/tok > /env-ok
+""", {"src/a.txt": "hello\n", "src/skip.tmp": "no", ".dockerignore": "src/*.tmp\n"},
+         secrets=["id=tok,src=%s" % secret]).assert_same()
 
 
 def test_env_user_workdir_shell_reach_run(pair):

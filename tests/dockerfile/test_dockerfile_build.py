@@ -1437,6 +1437,85 @@ def test_killed_during_run_leaves_no_tag(berth, base, tmp_path, sig):
     assert leftovers == []
 
 
+# ---------------------------------------------------------------- RUN --mount
+
+
+def test_run_mounts_bind_cache_tmpfs_secret(berth, base, tmp_path):
+    """Every mount type: what RUN sees, what stays out of the layers, and a secret found
+    nowhere in the image, its config and history, the build's log or its state dir."""
+    secret = "s3cr3t-" + uuid.uuid4().hex
+    secret_file = tmp_path / "tok"
+    secret_file.write_text(secret)
+    df = f"""FROM {base}
+RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/a.txt > /bound && ls /mnt/src > /listing
+RUN --mount=type=bind,source=src,target=/mnt/rw,rw echo scribble > /mnt/rw/new && ls /mnt/rw > /rw-listing
+RUN --mount=type=cache,target=/var/cache/x,id=counter echo run >> /var/cache/x/count && wc -l < /var/cache/x/count > /count
+RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && ls /scratch > /tmpfs-listing
+RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /secret-len && stat -c '%a %u' /run/secrets/tok > /secret-mode
+RUN --mount=type=secret,id=tok,env=TOKEN,target=/s/tok,mode=0440,uid=1000 test "$TOKEN" = "$(cat /s/tok)" && stat -c '%a %u' /s/tok > /env-ok
+"""
+    files = {"src/a.txt": "hello\n", "src/ignored.tmp": "no", ".dockerignore": "src/*.tmp\n"}
+    ctx = berth.context(df, files)
+    r, out = berth.build(None, None, "--secret", "id=tok,src=%s" % secret_file, ctx=ctx)
+    root = out.unpack(tmp_path / "u")
+    assert (root / "bound").read_text() == "hello\n"
+    assert (root / "listing").read_text() == "a.txt\n"  # .dockerignore'd: not there
+    assert (root / "rw-listing").read_text() == "a.txt\nnew\n"
+    assert (root / "count").read_text().strip() == "1"
+    assert (root / "tmpfs-listing").read_text() == "t\n"
+    assert (root / "secret-len").read_text().strip() == str(len(secret))
+    assert (root / "secret-mode").read_text() == "400 0\n"
+    assert (root / "env-ok").read_text() == "440 1000\n"
+    for gone in ("mnt", "scratch", "run", "s", "var/cache/x"):
+        assert not (root / gone).exists(), gone
+    assert not (ctx / "src" / "new").exists()  # a rw bind's writes go nowhere
+    assert tree_contains(root, secret.encode()) == []
+    assert not any(secret.encode() in layer for layer in layer_bytes(out))
+    assert secret not in json.dumps(out.config())
+    assert secret not in r.stdout + r.stderr
+    assert not [str(p) for p in berth.cache.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+    # The cache mount outlives the build; the step runs again only with --no-cache.
+    _, again = berth.build(None, None, "--no-cache", "--secret", "id=tok,src=%s" % secret_file,
+                           ctx=ctx)
+    assert (again.unpack(tmp_path / "u2") / "count").read_text().strip() == "2"
+
+
+def test_run_mount_bind_content_is_in_the_key(berth, base):
+    df = f"FROM {base}\nRUN --mount=type=bind,target=/c cat /c/f > /copy\n"
+    ctx = berth.context(df, {"f": "one\n"})
+    berth.build(None, None, ctx=ctx)
+    r, _ = berth.build(None, None, ctx=ctx)
+    assert all(c for _, c in steps(r.stderr)), r.stderr
+    (ctx / "f").write_text("two\n")
+    r, out = berth.build(None, None, ctx=ctx)
+    assert not any(c for s, c in steps(r.stderr) if s.startswith("RUN")), r.stderr
+    with tarfile.open(fileobj=io.BytesIO(layer_bytes(out)[-1])) as t:
+        assert t.extractfile("copy").read() == b"two\n"
+
+
+def test_run_mount_bind_from_a_stage(berth, base, tmp_path):
+    df = f"""FROM {base} AS tools
+RUN mkdir -p /opt/t && echo tool > /opt/t/bin && chown 1000:1000 /opt/t/bin
+FROM {base}
+RUN --mount=type=bind,from=tools,source=/opt/t,target=/t cat /t/bin > /used && stat -c %u /t/bin >> /used
+"""
+    _, out = berth.build(df)
+    assert (out.unpack(tmp_path / "u") / "used").read_text() == "tool\n1000\n"
+
+
+def test_run_mount_errors(berth, base):
+    r, out = berth.build(f"FROM {base}\nRUN --mount=type=secret,id=missing,required cat /run/secrets/missing\n",
+                         check=False)
+    assert r.returncode != 0 and out.tags() == []
+    assert "missing" in r.stderr and "--secret" in r.stderr, r.stderr
+    r, _ = berth.build(f"FROM {base}\nRUN --mount=type=ssh true\n", check=False)
+    assert r.returncode != 0 and "ssh" in r.stderr, r.stderr
+    r, _ = berth.build(f"FROM {base}\nRUN true\n", None, "--secret", "src=/x", check=False)
+    assert r.returncode != 0 and "id=" in r.stderr, r.stderr
+    # A secret that is not required and not given: the step runs without it.
+    _, out = berth.build(f"FROM {base}\nRUN --mount=type=secret,id=opt test ! -e /run/secrets/opt\n")
+
+
 # ---------------------------------------------------------------- rootless
 
 

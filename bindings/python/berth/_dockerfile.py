@@ -73,6 +73,7 @@ def build_dockerfile(
     sign_key: Union[PathArg, None] = None,
     sign_key_password: Optional[str] = None,
     builder_id: Optional[str] = None,
+    secrets: Iterable[str] = (),
 ) -> BuildResult:
     """Builds a Dockerfile's target stage and writes it to ``output`` (as ``build``).
 
@@ -83,7 +84,10 @@ def build_dockerfile(
     last), ``labels`` are added to the image's. ``network`` is what RUN sees: "host"
     or "none". ``state_dir`` keeps unpacked base layers and the step cache (None:
     ~/.cache/berth); ``no_cache`` runs every step again. ``log`` receives the steps
-    and RUN output. The other arguments are ``build``'s.
+    and RUN output. ``secrets`` are for RUN --mount=type=secret, each
+    "id=ID[,src=FILE|,env=VAR]" (with neither, the environment variable ID); a secret
+    never reaches the image, its history or the log. The other arguments are
+    ``build``'s.
 
     Raises BuildFailedError when a RUN fails (its line, exit code and the end of its
     output in the message; nothing is stored), NotFoundError for a missing context,
@@ -108,9 +112,14 @@ def build_dockerfile(
     callback = _Callback.of(progress)
     logger = _Log(log) if log is not None else None
 
+    c_secrets = string_list(secrets, "secrets")
     opts = DockerfileOptions()
-    check(function("berth_dockerfile_options_init")(ctypes.byref(opts),
-                                                     DOCKERFILE_OPTIONS_VERSION))
+    init = function("berth_dockerfile_options_init")
+    rc = init(ctypes.byref(opts), DOCKERFILE_OPTIONS_VERSION)
+    if rc != 0 and not c_secrets:
+        # A library older than this binding: version 1 holds every field this call uses.
+        rc = init(ctypes.byref(opts), 1)
+    check(rc)
     opts.context = c_context
     opts.dockerfile = c_dockerfile
     opts.dockerfile_text = c_text
@@ -134,7 +143,7 @@ def build_dockerfile(
     opts.builder_id = c_builder_id
     keep: List[Any] = []
     for name, values in (("build_args", c_args), ("labels", c_labels),
-                         ("extra_tags", c_tags)):
+                         ("extra_tags", c_tags), ("secrets", c_secrets)):
         _set_strings(opts, name, values, keep)
     if callback is not None:
         opts.progress = callback.c_fn

@@ -43,7 +43,9 @@ AWS_OPTIONS_VERSION = 1
 #: BERTH_BUILD_OPTIONS_VERSION of the berth_build_options mirrored below (4 is ABI 2's
 #: first).
 BUILD_OPTIONS_VERSION = 4
-DOCKERFILE_OPTIONS_VERSION = 1
+#: BERTH_DOCKERFILE_OPTIONS_VERSION of the berth_dockerfile_options mirrored below (2 added
+#: secrets).
+DOCKERFILE_OPTIONS_VERSION = 2
 #: BERTH_COSIGN_OPTIONS_VERSION of the berth_cosign_options mirrored below.
 COSIGN_OPTIONS_VERSION = 1
 #: BERTH_VERIFY_OPTIONS_VERSION of the berth_verify_options mirrored below.
@@ -284,7 +286,7 @@ LogFn = CFUNCTYPE(None, POINTER(ctypes.c_char), c_size_t, c_void_p)
 
 
 class DockerfileOptions(Structure):
-    """berth_dockerfile_options, version 1, field for field."""
+    """berth_dockerfile_options, version 2, field for field."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -318,6 +320,8 @@ class DockerfileOptions(Structure):
         ("sign_key", c_char_p),
         ("sign_key_password", c_char_p),
         ("builder_id", c_char_p),
+        ("secrets", StringArray),  # version 2
+        ("n_secrets", c_size_t),
     ]
 
 

@@ -102,3 +102,29 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path):
         berth.build_dockerfile(output=f"oci:{tmp_path}/o:v1", context=tmp_path,
                                dockerfile_text="FROM scratch\nCOPPY a b\n",
                                state_dir=tmp_path / "s")
+
+
+def test_secrets_reach_run_mounts_and_nothing_else(busybox_base, tmp_path, monkeypatch):
+    secret = "py-secret-7f3a"
+    (tmp_path / "tok").write_text(secret)
+    monkeypatch.setenv("API_KEY", secret + "-env")
+    lines = []
+    out = tmp_path / "out"
+    berth.build_dockerfile(
+        output=f"oci:{out}:v1", context=tmp_path, state_dir=tmp_path / "state", created=0,
+        secrets=[f"id=tok,src={tmp_path / 'tok'}", "id=API_KEY"], log=lines.append,
+        dockerfile_text=(f"FROM {busybox_base}\n"
+                         "RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /len\n"
+                         "RUN --mount=type=secret,id=API_KEY,env=K sh -c 'echo ${#K}' > /envlen\n"
+                         "RUN --mount=type=cache,target=/c echo x > /c/x && ls /c > /cached\n"))
+    berth.export(f"oci:{out}:v1", tmp_path / "rootfs")
+    assert (tmp_path / "rootfs" / "len").read_text().strip() == str(len(secret))
+    assert (tmp_path / "rootfs" / "envlen").read_text().strip() == str(len(secret) + 4)
+    assert (tmp_path / "rootfs" / "cached").read_text() == "x\n"
+    blobs = [p.read_bytes() for p in (out / "blobs" / "sha256").iterdir()]
+    assert not any(secret.encode() in b for b in blobs)  # config and history included
+    assert secret not in "".join(lines)
+    with pytest.raises(berth.InvalidArgumentError):
+        berth.build_dockerfile(output=f"oci:{tmp_path}/o:v1", context=tmp_path,
+                               state_dir=tmp_path / "s", secrets=["src=/nowhere"],
+                               dockerfile_text=f"FROM {busybox_base}\n")

@@ -17,6 +17,7 @@
 #include "ops/build/dockerfile/config_steps.hpp"
 #include "ops/build/dockerfile/copy_owners.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
+#include "ops/build/dockerfile/run_mounts.hpp"
 #include "ops/build/dockerfile/run_step.hpp"
 #include "ops/build/dockerfile/stage_base.hpp"
 #include "ops/build/dockerfile/stage_scheduler.hpp"
@@ -125,6 +126,7 @@ private:
   void run_workdir(StageImage &img, const std::string &path);
   void empty_step(StageImage &img, const std::string &history);
   std::string stage_rootfs(int stage);
+  ops::MountSources mount_sources(const df::Instruction &in, int index);
   std::string image_rootfs(const std::string &ref);
   std::string rootfs(const std::string &key, const std::string &name,
                      const std::function<void(const std::string &)> &make);
@@ -166,6 +168,7 @@ private:
   df::Dockerfile file_;
   std::string source_name_ = "Dockerfile", context_;
   std::optional<df::IgnoreMatcher> ignore_;
+  std::vector<ops::BuildSecret> secrets_; // --secret, parsed
   image::Platform platform_;
   std::vector<std::pair<std::string, std::string>> build_args_;
   df::EnvList meta_;
@@ -201,6 +204,8 @@ void DockerfileBuild::load() {
     ignore_file = context_ + "/.dockerignore";
   if (!ignore_file.empty())
     ignore_.emplace(df::read_ignore_patterns(core::read_small_file(ignore_file, 4u << 20)));
+  for (const auto &spec : o_.secrets)
+    secrets_.push_back(ops::parse_secret(spec));
   platform_ = image::Platform::parse(o_.platform.empty() ? image::kDefaultPlatform : o_.platform);
   build_args_ = o_.build_args;
   for (auto &[k, v] : platform_args(platform_)) {
@@ -239,9 +244,14 @@ std::map<int, std::vector<int>> DockerfileBuild::stage_needs(int target) const {
     auto &mine = needs[i];
     const auto &st = file_.stages[i];
     if (auto dep = find_stage(st.base, i)) mine.push_back(*dep);
-    for (const auto &in : st.commands)
+    for (const auto &in : st.commands) {
       if (const auto *c = std::get_if<df::CopyInstr>(&in.body); c && !c->from.empty())
         if (auto dep = find_stage(c->from, i)) mine.push_back(*dep);
+      if (const auto *r = std::get_if<df::RunInstr>(&in.body))
+        for (const auto &m : r->mounts) // RUN --mount=...,from=<stage>
+          if (!m.from.empty())
+            if (auto dep = find_stage(m.from, i)) mine.push_back(*dep);
+    }
     todo.insert(todo.end(), mine.begin(), mine.end());
   }
   return needs;
@@ -419,8 +429,18 @@ void DockerfileBuild::dispatch(StageImage &img, df::Instruction in, StageArgs &a
     ro.network = o_.network;
     ro.source = source_name_;
     const auto cmd = ops::run_command(in, img, ro);
-    const auto key = ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
-                                         ops::StepCache::config_text(img) + o_.network);
+    auto scratch = cache_.scratch();
+    // The mounts first: a bind's content is part of the key.
+    ops::PreparedMounts mounts;
+    if (const auto &run = std::get<df::RunInstr>(in.body); !run.mounts.empty()) {
+      mounts = ops::prepare_mounts(run.mounts, mount_sources(in, index), scratch->path());
+      ro.mounts = mounts.mounts;
+      ro.mount_env = mounts.env;
+    }
+    ro.mounts_prepared = true;
+    const auto key =
+        ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
+                            ops::StepCache::config_text(img) + o_.network + mounts.key_text);
     // Two stages at the same step (a RUN both start with) run it once, as BuildKit does
     // and as one after the other would: the second waits, then reuses the first's layer.
     auto held = step_locks_.lock(key);
@@ -430,7 +450,6 @@ void DockerfileBuild::dispatch(StageImage &img, df::Instruction in, StageArgs &a
     ro.output = [&output](std::string_view bytes) { output.add(bytes); };
     // A failure elsewhere kills this RUN rather than waiting for it.
     ro.cancelled = [this] { return scheduler_->failed(); };
-    auto scratch = cache_.scratch();
     const std::string upper = scratch->path() + "/upper";
     auto r = ops::run_step(in, img, ro, upper, scratch->path() + "/work");
     sandbox::OverlayDiffOptions diff;
@@ -487,6 +506,26 @@ std::string DockerfileBuild::rootfs(const std::string &key, const std::string &n
   make(dir->path() + "/root");
   std::lock_guard lock(rootfs_mutex_);
   return rootfs_.emplace(key, std::move(dir)).first->second->path() + "/root";
+}
+
+// Where RUN --mount finds what it mounts: the context, a stage's or image's root file
+// system (with the key that stands for its content), the cache mounts' directory, the
+// secrets.
+ops::MountSources DockerfileBuild::mount_sources(const df::Instruction &in, int index) {
+  ops::MountSources m;
+  m.context = context_;
+  m.ignore = ignore_ ? &*ignore_ : nullptr;
+  m.root_of = [this, index](const std::string &from) -> ops::MountRoot {
+    if (auto dep = find_stage(from, index)) {
+      const std::string key = finished_stage(*dep).cache_key;
+      return {stage_rootfs(*dep), key};
+    }
+    return {image_rootfs(from), open_base(from, platform_).cache_key};
+  };
+  m.cache_dir = state_ + "/mounts";
+  m.secrets = &secrets_;
+  m.where = source_name_ + ":" + std::to_string(in.start_line);
+  return m;
 }
 
 std::string DockerfileBuild::stage_rootfs(int stage) {

@@ -110,8 +110,8 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
                             const RunStepOptions &o, const std::string &upper,
                             const std::string &work) {
   const auto &run = run_body(in);
-  if (!run.mounts.empty() || !run.mount_specs.empty())
-    throw Error(Errc::unsupported, where(in, o) + ": RUN --mount is not supported yet");
+  if ((!run.mounts.empty() || !run.mount_specs.empty()) && !o.mounts_prepared)
+    throw Error(Errc::internal, where(in, o) + ": RUN --mount without its mounts prepared");
   if (run.security == "insecure")
     throw Error(Errc::unsupported, where(in, o) + ": RUN --security=insecure is not supported");
   auto cmd = run_command(in, img, o);
@@ -122,6 +122,7 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
     core::write_file_atomic(script, cmd.script, 0755);
     spec.mounts.push_back({script, cmd.script_path, true});
   }
+  spec.mounts.insert(spec.mounts.end(), o.mounts.begin(), o.mounts.end());
   spec.lower_dirs = img.lowers();
   spec.upper_dir = upper;
   spec.work_dir = work;
@@ -130,6 +131,12 @@ sandbox::RunResult run_step(const df::Instruction &in, const StageImage &img,
   // As written (/a/./b/../c/ too): the sandbox makes it as runc does under BuildKit.
   spec.cwd = config_string(img, "WorkingDir");
   if (spec.cwd.empty()) spec.cwd = "/";
+  for (const auto &kv : o.mount_env) { // a secret's env= wins over ENV and ARG, as in BuildKit
+    const auto key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(spec.env,
+                  [&](const std::string &e) { return e.compare(0, key.size(), key) == 0; });
+    spec.env.push_back(kv);
+  }
   for (const auto &kv : o.proxy_env)
     if (!env_value(spec.env, std::string_view(kv).substr(0, kv.find('=')))) spec.env.push_back(kv);
   spec.user = config_string(img, "User");

@@ -25,6 +25,11 @@ struct RunStepOptions {
   // every RUN sees them, in both spellings, without an ARG; they are kept out of the
   // history and the cache key.
   std::vector<std::string> proxy_env;
+  // RUN --mount, made ready by prepare_mounts (run_mounts.hpp), and the environment its
+  // secrets add (env=). Without them a RUN with --mount is refused.
+  std::vector<sandbox::BindMount> mounts;
+  std::vector<std::string> mount_env;
+  bool mounts_prepared = false;
   std::string network = "host";      // the build's --network; RUN --network overrides it
   std::string source = "Dockerfile"; // the file's name in errors
   std::function<void(std::string_view)> output;
