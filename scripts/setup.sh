@@ -36,6 +36,7 @@ if [[ $mode == all ]]; then
     skopeo umoci buildah # buildah: the reference builder of tests/dockerfile/test_buildah_differential.py
     runc # the OCI runtime of BuildKit's worker (tests/dockerfile/test_buildkit_differential.py)
     mmdebstrap # a Debian base image from Debian's archive (tests/dockerfile, benchmarks)
+    qemu-user-static # RUN for linux/arm64 through binfmt_misc (test_multi_platform.py)
     pigz libdeflate-tools zstd time
     strace # tests/integration: the order of fdatasync/fsync/rename that makes a pull durable
     # tests/sandbox: a static busybox is the RUN executor's base image; newuidmap and
@@ -56,6 +57,19 @@ if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# RUN for another architecture goes through the kernel's binfmt_misc handlers. Debian's
+# qemu-user-static registers them through systemd, which a container lacks: register the
+# aarch64 one (with its F flag, usable inside a sandbox) when running as root. Others stay
+# unregistered: test_multi_platform.py checks the error a build gives without one.
+if [[ $mode == all && $(id -u) -eq 0 && -f /usr/lib/binfmt.d/qemu-aarch64.conf ]]; then
+  binfmt=/proc/sys/fs/binfmt_misc
+  [[ -e $binfmt/register ]] || mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null || true
+  if [[ -e $binfmt/register && ! -e $binfmt/qemu-aarch64 ]]; then
+    cat /usr/lib/binfmt.d/qemu-aarch64.conf >"$binfmt/register" ||
+      echo "setup: cannot register the aarch64 binfmt handler (multi-platform RUN tests will say so)" >&2
+  fi
 fi
 
 # Python test tools (the image ships them; elsewhere pip brings them).

@@ -271,8 +271,19 @@ def rootless(berth_bin):
 
 def check_peers(layout: Layout, scratch: pathlib.Path) -> None:
     """Both peers accept the image: skopeo reads manifest and config, umoci unpacks it,
-    and the digests they see are the layout's."""
+    and the digests they see are the layout's. An index: skopeo picks each platform's
+    image out of it, the child the index names."""
     assert layout.skopeo_digest() == layout.digest
+    top = json.loads(layout.blob(layout.digest))
+    if "manifests" in top:
+        for m in top["manifests"]:
+            p = m["platform"]
+            cfg = json.loads(run_cmd(["skopeo", "--override-os", p["os"], "--override-arch",
+                                      p["architecture"], "inspect", "--config",
+                                      layout.ref]).stdout)
+            child = json.loads(layout.blob(m["digest"]))
+            assert cfg == json.loads(layout.blob(child["config"]["digest"])), p
+        return
     info = json.loads(run_cmd(["skopeo", "inspect", layout.ref]).stdout)
     assert info["Digest"] == layout.digest
     assert len(info["Layers"]) == len(layout.manifest()["layers"])

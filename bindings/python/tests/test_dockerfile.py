@@ -128,3 +128,21 @@ def test_secrets_reach_run_mounts_and_nothing_else(busybox_base, tmp_path, monke
         berth.build_dockerfile(output=f"oci:{tmp_path}/o:v1", context=tmp_path,
                                state_dir=tmp_path / "s", secrets=["src=/nowhere"],
                                dockerfile_text=f"FROM {busybox_base}\n")
+
+
+def test_several_platforms_make_one_index(tmp_path):
+    # A COPY-only Dockerfile needs no emulator: an image per platform, one index of them.
+    (tmp_path / "f").write_text("x\n")
+    out = tmp_path / "out"
+    r = berth.build_dockerfile(output=f"oci:{out}:v1", context=tmp_path,
+                               state_dir=tmp_path / "state", created=0,
+                               platform="linux/amd64,linux/s390x",
+                               dockerfile_text="FROM scratch\nCOPY f /f\n")
+    with open(out / "index.json") as f:
+        (entry,) = json.load(f)["manifests"]
+    assert entry["digest"] == r.digest
+    with open(out / "blobs" / "sha256" / r.digest.split(":", 1)[1]) as f:
+        index = json.load(f)
+    assert [m["platform"]["architecture"] for m in index["manifests"]] == ["amd64", "s390x"]
+    s390x = berth.manifest(f"oci:{out}:v1", platform="linux/s390x")
+    assert s390x.digest == index["manifests"][1]["digest"]

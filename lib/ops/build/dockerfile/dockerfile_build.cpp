@@ -2,6 +2,7 @@
 // needs and those that need nothing of each other at the same time (StageScheduler),
 // each step run as BuildKit runs it; every file-changing step a layer, cached by a key
 // that chains everything before it; the target stored like any build.
+#include <berth/copy.hpp>
 #include <berth/dockerfile.hpp>
 #include <berth/error.hpp>
 
@@ -14,6 +15,7 @@
 #include "http/client.hpp"
 #include "layer/compression.hpp"
 #include "ops/build/dockerfile/build_log.hpp"
+#include "ops/build/dockerfile/build_platform.hpp"
 #include "ops/build/dockerfile/config_steps.hpp"
 #include "ops/build/dockerfile/copy_owners.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
@@ -64,17 +66,33 @@ std::string read_dockerfile(const DockerfileBuildOptions &o, std::string &path) 
   }
 }
 
-// BuildKit's automatic platform args, in the global scope of every Dockerfile.
-std::vector<std::pair<std::string, std::string>> platform_args(const image::Platform &p) {
+// BuildKit's automatic platform args, in the global scope of every Dockerfile: TARGET*
+// the platform built for, BUILD* this machine's.
+std::vector<std::pair<std::string, std::string>> platform_args(const image::Platform &target) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const char *prefix : {"TARGET", "BUILD"}) {
-    const std::string pre = prefix;
-    out.emplace_back(pre + "PLATFORM", p.str());
-    out.emplace_back(pre + "OS", p.os);
-    out.emplace_back(pre + "ARCH", p.architecture);
-    out.emplace_back(pre + "VARIANT", p.variant);
+  const auto build = ops::host_platform();
+  for (const auto &[prefix, p] :
+       {std::pair<std::string, const image::Platform &>{"TARGET", target},
+        std::pair<std::string, const image::Platform &>{"BUILD", build}}) {
+    out.emplace_back(prefix + "PLATFORM", p.str());
+    out.emplace_back(prefix + "OS", p.os);
+    out.emplace_back(prefix + "ARCH", p.architecture);
+    out.emplace_back(prefix + "VARIANT", p.variant);
   }
   return out;
+}
+
+// The platform a stage's image is for, from its config.
+image::Platform stage_platform(const ops::StageImage &img) {
+  image::Platform p;
+  const auto &c = img.config;
+  auto get = [&](const char *k) {
+    return c.HasMember(k) && c[k].IsString() ? std::string(c[k].GetString()) : std::string();
+  };
+  p.os = get("os");
+  p.architecture = get("architecture");
+  p.variant = get("variant");
+  return p;
 }
 
 // The ARGs a stage declared: the values of those that have one, and every name in
@@ -206,7 +224,8 @@ void DockerfileBuild::load() {
     ignore_.emplace(df::read_ignore_patterns(core::read_small_file(ignore_file, 4u << 20)));
   for (const auto &spec : o_.secrets)
     secrets_.push_back(ops::parse_secret(spec));
-  platform_ = image::Platform::parse(o_.platform.empty() ? image::kDefaultPlatform : o_.platform);
+  // As BuildKit: this machine's platform unless one is asked for.
+  platform_ = o_.platform.empty() ? ops::host_platform() : image::Platform::parse(o_.platform);
   build_args_ = o_.build_args;
   for (auto &[k, v] : platform_args(platform_)) {
     meta_.set(k, v);
@@ -438,6 +457,8 @@ void DockerfileBuild::dispatch(StageImage &img, df::Instruction in, StageArgs &a
       ro.mount_env = mounts.env;
     }
     ro.mounts_prepared = true;
+    // A RUN for another architecture needs an emulator here (binfmt_misc).
+    ops::check_can_run(stage_platform(img), source_name_ + ":" + std::to_string(in.start_line));
     const auto key =
         ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
                             ops::StepCache::config_text(img) + o_.network + mounts.key_text);
@@ -678,9 +699,59 @@ BuildResult DockerfileBuild::run() {
 
 } // namespace
 
+namespace {
+
+// --platform with several platforms: each built as its own image into a scratch layout
+// (BuildKit builds them in one solve; the images are the same), then one index of them
+// written to the output with its tags, as `berth index` assembles one.
+BuildResult build_platforms(const DockerfileBuildOptions &options,
+                            const std::vector<image::Platform> &platforms) {
+  if (options.attach_sbom || options.attach_provenance || options.signer)
+    throw Error(Errc::unsupported, "SBOMs, provenance and signatures of a build for several "
+                                   "platforms are not supported yet: build one platform at a "
+                                   "time, or attach them with berth sbom/attest afterwards");
+  const auto started = std::chrono::steady_clock::now();
+  const std::string state = options.state_dir.empty() ? default_state_dir() : options.state_dir;
+  core::make_dirs(state + "/platforms");
+  core::StagingDir scratch(state + "/platforms/build");
+  std::vector<std::string> images;
+  BuildResult result;
+  for (std::size_t i = 0; i < platforms.size(); ++i) {
+    auto one = options;
+    one.platform = platforms[i].str();
+    one.output = "oci:" + scratch.path() + "/layout:p" + std::to_string(i);
+    one.extra_tags.clear();
+    if (options.log) options.log("[platform " + one.platform + "]\n");
+    auto r = DockerfileBuild(one).run();
+    result.layers.insert(result.layers.end(), r.layers.begin(), r.layers.end());
+    if (result.base_name.empty()) {
+      result.base_name = r.base_name;
+      result.base_digest = r.base_digest;
+    }
+    images.push_back(one.output);
+  }
+  CopyOptions co;
+  co.dst = options.output_access;
+  co.jobs = options.jobs;
+  co.progress = options.progress;
+  co.extra_tags = options.extra_tags;
+  auto index = assemble_index(images, options.output, co);
+  result.digest = index.digest;
+  result.media_type = index.media_type;
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return result;
+}
+
+} // namespace
+
 BuildResult build_dockerfile(const DockerfileBuildOptions &options) {
-  DockerfileBuild b(options);
-  return b.run();
+  const auto platforms = ops::parse_platform_list(options.platform);
+  if (platforms.size() <= 1) {
+    DockerfileBuild b(options);
+    return b.run();
+  }
+  return build_platforms(options, platforms);
 }
 
 } // namespace berth

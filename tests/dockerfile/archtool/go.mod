@@ -1,0 +1,3 @@
+module archtool
+
+go 1.21
