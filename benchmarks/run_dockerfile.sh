@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Dockerfile builds: berth build -f vs buildah bud (vfs, chroot), cold and cached, on a
-# busybox base and a copy of a Go source tree (issue #22). Run as root (buildah's vfs
-# store and chroot isolation need it; berth would run rootless too).
+# Dockerfile builds: berth build -f vs BuildKit (buildkitd + buildctl) and buildah bud
+# (vfs, chroot), cold and cached, on a busybox base and a multi-stage Debian one, with a
+# copy of a Go source tree (issues #22, #23). Run as root (buildkitd, buildah's vfs store
+# and chroot isolation need it; berth would run rootless too).
 #
 #   benchmarks/run_dockerfile.sh
 #
@@ -9,7 +10,8 @@
 #   BENCH_DOCKERFILE_REPS  rounds, the median is reported (default 3, else BENCH_REPS)
 #   BENCH_DOCKERFILE_TREE  the tree COPY'd (default $(go env GOROOT)/src/net)
 #   BERTH_BENCH_BUILD_DIR  where berth is built (Release; default build-bench/)
-# buildah missing is reported as n/a. Takes about a minute.
+# BuildKit or buildah missing is reported as n/a; no mmdebstrap, no Debian case.
+# Takes a few minutes.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)

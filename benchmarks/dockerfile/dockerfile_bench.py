@@ -1,18 +1,27 @@
-"""Dockerfile builds: berth build -f vs buildah bud (vfs, chroot isolation), cold (an
-empty cache and state) and again with nothing changed (the step cache), on the same
-Dockerfile and context in the same run. Prints median wall time, peak RSS and the
-ratio buildah / berth per case.
+"""Dockerfile builds: berth build -f vs BuildKit (buildkitd with the OCI worker, started
+once; buildctl per build, as a CI job talks to a running daemon) and buildah bud (vfs,
+chroot isolation), cold and again with nothing changed, on the same Dockerfile, context
+and base (read by all three from a loopback docker-registry) in the same run. berth runs
+as a user runs it: a fresh process per build. Prints median wall time, peak RSS (of the
+client process: buildctl's is not the daemon's, so BuildKit's memory is not comparable
+and shown as n/a) and each peer's time over berth's.
 
-The base is a busybox image made with berth from Debian's busybox-static (no Docker
-Hub here); the context is a copy of a Go source tree (many small files), COPY'd and
-then archived and transformed by RUN steps, so both the COPY path and the RUN
-sandbox with its layer diff are measured.
+Cases:
+- busybox: a busybox base (Debian's busybox-static), a Go source tree COPY'd, then
+  archived and unpacked again by two RUN steps;
+- debian: a multi-stage build on a Debian bookworm minbase made by mmdebstrap (when it is
+  installed): the tree COPY'd and hashed, files written and deleted, then a slim final
+  stage with COPY --from, useradd and USER.
+
+Cold: berth with an empty state dir, BuildKit with --no-cache, buildah with a fresh store.
+Cached: the same build again (berth's step cache, BuildKit's cache, buildah's --layers).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pathlib
 import shutil
 import statistics
 import subprocess
@@ -20,9 +29,15 @@ import sys
 import tempfile
 import time
 
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "servers"))
+sys.path.insert(0, str(REPO / "tests" / "dockerfile"))
+
+import stack  # noqa: E402
+
 BUSYBOX = "/bin/busybox"
 
-DOCKERFILE = """FROM {base}
+BUSYBOX_DOCKERFILE = """FROM {base}
 WORKDIR /src
 COPY tree/ ./tree/
 RUN find tree -type f | wc -l > /count && tar -cf /src.tar tree
@@ -31,9 +46,22 @@ ENV MODE=bench
 CMD ["cat", "/count"]
 """
 
+DEBIAN_DOCKERFILE = """FROM {base} AS build
+WORKDIR /src
+COPY tree/ ./tree/
+RUN find tree -type f | sort | xargs cat | sha256sum > /digest && tar -czf /tree.tgz tree \\
+ && find tree -name '*_test.go' -delete
+RUN mkdir -p /out && cp /digest /out/ && tar -xzf /tree.tgz -C /out && rm /tree.tgz
+FROM {base}
+COPY --from=build /out /app
+RUN useradd --create-home app && chown -R app /app/digest
+USER app
+CMD ["cat", "/app/digest"]
+"""
 
-def make_base(berth: str, work: str) -> str:
-    root = os.path.join(work, "root")
+
+def busybox_root(work: str) -> str:
+    root = os.path.join(work, "busybox-root")
     os.makedirs(os.path.join(root, "bin"))
     os.makedirs(os.path.join(root, "etc"))
     os.makedirs(os.path.join(root, "tmp"), mode=0o1777)
@@ -44,12 +72,22 @@ def make_base(berth: str, work: str) -> str:
             os.symlink("busybox", os.path.join(root, "bin", name))
     with open(os.path.join(root, "etc", "passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\n")
-    layout = os.path.join(work, "base")
+    return root
+
+
+def debian_root(work: str) -> str | None:
+    if not shutil.which("mmdebstrap"):
+        return None
+    root = os.path.join(work, "debian-root")
+    subprocess.run(["mmdebstrap", "--variant=minbase", "--quiet", "bookworm", root,
+                    "http://deb.debian.org/debian"], check=True)
+    return root
+
+
+def push_base(berth: str, root: str, ref: str) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH="0")
-    subprocess.run([berth, "build", "--from", "scratch", "--layer", root, "--output",
-                    f"oci:{layout}:busybox", "--quiet"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    return f"oci:{layout}:busybox"
+    subprocess.run([berth, "build", "--from", "scratch", "--layer", root, "--output", ref,
+                    "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def timed(cmd: list[str], cwd: str) -> tuple[float, int]:
@@ -65,6 +103,57 @@ def timed(cmd: list[str], cwd: str) -> tuple[float, int]:
     return wall, rss
 
 
+def run_case(name, ctx, reps, berth, buildkit, buildah, registry, work, results):
+    for rep in range(reps):
+        state = os.path.join(work, f"berth-state-{name}-{rep}")
+        out = os.path.join(work, f"berth-out-{name}-{rep}")
+        cmd = [berth, "build", ctx, "--output", f"oci:{out}:v1", "--cache", state, "--quiet"]
+        results.setdefault((name, "berth", "cold"), []).append(timed(cmd, work))
+        results.setdefault((name, "berth", "cached"), []).append(timed(cmd, work))
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        if buildkit:
+            tar = os.path.join(work, "bk.tar")
+            base = buildkit._ctl("build", "--progress", "quiet", "--frontend", "dockerfile.v0",
+                                 "--local", f"context={ctx}", "--local", f"dockerfile={ctx}",
+                                 "--output", f"type=oci,dest={tar}")
+            results.setdefault((name, "buildkit", "cold"), []).append(
+                timed(base + ["--no-cache"], work))
+            results.setdefault((name, "buildkit", "cached"), []).append(timed(base, work))
+            os.unlink(tar)
+        if buildah:
+            root = os.path.join(work, f"buildah-root-{rep}")
+            run = os.path.join(work, f"buildah-run-{rep}")
+            bcmd = [buildah, "--storage-driver", "vfs", "--root", root, "--runroot", run,
+                    "bud", "--isolation", "chroot", "--quiet", "--layers", "--tls-verify=false",
+                    "-t", "localhost/bench:v1", ctx]
+            results.setdefault((name, "buildah", "cold"), []).append(timed(bcmd, work))
+            results.setdefault((name, "buildah", "cached"), []).append(timed(bcmd, work))
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(run, ignore_errors=True)
+
+
+def print_table(cases, results, reps):
+    print(f"Dockerfile builds, median of {reps}; ratio = the peer's time / berth's")
+    print(f"{'case':26} {'tool':9} {'wall s':>8} {'peak RSS MiB':>13} {'peer/berth':>11}")
+    for name, what in cases:
+        for case in ("cold", "cached"):
+            mine = results[(name, "berth", case)]
+            b_wall = statistics.median(w for w, _ in mine)
+            label = f"{name} {case}"
+            print(f"{label:26} {'berth':9} {b_wall:8.2f} "
+                  f"{max(r for _, r in mine) / 1024:13.1f} {'':>11}")
+            for tool in ("buildkit", "buildah"):
+                theirs = results.get((name, tool, case))
+                if not theirs:
+                    print(f"{'':26} {tool:9} {'n/a':>8}")
+                    continue
+                t_wall = statistics.median(w for w, _ in theirs)
+                rss = "n/a" if tool == "buildkit" else f"{max(r for _, r in theirs) / 1024:.1f}"
+                print(f"{'':26} {tool:9} {t_wall:8.2f} {rss:>13} {t_wall / b_wall:10.2f}x")
+        print(f"  ({what})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--berth", required=True)
@@ -73,50 +162,40 @@ def main() -> int:
     a = ap.parse_args()
     buildah = shutil.which("buildah")
     work = tempfile.mkdtemp(prefix="berth-bench-dockerfile-")
+    buildkit = None
+    results: dict = {}
     try:
-        base = make_base(a.berth, work)
-        ctx = os.path.join(work, "ctx")
-        shutil.copytree(a.tree, os.path.join(ctx, "tree"), symlinks=True)
-        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
-            f.write(DOCKERFILE.format(base=base))
-        files = sum(len(fs) for _, _, fs in os.walk(os.path.join(ctx, "tree")))
-        results: dict[tuple[str, str], list[tuple[float, int]]] = {}
-        for rep in range(a.reps):
-            state = os.path.join(work, f"berth-state-{rep}")
-            out = os.path.join(work, f"berth-out-{rep}")
-            cmd = [a.berth, "build", ctx, "--output", f"oci:{out}:v1", "--cache", state,
-                   "--quiet"]
-            results.setdefault(("berth", "cold"), []).append(timed(cmd, work))
-            results.setdefault(("berth", "cached"), []).append(timed(cmd, work))
-            if buildah:
-                root = os.path.join(work, f"buildah-root-{rep}")
-                run = os.path.join(work, f"buildah-run-{rep}")
-                bcmd = [buildah, "--storage-driver", "vfs", "--root", root, "--runroot", run,
-                        "bud", "--isolation", "chroot", "--quiet", "-t", "localhost/bench:v1",
-                        ctx]
-                results.setdefault(("buildah", "cold"), []).append(timed(bcmd, work))
-                results.setdefault(("buildah", "cached"), []).append(timed(bcmd, work))
-                shutil.rmtree(root, ignore_errors=True)
-                shutil.rmtree(run, ignore_errors=True)
-            shutil.rmtree(state, ignore_errors=True)
-            shutil.rmtree(out, ignore_errors=True)
-        print(f"Dockerfile build: busybox base, COPY of {files} files, two RUN steps "
-              f"(median of {a.reps})")
-        print(f"{'tool':10} {'case':8} {'wall s':>8} {'peak RSS MiB':>13} {'buildah/berth':>14}")
-        for case in ("cold", "cached"):
-            mine = results[("berth", case)]
-            b_wall = statistics.median(w for w, _ in mine)
-            print(f"{'berth':10} {case:8} {b_wall:8.2f} "
-                  f"{max(r for _, r in mine) / 1024:13.1f} {'':>14}")
-            theirs = results.get(("buildah", case))
-            if theirs:
-                t_wall = statistics.median(w for w, _ in theirs)
-                print(f"{'buildah':10} {case:8} {t_wall:8.2f} "
-                      f"{max(r for _, r in theirs) / 1024:13.1f} {t_wall / b_wall:13.1f}x")
-            else:
-                print(f"{'buildah':10} {case:8} {'n/a':>8}")
+        with stack.Registry() as registry:
+            try:
+                from buildkit_support import BuildKit, have_buildkit
+                if have_buildkit():
+                    buildkit = BuildKit(pathlib.Path(work) / "buildkit", [registry.hostport])
+            except Exception as e:  # reported, and the table shows n/a
+                print(f"dockerfile bench: BuildKit unavailable: {e}", file=sys.stderr)
+            files = sum(len(fs) for _, _, fs in os.walk(a.tree))
+            cases = []
+            for name, root, dockerfile, what in (
+                    ("busybox", busybox_root(work), BUSYBOX_DOCKERFILE,
+                     f"busybox base, COPY of {files} files, two RUN steps"),
+                    ("debian multi-stage", debian_root(work), DEBIAN_DOCKERFILE,
+                     f"Debian minbase, COPY of {files} files hashed, files deleted, "
+                     "slim final stage with COPY --from and useradd")):
+                if root is None:
+                    print(f"dockerfile bench: {name}: mmdebstrap is missing", file=sys.stderr)
+                    continue
+                ref = f"{registry.hostport}/bench/{name.split()[0]}:base"
+                push_base(a.berth, root, ref)
+                ctx = os.path.join(work, "ctx-" + name.split()[0])
+                shutil.copytree(a.tree, os.path.join(ctx, "tree"), symlinks=True)
+                with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+                    f.write(dockerfile.format(base=ref))
+                run_case(name, ctx, a.reps, a.berth, buildkit, buildah, registry, work, results)
+                cases.append((name, what))
+            print_table(cases, results, a.reps)
         return 0
     finally:
+        if buildkit:
+            buildkit.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

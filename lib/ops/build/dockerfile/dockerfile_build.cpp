@@ -141,6 +141,10 @@ private:
                 const std::function<void(bool)> &show);
   void run_copy(StageImage &img, const df::Instruction &in, int index,
                 const std::function<void(bool)> &show);
+  void copy_and_commit(StageImage &img, const df::Instruction &in, const ops::CopySourceRoot &root,
+                       const ops::CopyRequest &req, const std::string &history,
+                       const std::optional<std::string> &given_key,
+                       const std::function<void(bool)> &show);
   void run_workdir(StageImage &img, const std::string &path);
   void empty_step(StageImage &img, const std::string &history);
   std::string stage_rootfs(int stage);
@@ -571,6 +575,8 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
                                const std::function<void(bool)> &show) {
   ops::CopySourceRoot root;
   ops::CopyRequest req;
+  std::string from, from_key;
+  std::optional<int> from_stage;
   if (const auto *c = std::get_if<df::CopyInstr>(&in.body)) {
     req.sources = c->sd.paths;
     req.contents = c->sd.contents;
@@ -581,10 +587,18 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
     req.parents = c->parents;
     if (!c->from.empty()) {
       root.keep_owners = true;
-      if (auto dep = find_stage(c->from, index))
-        root.dir = stage_rootfs(*dep);
+      from = c->from;
+      from_stage = find_stage(c->from, index);
+      // What the stage or image holds is its layers' diffIDs (content addresses): the
+      // step's key needs no copy of its files, and a hit needs no root file system.
+      auto add = [&](const StageImage &src) {
+        for (const auto &l : src.layers)
+          from_key += l.diff_id + "\n";
+      };
+      if (from_stage)
+        add(finished_stage(*from_stage));
       else
-        root.dir = image_rootfs(c->from);
+        add(open_base(c->from, platform_));
     }
   } else {
     const auto &a = std::get<df::AddInstr>(in.body);
@@ -598,28 +612,52 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
     req.add = true;
     req.http = http_client();
   }
-  if (root.dir.empty()) {
-    root.dir = context_;
-    root.ignore = ignore_ ? &*ignore_ : nullptr;
-  }
   req.workdir = ops::config_string(img, "WorkingDir");
   if (req.workdir.empty()) req.workdir = "/";
   req.mtime = clock_.epoch;
   const std::string history = copy_history(in.keyword, req) + " # buildkit";
+  std::unique_lock<std::mutex> held;
+  if (!from.empty()) {
+    const auto key =
+        ops::StepCache::key(img.cache_key, in.keyword, in.original,
+                            "from " + from_key + "\n" + ops::StepCache::config_text(img));
+    held = step_locks_.lock(key);
+    if (cache_.reuse(img, key, history, clock_, store_)) return show(true);
+    root.dir = from_stage ? stage_rootfs(*from_stage) : image_rootfs(from);
+    return copy_and_commit(img, in, root, req, history, key, show);
+  }
+  root.dir = context_;
+  root.ignore = ignore_ ? &*ignore_ : nullptr;
+  copy_and_commit(img, in, root, req, history, std::nullopt, show);
+}
+
+// Lays the step's files out and commits them. The key is given (COPY --from: the
+// source's key), or made from what was laid out (the context's files).
+void DockerfileBuild::copy_and_commit(StageImage &img, const df::Instruction &in,
+                                      const ops::CopySourceRoot &root, const ops::CopyRequest &req,
+                                      const std::string &history,
+                                      const std::optional<std::string> &given_key,
+                                      const std::function<void(bool)> &show) {
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
   core::make_dirs(upper);
   ops::copy_detail::RootlessOwners owners;
   ops::run_copy_step(root, req, img.lowers(), upper);
   owners.apply();
-  // A COPY's key holds what it copied, so changed sources make a new layer. Rootless, the
-  // files are read in the user namespace: those of other ids may be unreadable outside.
-  const auto tree = sandbox::as_root_inside([&] { return ops::StepCache::tree_text(upper); },
-                                            "reading what " + in.keyword + " laid out");
-  const auto key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
-                                       tree + ops::StepCache::config_text(img));
-  auto held = step_locks_.lock(key);
-  if (cache_.reuse(img, key, history, clock_, store_)) return show(true);
+  std::string key;
+  std::unique_lock<std::mutex> held;
+  if (given_key) {
+    key = *given_key; // its lock is the caller's
+  } else {
+    // A COPY's key holds what it copied, so changed sources make a new layer. Rootless,
+    // the files are read in the user namespace: those of other ids may be unreadable.
+    const auto tree = sandbox::as_root_inside([&] { return ops::StepCache::tree_text(upper); },
+                                              "reading what " + in.keyword + " laid out");
+    key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
+                              tree + ops::StepCache::config_text(img));
+    held = step_locks_.lock(key);
+    if (cache_.reuse(img, key, history, clock_, store_)) return show(true);
+  }
   show(false);
   cache_.commit(img, key, history, clock_, store_, upper, clock_diff(), layer_params());
 }
