@@ -42,7 +42,7 @@ std::vector<std::string> json_array(const std::string &name, const std::string &
 const CommandHelp kBuildHelp = {
     "usage: berth build [-f Dockerfile|-] [CONTEXT] [-t REF]... [--output DST]\n"
     "                   [--build-arg K=V]... [--target STAGE] [--label K=V]... [--no-cache]\n"
-    "                   [--cache DIR] [--platform OS/ARCH[/V]] [--iidfile F]\n"
+    "                   [--cache DIR] [--platform OS/ARCH[/V][,...]] [--iidfile F]\n"
     "                   [--network host|none] [--progress auto|plain]\n"
     "                   [--secret id=ID[,src=FILE|,env=VAR]]... ...\n"
     "       berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
@@ -85,7 +85,9 @@ const CommandHelp kBuildHelp = {
         {"--user", "U", "the user the image runs as"},
         {"--expose", "P", "an exposed port: 8080, 53/udp (repeatable)"},
         {"--platform", "OS/ARCH[/V]",
-         "the image's platform; also picks the base's image from an index"},
+         "the image's platform; also picks the base's image from an index (Dockerfile "
+         "builds: a comma-separated list builds one image per platform and an index; "
+         "default this machine's)"},
         {"--cache", "DIR",
          "a layer cache: unchanged inputs reuse the layer built before (Dockerfile builds: "
          "also where base layers are unpacked; default ~/.cache/berth)"},

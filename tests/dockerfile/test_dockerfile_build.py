@@ -1503,6 +1503,14 @@ RUN --mount=type=bind,from=tools,source=/opt/t,target=/t cat /t/bin > /used && s
     assert (out.unpack(tmp_path / "u") / "used").read_text() == "tool\n1000\n"
 
 
+def test_run_network_flag_is_in_the_key(berth, base):
+    ctx = berth.context(f"FROM {base}\nRUN --network=none echo one > /f\n")
+    berth.build(None, None, ctx=ctx)
+    (ctx / "Dockerfile").write_text(f"FROM {base}\nRUN --network=host echo one > /f\n")
+    r, _ = berth.build(None, None, ctx=ctx)
+    assert not any(c for s, c in steps(r.stderr) if s.startswith("RUN")), r.stderr
+
+
 def test_run_mount_errors(berth, base):
     r, out = berth.build(f"FROM {base}\nRUN --mount=type=secret,id=missing,required cat /run/secrets/missing\n",
                          check=False)

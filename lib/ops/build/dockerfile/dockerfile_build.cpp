@@ -463,9 +463,12 @@ void DockerfileBuild::dispatch(StageImage &img, df::Instruction in, StageArgs &a
     ro.mounts_prepared = true;
     // A RUN for another architecture needs an emulator here (binfmt_misc).
     ops::check_can_run(stage_platform(img), source_name_ + ":" + std::to_string(in.start_line));
+    // The network the RUN gets (its own --network, else the build's) is in the key.
+    const auto &run_network = std::get<df::RunInstr>(in.body).network;
+    const std::string network = run_network == "default" ? o_.network : run_network;
     const auto key =
         ops::StepCache::key(img.cache_key, "RUN", cmd.history + "\n" + cmd.script,
-                            ops::StepCache::config_text(img) + o_.network + mounts.key_text);
+                            ops::StepCache::config_text(img) + network + mounts.key_text);
     // Two stages at the same step (a RUN both start with) run it once, as BuildKit does
     // and as one after the other would: the second waits, then reuses the first's layer.
     auto held = step_locks_.lock(key);
