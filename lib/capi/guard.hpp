@@ -68,18 +68,7 @@ const T &options_or_defaults(const T *opts, const T &defaults, uint32_t first, u
   return o;
 }
 
-// The _init function of an options struct whose versions first..latest share one
-// layout (ABI 2 has no older layouts to write shorter).
-template <typename T>
-void init_options(T *opts, const T &defaults, uint32_t version, uint32_t first, uint32_t latest,
-                  const char *name) {
-  if (!opts) throw Error(Errc::invalid_argument, "opts is NULL");
-  check_version(version, first, latest, name);
-  *opts = defaults;
-  opts->version = version;
-}
-
-// init_options for a struct that grew within ABI 2: only the first `size` bytes (the
+// The _init function of an options struct that grew within ABI 2: only the first `size` bytes (the
 // fields of `version`) are written, so an older caller's shorter struct is never
 // overrun.
 template <class T>
@@ -89,6 +78,14 @@ void init_options_prefix(T *opts, const T &defaults, uint32_t version, uint32_t 
   check_version(version, first, latest, name);
   std::memcpy(static_cast<void *>(opts), &defaults, std::min(size, sizeof(T)));
   opts->version = version;
+}
+
+// The _init function of an options struct whose versions first..latest share one
+// layout: the whole struct is written.
+template <typename T>
+void init_options(T *opts, const T &defaults, uint32_t version, uint32_t first, uint32_t latest,
+                  const char *name) {
+  init_options_prefix(opts, defaults, version, first, latest, name, sizeof(T));
 }
 
 // Sets *out (when the caller asked for it) to a copy of json it frees with berth_free.

@@ -13,6 +13,7 @@ Run as root:  python3 -m pytest -q -p no:cacheprovider tests/dockerfile/test_mul
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pathlib
@@ -99,6 +100,23 @@ def test_two_platforms_one_index(berth, multiarch_base, tmp_path):
     assert "  CACHED" in r2.stderr
 
 
+def test_several_platforms_pushed_to_a_registry(berth, multiarch_base, registry):
+    """-t to a registry: one index, its tag and each child as skopeo reads them there."""
+    ref = "%s/multi/app:v1" % registry.hostport
+    ctx = berth.context("FROM %s\nCOPY f /f\n" % multiarch_base, {"f": "x\n"})
+    r = berth.run("--cache", str(berth.cache), "--quiet", "--platform", "linux/arm64,linux/s390x",
+                  "-t", ref, str(ctx))
+    raw = run_cmd(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref]).stdout
+    index = json.loads(raw)
+    assert [m["platform"]["architecture"] for m in index["manifests"]] == ["arm64", "s390x"]
+    assert r.stdout.strip().splitlines()[-1] == "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+    for m in index["manifests"]:
+        cfg = json.loads(run_cmd(["skopeo", "--override-arch", m["platform"]["architecture"],
+                                  "inspect", "--config", "--tls-verify=false",
+                                  "docker://" + ref]).stdout)
+        assert cfg["architecture"] == m["platform"]["architecture"]
+
+
 def test_run_without_a_handler_names_the_fix(berth, multiarch_base):
     p = handler("s390x")
     was_enabled = enabled("s390x")
@@ -121,7 +139,7 @@ def test_no_run_needs_no_emulator(berth, multiarch_base, tmp_path):
     _, out = berth.build(df, {"f": "x\n"}, "--platform", "linux/s390x")
     cfg = out.config()
     assert cfg["architecture"] == "s390x"
-    assert exported(berth, out, "linux/s390x", tmp_path / "s") / "tool"
+    assert (exported(berth, out, "linux/s390x", tmp_path / "s") / "tool").is_file()
 
 
 def test_platform_list_errors(berth, multiarch_base):

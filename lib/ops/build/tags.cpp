@@ -2,6 +2,7 @@
 #include <berth/tags.hpp>
 
 #include "core/json.hpp"
+#include "core/split.hpp"
 #include "core/time.hpp"
 
 #include <algorithm>
@@ -25,15 +26,9 @@ struct Rule {
 
 Rule parse_rule(const std::string &spec) {
   Rule r;
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    auto end = spec.find(',', start);
-    if (end == std::string::npos) end = spec.size();
-    std::string item = spec.substr(start, end - start);
-    start = end + 1;
-    auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
-    if (b == std::string::npos) continue;
-    item = item.substr(b, e - b + 1);
+  for (const auto &raw : core::split(spec)) {
+    const std::string item = core::trim(raw, " ");
+    if (item.empty()) continue;
     auto eq = item.find('=');
     if (eq == std::string::npos)
       throw Error(Errc::invalid_argument,

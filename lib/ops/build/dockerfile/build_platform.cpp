@@ -1,6 +1,7 @@
 #include "ops/build/dockerfile/build_platform.hpp"
 
 #include "core/file.hpp"
+#include "core/split.hpp"
 
 #include <berth/error.hpp>
 
@@ -80,18 +81,11 @@ void check_can_run(const image::Platform &target, const std::string &where) {
 
 std::vector<image::Platform> parse_platform_list(const std::string &list) {
   std::vector<image::Platform> out;
-  std::size_t pos = 0;
-  while (pos <= list.size()) {
-    auto comma = list.find(',', pos);
-    if (comma == std::string::npos) comma = list.size();
-    std::string one = list.substr(pos, comma - pos);
-    pos = comma + 1;
-    one.erase(0, one.find_first_not_of(" \t"));
-    one.erase(one.find_last_not_of(" \t") + 1);
-    if (one.empty()) {
-      if (list.empty()) break;
+  if (list.empty()) return out;
+  for (const auto &item : core::split(list)) {
+    const std::string one = core::trim(item);
+    if (one.empty())
       throw Error(Errc::invalid_argument, "--platform " + list + ": an empty platform");
-    }
     auto p = image::Platform::parse(one);
     if (std::find(out.begin(), out.end(), p) != out.end())
       throw Error(Errc::invalid_argument, "--platform " + list + ": " + one + " twice");

@@ -1,6 +1,7 @@
 #include "ops/build/dockerfile/run_mounts.hpp"
 
 #include "core/crypto.hpp"
+#include "core/split.hpp"
 #include "ops/build/dockerfile/copy_step.hpp"
 #include "ops/build/dockerfile/copy_trees.hpp"
 #include "ops/build/dockerfile/step_cache.hpp"
@@ -142,12 +143,7 @@ std::optional<std::string> secret_value(const BuildSecret &s) {
 
 BuildSecret parse_secret(const std::string &spec) {
   BuildSecret s;
-  std::size_t pos = 0;
-  while (pos <= spec.size()) {
-    auto comma = spec.find(',', pos);
-    if (comma == std::string::npos) comma = spec.size();
-    const std::string field = spec.substr(pos, comma - pos);
-    pos = comma + 1;
+  for (const auto &field : core::split(spec)) {
     auto eq = field.find('=');
     const std::string k = field.substr(0, eq),
                       v = eq == std::string::npos ? "" : field.substr(eq + 1);
