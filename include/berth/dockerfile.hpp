@@ -37,6 +37,15 @@ struct DockerfileBuildOptions {
   // builds; "" = $XDG_CACHE_HOME/berth (else ~/.cache/berth).
   std::string state_dir;
   bool no_cache = false; // run every step again (the unpacked base layers are still reused)
+  // Build caches in registries, for CI runners that start empty (buildx's form):
+  // "type=registry,ref=REPO[:TAG]" (a bare "REPO[:TAG]" too; the tag defaults to
+  // "buildcache"). A step found in the local cache or any cache_from runs no more; a
+  // cache that is missing, unreadable or whose blobs expired is a warning and a miss.
+  // cache_to ("...,mode=min|max[,ignore-error=true]") is replaced after the build with
+  // the steps it used: the final image's (min, the default) or every stage's (max).
+  // Both use output_access's credentials.
+  std::vector<std::string> cache_from;
+  std::string cache_to;
 
   // Bases from registries, and read-through mirrors for them.
   RegistryAccess from_access;

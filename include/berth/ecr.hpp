@@ -133,6 +133,16 @@ EnsureRepositoryResult ecr_ensure_creation_template(const AwsOptions &options,
 std::string lifecycle_policy_from_shorthand(std::optional<int> keep_last,
                                             std::optional<int> expire_untagged_days);
 
+// `policy_json` (validated; "" = no rules yet) with a build cache rule first: images
+// tagged with `tag_prefix` (berth build --cache-to's default tag "buildcache", or your
+// cache tags' prefix) expire when not pushed for `days` days. Each build replaces its
+// cache tag, so a cache in use is never that old; one of a branch gone quiet is. As
+// priority 1, the rule keeps cache images out of every other rule (a --keep-last N
+// never counts them). Error(invalid_argument) for days < 1, an empty or over-long
+// prefix, or a policy ECR would refuse.
+std::string lifecycle_policy_with_build_cache(const std::string &policy_json, int days,
+                                              const std::string &tag_prefix = "buildcache");
+
 // ECR's rules: JSON object with "rules"; unique rulePriority >= 1; tagStatus
 // tagged|untagged|any (tagged needs tagPrefixList or tagPatternList; at most one
 // "any" rule, with the highest priority number); countType imageCountMoreThan or

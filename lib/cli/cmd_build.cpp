@@ -44,7 +44,9 @@ const CommandHelp kBuildHelp = {
     "                   [--build-arg K=V]... [--target STAGE] [--label K=V]... [--no-cache]\n"
     "                   [--cache DIR] [--platform OS/ARCH[/V][,...]] [--iidfile F]\n"
     "                   [--network host|none] [--progress auto|plain]\n"
-    "                   [--secret id=ID[,src=FILE|,env=VAR]]... ...\n"
+    "                   [--secret id=ID[,src=FILE|,env=VAR]]...\n"
+    "                   [--cache-from type=registry,ref=REPO[:TAG]]...\n"
+    "                   [--cache-to type=registry,ref=REPO[:TAG][,mode=min|max]] ...\n"
     "       berth build [--from REF|oci:DIR[:TAG]|scratch] [--layer DIR[:/DEST]|TAR]...\n"
     "                   [--compression gzip|zstd|none] [--level N] [--entrypoint JSON]\n"
     "                   [--cmd JSON] [--env K=V]... [--label K=V]... [--annotation K=V]...\n"
@@ -105,6 +107,12 @@ const CommandHelp kBuildHelp = {
          "a secret for RUN --mount=type=secret (repeatable; neither src nor env: the "
          "variable ID); never in the image, its history or the log"},
         {"--no-cache", nullptr, "run every step again (the cache is still updated)"},
+        {"--cache-from", "type=registry,ref=REPO[:TAG]",
+         "also reuse steps from a build cache in a registry (repeatable; tag default "
+         "'buildcache'); a missing cache or expired blob is a miss, never an error"},
+        {"--cache-to", "type=registry,ref=REPO[:TAG][,mode=min|max][,ignore-error=true]",
+         "after the build, store the steps it used there (min: the final image's, the "
+         "default; max: every stage's), an OCI image manifest ECR accepts"},
         {"--network", "host|none", "the network RUN steps see (default host)"},
         {"--iidfile", "FILE", "write the image ID (the config digest) to FILE"},
         {"--progress", "auto|plain", "how steps are shown (plain: no progress bar)"},
@@ -146,8 +154,8 @@ int cmd_build(const std::vector<std::string> &argv) {
     return kOk;
   }
   if (args.value("--file") || !args.positional().empty()) return build_dockerfile_command(args);
-  for (const char *only :
-       {"--build-arg", "--target", "--network", "--iidfile", "--progress", "--secret"})
+  for (const char *only : {"--build-arg", "--target", "--network", "--iidfile", "--progress",
+                           "--secret", "--cache-from", "--cache-to"})
     if (args.value(only))
       throw UsageError{std::string(only) + " goes with a Dockerfile build (-f)"};
   if (args.flag("--no-cache")) throw UsageError{"--no-cache goes with a Dockerfile build (-f)"};

@@ -93,6 +93,8 @@ int build_dockerfile_command(const Args &args) {
   if (progress != "auto" && progress != "plain")
     throw UsageError{"--progress is auto or plain, not '" + progress + "'"};
   o.no_cache = args.flag("--no-cache");
+  o.cache_from = args.values("--cache-from");
+  o.cache_to = args.value_or("--cache-to", "");
   o.state_dir = args.value_or("--cache", "");
   o.compression = args.value_or("--compression", "gzip");
   if (auto l = args.integer("--level")) o.level = *l;

@@ -45,7 +45,33 @@ const OptionTable kRepositorySettingsOptions = {
 const OptionTable kLifecycleShorthandOptions = {
     {"--keep-last", "N", "keep the N most recent images"},
     {"--expire-untagged-after", "DAYS", "expire untagged images pushed more than DAYS ago"},
+    {"--expire-cache-after", "DAYS",
+     "expire build caches (berth build --cache-to) not pushed for DAYS; a first rule, so "
+     "--keep-last never counts them"},
+    {"--cache-tag-prefix", "PREFIX", "the build caches' tag prefix (default buildcache)"},
 };
+
+// The policy the lifecycle options give (file_flag's JSON, or the shorthand, with the
+// build cache rule first when asked); "" when none is given.
+std::string lifecycle_from_args(const Args &args, const char *file_flag) {
+  const bool shorthand = args.value("--keep-last") || args.value("--expire-untagged-after");
+  const auto cache_days = args.integer("--expire-cache-after");
+  if (args.value("--cache-tag-prefix") && !cache_days)
+    throw UsageError{"--cache-tag-prefix goes with --expire-cache-after"};
+  std::string policy;
+  if (auto f = args.value(file_flag)) {
+    if (shorthand)
+      throw UsageError{std::string("use ") + file_flag + " or the shorthand options, not both"};
+    policy = core::read_small_file(*f, 1u << 20);
+  } else if (shorthand) {
+    policy = lifecycle_policy_from_shorthand(args.integer("--keep-last"),
+                                             args.integer("--expire-untagged-after"));
+  }
+  if (cache_days)
+    policy = lifecycle_policy_with_build_cache(policy, *cache_days,
+                                               args.value_or("--cache-tag-prefix", "buildcache"));
+  return policy;
+}
 
 const CommandHelp kEnsureRepositoryHelp = aws_subcommand_help(
     "usage: berth ecr ensure-repository NAME [--scan-on-push] [--immutable]\n"
@@ -173,14 +199,7 @@ int ensure_creation_template(const Args &args) {
   t.encryption = args.value_or("--encryption", "");
   t.kms_key = args.value_or("--kms-key", "");
   t.description = args.value_or("--description", "");
-  if (auto f = args.value("--lifecycle-file")) {
-    if (args.value("--keep-last") || args.value("--expire-untagged-after"))
-      throw UsageError{"use --lifecycle-file or the shorthand options, not both"};
-    t.lifecycle_policy = core::read_small_file(*f, 1u << 20);
-  } else if (args.value("--keep-last") || args.value("--expire-untagged-after")) {
-    t.lifecycle_policy = lifecycle_policy_from_shorthand(args.integer("--keep-last"),
-                                                         args.integer("--expire-untagged-after"));
-  }
+  t.lifecycle_policy = lifecycle_from_args(args, "--lifecycle-file");
   auto r = ecr_ensure_creation_template(aws_options_from(args), t, args.flag("--apply"));
   report_ensure(r, "creation template " + t.prefix, args.flag("--apply"), "the template");
   std::printf("%s\n", t.prefix.c_str());
@@ -189,27 +208,23 @@ int ensure_creation_template(const Args &args) {
 
 const CommandHelp kPutLifecyclePolicyHelp = aws_subcommand_help(
     "usage: berth ecr put-lifecycle-policy NAME (--file F | [--keep-last N]\n"
-    "                 [--expire-untagged-after DAYS]) [--preview] [AWS OPTIONS]\n"
+    "                 [--expire-untagged-after DAYS]) [--expire-cache-after DAYS\n"
+    "                 [--cache-tag-prefix PREFIX]] [--preview] [AWS OPTIONS]\n"
     "\n"
     "Validates a lifecycle policy against ECR's rules and sets it on repository NAME.\n"
     "The shorthand options write the policy: keep the N most recent images, expire\n"
-    "untagged images older than DAYS. --preview sets nothing and lists the images the\n"
-    "policy would expire now.\n",
+    "untagged images older than DAYS. --expire-cache-after adds a first rule for build\n"
+    "caches: an untouched cache tag expires, an old cache manifest left untagged when\n"
+    "its tag moved goes with --expire-untagged-after. --preview sets nothing and lists\n"
+    "the images the policy would expire now.\n",
     OptionTable{{"--file", "F", "the policy as JSON"}} + kLifecycleShorthandOptions +
         OptionTable{{"--preview", nullptr, "list what would expire instead of setting it"}});
 
 int put_lifecycle_policy(const Args &args) {
   if (args.positional().size() != 1) throw UsageError{"put-lifecycle-policy needs NAME"};
   const auto &repo = args.positional()[0];
-  std::string policy;
-  if (auto f = args.value("--file")) {
-    if (args.value("--keep-last") || args.value("--expire-untagged-after"))
-      throw UsageError{"use --file or the shorthand options, not both"};
-    policy = core::read_small_file(*f, 1u << 20);
-  } else {
-    policy = lifecycle_policy_from_shorthand(args.integer("--keep-last"),
-                                             args.integer("--expire-untagged-after"));
-  }
+  const auto policy = lifecycle_from_args(args, "--file");
+  if (policy.empty()) throw UsageError{"put-lifecycle-policy needs --file or a shorthand option"};
   validate_lifecycle_policy(policy);
   auto aws = aws_options_from(args);
   if (args.flag("--preview")) {

@@ -38,6 +38,25 @@ TEST_CASE("lifecycle: shorthand policies are valid and ordered") {
   CHECK_THROWS_AS(lifecycle_policy_from_shorthand(0, std::nullopt), Error);
 }
 
+TEST_CASE("lifecycle: a build cache rule goes first and keeps caches out of keep-last") {
+  auto p = lifecycle_policy_with_build_cache(lifecycle_policy_from_shorthand(2, 7), 14);
+  CHECK_NOTHROW(validate_lifecycle_policy(p));
+  CHECK(p.find("{\"rulePriority\":1,\"description\":\"Expire build caches (buildcache*)") == 10);
+  CHECK(p.find("\"tagPrefixList\":[\"buildcache\"]") != std::string::npos);
+  CHECK(p.find("\"rulePriority\":2") < p.find("\"rulePriority\":3"));
+  // Three images and a cache pushed after the last: keep-last 2 expires the oldest
+  // image only; the cache, pushed a day ago, stays and is not counted.
+  std::vector<ImageInfo> images{img("sha256:a", {"v0"}, 3), img("sha256:b", {"v1"}, 2),
+                                img("sha256:c", {"v2"}, 1), img("sha256:f", {"buildcache"}, 1)};
+  CHECK(digests(lifecycle_preview(p, images, kNow)) == std::vector<std::string>{"sha256:a"});
+  images.back() = img("sha256:f", {"buildcache"}, 15); // a branch gone quiet
+  CHECK(digests(lifecycle_preview(p, images, kNow)).size() == 2);
+  CHECK_NOTHROW(validate_lifecycle_policy(lifecycle_policy_with_build_cache("", 3, "cache-")));
+  CHECK_THROWS_AS(lifecycle_policy_with_build_cache("", 0), Error);
+  CHECK_THROWS_AS(lifecycle_policy_with_build_cache("", 3, ""), Error);
+  CHECK_THROWS_AS(lifecycle_policy_with_build_cache("[]", 3), Error);
+}
+
 TEST_CASE("lifecycle: validation follows ECR's rules") {
   auto rule = [](std::string sel, int prio = 1) {
     return "{\"rulePriority\":" + std::to_string(prio) + ",\"selection\":" + sel +

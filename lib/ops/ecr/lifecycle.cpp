@@ -164,6 +164,49 @@ void validate_lifecycle_policy(const std::string &policy_json) {
   parse_policy(policy_json);
 }
 
+std::string lifecycle_policy_with_build_cache(const std::string &policy_json, int days,
+                                              const std::string &tag_prefix) {
+  if (days < 1) throw Error(Errc::invalid_argument, "the build cache's days must be >= 1");
+  if (tag_prefix.empty() || tag_prefix.size() > 128 ||
+      tag_prefix.find_first_of("*\"") != std::string::npos)
+    throw Error(Errc::invalid_argument, "the build cache's tag prefix must be 1-128 characters "
+                                        "of a tag, not \"" +
+                                            tag_prefix + "\"");
+  auto doc = core::json::parse(policy_json.empty() ? std::string("{\"rules\":[]}") : policy_json,
+                               "lifecycle policy");
+  if (!doc.IsObject() || !doc.HasMember("rules") || !doc["rules"].IsArray())
+    throw Error(Errc::invalid_argument, "a lifecycle policy is an object with \"rules\"");
+  auto &a = doc.GetAllocator();
+  auto &rules = doc["rules"];
+  for (auto &r : rules.GetArray())
+    if (r.IsObject() && r.HasMember("rulePriority") && r["rulePriority"].IsInt())
+      r["rulePriority"].SetInt(r["rulePriority"].GetInt() + 1);
+  core::json::Value rule(rapidjson::kObjectType), sel(rapidjson::kObjectType),
+      prefixes(rapidjson::kArrayType), action(rapidjson::kObjectType);
+  const std::string text =
+      "Expire build caches (" + tag_prefix + "*) not pushed for " + std::to_string(days) + " days";
+  rule.AddMember("rulePriority", 1, a);
+  rule.AddMember("description", core::json::Value(text.c_str(), a), a);
+  sel.AddMember("tagStatus", "tagged", a);
+  prefixes.PushBack(core::json::Value(tag_prefix.c_str(), a), a);
+  sel.AddMember("tagPrefixList", prefixes, a);
+  sel.AddMember("countType", "sinceImagePushed", a);
+  sel.AddMember("countUnit", "days", a);
+  sel.AddMember("countNumber", days, a);
+  rule.AddMember("selection", sel, a);
+  action.AddMember("type", "expire", a);
+  rule.AddMember("action", action, a);
+  rules.PushBack(rule, a);
+  // Rules are listed by priority: the new first one moves to the front.
+  for (auto i = rules.Size() - 1; i > 0; --i)
+    rules[i].Swap(rules[i - 1]);
+  core::json::StringWriter w;
+  doc.Accept(w.writer);
+  auto out = w.str();
+  validate_lifecycle_policy(out);
+  return out;
+}
+
 std::string lifecycle_policy_from_shorthand(std::optional<int> keep_last,
                                             std::optional<int> expire_untagged_days) {
   if (!keep_last && !expire_untagged_days)

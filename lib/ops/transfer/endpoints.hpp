@@ -57,6 +57,12 @@ public:
   // bytes are not checked: a destination wraps it in ops::verified() unless
   // blob_sources_verified().
   virtual std::unique_ptr<registry::BlobSource> blob_source(const image::Descriptor &d) = 0;
+  // Whether the blob is there, where the source can ask cheaply (a registry's HEAD);
+  // true where it cannot: a missing blob is then found when read.
+  virtual bool has_blob(const image::Descriptor &d) {
+    (void)d;
+    return true;
+  }
   // True for a source whose blob_source() checks size and digest itself.
   virtual bool blob_sources_verified() const { return false; }
   // For registry sources: the registry host and repository (mounts); else "".

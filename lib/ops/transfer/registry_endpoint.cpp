@@ -60,6 +60,9 @@ public:
     };
     return std::make_unique<Source>(repo_, d.digest);
   }
+  bool has_blob(const image::Descriptor &d) override {
+    return repo_.blob_size(d.digest).has_value();
+  }
   std::string registry_host() const override { return loc_.ref.registry_host(); }
   std::string repository() const override { return loc_.ref.repository; }
   std::vector<image::Descriptor> referrers(const std::string &digest,

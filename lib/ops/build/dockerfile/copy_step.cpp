@@ -18,8 +18,7 @@ namespace copy_detail {
 
 Step::Step(const CopySourceRoot &root, const CopyRequest &req,
            const std::vector<std::string> &lowers, const std::string &upper)
-    : src_(root), req_(req), keep_owners_(root.keep_owners), view_(lowers, upper) {
-  if (!req.chown.empty()) chown_ = resolve_chown(req.chown, lowers);
+    : src_(root), req_(req), keep_owners_(root.keep_owners), view_(lowers, upper), lowers_(lowers) {
   chmod_ = Chmod::parse(req.chmod);
   if (!req.excludes.empty()) excludes_.emplace(req.excludes);
   if (!req.checksum.empty()) {
@@ -117,6 +116,7 @@ void Step::copy_with_parents(const Item &item, const std::string &dest_real) {
 }
 
 void Step::run() {
+  if (!req_.chown.empty()) chown_ = resolve_chown(req_.chown, lowers_);
   if (!req_.checksum.empty() && !req_.add)
     throw Error(Errc::invalid_argument, "checksum can't be specified for COPY");
   if (!req_.checksum.empty() && req_.sources.size() != 1)
@@ -161,6 +161,10 @@ void Step::run() {
 void run_copy_step(const CopySourceRoot &root, const CopyRequest &req,
                    const std::vector<std::string> &image_lowers, const std::string &upper) {
   copy_detail::Step(root, req, image_lowers, upper).run();
+}
+
+std::optional<std::string> copy_sources_digest(const CopySourceRoot &root, const CopyRequest &req) {
+  return copy_detail::Step(root, req, {}, {}).sources_digest();
 }
 
 } // namespace berth::ops

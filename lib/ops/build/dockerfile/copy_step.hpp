@@ -116,4 +116,14 @@ struct CopyRequest {
 void run_copy_step(const CopySourceRoot &root, const CopyRequest &req,
                    const std::vector<std::string> &image_lowers, const std::string &upper);
 
+// What a step of `req` reads from `root`, as a digest for its cache key: each source as
+// matched and followed, and below it every entry (after .dockerignore and --exclude)
+// with its path, type, mode, size, link target, hardlink group, contents and — where
+// they are kept (CopySourceRoot::keep_owners) — owner; heredocs by name and text.
+// Like BuildKit's content checksum it leaves mtimes out, and it reads nothing of the
+// image: what the destination holds is in the parent step's key already. nullopt for
+// a step with URL sources (what a URL gives is known only by downloading it).
+// Errors as run_copy_step's for missing sources.
+std::optional<std::string> copy_sources_digest(const CopySourceRoot &root, const CopyRequest &req);
+
 } // namespace berth::ops

@@ -34,12 +34,20 @@ struct Item {
 // Copies what `in` reads into a new file `to` (0600 until apply_info).
 void copy_data(core::UniqueFd in, const std::string &from, const std::string &to);
 
+// Whether an entry of a copied directory is left out by the ignore file or --exclude
+// (`rel` is relative to the copied directory, `ctx_rel` to the root); `descend` says
+// whether entries below it may still be copied (a "!" exception could re-include them).
+bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &ex,
+              const std::string &ctx_rel, const std::string &rel, bool is_dir, bool &descend);
+
 class Step {
 public:
   Step(const CopySourceRoot &root, const CopyRequest &req, const std::vector<std::string> &lowers,
        const std::string &upper);
 
   void run();
+  // What the step reads, as a digest (copy_step.hpp: copy_sources_digest).
+  std::optional<std::string> sources_digest() const;
 
 private:
   std::vector<Item> expand_sources() const;
@@ -67,6 +75,7 @@ private:
   const CopyRequest &req_;
   bool keep_owners_;
   MergedView view_;
+  std::vector<std::string> lowers_; // the image's, for --chown's names
   std::optional<Owner> chown_;
   std::optional<Chmod> chmod_;
   std::optional<image::Digest> checksum_;

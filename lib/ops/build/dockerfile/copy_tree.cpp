@@ -27,11 +27,6 @@ void copy_data(core::UniqueFd in, const std::string &from, const std::string &to
   out.close(to);
 }
 
-namespace {
-
-// Whether an entry of a copied directory is left out by the ignore file or --exclude
-// (`rel` is relative to the copied directory, `ctx_rel` to the root); `descend` says
-// whether entries below it may still be copied (a "!" exception could re-include them).
 bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &ex,
               const std::string &ctx_rel, const std::string &rel, bool is_dir, bool &descend) {
   descend = true;
@@ -47,8 +42,6 @@ bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatch
   }
   return out;
 }
-
-} // namespace
 
 // The contents of the source directory src_rel into dest_rel (which exists), every
 // entry with its own metadata (fsutil copies them with overwriteTargetMetadata).

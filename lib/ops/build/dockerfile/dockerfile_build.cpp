@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -126,9 +127,13 @@ public:
         cache_(state_, o.no_cache), log_(o.log) {}
 
   BuildResult run();
+  // What cache_to gets from this build (after run()); the sources stay valid while this
+  // build object lives.
+  std::vector<ops::CacheEntry> cache_entries() const;
 
 private:
   void load();
+  void open_caches();
   std::map<int, std::vector<int>> stage_needs(int target) const;
   unsigned stage_workers() const;
   std::optional<int> find_stage(const std::string &name, int before) const;
@@ -207,7 +212,34 @@ private:
   std::mutex http_mutex_;
   std::unique_ptr<http::Client> http_;
   std::atomic<int> step_ = 0;
+  std::optional<ops::CacheSpec> cache_to_;
+  std::vector<std::string> final_keys_; // the target's steps, bottom first
 };
+
+// --cache-from: each read once, before the stages run (warnings, never errors).
+void DockerfileBuild::open_caches() {
+  if (!o_.cache_to.empty()) cache_to_ = ops::parse_cache_spec(o_.cache_to, true);
+  std::vector<ops::CacheSpec> from;
+  for (const auto &text : o_.cache_from)
+    from.push_back(ops::parse_cache_spec(text, false));
+  if (o_.no_cache) return;
+  for (const auto &spec : from) {
+    auto cache = std::make_unique<ops::RegistryCacheImport>(
+        spec, o_.output_access, [this](const std::string &w) { log("warning: " + w); });
+    if (cache->size())
+      log("build cache " + spec.ref + ": " + std::to_string(cache->size()) +
+          (cache->size() == 1 ? " step" : " steps"));
+    cache_.add_import(std::move(cache));
+  }
+}
+
+std::vector<ops::CacheEntry> DockerfileBuild::cache_entries() const {
+  if (cache_to_ && cache_to_->max) return cache_.used();
+  std::vector<ops::CacheEntry> out;
+  for (const auto &k : final_keys_)
+    if (auto e = cache_.used(k)) out.push_back(*e);
+  return out;
+}
 
 void DockerfileBuild::load() {
   std::string path;
@@ -631,11 +663,20 @@ void DockerfileBuild::run_copy(StageImage &img, const df::Instruction &in, int i
   }
   root.dir = context_;
   root.ignore = ignore_ ? &*ignore_ : nullptr;
+  // A COPY's key holds what it reads, so changed sources make a new layer; known
+  // before anything is laid out, so a hit needs none of the image's files.
+  if (auto sources = ops::copy_sources_digest(root, req)) {
+    const auto key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
+                                         *sources + ops::StepCache::config_text(img));
+    held = step_locks_.lock(key);
+    if (cache_.reuse(img, key, history, clock_, store_)) return show(true);
+    return copy_and_commit(img, in, root, req, history, key, show);
+  }
   copy_and_commit(img, in, root, req, history, std::nullopt, show);
 }
 
-// Lays the step's files out and commits them. The key is given (COPY --from: the
-// source's key), or made from what was laid out (the context's files).
+// Lays the step's files out and commits them. The key is given (made from the
+// sources), or made from what was laid out (ADD of a URL: known once downloaded).
 void DockerfileBuild::copy_and_commit(StageImage &img, const df::Instruction &in,
                                       const ops::CopySourceRoot &root, const ops::CopyRequest &req,
                                       const std::string &history,
@@ -652,8 +693,8 @@ void DockerfileBuild::copy_and_commit(StageImage &img, const df::Instruction &in
   if (given_key) {
     key = *given_key; // its lock is the caller's
   } else {
-    // A COPY's key holds what it copied, so changed sources make a new layer. Rootless,
-    // the files are read in the user namespace: those of other ids may be unreadable.
+    // Rootless, the files are read in the user namespace: those of other ids may be
+    // unreadable.
     const auto tree = sandbox::as_root_inside([&] { return ops::StepCache::tree_text(upper); },
                                               "reading what " + in.keyword + " laid out");
     key = ops::StepCache::key(img.cache_key, in.keyword, in.original,
@@ -677,6 +718,7 @@ BuildResult DockerfileBuild::run() {
   const auto out_loc = ops::Location::parse(o_.output);
   ops::check_attestable(o_.output, o_.attach_sbom, o_.attach_provenance);
   load();
+  open_caches();
   int target = static_cast<int>(file_.stages.size()) - 1;
   if (!o_.target.empty()) {
     auto t = find_stage(o_.target, static_cast<int>(file_.stages.size()));
@@ -709,11 +751,13 @@ BuildResult DockerfileBuild::run() {
   ops::ProgressReporter reporter(o_.progress);
   std::map<ops::ImageSource *, std::vector<image::Descriptor>> by_source;
   for (const auto &l : img.layers) {
+    if (!l.key.empty()) final_keys_.push_back(l.key);
     draft.layers.push_back(l.blob);
     by_source[l.source].push_back(l.blob);
-    if (l.source == cache_.source())
+    if (!l.key.empty()) // made by a step: here, or reused from a registry cache
       result.layers.push_back({l.blob.digest, l.diff_id, l.blob.media_type,
-                               static_cast<std::uint64_t>(l.blob.size), false});
+                               static_cast<std::uint64_t>(l.blob.size),
+                               l.source != cache_.source()});
   }
   for (auto &[src, blobs] : by_source)
     ops::copy_blobs(*src, *dst, blobs, o_.jobs, reporter);
@@ -742,6 +786,30 @@ BuildResult DockerfileBuild::run() {
 
 namespace {
 
+// --cache-to, once the image is stored: the steps the build used, with their blobs.
+void export_build_cache(const DockerfileBuildOptions &o,
+                        const std::vector<ops::CacheEntry> &entries) {
+  if (o.cache_to.empty()) return;
+  const auto spec = ops::parse_cache_spec(o.cache_to, true);
+  auto say = [&](const std::string &line) {
+    if (o.log) o.log(line + "\n");
+  };
+  try {
+    ops::ProgressReporter reporter(o.progress);
+    auto r = ops::export_registry_cache(spec, o.output_access, entries, o.jobs, reporter);
+    if (r.steps == 0) return say("build cache: no steps to export");
+    say("build cache " + spec.ref + ": " + std::to_string(r.steps) +
+        (r.steps == 1 ? " step, " : " steps, ") + std::to_string(r.blobs.copied) + " copied, " +
+        std::to_string(r.blobs.mounted) + " mounted, " + std::to_string(r.blobs.skipped) +
+        " already there");
+  } catch (const Error &e) {
+    const std::string what = "the image was stored, but exporting the build cache to " + spec.ref +
+                             " failed: " + e.what();
+    if (spec.ignore_error) return say("warning: " + what);
+    throw Error(e.code(), what);
+  }
+}
+
 // --platform with several platforms: each built as its own image into a scratch layout
 // (BuildKit builds them in one solve; the images are the same), then one index of them
 // written to the output with its tags, as `berth index` assembles one.
@@ -757,13 +825,21 @@ BuildResult build_platforms(const DockerfileBuildOptions &options,
   core::StagingDir scratch(state + "/platforms/build");
   std::vector<std::string> images;
   BuildResult result;
+  // Each platform's build stays until the cache is exported: its entries' blobs are
+  // read through it.
+  std::deque<DockerfileBuildOptions> each; // a build holds its options by reference
+  std::vector<std::unique_ptr<DockerfileBuild>> builds;
+  std::vector<ops::CacheEntry> entries;
   for (std::size_t i = 0; i < platforms.size(); ++i) {
-    auto one = options;
+    auto &one = each.emplace_back(options);
     one.platform = platforms[i].str();
     one.output = "oci:" + scratch.path() + "/layout:p" + std::to_string(i);
     one.extra_tags.clear();
     if (options.log) options.log("[platform " + one.platform + "]\n");
-    auto r = DockerfileBuild(one).run();
+    auto &build = *builds.emplace_back(std::make_unique<DockerfileBuild>(one));
+    auto r = build.run();
+    auto mine = build.cache_entries();
+    entries.insert(entries.end(), mine.begin(), mine.end());
     result.layers.insert(result.layers.end(), r.layers.begin(), r.layers.end());
     if (result.base_name.empty()) {
       result.base_name = r.base_name;
@@ -779,6 +855,7 @@ BuildResult build_platforms(const DockerfileBuildOptions &options,
   auto index = assemble_index(images, options.output, co);
   result.digest = index.digest;
   result.media_type = index.media_type;
+  export_build_cache(options, entries);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return result;
@@ -790,7 +867,9 @@ BuildResult build_dockerfile(const DockerfileBuildOptions &options) {
   const auto platforms = ops::parse_platform_list(options.platform);
   if (platforms.size() <= 1) {
     DockerfileBuild b(options);
-    return b.run();
+    auto result = b.run();
+    export_build_cache(options, b.cache_entries());
+    return result;
   }
   return build_platforms(options, platforms);
 }

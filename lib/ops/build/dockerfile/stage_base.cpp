@@ -3,7 +3,6 @@
 #include <berth/error.hpp>
 
 #include "core/stream.hpp"
-#include "layer/compression.hpp"
 #include "layer/extract.hpp"
 #include "layer/tar_reader.hpp"
 #include "layer/tar_writer.hpp"
@@ -72,53 +71,45 @@ StageImage open_base_stage(const std::string &ref, const image::Platform &platfo
     if (!ids[static_cast<rapidjson::SizeType>(i)].IsString())
       throw Error(Errc::protocol, ref + ": a diffID is not a string");
     std::string diff_id = ids[static_cast<rapidjson::SizeType>(i)].GetString();
-    std::string dir;
-    if (auto have = opener.store->find(diff_id)) {
-      dir = *have;
-    } else {
-      // Download -> decompress -> unpack, through a bounded pipe: memory stays flat.
-      PipeReader pipe([&](const http::BodySink &sink) { src.blob(l, sink, {}); });
-      auto d = layer::open_decompressor(
-          l.media_type, [&](char *buf, std::size_t len) { return pipe.read(buf, len); });
-      dir = opener.store->ensure(diff_id,
-                                 [&](char *buf, std::size_t len) { return d.read(buf, len); });
-    }
-    img.layers.push_back({l, diff_id, dir, &src});
+    // Unpacked when a step first needs the files: a build whose steps all hit the
+    // cache downloads none of the base.
+    img.layers.push_back({l, diff_id, layer_dir(*opener.store, src, l, diff_id), &src, ""});
   }
   opener.keep->push_back(std::move(opened.source));
   return img;
 }
 
 namespace {
-void materialize_as(const StageImage &img, const std::string &dir, bool owners);
+void materialize_as(const std::vector<std::string> &lowers, const std::string &dir, bool owners);
 } // namespace
 
 void materialize_stage(const StageImage &img, const std::string &dir) {
   const bool root = ::geteuid() == 0;
+  const auto lowers = img.lowers(); // unpacked here, before any user-namespace child
   if (!root && sandbox::rootless_mapping().use_helpers) {
     // Rootless: as root of the build's user namespace, which reads the layers' files of
     // every id as the ids inside and can give them those owners (setuid bits kept).
     sandbox::call_in_userns(
         sandbox::rootless_mapping(),
         [&]() -> std::string {
-          materialize_as(img, dir, true);
+          materialize_as(lowers, dir, true);
           return {};
         },
         "laying out a stage's files");
     return;
   }
-  materialize_as(img, dir, root);
+  materialize_as(lowers, dir, root);
 }
 
 namespace {
 
-// The layers applied in order to dir; owners kept when `owners`.
-void materialize_as(const StageImage &img, const std::string &dir, bool owners) {
+// The layers (topmost first) applied bottom up to dir; owners kept when `owners`.
+void materialize_as(const std::vector<std::string> &lowers, const std::string &dir, bool owners) {
   layer::ExtractOptions eo;
   eo.preserve_owner = owners;
   eo.devices = ::geteuid() == 0; // mknod needs real root, not a user namespace's
   layer::Extractor x(dir, eo);
-  for (const auto &l : img.layers) {
+  for (auto it = lowers.rbegin(); it != lowers.rend(); ++it) {
     // Each layer directory as a layer tar again (its overlay whiteouts as .wh. entries),
     // applied by the Extractor with its safety checks.
     PipeReader pipe([&](const http::BodySink &sink) {
@@ -127,7 +118,7 @@ void materialize_as(const StageImage &img, const std::string &dir, bool owners) 
       to.keep_owner = true;
       to.xattrs = true;
       layer::TarWriter tw(out, to);
-      sandbox::write_overlay_diff(l.dir, tw);
+      sandbox::write_overlay_diff(*it, tw);
       tw.finish();
     });
     layer::TarReader reader([&](char *buf, std::size_t len) { return pipe.read(buf, len); });

@@ -6,8 +6,10 @@
 #include <berth/manifest.hpp>
 
 #include "core/json.hpp"
+#include "ops/build/dockerfile/layer_dir.hpp"
 #include "ops/transfer/endpoints.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,8 +18,9 @@ namespace berth::ops {
 struct StageLayer {
   image::Descriptor blob; // the compressed layer
   std::string diff_id;
-  std::string dir;               // unpacked in overlay's form (sandbox::LayerStore)
-  ImageSource *source = nullptr; // where blob can be read: the base, or the layer cache
+  std::shared_ptr<LayerDir> dir; // unpacked in overlay's form when first asked
+  ImageSource *source = nullptr; // where blob can be read: the base, a cache
+  std::string key;               // the step that made it ("" for a base's layers)
 };
 
 struct StageImage {
@@ -30,11 +33,12 @@ struct StageImage {
   std::string base_name, base_digest, base_manifest_digest;
   bool cmd_set = false; // CMD given in this stage: a later ENTRYPOINT keeps it
 
-  // The layers' directories topmost first, as sandbox::RunSpec::lower_dirs wants them.
+  // The layers' directories topmost first, as sandbox::RunSpec::lower_dirs wants them
+  // (unpacked now where they were not yet).
   std::vector<std::string> lowers() const {
     std::vector<std::string> out;
     for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-      out.push_back(it->dir);
+      out.push_back(it->dir->path());
     return out;
   }
 };

@@ -4,7 +4,6 @@
 
 #include "core/crypto.hpp"
 #include "layer/compression.hpp"
-#include "ops/transfer/pipe_reader.hpp"
 
 #include <filesystem>
 
@@ -51,42 +50,53 @@ ImageSource *StepCache::source() const {
   return source_.get();
 }
 
-void StepCache::add_layer(StageImage &img, const BuiltLayer &built, const std::string &dir,
-                          const std::string &history, const BuildClock &clock) {
+void StepCache::add_import(std::unique_ptr<RegistryCacheImport> cache) {
+  imports_.push_back(std::move(cache));
+}
+
+std::vector<CacheEntry> StepCache::used() const {
+  std::lock_guard lock(used_mutex_);
+  return used_;
+}
+
+std::optional<CacheEntry> StepCache::used(const std::string &key) const {
+  std::lock_guard lock(used_mutex_);
+  for (const auto &e : used_)
+    if (e.key == key) return e;
+  return std::nullopt;
+}
+
+void StepCache::add_layer(StageImage &img, const BuiltLayer &built, std::shared_ptr<LayerDir> dir,
+                          const std::string &history, const BuildClock &clock, ImageSource *source,
+                          const std::string &key) {
   image::Descriptor d;
   d.media_type = built.media_type;
   d.digest = built.digest;
   d.size = static_cast<std::int64_t>(built.size);
-  img.layers.push_back({d, built.diff_id, dir, source()});
+  img.layers.push_back({d, built.diff_id, std::move(dir), source, key});
   auto &a = img.config.GetAllocator();
   ensure_rootfs_and_history(img.config);
   img.config["rootfs"]["diff_ids"].PushBack(core::json::Value(built.diff_id.c_str(), a), a);
   add_history(img.config, clock.created_text(), history, false, "buildkit.dockerfile.v0");
+  std::lock_guard lock(used_mutex_);
+  used_.push_back({key, built, source});
 }
 
 bool StepCache::reuse(StageImage &img, const std::string &key, const std::string &history,
                       const BuildClock &clock, sandbox::LayerStore &store) {
   if (no_cache_) return false;
-  auto hit = layers_.lookup(key);
+  std::optional<CacheHit> hit;
+  if (auto local = layers_.lookup(key)) hit = CacheHit{*local, source()};
+  for (std::size_t i = 0; !hit && i < imports_.size(); ++i)
+    hit = imports_[i]->find(key);
   if (!hit) return false;
-  std::string dir;
-  if (auto have = store.find(hit->diff_id)) {
-    dir = *have;
-  } else {
-    // The store was pruned (or restored without it): unpack the cached blob again.
-    image::Descriptor d;
-    d.media_type = hit->media_type;
-    d.digest = hit->digest;
-    d.size = static_cast<std::int64_t>(hit->size);
-    auto *src = source();
-    PipeReader pipe([&](const http::BodySink &sink) { src->blob(d, sink, {}); });
-    auto dec = layer::open_decompressor(
-        d.media_type, [&](char *buf, std::size_t len) { return pipe.read(buf, len); });
-    dir =
-        store.ensure(hit->diff_id, [&](char *buf, std::size_t len) { return dec.read(buf, len); });
-  }
+  image::Descriptor d;
+  d.media_type = hit->layer.media_type;
+  d.digest = hit->layer.digest;
+  d.size = static_cast<std::int64_t>(hit->layer.size);
   img.cache_key = key;
-  add_layer(img, *hit, dir, history, clock);
+  add_layer(img, hit->layer, layer_dir(store, *hit->source, d, hit->layer.diff_id), history, clock,
+            hit->source, key);
   return true;
 }
 
@@ -104,7 +114,9 @@ void StepCache::commit(StageImage &img, const std::string &key, const std::strin
     sink.commit(r.digest);
     return BuiltLayer{r.digest, r.diff_id, r.media_type, r.size, false};
   });
-  add_layer(img, built, store.adopt(built.diff_id, upper), history, clock);
+  const auto dir = store.adopt(built.diff_id, upper);
+  add_layer(img, built, std::make_shared<LayerDir>([dir] { return dir; }), history, clock, source(),
+            key);
 }
 
 } // namespace berth::ops

@@ -9,14 +9,18 @@
 #pragma once
 
 #include "core/file.hpp"
+#include "ops/build/dockerfile/registry_cache.hpp"
 #include "ops/build/dockerfile/stage_image.hpp"
 #include "ops/build/image_draft.hpp"
 #include "ops/build/layer_cache.hpp"
 #include "sandbox/layer_store.hpp"
 #include "sandbox/overlay_diff.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace berth::ops {
 
@@ -43,7 +47,11 @@ public:
   // A fresh scratch directory for one step (removed when the pointer goes).
   std::unique_ptr<core::StagingDir> scratch() const;
 
-  // When `key` was built before: its layer added to img with `history`.
+  // A registry cache to look steps up in after the local one (--cache-from).
+  void add_import(std::unique_ptr<RegistryCacheImport> cache);
+
+  // When `key` was built before (here, else in a registry cache): its layer added to img
+  // with `history`. The layer's files are unpacked only when a later step needs them.
   bool reuse(StageImage &img, const std::string &key, const std::string &history,
              const BuildClock &clock, sandbox::LayerStore &store);
   // What a step left in `upper` becomes img's next layer (an empty one when it changed
@@ -55,14 +63,24 @@ public:
   // Where committed layers' blobs are read from.
   ImageSource *source() const;
 
+  // Every step this build reused or made, with where its blob is: a cache export's
+  // entries (mode=max).
+  std::vector<CacheEntry> used() const;
+  // The one step `key` (mode=min takes the final image's layers).
+  std::optional<CacheEntry> used(const std::string &key) const;
+
 private:
-  void add_layer(StageImage &img, const BuiltLayer &built, const std::string &dir,
-                 const std::string &history, const BuildClock &clock);
+  void add_layer(StageImage &img, const BuiltLayer &built, std::shared_ptr<LayerDir> dir,
+                 const std::string &history, const BuildClock &clock, ImageSource *source,
+                 const std::string &key);
 
   std::string dir_;
   bool no_cache_;
   LayerCache layers_;
   const std::unique_ptr<ImageSource> source_; // made up front: no lazy init to race on
+  std::vector<std::unique_ptr<RegistryCacheImport>> imports_; // set before the stages run
+  mutable std::mutex used_mutex_;
+  std::vector<CacheEntry> used_; // in the order the steps finished
 };
 
 } // namespace berth::ops
