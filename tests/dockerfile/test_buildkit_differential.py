@@ -242,6 +242,21 @@ COPY ["c.md", "/json form/"]
 """, files).assert_same()
 
 
+def test_copy_link_lays_out_without_the_image(pair):
+    """COPY --link: the layer is made in an empty directory, so directories the image
+    has already are made again (0755, the --chown owner) rather than copied up with
+    their metadata; with --chmod BuildKit copies onto the image as without --link."""
+    pair("""FROM {base}
+RUN mkdir -m 0700 /app && chown 1000:1000 /app && mkdir -p /deep/a/b && chmod 0711 /deep/a
+COPY --link f /app/f
+COPY --link --chmod=640 f /deep/a/b/mod
+COPY --link --chown=1000 f /deep/a/b/own
+COPY --link d/ /newdir/sub/
+WORKDIR /app
+COPY --link f relative
+""", {"f": "f\n", "d/x": "x", "d/y/z": "z"}).assert_same()
+
+
 def test_copy_symbolic_chmod(pair):
     def setup(ctx):
         os.chmod(ctx / "tool", 0o755)

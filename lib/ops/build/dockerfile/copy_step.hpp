@@ -32,6 +32,10 @@
 // then a file puts the file inside it. Missing parents are created with mode 0755 (the
 // --chmod mode when given) and the --chown owner.
 //
+// --link (the caller passes no image lowers): the step is laid out in an empty
+// directory, so created parents are 0755 with the --chown owner even where the image
+// has them; BuildKit does this only without --chmod, and so does the caller.
+//
 // Owners: --chown ("user[:group]"; BuildKit's rules: a name is looked up in the image's
 // /etc/passwd and gives that user's primary group, a number N alone means N:N, a group
 // name is looked up in /etc/group) applies to every entry created, parents included.

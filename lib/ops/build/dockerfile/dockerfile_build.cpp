@@ -682,11 +682,34 @@ void DockerfileBuild::copy_and_commit(StageImage &img, const df::Instruction &in
                                       const std::string &history,
                                       const std::optional<std::string> &given_key,
                                       const std::function<void(bool)> &show) {
+  // --link lays out alone unless --chmod is given: BuildKit then copies onto the image
+  // as without --link (its parents keep the image's metadata).
+  const bool link = std::visit(
+      [](const auto &b) {
+        if constexpr (requires { b.link; })
+          return b.link && b.chmod.empty();
+        else
+          return false;
+      },
+      in.body);
   auto scratch = cache_.scratch();
   const std::string upper = scratch->path() + "/upper";
   core::make_dirs(upper);
   ops::copy_detail::RootlessOwners owners;
-  ops::run_copy_step(root, req, img.lowers(), upper);
+  if (link) {
+    // --link: laid out in an empty directory, as BuildKit does, so the layer does not
+    // depend on the image below (and a fresh runner needs none of it). A --chown name is
+    // looked up in the image's /etc/passwd and /etc/group, where BuildKit fails
+    // ("invalid user index: -1").
+    auto alone = req;
+    if (!req.chown.empty() && req.chown.find_first_not_of("0123456789:") != std::string::npos) {
+      const auto o = ops::copy_detail::resolve_chown(req.chown, img.lowers());
+      alone.chown = std::to_string(o.uid) + ":" + std::to_string(o.gid);
+    }
+    ops::run_copy_step(root, alone, {}, upper);
+  } else {
+    ops::run_copy_step(root, req, img.lowers(), upper);
+  }
   owners.apply();
   std::string key;
   std::unique_lock<std::mutex> held;
