@@ -32,8 +32,11 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "servers"))
 sys.path.insert(0, str(REPO / "tests" / "dockerfile"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 import stack  # noqa: E402
+from byte_proxy import ByteProxy  # noqa: E402
+from ci_bench import Tools, ci_rows  # noqa: E402
 
 BUSYBOX = "/bin/busybox"
 
@@ -84,10 +87,38 @@ def debian_root(work: str) -> str | None:
     return root
 
 
-def push_base(berth: str, root: str, ref: str) -> None:
+def push_base(berth: str, root: str, ref: str, *layers: str) -> None:
     env = dict(os.environ, SOURCE_DATE_EPOCH="0")
-    subprocess.run([berth, "build", "--from", "scratch", "--layer", root, "--output", ref,
-                    "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
+    extra = [a for layer in layers for a in ("--layer", layer)]
+    subprocess.run([berth, "build", "--from", "scratch", "--layer", root, *extra, "--level",
+                    "1", "--output", ref, "--quiet"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def big_data(work: str, mib: int = 500) -> str:
+    """mib files of 1 MiB of random bytes (they do not compress) under data/, laid at /."""
+    root = os.path.join(work, "big-data")
+    os.makedirs(os.path.join(root, "data"))
+    for i in range(mib):
+        with open(os.path.join(root, "data", "f%04d" % i), "wb") as f:
+            f.write(os.urandom(1 << 20))
+    return root
+
+
+def print_ci(rows) -> None:
+    print()
+    print("CI rows: the peers' ratio is their time / berth's")
+    print(f"{'case':26} {'tool':9} {'wall s':>8} {'peak RSS MiB':>13} {'peer/berth':>11}  note")
+    mine = {}
+    for case, tool, wall, rss, note in rows:
+        label = case if case not in mine else ""
+        if tool == "berth":
+            mine[case] = wall
+        ratio = (f"{wall / mine[case]:10.2f}x" if tool != "berth" and wall is not None
+                 and mine.get(case) else "")
+        wall_s = "n/a" if wall is None else f"{wall:.2f}"
+        rss_s = "n/a" if rss is None else f"{rss / 1024:.1f}"
+        print(f"{label:26} {tool:9} {wall_s:>8} {rss_s:>13} {ratio:>11}  {note}")
 
 
 def timed(cmd: list[str], cwd: str) -> tuple[float, int]:
@@ -159,6 +190,8 @@ def main() -> int:
     ap.add_argument("--berth", required=True)
     ap.add_argument("--tree", required=True, help="the directory COPY'd into the image")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--only", choices=("all", "builds", "ci"), default="all",
+                    help="the cold/cached builds, the CI rows, or both")
     a = ap.parse_args()
     buildah = shutil.which("buildah")
     work = tempfile.mkdtemp(prefix="berth-bench-dockerfile-")
@@ -174,7 +207,7 @@ def main() -> int:
                 print(f"dockerfile bench: BuildKit unavailable: {e}", file=sys.stderr)
             files = sum(len(fs) for _, _, fs in os.walk(a.tree))
             cases = []
-            for name, root, dockerfile, what in (
+            for name, root, dockerfile, what in () if a.only == "ci" else (
                     ("busybox", busybox_root(work), BUSYBOX_DOCKERFILE,
                      f"busybox base, COPY of {files} files, two RUN steps"),
                     ("debian multi-stage", debian_root(work), DEBIAN_DOCKERFILE,
@@ -191,7 +224,23 @@ def main() -> int:
                     f.write(dockerfile.format(base=ref))
                 run_case(name, ctx, a.reps, a.berth, buildkit, buildah, registry, work, results)
                 cases.append((name, what))
-            print_table(cases, results, a.reps)
+            if cases:
+                print_table(cases, results, a.reps)
+            if a.only != "builds":
+                proxy = ByteProxy(registry.host, registry.port)
+                small = busybox_root(os.path.join(work, "ci"))
+                base_ref = f"{proxy.hostport}/bench/ci-base:v1"
+                push_base(a.berth, small, base_ref)
+                big_ref = f"{registry.hostport}/bench/big:v1"
+                push_base(a.berth, small, big_ref, big_data(work))
+
+                def factory(name):
+                    if not buildkit:
+                        return None
+                    return BuildKit(pathlib.Path(work) / name,
+                                    [registry.hostport, proxy.hostport])
+                tools = Tools(a.berth, factory if buildkit else None, buildah, work)
+                print_ci(ci_rows(tools, proxy, registry, base_ref, big_ref, a.tree, a.reps))
         return 0
     finally:
         if buildkit:

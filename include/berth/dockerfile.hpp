@@ -32,6 +32,10 @@ struct DockerfileBuildOptions {
   // --secret for RUN --mount=type=secret: "id=ID[,src=FILE|,env=VAR]" (with neither, the
   // environment variable ID). A secret never reaches a layer, the history or a log.
   std::vector<std::string> secrets;
+  // Told each secret's value when a RUN that mounts it is about to run (never for a
+  // step the cache answers): where logs are public, mask it there (the CLI writes
+  // GitHub's ::add-mask:: to stderr in Actions). Called from the build's threads.
+  std::function<void(const std::string &)> on_secret;
 
   // Where base layers are unpacked once (by diffID) and built layers are kept between
   // builds; "" = $XDG_CACHE_HOME/berth (else ~/.cache/berth).

@@ -1,6 +1,7 @@
 // berth build -f Dockerfile [CONTEXT]: docker build's flags over build_dockerfile.
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/github.hpp"
 #include "cli/progress_printer.hpp"
 
 #include <berth/copy.hpp>
@@ -82,6 +83,8 @@ int build_dockerfile_command(const Args &args) {
     o.build_args.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   o.secrets = args.values("--secret");
+  // A RUN may print what it mounts: in GitHub Actions each value is masked first.
+  o.on_secret = [](const std::string &value) { github_mask(value); };
   o.target = args.value_or("--target", "");
   o.labels = args.key_values("--label");
   o.platform = args.value_or("--platform", "");

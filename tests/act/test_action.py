@@ -215,7 +215,8 @@ ARG GREETING
 ARG NOTE
 COPY app /app
 RUN printf '%%s\\n' "$GREETING" >/app/greeting && printf '%%s\\n' "$NOTE" >/app/note
-RUN --mount=type=secret,id=token,required wc -c </run/secrets/token >/app/token-length
+RUN --mount=type=secret,id=token,required wc -c </run/secrets/token >/app/token-length \
+ && echo "token: $(cat /run/secrets/token)"
 ENTRYPOINT ["/app/server"]
 """ % actlib.PUBLIC_BASE
 BUILD_SECRET = "act-build-secret-5e1f"  # the workflow's step env gives it to the action
@@ -280,6 +281,9 @@ def test_action_builds_a_dockerfile_and_pushes(act_bin, ecr_stack, ecr_public_se
     config = json.loads(read(os.path.join(out, "config.json")))
     assert config["config"]["Entrypoint"] == ["/app/server"], config
     assert BUILD_SECRET not in json.dumps(config)
+    # The RUN printed it: berth had it masked (::add-mask::) before the RUN ran.
+    assert "token: ***" in r.log, r.log
+    assert BUILD_SECRET not in r.log
     assert not any("GREETING" in e or "NOTE" in e for e in config["config"].get("Env", []))
     manifest = json.loads(read(os.path.join(out, "manifest-action-build")))
     assert manifest["annotations"]["org.opencontainers.image.base.digest"] == public_base["digest"]

@@ -584,6 +584,7 @@ ops::MountSources DockerfileBuild::mount_sources(const df::Instruction &in, int 
   };
   m.cache_dir = state_ + "/mounts";
   m.secrets = &secrets_;
+  m.on_secret = o_.on_secret;
   m.where = source_name_ + ":" + std::to_string(in.start_line);
   return m;
 }
@@ -811,15 +812,24 @@ namespace {
 
 // --cache-to, once the image is stored: the steps the build used, with their blobs.
 void export_build_cache(const DockerfileBuildOptions &o,
-                        const std::vector<ops::CacheEntry> &entries) {
+                        const std::vector<ops::CacheEntry> &entries, const BuildResult &result) {
   if (o.cache_to.empty()) return;
   const auto spec = ops::parse_cache_spec(o.cache_to, true);
+  // Layers just pushed to a registry output are mounted from there, not uploaded again.
+  ops::PushedImage pushed;
+  std::unique_ptr<ops::ImageSource> output;
+  if (const auto loc = ops::Location::parse(o.output); loc.kind == ops::Location::Kind::registry) {
+    output = ops::open_source(loc, o.output_access);
+    pushed.source = output.get();
+    for (const auto &l : result.layers)
+      pushed.digests.insert(l.digest);
+  }
   auto say = [&](const std::string &line) {
     if (o.log) o.log(line + "\n");
   };
   try {
     ops::ProgressReporter reporter(o.progress);
-    auto r = ops::export_registry_cache(spec, o.output_access, entries, o.jobs, reporter);
+    auto r = ops::export_registry_cache(spec, o.output_access, entries, o.jobs, reporter, pushed);
     if (r.steps == 0) return say("build cache: no steps to export");
     say("build cache " + spec.ref + ": " + std::to_string(r.steps) +
         (r.steps == 1 ? " step, " : " steps, ") + std::to_string(r.blobs.copied) + " copied, " +
@@ -878,7 +888,7 @@ BuildResult build_platforms(const DockerfileBuildOptions &options,
   auto index = assemble_index(images, options.output, co);
   result.digest = index.digest;
   result.media_type = index.media_type;
-  export_build_cache(options, entries);
+  export_build_cache(options, entries, result);
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return result;
@@ -891,7 +901,7 @@ BuildResult build_dockerfile(const DockerfileBuildOptions &options) {
   if (platforms.size() <= 1) {
     DockerfileBuild b(options);
     auto result = b.run();
-    export_build_cache(options, b.cache_entries());
+    export_build_cache(options, b.cache_entries(), result);
     return result;
   }
   return build_platforms(options, platforms);

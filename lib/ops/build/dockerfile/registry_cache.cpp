@@ -29,11 +29,11 @@ CacheSpec parse_cache_spec(const std::string &text, bool to) {
         type = v;
       } else if (k == "ref") {
         ref = v;
-      } else if (to && k == "mode") {
+      } else if (k == "mode") { // on --cache-from too: one spec can serve both flags
         if (v != "min" && v != "max")
           throw Error(Errc::invalid_argument, flag + ": mode is min or max, not " + v);
         spec.max = v == "max";
-      } else if (to && k == "ignore-error") {
+      } else if (k == "ignore-error") {
         if (v != "true" && v != "false")
           throw Error(Errc::invalid_argument, flag + ": ignore-error is true or false");
         spec.ignore_error = v == "true";
@@ -144,10 +144,12 @@ std::optional<CacheHit> RegistryCacheImport::find(const std::string &key) {
 
 CacheExportResult export_registry_cache(const CacheSpec &spec, const RegistryAccess &access,
                                         const std::vector<CacheEntry> &entries, int jobs,
-                                        ProgressReporter &reporter) {
+                                        ProgressReporter &reporter, const PushedImage &pushed) {
   CacheExportResult result;
   if (entries.empty()) return result; // a build of no steps: nothing worth a cache
-  auto dst = open_destination(cache_location(spec.ref), access);
+  const auto where = cache_location(spec.ref);
+  const auto dst_host = where.ref.registry_host();
+  auto dst = open_destination(where, access);
   // Layers in the order the steps came, each once; blobs grouped by where they are.
   std::vector<image::Descriptor> layers;
   std::map<std::string, std::size_t> index_of;
@@ -167,7 +169,9 @@ CacheExportResult export_registry_cache(const CacheSpec &spec, const RegistryAcc
       d.digest = e.layer.digest;
       d.size = static_cast<std::int64_t>(e.layer.size);
       layers.push_back(d);
-      by_source[e.source].push_back(d);
+      const bool there = pushed.source && pushed.digests.count(d.digest) &&
+                         pushed.source->registry_host() == dst_host;
+      by_source[there ? pushed.source : e.source].push_back(d);
     }
     w.writer.Key(e.key.c_str());
     w.writer.StartObject();

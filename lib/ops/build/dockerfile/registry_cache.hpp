@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,8 @@ struct CacheSpec {
   bool max = false;          // mode=max: every stage's steps, not only the final image's
   bool ignore_error = false; // an export that fails is a warning
 };
-// `to`: the --cache-to form (mode and ignore-error allowed). Error(invalid_argument)
+// `to` names the flag in errors; --cache-from takes mode and ignore-error too (and
+// ignores them), so one spec can be given to both. Error(invalid_argument)
 // naming what is wrong, Error(unsupported) for other types (gha, local, inline, s3).
 CacheSpec parse_cache_spec(const std::string &text, bool to);
 
@@ -85,10 +87,17 @@ struct CacheExportResult {
   BlobCounts blobs;
 };
 
+// Where the build just pushed its image: blobs there are mounted from it (no bytes
+// moved) when the cache is in the same registry, rather than uploaded again.
+struct PushedImage {
+  ImageSource *source = nullptr; // the output repository, as a source
+  std::set<std::string> digests; // the layers pushed there
+};
+
 // Stores the entries as the cache image at spec.ref: their blobs copied from their
 // sources (skipped when there, mounted within a registry), then config and manifest.
 CacheExportResult export_registry_cache(const CacheSpec &spec, const RegistryAccess &access,
                                         const std::vector<CacheEntry> &entries, int jobs,
-                                        ProgressReporter &reporter);
+                                        ProgressReporter &reporter, const PushedImage &pushed = {});
 
 } // namespace berth::ops

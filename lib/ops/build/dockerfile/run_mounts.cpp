@@ -199,6 +199,7 @@ PreparedMounts prepare_mounts(const std::vector<df::Mount> &mounts, const MountS
         p.key_text += key + "\n";
         continue;
       }
+      if (src.on_secret) src.on_secret(*value);
       if (m.env) p.env.push_back(*m.env + "=" + *value);
       if (m.env && m.target.empty()) { // env= alone: no file
         p.key_text += key + "\n";

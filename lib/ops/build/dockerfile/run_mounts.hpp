@@ -53,6 +53,9 @@ struct MountSources {
   std::function<MountRoot(const std::string &from)> root_of;
   std::string cache_dir; // where cache mounts live ("<state>/mounts")
   const std::vector<BuildSecret> *secrets = nullptr;
+  // Told each secret's value as it is read, before the RUN that sees it runs (the CLI
+  // masks it in GitHub Actions); may be empty.
+  std::function<void(const std::string &)> on_secret;
   std::string where; // "Dockerfile:12" for errors
 };
 

@@ -4,7 +4,7 @@
 # copy of a Go source tree (issues #22, #23). Run as root (buildkitd, buildah's vfs store
 # and chroot isolation need it; berth would run rootless too).
 #
-#   benchmarks/run_dockerfile.sh
+#   benchmarks/run.sh build      (or benchmarks/run_build.sh [--only builds|ci])
 #
 # Environment:
 #   BENCH_DOCKERFILE_REPS  rounds, the median is reported (default 3, else BENCH_REPS)
@@ -32,4 +32,4 @@ if ! log=$(ninja -C "$build" bin/berth 2>&1); then
   exit 1
 fi
 exec python3 "$here/dockerfile/dockerfile_bench.py" --berth "$build/bin/berth" --tree "$tree" \
-  --reps "$reps"
+  --reps "$reps" "$@"
