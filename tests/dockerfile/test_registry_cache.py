@@ -168,6 +168,7 @@ def test_what_is_not_a_cache_is_a_warning(berth_bin, registry, registry_base, tm
 
 @pytest.mark.parametrize("spec, message", [
     ("type=gha", "type=gha is not supported"),
+    ("type=local,dest=/tmp/cache", "type=local is not supported"),
     ("type=registry", "needs ref=REPO[:TAG]"),
     ("type=registry,ref=x/y,mode=all", "mode is min or max"),
     ("type=registry,ref=x/y,colour=red", 'unknown option "colour"'),

@@ -95,21 +95,18 @@ void add_history(Document &config, const std::string &created, const std::string
   config["history"].PushBack(h, a);
 }
 
-void store_image(const StoreRequest &req, const BuildClock &clock, const ImageDraft &draft,
-                 ImageDestination &dst, ProgressReporter &reporter, BuildResult &result) {
+ImageForm image_form(const StoreRequest &req, const BuildClock &clock, const ImageDraft &draft) {
+  ImageForm form;
   core::json::StringWriter cw;
   draft.config.Accept(cw.writer);
-  std::string config_raw = cw.str();
-  dst.put_blob_bytes(config_raw);
-  result.config_digest = image::digest_of(config_raw);
-
+  form.config = cw.str();
   image::Manifest fields;
   fields.media_type =
       draft.docker_types ? image::media::docker_manifest : image::media::oci_manifest;
   fields.config.media_type =
       draft.docker_types ? image::media::docker_config : image::media::oci_config;
-  fields.config.digest = result.config_digest;
-  fields.config.size = static_cast<std::int64_t>(config_raw.size());
+  fields.config.digest = image::digest_of(form.config);
+  fields.config.size = static_cast<std::int64_t>(form.config.size());
   fields.layers = draft.layers;
   if (!draft.docker_types) { // Docker's schema 2 has no annotations
     fields.annotations = req.annotations;
@@ -119,15 +116,29 @@ void store_image(const StoreRequest &req, const BuildClock &clock, const ImageDr
       fields.annotations.emplace("org.opencontainers.image.base.digest", req.base_digest);
     }
   }
-  auto manifest = image::Manifest::make(std::move(fields));
-  result.digest = image::digest_of(manifest.raw);
-  result.media_type = manifest.media_type;
-  dst.put_manifest(manifest.raw, manifest.media_type, true);
-  reporter.item(Progress::Event::manifest_done, result.digest, manifest.raw.size(),
-                manifest.raw.size(), 0);
+  form.manifest = image::Manifest::make(std::move(fields));
+  return form;
+}
+
+void store_form(const ImageForm &form, const StoreRequest &req, ImageDestination &dst,
+                ProgressReporter &reporter, BuildResult &result, bool there) {
+  result.config_digest = form.manifest.config.digest;
+  result.digest = image::digest_of(form.manifest.raw);
+  result.media_type = form.manifest.media_type;
+  if (!there) {
+    dst.put_blob_bytes(form.config);
+    dst.put_manifest(form.manifest.raw, form.manifest.media_type, true);
+  }
+  reporter.item(Progress::Event::manifest_done, result.digest, form.manifest.raw.size(),
+                form.manifest.raw.size(), 0);
   for (const auto &t : req.extra_tags)
     if (dst.tag_digest(t) != result.digest)
-      dst.put_manifest_as(manifest.raw, manifest.media_type, t);
+      dst.put_manifest_as(form.manifest.raw, form.manifest.media_type, t);
+}
+
+void store_image(const StoreRequest &req, const BuildClock &clock, const ImageDraft &draft,
+                 ImageDestination &dst, ProgressReporter &reporter, BuildResult &result) {
+  store_form(image_form(req, clock, draft), req, dst, reporter, result, false);
 }
 
 void check_attestable(const std::string &output, bool sbom, bool provenance) {

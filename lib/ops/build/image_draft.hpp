@@ -56,8 +56,20 @@ struct StoreRequest {
   std::vector<std::string> extra_tags;
 };
 
-// Stores the config and the manifest at dst (and under every extra tag); fills the
-// result's digest, media type and config digest.
+// The config and manifest an image draft is stored as.
+struct ImageForm {
+  std::string config;
+  image::Manifest manifest;
+};
+ImageForm image_form(const StoreRequest &req, const BuildClock &clock, const ImageDraft &draft);
+
+// Stores the config and the manifest at dst (nothing when `there`: the tag holds this
+// manifest already) and under every extra tag; fills the result's digest, media type
+// and config digest.
+void store_form(const ImageForm &form, const StoreRequest &req, ImageDestination &dst,
+                ProgressReporter &reporter, BuildResult &result, bool there);
+
+// image_form then store_form.
 void store_image(const StoreRequest &req, const BuildClock &clock, const ImageDraft &draft,
                  ImageDestination &dst, ProgressReporter &reporter, BuildResult &result);
 

@@ -783,13 +783,19 @@ BuildResult DockerfileBuild::run() {
                                static_cast<std::uint64_t>(l.blob.size),
                                l.source != cache_.source()});
   }
-  for (auto &[src, blobs] : by_source)
-    ops::copy_blobs(*src, *dst, blobs, o_.jobs, reporter);
   ops::StoreRequest store;
   store.base_name = img.base_name;
   store.base_digest = img.base_digest;
   store.extra_tags = o_.extra_tags;
-  ops::store_image(store, clock_, draft, *dst, reporter, result);
+  // A rebuild that changed nothing, pushed where its tag holds that image already: one
+  // HEAD, and no blob is looked at (a manifest a registry serves has its blobs).
+  const auto form = ops::image_form(store, clock_, draft);
+  const bool there = out_loc.kind == ops::Location::Kind::registry &&
+                     dst->tag_points_to(image::digest_of(form.manifest.raw));
+  if (!there)
+    for (auto &[src, blobs] : by_source)
+      ops::copy_blobs(*src, *dst, blobs, o_.jobs, reporter);
+  ops::store_form(form, store, *dst, reporter, result, there);
 
   auto att = ops::attest_request(o_, o_.platform, started);
   att.parameters = {{"dockerfile", source_name_},
@@ -831,6 +837,9 @@ void export_build_cache(const DockerfileBuildOptions &o,
     ops::ProgressReporter reporter(o.progress);
     auto r = ops::export_registry_cache(spec, o.output_access, entries, o.jobs, reporter, pushed);
     if (r.steps == 0) return say("build cache: no steps to export");
+    if (r.unchanged)
+      return say("build cache " + spec.ref + ": " + std::to_string(r.steps) +
+                 (r.steps == 1 ? " step" : " steps") + ", unchanged");
     say("build cache " + spec.ref + ": " + std::to_string(r.steps) +
         (r.steps == 1 ? " step, " : " steps, ") + std::to_string(r.blobs.copied) + " copied, " +
         std::to_string(r.blobs.mounted) + " mounted, " + std::to_string(r.blobs.skipped) +

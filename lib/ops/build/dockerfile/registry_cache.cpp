@@ -14,7 +14,7 @@ namespace berth::ops {
 CacheSpec parse_cache_spec(const std::string &text, bool to) {
   const std::string flag = to ? "--cache-to" : "--cache-from";
   CacheSpec spec;
-  std::string type, ref;
+  std::string type, ref, unknown;
   if (text.find('=') == std::string::npos) {
     type = "registry", ref = text; // a bare REPO[:TAG]
   } else {
@@ -40,8 +40,8 @@ CacheSpec parse_cache_spec(const std::string &text, bool to) {
       } else if (k == "image-manifest" || k == "oci-mediatypes" || k == "compression") {
         // buildx options for what berth always does (an OCI image manifest) or decides
         // per build: accepted so that a buildx line works unchanged.
-      } else {
-        throw Error(Errc::invalid_argument, flag + ": unknown option \"" + k + "\"");
+      } else if (unknown.empty()) {
+        unknown = k; // refused once the type is known: another type's keys are no error
       }
     }
   }
@@ -51,6 +51,8 @@ CacheSpec parse_cache_spec(const std::string &text, bool to) {
                 flag + ": type=" + type +
                     " is not supported; berth keeps build caches in a registry "
                     "(type=registry,ref=REPO[:TAG]) and locally under --cache-dir");
+  if (!unknown.empty())
+    throw Error(Errc::invalid_argument, flag + ": unknown option \"" + unknown + "\"");
   if (ref.empty()) throw Error(Errc::invalid_argument, flag + " needs ref=REPO[:TAG]");
   auto r = image::Reference::parse(ref);
   if (!r.digest.empty())
@@ -183,15 +185,7 @@ CacheExportResult export_registry_cache(const CacheSpec &spec, const RegistryAcc
   }
   w.writer.EndObject();
   w.writer.EndObject();
-  for (auto &[src, blobs] : by_source) {
-    auto c = copy_blobs(*src, *dst, blobs, jobs, reporter);
-    result.blobs.copied += c.copied;
-    result.blobs.skipped += c.skipped;
-    result.blobs.mounted += c.mounted;
-    result.blobs.bytes += c.bytes;
-  }
   const std::string config = w.str();
-  dst->put_blob_bytes(config);
   image::Manifest fields;
   fields.media_type = image::media::oci_manifest;
   fields.config.media_type = kBuildCacheConfigType;
@@ -200,8 +194,20 @@ CacheExportResult export_registry_cache(const CacheSpec &spec, const RegistryAcc
   fields.layers = layers;
   auto manifest = image::Manifest::make(std::move(fields));
   result.digest = image::digest_of(manifest.raw);
-  if (!dst->tag_points_to(result.digest))
-    dst->put_manifest(manifest.raw, manifest.media_type, true);
+  // The same steps as the cache there: one HEAD, nothing moved.
+  if (dst->tag_points_to(result.digest)) {
+    result.unchanged = true;
+    return result;
+  }
+  for (auto &[src, blobs] : by_source) {
+    auto c = copy_blobs(*src, *dst, blobs, jobs, reporter);
+    result.blobs.copied += c.copied;
+    result.blobs.skipped += c.skipped;
+    result.blobs.mounted += c.mounted;
+    result.blobs.bytes += c.bytes;
+  }
+  dst->put_blob_bytes(config);
+  dst->put_manifest(manifest.raw, manifest.media_type, true);
   return result;
 }
 

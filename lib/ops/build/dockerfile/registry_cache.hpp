@@ -84,6 +84,7 @@ struct CacheEntry {
 struct CacheExportResult {
   std::string digest; // of the cache manifest
   int steps = 0;
+  bool unchanged = false; // the tag held these steps already: nothing was written
   BlobCounts blobs;
 };
 
