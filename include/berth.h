@@ -575,7 +575,7 @@ BERTH_API int berth_build(char **out_json, const berth_build_options *opts);
 /* Dockerfile builds, without a daemon: BuildKit's Dockerfile semantics; each RUN in a
  * sandbox berth makes itself (namespaces and overlayfs; rootless when the caller is
  * not root); base layers unpacked once and every step cached under state_dir. */
-#define BERTH_DOCKERFILE_OPTIONS_VERSION 2
+#define BERTH_DOCKERFILE_OPTIONS_VERSION 3
 
 /* The steps ("#3 RUN make") and what a RUN prints, as it comes, in whole lines (not
  * NUL-terminated; outside text: neutralise it before printing it in a CI log). Stages
@@ -620,13 +620,26 @@ typedef struct berth_dockerfile_options {
    * the log. */
   const char *const *secrets;
   size_t n_secrets;
+  /* version 3: build caches in registries, buildx's form. cache_from: each
+   * "type=registry,ref=REPO[:TAG]" (or a bare "REPO[:TAG]"; the tag defaults to
+   * "buildcache"); a step found there runs no more; a missing, unreadable or expired
+   * cache is a warning in the log and a miss, never an error. cache_to (NULL = none):
+   * "type=registry,ref=REPO[:TAG][,mode=min|max][,ignore-error=true]", replaced after
+   * the build with the steps it used (min, the default: the final image's; max: every
+   * stage's), as an OCI image manifest. Both use dst's access. Before anything runs: a
+   * spec without ref=, or with an option berth does not know (another type's too, as
+   * type=local's src=), is BERTH_EINVAL; a type other than registry (gha, s3, ...)
+   * BERTH_EUNSUPPORTED. */
+  const char *const *cache_from;
+  size_t n_cache_from;
+  const char *cache_to;
 } berth_dockerfile_options;
 
 #define BERTH_DOCKERFILE_OPTIONS_INIT                                                              \
   {                                                                                                \
     BERTH_DOCKERFILE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL,  \
         0, NULL, -1, -1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL,   \
-        NULL, NULL, 0                                                                              \
+        NULL, NULL, 0, NULL, 0, NULL                                                               \
   }
 
 BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version);
@@ -679,6 +692,19 @@ BERTH_API int berth_ecr_ensure_creation_template(char **out_json, const char *te
 /* A lifecycle policy from the shorthand (pass 0 to leave a rule out). */
 BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_last,
                                                int32_t expire_untagged_days);
+
+/* policy_json (NULL or "" = no rules yet) with a build cache rule put first: images
+ * tagged with tag_prefix (NULL = "buildcache", berth_dockerfile_options.cache_to's
+ * default tag) expire when not pushed for `days` days; the other rules' priorities move
+ * up by one, so no other rule (a keep-last count) ever counts a cache image.
+ * *out_json: the policy's JSON text (validated), {"rules":[{"rulePriority":1,
+ * "selection":{"tagStatus":"tagged","tagPrefixList":[PREFIX],"countType":
+ * "sinceImagePushed","countUnit":"days","countNumber":DAYS},..},..]}; free with
+ * berth_free. Pure: reaches no service, callable from any thread. BERTH_EINVAL for
+ * days < 1, an empty or over-long prefix (or one with '*' or '"'), or a policy ECR
+ * would refuse. */
+BERTH_API int berth_lifecycle_policy_with_build_cache(char **out_json, const char *policy_json,
+                                                      int32_t days, const char *tag_prefix);
 
 /* Validates a policy against ECR's rules (BERTH_EINVAL naming the rule and field). */
 BERTH_API int berth_lifecycle_policy_validate(const char *policy_json);

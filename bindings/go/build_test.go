@@ -451,6 +451,84 @@ func TestLifecyclePolicies(t *testing.T) {
 	}
 }
 
+type cacheRule struct {
+	RulePriority int
+	Selection    struct {
+		TagStatus     string
+		TagPrefixList []string
+		CountType     string
+		CountUnit     string
+		CountNumber   int
+	}
+	Action struct{ Type string }
+}
+
+func rulesOf(t *testing.T, policy string) []cacheRule {
+	t.Helper()
+	var p struct{ Rules []cacheRule }
+	if err := json.Unmarshal([]byte(policy), &p); err != nil {
+		t.Fatalf("%s: %v", policy, err)
+	}
+	return p.Rules
+}
+
+func TestLifecyclePolicyWithBuildCache(t *testing.T) {
+	alone, err := berth.LifecyclePolicyWithBuildCache("", 14, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := rulesOf(t, alone)
+	if len(rules) != 1 {
+		t.Fatalf("rules: %s", alone)
+	}
+	r := rules[0]
+	if r.RulePriority != 1 || r.Selection.TagStatus != "tagged" ||
+		!reflect.DeepEqual(r.Selection.TagPrefixList, []string{"buildcache"}) ||
+		r.Selection.CountType != "sinceImagePushed" || r.Selection.CountUnit != "days" ||
+		r.Selection.CountNumber != 14 || r.Action.Type != "expire" {
+		t.Fatalf("the build cache rule: %s", alone)
+	}
+	if !strings.Contains(alone, `"tagPrefixList":["buildcache"]`) {
+		t.Fatalf("%s", alone)
+	}
+
+	// First, before the shorthand's rules, which move down one priority each.
+	shorthand, err := berth.LifecyclePolicyShorthand(10, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := rulesOf(t, shorthand)
+	with, err := berth.LifecyclePolicyWithBuildCache(shorthand, 3, "ci-cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := rulesOf(t, with)
+	if len(after) != len(before)+1 || after[0].RulePriority != 1 ||
+		!reflect.DeepEqual(after[0].Selection.TagPrefixList, []string{"ci-cache"}) || after[0].Selection.CountNumber != 3 {
+		t.Fatalf("with the cache rule: %s", with)
+	}
+	for i, b := range before {
+		b.RulePriority++
+		if !reflect.DeepEqual(after[i+1], b) {
+			t.Fatalf("rule %d: %+v, want %+v", i+1, after[i+1], b)
+		}
+	}
+	if err := berth.LifecyclePolicyValidate(with); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, bad := range []struct {
+		policy string
+		days   int
+		prefix string
+	}{{"", 0, ""}, {"", -1, ""}, {"", 7, "cache*"}, {"{not json", 7, ""}, {`{"rules": 5}`, 7, ""},
+		{"", 7, "a\x00b"}} {
+		if _, err := berth.LifecyclePolicyWithBuildCache(bad.policy, bad.days, bad.prefix); !errors.Is(err, berth.ErrInvalid) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}
+
 // ---------------------------------------------------------------------------
 // ECR pipeline against moto
 
@@ -528,6 +606,21 @@ func TestECRPipeline(t *testing.T) {
 	}
 	if err := berth.ECRPutLifecyclePolicy(bg, repo, `{"rules":[]}`, opts); !errors.Is(err, berth.ErrInvalid) {
 		t.Fatalf("empty policy: %v", err)
+	}
+	// The build cache rule first, as `berth ecr put-lifecycle-policy --expire-cache-after`.
+	withCache, err := berth.LifecyclePolicyWithBuildCache(policy, 14, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := berth.ECRPutLifecyclePolicy(bg, repo, withCache, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := berth.ECRCall(bg, "GetLifecyclePolicy", map[string]any{"repositoryName": repo}, &stored, opts); err != nil {
+		t.Fatal(err)
+	}
+	if rules := rulesOf(t, stored.LifecyclePolicyText); len(rules) != 2 ||
+		!reflect.DeepEqual(rules[0].Selection.TagPrefixList, []string{"buildcache"}) {
+		t.Fatalf("stored policy %s", stored.LifecyclePolicyText)
 	}
 
 	pass, err := berth.ECRScanGate(bg, repo, "v1", berth.ScanGateOptions{FailOn: "CRITICAL", Timeout: time.Minute}, opts)

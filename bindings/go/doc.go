@@ -144,9 +144,10 @@
 //
 // # CI pipeline steps
 //
-// [ECREnsureRepository], [LifecyclePolicyShorthand], [LifecyclePolicyValidate],
-// [ECRLifecyclePreview], [ECRPutLifecyclePolicy] and [ECRScanGate] cover a
-// pipeline's repository, retention and vulnerability gate. A failed gate returns
+// [ECREnsureRepository], [LifecyclePolicyShorthand], [LifecyclePolicyWithBuildCache],
+// [LifecyclePolicyValidate], [ECRLifecyclePreview], [ECRPutLifecyclePolicy] and
+// [ECRScanGate] cover a pipeline's repository, retention (build caches included) and
+// vulnerability gate. A failed gate returns
 // its [ScanGateResult] together with an *Error of code [EGate].
 //
 // # AWS credentials and ECR

@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // DockerfileOptions configures [BuildDockerfile]. Output is required; every other
@@ -84,6 +85,18 @@ type DockerfileOptions struct {
 	// neither, the environment variable ID). A secret never reaches the image, its
 	// history or the log.
 	Secrets []string
+	// CacheFrom and CacheTo are build caches in registries, buildx's form, for CI
+	// runners that start with an empty StateDir. Each CacheFrom is
+	// "type=registry,ref=REPO[:TAG]" (or a bare "REPO[:TAG]"; the tag defaults to
+	// "buildcache"): a step found there runs no more, and a missing, unreadable or
+	// expired cache is a warning in the log and a miss, never an error. CacheTo
+	// ("" for none), "type=registry,ref=REPO[:TAG][,mode=min|max][,ignore-error=true]",
+	// is replaced after the build with the steps it used (min, the default: the final
+	// image's; max: every stage's). Both use Dst's access. Another type (gha, local,
+	// s3) is an *Error of code EUnsupported, a spec without ref= EInvalid, before
+	// anything runs.
+	CacheFrom []string
+	CacheTo   string
 }
 
 type logState struct {
@@ -106,6 +119,44 @@ func (l *logState) write(b []byte) {
 	l.fn(string(b))
 }
 
+// dockerfileOptionsInit is berth_dockerfile_options_init (o is a
+// *C.berth_dockerfile_options); tests replace it to play a libberth older than this
+// package.
+var dockerfileOptionsInit = func(o unsafe.Pointer, version uint32) int {
+	return int(C.berth_dockerfile_options_init((*C.berth_dockerfile_options)(o), C.uint32_t(version)))
+}
+
+// dockerfileFieldsAdded names what each version of berth_dockerfile_options added.
+var dockerfileFieldsAdded = map[int]string{2: "Secrets", 3: "CacheFrom and CacheTo"}
+
+// initDockerfileOptions initialises o as the newest version of
+// berth_dockerfile_options the loaded libberth knows, down to the oldest that holds
+// every field opts sets: a libberth older than this package refuses the newer
+// versions, and reads only the fields of the version it is given. The caller has
+// locked the OS thread (the last error is read on failure).
+func initDockerfileOptions(o *C.berth_dockerfile_options, opts DockerfileOptions) error {
+	needs := 1
+	if len(opts.Secrets) > 0 {
+		needs = 2
+	}
+	if len(opts.CacheFrom) > 0 || opts.CacheTo != "" {
+		needs = 3
+	}
+	rc := int(C.BERTH_OK)
+	for v := int(C.BERTH_DOCKERFILE_OPTIONS_VERSION); v >= needs; v-- {
+		if rc = dockerfileOptionsInit(unsafe.Pointer(o), uint32(v)); rc == C.BERTH_OK {
+			return nil
+		}
+	}
+	if needs > 1 {
+		return &Error{Code: EUnsupported, Message: fmt.Sprintf(
+			"DockerfileOptions.%s need berth_dockerfile_options version %d, which the loaded "+
+				"libberth (%s) does not know; install a newer libberth",
+			dockerfileFieldsAdded[needs], needs, Version())}
+	}
+	return lastError(C.int(rc))
+}
+
 // BuildDockerfile builds a Dockerfile's target stage without a daemon —
 // BuildKit's semantics, each RUN in a sandbox libberth makes itself (rootless when
 // the process is not root) — and writes it to opts.Output.
@@ -113,7 +164,9 @@ func (l *logState) write(b []byte) {
 // Errors are *Error: EBuild when a RUN fails (its line, exit code and the end of
 // its output in the message; nothing is stored), ENotFound (the context, the
 // Dockerfile, a base), EInvalid (a malformed Dockerfile or option), and the
-// transfer errors of [Copy]. A panic in opts.Log is raised again here.
+// transfer errors of [Copy], EUnsupported (a cache type other than registry, or
+// Secrets, CacheFrom or CacheTo with a libberth too old for them). A panic in
+// opts.Log is raised again here.
 func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
@@ -143,6 +196,10 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	for i, v := range append(append(append([]string{}, buildArgs...), labels...), opts.ExtraTags...) {
 		args = append(args, namedString{"item[" + strconv.Itoa(i) + "]", v})
 	}
+	for i, v := range opts.CacheFrom {
+		args = append(args, namedString{"CacheFrom[" + strconv.Itoa(i) + "]", v})
+	}
+	args = append(args, namedString{"CacheTo", opts.CacheTo})
 	if err := checkNUL(args); err != nil {
 		return nil, err
 	}
@@ -175,13 +232,8 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	defer runtime.UnlockOSThread()
 
 	do := new(C.berth_dockerfile_options)
-	rc := C.berth_dockerfile_options_init(do, C.BERTH_DOCKERFILE_OPTIONS_VERSION)
-	if rc != C.BERTH_OK && len(opts.Secrets) == 0 {
-		// A libberth older than this package: version 1 holds every field this call uses.
-		rc = C.berth_dockerfile_options_init(do, 1)
-	}
-	if rc != C.BERTH_OK {
-		return nil, lastError(rc)
+	if err := initDockerfileOptions(do, opts); err != nil {
+		return nil, err
 	}
 	if do.src, err = strs.registry(&opts.Src); err != nil {
 		return nil, err
@@ -213,6 +265,10 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	if len(opts.Secrets) > 0 {
 		do.secrets, do.n_secrets = strs.array(opts.Secrets)
 	}
+	if len(opts.CacheFrom) > 0 || opts.CacheTo != "" {
+		do.cache_from, do.n_cache_from = strs.array(opts.CacheFrom)
+		do.cache_to = strs.optional(opts.CacheTo)
+	}
 
 	progress := newProgress(ctx, opts.Progress)
 	defer progress.free()
@@ -230,7 +286,7 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	C.berth_go_set_dockerfile_callbacks(do, progressHandle, logHandle)
 
 	var out *C.char
-	rc = C.berth_build_dockerfile(&out, do)
+	rc := C.berth_build_dockerfile(&out, do)
 	err = progress.finish(rc)
 	raw := takeReply(out)
 	if log != nil && log.panicked != nil {

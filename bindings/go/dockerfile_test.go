@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -184,5 +185,118 @@ func TestBuildDockerfileSecretsAndCacheMounts(t *testing.T) {
 		Output: out, Context: dir, DockerfileText: "FROM " + base + "\n", Secrets: []string{"src=/x"}})
 	if !errors.Is(err, berth.ErrInvalid) {
 		t.Fatalf("a secret without id: %v", err)
+	}
+}
+
+func TestBuildDockerfileCacheSpecsAreCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"f": "x\n"})
+	layout := filepath.Join(t.TempDir(), "out")
+	opts := berth.DockerfileOptions{Output: "oci:" + layout + ":v1", Context: dir, StateDir: t.TempDir(),
+		DockerfileText: "FROM scratch\nCOPY f /f\n"}
+	for _, c := range []struct {
+		from []string
+		to   string
+		code int
+		text string
+	}{
+		{nil, "type=gha", berth.EUnsupported, "type=gha"},
+		{nil, "type=registry", berth.EInvalid, "ref="},
+		{nil, "type=registry,ref=127.0.0.1:1/c,mode=all", berth.EInvalid, "mode"},
+		{[]string{"type=s3"}, "", berth.EUnsupported, "type=s3"},
+		{[]string{"type=registry"}, "", berth.EInvalid, "ref="},
+		{[]string{"127.0.0.1:1/c\x00"}, "", berth.EInvalid, "CacheFrom[0]"},
+	} {
+		o := opts
+		o.CacheFrom, o.CacheTo = c.from, c.to
+		_, err := berth.BuildDockerfile(context.Background(), o)
+		if e := berthError(t, err, c.code); !strings.Contains(e.Message, c.text) {
+			t.Errorf("%q %q: %q does not say %q", c.from, c.to, e.Message, c.text)
+		}
+	}
+	if _, err := os.Stat(layout); err == nil {
+		t.Fatal("a refused build wrote its output")
+	}
+}
+
+func TestBuildDockerfileOnAnOlderLibrary(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"f": "x\n"})
+	opts := func(name string) berth.DockerfileOptions {
+		return berth.DockerfileOptions{Output: "oci:" + filepath.Join(t.TempDir(), name) + ":v1", Context: dir,
+			StateDir: t.TempDir(), DockerfileText: "FROM scratch\nCOPY f /f\n"}
+	}
+	// Knowing version 2: asked for 3 first, then given 2; cache options are refused.
+	asked, undo := berth.PlayOlderDockerfileLibrary(2)
+	defer undo()
+	o := opts("v2")
+	o.Secrets = []string{"id=x,src=" + filepath.Join(dir, "f")}
+	if _, err := berth.BuildDockerfile(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*asked) != "[3 2]" {
+		t.Fatalf("versions asked: %v", *asked)
+	}
+	o = opts("refused")
+	o.CacheTo = "type=registry,ref=127.0.0.1:1/c"
+	_, err := berth.BuildDockerfile(context.Background(), o)
+	if e := berthError(t, err, berth.EUnsupported); !strings.Contains(e.Message, "CacheFrom and CacheTo need berth_dockerfile_options version 3") {
+		t.Fatalf("message %q", e.Message)
+	}
+	undo()
+	// Knowing version 1 only: a build without secrets or caches still works.
+	asked, undo = berth.PlayOlderDockerfileLibrary(1)
+	defer undo()
+	if _, err := berth.BuildDockerfile(context.Background(), opts("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*asked) != "[3 2 1]" {
+		t.Fatalf("versions asked: %v", *asked)
+	}
+	o = opts("refused")
+	o.Secrets = []string{"id=x"}
+	_, err = berth.BuildDockerfile(context.Background(), o)
+	if e := berthError(t, err, berth.EUnsupported); !strings.Contains(e.Message, "Secrets need berth_dockerfile_options version 2") {
+		t.Fatalf("message %q", e.Message)
+	}
+}
+
+// A CI runner that starts empty: the first build exports its steps to a real
+// registry (CacheTo); a second with a new StateDir takes each from there
+// (CacheFrom), runs nothing, and makes the same image.
+func TestBuildDockerfileRegistryCache(t *testing.T) {
+	host := plainStack.host(t)
+	base := busyboxBase(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.txt": "alpha\n"})
+	text := "FROM " + base + "\nCOPY a.txt /a.txt\nRUN echo ran-go | tr a-z A-Z && wc -c /a.txt > /size\n"
+	cache := host + "/bind-go/cache"
+	build := func(state string, o berth.DockerfileOptions) (*berth.BuildResult, string) {
+		t.Helper()
+		var mu sync.Mutex
+		var logged strings.Builder
+		o.Output = "oci:" + filepath.Join(t.TempDir(), "out") + ":v1"
+		o.Context, o.StateDir, o.DockerfileText, o.Created = dir, state, text, time.Unix(0, 0)
+		o.Log = func(s string) { mu.Lock(); defer mu.Unlock(); logged.WriteString(s) }
+		r, err := berth.BuildDockerfile(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, logged.String()
+	}
+	first, log1 := build(t.TempDir(), berth.DockerfileOptions{CacheTo: "type=registry,ref=" + cache})
+	if !strings.Contains(log1, "RAN-GO") || !strings.Contains(log1, "build cache "+cache+":buildcache: 2 steps") {
+		t.Fatalf("first build's log:\n%s", log1)
+	}
+	second, log2 := build(t.TempDir(), berth.DockerfileOptions{CacheFrom: []string{"type=registry,ref=" + cache}})
+	if strings.Contains(log2, "RAN-GO") {
+		t.Fatalf("a step ran again:\n%s", log2)
+	}
+	steps := regexp.MustCompile(`(?m)^#\d+ (?:COPY|RUN) .*\n(.*)`).FindAllStringSubmatch(log2, -1)
+	if len(steps) != 2 || steps[0][1] != "  CACHED" || steps[1][1] != "  CACHED" {
+		t.Fatalf("not every step CACHED:\n%s", log2)
+	}
+	if second.Digest != first.Digest {
+		t.Fatalf("digests %s and %s", first.Digest, second.Digest)
 	}
 }

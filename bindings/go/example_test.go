@@ -162,6 +162,35 @@ func ExampleLifecyclePolicyShorthand() {
 	// true
 }
 
+// A build cache rule first: cache tags (DockerfileOptions.CacheTo's "buildcache")
+// untouched for 14 days expire, and the shorthand's rules never count them.
+func ExampleLifecyclePolicyWithBuildCache() {
+	policy, err := berth.LifecyclePolicyShorthand(30, 7)
+	if err != nil {
+		log.Fatal(err)
+	}
+	policy, err = berth.LifecyclePolicyWithBuildCache(policy, 14, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	var parsed struct {
+		Rules []struct {
+			RulePriority int    `json:"rulePriority"`
+			Description  string `json:"description"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(policy), &parsed); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range parsed.Rules {
+		fmt.Println(r.RulePriority, r.Description)
+	}
+	// Output:
+	// 1 Expire build caches (buildcache*) not pushed for 14 days
+	// 2 Expire untagged images older than 7 days
+	// 3 Keep the last 30 images
+}
+
 // Copy an image from an OCI layout to a registry, printing each finished blob,
 // and stop cleanly on Ctrl-C. (Not run: it needs a registry.)
 func ExampleCopy() {

@@ -127,6 +127,29 @@ func LifecyclePolicyShorthand(keepLast, expireUntaggedDays int) (string, error) 
 	})
 }
 
+// LifecyclePolicyWithBuildCache returns policy (JSON text; "" for no rules yet)
+// with a build cache rule put first: images tagged with tagPrefix ("" means
+// "buildcache", the default tag of [DockerfileOptions].CacheTo) expire when not
+// pushed for days days. Each build replaces its cache tag, so a cache in use is
+// never that old. The other rules' priorities move up by one: as priority 1, the
+// rule keeps cache images out of every other rule (a keep-last count never counts
+// them). The result is validated; an *Error of code EInvalid for days < 1, an
+// over-long prefix, or a policy ECR would refuse.
+func LifecyclePolicyWithBuildCache(policy string, days int, tagPrefix string) (string, error) {
+	if err := checkNUL([]namedString{{"policy", policy}, {"tagPrefix", tagPrefix}}); err != nil {
+		return "", err
+	}
+	if days < 1 || days > math.MaxInt32 {
+		return "", invalid("LifecyclePolicyWithBuildCache: days must be at least 1, not " + strconv.Itoa(days))
+	}
+	if tagPrefix == "" {
+		tagPrefix = "buildcache"
+	}
+	return localCall([]string{policy, tagPrefix}, func(out **C.char, a []*C.char) C.int {
+		return C.berth_lifecycle_policy_with_build_cache(out, a[0], C.int32_t(days), a[1])
+	})
+}
+
 // LifecyclePolicyValidate checks a lifecycle policy (JSON text) against ECR's
 // rules; an *Error of code EInvalid names the rule and field at fault.
 func LifecyclePolicyValidate(policy string) error {

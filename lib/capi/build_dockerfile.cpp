@@ -38,6 +38,10 @@ DockerfileBuildOptions to_options(const berth_dockerfile_options &o) {
   d.level = o.level;
   capi::shared_build_fields(o, d, "berth_dockerfile_options");
   if (o.version >= 2) d.secrets = string_list(o.secrets, o.n_secrets, "secrets");
+  if (o.version >= 3) {
+    d.cache_from = string_list(o.cache_from, o.n_cache_from, "cache_from");
+    d.cache_to = str(o.cache_to);
+  }
   if (o.log) {
     auto fn = o.log;
     void *user = o.log_user_data;
@@ -52,9 +56,11 @@ extern "C" {
 
 BERTH_API int berth_dockerfile_options_init(berth_dockerfile_options *opts, uint32_t version) {
   return guard([&] {
-    // A version-1 caller's struct ends before `secrets`: nothing past it is written.
-    const std::size_t size = version == 1 ? offsetof(berth_dockerfile_options, secrets)
-                                          : sizeof(berth_dockerfile_options);
+    // An older caller's struct ends where its version's fields do (version 1 before
+    // `secrets`, version 2 before `cache_from`): nothing past it is written.
+    const std::size_t size = version == 1   ? offsetof(berth_dockerfile_options, secrets)
+                             : version == 2 ? offsetof(berth_dockerfile_options, cache_from)
+                                            : sizeof(berth_dockerfile_options);
     capi::init_options_prefix(opts, berth_dockerfile_options BERTH_DOCKERFILE_OPTIONS_INIT, version,
                               1, BERTH_DOCKERFILE_OPTIONS_VERSION, "berth_dockerfile_options",
                               size);

@@ -159,6 +159,16 @@ BERTH_API int berth_lifecycle_policy_shorthand(char **out_json, int32_t keep_las
   });
 }
 
+BERTH_API int berth_lifecycle_policy_with_build_cache(char **out_json, const char *policy_json,
+                                                      int32_t days, const char *tag_prefix) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json != nullptr, "out_json is NULL");
+    *out_json = dup_for_caller(lifecycle_policy_with_build_cache(
+        str(policy_json), days, tag_prefix ? std::string(tag_prefix) : std::string("buildcache")));
+  });
+}
+
 BERTH_API int berth_lifecycle_policy_validate(const char *policy_json) {
   return guard([&] {
     require(policy_json != nullptr, "policy_json is NULL");

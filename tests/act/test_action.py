@@ -288,6 +288,22 @@ def test_action_builds_a_dockerfile_and_pushes(act_bin, ecr_stack, ecr_public_se
     manifest = json.loads(read(os.path.join(out, "manifest-action-build")))
     assert manifest["annotations"]["org.opencontainers.image.base.digest"] == public_base["digest"]
 
+    # cache-to: the first build stored the steps it used under berth/app:buildcache;
+    # cache-from: the same build on a fresh runner's step cache took every one from
+    # there (the comma-separated second reference holds none: a warning only).
+    lines = r.step_lines("build")
+    start = lines.index("=== fresh runner: cache-from ===")
+    end = lines.index("=== fresh runner: done ===")
+    assert any("build cache %s/berth/app:buildcache: 3 steps" % HOST in l
+               for l in lines[:start]), r.log
+    fresh = lines[start:end + 1]
+    assert "fresh step cache used" in fresh, fresh
+    assert sum(l.strip() == "CACHED" for l in fresh) == 3, fresh
+    assert any("no build cache at %s/berth/none:buildcache yet" % HOST in l for l in fresh), fresh
+    cache_image = st.client("ecr", "admin").describe_images(
+        repositoryName="berth/app", imageIds=[{"imageTag": "buildcache"}])["imageDetails"]
+    assert cache_image and cache_image[0]["imageDigest"] != digest, cache_image
+
     # No tags: a build into the local layout only (context sub/, its Containerfile).
     local_digest, local_id, layout = read(os.path.join(out, "local")).split("\n")[:3]
     with open(os.path.join(out, "local-manifest"), "rb") as f:

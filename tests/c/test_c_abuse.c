@@ -7,10 +7,10 @@
 #include <berth.h>
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stddef.h>
 #include <string.h>
 
 #include "c_check.h"
@@ -169,18 +169,30 @@ static void test_copy_family(void) {
   FAILS(berth_export("oci:/nonexistent/s:x", NULL, NULL), BERTH_EINVAL);
 }
 
-/* berth_dockerfile_options grew a field in version 2: initialising version 1 (a caller
- * built against the older header) writes nothing past the version-1 fields. */
-static void test_dockerfile_options_v1_tail(void) {
+/* berth_dockerfile_options grew fields in versions 2 and 3: initialising an older
+ * version (a caller built against the older header) writes nothing past that version's
+ * fields. */
+static void check_tail(uint32_t version, size_t tail) {
   berth_dockerfile_options o;
-  size_t i, tail = offsetof(berth_dockerfile_options, secrets);
+  size_t i;
   memset(&o, 0xAB, sizeof o);
-  CHECK(berth_dockerfile_options_init(&o, 1) == BERTH_OK);
-  CHECK(o.version == 1 && o.level == -1 && o.output == NULL);
+  CHECK(berth_dockerfile_options_init(&o, version) == BERTH_OK);
+  CHECK(o.version == version && o.level == -1 && o.output == NULL);
   for (i = tail; i < sizeof o; ++i)
     CHECK(((const unsigned char *)&o)[i] == 0xAB);
+}
+
+static void test_dockerfile_options_tail(void) {
+  berth_dockerfile_options o;
+  check_tail(1, offsetof(berth_dockerfile_options, secrets));
+  check_tail(2, offsetof(berth_dockerfile_options, cache_from));
+  memset(&o, 0xAB, sizeof o);
   CHECK(berth_dockerfile_options_init(&o, 2) == BERTH_OK);
   CHECK(o.secrets == NULL && o.n_secrets == 0);
+  memset(&o, 0xAB, sizeof o);
+  CHECK(berth_dockerfile_options_init(&o, 3) == BERTH_OK);
+  CHECK(o.secrets == NULL && o.n_secrets == 0);
+  CHECK(o.cache_from == NULL && o.n_cache_from == 0 && o.cache_to == NULL);
 }
 
 static void test_build_dockerfile(void) {
@@ -205,6 +217,11 @@ static void test_build_dockerfile(void) {
   opts.created = -1;
   opts.context = "/nonexistent/context";
   FAILS(berth_build_dockerfile(&out, &opts), BERTH_ENOTFOUND);
+  CHECK(out == NULL);
+  opts.context = NULL;
+  opts.cache_from = NULL; /* a count without an array */
+  opts.n_cache_from = 1;
+  FAILS(berth_build_dockerfile(&out, &opts), BERTH_EINVAL);
   CHECK(out == NULL);
 }
 
@@ -269,6 +286,15 @@ static void test_aws_and_pipeline(void) {
   FAILS(berth_lifecycle_policy_shorthand(NULL, 5, 1), BERTH_EINVAL);
   FAILS(berth_lifecycle_policy_shorthand(&out, -1, -1), BERTH_EINVAL);
   FAILS(berth_lifecycle_policy_shorthand(&out, 0, 0), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_with_build_cache(NULL, NULL, 7, NULL), BERTH_EINVAL);
+  out = SENTINEL;
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, NULL, 0, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, NULL, -3, NULL), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, NULL, 7, ""), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, NULL, 7, "cache*"), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, "{not json", 7, NULL), BERTH_EINVAL);
+  FAILS(berth_lifecycle_policy_with_build_cache(&out, "{\"rules\": 5}", 7, NULL), BERTH_EINVAL);
   FAILS(berth_lifecycle_policy_validate(NULL), BERTH_EINVAL);
   FAILS(berth_lifecycle_policy_validate(""), BERTH_EINVAL);
   FAILS(berth_lifecycle_policy_validate("{\"rules\": 5}"), BERTH_EINVAL);
@@ -623,7 +649,7 @@ int main(void) {
   test_copy_family();
   test_build();
   test_build_dockerfile();
-  test_dockerfile_options_v1_tail();
+  test_dockerfile_options_tail();
   test_aws_and_pipeline();
   test_signatures();
   test_inspection();

@@ -280,6 +280,47 @@ int main(int argc, char **argv) {
         CHECK(berth_build_dockerfile(&json, &d) != BERTH_OK);
         CHECK(strstr(berth_last_error()->message, "is required") == NULL);
         CHECK(strstr(berth_last_error()->message, "c-secret") == NULL);
+        d.secrets = NULL;
+        d.n_secrets = 0;
+      }
+      {
+        /* Registry build caches (version 3): specs are checked before anything runs, so
+         * these need no registry. Another type than registry is not supported; a
+         * registry cache without ref, or an option buildx does not have, is invalid. */
+        const char *from[1];
+        snprintf(dockerfile, sizeof dockerfile, "FROM %s\nENV Y=2\n", src);
+        snprintf(df_out, sizeof df_out, "oci:%s/dockerfile-cache:v1", argv[2]);
+        d.cache_to = "type=gha";
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EUNSUPPORTED);
+        CHECK(json == NULL);
+        CHECK(strstr(berth_last_error()->message, "type=gha") != NULL);
+        d.cache_to = "type=registry";
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        CHECK(strstr(berth_last_error()->message, "ref=") != NULL);
+        d.cache_to = "type=registry,ref=localhost:5000/c,mode=all";
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        d.cache_to = NULL;
+        from[0] = "type=gha";
+        d.cache_from = from;
+        d.n_cache_from = 1;
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EUNSUPPORTED);
+        from[0] = "type=registry";
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        d.cache_from = NULL; /* a count without an array */
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_EINVAL);
+        d.n_cache_from = 0;
+        /* A version-2 struct's cache fields are not read: garbage there is harmless. */
+        d.version = 2;
+        d.cache_from = (const char *const *)(void *)&log_calls;
+        d.n_cache_from = 99;
+        d.cache_to = "type=gha";
+        CHECK(berth_build_dockerfile(&json, &d) == BERTH_OK);
+        berth_free(json);
+        json = NULL;
+        d.version = BERTH_DOCKERFILE_OPTIONS_VERSION;
+        d.cache_from = NULL;
+        d.n_cache_from = 0;
+        d.cache_to = NULL;
       }
     }
 
@@ -360,6 +401,37 @@ int main(int argc, char **argv) {
     CHECK(json && berth_lifecycle_policy_validate(json) == BERTH_OK);
     berth_free(json);
     CHECK(berth_lifecycle_policy_validate("{\"rules\":[]}") == BERTH_EINVAL);
+    /* The build cache rule: alone (NULL policy, the default prefix), and put first
+     * before the shorthand's rules, which move to priorities 2 and 3. */
+    json = NULL;
+    CHECK(berth_lifecycle_policy_with_build_cache(&json, NULL, 14, NULL) == BERTH_OK);
+    CHECK(has(json, "{\"rules\":[{\"rulePriority\":1,"));
+    CHECK(has(json, "\"tagPrefixList\":[\"buildcache\"]"));
+    CHECK(has(json, "\"countNumber\":14"));
+    CHECK(json && berth_lifecycle_policy_validate(json) == BERTH_OK);
+    berth_free(json);
+    {
+      char *shorthand = NULL;
+      const char *p2, *p3;
+      CHECK(berth_lifecycle_policy_shorthand(&shorthand, 5, 7) == BERTH_OK);
+      json = NULL;
+      CHECK(berth_lifecycle_policy_with_build_cache(&json, shorthand, 3, "ci-cache") == BERTH_OK);
+      CHECK(has(json, "{\"rules\":[{\"rulePriority\":1,"));
+      CHECK(has(json, "\"tagPrefixList\":[\"ci-cache\"]"));
+      p2 = json ? strstr(json, "\"rulePriority\":2") : NULL;
+      p3 = json ? strstr(json, "\"rulePriority\":3") : NULL;
+      CHECK(p2 != NULL && p3 != NULL && p2 < p3);
+      CHECK(json && berth_lifecycle_policy_validate(json) == BERTH_OK);
+      berth_free(json);
+      json = NULL;
+      CHECK(berth_lifecycle_policy_with_build_cache(&json, "", 1, NULL) == BERTH_OK);
+      CHECK(has(json, "\"tagPrefixList\":[\"buildcache\"]"));
+      berth_free(json);
+      json = (char *)shorthand; /* garbage in, NULL out on failure */
+      CHECK(berth_lifecycle_policy_with_build_cache(&json, NULL, 0, NULL) == BERTH_EINVAL);
+      CHECK(json == NULL);
+      berth_free(shorthand);
+    }
   }
 
   printf("%d passed, %d failed\n", checks - failures, failures);

@@ -55,6 +55,13 @@ TEST_CASE("lifecycle: a build cache rule goes first and keeps caches out of keep
   CHECK_THROWS_AS(lifecycle_policy_with_build_cache("", 0), Error);
   CHECK_THROWS_AS(lifecycle_policy_with_build_cache("", 3, ""), Error);
   CHECK_THROWS_AS(lifecycle_policy_with_build_cache("[]", 3), Error);
+  // Text that is not JSON is the caller's argument, as validate_lifecycle_policy has it.
+  try {
+    (void)lifecycle_policy_with_build_cache("{not json", 3);
+    FAIL("not JSON was taken");
+  } catch (const Error &e) {
+    CHECK(e.code() == Errc::invalid_argument);
+  }
 }
 
 TEST_CASE("lifecycle: validation follows ECR's rules") {

@@ -70,7 +70,8 @@ from ._lib import ABI_VERSION
 from ._pipeline import (TagResult, ecr_ensure_creation_template, ecr_ensure_pull_through_cache,
                         ecr_ensure_repository, ecr_lifecycle_preview,
                         ecr_put_lifecycle_policy, ecr_scan_gate, lifecycle_policy_shorthand,
-                        lifecycle_policy_validate, tags_compute)
+                        lifecycle_policy_validate, lifecycle_policy_with_build_cache,
+                        tags_compute)
 from ._runtime import abi_version, defaults, library_path, strerror, version
 from ._sigv4 import SignedRequest, sign_request
 from ._version import package_version
@@ -159,6 +160,7 @@ __all__ = [
     "library_path",
     "lifecycle_policy_shorthand",
     "lifecycle_policy_validate",
+    "lifecycle_policy_with_build_cache",
     "list_tags",
     "manifest",
     "push",

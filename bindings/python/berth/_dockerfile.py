@@ -16,8 +16,9 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Union
 from . import _convert
 from ._build import BuildResult, PathArg, _build_result, _created, _key_values
 from ._copy import ProgressCallback, _Callback, _json_out, _set_strings, _Sides
-from ._errors import InvalidArgumentError
-from ._lib import DOCKERFILE_OPTIONS_VERSION, DockerfileOptions, LogFn, check, function
+from ._errors import InvalidArgumentError, UnsupportedError
+from ._lib import (DOCKERFILE_OPTIONS_VERSION, DockerfileOptions, LogFn, check, function, lib,
+                   loaded_path, text)
 from ._registry import jobs_value, string_list
 
 #: Receives the steps as they start ("#3 RUN make") and what RUN steps print, as text
@@ -40,6 +41,34 @@ class _Log:
                 self.error = e
 
         self.c_fn = LogFn(call)
+
+
+#: What each version of berth_dockerfile_options added, for the refusal of a call that
+#: needs it when the loaded libberth is older.
+_ADDED_IN = {2: "secrets", 3: "cache_from and cache_to"}
+
+
+def _init_options(opts: DockerfileOptions, needs: int) -> None:
+    """Initialises ``opts`` as the newest version the loaded libberth knows, down to
+    ``needs`` (the oldest holding every field the call sets): a library older than
+    this binding refuses the newer versions, and reads only its own version's fields.
+    """
+    init = function("berth_dockerfile_options_init")
+    rc = 0
+    for version in range(DOCKERFILE_OPTIONS_VERSION, needs - 1, -1):
+        rc = init(ctypes.byref(opts), version)
+        if rc == 0:
+            return
+    if needs > 1:
+        raise UnsupportedError(
+            f"{_ADDED_IN[needs]} need berth_dockerfile_options version {needs}, which the "
+            f"loaded libberth ({loaded_path()}, version {_runtime_version()}) does not "
+            f"know; install a newer libberth")
+    check(rc)
+
+
+def _runtime_version() -> str:
+    return text(lib().berth_version_string())
 
 
 def build_dockerfile(
@@ -74,6 +103,8 @@ def build_dockerfile(
     sign_key_password: Optional[str] = None,
     builder_id: Optional[str] = None,
     secrets: Iterable[str] = (),
+    cache_from: Iterable[str] = (),
+    cache_to: Optional[str] = None,
 ) -> BuildResult:
     """Builds a Dockerfile's target stage and writes it to ``output`` (as ``build``).
 
@@ -86,12 +117,24 @@ def build_dockerfile(
     ~/.cache/berth); ``no_cache`` runs every step again. ``log`` receives the steps
     and RUN output. ``secrets`` are for RUN --mount=type=secret, each
     "id=ID[,src=FILE|,env=VAR]" (with neither, the environment variable ID); a secret
-    never reaches the image, its history or the log. The other arguments are
+    never reaches the image, its history or the log.
+
+    ``cache_from`` and ``cache_to`` are build caches in registries, buildx's form, for
+    CI runners that start with an empty ``state_dir``: each ``cache_from`` is
+    "type=registry,ref=REPO[:TAG]" (or a bare "REPO[:TAG]"; the tag defaults to
+    "buildcache"), and a step found there runs no more; a missing, unreadable or
+    expired cache is a warning in the log and a miss, never an error. ``cache_to``,
+    "type=registry,ref=REPO[:TAG][,mode=min|max][,ignore-error=true]", is replaced
+    after the build with the steps it used (min, the default: the final image's; max:
+    every stage's). Both use the destination's credentials (``dest_creds``,
+    ``plain_http``...). Another type (gha, local, s3) raises UnsupportedError, a spec
+    without ref= InvalidArgumentError, before anything runs. The other arguments are
     ``build``'s.
 
     Raises BuildFailedError when a RUN fails (its line, exit code and the end of its
     output in the message; nothing is stored), NotFoundError for a missing context,
-    Dockerfile or base, InvalidArgumentError for a malformed Dockerfile or option.
+    Dockerfile or base, InvalidArgumentError for a malformed Dockerfile or option,
+    UnsupportedError for secrets or cache options the loaded libberth is too old for.
     """
     c_output = _convert.cstr(output, "output")
     c_context = _convert.cpath(context, "context")
@@ -113,13 +156,10 @@ def build_dockerfile(
     logger = _Log(log) if log is not None else None
 
     c_secrets = string_list(secrets, "secrets")
+    c_cache_from = string_list(cache_from, "cache_from")
+    c_cache_to = _convert.cstr(cache_to, "cache_to", optional=True)
     opts = DockerfileOptions()
-    init = function("berth_dockerfile_options_init")
-    rc = init(ctypes.byref(opts), DOCKERFILE_OPTIONS_VERSION)
-    if rc != 0 and not c_secrets:
-        # A library older than this binding: version 1 holds every field this call uses.
-        rc = init(ctypes.byref(opts), 1)
-    check(rc)
+    _init_options(opts, needs=3 if c_cache_from or c_cache_to else 2 if c_secrets else 1)
     opts.context = c_context
     opts.dockerfile = c_dockerfile
     opts.dockerfile_text = c_text
@@ -143,8 +183,10 @@ def build_dockerfile(
     opts.builder_id = c_builder_id
     keep: List[Any] = []
     for name, values in (("build_args", c_args), ("labels", c_labels),
-                         ("extra_tags", c_tags), ("secrets", c_secrets)):
+                         ("extra_tags", c_tags), ("secrets", c_secrets),
+                         ("cache_from", c_cache_from)):
         _set_strings(opts, name, values, keep)
+    opts.cache_to = c_cache_to
     if callback is not None:
         opts.progress = callback.c_fn
     if logger is not None:

@@ -44,8 +44,8 @@ AWS_OPTIONS_VERSION = 1
 #: first).
 BUILD_OPTIONS_VERSION = 4
 #: BERTH_DOCKERFILE_OPTIONS_VERSION of the berth_dockerfile_options mirrored below (2 added
-#: secrets).
-DOCKERFILE_OPTIONS_VERSION = 2
+#: secrets, 3 cache_from/cache_to).
+DOCKERFILE_OPTIONS_VERSION = 3
 #: BERTH_COSIGN_OPTIONS_VERSION of the berth_cosign_options mirrored below.
 COSIGN_OPTIONS_VERSION = 1
 #: BERTH_VERIFY_OPTIONS_VERSION of the berth_verify_options mirrored below.
@@ -286,7 +286,7 @@ LogFn = CFUNCTYPE(None, POINTER(ctypes.c_char), c_size_t, c_void_p)
 
 
 class DockerfileOptions(Structure):
-    """berth_dockerfile_options, version 2, field for field."""
+    """berth_dockerfile_options, version 3, field for field."""
 
     _fields_ = [
         ("version", c_uint32),
@@ -322,6 +322,9 @@ class DockerfileOptions(Structure):
         ("builder_id", c_char_p),
         ("secrets", StringArray),  # version 2
         ("n_secrets", c_size_t),
+        ("cache_from", StringArray),  # version 3
+        ("n_cache_from", c_size_t),
+        ("cache_to", c_char_p),
     ]
 
 
@@ -456,8 +459,12 @@ PROTOTYPES = {
 # Functions added to ABI 2 after its first release. The ABI version only changes on
 # incompatible changes, so an older libberth of the same ABI may lack them: they are
 # bound when present, and ``function(name)`` fails at the call that needs one
-# instead of the whole binding refusing to load. None yet.
-OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {}
+# instead of the whole binding refusing to load.
+OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
+    # 0.2 (later): the build cache rule of a lifecycle policy.
+    "berth_lifecycle_policy_with_build_cache": (c_int, [OutString, c_char_p, c_int32,
+                                                        c_char_p]),
+}
 
 _lock = threading.Lock()
 _loaded: Optional[ctypes.CDLL] = None

@@ -116,6 +116,32 @@ def lifecycle_policy_shorthand(keep_last: Optional[int] = None,
     return take_string(out)
 
 
+def lifecycle_policy_with_build_cache(policy: Optional[Policy] = None, *, days: int,
+                                      tag_prefix: str = "buildcache") -> str:
+    """``policy`` (dict or JSON text; None or "": no rules yet) with a build cache rule
+    put first, as JSON text.
+
+    Images tagged with ``tag_prefix`` (the default is ``build_dockerfile``'s cache_to
+    tag, "buildcache") expire when not pushed for ``days`` days. Each build replaces
+    its cache tag, so a cache in use is never that old. The other rules' priorities
+    move up by one: as priority 1, the rule keeps cache images out of every other rule
+    (a keep_last count never counts them). The result is validated; pass it to
+    ``ecr_put_lifecycle_policy``.
+
+    Raises InvalidArgumentError for days < 1, an empty or over-long prefix, or a policy
+    ECR would refuse; UnsupportedError when the loaded libberth predates this call.
+    """
+    n = _int32(days, "days", minimum=1)
+    c_policy = None if policy is None else _convert.json_text(policy, "policy")
+    c_prefix = _convert.cstr(tag_prefix, "tag_prefix")
+    if not c_prefix:
+        raise InvalidArgumentError("tag_prefix must not be empty")
+    fn = function("berth_lifecycle_policy_with_build_cache")
+    out = ctypes.c_void_p()
+    check(fn(ctypes.byref(out), c_policy, n, c_prefix))
+    return take_string(out)
+
+
 def lifecycle_policy_validate(policy: Policy) -> None:
     """Checks a lifecycle policy (dict or JSON text) against ECR's rules.
 
@@ -327,4 +353,4 @@ def ecr_scan_gate(
 __all__ = ["Policy", "TagResult", "ecr_ensure_creation_template",
            "ecr_ensure_pull_through_cache", "ecr_ensure_repository", "ecr_lifecycle_preview",
            "ecr_put_lifecycle_policy", "ecr_scan_gate", "lifecycle_policy_shorthand",
-           "lifecycle_policy_validate", "tags_compute"]
+           "lifecycle_policy_validate", "lifecycle_policy_with_build_cache", "tags_compute"]

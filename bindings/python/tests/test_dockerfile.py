@@ -2,14 +2,20 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
 import pytest
 
 import berth
+from stack_fixtures import plain_registry  # noqa: F401 - a fixture
 
 BUSYBOX = "/bin/busybox"
+REGISTRY_BIN = os.environ.get("BERTH_DOCKER_REGISTRY", "docker-registry")
+
+needs_registry = pytest.mark.skipif(not shutil.which(REGISTRY_BIN),
+                                    reason=f"needs {REGISTRY_BIN}")
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +152,106 @@ def test_several_platforms_make_one_index(tmp_path):
     assert [m["platform"]["architecture"] for m in index["manifests"]] == ["amd64", "s390x"]
     s390x = berth.manifest(f"oci:{out}:v1", platform="linux/s390x")
     assert s390x.digest == index["manifests"][1]["digest"]
+
+
+def test_cache_specs_are_checked_before_anything_runs(tmp_path):
+    (tmp_path / "f").write_text("x\n")
+    kw = dict(output=f"oci:{tmp_path / 'out'}:v1", context=tmp_path, state_dir=tmp_path / "s",
+              dockerfile_text="FROM scratch\nCOPY f /f\n")
+    with pytest.raises(berth.UnsupportedError, match="type=gha"):
+        berth.build_dockerfile(cache_to="type=gha", **kw)
+    with pytest.raises(berth.InvalidArgumentError, match="ref="):
+        berth.build_dockerfile(cache_to="type=registry", **kw)
+    with pytest.raises(berth.InvalidArgumentError, match="mode"):
+        berth.build_dockerfile(cache_to="type=registry,ref=127.0.0.1:1/c,mode=all", **kw)
+    with pytest.raises(berth.UnsupportedError, match="type=s3"):
+        berth.build_dockerfile(cache_from=["type=s3"], **kw)
+    with pytest.raises(berth.InvalidArgumentError, match="ref="):
+        berth.build_dockerfile(cache_from=["type=registry"], **kw)
+    with pytest.raises(TypeError):
+        berth.build_dockerfile(cache_from="127.0.0.1:1/c", **kw)  # a list, not a str
+    with pytest.raises(TypeError):
+        berth.build_dockerfile(cache_to=["127.0.0.1:1/c"], **kw)
+    assert not (tmp_path / "out").exists()
+
+
+def _as_older_library(monkeypatch, newest):
+    """berth_dockerfile_options_init as a libberth that knows versions up to `newest`
+    (the real library refuses the newer ones); returns the versions of the structs
+    berth_build_dockerfile was then given."""
+    from berth import _dockerfile
+
+    real = _dockerfile.function
+    given = []
+
+    def function(name):
+        fn = real(name)
+        if name == "berth_dockerfile_options_init":
+            return lambda opts, version: fn(opts, 0xFFFF if version > newest else version)
+        if name == "berth_build_dockerfile":
+            def build(out, opts):
+                given.append(opts._obj.version)
+                return fn(out, opts)
+            return build
+        return fn
+
+    monkeypatch.setattr(_dockerfile, "function", function)
+    return given
+
+
+def test_an_older_library_gets_the_version_it_knows(tmp_path, monkeypatch):
+    (tmp_path / "f").write_text("x\n")
+    kw = dict(context=tmp_path, state_dir=tmp_path / "s",
+              dockerfile_text="FROM scratch\nCOPY f /f\n")
+    given = _as_older_library(monkeypatch, 2)
+    berth.build_dockerfile(output=f"oci:{tmp_path / 'v2'}:v1",
+                           secrets=[f"id=x,src={tmp_path / 'f'}"], **kw)
+    assert given == [2]
+    with pytest.raises(berth.UnsupportedError, match="cache_from and cache_to need "
+                       "berth_dockerfile_options version 3"):
+        berth.build_dockerfile(output=f"oci:{tmp_path / 'no'}:v1",
+                               cache_to="type=registry,ref=127.0.0.1:1/c", **kw)
+    with pytest.raises(berth.UnsupportedError, match="version 3"):
+        berth.build_dockerfile(output=f"oci:{tmp_path / 'no'}:v1",
+                               cache_from=["127.0.0.1:1/c"], **kw)
+    assert given == [2] and not (tmp_path / "no").exists()
+
+    given = _as_older_library(monkeypatch, 1)
+    berth.build_dockerfile(output=f"oci:{tmp_path / 'v1'}:v1", **kw)
+    assert given == [1]
+    with pytest.raises(berth.UnsupportedError, match="secrets need .* version 2"):
+        berth.build_dockerfile(output=f"oci:{tmp_path / 'no'}:v1", secrets=["id=x"], **kw)
+    assert given == [1]
+
+
+@needs_registry
+def test_a_registry_cache_serves_a_fresh_state_dir(busybox_base, plain_registry,  # noqa: F811
+                                                   tmp_path):
+    """A CI runner that starts empty: the first build exports its steps to a real
+    registry (cache_to); a second with a new state_dir takes each from there
+    (cache_from), runs nothing, and makes the same image."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "a.txt").write_text("alpha\n")
+    text = (f"FROM {busybox_base}\nCOPY a.txt /a.txt\n"
+            "RUN echo ran-py | tr a-z A-Z && wc -c /a.txt > /size\n")
+    cache = f"{plain_registry.hostport}/bind-py/cache"
+    first = []
+    r1 = berth.build_dockerfile(output=f"oci:{tmp_path / 'one'}:v1", context=ctx,
+                                state_dir=tmp_path / "runner1", created=0,
+                                dockerfile_text=text, log=first.append,
+                                cache_to=f"type=registry,ref={cache}")
+    first_log = "".join(first)
+    assert "RAN-PY" in first_log, first_log
+    assert f"build cache {cache}:buildcache: 2 steps" in first_log, first_log
+
+    second = []
+    r2 = berth.build_dockerfile(output=f"oci:{tmp_path / 'two'}:v1", context=ctx,
+                                state_dir=tmp_path / "runner2", created=0,
+                                dockerfile_text=text, log=second.append,
+                                cache_from=[f"type=registry,ref={cache}"])
+    second_log = "".join(second)
+    assert "RAN-PY" not in second_log, second_log
+    steps = re.findall(r"^#\d+ (?:COPY|RUN) .*\n(.*)", second_log, re.M)
+    assert steps == ["  CACHED", "  CACHED"], second_log
+    assert r2.digest == r1.digest

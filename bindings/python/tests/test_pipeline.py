@@ -84,6 +84,65 @@ def test_lifecycle_shorthand_needs_a_rule():
         berth.lifecycle_policy_shorthand(keep_last=-1)
 
 
+def test_lifecycle_with_build_cache_puts_its_rule_first():
+    alone = json.loads(berth.lifecycle_policy_with_build_cache(days=14))
+    (rule,) = alone["rules"]
+    assert rule["rulePriority"] == 1
+    assert rule["selection"] == {"tagStatus": "tagged", "tagPrefixList": ["buildcache"],
+                                 "countType": "sinceImagePushed", "countUnit": "days",
+                                 "countNumber": 14}
+    assert rule["action"] == {"type": "expire"}
+    assert json.loads(berth.lifecycle_policy_with_build_cache("", days=14)) == alone
+
+    # Before the shorthand's rules (a dict or text), which move down one priority each.
+    shorthand = json.loads(berth.lifecycle_policy_shorthand(keep_last=10,
+                                                            expire_untagged_days=7))
+    for given in (shorthand, json.dumps(shorthand)):
+        text = berth.lifecycle_policy_with_build_cache(given, days=3, tag_prefix="ci-cache")
+        rules = json.loads(text)["rules"]
+        assert [r["rulePriority"] for r in rules] == \
+            [1] + [r["rulePriority"] + 1 for r in shorthand["rules"]]
+        assert rules[0]["selection"]["tagPrefixList"] == ["ci-cache"]
+        assert rules[0]["selection"]["countNumber"] == 3
+        assert rules[1:] == [dict(r, rulePriority=r["rulePriority"] + 1)
+                             for r in shorthand["rules"]]
+        berth.lifecycle_policy_validate(text)
+
+
+@pytest.mark.parametrize("args, error", [
+    ((None, 0, "buildcache"), berth.InvalidArgumentError),
+    ((None, -2, "buildcache"), berth.InvalidArgumentError),
+    ((None, 7, ""), berth.InvalidArgumentError),
+    ((None, 7, "cache*"), berth.InvalidArgumentError),
+    (("{not json", 7, "buildcache"), berth.InvalidArgumentError),
+    (({"rules": 5}, 7, "buildcache"), berth.InvalidArgumentError),
+    ((None, "7", "buildcache"), TypeError),
+    (([], 7, "buildcache"), TypeError),
+    ((None, 7, None), TypeError),
+])
+def test_lifecycle_with_build_cache_bad_arguments(args, error):
+    policy, days, prefix = args
+    with pytest.raises(error):
+        berth.lifecycle_policy_with_build_cache(policy, days=days, tag_prefix=prefix)
+
+
+def test_lifecycle_with_build_cache_on_an_older_library(monkeypatch):
+    """A libberth of the same ABI that predates the call: UnsupportedError naming it."""
+    from berth import _lib
+
+    real = _lib.lib()
+
+    class Older:
+        def __getattr__(self, name):
+            if name == "berth_lifecycle_policy_with_build_cache":
+                raise AttributeError(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(_lib, "_loaded", Older())
+    with pytest.raises(berth.UnsupportedError, match="berth_lifecycle_policy_with_build_cache"):
+        berth.lifecycle_policy_with_build_cache(days=7)
+
+
 # ---------------------------------------------------------------------------------
 # ECR against moto
 
@@ -130,6 +189,13 @@ def test_ensure_repository_lifecycle_and_scan_gate(aws):
     assert json.loads(stored["lifecyclePolicyText"]) == json.loads(policy)
     with pytest.raises(berth.InvalidArgumentError):
         berth.ecr_put_lifecycle_policy(repo, {"rules": []}, **aws)
+    # The build cache rule first, as `berth ecr put-lifecycle-policy --expire-cache-after`.
+    with_cache = berth.lifecycle_policy_with_build_cache(policy, days=14)
+    berth.ecr_put_lifecycle_policy(repo, with_cache, **aws)
+    stored = berth.ecr_call("GetLifecyclePolicy", {"repositoryName": repo}, **aws)
+    assert json.loads(stored["lifecyclePolicyText"]) == json.loads(with_cache)
+    assert json.loads(stored["lifecyclePolicyText"])["rules"][0]["selection"][
+        "tagPrefixList"] == ["buildcache"]
 
     passed = berth.ecr_scan_gate(repo, "v1", fail_on="CRITICAL", timeout_seconds=60, **aws)
     assert passed["passed"] is True and passed["counted"] == 0

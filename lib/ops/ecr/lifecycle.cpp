@@ -172,8 +172,14 @@ std::string lifecycle_policy_with_build_cache(const std::string &policy_json, in
     throw Error(Errc::invalid_argument, "the build cache's tag prefix must be 1-128 characters "
                                         "of a tag, not \"" +
                                             tag_prefix + "\"");
-  auto doc = core::json::parse(policy_json.empty() ? std::string("{\"rules\":[]}") : policy_json,
-                               "lifecycle policy");
+  core::json::Document doc;
+  try {
+    // Not JSON is the caller's argument at fault, as for validate_lifecycle_policy.
+    doc = core::json::parse(policy_json.empty() ? std::string("{\"rules\":[]}") : policy_json,
+                            "lifecycle policy");
+  } catch (const Error &e) {
+    throw Error(Errc::invalid_argument, e.what());
+  }
   if (!doc.IsObject() || !doc.HasMember("rules") || !doc["rules"].IsArray())
     throw Error(Errc::invalid_argument, "a lifecycle policy is an object with \"rules\"");
   auto &a = doc.GetAllocator();

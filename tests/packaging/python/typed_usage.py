@@ -50,7 +50,21 @@ def tags() -> List[str]:
 def policy() -> str:
     text: str = berth.lifecycle_policy_shorthand(keep_last=30, expire_untagged_days=7)
     berth.lifecycle_policy_validate(text)
-    return text
+    with_cache: str = berth.lifecycle_policy_with_build_cache(text, days=14)
+    berth.lifecycle_policy_validate(with_cache)
+    return with_cache
+
+
+def cache_refused(work: str) -> str:
+    """The registry build cache options, refused before anything runs (no registry)."""
+    try:
+        berth.build_dockerfile(output=f"oci:{work}/cached:v1", context=work,
+                               dockerfile_text="FROM scratch\n", state_dir=f"{work}/state",
+                               cache_from=["type=registry,ref=127.0.0.1:1/cache"],
+                               cache_to="type=gha")
+    except berth.UnsupportedError as e:
+        return str(e)
+    raise AssertionError("cache_to=type=gha was accepted")
 
 
 def error_code() -> Optional[int]:
@@ -71,6 +85,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         built = build(work)
         print("built", built.media_type, built.layers_built, built.digest[:7])
+        print("cache refused:", cache_refused(work)[:40])
     print("tags", " ".join(tags()))
     print("policy rules", policy().count("rulePriority"))
     print("invalid policy code", error_code())
