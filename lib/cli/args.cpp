@@ -1,4 +1,5 @@
 #include "cli/args.hpp"
+#include "cli/suggest.hpp"
 
 #include <algorithm>
 
@@ -58,7 +59,9 @@ void Args::parse(const std::vector<std::string> &argv, const std::set<std::strin
     } else if (flags.count(name) && !has_inline) {
       flags_.insert(canonical(name));
     } else {
-      throw UsageError{"unknown option " + name};
+      std::vector<std::string> known(value_options.begin(), value_options.end());
+      known.insert(known.end(), flags.begin(), flags.end());
+      throw UsageError{"unknown option " + name + did_you_mean(name, known)};
     }
   }
 }

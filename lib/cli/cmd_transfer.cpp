@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 namespace berth::cli {
 namespace {
@@ -220,7 +221,9 @@ int cmd_push(const std::vector<std::string> &argv) {
 const CommandHelp kPullHelp = {
     "usage: berth pull [OPTIONS] REF DST\n"
     "\n"
-    "DST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF].\n",
+    "DST: oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:REF]. A plain\n"
+    "path is taken as crane takes it: FILE.tar is a docker-archive (docker load reads\n"
+    "it), an existing directory or one written ./DIR or /DIR an OCI layout.\n",
     copy_engine_options() +
         OptionTable{
             {"--verify-key", "cosign.pub",
@@ -228,6 +231,36 @@ const CommandHelp kPullHelp = {
              "4, nothing written)"},
         } +
         output_mode_options()};
+
+namespace {
+
+// pull's DST as a location: a transport as written; a plain path as crane reads it (a
+// .tar file: docker-archive; a directory that exists or is written as a path: an OCI
+// layout); a registry reference (HOST/REPO...) as a copy. Anything else would be read
+// as a Docker Hub name, which no one pulling means: a usage error naming the forms.
+std::string pull_destination(const std::string &dst) {
+  for (const char *t : {"oci:", "oci-archive:", "docker-archive:", "docker://"})
+    if (dst.rfind(t, 0) == 0) return dst;
+  const bool pathy = dst == "." || dst == ".." || dst.rfind("./", 0) == 0 ||
+                     dst.rfind("../", 0) == 0 || dst.rfind('/', 0) == 0 || dst.rfind("~", 0) == 0;
+  std::error_code ec;
+  const bool is_dir = std::filesystem::is_directory(dst, ec);
+  auto ends_with = [&](std::string_view s) {
+    return dst.size() >= s.size() && dst.compare(dst.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends_with(".tar") && !is_dir) return "docker-archive:" + dst;
+  if (is_dir || pathy) return "oci:" + dst;
+  const auto slash = dst.find('/');
+  const auto host = dst.substr(0, slash);
+  if (slash != std::string::npos &&
+      (host.find_first_of(".:") != std::string::npos || host == "localhost"))
+    return dst; // a registry: the same as copy
+  throw UsageError{
+      "DST '" + dst + "' is neither a path nor a registry reference: write oci:" + dst +
+      " (a directory), docker-archive:" + dst + ".tar or oci-archive:" + dst + ".tar (a file)"};
+}
+
+} // namespace
 
 int cmd_pull(const std::vector<std::string> &argv) {
   Args args(argv, kPullHelp.all_options());
@@ -240,6 +273,7 @@ int cmd_pull(const std::vector<std::string> &argv) {
   if (src.rfind("docker://", 0) != 0 && src.find(':') != std::string::npos &&
       src.rfind("oci:", 0) == 0)
     throw UsageError{"pull reads from a registry; use copy for other sources"};
+  const auto dst = pull_destination(args.positional()[1]);
   auto start = std::chrono::steady_clock::now();
   if (auto key = args.value("--verify-key")) {
     // Verified first, then pulled by the digest that verified: a tag that moves in
@@ -252,7 +286,7 @@ int cmd_pull(const std::vector<std::string> &argv) {
     if (mode != OutputMode::quiet)
       std::fprintf(stderr, "verified: %d signature(s) of %s\n", v.valid, v.digest.c_str());
   }
-  auto r = copy_image(src, args.positional()[1], o);
+  auto r = copy_image(src, dst, o);
   print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);
   return kOk;

@@ -1,8 +1,10 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/suggest.hpp"
 
 #include "core/untrusted_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -101,9 +103,26 @@ int main(int argc, char **argv) {
     return argc < 2 ? kUsage : kOk;
   }
   if (!std::strcmp(argv[1], "--version")) return cmd_version({});
+  // Options before the command (`berth --json copy A B`) are read as if after it, as
+  // git and docker allow; they go before a "--" that ends the options.
+  std::vector<std::string> all(argv + 1, argv + argc);
+  if (all[0].size() > 1 && all[0][0] == '-') {
+    for (std::size_t k = 1; k < all.size(); ++k) {
+      if (all[k] == "--") break;
+      const bool is_command = std::any_of(commands().begin(), commands().end(),
+                                          [&](const auto &c) { return all[k] == c.name; });
+      if (!is_command) continue;
+      std::vector<std::string> moved(all.begin(), all.begin() + static_cast<long>(k));
+      std::vector<std::string> rest(all.begin() + static_cast<long>(k), all.end());
+      auto end = std::find(rest.begin(), rest.end(), std::string("--"));
+      rest.insert(end, moved.begin(), moved.end());
+      all = std::move(rest);
+      break;
+    }
+  }
   for (const auto &c : commands()) {
-    if (std::strcmp(argv[1], c.name) != 0) continue;
-    std::vector<std::string> args(argv + 2, argv + argc);
+    if (all[0] != c.name) continue;
+    std::vector<std::string> args(all.begin() + 1, all.end());
     // Messages quote what came from outside (registry replies, tags, file names, the
     // arguments): printable() is the last line of defence against control characters
     // and workflow commands in them, whatever the layers below missed.
@@ -111,8 +130,7 @@ int main(int argc, char **argv) {
     try {
       return c.run(args);
     } catch (const UsageError &e) {
-      std::fprintf(stderr, "berth %s: %s\n\n%s", c.name, printable(e.message).c_str(),
-                   help_text(*c.help).c_str());
+      print_usage_error(std::string("berth ") + c.name, e.message, *c.help);
       return kUsage;
     } catch (const berth::Error &e) {
       // A message of several lines (a failed RUN's output tail) is printed line by
@@ -135,7 +153,10 @@ int main(int argc, char **argv) {
       return kFailure;
     }
   }
-  std::fprintf(stderr, "berth: unknown command '%s'\n\n", berth::core::printable(argv[1]).c_str());
-  print_overview();
+  std::vector<std::string> names;
+  for (const auto &c : commands())
+    names.emplace_back(c.name);
+  std::fprintf(stderr, "berth: unknown command '%s'%s\nsee 'berth --help'\n",
+               berth::core::printable(all[0]).c_str(), did_you_mean(all[0], names).c_str());
   return kUsage;
 }

@@ -3,6 +3,7 @@
 // command's shared overview.
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/suggest.hpp"
 
 #include "core/untrusted_text.hpp"
 
@@ -15,7 +16,12 @@ int run_subcommand(const std::string &command, const std::vector<Subcommand> &su
   const Subcommand *found = nullptr;
   for (const auto &s : subs)
     if (sub == s.name) found = &s;
-  if (!found) throw UsageError{"unknown " + command + " command '" + sub + "'"};
+  if (!found) {
+    std::vector<std::string> names;
+    for (const auto &s : subs)
+      names.emplace_back(s.name);
+    throw UsageError{"unknown " + command + " command '" + sub + "'" + did_you_mean(sub, names)};
+  }
   for (const auto &a : rest) {
     if (a == "--") break;
     if (a == "--help" || a == "-h") {
@@ -27,8 +33,7 @@ int run_subcommand(const std::string &command, const std::vector<Subcommand> &su
     Args args(rest, found->help->all_options());
     return found->run(args);
   } catch (const UsageError &e) {
-    std::fprintf(stderr, "berth %s %s: %s\n\n%s", command.c_str(), core::printable(sub).c_str(),
-                 core::printable(e.message).c_str(), help_text(*found->help).c_str());
+    print_usage_error("berth " + command + " " + core::printable(sub), e.message, *found->help);
     return kUsage;
   }
 }

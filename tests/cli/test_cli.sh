@@ -24,6 +24,16 @@ check "no command is a usage error" bash -c "'$berth' >/dev/null 2>&1; [[ \$? -e
 check "an empty item in a comma list is a usage error naming the option" bash -c "'$berth' ecr ensure-creation-template --prefix p --applied-for CREATE_ON_PUSH, 2>&1 >/dev/null | grep -q -- \"--applied-for has an empty item\"; [[ \${PIPESTATUS[0]} -eq 2 ]]"
 check "unknown command" bash -c "'$berth' frobnicate 2>&1 >/dev/null | grep -q \"unknown command 'frobnicate'\""
 check "unknown option" bash -c "'$berth' copy --nope a b 2>&1 | grep -q 'unknown option --nope'; [[ \${PIPESTATUS[0]} -eq 2 ]]"
+# A typo gets one line naming the closest command or option and where to look, not the
+# whole usage pushing the error off screen.
+check "did you mean a command" bash -c "out=\$('$berth' pul a b 2>&1 >/dev/null); [[ \$? -eq 2 ]] && [[ \$out == \"berth: unknown command 'pul'; did you mean 'pull'?\"\$'\\n'\"see 'berth --help'\" ]]"
+check "did you mean an option" bash -c "out=\$('$berth' copy --jsn a b 2>&1 >/dev/null); [[ \$? -eq 2 ]] && [[ \$(wc -l <<<\"\$out\") -le 4 ]] && grep -q \"unknown option --jsn; did you mean '--json'?\" <<<\"\$out\" && grep -q \"see 'berth copy --help'\" <<<\"\$out\""
+check "nothing close: no guess" bash -c "'$berth' frobnicate 2>&1 | grep -vq 'did you mean'"
+# pull DST as crane reads a plain path; a bare word is refused before any request.
+check "pull to a bare word names the local forms" bash -c "out=\$('$berth' pull 127.0.0.1:9/x:y outdir 2>&1); [[ \$? -eq 2 ]] && grep -q \"write oci:outdir (a directory), docker-archive:outdir.tar\" <<<\"\$out\""
+check "pull to out.tar is a docker-archive" bash -c "cd '$work' && '$berth' pull --timeout 2s 127.0.0.1:9/x:y out.tar 2>&1 | grep -vq 'registry-1.docker.io'"
+check "options before the command" bash -c "'$berth' --nope copy a b 2>&1 | grep -q '^berth copy: unknown option --nope'"
+check "options before the command keep their values" bash -c "'$berth' --jobs 0 --json version 2>&1 | grep -q '^berth version: unknown option --jobs'"
 
 # Each command's help and parser come from one option table: every option row of the
 # help ("  [-a, ]--name [METAVAR]  meaning") is parsed, as a value option when the row
