@@ -86,11 +86,14 @@ int cmd_catalog(const std::vector<std::string> &args);
 int cmd_tag(const std::vector<std::string> &args);
 int cmd_rm(const std::vector<std::string> &args);
 int cmd_validate(const std::vector<std::string> &args);
+int cmd_login(const std::vector<std::string> &args);
+int cmd_logout(const std::vector<std::string> &args);
 
 // Each command's help, defined beside it.
 extern const CommandHelp kVersionHelp, kSignRequestHelp, kCopyHelp, kPushHelp, kPullHelp,
     kReplicateHelp, kIndexHelp, kExportHelp, kSignHelp, kVerifyHelp, kAttestHelp, kSbomHelp,
     kBuildHelp, kManifestHelp, kInspectHelp, kLsHelp, kCatalogHelp, kTagHelp, kRmHelp,
-    kValidateHelp, kAwsHelp, kEcrHelp, kCredentialHelperHelp, kTagsHelp;
+    kValidateHelp, kAwsHelp, kEcrHelp, kCredentialHelperHelp, kTagsHelp, kRegistryLoginHelp,
+    kRegistryLogoutHelp;
 
 } // namespace berth::cli

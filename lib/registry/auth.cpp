@@ -83,7 +83,10 @@ const AuthConfig &Authenticator::credentials() {
 
 std::string Authenticator::credentials_hint() {
   const auto &c = credentials();
-  if (c.anonymous()) return " (no credentials configured for " + registry_ + ")";
+  if (c.anonymous())
+    return " (no credentials configured for " + registry_ + ": give them with 'berth login " +
+           registry_ +
+           " -u USER --password-stdin', or --creds (--src-creds, --dest-creds) USER:PASS)";
   if (c.username.empty()) return " (the token configured for " + registry_ + " was rejected)";
   return " (credentials of user '" + c.username + "' were rejected)";
 }

@@ -50,27 +50,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// "https://Index.Docker.io/v1/" -> "docker.io". docker's ConvertToHostname (scheme and
-// path stripped) plus lower-casing, since host names are case-insensitive and
-// references are lower-cased, plus Docker Hub's aliases folded into one name.
-std::string normalize_registry(std::string_view key) {
-  std::string s = lower(trim(key));
-  for (std::string_view scheme : {"http://", "https://"})
-    if (s.starts_with(scheme)) {
-      s.erase(0, scheme.size());
-      break;
-    }
-  if (auto slash = s.find('/'); slash != std::string::npos) s.resize(slash);
-  for (auto alias : kHubAliases)
-    if (s == alias) return std::string(kHub);
-  return s;
-}
-
-// What docker itself writes as the config key and asks helpers for.
-std::string docker_server_key(const std::string &registry) {
-  return registry == kHub ? std::string(kHubAuthKey) : registry;
-}
-
 std::string quoted(std::string_view s) {
   constexpr std::size_t kMax = 100;
   std::string out;
@@ -260,6 +239,27 @@ std::string home_dir() {
 }
 
 } // namespace
+
+// "https://Index.Docker.io/v1/" -> "docker.io". docker's ConvertToHostname (scheme and
+// path stripped) plus lower-casing, since host names are case-insensitive and
+// references are lower-cased, plus Docker Hub's aliases folded into one name.
+std::string normalize_registry(std::string_view key) {
+  std::string s = lower(trim(key));
+  for (std::string_view scheme : {"http://", "https://"})
+    if (s.starts_with(scheme)) {
+      s.erase(0, scheme.size());
+      break;
+    }
+  if (auto slash = s.find('/'); slash != std::string::npos) s.resize(slash);
+  for (auto alias : kHubAliases)
+    if (s == alias) return std::string(kHub);
+  return s;
+}
+
+// What docker itself writes as the config key and asks helpers for.
+std::string docker_server_key(const std::string &registry) {
+  return registry == kHub ? std::string(kHubAuthKey) : registry;
+}
 
 std::vector<std::string> default_auth_files() {
   std::vector<std::string> files;

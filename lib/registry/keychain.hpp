@@ -62,6 +62,12 @@ private:
 
 // Fixed credentials (--creds, --src-creds) for one registry, or for any when
 // registry is "".
+// "https://Index.Docker.io/v1/" -> "docker.io": a config key or host as a registry
+// name (scheme and path stripped, lower case, Docker Hub's aliases as one).
+std::string normalize_registry(std::string_view key);
+// The key docker itself writes for a registry ("https://index.docker.io/v1/" for Hub).
+std::string docker_server_key(const std::string &registry);
+
 class StaticKeychain final : public Keychain {
 public:
   StaticKeychain(std::string registry, AuthConfig auth);

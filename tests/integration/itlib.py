@@ -89,11 +89,11 @@ class Result:
 
 
 def run(cmd: list[str], *, env: dict | None = None, check: bool = True, timeout: float = 120,
-        cwd: str | None = None) -> Result:
+        cwd: str | None = None, input: str | None = None) -> Result:
     start = time.monotonic()
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=env, timeout=timeout, cwd=cwd)
+                           env=env, timeout=timeout, cwd=cwd, input=input)
     except subprocess.TimeoutExpired as e:
         raise AssertionError("timed out after %ss: %s\nstderr so far: %s" % (
             timeout, " ".join(cmd), (e.stderr or b"")[-3000:])) from None

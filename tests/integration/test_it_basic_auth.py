@@ -59,6 +59,7 @@ def test_wrong_password_is_an_auth_error(basic_reg, small_image, berth, repo, tm
     r = berth.copy(small_image["ref"], dst, check=False)
     assert r.returncode == EXIT_AUTH, r.describe()
     assert "no credentials configured for %s" % basic_reg.hostport in r.stderr, r.stderr
+    assert "berth login %s -u USER --password-stdin" % basic_reg.hostport in r.stderr
     # pulling with a wrong password fails as clearly
     r = berth.copy(dst, "oci:%s:v1" % (tmp_path / "x"), "--src-creds", "nobody:nothing",
                    check=False)

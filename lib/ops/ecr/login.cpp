@@ -11,6 +11,7 @@
 #include "ecr/ecr_public_client.hpp"
 #include "ecr/registry_host.hpp"
 #include "ops/ecr/session.hpp"
+#include "registry/docker_config.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -60,63 +61,8 @@ EcrLogin ecr_login(const AwsOptions &o, const std::string &registry) {
 std::string ecr_docker_login(const AwsOptions &o, const std::string &registry,
                              const std::string &config_path) {
   auto login = ecr_login(o, registry);
-  std::string path = config_path;
-  if (path.empty()) {
-    const char *dc = std::getenv("DOCKER_CONFIG");
-    const char *home = std::getenv("HOME");
-    if (dc && *dc)
-      path = std::string(dc) + "/config.json";
-    else if (home && *home)
-      path = std::string(home) + "/.docker/config.json";
-    else
-      throw Error(Errc::config, "neither DOCKER_CONFIG nor HOME is set");
-  }
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  const std::string dir = parent.empty() ? std::string(1, '.') : parent.string();
-  std::filesystem::create_directories(dir, ec);
-  // Two logins at once (two registries in one job) must not lose either entry: the
-  // read-modify-write holds the directory's lock, as OCI layouts' index.json does.
-  std::string what = "the directory of ";
-  core::DirLock lock(dir, what.append(path));
-  core::json::Document doc;
-  if (std::filesystem::exists(path, ec)) {
-    auto text = core::read_small_file(path, 16u << 20);
-    // An empty file is an empty configuration, as docker reads it.
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-      doc.SetObject();
-    } else {
-      try {
-        // The user's own file, read as docker reads it: the last of duplicate keys
-        // (and one member per name left for the edit below).
-        doc = core::json::parse(text, path.c_str(), core::json::Duplicates::keep_last);
-      } catch (const Error &e) {
-        // A broken local file is a configuration problem, not a protocol one.
-        throw Error(Errc::config, e.what());
-      }
-    }
-    if (!doc.IsObject()) throw Error(Errc::config, path + " is not a JSON object");
-  } else {
-    doc.SetObject();
-  }
-  auto &alloc = doc.GetAllocator();
-  if (!doc.HasMember("auths") || !doc["auths"].IsObject()) {
-    doc.RemoveMember("auths");
-    doc.AddMember("auths", rapidjson::Value(rapidjson::kObjectType), alloc);
-  }
-  auto &auths = doc["auths"];
-  auths.RemoveMember(login.registry.c_str());
-  rapidjson::Value entry(rapidjson::kObjectType);
-  auto encoded = core::base64_encode(login.username + ":" + login.password);
-  entry.AddMember("auth", rapidjson::Value(encoded.c_str(), alloc), alloc);
-  auths.AddMember(rapidjson::Value(login.registry.c_str(), alloc), entry, alloc);
-  core::json::StringWriter w;
-  doc.Accept(w.writer);
-  // A login killed before its commit left a temp file holding a password: gone now.
-  core::remove_stale_temp_files(dir);
-  // A new file will hold a password: private (as docker makes it), and it appears
-  // whole or not at all (an empty one left by a kill would be no valid JSON).
-  core::write_file_atomic(path, w.str() + "\n", 0600);
+  const std::string path = config_path.empty() ? registry::docker_config_file() : config_path;
+  registry::write_login(path, login.registry, login.username, login.password);
   return path;
 }
 
