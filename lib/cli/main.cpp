@@ -83,7 +83,14 @@ void print_overview() {
               "usage: berth COMMAND [OPTIONS]\n\ncommands:\n");
   for (const auto &c : berth::cli::commands())
     std::printf("  %-16s %s\n", c.name, c.summary);
-  std::printf("\nRun 'berth COMMAND --help' for a command's options.\n");
+  std::printf("\nRun 'berth COMMAND --help' for a command's options.\n\n"
+              "exit codes:\n"
+              "  0  success\n"
+              "  1  anything else: not found, I/O, a failed RUN step\n"
+              "  2  usage: a bad command line or argument\n"
+              "  3  credentials missing, invalid, expired or denied\n"
+              "  4  a gate failed (scan findings, an unsigned image)\n"
+              "  5  network, registry or digest failure while moving bytes\n");
 }
 
 } // namespace

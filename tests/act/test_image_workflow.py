@@ -43,10 +43,10 @@ def read(path: str) -> str:
 
 
 def readme_workflow() -> tuple[list[dict], str]:
-    """The steps of README's first yaml block under "### In GitHub Actions", and the
+    """The steps of README's first yaml block under "## In GitHub Actions", and the
     Dockerfile block before it."""
     text = read(os.path.join(actlib.ROOT, "README.md"))
-    section = text[text.index("### In GitHub Actions\n"):]
+    section = text[text.index("## In GitHub Actions\n"):]
     section = section[:section.index("\n## ")]
     dockerfile = re.search(r"```dockerfile\n(.*?)```", section, re.S).group(1)
     workflow = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))

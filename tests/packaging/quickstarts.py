@@ -14,11 +14,11 @@ from pathlib import Path
 
 
 def fenced_block(text: str, heading: str, lang: str) -> str:
-    """The first ```lang block after the line `heading` under '## Quick starts'."""
-    section = text[text.index("## Quick starts"):]
+    """The first ```lang block after the line `heading` under '## Library quick starts'."""
+    section = text[text.index("## Library quick starts"):]
     start = re.search(rf"^{re.escape(heading)}\s*$", section, re.M)
     if not start:
-        raise SystemExit(f"README.md: no '{heading}' under '## Quick starts'")
+        raise SystemExit(f"README.md: no '{heading}' under '## Library quick starts'")
     block = re.search(rf"^```{re.escape(lang)}\n(.*?)^```", section[start.end():], re.M | re.S)
     if not block:
         raise SystemExit(f"README.md: no ```{lang} block after '{heading}'")
