@@ -32,7 +32,9 @@ STEPS = ["actions/checkout@v4", "moto takes one unsigned call",
          "berth aws credentials --github-env",
          "record the session for the test", "echo the secrets on purpose",
          "skopeo login with berth's password", "aws cli with the exported credentials",
-         "berth build -f Dockerfile . --output oci:image:build --progress plain",
+         'berth build -f Dockerfile . --output oci:image:build --progress plain --cache-from '
+         '"type=registry,ref=$ECR:buildcache" --cache-to '
+         '"type=registry,ref=$ECR:buildcache,mode=max"',
          "the build step's outputs", "the push step's outputs", "skopeo reads every tag with that login",
          "pull by digest and verify", "the child build records its base"]
 
@@ -92,6 +94,8 @@ def test_readme_workflow(act_bin, berth_bin, ecr_stack, ecr_public_session, publ
     assert "Job succeeded" in r.log, r.log
     for step in STEPS:
         assert r.outcome(step) == "success", "step %r: %s\n%s" % (step, r.outcome(step), r.log)
+    # The build's steps went to the cache in ECR (a fresh runner's next build reads them).
+    assert "berth/app:buildcache: 2 steps" in r.log, r.log
     build_header = [l for l in r.log.splitlines()
                     if "Success - Main berth build -f Dockerfile . --output oci:image:build" in l]
     push_header = [l for l in r.log.splitlines() if "Success - Main berth push oci:image:build" in l]

@@ -107,8 +107,9 @@ class NetworkError(BerthError):
     CODE = -4
 
 
-class BerthTimeoutError(BerthError):
-    """An operation or wait timed out (BERTH_ETIMEOUT)."""
+class BerthTimeoutError(BerthError, TimeoutError):
+    """An operation or wait timed out (BERTH_ETIMEOUT); also a builtin TimeoutError, so
+    ``except TimeoutError`` catches it as the docstrings say."""
 
     CODE = -5
 
