@@ -446,9 +446,10 @@ int cmd_tags(const std::vector<std::string> &argv) {
     joined += (joined.empty() ? "" : "\n") + (image.empty() ? t : image + ":" + t);
   if (args.flag("--json")) {
     std::printf("%s\n", to_json(r).c_str());
-  } else {
+  } else if (!joined.empty()) {
     std::printf("%s\n", joined.c_str());
   }
+  if (r.tags.empty()) std::fprintf(stderr, "berth tags: %s\n", why_no_tags(ctx).c_str());
   github_output("tags", joined);
   github_output("version", r.version);
   return kOk;

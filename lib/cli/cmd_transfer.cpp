@@ -181,6 +181,7 @@ int cmd_push(const std::vector<std::string> &argv) {
   std::string dst = args.positional()[1];
   auto ref = image::Reference::parse(dst.rfind("docker://", 0) == 0 ? dst.substr(9) : dst);
   std::vector<std::string> tags = args.values("--tag");
+  std::string no_tags; // why --tags-from-ci gave none
   if (args.flag("--tags-from-ci") || !args.values("--tag-rule").empty()) {
     auto env = [](const std::string &k) {
       const char *v = std::getenv(k.c_str());
@@ -189,12 +190,17 @@ int cmd_push(const std::vector<std::string> &argv) {
     TagOptions to;
     to.rules = args.values("--tag-rule");
     to.latest = args.value_or("--latest", "auto");
-    for (const auto &t : compute_tags(CiContext::from_github_env(env), to).tags)
+    const auto ctx = CiContext::from_github_env(env);
+    const auto computed = compute_tags(ctx, to).tags;
+    if (computed.empty()) no_tags = why_no_tags(ctx);
+    for (const auto &t : computed)
       tags.push_back(t);
   }
   // The reference's own tag (or the first computed one) is the main tag.
   if (ref.tag.empty() && ref.digest.empty()) {
-    if (tags.empty()) throw UsageError{"push needs a tag: REF:TAG, --tag or --tags-from-ci"};
+    if (tags.empty())
+      throw UsageError{no_tags.empty() ? "push needs a tag: REF:TAG, --tag or --tags-from-ci"
+                                       : "--tags-from-ci gave no tag: " + no_tags};
     ref = ref.with_tag(tags.front());
   }
   for (const auto &t : tags)

@@ -109,4 +109,13 @@ void github_mask(const std::string &secret) {
   std::fflush(stderr);
 }
 
+std::string why_no_tags(const CiContext &ctx) {
+  if (ctx.ref.empty() && ctx.sha.empty())
+    return "no CI context found: GITHUB_REF and GITHUB_SHA are unset (berth reads "
+           "GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_SHA, GITHUB_REPOSITORY and GITHUB_EVENT_PATH, "
+           "as GitHub Actions sets them; 'berth tags compute' takes --event, --ref and --sha)";
+  return "no tag rule applies to event '" + (ctx.event.empty() ? std::string("?") : ctx.event) +
+         "' on ref '" + ctx.ref + "' (add --tag-rule type=sha, or --tag T)";
+}
+
 } // namespace berth::cli

@@ -7,6 +7,8 @@
 // read workflow commands from both streams.
 #pragma once
 
+#include <berth/tags.hpp>
+
 #include <string>
 
 namespace berth::cli {
@@ -25,6 +27,10 @@ void github_summary(const std::string &markdown);
 // "::add-mask::" for each line of the secret, on stderr, so the runner redacts it
 // from every later log line.
 void github_mask(const std::string &secret);
+
+// Why the tag rules gave no tag for ctx: no CI context (which variables were read), or
+// none of the rules applies to its event and ref.
+std::string why_no_tags(const CiContext &ctx);
 
 // The text of a file command entry; exposed for tests. `delimiter` must not occur in
 // value as a line; callers pass "" to have a random one chosen.

@@ -32,6 +32,9 @@ check "nothing close: no guess" bash -c "'$berth' frobnicate 2>&1 | grep -vq 'di
 # pull DST as crane reads a plain path; a bare word is refused before any request.
 check "pull to a bare word names the local forms" bash -c "out=\$('$berth' pull 127.0.0.1:9/x:y outdir 2>&1); [[ \$? -eq 2 ]] && grep -q \"write oci:outdir (a directory), docker-archive:outdir.tar\" <<<\"\$out\""
 check "pull to out.tar is a docker-archive" bash -c "cd '$work' && '$berth' pull --timeout 2s 127.0.0.1:9/x:y out.tar 2>&1 | grep -vq 'registry-1.docker.io'"
+# No tag out of the CI context: said on stderr (stdout stays empty), and push names why.
+check "tags compute outside CI says why" bash -c "out=\$(env -u GITHUB_REF -u GITHUB_SHA '$berth' tags compute 2>\"$work/why\"); [[ \$? -eq 0 && -z \$out ]] && grep -q 'no CI context found: GITHUB_REF and GITHUB_SHA are unset' \"$work/why\""
+check "push --tags-from-ci outside CI says why" bash -c "env -u GITHUB_REF -u GITHUB_SHA '$berth' push --tags-from-ci oci:/nonexistent 127.0.0.1:9/app 2>&1 | grep -q -- '--tags-from-ci gave no tag: no CI context found'"
 check "options before the command" bash -c "'$berth' --nope copy a b 2>&1 | grep -q '^berth copy: unknown option --nope'"
 check "options before the command keep their values" bash -c "'$berth' --jobs 0 --json version 2>&1 | grep -q '^berth version: unknown option --jobs'"
 
