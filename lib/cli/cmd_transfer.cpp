@@ -103,6 +103,26 @@ void print_warnings(const CopyResult &r, const std::string &label) {
     std::fprintf(stderr, "%swarning: %s\n", label.c_str(), w.c_str());
 }
 
+std::string count_of(int n, const char *noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+// What the copy did, in words: what moved, what was there, and "nothing to copy" for a
+// re-run that found everything in place.
+std::string summary(const CopyResult &r) {
+  if (r.blobs_copied == 0 && r.blobs_mounted == 0 && r.manifests == 0 && r.referrers == 0)
+    return r.blobs_skipped > 0 ? "nothing to copy: " + count_of(r.blobs_skipped, "blob") +
+                                     " and the manifest already there"
+                               : "nothing to copy: the image was already there";
+  std::string out = count_of(r.blobs_copied, "blob") + " copied";
+  if (r.blobs_copied > 0) out += " (" + human_bytes(r.bytes_copied) + ")";
+  if (r.blobs_skipped > 0) out += ", " + std::to_string(r.blobs_skipped) + " already there";
+  if (r.blobs_mounted > 0) out += ", " + std::to_string(r.blobs_mounted) + " mounted";
+  out += ", " + count_of(r.manifests, "manifest");
+  if (r.referrers > 0) out += ", " + count_of(r.referrers, "referrer");
+  return out;
+}
+
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   print_warnings(r, label);
   if (mode == OutputMode::json) {
@@ -112,11 +132,7 @@ void print_result(OutputMode mode, const CopyResult &r, double secs, const std::
   if (mode != OutputMode::quiet) {
     if (!r.mirror.empty())
       std::fprintf(stderr, "%sread through %s\n", label.c_str(), r.mirror.c_str());
-    std::fprintf(stderr,
-                 "%s%d blobs copied (%s), %d already there, %d mounted, %d manifests, %d "
-                 "referrers in %.2fs\n",
-                 label.c_str(), r.blobs_copied, human_bytes(r.bytes_copied).c_str(),
-                 r.blobs_skipped, r.blobs_mounted, r.manifests, r.referrers, secs);
+    std::fprintf(stderr, "%s%s in %.2fs\n", label.c_str(), summary(r).c_str(), secs);
   }
   std::printf("%s\n", r.digest.c_str());
 }
