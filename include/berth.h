@@ -278,7 +278,7 @@ typedef struct berth_registry_options {
    * through HOST/PREFIX/<repository> (an ECR pull-through cache, a registry mirror),
    * and from SRC_REGISTRY when the mirror cannot serve it: copy/index/export/build
    * sources, berth_manifest_get and berth_inspect. Refused elsewhere (a copy's dst,
-   * sign, verify, sbom, listing, tagging, deleting, validating), never ignored. */
+   * sign, verify, sbom, listing, tagging, deleting, validating, login), never ignored. */
   const char *const *mirrors;
   size_t n_mirrors;
 } berth_registry_options;
@@ -438,6 +438,67 @@ BERTH_API int berth_export_options_init(berth_export_options *opts, uint32_t ver
 /* Flattens an image into dir, applying whiteouts and refusing anything that would
  * land outside dir (BERTH_EUNSAFE). */
 BERTH_API int berth_export(const char *src, const char *dir, const berth_export_options *opts);
+
+/* ------------------------------------------------------------------------------ */
+/* Registry login: docker login / docker logout for any registry                   */
+/* ------------------------------------------------------------------------------ */
+
+/* The file both functions edit, where docker, skopeo and berth read credentials:
+ * config_path when not NULL or "", else $REGISTRY_AUTH_FILE, else
+ * $DOCKER_CONFIG/config.json, else ~/.docker/config.json. It is replaced atomically,
+ * keeping its other entries; a new file is made 0600. An ECR registry needs no stored
+ * password (berth gets a token from the AWS credentials when it connects);
+ * berth_ecr_docker_login writes one for other tools. */
+
+#define BERTH_LOGIN_OPTIONS_VERSION 1
+
+/* Options of berth_registry_login. */
+typedef struct berth_login_options {
+  uint32_t version; /* BERTH_LOGIN_OPTIONS_VERSION */
+  /* How to reach the registry for the check (plain_http, insecure, ca_bundle,
+   * stall_timeout_ms); NULL = defaults. Its creds and mirrors are BERTH_EINVAL: the
+   * credentials checked are the call's, and nothing is read through a mirror. */
+  const berth_registry_options *registry;
+  /* Non-zero: write the credentials without checking them (berth login --no-verify). */
+  int32_t no_verify;
+  int64_t timeout_ms; /* the check's time limit; 0 = none */
+} berth_login_options;
+
+#define BERTH_LOGIN_OPTIONS_INIT                                                                   \
+  { BERTH_LOGIN_OPTIONS_VERSION, NULL, 0, 0 }
+
+BERTH_API int berth_login_options_init(berth_login_options *opts, uint32_t version);
+
+/*
+ * Logs in to registry ("HOST[:PORT]"; "docker.io" and its spellings are Docker Hub's
+ * key) as `docker login` does: unless opts->no_verify, the registry's /v2/ is asked
+ * with username and password (a token registry exchanges them for a token first);
+ * then the registry's "auths" entry, {"auth": base64("USERNAME:PASSWORD")}, replaces
+ * any entry for the same registry in the file described above. config_path NULL or
+ * "" means that default. opts may be NULL.
+ *
+ * *out_json (may be NULL; free with berth_free): {"path"} (the file written).
+ *
+ * Errors: BERTH_EINVAL (a NULL or empty registry, username or password, a username
+ * holding ':', creds or mirrors in opts->registry), BERTH_EAUTH (the registry refused
+ * the credentials, 401 or 403: nothing is written), BERTH_ENETWORK / BERTH_ETIMEOUT
+ * (the registry cannot be reached), BERTH_ECONFIG (the file is not JSON),
+ * BERTH_EIO. The password never appears in berth_last_error()'s message.
+ * Thread-safe; two logins writing the same file at once each replace it whole.
+ */
+BERTH_API int berth_registry_login(char **out_json, const char *registry, const char *username,
+                                   const char *password, const char *config_path,
+                                   const berth_login_options *opts);
+
+/*
+ * Logs out of registry as `docker logout` does: removes its entries (every spelling
+ * of its key) from the file described above (config_path NULL or "" = that default).
+ * Reaches no registry. *out_json (may be NULL; free with berth_free): {"removed":
+ * true} when there were entries, false when there were none (or no file).
+ * Errors: BERTH_EINVAL (a NULL or empty registry), BERTH_ECONFIG (the file is not
+ * JSON), BERTH_EIO. Thread-safe.
+ */
+BERTH_API int berth_registry_logout(char **out_json, const char *registry, const char *config_path);
 
 /* ------------------------------------------------------------------------------ */
 /* AWS credentials, STS and ECR                                                    */

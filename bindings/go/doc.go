@@ -142,6 +142,12 @@
 // and [Export] flattens an image into a directory. [Sign], [Attest] and
 // [Verify] make and check cosign signatures and attestations.
 //
+// # Registry logins
+//
+// [Login] logs in to any registry as `docker login` does: the credentials are
+// checked against the registry (unless [LoginOptions].NoVerify), then written
+// where docker, skopeo and berth read them; [Logout] removes them again.
+//
 // # CI pipeline steps
 //
 // [ECREnsureRepository], [LifecyclePolicyShorthand], [LifecyclePolicyWithBuildCache],

@@ -191,6 +191,23 @@ func ExampleLifecyclePolicyWithBuildCache() {
 	// 3 Keep the last 30 images
 }
 
+// Log in to a registry as docker login does, then out again. (Not run: it needs a
+// registry.)
+func ExampleLogin() {
+	ctx := context.Background()
+	path, err := berth.Login(ctx, "registry.example:5000", "ci", os.Getenv("REGISTRY_TOKEN"),
+		&berth.LoginOptions{Timeout: time.Minute})
+	if errors.Is(err, berth.ErrAuth) {
+		log.Fatal("refused: ", err) // nothing was written; the password is not in err
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("written:", path) // berth.Copy, docker and skopeo now find the login
+	if removed, err := berth.Logout("registry.example:5000", ""); err == nil && removed {
+		fmt.Println("logged out")
+	}
+}
+
 // Copy an image from an OCI layout to a registry, printing each finished blob,
 // and stop cleanly on Ctrl-C. (Not run: it needs a registry.)
 func ExampleCopy() {

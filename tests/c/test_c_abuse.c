@@ -59,6 +59,7 @@ static void test_options_init(void) {
   FAILS(berth_export_options_init(NULL, BERTH_EXPORT_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_cosign_options_init(NULL, BERTH_COSIGN_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_verify_options_init(NULL, BERTH_VERIFY_OPTIONS_VERSION), BERTH_EINVAL);
+  FAILS(berth_login_options_init(NULL, BERTH_LOGIN_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_sign_options_init(NULL, BERTH_SIGN_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_copy_options_init(NULL, BERTH_COPY_OPTIONS_VERSION), BERTH_EINVAL);
   FAILS(berth_aws_options_init(NULL, BERTH_AWS_OPTIONS_VERSION), BERTH_EINVAL);
@@ -308,6 +309,34 @@ static void test_aws_and_pipeline(void) {
   FAILS(berth_ecr_scan_gate(&out, "r", "v1", NULL, -1, -5, NULL), 0);
 }
 
+static void test_login(void) {
+  berth_login_options o = BERTH_LOGIN_OPTIONS_INIT;
+  berth_registry_options r = BERTH_REGISTRY_OPTIONS_INIT;
+  const char *file = "/nonexistent/config.json";
+  char *out = SENTINEL;
+  FAILS(berth_registry_login(&out, NULL, "u", "p", file, NULL), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_registry_login(NULL, "", "u", "p", file, NULL), BERTH_EINVAL);
+  FAILS(berth_registry_login(NULL, "registry.example", NULL, "p", file, NULL), BERTH_EINVAL);
+  FAILS(berth_registry_login(NULL, "registry.example", "", "p", file, NULL), BERTH_EINVAL);
+  FAILS(berth_registry_login(NULL, "registry.example", "u:x", "p", file, NULL), BERTH_EINVAL);
+  FAILS(berth_registry_login(NULL, "registry.example", "u", NULL, file, NULL), BERTH_EINVAL);
+  FAILS(berth_registry_login(NULL, "registry.example", "u", "", file, NULL), BERTH_EINVAL);
+  o.timeout_ms = -5;
+  FAILS(berth_registry_login(NULL, "registry.example", "u", "p", file, &o), BERTH_EINVAL);
+  o.timeout_ms = 0;
+  o.registry = &r;
+  r.creds = "a:b"; /* the call's credentials are the ones checked: refused, not ignored */
+  FAILS(berth_registry_login(NULL, "registry.example", "u", "p", file, &o), BERTH_EINVAL);
+  r.creds = NULL;
+  r.version = 0;
+  FAILS(berth_registry_login(NULL, "registry.example", "u", "p", file, &o), BERTH_EINVAL);
+  out = SENTINEL;
+  FAILS(berth_registry_logout(&out, NULL, file), BERTH_EINVAL);
+  CHECK(out == NULL);
+  FAILS(berth_registry_logout(NULL, "", file), BERTH_EINVAL);
+}
+
 static void test_signatures(void) {
   char *out = SENTINEL;
   /* out_json of sign, attest, verify, tag and delete may be NULL */
@@ -425,6 +454,16 @@ static int init_verify(uint32_t v) {
   berth_verify_options o;
   return berth_verify_options_init(&o, v);
 }
+static int init_login(uint32_t v) {
+  berth_login_options o;
+  return berth_login_options_init(&o, v);
+}
+static int call_login(uint32_t v) {
+  berth_login_options o = BERTH_LOGIN_OPTIONS_INIT;
+  o.version = v;
+  o.no_verify = 1;
+  return berth_registry_login(NULL, "registry.example", "u", "p", "/nonexistent/config.json", &o);
+}
 static int call_registry(uint32_t v) {
   berth_registry_options r = BERTH_REGISTRY_OPTIONS_INIT;
   berth_inspect_options o = BERTH_INSPECT_OPTIONS_INIT;
@@ -509,6 +548,7 @@ static void test_option_versions(void) {
       {"berth_export_options", 1, BERTH_EXPORT_OPTIONS_VERSION, init_export, call_export},
       {"berth_cosign_options", 1, BERTH_COSIGN_OPTIONS_VERSION, init_cosign, call_cosign},
       {"berth_verify_options", 1, BERTH_VERIFY_OPTIONS_VERSION, init_verify, call_verify},
+      {"berth_login_options", 1, BERTH_LOGIN_OPTIONS_VERSION, init_login, call_login},
       {"berth_dockerfile_options", 1, BERTH_DOCKERFILE_OPTIONS_VERSION, init_dockerfile,
        call_dockerfile},
   };
@@ -651,6 +691,7 @@ int main(void) {
   test_build_dockerfile();
   test_dockerfile_options_tail();
   test_aws_and_pipeline();
+  test_login();
   test_signatures();
   test_inspection();
   test_option_versions();

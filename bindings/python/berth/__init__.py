@@ -6,9 +6,9 @@ standard library and libberth.so. The library is found, on first use, through
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
 Areas: versions, the library's defaults (``defaults()``) and errors, SigV4 signing (``sign_request``), image transfers
-(``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), AWS:
-credentials, STS and ECR (``aws_credentials``, ``caller_identity``, ``ecr_login``,
-``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
+(``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), registry
+logins (``login``, ``logout``), AWS: credentials, STS and ECR (``aws_credentials``,
+``caller_identity``, ``ecr_login``, ``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
 ``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``), signatures
 (``sign``, ``verify``, ``attest``), SBOMs (``sbom``) and CI
 pipeline steps (``tags_compute``, ``ecr_ensure_repository``, ``lifecycle_policy_*``,
@@ -60,6 +60,7 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import Attestation, BuildResult, BuiltLayer, build
 from ._dockerfile import build_dockerfile
+from ._login import login, logout
 from ._copy import CopyResult, Progress, copy, export, index, push, replicate
 from ._sbom import sbom
 from ._sign import attest, sign, verify
@@ -162,6 +163,8 @@ __all__ = [
     "lifecycle_policy_validate",
     "lifecycle_policy_with_build_cache",
     "list_tags",
+    "login",
+    "logout",
     "manifest",
     "push",
     "replicate",

@@ -56,6 +56,8 @@ INSPECT_OPTIONS_VERSION = 2
 #: BERTH_SBOM_OPTIONS_VERSION of the berth_sbom_options mirrored below (2 is ABI 2's
 #: first).
 SBOM_OPTIONS_VERSION = 2
+#: BERTH_LOGIN_OPTIONS_VERSION of the berth_login_options mirrored below.
+LOGIN_OPTIONS_VERSION = 1
 
 
 class ErrorInfo(Structure):
@@ -374,6 +376,17 @@ class SbomOptions(Structure):
     ]
 
 
+class LoginOptions(Structure):
+    """berth_login_options, version 1."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("registry", RegistryOptionsP),
+        ("no_verify", c_int32),
+        ("timeout_ms", c_int64),
+    ]
+
+
 #: char **out: receives a string the caller releases with berth_free (c_void_p, not
 #: c_char_p, so that the pointer survives to be freed).
 OutString = POINTER(c_void_p)
@@ -464,6 +477,11 @@ OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     # 0.2 (later): the build cache rule of a lifecycle policy.
     "berth_lifecycle_policy_with_build_cache": (c_int, [OutString, c_char_p, c_int32,
                                                         c_char_p]),
+    # 0.2 (later): docker login / logout for any registry.
+    "berth_login_options_init": (c_int, [POINTER(LoginOptions), c_uint32]),
+    "berth_registry_login": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p,
+                                     POINTER(LoginOptions)]),
+    "berth_registry_logout": (c_int, [OutString, c_char_p, c_char_p]),
 }
 
 _lock = threading.Lock()

@@ -29,6 +29,7 @@ STRUCTS = {
     "berth_verify_options": _lib.VerifyOptions,
     "berth_inspect_options": _lib.InspectOptions,
     "berth_sbom_options": _lib.SbomOptions,
+    "berth_login_options": _lib.LoginOptions,
 }
 
 #: The *_OPTIONS_VERSION constants of _lib -> the macro of berth.h each mirrors.
@@ -46,6 +47,7 @@ VERSIONS = {
     "VERIFY_OPTIONS_VERSION": "BERTH_VERIFY_OPTIONS_VERSION",
     "INSPECT_OPTIONS_VERSION": "BERTH_INSPECT_OPTIONS_VERSION",
     "SBOM_OPTIONS_VERSION": "BERTH_SBOM_OPTIONS_VERSION",
+    "LOGIN_OPTIONS_VERSION": "BERTH_LOGIN_OPTIONS_VERSION",
     "ABI_VERSION": "BERTH_ABI_VERSION",
 }
 

@@ -67,6 +67,15 @@ def cache_refused(work: str) -> str:
     raise AssertionError("cache_to=type=gha was accepted")
 
 
+def login(work: str) -> bool:
+    """A login without the check (no registry), then the logout."""
+    path: str = berth.login("registry.example:5000", "user", "pa55", verify=False,
+                            config_path=os.path.join(work, "auth.json"), timeout=30.0)
+    assert path.endswith("auth.json")
+    removed: bool = berth.logout("registry.example:5000", config_path=path)
+    return removed
+
+
 def error_code() -> Optional[int]:
     try:
         berth.lifecycle_policy_validate('{"rules": []}')
@@ -86,6 +95,7 @@ def main() -> int:
         built = build(work)
         print("built", built.media_type, built.layers_built, built.digest[:7])
         print("cache refused:", cache_refused(work)[:40])
+        print("logged out", login(work))
     print("tags", " ".join(tags()))
     print("policy rules", policy().count("rulePriority"))
     print("invalid policy code", error_code())
