@@ -58,6 +58,8 @@ void Args::parse(const std::vector<std::string> &argv, const std::set<std::strin
       }
     } else if (flags.count(name) && !has_inline) {
       flags_.insert(canonical(name));
+    } else if (flags.count(name)) {
+      throw UsageError{"option " + name + " takes no value"};
     } else {
       std::vector<std::string> known(value_options.begin(), value_options.end());
       known.insert(known.end(), flags.begin(), flags.end());

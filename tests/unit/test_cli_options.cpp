@@ -63,7 +63,7 @@ TEST_CASE("an option table's parser takes its value options and flags, and nothi
       CHECK(args.flag(o.name));
       CHECK(args.positional() == std::vector<std::string>{"pos"});
       CHECK(usage_error({std::string(o.name) + "=x"}, kTable) ==
-            std::string("unknown option ") + o.name);
+            std::string("option ") + o.name + " takes no value");
     }
   }
   CHECK(usage_error({"--nope"}, kTable) == "unknown option --nope");
