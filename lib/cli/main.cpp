@@ -3,6 +3,7 @@
 #include "cli/suggest.hpp"
 
 #include "core/untrusted_text.hpp"
+#include "http/client.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -113,6 +114,10 @@ int main(int argc, char **argv) {
     return argc < 2 ? kUsage : kOk;
   }
   if (!std::strcmp(argv[1], "--version")) return cmd_version({});
+  // A wait is never silent: each retry is said on stderr as it starts.
+  berth::http::set_retry_notice([](const std::string &text) {
+    std::fprintf(stderr, "berth: %s\n", berth::core::printable(text).c_str());
+  });
   // Options before the command (`berth --json copy A B`) are read as if after it, as
   // git and docker allow; they go before a "--" that ends the options.
   std::vector<std::string> all(argv + 1, argv + argc);

@@ -390,8 +390,34 @@ Response Client::send_once(const Request &req) {
   return std::move(t.resp);
 }
 
+namespace {
+
+std::mutex g_notice_mutex;
+std::function<void(const std::string &)> g_notice;
+
+void notice(const std::string &text) {
+  std::lock_guard lock(g_notice_mutex);
+  if (g_notice) g_notice(text);
+}
+
+// "12 s", "2 min 5 s": a wait as a person reads it.
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s < 120) return std::to_string(s) + " s";
+  return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+}
+
+} // namespace
+
+void set_retry_notice(std::function<void(const std::string &)> fn) {
+  std::lock_guard lock(g_notice_mutex);
+  g_notice = std::move(fn);
+}
+
 Response Client::send(Request req) {
   req.method = upper(req.method);
+  const auto started = std::chrono::steady_clock::now();
+  int stalls = 0; // attempts that ended without data for stall_timeout
   const bool can_repeat = req.idempotent.value_or(idempotent_method(req.method));
   const std::string origin = req.url;
   bool credentials_dropped = false;
@@ -405,7 +431,11 @@ Response Client::send(Request req) {
       inner(d, n);
       delivered += n;
     };
-  auto sleep_before_retry = [&](std::optional<std::chrono::milliseconds> retry_after) {
+  auto sleep_before_retry = [&](std::optional<std::chrono::milliseconds> retry_after,
+                                const std::string &why) {
+    notice("retrying " + std::to_string(attempt + 1) + "/" +
+           std::to_string(options_.retry.max_attempts) + " after " + why + " from " +
+           origin_of(req.url));
     std::chrono::milliseconds delay;
     {
       std::lock_guard g(impl_->rng_mutex);
@@ -423,11 +453,22 @@ Response Client::send(Request req) {
     } catch (const Error &e) {
       bool transient = (e.code() == Errc::network || e.code() == Errc::timeout) &&
                        dynamic_cast<const PermanentTransferError *>(&e) == nullptr;
-      if (transient && can_repeat && attempt < options_.retry.max_attempts && delivered == 0 &&
-          (req.body == nullptr || req.body->rewind())) {
-        sleep_before_retry(std::nullopt);
+      const bool stalled = transient && e.code() == Errc::timeout;
+      if (stalled) ++stalls;
+      // A server that stalled twice is stalling: a third wait of stall_timeout would
+      // only keep the command silent longer (two of 60 s by default: under 2.5 minutes).
+      if (transient && stalls < 2 && can_repeat && attempt < options_.retry.max_attempts &&
+          delivered == 0 && (req.body == nullptr || req.body->rewind())) {
+        sleep_before_retry(std::nullopt, stalled ? std::to_string(options_.stall_timeout.count()) +
+                                                       " s without data"
+                                                 : "a connection error");
         continue;
       }
+      // The real total, not one attempt's: "(3 tries over 2 min 5 s)".
+      if (attempt > 1)
+        throw Error(e.code(), std::string(e.what()) + " (" + std::to_string(attempt) +
+                                  " tries over " +
+                                  seconds_text(std::chrono::steady_clock::now() - started) + ")");
       throw;
     }
     if (retryable_status(resp.status) && can_repeat && attempt < options_.retry.max_attempts &&
@@ -435,7 +476,7 @@ Response Client::send(Request req) {
       std::optional<std::chrono::milliseconds> retry_after;
       if (auto ra = resp.header("Retry-After"))
         retry_after = parse_retry_after(*ra, std::chrono::system_clock::now());
-      sleep_before_retry(retry_after);
+      sleep_before_retry(retry_after, "HTTP " + std::to_string(resp.status));
       continue;
     }
     bool redirect = resp.status == 301 || resp.status == 302 || resp.status == 303 ||

@@ -11,6 +11,7 @@
 #include "http/types.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,5 +84,10 @@ bool different_origin(const std::string &a, const std::string &b);
 
 // "scheme://host:port" of a URL, for messages (no path, query or userinfo).
 std::string origin_of(const std::string &url);
+
+// Told each retry before its wait ("retrying 2/5 after 60 s without data from HOST"),
+// so that a command is never silent while it waits; the CLI prints it on stderr.
+// Process-wide, thread-safe; an empty function (the default) tells no one.
+void set_retry_notice(std::function<void(const std::string &)> notice);
 
 } // namespace berth::http

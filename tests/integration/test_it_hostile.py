@@ -147,6 +147,35 @@ def test_a_stalled_blob_times_out_with_a_clear_error(berth, tmp_path):
         assert_no_image(str(tmp_path / "l"))
 
 
+def test_a_silent_registry_is_given_up_after_two_stalls_each_retry_said(berth, tmp_path):
+    """A registry that accepts and never answers: the retry is printed as it starts, a
+    third stall is not waited for, and the error gives the total time."""
+    import socket
+    import threading
+    srv = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                return
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        start = time.monotonic()
+        r = pull(berth, "127.0.0.1:%d/app:v1" % srv.getsockname()[1], str(tmp_path / "l"),
+                 "--stall-timeout", "1s", timeout=60)
+        assert r.returncode == EXIT_TRANSFER, r.describe()
+        assert "berth: retrying 2/5 after 1 s without data from http://127.0.0.1:" in r.stderr
+        assert "(2 tries over " in r.stderr, r.stderr
+        assert time.monotonic() - start < 20
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
+
+
 def test_a_dribbling_registry_meets_the_operation_timeout(berth, tmp_path):
     with HostileRegistry() as reg:
         body = os.urandom(4096)
