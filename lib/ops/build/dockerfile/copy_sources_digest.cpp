@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <unordered_set>
+#include <map>
 
 namespace berth::ops::copy_detail {
 namespace {
@@ -62,33 +62,20 @@ std::optional<std::string> Step::sources_digest() const {
       entry("", fi, "");
       continue;
     }
-    // The walk copy_tree makes, with its rules for what is left out.
-    auto entries = layer::walk_tree(src_.host(item.followed));
-    std::unordered_set<std::string> skipped;
+    // What copy_tree copies: the entries .dockerignore and --exclude keep, and the
+    // metadata of directories left out that are made when something below is copied.
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> inodes;
-    for (const auto &fi : entries) {
-      if (fi.rel.empty()) continue;
-      bool under = false;
-      for (std::string p = parent_rel(fi.rel); !p.empty() && !under; p = parent_rel(p))
-        under = skipped.count(p) > 0;
-      if (under) continue;
-      const bool is_dir = S_ISDIR(fi.mode);
-      bool descend = true;
-      if (left_out(src_, excludes_, join_rel(item.followed, fi.rel), fi.rel, is_dir, descend)) {
-        if (!descend) skipped.insert(fi.rel);
-        // A directory left out is still made, with its mode, when an entry below it is
-        // let back in ("!" patterns): its metadata counts.
-        else if (is_dir)
-          field("left-out " + fi.rel + " " + std::to_string(fi.mode));
-        continue;
-      }
+    auto kept = [&](const layer::FileInfo &fi) {
       std::string group; // a later link to a file already listed is that file's name
       if (S_ISREG(fi.mode) && fi.nlink > 1) {
         auto [it, fresh] = inodes.emplace(std::make_pair(fi.dev, fi.ino), fi.rel);
         if (!fresh) group = it->second;
       }
       entry(fi.rel, fi, group);
-    }
+    };
+    walk_kept(src_, excludes_, item.followed, kept, [&](const layer::FileInfo &fi) {
+      field("left-out " + fi.rel + " " + std::to_string(fi.mode));
+    });
   }
   return h.finish_hex();
 }

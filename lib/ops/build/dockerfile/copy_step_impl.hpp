@@ -15,6 +15,7 @@
 #include <berth/digest.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,11 +35,14 @@ struct Item {
 // Copies what `in` reads into a new file `to` (0600 until apply_info).
 void copy_data(core::UniqueFd in, const std::string &from, const std::string &to);
 
-// Whether an entry of a copied directory is left out by the ignore file or --exclude
-// (`rel` is relative to the copied directory, `ctx_rel` to the root); `descend` says
-// whether entries below it may still be copied (a "!" exception could re-include them).
-bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &ex,
-              const std::string &ctx_rel, const std::string &rel, bool is_dir, bool &descend);
+// The entries of the source directory src_rel (walk_tree order, each once) that
+// .dockerignore and --exclude keep, to `kept`; a directory left out whose entries may
+// still be let back in ("!" patterns) to `left_dir`, since it is made, with its
+// metadata, when one of them is copied. What copy_tree copies and
+// copy_sources_digest hashes.
+void walk_kept(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &excludes,
+               const std::string &src_rel, const std::function<void(const layer::FileInfo &)> &kept,
+               const std::function<void(const layer::FileInfo &)> &left_dir);
 
 class Step {
 public:

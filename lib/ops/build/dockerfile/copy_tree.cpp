@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <unordered_set>
 
 namespace berth::ops::copy_detail {
@@ -27,6 +28,11 @@ void copy_data(core::UniqueFd in, const std::string &from, const std::string &to
   out.close(to);
 }
 
+namespace {
+
+// Whether an entry of a copied directory is left out by the ignore file or --exclude
+// (`rel` is relative to the copied directory, `ctx_rel` to the root); `descend` says
+// whether entries below it may still be copied (a "!" exception could re-include them).
 bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &ex,
               const std::string &ctx_rel, const std::string &rel, bool is_dir, bool &descend) {
   descend = true;
@@ -43,18 +49,38 @@ bool left_out(const SourceTree &src, const std::optional<dockerfile::IgnoreMatch
   return out;
 }
 
+} // namespace
+
+void walk_kept(const SourceTree &src, const std::optional<dockerfile::IgnoreMatcher> &excludes,
+               const std::string &src_rel, const std::function<void(const layer::FileInfo &)> &kept,
+               const std::function<void(const layer::FileInfo &)> &left_dir) {
+  const auto entries = layer::walk_tree(src.host(src_rel));
+  std::unordered_set<std::string> skipped;
+  for (const auto &fi : entries) {
+    if (fi.rel.empty()) continue;
+    bool under = false;
+    for (std::string p = parent_rel(fi.rel); !p.empty() && !under; p = parent_rel(p))
+      under = skipped.count(p) > 0;
+    if (under) continue;
+    const bool is_dir = S_ISDIR(fi.mode);
+    bool descend = true;
+    if (left_out(src, excludes, join_rel(src_rel, fi.rel), fi.rel, is_dir, descend)) {
+      if (!descend)
+        skipped.insert(fi.rel);
+      else if (is_dir)
+        left_dir(fi);
+      continue;
+    }
+    kept(fi);
+  }
+}
+
 // The contents of the source directory src_rel into dest_rel (which exists), every
 // entry with its own metadata (fsutil copies them with overwriteTargetMetadata).
 void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
-  auto entries = layer::walk_tree(src_.host(src_rel));
-  std::unordered_set<std::string> skipped, created{""};
+  std::unordered_set<std::string> created{""};
   std::map<std::string, const layer::FileInfo *> dirs;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> inodes;
-  auto under_skipped = [&](const std::string &rel) {
-    for (std::string p = parent_rel(rel); !p.empty(); p = parent_rel(p))
-      if (skipped.count(p)) return true;
-    return false;
-  };
   // createParentDirs: directories left out by a pattern get made when something below
   // them is copied after all.
   auto ensure_parents = [&](const std::string &rel) {
@@ -72,16 +98,9 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
       created.insert(*it);
     }
   };
-  for (const auto &fi : entries) {
-    if (fi.rel.empty()) continue;
-    if (under_skipped(fi.rel)) continue;
-    bool is_dir = S_ISDIR(fi.mode);
+  auto copy_one = [&](const layer::FileInfo &fi) {
+    const bool is_dir = S_ISDIR(fi.mode);
     if (is_dir) dirs[fi.rel] = &fi;
-    bool descend = true;
-    if (left_out(src_, excludes_, join_rel(src_rel, fi.rel), fi.rel, is_dir, descend)) {
-      if (!descend) skipped.insert(fi.rel);
-      continue;
-    }
     ensure_parents(fi.rel);
     std::string d = join_rel(dest_rel, fi.rel);
     std::string host = view_.host(d);
@@ -93,7 +112,7 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
       if (!lstat_opt(host)) make_dir_in_upper(d, fi.mode, src_owner);
       apply_info(d, fi.mode, src_owner, fi.mtime, false, true);
       created.insert(fi.rel);
-      continue;
+      return;
     }
     prepare_file_target(d);
     std::string from = src_.host(join_rel(src_rel, fi.rel));
@@ -103,7 +122,7 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
         if (!fresh) {
           if (::link(view_.host(it->second).c_str(), host.c_str()) != 0)
             core::throw_errno(errno, "link " + host);
-          continue; // the first path's metadata is the inode's
+          return; // the first path's metadata is the inode's
         }
       }
       copy_data(src_.open_file(join_rel(src_rel, fi.rel)), from, host);
@@ -114,10 +133,13 @@ void Step::copy_tree(const std::string &src_rel, const std::string &dest_rel) {
       if (::mknod(host.c_str(), fi.mode, static_cast<dev_t>(fi.rdev)) != 0)
         core::throw_errno(errno, "mknod " + host);
     } else {
-      continue; // sockets
+      return; // sockets
     }
     apply_info(d, fi.mode, src_owner, fi.mtime, S_ISLNK(fi.mode), false);
-  }
+  };
+  // A directory left out is remembered: it is made when an entry below it is copied.
+  walk_kept(src_, excludes_, src_rel, copy_one,
+            [&](const layer::FileInfo &fi) { dirs[fi.rel] = &fi; });
 }
 
 } // namespace berth::ops::copy_detail
