@@ -19,8 +19,8 @@ struct LoginOptions {
   bool verify = true;      // GET /v2/ with the credentials first
 };
 
-// Returns the file written. Error(auth) when the registry refuses the credentials
-// (nothing is written), Error(invalid_argument) for an empty registry or username,
+// Returns the file written. Error(auth) (Error(denied) for a 403) when the registry
+// refuses the credentials (nothing is written), Error(invalid_argument) for an empty registry or username,
 // Error(network)/Error(timeout) when it cannot be reached, Error(config) for a config
 // file that is not JSON.
 std::string registry_login(const std::string &registry, const std::string &username,

@@ -71,11 +71,10 @@ std::string default_login_file() {
 }
 
 std::string docker_config_file() {
-  if (const char *dc = std::getenv("DOCKER_CONFIG"); dc && *dc)
-    return std::string(dc) + "/config.json";
-  if (const char *home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.docker/config.json";
-  throw Error(Errc::config, "neither DOCKER_CONFIG nor HOME is set");
+  // Where the keychain reads it: a login is written where it will be found.
+  auto path = docker_config_json();
+  if (path.empty()) throw Error(Errc::config, "neither DOCKER_CONFIG nor HOME is set");
+  return path;
 }
 
 void write_login(const std::string &path, const std::string &registry, const std::string &user,

@@ -261,13 +261,16 @@ std::string docker_server_key(const std::string &registry) {
   return registry == kHub ? std::string(kHubAuthKey) : registry;
 }
 
+std::string docker_config_json() {
+  if (auto dc = env("DOCKER_CONFIG"); !dc.empty()) return dc + "/config.json";
+  if (auto home = home_dir(); !home.empty()) return home + "/.docker/config.json";
+  return {};
+}
+
 std::vector<std::string> default_auth_files() {
   std::vector<std::string> files;
   if (auto f = env("REGISTRY_AUTH_FILE"); !f.empty()) files.push_back(f);
-  if (auto dc = env("DOCKER_CONFIG"); !dc.empty())
-    files.push_back(dc + "/config.json");
-  else if (auto home = home_dir(); !home.empty())
-    files.push_back(home + "/.docker/config.json");
+  if (auto docker = docker_config_json(); !docker.empty()) files.push_back(docker);
   if (auto xdg = env("XDG_RUNTIME_DIR"); !xdg.empty())
     files.push_back(xdg + "/containers/auth.json");
   return files;

@@ -62,6 +62,10 @@ private:
 
 // Fixed credentials (--creds, --src-creds) for one registry, or for any when
 // registry is "".
+// docker's config.json: $DOCKER_CONFIG/config.json, else ~/.docker/config.json (the
+// home from $HOME, else the password database); "" when there is no home at all.
+std::string docker_config_json();
+
 // "https://Index.Docker.io/v1/" -> "docker.io": a config key or host as a registry
 // name (scheme and path stripped, lower case, Docker Hub's aliases as one).
 std::string normalize_registry(std::string_view key);

@@ -24,10 +24,9 @@ std::string registry_login(const std::string &registry, const std::string &usern
     http::Request req;
     req.method = "GET";
     req.url = reg->base_url() + "/v2/";
+    // A 401 after the credentials were tried is thrown by send() itself, naming the
+    // user whose credentials were rejected; a 403 or other failure comes back here.
     auto resp = reg->send(req, {});
-    if (resp.status == 401 || resp.status == 403)
-      throw Error(Errc::auth, "login to " + host + " refused: wrong username or password (HTTP " +
-                                  std::to_string(resp.status) + ")");
     if (!resp.ok()) throw registry::registry_error(resp, "GET /v2/ of " + host);
   }
   const auto path =
