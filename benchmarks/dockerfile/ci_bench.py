@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -101,13 +102,8 @@ class Tools:
         bud = base + ["bud", "--isolation", "chroot", "--quiet", "--layers",
                       "--tls-verify=false", "-f", nolink, *extra, "-t", ref, ctx]
         push = base + ["push", "--quiet", "--tls-verify=false", ref, "docker://" + ref]
-        return ["sh", "-c", " ".join(map(shlex_quote, bud)) + " >/dev/null && " +
-                " ".join(map(shlex_quote, push))]
-
-
-def shlex_quote(s: str) -> str:
-    import shlex
-    return shlex.quote(str(s))
+        return ["sh", "-c", shlex.join(map(str, bud)) + " >/dev/null && " +
+                shlex.join(map(str, push))]
 
 
 def daemon_peak_rss_kib(bk) -> int | None:

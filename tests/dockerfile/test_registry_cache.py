@@ -114,8 +114,8 @@ def test_one_changed_file_runs_only_the_steps_after_it(berth_bin, registry, regi
               "type=registry,ref=%s,mode=max" % cache)
     assert "RAN-LIB" not in r.stderr and "RAN-APP" in r.stderr, r.stderr
     assert r.stderr.count("  CACHED") == 2, r.stderr
-    # The layer below the change was never unpacked: the RUN after it needed the files,
-    # so the base and the cached layers were.
+    # The cache the second runner exported holds the new layer: a third runner finds
+    # every step there, the changed one included.
     out = runner(berth_bin, tmp_path, "check").run(
         "--cache", str(tmp_path / "check-cache"), "--cache-from", cache, "--output",
         "oci:%s:t" % (tmp_path / "again"), str(fresh.work / "ctx"), env=EPOCH)

@@ -222,3 +222,23 @@ def test_big_layer_goes_up_in_one_streamed_patch(plain_reg, big_image, berth, re
     berth.copy("docker://%s/%s:big" % (plain_reg.hostport, repo), "oci:%s:big" % out)
     assert verify_layout(out, "big")["blobs"][layer["digest"]] == size
     assert os.path.getsize(os.path.join(out, "blobs", "sha256", layer["digest"][7:])) == size
+
+
+def test_pull_to_plain_paths_is_read_by_skopeo_and_umoci(plain_reg, small_image, berth, repo,
+                                                         tmp_path):
+    """`berth pull REF out.tar` writes what docker load reads (a docker-archive) and
+    `berth pull REF ./dir:TAG` an OCI layout: skopeo and umoci read them as such."""
+    src = "%s/%s:v1" % (plain_reg.hostport, repo)
+    berth.copy(small_image["ref"], "docker://" + src)
+    digest = layout_entry(small_image["layout"], "v1")["digest"]
+    run([berth.binary, "pull", "--quiet", src, "out.tar"], env=berth.env, cwd=str(tmp_path))
+    cfg = json.loads(run(["skopeo", "inspect", "--config",
+                          "docker-archive:%s" % (tmp_path / "out.tar")]).stdout)
+    assert cfg["rootfs"]["type"] == "layers"
+    r = run([berth.binary, "pull", "--quiet", src, "./dir:v1"], env=berth.env,
+            cwd=str(tmp_path))
+    assert r.stdout.strip() == digest
+    assert layout_entry(str(tmp_path / "dir"), "v1")["digest"] == digest
+    run(["umoci", "unpack", "--rootless", "--image", "%s/dir:v1" % tmp_path,
+         str(tmp_path / "bundle")])
+    assert (tmp_path / "bundle" / "rootfs").is_dir()
