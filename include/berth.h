@@ -101,7 +101,7 @@ BERTH_API int berth_defaults(char **out_json);
 #define BERTH_EDIGEST (-10)      /* content does not match its digest */
 #define BERTH_EPROTOCOL (-11)    /* a server broke the protocol or sent garbage */
 #define BERTH_EUNSUPPORTED (-12) /* valid but not supported (media type, option) */
-#define BERTH_ECANCELLED (-13)   /* a callback asked to stop */
+#define BERTH_ECANCELLED (-13)   /* a callback or berth_cancel_fire asked to stop */
 #define BERTH_ETOOLARGE (-14)    /* size limit exceeded (manifest, bomb, policy) */
 #define BERTH_ETHROTTLED (-15)   /* rate limited after all retries (429, Throttling) */
 #define BERTH_ECONFIG (-16)      /* malformed configuration file or environment */
@@ -129,6 +129,36 @@ BERTH_API const berth_error_info *berth_last_error(void);
 
 /* Releases a string or buffer berth returned. NULL is accepted. */
 BERTH_API void berth_free(void *p);
+
+/* ------------------------------------------------------------------------------ */
+/* Cancellation                                                                    */
+/* ------------------------------------------------------------------------------ */
+
+/* A token that stops a running call from another thread or a signal handler: a Go
+ * context that ends, a Ctrl-C. Attached to a thread, it is seen by every berth call
+ * that thread makes (and by the threads the call starts) until detached; once fired,
+ * a call waiting on the network (a stalled registry included), a retry's backoff, a
+ * scan gate's poll, a RUN step or a layer being written stops within about a second
+ * and returns BERTH_ECANCELLED ("cancelled by the caller"). A call that completes
+ * before it notices returns its result. */
+typedef struct berth_cancel berth_cancel;
+
+/* A new token, not fired. Free it with berth_cancel_free. */
+BERTH_API int berth_cancel_new(berth_cancel **out);
+
+/* Fires the token. Any thread; async-signal-safe. NULL is ignored. */
+BERTH_API void berth_cancel_fire(berth_cancel *cancel);
+
+/* 1 once fired, else 0 (NULL: 0). */
+BERTH_API int berth_cancel_fired(const berth_cancel *cancel);
+
+/* Attaches cancel to the calling thread (NULL detaches). The thread keeps its own
+ * reference: freeing the token while attached is safe. Returns BERTH_OK and leaves
+ * berth_last_error() as it was, so a call's error can be read after detaching. */
+BERTH_API int berth_cancel_attach(berth_cancel *cancel);
+
+/* Releases the caller's reference. NULL is accepted. */
+BERTH_API void berth_cancel_free(berth_cancel *cancel);
 
 /* ------------------------------------------------------------------------------ */
 /* AWS Signature Version 4                                                         */

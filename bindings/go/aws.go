@@ -204,6 +204,8 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 
 	var co C.berth_aws_options
 	if rc := C.berth_aws_options_init(&co, C.BERTH_AWS_OPTIONS_VERSION); rc != C.BERTH_OK {
@@ -221,7 +223,8 @@ func awsCall(ctx context.Context, what string, opts *AWSOptions, args []string,
 
 	var out *C.char
 	rc := call(&out, cargs, &co)
-	return replyAndError(rc, out)
+	raw, err := replyAndError(rc, out)
+	return raw, cc.wrap(err)
 }
 
 func decodeReply(what, raw string, v any) error {
@@ -235,9 +238,10 @@ func decodeReply(what, raw string, v any) error {
 // [AWSOptions]). With opts.RoleARN the credentials found are used to assume
 // that role through STS.
 //
-// ctx is checked before the call only: libberth cannot be interrupted once it
-// runs, so a call that has started finishes (or fails by its own timeouts)
-// even when ctx ends. The goroutine holds its OS thread meanwhile.
+// When ctx ends (deadline or cancel) the running call stops within about a
+// second, a stalled registry included, and fails with ECancelled unwrapping to
+// ctx.Err() (errors.Is(err, context.DeadlineExceeded) holds). The goroutine
+// holds its OS thread while the call runs.
 //
 // Errors are *Error: EAuth when no provider has credentials (the message
 // starts with "no AWS credentials found" and gives each provider's reason) or
@@ -274,7 +278,7 @@ func AWSCredentials(ctx context.Context, opts *AWSOptions) (*Credentials, error)
 }
 
 // CallerIdentity calls sts:GetCallerIdentity with the credentials the chain
-// resolves. ctx is checked before the call only (see [AWSCredentials]).
+// resolves. ctx cancels it as for [AWSCredentials].
 //
 // Errors are *Error: EAuth (no or rejected credentials), EDenied, ENetwork,
 // ..., with AWSCode and RequestID set when STS answered.
@@ -296,8 +300,8 @@ func CallerIdentity(ctx context.Context, opts *AWSOptions) (*AWSIdentity, error)
 // ECRLogin gets a docker login for an ECR registry (ecr:GetAuthorizationToken).
 // registry is an ECR registry host ("ACCOUNT.dkr.ecr.REGION.amazonaws.com"),
 // whose region is used unless opts.Region is set; "" means the caller's own
-// registry in the region. ctx is checked before the call only (see
-// [AWSCredentials]).
+// registry in the region. ctx cancels it as for
+// [AWSCredentials].
 //
 // Errors are *Error: EInvalid (not an ECR registry host), EConfig (no region),
 // EAuth, EDenied, ...
@@ -333,8 +337,8 @@ func ECRLogin(ctx context.Context, registry string, opts *AWSOptions) (*ECRAutho
 // (user "AWS" and the token) into docker's config.json — configPath, else
 // $DOCKER_CONFIG/config.json, else ~/.docker/config.json — atomically, keeping
 // the file's other entries, and returns the path written. registry is as for
-// [ECRLogin] ("" for the caller's default registry). ctx is checked before the
-// call only (see [AWSCredentials]).
+// [ECRLogin] ("" for the caller's default registry). ctx cancels it as for
+// [AWSCredentials].
 func ECRDockerLogin(ctx context.Context, registry, configPath string, opts *AWSOptions) (string, error) {
 	if strings.IndexByte(registry, 0) >= 0 {
 		return "", invalid("registry contains a NUL byte")
@@ -368,8 +372,8 @@ func ECRDockerLogin(ctx context.Context, registry, configPath string, opts *AWSO
 // with the decoding error (the operation itself succeeded).
 //
 // AWS errors are *Error with the matching code, AWSCode and RequestID, e.g.
-// ENotFound with AWSCode "RepositoryNotFoundException". ctx is checked before
-// the call only (see [AWSCredentials]).
+// ENotFound with AWSCode "RepositoryNotFoundException". ctx cancels it as for
+// [AWSCredentials].
 func ECRCall(ctx context.Context, operation string, body any, out any, opts *AWSOptions) (json.RawMessage, error) {
 	if operation == "" {
 		return nil, invalid("ECRCall needs an operation such as \"DescribeRepositories\"")

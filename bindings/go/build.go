@@ -226,6 +226,8 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 
 	bo := new(C.berth_build_options)
 	if rc := C.berth_build_options_init(bo, C.BERTH_BUILD_OPTIONS_VERSION); rc != C.BERTH_OK {
@@ -274,7 +276,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 
 	var out *C.char
 	rc := C.berth_build(&out, bo)
-	err = progress.finish(rc) // before any other berth call on this thread
+	err = cc.wrap(progress.finish(rc)) // before any other berth call on this thread
 	raw := takeReply(out)
 	if err != nil {
 		return nil, err

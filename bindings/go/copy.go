@@ -146,7 +146,7 @@ type CopyOptions struct {
 	// [Replicate] decides it per destination.
 	Format ImageFormat
 	// Timeout bounds the whole operation (ETimeout); 0 means none. The ctx
-	// deadline is honoured as well, between progress reports.
+	// deadline is honoured as well (ECancelled unwrapping to ctx.Err()).
 	Timeout time.Duration
 	// Referrers (signatures, SBOMs, attestations of each copied image) follow
 	// unless NoReferrers; ArtifactTypes, when set, keeps only those types.
@@ -440,10 +440,10 @@ func checkFormat(f ImageFormat) error {
 // verified, then opts.ExtraTags. opts may be nil.
 //
 // Copy blocks its goroutine (and OS thread) until libberth returns. When ctx
-// ends, the copy stops at libberth's next progress report (reports come with
-// every chunk of a blob moved) and fails with an *Error of code ECancelled that
-// unwraps to ctx.Err(). A copy that completes is reported as such even if ctx
-// ended after its last report.
+// ends, the copy stops within about a second, even while a registry sends
+// nothing, and fails with an *Error of code ECancelled that unwraps to
+// ctx.Err(). A copy that completes is reported as such even if ctx ended at
+// its very end.
 //
 // Errors are *Error: EInvalid (bad reference or option), ENotFound, EAuth,
 // EDenied, ENetwork, EDigest, ECancelled, ...
@@ -455,6 +455,8 @@ func Copy(ctx context.Context, src, dst string, opts *CopyOptions) (*CopyResult,
 	// error must happen on the same OS thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	c, err := newCopyCall(ctx, "Copy", opts, namedString{"src", src}, namedString{"dst", dst})
 	defer c.free()
 	if err != nil {
@@ -462,7 +464,7 @@ func Copy(ctx context.Context, src, dst string, opts *CopyOptions) (*CopyResult,
 	}
 	var out *C.char
 	rc := C.berth_copy(&out, c.strs.add(src), c.strs.add(dst), c.co)
-	err = c.progress.finish(rc) // before any other berth call on this thread
+	err = cc.wrap(c.progress.finish(rc)) // before any other berth call on this thread
 	raw := takeReply(out)
 	if err != nil {
 		return nil, err
@@ -554,6 +556,8 @@ func Replicate(ctx context.Context, src string, dsts []string, opts *CopyOptions
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	c, err := newCopyCall(ctx, "Replicate", opts, args...)
 	defer c.free()
 	if err != nil {
@@ -562,7 +566,7 @@ func Replicate(ctx context.Context, src string, dsts []string, opts *CopyOptions
 	cdsts, n := c.strs.array(dsts)
 	var out *C.char
 	rc := C.berth_replicate(&out, c.strs.add(src), cdsts, n, c.co)
-	err = c.progress.finish(rc)
+	err = cc.wrap(c.progress.finish(rc))
 	raw := takeReply(out)
 	if err != nil {
 		return nil, err
@@ -662,6 +666,8 @@ func Index(ctx context.Context, srcs []string, dst string, opts *IndexOptions) (
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	io := new(C.berth_index_options)
 	if rc := C.berth_index_options_init(io, C.BERTH_INDEX_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
@@ -685,7 +691,7 @@ func Index(ctx context.Context, srcs []string, dst string, opts *IndexOptions) (
 	csrcs, n := strs.array(srcs)
 	var out *C.char
 	rc := C.berth_index(&out, csrcs, n, strs.add(dst), io)
-	err = progress.finish(rc)
+	err = cc.wrap(progress.finish(rc))
 	raw := takeReply(out)
 	if err != nil {
 		return nil, err
@@ -732,7 +738,7 @@ type ExportOptions struct {
 // Export flattens the image src into the directory dir, like "docker export":
 // layers are applied in order with their whiteouts, and anything that would
 // land outside dir (absolute or ".." paths, links leading out) fails with
-// EUnsafe. ctx is checked before the call only.
+// EUnsafe. ctx cancels it as for [AWSCredentials].
 func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	if err := CheckABI(); err != nil {
 		return err
@@ -763,6 +769,8 @@ func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	var eo C.berth_export_options
 	if rc := C.berth_export_options_init(&eo, C.BERTH_EXPORT_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return lastError(rc)
@@ -775,5 +783,5 @@ func Export(ctx context.Context, src, dir string, opts *ExportOptions) error {
 	eo.max_total_bytes = C.uint64_t(opts.MaxSize)
 	eo.max_expansion_ratio = C.double(opts.MaxExpansionRatio)
 	eo.devices = cBool(opts.Devices)
-	return lastError(C.berth_export(strs.add(src), strs.add(dir), &eo))
+	return cc.wrap(lastError(C.berth_export(strs.add(src), strs.add(dir), &eo)))
 }

@@ -230,6 +230,8 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 
 	do := new(C.berth_dockerfile_options)
 	if err := initDockerfileOptions(do, opts); err != nil {
@@ -287,7 +289,7 @@ func BuildDockerfile(ctx context.Context, opts DockerfileOptions) (*BuildResult,
 
 	var out *C.char
 	rc := C.berth_build_dockerfile(&out, do)
-	err = progress.finish(rc)
+	err = cc.wrap(progress.finish(rc))
 	raw := takeReply(out)
 	if log != nil && log.panicked != nil {
 		panic(log.panicked)

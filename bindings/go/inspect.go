@@ -189,6 +189,8 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	co := new(C.berth_inspect_options)
 	if rc := C.berth_inspect_options_init(co, C.BERTH_INSPECT_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
@@ -203,14 +205,15 @@ func inspectCall(ctx context.Context, what string, opts *InspectOptions, args []
 
 	var out *C.char
 	rc := call(&out, cargs, co)
-	return replyAndError(rc, out)
+	raw, err := replyAndError(rc, out)
+	return raw, cc.wrap(err)
 }
 
 // GetManifest returns the manifest or index ref names, byte for byte as served.
 // ref is "docker://HOST/REPO:TAG" (or a bare reference, or @sha256:...),
 // "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]" or "docker-archive:FILE[:REF]".
-// opts.Platform takes that image's manifest from an index. ctx is checked
-// before the call only.
+// opts.Platform takes that image's manifest from an index. ctx cancels it as
+// for [AWSCredentials]; so for every function of this file.
 func GetManifest(ctx context.Context, ref string, opts *InspectOptions) (*Manifest, error) {
 	if ref == "" {
 		return nil, invalid("GetManifest needs a reference")

@@ -40,7 +40,7 @@ type LoginOptions struct {
 // keeping its other entries; a new file is made with mode 0600. An ECR
 // registry needs no stored password: berth gets a token from the AWS
 // credentials when it connects ([ECRDockerLogin] writes one for other tools).
-// ctx is checked before the call only.
+// ctx cancels it as for [AWSCredentials].
 //
 // Errors are *Error: EAuth when the registry refuses the credentials (nothing
 // is written), EInvalid for an empty registry, username or password (or a
@@ -84,6 +84,8 @@ func Login(ctx context.Context, registry, username, password string, opts *Login
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	lo := new(C.berth_login_options)
 	if rc := C.berth_login_options_init(lo, C.BERTH_LOGIN_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
@@ -96,7 +98,7 @@ func Login(ctx context.Context, registry, username, password string, opts *Login
 	var out *C.char
 	raw, err := replyAndError(C.berth_registry_login(&out, strs.add(registry), strs.add(username),
 		strs.add(password), strs.optional(opts.ConfigPath), lo), out)
-	if err != nil {
+	if err = cc.wrap(err); err != nil {
 		return "", err
 	}
 	var r struct {

@@ -191,7 +191,7 @@ type RepositoryStatus struct {
 // ECREnsureRepository describes the ECR repository name and creates it with
 // settings when missing. Differences of an existing repository are reported;
 // with apply, the settings that can change (scan on push, tag mutability) are
-// updated. ctx is checked before the call only (see [AWSCredentials]).
+// updated. ctx cancels it as for [AWSCredentials].
 func ECREnsureRepository(ctx context.Context, name string, settings RepositorySettings, apply bool, opts *AWSOptions) (*RepositoryStatus, error) {
 	if name == "" {
 		return nil, invalid("ECREnsureRepository needs a repository name")
@@ -319,7 +319,7 @@ func policyArgs(what, repository, policy string) error {
 }
 
 // ECRLifecyclePreview lists the images of repository that policy (JSON text)
-// would expire now; nothing is changed. ctx is checked before the call only.
+// would expire now; nothing is changed. ctx cancels it as for [AWSCredentials].
 func ECRLifecyclePreview(ctx context.Context, repository, policy string, opts *AWSOptions) (*LifecyclePreview, error) {
 	if err := policyArgs("ECRLifecyclePreview", repository, policy); err != nil {
 		return nil, err
@@ -339,7 +339,7 @@ func ECRLifecyclePreview(ctx context.Context, repository, policy string, opts *A
 }
 
 // ECRPutLifecyclePolicy validates policy (EInvalid), then sets it on
-// repository. ctx is checked before the call only.
+// repository. ctx cancels it as for [AWSCredentials].
 func ECRPutLifecyclePolicy(ctx context.Context, repository, policy string, opts *AWSOptions) error {
 	if err := policyArgs("ECRPutLifecyclePolicy", repository, policy); err != nil {
 		return err
@@ -403,7 +403,7 @@ type ScanFinding struct {
 //
 // When the gate fails, ECRScanGate returns both the result (Passed false, the
 // counts and table) and an *Error of code EGate (errors.Is(err,
-// berth.ErrGate)). ctx is checked before the call only.
+// berth.ErrGate)). ctx cancels it as for [AWSCredentials].
 func ECRScanGate(ctx context.Context, repository, image string, gate ScanGateOptions, opts *AWSOptions) (*ScanGateResult, error) {
 	if repository == "" || image == "" {
 		return nil, invalid("ECRScanGate needs a repository and an image")

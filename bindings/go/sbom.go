@@ -33,7 +33,7 @@ type SBOMOptions struct {
 // apk, Python and Go packages installed, with package URLs. Files deleted by an
 // upper layer are left out; what could not be read is listed in
 // creationInfo.comment. Decode it with encoding/json (see [SPDXDocument]). ctx
-// is checked before the call only.
+// cancels it as for [AWSCredentials].
 func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
@@ -64,6 +64,8 @@ func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	co := new(C.berth_sbom_options)
 	if rc := C.berth_sbom_options_init(co, C.BERTH_SBOM_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
@@ -77,7 +79,7 @@ func SBOM(ctx context.Context, ref string, opts *SBOMOptions) ([]byte, error) {
 	var out *C.char
 	rc := C.berth_sbom(&out, strs.add(ref), co)
 	raw, err := replyAndError(rc, out)
-	if err != nil {
+	if err = cc.wrap(err); err != nil {
 		return nil, err
 	}
 	return []byte(raw), nil

@@ -63,6 +63,8 @@ func signCall(ctx context.Context, what string, opts *SignOptions, args []namedS
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	co := new(C.berth_cosign_options)
 	if rc := C.berth_cosign_options_init(co, C.BERTH_COSIGN_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return "", lastError(rc)
@@ -77,14 +79,15 @@ func signCall(ctx context.Context, what string, opts *SignOptions, args []namedS
 		cargs[i] = strs.add(a.v)
 	}
 	var out *C.char
-	return replyAndError(call(&out, cargs, co), out)
+	raw, err := replyAndError(call(&out, cargs, co), out)
+	return raw, cc.wrap(err)
 }
 
 // Sign signs the image ref ("docker://REF" or "oci:DIR[:TAG]") as
 // `cosign sign --key` does, with the private key file key (cosign's, encrypted
 // with opts.Password, or a PEM EC P-256 key), and returns the signed digest.
-// EAuth for a wrong password, EConfig for a file that is no key. ctx is
-// checked before the call only.
+// EAuth for a wrong password, EConfig for a file that is no key. ctx
+// cancels it as for [AWSCredentials].
 func Sign(ctx context.Context, ref, key string, opts *SignOptions) (string, error) {
 	raw, err := signCall(ctx, "Sign", opts, []namedString{{"ref", ref}, {"key", key}},
 		func(out **C.char, a []*C.char, o *C.berth_cosign_options) C.int {
@@ -136,7 +139,7 @@ type VerifyResult struct {
 // Verify checks the cosign signatures of ref with the PEM public key file: at
 // least one must be signed by it and name ref's digest, else it fails with an
 // *Error of code EGate (errors.Is(err, berth.ErrGate)). opts may be nil.
-// Nothing is written; ctx is checked before the call only.
+// Nothing is written; ctx cancels it as for [AWSCredentials].
 func Verify(ctx context.Context, ref, publicKey string, opts *VerifyOptions) (*VerifyResult, error) {
 	if err := CheckABI(); err != nil {
 		return nil, err
@@ -164,6 +167,8 @@ func Verify(ctx context.Context, ref, publicKey string, opts *VerifyOptions) (*V
 	defer strs.free()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	vo := new(C.berth_verify_options)
 	if rc := C.berth_verify_options_init(vo, C.BERTH_VERIFY_OPTIONS_VERSION); rc != C.BERTH_OK {
 		return nil, lastError(rc)
@@ -175,7 +180,7 @@ func Verify(ctx context.Context, ref, publicKey string, opts *VerifyOptions) (*V
 	var out *C.char
 	rc := C.berth_verify(&out, strs.add(ref), strs.add(publicKey), vo)
 	raw, err := replyAndError(rc, out)
-	if err != nil {
+	if err = cc.wrap(err); err != nil {
 		return nil, err
 	}
 	var r VerifyResult

@@ -3,6 +3,7 @@
 #include "aws/aws_error.hpp"
 #include "http/retry.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <random>
@@ -44,14 +45,14 @@ http::Response aws_call(http::Client &http, CredentialsProvider *credentials, co
     } catch (const Error &e) {
       bool transient = e.code() == Errc::network || e.code() == Errc::timeout;
       if (!transient || attempt >= call.max_attempts) throw;
-      std::this_thread::sleep_for(http::backoff_delay(policy, attempt, std::nullopt, rng));
+      sleep_unless_cancelled(http::backoff_delay(policy, attempt, std::nullopt, rng));
       continue;
     }
     if (resp.ok()) return resp;
     auto err = aws_error(resp, call.what);
     bool retry = err.code() == Errc::throttled || resp.status >= 500;
     if (!retry || attempt >= call.max_attempts) throw err;
-    std::this_thread::sleep_for(http::backoff_delay(policy, attempt, std::nullopt, rng));
+    sleep_unless_cancelled(http::backoff_delay(policy, attempt, std::nullopt, rng));
   }
 }
 

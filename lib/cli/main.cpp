@@ -1,11 +1,13 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/suggest.hpp"
 
 #include "core/untrusted_text.hpp"
 #include "http/client.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -15,6 +17,8 @@
 namespace berth::cli {
 
 int exit_code_for(const Error &e) {
+  // Stopped by Ctrl-C or SIGTERM: 128+signal, as a shell reports a killed command.
+  if (e.code() == Errc::cancelled && interrupting_signal()) return 128 + interrupting_signal();
   switch (e.code()) {
   case Errc::invalid_argument: return kUsage;
   case Errc::auth:
@@ -135,6 +139,7 @@ int main(int argc, char **argv) {
       break;
     }
   }
+  stop_on_signals();
   for (const auto &c : commands()) {
     if (all[0] != c.name) continue;
     std::vector<std::string> args(all.begin() + 1, all.end());
@@ -151,6 +156,8 @@ int main(int argc, char **argv) {
       // A message of several lines (a failed RUN's output tail) is printed line by
       // line, each made printable on its own: none can pass for a workflow command.
       std::string_view text = e.what();
+      if (e.code() == berth::Errc::cancelled && interrupting_signal())
+        text = interrupting_signal() == SIGINT ? "interrupted" : "terminated";
       const char *prefix = c.name;
       do {
         auto nl = text.find('\n');

@@ -3,6 +3,7 @@
 #include "http/curl_handles.hpp"
 #include "http/tls_trust.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 #include <berth/version.hpp>
 
@@ -46,8 +47,9 @@ struct Transfer {
   bool announced = false;      // on_response called
   std::exception_ptr error;    // thrown by a sink, source or progress function
   bool cancelled = false;
-  std::vector<std::string> extra_cas; // PEM files trusted for this request's host
-  std::size_t header_bytes = 0;       // of every header line of this transfer
+  const CancelToken *cancel = nullptr; // the operation's, polled by on_progress
+  std::vector<std::string> extra_cas;  // PEM files trusted for this request's host
+  std::size_t header_bytes = 0;        // of every header line of this transfer
 };
 
 // Reply headers a registry may send in all (curl's own limit is 300 KiB, refused as
@@ -138,6 +140,12 @@ int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   (void)dltotal;
   (void)ultotal;
   auto *t = static_cast<Transfer *>(user);
+  // curl calls this about once a second even while nothing moves: a cancel reaches
+  // a stalled transfer as soon as one that flows.
+  if (t->cancel && t->cancel->fired()) {
+    t->cancelled = true;
+    return 1;
+  }
   if (!t->req->progress) return 0;
   try {
     if (t->req->progress(static_cast<std::uint64_t>(dlnow), static_cast<std::uint64_t>(ulnow))) {
@@ -149,6 +157,11 @@ int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
     return 1;
   }
   return 0;
+}
+
+// The TLS probe's: it stops once the operation is cancelled.
+int on_probe_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const CancelToken *>(user)->fired() ? 1 : 0;
 }
 
 // Adds per-host CA files to the verification store on top of the system trust,
@@ -280,8 +293,10 @@ Client::Client(ClientOptions options)
 Client::~Client() = default;
 
 Response Client::send_once(const Request &req) {
+  throw_if_cancelled();
   Transfer t;
   t.req = &req;
+  t.cancel = current_cancel().get(); // the thread's reference outlives this call
   t.max_buffered = options_.max_buffered_body;
   t.resp.url = req.url;
   if (!options_.ca_bundle.empty()) t.extra_cas.push_back(options_.ca_bundle);
@@ -379,7 +394,10 @@ Response Client::send_once(const Request &req) {
   }
   impl_->release(std::move(easy));
   if (t.error) std::rethrow_exception(t.error);
-  if (t.cancelled) throw Error(Errc::cancelled, "cancelled");
+  if (t.cancelled) {
+    throw_if_cancelled();
+    throw Error(Errc::cancelled, "cancelled");
+  }
   if (rc != CURLE_OK) {
     if (rc == CURLE_OPERATION_TIMEDOUT && has_deadline() &&
         std::chrono::steady_clock::now() >= options_.deadline)
@@ -443,7 +461,7 @@ Response Client::send(Request req) {
     }
     if (has_deadline() && std::chrono::steady_clock::now() + delay >= options_.deadline)
       throw deadline_error(req.url);
-    std::this_thread::sleep_for(delay);
+    sleep_unless_cancelled(delay);
     ++attempt;
   };
   for (;;) {
@@ -528,7 +546,15 @@ bool Client::speaks_tls(const std::string &host_port) {
   for (const auto &m : impl_->connect_to)
     slist_append(connect_to, m.c_str());
   if (connect_to) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.get());
-  return curl_easy_perform(h) == CURLE_OK;
+  const CancelToken *cancel = current_cancel().get();
+  if (cancel) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_probe_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, cancel);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
+  const bool tls = curl_easy_perform(h) == CURLE_OK;
+  throw_if_cancelled();
+  return tls;
 }
 
 std::string resolve_url(const std::string &base, const std::string &location) {

@@ -1,5 +1,6 @@
 #include "registry/segmented_fetch.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <algorithm>
@@ -137,7 +138,10 @@ private:
     seg->end = end;
     segs_.push_back(std::move(seg));
     auto i = segs_.size() - 1;
-    threads_.emplace_back([this, i] { segment(i); });
+    threads_.emplace_back([this, i, token = current_cancel()] {
+      CancelScope scope(token);
+      segment(i);
+    });
   }
 
   // Called with the mutex held, kProbe after the first byte. A GET that will be done

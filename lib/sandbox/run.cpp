@@ -4,6 +4,7 @@
 #include "sandbox/child.hpp"
 #include "sandbox/user.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <algorithm>
@@ -272,7 +273,7 @@ Outcome pump(const RunSpec &spec, core::UniqueFd &out, core::UniqueFd &rep, Outp
       o.timed_out = true;
       return o;
     }
-    if (spec.cancelled && spec.cancelled()) {
+    if ((spec.cancelled && spec.cancelled()) || cancel_requested()) {
       o.cancelled = true;
       return o;
     }
@@ -445,7 +446,10 @@ RunResult run(const RunSpec &spec) {
   if (o.timed_out)
     throw Error(Errc::timeout, "'" + spec.argv[0] + "' did not finish within " +
                                    std::to_string(spec.timeout.count()) + " ms and was killed");
-  if (o.cancelled) throw Error(Errc::cancelled, "the RUN step was cancelled");
+  if (o.cancelled) {
+    throw_if_cancelled();
+    throw Error(Errc::cancelled, "the RUN step was cancelled");
+  }
   for (const auto &r : o.reports)
     if (r.kind == Report::error || r.kind == Report::exec_error) throw_child_error(r, spec);
   auto status = std::find_if(o.reports.begin(), o.reports.end(),

@@ -7,7 +7,8 @@ Python callable to berth_progress_fn and turns the JSON result into a dataclass.
 
 Threads: ctypes releases the GIL for the whole berth_copy call, so other Python
 threads keep running while blobs move. berth calls the progress callback from its
-worker threads (and from the calling thread), never two calls at once; ctypes takes
+worker threads (and from the thread running the call: from the main thread, that is a
+worker of its own, so that Ctrl-C can stop it), never two calls at once; ctypes takes
 the GIL for each call. An exception raised by the callback cannot cross the C
 boundary, so the callback stores it and returns 1 (cancel); ``copy`` re-raises it
 once berth has returned and every worker has stopped.

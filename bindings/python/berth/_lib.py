@@ -19,7 +19,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int, c_
                     c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from . import _discover
+from . import _discover, _interrupt
 from ._errors import (AbiMismatchError, BerthLibraryError, ProtocolError, UnsupportedError,
                       make_error)
 
@@ -484,6 +484,33 @@ OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "berth_registry_logout": (c_int, [OutString, c_char_p, c_char_p]),
 }
 
+# Cancellation (0.2, later): optional too; without them calls cannot be interrupted.
+OPTIONAL_PROTOTYPES.update({
+    "berth_cancel_new": (c_int, [POINTER(c_void_p)]),
+    "berth_cancel_fire": (None, [c_void_p]),
+    "berth_cancel_fired": (c_int, [c_void_p]),
+    "berth_cancel_attach": (c_int, [c_void_p]),
+    "berth_cancel_free": (None, [c_void_p]),
+})
+
+# Functions that never wait on a network, a subprocess or a large file: called
+# directly. Every other function runs as _interrupt.Interruptible from the main
+# thread, so that Ctrl-C stops it (a function added later is interruptible unless
+# listed here).
+_LOCAL_FUNCTIONS = frozenset({
+    "berth_version", "berth_version_string", "berth_abi_version", "berth_defaults",
+    "berth_strerror", "berth_last_error", "berth_free", "berth_sign_request",
+    "berth_tags_compute", "berth_lifecycle_policy_shorthand",
+    "berth_lifecycle_policy_validate", "berth_lifecycle_policy_with_build_cache",
+    "berth_registry_logout",
+})
+
+
+def _local(name: str) -> bool:
+    return (name in _LOCAL_FUNCTIONS or name.endswith("_init") or
+            name.startswith(("berth_signed_request_", "berth_cancel_")))
+
+
 _lock = threading.Lock()
 _loaded: Optional[ctypes.CDLL] = None
 _loaded_path: Optional[str] = None
@@ -538,6 +565,11 @@ def open_library(candidate: Optional[_discover.Candidate] = None) -> ctypes.CDLL
         fn = getattr(cdll, name, None)
         if fn is not None:
             fn.restype, fn.argtypes = restype, argtypes
+    if getattr(cdll, "berth_cancel_new", None) is not None:
+        for name in list(PROTOTYPES) + list(OPTIONAL_PROTOTYPES):
+            fn = getattr(cdll, name, None)
+            if fn is not None and not _local(name):
+                setattr(cdll, name, _interrupt.Interruptible(cdll, fn))
     return cdll
 
 
@@ -621,13 +653,18 @@ def check(rc: int, secrets: Iterable[Optional[str]] = ()) -> None:
     from the message.
     """
     if rc == 0:
+        _interrupt.take_error(rc)
         return
     L = lib()
-    info = L.berth_last_error().contents
+    details = _interrupt.take_error(rc)  # the call ran on a worker thread (Ctrl-C)
+    if details is None:
+        info = L.berth_last_error().contents
+        details = (info.code, info.message or b"", info.http_status, info.aws_code or b"",
+                   info.request_id or b"")
+    code, raw_message, status, raw_aws_code, raw_request_id = details
     # The return value is authoritative; the details are used only if they describe it.
-    if info.code == rc:
-        message, status = text(info.message), info.http_status
-        aws_code, request_id = text(info.aws_code), text(info.request_id)
+    if code == rc:
+        message, aws_code, request_id = text(raw_message), text(raw_aws_code), text(raw_request_id)
     else:
         message, status, aws_code, request_id = "", 0, "", ""
     raise make_error(rc, message or text(L.berth_strerror(rc)), status, aws_code, request_id,

@@ -243,11 +243,26 @@ def test_progress_events(image, repo):
     assert events[-1].bytes == events[-1].total > 0
 
 
-def test_progress_with_one_job_runs_on_the_calling_thread(image, repo):
+def test_progress_with_one_job_runs_on_one_thread(image, repo):
+    # From a thread other than the main one, that is the calling thread; from the
+    # main thread the call runs on a worker of its own (so that Ctrl-C can stop it).
     threads = set()
-    r = berth.copy(image.ref, f"{repo}:v1", jobs=1,
+    caller = {}
+
+    def copy_off_main() -> None:
+        caller["id"] = threading.get_ident()
+        caller["result"] = berth.copy(image.ref, f"{repo}:v1", jobs=1,
+                                      progress=lambda p: threads.add(threading.get_ident()))
+
+    t = threading.Thread(target=copy_off_main)
+    t.start()
+    t.join()
+    assert caller["result"].blobs_copied == 2 and threads == {caller["id"]}
+
+    threads.clear()
+    r = berth.copy(image.ref, f"{repo}:v2", jobs=1,
                    progress=lambda p: threads.add(threading.get_ident()))
-    assert r.blobs_copied == 2 and threads == {threading.get_ident()}
+    assert r.blobs_copied == 0 and len(threads) == 1
 
 
 @pytest.mark.parametrize("stop_at", ["blob_started", "blob_progress"])

@@ -1,6 +1,7 @@
 // berth ecr scan-gate: start a scan when there is none, wait for it like
 // "aws ecr wait image-scan-complete", then judge the findings by severity. A
 // multi-arch index is judged child by child: ECR scans images, never indexes.
+#include <berth/cancel.hpp>
 #include <berth/ecr.hpp>
 #include <berth/error.hpp>
 #include <berth/manifest.hpp>
@@ -167,7 +168,7 @@ ScanGateImage scan_one(ecr::EcrClient &client, const std::string &repository,
     if (std::chrono::steady_clock::now() >= deadline)
       throw Error(Errc::timeout, "scan of " + repository + ":" + image + " still " + result.status +
                                      " after " + std::to_string(gate.timeout.count()) + "s");
-    std::this_thread::sleep_for(gate.poll);
+    sleep_unless_cancelled(gate.poll);
   }
   // Counts are 0..INT_MAX each (the reply says so); their sum may not fit an int.
   long long counted = 0;

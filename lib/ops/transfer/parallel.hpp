@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <berth/cancel.hpp>
 #include <cstddef>
 #include <exception>
 #include <mutex>
@@ -17,7 +18,9 @@ template <typename Fn> void parallel_for(std::size_t n, int jobs, Fn &&fn) {
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;
-  auto worker = [&] {
+  // Workers run under the caller's cancel token (berth/cancel.hpp).
+  auto worker = [&, token = current_cancel()] {
+    CancelScope scope(token);
     while (!failed.load()) {
       std::size_t i = next.fetch_add(1);
       if (i >= n) return;

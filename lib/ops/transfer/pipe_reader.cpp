@@ -1,5 +1,6 @@
 #include "ops/transfer/pipe_reader.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <algorithm>
@@ -7,7 +8,8 @@
 namespace berth::ops {
 
 PipeReader::PipeReader(Producer producer, std::size_t capacity) : ring_(capacity) {
-  thread_ = std::thread([this, producer = std::move(producer)] {
+  thread_ = std::thread([this, producer = std::move(producer), token = current_cancel()] {
+    CancelScope scope(token);
     try {
       producer([this](const char *d, std::size_t n) {
         while (n > 0) {

@@ -2,6 +2,7 @@
 // two calls at once) and keeps the overall totals: right, or 0 for "unknown".
 #pragma once
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 #include <berth/progress.hpp>
 
@@ -47,6 +48,7 @@ public:
   // (and makes every later call throw) when the callback asked to cancel.
   bool item(Progress::Event event, const std::string &digest, std::uint64_t bytes,
             std::uint64_t total, std::uint64_t delta) {
+    throw_if_cancelled(); // local work (a layer being built) stops here too
     std::lock_guard g(mutex_);
     if (cancelled_) throw Error(Errc::cancelled, "cancelled by the progress callback");
     overall_ += delta;

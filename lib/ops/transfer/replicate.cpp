@@ -2,6 +2,7 @@
 // destinations lack is read from the source once and fanned out to all of them at
 // the same time through bounded buffers; a destination on the source's registry
 // mounts instead; a lone destination gets an ordinary copy.
+#include <berth/cancel.hpp>
 #include <berth/copy.hpp>
 #include <berth/error.hpp>
 
@@ -37,7 +38,8 @@ public:
   }
 
   void start(std::function<void(const http::BodySink &)> producer) {
-    thread_ = std::thread([this, producer = std::move(producer)] {
+    thread_ = std::thread([this, producer = std::move(producer), token = current_cancel()] {
+      CancelScope scope(token);
       try {
         producer([this](const char *d, std::size_t n) { push(d, n); });
       } catch (...) {
@@ -353,7 +355,8 @@ private:
     std::vector<std::exception_ptr> errors(to.size());
     std::vector<std::thread> uploads;
     for (std::size_t k = 0; k < to.size(); ++k)
-      uploads.emplace_back([&, k] {
+      uploads.emplace_back([&, k, token = current_cancel()] {
+        CancelScope scope(token);
         try {
           TeeSource tee(source(), fan, k);
           destinations_[to[k]]->put_blob(b, tee, {});

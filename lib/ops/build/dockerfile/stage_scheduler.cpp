@@ -1,5 +1,6 @@
 #include "ops/build/dockerfile/stage_scheduler.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <algorithm>
@@ -75,7 +76,10 @@ void StageScheduler::run() {
     std::vector<std::jthread> threads; // joined when this scope ends, however it ends
     try {
       for (unsigned t = 1; t < workers_; ++t)
-        threads.emplace_back([this] { worker(); });
+        threads.emplace_back([this, token = current_cancel()] {
+          CancelScope scope(token); // a cancelled build stops in every stage
+          worker();
+        });
     } catch (...) {
       fail(std::current_exception()); // no thread: the ones started stop at once
     }
