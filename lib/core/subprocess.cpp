@@ -1,5 +1,6 @@
 #include "core/subprocess.hpp"
 
+#include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
 #include <algorithm>
@@ -308,6 +309,10 @@ ProcessResult run_process(const std::vector<std::string> &argv, std::string_view
       child.kill_and_reap();
       throw_timeout(prog, timeout);
     }
+    if (cancel_requested()) { // a credential helper waiting for a login prompt
+      child.kill_and_reap();
+      throw_if_cancelled();
+    }
     pollfd fds[3];
     nfds_t n = 0;
     auto watch = [&](const UniqueFd &fd, short events) {
@@ -318,7 +323,8 @@ ProcessResult run_process(const std::vector<std::string> &argv, std::string_view
     const int in_at = watch(in.write, POLLOUT);
     const int out_at = watch(out.read, POLLIN);
     const int err_at = watch(err.read, POLLIN);
-    int ready = ::poll(fds, n, poll_timeout_ms(deadline - now));
+    // Woken at least every 200 ms to see a cancel.
+    int ready = ::poll(fds, n, std::min(200, poll_timeout_ms(deadline - now)));
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw_errno("poll", errno);

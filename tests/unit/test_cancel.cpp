@@ -5,10 +5,12 @@
 #include <berth/cancel.hpp>
 #include <berth/error.hpp>
 
+#include "core/subprocess.hpp"
 #include "ops/transfer/parallel.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 
 using namespace berth;
 
@@ -55,5 +57,23 @@ TEST_CASE("cancel: a backoff's sleep ends at the fire, not at its end") {
   const auto start = std::chrono::steady_clock::now();
   CHECK_THROWS_AS(sleep_unless_cancelled(std::chrono::hours(1)), Error);
   // An hour's sleep that returned at all was interrupted.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::minutes(1));
+}
+
+TEST_CASE("cancel: a child process (a credential helper) is killed at the fire") {
+  auto token = std::make_shared<CancelToken>();
+  CancelScope scope(token);
+  std::thread firer([token] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    token->fire();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    core::run_process({"sleep", "600"}, "", std::chrono::minutes(20));
+    FAIL("the process ran to its end");
+  } catch (const Error &e) {
+    CHECK(e.code() == Errc::cancelled);
+  }
+  firer.join();
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::minutes(1));
 }
