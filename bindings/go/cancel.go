@@ -25,8 +25,8 @@ type ctxCancel struct {
 // cancelOnDone attaches the token. The caller holds runtime.LockOSThread and
 // defers release (after the UnlockOSThread defer, so that it runs first).
 func cancelOnDone(ctx context.Context) *ctxCancel {
-	if ctx.Done() == nil {
-		return nil
+	if ctx == nil || ctx.Done() == nil {
+		return nil // a nil ctx is refused by the call's own checks
 	}
 	var token *C.berth_cancel
 	if C.berth_cancel_new(&token) != C.BERTH_OK {
