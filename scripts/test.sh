@@ -112,6 +112,7 @@ run_suite "packaging: python wheel" tests/packaging/test_wheel.sh "$here" "$here
 run_suite "packaging: go module" tests/packaging/test_go_module.sh "$here" "$here/build"
 run_suite "packaging: go e2e berth_static" tests/packaging/test_go_e2e_static.sh "$here" "$here/build"
 run_suite "packaging: release artifacts" tests/packaging/test_release.sh "$here" "$here/build"
+run_suite "packaging: action release install" tests/packaging/test_action_release.sh "$here" "$here/build"
 run_suite "packaging: completions" tests/packaging/test_completions.sh "$here" "$here/build/bin/berth"
 
 # Every test stops what it started, also when it fails.

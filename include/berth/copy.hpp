@@ -33,6 +33,10 @@ struct RegistryAccess {
   // Push blobs above 16 MiB in PATCHes of this many bytes (for proxies that cap request
   // bodies); zero: one streamed request per blob, resumed from the registry's offset.
   std::uint64_t chunk_size = 0;
+  // A docker config.json or containers auth.json read for logins instead of the default
+  // files ($REGISTRY_AUTH_FILE, docker's config.json, auth.json); "" = those. ECR hosts
+  // still get tokens from the AWS chain. Ignored when creds is set.
+  std::string auth_file;
 };
 
 // The media types a copy writes. Converting rewrites the manifests (and an index's

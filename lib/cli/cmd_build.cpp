@@ -119,9 +119,8 @@ const CommandHelp kBuildHelp = {
         {"--jobs", "N",
          "parallel blob transfers; Dockerfile builds: also stages built at once, one per CPU "
          "at most (default 4)"},
-        kSrcCredsOption,
-        kDestCredsOption,
-    } + connection_options() +
+    } + src_creds_options() +
+        dest_creds_options() + connection_options() +
         OptionTable{
             {"--mirror", "SRC=HOST[/PREFIX]",
              "read a base in SRC through HOST/PREFIX, and from SRC when the mirror cannot "
@@ -189,10 +188,8 @@ int cmd_build(const std::vector<std::string> &argv) {
   } catch (const std::exception &) {
     throw UsageError{"--jobs needs a number"};
   }
-  o.from_access = {args.value_or("--src-creds", ""), args.flag("--plain-http"),
-                   args.flag("--insecure"), args.value_or("--ca-bundle", "")};
-  o.output_access = {args.value_or("--dest-creds", ""), args.flag("--plain-http"),
-                     args.flag("--insecure"), args.value_or("--ca-bundle", "")};
+  o.from_access = registry_access(args, "--src-creds");
+  o.output_access = registry_access(args, "--dest-creds");
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
 

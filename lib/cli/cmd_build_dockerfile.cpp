@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/github.hpp"
 #include "cli/progress_printer.hpp"
+#include "cli/registry_args.hpp"
 
 #include <berth/copy.hpp>
 #include <berth/dockerfile.hpp>
@@ -103,10 +104,8 @@ int build_dockerfile_command(const Args &args) {
   if (auto l = args.integer("--level")) o.level = *l;
   if (auto j = args.integer("--jobs")) o.jobs = *j;
   o.mirrors = args.values("--mirror");
-  o.from_access = {args.value_or("--src-creds", ""), args.flag("--plain-http"),
-                   args.flag("--insecure"), args.value_or("--ca-bundle", "")};
-  o.output_access = {args.value_or("--dest-creds", ""), args.flag("--plain-http"),
-                     args.flag("--insecure"), args.value_or("--ca-bundle", "")};
+  o.from_access = registry_access(args, "--src-creds");
+  o.output_access = registry_access(args, "--dest-creds");
   // -t: the first names the output unless --output does; the others get the same image.
   std::vector<std::string> more;
   for (const auto &t : args.values("--tag")) {

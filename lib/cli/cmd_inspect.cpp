@@ -24,8 +24,7 @@ namespace {
 
 // A command's own options, then the registry access options every command here takes.
 OptionTable with_access(OptionTable own) {
-  static const OptionTable access =
-      OptionTable{kCredsOption} + connection_options() + timeout_options();
+  static const OptionTable access = creds_options() + connection_options() + timeout_options();
   return own + access;
 }
 

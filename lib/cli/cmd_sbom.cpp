@@ -28,9 +28,8 @@ const CommandHelp kSbomHelp = {
         {"--output", "FILE", "write the document there (atomically), not to stdout", "-o"},
         {"--platform", "OS/ARCH[/VARIANT]",
          "one image of a multi-arch index (default linux/amd64)"},
-        kCredsOption,
-    } + connection_options() +
-        timeout_options()};
+    } + creds_options() +
+        connection_options() + timeout_options()};
 
 int cmd_sbom(const std::vector<std::string> &argv) {
   Args args(argv, kSbomHelp.all_options());

@@ -24,7 +24,7 @@ namespace {
 
 // The registry options of sign, verify and attest.
 const OptionTable &access_options() {
-  static const OptionTable o = OptionTable{kCredsOption} + connection_options();
+  static const OptionTable o = creds_options() + connection_options();
   return o;
 }
 

@@ -32,10 +32,8 @@ const OptionTable &copy_engine_options() {
            "docker-archive SRC becomes OCI in oci: and oci-archive:"},
           {"--platform", "OS/ARCH[/VARIANT]", "copy one image of a multi-arch index"},
           {"--jobs", "N", "parallel blob transfers (default 4)"},
-          kSrcCredsOption,
-          kDestCredsOption,
       } +
-      connection_options() + timeout_options() +
+      src_creds_options() + dest_creds_options() + connection_options() + timeout_options() +
       OptionTable{
           {"--referrers", "true|false",
            "copy the referrers (signatures, SBOMs, attestations) of each image too, OCI "
@@ -392,9 +390,8 @@ const CommandHelp kExportHelp = {
          "stop when files outgrow the compressed layers R times (checked past the first 16 "
          "MiB; default 200, 0 = off)"},
         {"--devices", nullptr, "create character and block devices (as root; 0600)"},
-        kSrcCredsOption,
-    } + connection_options() +
-        timeout_options()};
+    } + src_creds_options() +
+        connection_options() + timeout_options()};
 
 int cmd_export(const std::vector<std::string> &argv) {
   Args args(argv, kExportHelp.all_options());

@@ -12,14 +12,14 @@
 
 namespace berth::cli {
 
-// Exit codes distinguish what CI scripts branch on.
+// Exit codes distinguish what CI scripts branch on (README "Exit codes"; exit_code_for).
 enum Exit : int {
   kOk = 0,
-  kFailure = 1,  // anything not listed below
-  kUsage = 2,    // bad command line
+  kFailure = 1,  // the answer was no (not found, a registry's 4xx, ...), anything else
+  kUsage = 2,    // berth refused its command line
   kAuth = 3,     // credentials missing, invalid, expired or denied
-  kGate = 4,     // a policy gate (scan findings) failed
-  kTransfer = 5, // network, registry or digest failure while moving bytes
+  kGate = 4,     // a gate failed (scan findings, no valid signature, validate)
+  kTransfer = 5, // the transfer failed and a retry may help (network, 5xx, 429, digests)
 };
 
 int exit_code_for(const Error &e);

@@ -16,11 +16,15 @@
 
 namespace berth::cli {
 
+// One rule, the table in README's "Exit codes" and `berth --help`: the code says what to
+// do next. A registry's or AWS's definite answer (HTTP 4xx) is 1 unless it is about
+// credentials (401, 403: 3) or throttling (429: 5); 2 is berth refusing its own command
+// line, never a server's reply; 5 is a transfer that failed where a retry may help.
 int exit_code_for(const Error &e) {
   // Stopped by Ctrl-C or SIGTERM: 128+signal, as a shell reports a killed command.
   if (e.code() == Errc::cancelled && interrupting_signal()) return 128 + interrupting_signal();
   switch (e.code()) {
-  case Errc::invalid_argument: return kUsage;
+  case Errc::invalid_argument: return e.http_status() != 0 ? kFailure : kUsage;
   case Errc::auth:
   case Errc::denied: return kAuth;
   case Errc::gate_failed: return kGate;
@@ -89,13 +93,20 @@ void print_overview() {
   for (const auto &c : berth::cli::commands())
     std::printf("  %-16s %s\n", c.name, c.summary);
   std::printf("\nRun 'berth COMMAND --help' for a command's options.\n\n"
-              "exit codes:\n"
+              "exit codes (the same table as README's):\n"
               "  0  success\n"
-              "  1  anything else: not found, I/O, a failed RUN step\n"
-              "  2  usage: a bad command line or argument\n"
-              "  3  credentials missing, invalid, expired or denied\n"
-              "  4  a gate failed (scan findings, an unsigned image)\n"
-              "  5  network, registry or digest failure while moving bytes\n");
+              "  1  the answer was no: not found (a tag, repository, blob, file or platform),\n"
+              "     already there (an immutable tag), any other refusal by a registry or AWS\n"
+              "     (HTTP 4xx but 401, 403, 429), unsupported, over a limit, unsafe, local I/O,\n"
+              "     a failed RUN step, anything else\n"
+              "  2  usage: berth refused its command line (an unknown command or option, a bad\n"
+              "     option value, an invalid reference)\n"
+              "  3  credentials missing, invalid, expired or denied (HTTP 401, 403)\n"
+              "  4  a gate failed: scan findings (ecr scan-gate), no valid signature (verify,\n"
+              "     pull --verify-key), a bad blob or manifest found by validate\n"
+              "  5  the transfer failed and a retry may help: no connection, a timeout or\n"
+              "     stall, HTTP 5xx, throttling (429), an upload session the registry dropped,\n"
+              "     a reply that breaks the protocol, bytes that do not match their digest\n");
 }
 
 } // namespace

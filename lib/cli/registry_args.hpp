@@ -10,19 +10,23 @@
 
 namespace berth::cli {
 
-// creds_option ("--creds", "--src-creds", "--dest-creds"), --plain-http, --insecure,
-// --ca-bundle, --timeout (the whole operation) and --stall-timeout (a transfer moving
-// under 1 KiB/s). Options the command does not declare are simply absent.
+// creds_option ("--creds", "--src-creds", "--dest-creds") with its -file and -env forms
+// (creds_value), --authfile, --plain-http, --insecure, --ca-bundle, --timeout (the whole
+// operation) and --stall-timeout (a transfer moving under 1 KiB/s). Options the command
+// does not declare are simply absent.
 RegistryAccess registry_access(const Args &args, const std::string &creds_option = "--creds");
 
-// The rows of those options: the credentials ...
-inline constexpr Option kCredsOption = {
-    "--creds", "USER:PASS",
-    "registry credentials (else docker config.json, the ECR chain for ECR hosts)"};
-inline constexpr Option kSrcCredsOption = {
-    "--src-creds", "USER:PASS",
-    "source credentials (else docker config.json, the ECR chain for ECR hosts)"};
-inline constexpr Option kDestCredsOption = {"--dest-creds", "USER:PASS", "destination credentials"};
+// USER:PASS from OPTION, OPTION-file FILE (the file's first line) or OPTION-env VAR, at
+// most one of them; "" when none is given. A file that cannot be read, an unset
+// variable or a value without a colon is Errc::auth naming the file or variable, never
+// what it holds.
+std::string creds_value(const Args &args, const std::string &option);
+
+// The rows of those options: the credentials (OPTION USER:PASS, OPTION-file FILE,
+// OPTION-env VAR; --creds and --src-creds also --authfile FILE) ...
+const OptionTable &creds_options();
+const OptionTable &src_creds_options();
+const OptionTable &dest_creds_options();
 // ... --plain-http, --insecure, --ca-bundle ...
 const OptionTable &connection_options();
 // ... and --timeout, --stall-timeout.

@@ -82,11 +82,15 @@ def make_repo(repo: str, workflow: str, files: dict[str, str | bytes] | None = N
               executables: tuple[str, ...] = (), with_action: bool = False) -> str:
     """A git repository at `repo` holding tests/act/workflows/<workflow> as its only
     workflow, `files` (path -> content), and with_action: this checkout's action.yml
-    at its root (so `uses: ./` is the berth action). Returns the commit's SHA."""
+    at its root (so `uses: ./` is the berth action) with the scripts it runs. Returns
+    the commit's SHA."""
     os.makedirs(os.path.join(repo, ".github", "workflows"), exist_ok=True)
     shutil.copy(os.path.join(WORKFLOWS, workflow), os.path.join(repo, ".github", "workflows"))
     if with_action:
         shutil.copy(os.path.join(ROOT, "action.yml"), os.path.join(repo, "action.yml"))
+        os.makedirs(os.path.join(repo, "scripts"), exist_ok=True)
+        shutil.copy2(os.path.join(ROOT, "scripts", "install_release.sh"),
+                     os.path.join(repo, "scripts", "install_release.sh"))
     for rel, content in (files or {}).items():
         p = os.path.join(repo, rel)
         os.makedirs(os.path.dirname(p), exist_ok=True)

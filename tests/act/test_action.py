@@ -164,6 +164,10 @@ def test_action_installs_from_release_or_cache_and_refuses(act_bin, berth_bin, b
         tar.add(berth_bin, arcname="berth-%s/bin/berth" % berth_version)
     shutil.copy(good, releases / "berth-9.9.9-linux-x64.tar.gz")
     sha256 = actlib.sha256_file(str(good)).split(":")[1]
+    # Each with the .sha256 file cpack writes beside it, which the action checks when
+    # no release-sha256 is given (the wrong-version refusal).
+    for name in ("berth-%s-linux-x64.tar.gz" % berth_version, "berth-9.9.9-linux-x64.tar.gz"):
+        (releases / (name + ".sha256")).write_text("%s  %s\n" % (sha256, name))
     # A cache hit holds an installed prefix.
     stub = action_env["ACT_CACHE_STUB"]
     os.makedirs(os.path.join(stub, "hit", "bin"))

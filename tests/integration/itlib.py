@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,8 +33,59 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
 OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 
-# Exit codes of the berth CLI (lib/cli/commands.hpp).
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_AUTH, EXIT_TRANSFER = 0, 1, 2, 3, 5
+
+
+# ---------------------------------------------------------------- exit codes
+
+
+def _table_text(text: str) -> str:
+    return " ".join(text.replace("`", "").split())
+
+
+def readme_exit_codes() -> dict[int, str]:
+    """README's "## Exit codes" table: {code: meaning}, backticks and spacing dropped."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    section = text.split("\n## Exit codes\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", section, re.M)
+    return {int(code): _table_text(meaning) for code, meaning in rows}
+
+
+def help_exit_codes(overview: str) -> dict[int, str]:
+    """The "exit codes" table of `berth --help` (rows "  N  text", continued by lines
+    indented past the code)."""
+    lines = overview.split("\nexit codes", 1)[1].splitlines()[1:]
+    rows: dict[int, str] = {}
+    code = None
+    for line in lines:
+        m = re.match(r"^  (\d+)  (\S.*)$", line)
+        if m:
+            code = int(m.group(1))
+            rows[code] = m.group(2)
+        elif code is not None and line.startswith("     ") and line.strip():
+            rows[code] += " " + line.strip()
+        else:
+            break
+    return {c: _table_text(t) for c, t in rows.items()}
+
+
+EXIT_TABLE = readme_exit_codes()
+
+
+def exit_code(phrase: str) -> int:
+    """The code README's table gives for a kind of failure: the one row naming it."""
+    rows = [c for c, meaning in EXIT_TABLE.items() if phrase in meaning]
+    assert len(rows) == 1, "%r is in rows %s of README's exit-code table" % (phrase, rows)
+    return rows[0]
+
+
+# The CLI's exit codes, as README's table gives them (lib/cli/main.cpp exit_code_for).
+EXIT_OK = exit_code("success")
+EXIT_FAILURE = exit_code("not found")
+EXIT_USAGE = exit_code("usage:")
+EXIT_AUTH = exit_code("credentials missing")
+EXIT_GATE = exit_code("a gate failed")
+EXIT_TRANSFER = exit_code("a retry may help")
 
 
 # ---------------------------------------------------------------- tools

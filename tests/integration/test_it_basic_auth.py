@@ -9,7 +9,7 @@ import os
 import stat
 
 import secret_scan  # tests/servers
-from itlib import EXIT_AUTH, layout_entry, skopeo_digest, verify_layout
+from itlib import EXIT_AUTH, EXIT_USAGE, layout_entry, run, skopeo_digest, verify_layout
 
 
 def creds(reg) -> str:
@@ -132,3 +132,73 @@ def test_credentials_from_credential_helper(basic_reg, small_image, berth, repo,
                    env=env, check=False)
     assert r.returncode == EXIT_AUTH, r.describe()
     assert "docker-credential-missing-helper" in r.stderr
+
+
+def test_creds_from_a_file_and_from_the_environment(basic_reg, small_image, berth, repo,
+                                                     tmp_path):
+    """--*-creds-file FILE and --*-creds-env VAR give USER:PASS without putting it on
+    the command line; what cannot be read is a credentials error (3) naming the file
+    or variable, never what it holds."""
+    secret = creds(basic_reg)
+    digest = layout_entry(small_image["layout"], "v1")["digest"]
+    dst = "%s/%s:v1" % (basic_reg.hostport, repo)
+    creds_file = tmp_path / "creds"
+    creds_file.write_text(secret + "\n")  # as `echo USER:PASS > FILE` writes it
+    creds_file.chmod(0o600)
+    r = berth.copy(small_image["ref"], "docker://" + dst, "--dest-creds-file", str(creds_file))
+    assert r.json["digest"] == digest and r.json["blobsCopied"] == 3
+    assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == digest
+    r = berth.copy("docker://" + dst, "oci:%s:v1" % (tmp_path / "out"), "--src-creds-env",
+                   "REG_CREDS", env={"REG_CREDS": secret})
+    assert verify_layout(str(tmp_path / "out"), "v1")["digest"] == digest
+    for args, env in ((("--creds-file", str(creds_file)), {}),
+                      (("--creds-env", "REG_CREDS"), {"REG_CREDS": secret})):
+        r = run([berth.binary, "manifest", *args, dst], env=dict(berth.env, **env), check=False)
+        assert r.returncode == 0 and json.loads(r.stdout)["layers"], r.describe()
+        assert basic_reg.password not in r.stdout + r.stderr  # nothing echoes the secret
+
+    def refused(*args: str, env: dict | None = None):
+        r = berth.copy(small_image["ref"], "docker://%s/%s:v2" % (basic_reg.hostport, repo),
+                       *args, env=env, check=False)
+        assert basic_reg.password not in r.stderr
+        return r
+
+    missing = tmp_path / "no-such-file"
+    r = refused("--dest-creds-file", str(missing))
+    assert r.returncode == EXIT_AUTH, r.describe()
+    assert "--dest-creds-file %s: cannot read it" % missing in r.stderr, r.stderr
+    r = refused("--dest-creds-env", "REG_CREDS_UNSET")
+    assert r.returncode == EXIT_AUTH, r.describe()
+    assert "--dest-creds-env REG_CREDS_UNSET: the variable is not set" in r.stderr, r.stderr
+    no_colon = tmp_path / "no-colon"
+    no_colon.write_text("Sup3r-Secret-Token\n")
+    r = refused("--dest-creds-file", str(no_colon))
+    assert r.returncode == EXIT_AUTH and "does not hold USER:PASS" in r.stderr, r.describe()
+    assert "Sup3r-Secret-Token" not in r.stderr
+    r = refused("--dest-creds-env", "REG_CREDS", env={"REG_CREDS": basic_reg.username + ":Wr0ng"})
+    assert r.returncode == EXIT_AUTH and "Wr0ng" not in r.stderr, r.describe()
+    r = refused("--dest-creds", secret, "--dest-creds-file", str(creds_file))
+    assert r.returncode == EXIT_USAGE and "give one of them" in r.stderr, r.describe()
+
+
+def test_authfile_replaces_the_default_files(basic_reg, small_image, berth, repo, tmp_path):
+    """--authfile FILE (skopeo's) is read instead of docker's config.json and
+    auth.json, not as well."""
+    good = {"auths": {basic_reg.hostport: {
+        "auth": base64.b64encode(creds(basic_reg).encode()).decode()}}}
+    authfile = tmp_path / "auth.json"
+    authfile.write_text(json.dumps(good))
+    dst = "docker://%s/%s:v1" % (basic_reg.hostport, repo)
+    r = berth.copy(small_image["ref"], dst, "--authfile", str(authfile))
+    assert r.json["blobsCopied"] == 3
+    r = run([berth.binary, "inspect", "--authfile", str(authfile), dst], env=berth.env)
+    # The default file has the login; an --authfile without one is used instead of it.
+    write_docker_config(berth.home, good)
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}")
+    r = berth.copy(small_image["ref"], dst, "--authfile", str(empty), check=False)
+    assert r.returncode == EXIT_AUTH, r.describe()
+    r = berth.copy(small_image["ref"], dst, "--authfile", str(tmp_path / "absent.json"),
+                   check=False)
+    assert r.returncode == EXIT_AUTH and "--authfile %s: cannot read it" % (
+        tmp_path / "absent.json") in r.stderr, r.describe()

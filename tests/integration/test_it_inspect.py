@@ -14,11 +14,10 @@ import pytest
 
 import stack
 from hostile_registry import HostileRegistry, send
-from itlib import (EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE, OCI_INDEX, OCI_MANIFEST, layout_entry,
-                   read_blob, registry_tags, run, sha256, skopeo_raw)
+from itlib import (EXIT_AUTH, EXIT_FAILURE, EXIT_GATE, EXIT_USAGE, OCI_INDEX, OCI_MANIFEST,
+                   layout_entry, read_blob, registry_tags, run, sha256, skopeo_raw)
 
 NO_TLS = ("--tls-verify=false",)
-EXIT_GATE = 4
 BLOB_WRITES = re.compile(r"/blobs/")
 
 

@@ -12,9 +12,8 @@ import subprocess
 import pytest
 
 import itlib
-from itlib import EXIT_OK, run
+from itlib import EXIT_GATE, EXIT_OK, run
 
-EXIT_GATE = 4
 PASSWORD = "correct horse battery staple"
 
 

@@ -3,6 +3,7 @@
 #include <berth/error.hpp>
 
 #include "http/client.hpp"
+#include "registry/ecr_keychain.hpp"
 #include "registry/keychain.hpp"
 
 namespace berth::ops {
@@ -18,10 +19,18 @@ std::shared_ptr<registry::Registry> connect(const std::string &host, const Regis
   // Credentials given for a location (--creds, --src-creds, --dest-creds) answer for
   // its registry only; any other host (a mirror, another destination) gets none of
   // them, even if a caller hands this access to a connection there.
-  std::shared_ptr<const registry::Keychain> keychain =
-      access.creds.empty() ? registry::default_keychain()
-                           : std::make_shared<registry::StaticKeychain>(
-                                 host, registry::parse_user_pass(access.creds));
+  std::shared_ptr<const registry::Keychain> keychain;
+  if (!access.creds.empty())
+    keychain =
+        std::make_shared<registry::StaticKeychain>(host, registry::parse_user_pass(access.creds));
+  else if (!access.auth_file.empty())
+    keychain = std::make_shared<registry::ChainKeychain>(
+        std::vector<std::shared_ptr<const registry::Keychain>>{
+            std::make_shared<registry::EcrKeychain>(),
+            std::make_shared<registry::DockerKeychain>(
+                registry::DockerKeychainOptions{{access.auth_file}})});
+  else
+    keychain = registry::default_keychain();
   registry::RegistryOptions ropts;
   ropts.plain_http = access.plain_http;
   if (access.chunk_size > 0) ropts.patch_size = access.chunk_size;
