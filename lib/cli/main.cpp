@@ -106,7 +106,10 @@ void print_overview() {
               "     pull --verify-key), a bad blob or manifest found by validate\n"
               "  5  the transfer failed and a retry may help: no connection, a timeout or\n"
               "     stall, HTTP 5xx, throttling (429), an upload session the registry dropped,\n"
-              "     a reply that breaks the protocol, bytes that do not match their digest\n");
+              "     a reply that breaks the protocol, bytes that do not match their digest\n"
+              "  130  interrupted (Ctrl-C, SIGINT): the command stopped within about a second\n"
+              "     and removed what it had staged\n"
+              "  143  terminated (SIGTERM), as for 130\n");
 }
 
 } // namespace
