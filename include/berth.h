@@ -55,6 +55,14 @@
 #define BERTH_API
 #endif
 
+/* Marks a function kept only so that programs built against an older berth.h keep
+ * linking; its message names the replacement. */
+#if defined(__GNUC__) || defined(__clang__)
+#define BERTH_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define BERTH_DEPRECATED(msg)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -214,9 +222,15 @@ BERTH_API const char *berth_signed_request_method(const berth_signed_request *re
 BERTH_API const char *berth_signed_request_url(const berth_signed_request *req);
 /* The given headers followed by those signing added (Host, X-Amz-Date, ...). */
 BERTH_API size_t berth_signed_request_header_count(const berth_signed_request *req);
-/* Header i (0-based); returns BERTH_EINVAL when i is out of range. */
+/* Header i (0-based) into *out_name and *out_value (both required); returns
+ * BERTH_EINVAL when i is out of range. */
+BERTH_API int berth_signed_request_header_at(const char **out_name, const char **out_value,
+                                             const berth_signed_request *req, size_t i);
+/* berth_signed_request_header_at with the outputs last, as berth 0.2.0 declared it:
+ * kept so that programs built against that header keep working; removed at ABI 3. */
 BERTH_API int berth_signed_request_header(const berth_signed_request *req, size_t i,
-                                          const char **name, const char **value);
+                                          const char **name, const char **value)
+    BERTH_DEPRECATED("use berth_signed_request_header_at (outputs first)");
 BERTH_API const char *berth_signed_request_canonical_request(const berth_signed_request *req);
 BERTH_API const char *berth_signed_request_string_to_sign(const berth_signed_request *req);
 /* Lower-case hex signature. */
