@@ -391,6 +391,23 @@ BERTH_API int berth_copy(char **out_json, const char *src, const char *dst,
 BERTH_API int berth_replicate(char **out_json, const char *src, const char *const *dsts,
                               size_t n_dsts, const berth_copy_options *opts);
 
+/*
+ * `berth pull REF DST`: the registry image ref ("docker://REF" or a bare REF; a local
+ * source is BERTH_EINVAL, that is berth_copy's) into dst, as berth_copy. dst is taken
+ * as the CLI and crane take it: with a transport ("oci:DIR[:TAG]", "oci-archive:",
+ * "docker-archive:", "docker://") as written; "FILE.tar" (not a directory) a
+ * docker-archive; a directory that exists, or a path written ".", "./DIR", "../DIR",
+ * "/DIR" or "~...", an OCI layout; "HOST/REPO..." a registry; anything else (a bare
+ * word, which would be a Docker Hub name) BERTH_EINVAL naming those forms.
+ * verify_key (NULL or "" = none): a cosign PEM public key; the image is verified first
+ * (as berth_verify, with opts->src) and pulled by the digest that verified; nothing is
+ * written when it fails (BERTH_EGATE). *out_json (may be NULL): berth_copy's keys plus
+ * "destination" (the location written, e.g. "docker-archive:out.tar") and, with
+ * verify_key, "verified": {"digest","valid"}. opts->sign_key is refused.
+ */
+BERTH_API int berth_pull(char **out_json, const char *ref, const char *dst, const char *verify_key,
+                         const berth_copy_options *opts);
+
 /* ------------------------------------------------------------------------------ */
 /* Multi-arch indexes                                                              */
 /* ------------------------------------------------------------------------------ */
