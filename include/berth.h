@@ -55,6 +55,14 @@
 #define BERTH_API
 #endif
 
+/* Marks a function kept only so that programs built against an older berth.h keep
+ * linking; its message names the replacement. */
+#if defined(__GNUC__) || defined(__clang__)
+#define BERTH_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#else
+#define BERTH_DEPRECATED(msg)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -244,9 +252,15 @@ BERTH_API const char *berth_signed_request_method(const berth_signed_request *re
 BERTH_API const char *berth_signed_request_url(const berth_signed_request *req);
 /* The given headers followed by those signing added (Host, X-Amz-Date, ...). */
 BERTH_API size_t berth_signed_request_header_count(const berth_signed_request *req);
-/* Header i (0-based); returns BERTH_EINVAL when i is out of range. */
+/* Header i (0-based) into *out_name and *out_value (both required); returns
+ * BERTH_EINVAL when i is out of range. */
+BERTH_API int berth_signed_request_header_at(const char **out_name, const char **out_value,
+                                             const berth_signed_request *req, size_t i);
+/* berth_signed_request_header_at with the outputs last, as berth 0.2.0 declared it:
+ * kept so that programs built against that header keep working; removed at ABI 3. */
 BERTH_API int berth_signed_request_header(const berth_signed_request *req, size_t i,
-                                          const char **name, const char **value);
+                                          const char **name, const char **value)
+    BERTH_DEPRECATED("use berth_signed_request_header_at (outputs first)");
 BERTH_API const char *berth_signed_request_canonical_request(const berth_signed_request *req);
 BERTH_API const char *berth_signed_request_string_to_sign(const berth_signed_request *req);
 /* Lower-case hex signature. */
@@ -406,6 +420,23 @@ BERTH_API int berth_copy(char **out_json, const char *src, const char *dst,
  * dsts]}. opts->dst applies to every destination. */
 BERTH_API int berth_replicate(char **out_json, const char *src, const char *const *dsts,
                               size_t n_dsts, const berth_copy_options *opts);
+
+/*
+ * `berth pull REF DST`: the registry image ref ("docker://REF" or a bare REF; a local
+ * source is BERTH_EINVAL, that is berth_copy's) into dst, as berth_copy. dst is taken
+ * as the CLI and crane take it: with a transport ("oci:DIR[:TAG]", "oci-archive:",
+ * "docker-archive:", "docker://") as written; "FILE.tar" (not a directory) a
+ * docker-archive; a directory that exists, or a path written ".", "./DIR", "../DIR",
+ * "/DIR" or "~...", an OCI layout; "HOST/REPO..." a registry; anything else (a bare
+ * word, which would be a Docker Hub name) BERTH_EINVAL naming those forms.
+ * verify_key (NULL or "" = none): a cosign PEM public key; the image is verified first
+ * (as berth_verify, with opts->src) and pulled by the digest that verified; nothing is
+ * written when it fails (BERTH_EGATE). *out_json (may be NULL): berth_copy's keys plus
+ * "destination" (the location written, e.g. "docker-archive:out.tar") and, with
+ * verify_key, "verified": {"digest","valid"}. opts->sign_key is refused.
+ */
+BERTH_API int berth_pull(char **out_json, const char *ref, const char *dst, const char *verify_key,
+                         const berth_copy_options *opts);
 
 /* ------------------------------------------------------------------------------ */
 /* Multi-arch indexes                                                              */

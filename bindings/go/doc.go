@@ -92,6 +92,14 @@
 // is watched through the same progress reports, so a cancelled copy stops at
 // the next report (they come with every chunk of a blob moved).
 //
+// [Pull] is berth pull: a registry image into a destination read as the CLI and
+// crane read it ("out.tar" a docker-archive, "./dir" or an existing directory an
+// OCI layout, a bare word refused), optionally verified first:
+//
+//	r, err := berth.Pull(ctx, "registry.example/app:v1", "./app.tar",
+//		&berth.PullOptions{VerifyKey: "cosign.pub"}) // nil: no verification
+//	// r.Destination == "docker-archive:./app.tar", r.VerifiedDigest the digest pulled
+//
 // # Registry access
 //
 // Every call that reaches a registry takes a [RegistryOptions] (the C ABI's
@@ -200,10 +208,11 @@
 // [Validate] are berth manifest, inspect, ls, catalog, tag, rm and validate:
 //
 //	report, err := berth.Validate(ctx, "registry.example/app:v1", &berth.InspectOptions{Jobs: 8})
-//	if errors.Is(err, berth.ErrGate) {
-//		for _, f := range report.Failures {
-//			log.Printf("%s %s: %s", f.Kind, f.Digest, f.Message)
-//		}
+//	if err != nil {
+//		return err // it could not run: no such image, authentication, network
+//	}
+//	for _, f := range report.Failures { // report.OK is false when there are any
+//		log.Printf("%s %s: %s", f.Kind, f.Digest, f.Message)
 //	}
 //
 // Like the AWS calls they check ctx before calling into libberth only.

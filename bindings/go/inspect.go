@@ -374,10 +374,11 @@ func DeleteManifest(ctx context.Context, ref string, opts *InspectOptions) (stri
 // Validate reads every manifest and blob ref reaches (index children, configs,
 // layers) and verifies each digest and size, opts.Jobs blobs at a time.
 //
-// When anything failed, Validate returns both the report (OK false, every
-// failure listed) and an *Error of code EGate (errors.Is(err, berth.ErrGate)).
-// Errors that say nothing about the image (no such image, authentication,
-// network) come back alone.
+// It returns the report whether or not the image is sound, as Python's
+// validate does: check report.OK and report.Failures (every corrupt, truncated
+// or missing manifest or blob). The error is for failures to run, which say
+// nothing about the image's content: no such image, authentication, network,
+// a bad option.
 func Validate(ctx context.Context, ref string, opts *InspectOptions) (*ValidationReport, error) {
 	if ref == "" {
 		return nil, invalid("Validate needs a reference")
@@ -386,6 +387,8 @@ func Validate(ctx context.Context, ref string, opts *InspectOptions) (*Validatio
 		func(out **C.char, a []*C.char, o *C.berth_inspect_options) C.int {
 			return C.berth_validate(out, a[0], o)
 		})
+	// berth_validate fails with BERTH_EGATE when the image is not sound, its
+	// report set all the same: that report is the answer here, not an error.
 	if err != nil && (raw == "" || !errors.Is(err, ErrGate)) {
 		return nil, err
 	}
@@ -393,5 +396,5 @@ func Validate(ctx context.Context, ref string, opts *InspectOptions) (*Validatio
 	if derr := decodeReply("Validate", raw, &r); derr != nil {
 		return nil, derr
 	}
-	return &r, err
+	return &r, nil
 }

@@ -235,7 +235,7 @@ func SignRequest(in SignInput) (*SignedRequest, error) {
 	out.Headers = make([]Header, 0, n)
 	for i := 0; i < n; i++ {
 		var name, value *C.char
-		if rc := C.berth_signed_request_header(req, C.size_t(i), &name, &value); rc != C.BERTH_OK {
+		if rc := C.berth_signed_request_header_at(&name, &value, req, C.size_t(i)); rc != C.BERTH_OK {
 			return nil, lastError(rc)
 		}
 		out.Headers = append(out.Headers, Header{Name: C.GoString(name), Value: C.GoString(value)})

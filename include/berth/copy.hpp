@@ -126,6 +126,33 @@ std::vector<CopyResult> replicate_image(const std::string &src,
                                         const std::vector<std::string> &dsts,
                                         const CopyOptions &options = {});
 
+// Where `berth pull REF DST` writes, as a location: DST with a transport (oci:,
+// oci-archive:, docker-archive:, docker://) as written; a plain path as crane reads it
+// (FILE.tar that is not a directory: a docker-archive, which docker load reads; a
+// directory that exists, or a path written ".", "..", "./DIR", "../DIR", "/DIR" or
+// "~...": an OCI layout); a registry reference ("HOST/REPO...", HOST with a '.' or ':'
+// or "localhost") as it is. Anything else would be read as a Docker Hub name, which no
+// one pulling means: Errc::invalid_argument naming the local forms.
+std::string pull_destination(const std::string &dst);
+
+struct PullResult {
+  CopyResult copy;
+  std::string destination; // pull_destination(dst): where the image went
+  // With a verify key: the digest that verified (the image pulled by it) and the
+  // valid signatures found.
+  std::string verified_digest;
+  int signatures_verified = 0;
+};
+
+// `berth pull`: the registry image ref ("docker://REF" or a bare REF; a local source
+// is Errc::invalid_argument: that is copy's) into pull_destination(dst), as
+// copy_image. With verify_key (a cosign PEM public key file) the image is verified
+// first, as verify_image does with options.src, then pulled by the digest that
+// verified, so a tag that moves in between cannot slip an unsigned image in; nothing
+// is written when it fails (Errc::gate_failed).
+PullResult pull_image(const std::string &ref, const std::string &dst,
+                      const CopyOptions &options = {}, const std::string &verify_key = {});
+
 // A multi-arch index from per-platform images: each image (and its blobs) goes to
 // dst by digest, then the index — with each child's platform from its config —
 // under dst's tag. A source that is an index contributes its entries. annotations

@@ -179,6 +179,35 @@ BERTH_API int berth_replicate(char **out_json, const char *src, const char *cons
   });
 }
 
+BERTH_API int berth_pull(char **out_json, const char *ref, const char *dst, const char *verify_key,
+                         const berth_copy_options *opts) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(ref != nullptr && dst != nullptr, "ref and dst are required");
+    auto r = pull_image(ref, dst, to_copy_options(opts, false), str(verify_key));
+    if (!out_json) return;
+    // berth_copy's result, then what pull adds.
+    auto copied = core::json::parse(to_json(r.copy), "the copy result");
+    core::json::StringWriter out;
+    out.writer.StartObject();
+    for (auto m = copied.MemberBegin(); m != copied.MemberEnd(); ++m) {
+      out.writer.Key(m->name.GetString(), m->name.GetStringLength());
+      m->value.Accept(out.writer);
+    }
+    out.member("destination", r.destination);
+    if (!r.verified_digest.empty()) {
+      out.writer.Key("verified");
+      out.writer.StartObject();
+      out.member("digest", r.verified_digest);
+      out.writer.Key("valid");
+      out.writer.Int(r.signatures_verified);
+      out.writer.EndObject();
+    }
+    out.writer.EndObject();
+    capi::set_out(out_json, out.str());
+  });
+}
+
 BERTH_API int berth_index(char **out_json, const char *const *srcs, size_t n_srcs, const char *dst,
                           const berth_index_options *opts) {
   if (out_json) *out_json = nullptr;

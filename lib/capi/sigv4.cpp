@@ -94,14 +94,19 @@ BERTH_API const char *berth_signed_request_url(const berth_signed_request *req) 
 BERTH_API size_t berth_signed_request_header_count(const berth_signed_request *req) {
   return req ? req->req.headers.size() : 0;
 }
+BERTH_API int berth_signed_request_header_at(const char **out_name, const char **out_value,
+                                             const berth_signed_request *req, size_t i) {
+  return guard([&] {
+    require(req != nullptr && out_name != nullptr && out_value != nullptr, "NULL argument");
+    require(i < req->req.headers.size(), "header index out of range");
+    *out_name = req->req.headers[i].name.c_str();
+    *out_value = req->req.headers[i].value.c_str();
+  });
+}
+// ABI 2 as berth 0.2.0 declared it (outputs last); deprecated in berth.h.
 BERTH_API int berth_signed_request_header(const berth_signed_request *req, size_t i,
                                           const char **name, const char **value) {
-  return guard([&] {
-    require(req != nullptr && name != nullptr && value != nullptr, "NULL argument");
-    require(i < req->req.headers.size(), "header index out of range");
-    *name = req->req.headers[i].name.c_str();
-    *value = req->req.headers[i].value.c_str();
-  });
+  return berth_signed_request_header_at(name, value, req, i);
 }
 BERTH_API const char *berth_signed_request_canonical_request(const berth_signed_request *req) {
   return req ? req->req.canonical_request.c_str() : "";

@@ -252,36 +252,6 @@ const CommandHelp kPullHelp = {
         } +
         output_mode_options()};
 
-namespace {
-
-// pull's DST as a location: a transport as written; a plain path as crane reads it (a
-// .tar file: docker-archive; a directory that exists or is written as a path: an OCI
-// layout); a registry reference (HOST/REPO...) as a copy. Anything else would be read
-// as a Docker Hub name, which no one pulling means: a usage error naming the forms.
-std::string pull_destination(const std::string &dst) {
-  for (const char *t : {"oci:", "oci-archive:", "docker-archive:", "docker://"})
-    if (dst.rfind(t, 0) == 0) return dst;
-  const bool pathy = dst == "." || dst == ".." || dst.rfind("./", 0) == 0 ||
-                     dst.rfind("../", 0) == 0 || dst.rfind('/', 0) == 0 || dst.rfind("~", 0) == 0;
-  std::error_code ec;
-  const bool is_dir = std::filesystem::is_directory(dst, ec);
-  auto ends_with = [&](std::string_view s) {
-    return dst.size() >= s.size() && dst.compare(dst.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends_with(".tar") && !is_dir) return "docker-archive:" + dst;
-  if (is_dir || pathy) return "oci:" + dst;
-  const auto slash = dst.find('/');
-  const auto host = dst.substr(0, slash);
-  if (slash != std::string::npos &&
-      (host.find_first_of(".:") != std::string::npos || host == "localhost"))
-    return dst; // a registry: the same as copy
-  throw UsageError{
-      "DST '" + dst + "' is neither a path nor a registry reference: write oci:" + dst +
-      " (a directory), docker-archive:" + dst + ".tar or oci-archive:" + dst + ".tar (a file)"};
-}
-
-} // namespace
-
 int cmd_pull(const std::vector<std::string> &argv) {
   Args args(argv, kPullHelp.all_options());
   if (args.help()) return print_help(kPullHelp), kOk;
@@ -289,24 +259,23 @@ int cmd_pull(const std::vector<std::string> &argv) {
   auto o = copy_options(args);
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   o.progress = make_progress_printer(mode);
-  std::string src = args.positional()[0];
-  if (src.rfind("docker://", 0) != 0 && src.find(':') != std::string::npos &&
-      src.rfind("oci:", 0) == 0)
-    throw UsageError{"pull reads from a registry; use copy for other sources"};
-  const auto dst = pull_destination(args.positional()[1]);
-  auto start = std::chrono::steady_clock::now();
-  if (auto key = args.value("--verify-key")) {
-    // Verified first, then pulled by the digest that verified: a tag that moves in
-    // between cannot slip an unsigned image in. Nothing is written when it fails.
-    VerifyOptions vo;
-    vo.access = o.src;
-    auto v = verify_image(src, *key, vo);
-    auto loc = image::Reference::parse(src.rfind("docker://", 0) == 0 ? src.substr(9) : src);
-    src = "docker://" + loc.registry + "/" + loc.repository + "@" + v.digest;
-    if (mode != OutputMode::quiet)
-      std::fprintf(stderr, "verified: %d signature(s) of %s\n", v.valid, v.digest.c_str());
+  const auto &src = args.positional()[0];
+  // The library takes DST as crane does (berth::pull_destination); a DST it cannot
+  // place is a usage error, with the forms it takes.
+  std::string dst;
+  try {
+    dst = pull_destination(args.positional()[1]);
+  } catch (const Error &e) {
+    if (e.code() != Errc::invalid_argument) throw;
+    throw UsageError{e.what()};
   }
-  auto r = copy_image(src, dst, o);
+  auto start = std::chrono::steady_clock::now();
+  const auto key = args.value("--verify-key");
+  auto pulled = pull_image(src, dst, o, key ? *key : std::string());
+  const auto &r = pulled.copy;
+  if (key && mode != OutputMode::quiet)
+    std::fprintf(stderr, "verified: %d signature(s) of %s\n", pulled.signatures_verified,
+                 pulled.verified_digest.c_str());
   print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);
   return kOk;

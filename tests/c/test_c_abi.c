@@ -52,14 +52,30 @@ static void test_sign_header_mode(void) {
   n = berth_signed_request_header_count(req);
   CHECK(n == 3);
   for (i = 0; i < n; ++i) {
-    CHECK(berth_signed_request_header(req, i, &name, &value) == BERTH_OK);
+    CHECK(berth_signed_request_header_at(&name, &value, req, i) == BERTH_OK);
     if (strcmp(name, "Authorization") == 0) {
       found_auth = 1;
       CHECK(strstr(value, "SignedHeaders=host;x-amz-date") != NULL);
     }
   }
   CHECK(found_auth);
-  CHECK(berth_signed_request_header(req, n, &name, &value) == BERTH_EINVAL);
+  CHECK(berth_signed_request_header_at(&name, &value, req, n) == BERTH_EINVAL);
+  /* berth 0.2.0's order (outputs last), still exported for programs built against
+   * its header: the same header as the new order gives. */
+  {
+    const char *name2 = NULL, *value2 = NULL;
+    CHECK(berth_signed_request_header_at(&name, &value, req, 0) == BERTH_OK);
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    CHECK(berth_signed_request_header(req, 0, &name2, &value2) == BERTH_OK);
+    CHECK(berth_signed_request_header(req, n, &name2, &value2) == BERTH_EINVAL);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    CHECK(name2 != NULL && strcmp(name, name2) == 0 && strcmp(value, value2) == 0);
+  }
   berth_signed_request_free(req);
   berth_signed_request_free(NULL);
 }

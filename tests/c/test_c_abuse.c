@@ -98,13 +98,13 @@ static void test_signing(void) {
   CHECK(berth_signed_request_string_to_sign(NULL) != NULL);
   CHECK(berth_signed_request_signature(NULL) != NULL);
   CHECK(berth_signed_request_header_count(NULL) == 0);
-  FAILS(berth_signed_request_header(NULL, 0, &name, &value), BERTH_EINVAL);
+  FAILS(berth_signed_request_header_at(&name, &value, NULL, 0), BERTH_EINVAL);
   berth_signed_request_free(NULL);
   /* a real request: out-of-range index and NULL out-parameters */
   opts.version = BERTH_SIGN_OPTIONS_VERSION;
   CHECK(berth_sign_request(&req, "GET", "https://h/", NULL, 0, NULL, 0, &opts) == BERTH_OK);
-  FAILS(berth_signed_request_header(req, (size_t)-1, &name, &value), BERTH_EINVAL);
-  FAILS(berth_signed_request_header(req, 0, NULL, NULL), BERTH_EINVAL);
+  FAILS(berth_signed_request_header_at(&name, &value, req, (size_t)-1), BERTH_EINVAL);
+  FAILS(berth_signed_request_header_at(NULL, NULL, req, 0), BERTH_EINVAL);
   berth_signed_request_free(req);
 }
 

@@ -138,7 +138,9 @@ echo "$misuse"
 [[ $rc -eq 1 ]] || { echo "FAIL: mypy accepted typed_misuse.py (exit $rc)"; exit 1; }
 for want in 'typed_misuse.py:7: error: Argument 1 to "sign_request" has incompatible type "int"' \
   'typed_misuse.py:9: error: Incompatible types in assignment (expression has type "str", variable has type "int")' \
-  'typed_misuse.py:10: error: Argument 1 to "copy" has incompatible type "bytes"; expected "str"'; do
+  'typed_misuse.py:10: error: Argument 1 to "copy" has incompatible type "bytes"; expected "str"' \
+  'typed_misuse.py:11: error: Unexpected keyword argument "platfrom" for "push"' \
+  'typed_misuse.py:12: error: Argument "jobs" to "pull" has incompatible type "str"'; do
   grep -qF "$want" <<<"$misuse" || { echo "FAIL: mypy did not report: $want"; exit 1; }
 done
 (cd "$src" && "$work/tools/bin/mypy" --no-incremental)

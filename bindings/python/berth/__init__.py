@@ -6,7 +6,7 @@ standard library and libberth.so. The library is found, on first use, through
 repository's ``build/libberth.so``, then the system loader; see ``berth._discover``.
 
 Areas: versions, the library's defaults (``defaults()``) and errors, SigV4 signing (``sign_request``), image transfers
-(``copy``, ``push``, ``replicate``, ``index``, ``export``), builds (``build``), registry
+(``copy``, ``push``, ``pull``, ``replicate``, ``index``, ``export``), builds (``build``), registry
 logins (``login``, ``logout``), AWS: credentials, STS and ECR (``aws_credentials``,
 ``caller_identity``, ``ecr_login``, ``ecr_docker_login``, ``ecr_call``), inspection (``manifest``, ``inspect``,
 ``list_tags``, ``catalog``, ``tag``, ``delete_manifest``, ``validate``), signatures
@@ -61,7 +61,7 @@ from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, ca
 from ._build import Attestation, BuildResult, BuiltLayer, build
 from ._dockerfile import build_dockerfile
 from ._login import login, logout
-from ._copy import CopyResult, Progress, copy, export, index, push, replicate
+from ._copy import CopyResult, Progress, PullResult, copy, export, index, pull, push, replicate
 from ._sbom import sbom
 from ._sign import attest, sign, verify
 from ._inspect import (Descriptor, ImageDetails, Inspection, Manifest, TagImageResult,
@@ -83,7 +83,7 @@ __version__ = package_version()
 # Tracebacks and pickles name the public module, not the private one that
 # happens to define the class.
 for _cls in (*ERROR_CLASSES.values(), BerthError, BerthLibraryError, AbiMismatchError,
-             SignedRequest, CopyResult, Progress, AwsCredentials, CallerIdentity, EcrLogin,
+             SignedRequest, CopyResult, Progress, PullResult, AwsCredentials, CallerIdentity, EcrLogin,
              BuildResult, BuiltLayer, Attestation, TagResult, Descriptor, ImageDetails, Inspection, Manifest,
              TagImageResult, ValidationFailure, ValidationReport):
     _cls.__module__ = __name__
@@ -122,6 +122,7 @@ __all__ = [
     "OutOfMemoryError",
     "Progress",
     "ProtocolError",
+    "PullResult",
     "ServerError",
     "BuildFailedError",
     "SignedRequest",
@@ -166,6 +167,7 @@ __all__ = [
     "login",
     "logout",
     "manifest",
+    "pull",
     "push",
     "replicate",
     "sbom",

@@ -32,7 +32,6 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 from . import _convert
 from ._errors import REDACTED, InvalidArgumentError, ProtocolError
 from ._lib import AWS_OPTIONS_VERSION, AwsOptions, check, function, take_string
-from ._options import takes_options
 
 PathArg = Union[str, "os.PathLike[str]", None]
 #: What ecr_call accepts as a request body.
@@ -126,9 +125,10 @@ def _options(
 ) -> AwsOptions:
     """berth_aws_options from the keyword arguments, checked before any call.
 
-    The one declaration of the AWS options: every function taking them is
-    ``@takes_options(_options)`` with ``**aws``. The C struct keeps the bytes it is
-    given alive (ctypes' _objects).
+    Every function taking the AWS options declares them, typed and keyword-only, in
+    this order and passes them here (a test checks the declarations agree with the
+    struct's fields). The C struct keeps the bytes it is given alive (ctypes'
+    _objects).
     """
     duration = 0
     if role_duration_seconds is not None:
@@ -219,8 +219,18 @@ def _body(body: JsonBody) -> Optional[bytes]:
 # Calls
 
 
-@takes_options(_options)
-def aws_credentials(**aws: Any) -> AwsCredentials:
+def aws_credentials(
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
+) -> AwsCredentials:
     """Resolves AWS credentials the way the AWS CLI does.
 
     The chain: environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), web identity
@@ -235,8 +245,17 @@ def aws_credentials(**aws: Any) -> AwsCredentials:
     provider has credentials (the message starts with "no AWS credentials found"
     and gives each provider's reason) or one that is configured fails,
     DeniedError, ConfigError (a malformed config file), NotFoundError, ...
+
+    AWS options: ``region``, ``profile`` (of the shared config), ``role_arn`` (a role
+    to assume, with ``role_session_name``, ``external_id`` and
+    ``role_duration_seconds``), ``ecr_endpoint``/``sts_endpoint`` (else
+    AWS_ENDPOINT_URL_ECR/_STS, AWS_ENDPOINT_URL, AWS's) and ``ca_bundle`` (extra
+    trusted CAs); None means the environment's or AWS's default.
     """
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     d = _call_json("berth_aws_credentials", ctypes.byref(opts), secrets=_secrets())
     token = d.get("SessionToken") or None
     return AwsCredentials(
@@ -248,40 +267,79 @@ def aws_credentials(**aws: Any) -> AwsCredentials:
     )
 
 
-@takes_options(_options)
-def caller_identity(**aws: Any) -> CallerIdentity:
+def caller_identity(
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
+) -> CallerIdentity:
     """sts:GetCallerIdentity with the credentials the chain resolves.
 
     Raises AuthError (no or rejected credentials), DeniedError, NetworkError, ...
     with ``aws_code`` and ``request_id`` set when STS answered.
+
+    The AWS options are ``aws_credentials``'s.
     """
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     d = _call_json("berth_aws_caller_identity", ctypes.byref(opts), secrets=_secrets())
     return CallerIdentity(account=str(d.get("Account", "")), arn=str(d.get("Arn", "")),
                           user_id=str(d.get("UserId", "")))
 
 
-@takes_options(_options)
-def ecr_login(registry: Optional[str] = None, **aws: Any) -> EcrLogin:
+def ecr_login(
+    registry: Optional[str] = None,
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
+) -> EcrLogin:
     """A docker login for an ECR registry (ecr:GetAuthorizationToken).
 
     ``registry`` is an ECR registry host ("ACCOUNT.dkr.ecr.REGION.amazonaws.com");
     its region is used unless ``region`` is given. ``None`` means the caller's own
     registry in the region. Raises InvalidArgumentError for a host that is not an
     ECR registry, ConfigError when no region is known, AuthError, DeniedError, ...
+
+    The AWS options are ``aws_credentials``'s.
     """
     c_registry = _convert.cstr(registry, "registry", optional=True)
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     d = _call_json("berth_ecr_login", c_registry, ctypes.byref(opts), secrets=_secrets())
     return EcrLogin(registry=str(d.get("registry", "")), username=str(d.get("username", "")),
                     password=str(d.get("password", "")), expires_at=_epoch(d.get("expiresAt")))
 
 
-@takes_options(_options)
 def ecr_docker_login(
     registry: Optional[str] = None,
     config_path: PathArg = None,
-    **aws: Any,
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> str:
     """Logs docker in to an ECR registry, like ``aws ecr get-login-password | docker login``.
 
@@ -290,20 +348,33 @@ def ecr_docker_login(
     ~/.docker/config.json. The file is replaced atomically and keeps its other
     entries. ``registry`` is as for ``ecr_login`` (``None``: the caller's default
     registry). Returns the path written.
+
+    The AWS options are ``aws_credentials``'s.
     """
     c_registry = _convert.cstr(registry, "registry", optional=True)
     c_config = _convert.cpath(config_path, "config_path")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     d = _call_json("berth_ecr_docker_login", c_registry, c_config, ctypes.byref(opts),
                    secrets=_secrets())
     return str(d.get("path", ""))
 
 
-@takes_options(_options)
 def ecr_call(
     operation: str,
     body: JsonBody = None,
-    **aws: Any,
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """Calls any ECR API operation and returns its JSON reply as a dict.
 
@@ -316,6 +387,8 @@ def ecr_call(
     AWS errors raise the matching BerthError with ``aws_code`` (e.g.
     "RepositoryNotFoundException" as NotFoundError,
     "RepositoryAlreadyExistsException" as AlreadyExistsError) and ``request_id``.
+
+    The AWS options are ``aws_credentials``'s.
     """
     if not isinstance(operation, str):
         raise TypeError(f"operation must be str, not {type(operation).__name__}")
@@ -324,7 +397,10 @@ def ecr_call(
             f"operation must be an ECR API name such as 'DescribeRepositories', not "
             f"{operation!r}")
     c_body = _body(body)
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     return _call_json("berth_ecr_call", operation.encode("ascii"), c_body, ctypes.byref(opts),
                       secrets=_secrets())
 

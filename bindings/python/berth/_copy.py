@@ -19,7 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
@@ -27,7 +27,6 @@ from ._errors import InvalidArgumentError, ProtocolError
 from ._lib import (COPY_OPTIONS_VERSION, EXPORT_OPTIONS_VERSION, FORMATS, INDEX_OPTIONS_VERSION,
                    PROGRESS_EVENTS, CopyOptions, ExportOptions, IndexOptions, ProgressFn,
                    ProgressInfo, check, function, parse_json, string_array, take_string)
-from ._options import takes_options
 from ._registry import Registry, jobs_value, password_of, seconds_to_ms, string_list
 
 
@@ -230,8 +229,9 @@ def _set_strings(opts: Any, field_name: str, values: List[bytes], keep: List[Any
 class _Call:
     """berth_copy_options filled from keyword arguments, and what must outlive the call.
 
-    Its keyword-only parameters are the one declaration of ``copy``'s options
-    (``@takes_options(_Call)``). ``finish(rc)`` re-raises what the progress callback
+    Its keyword-only parameters are ``copy``'s options; ``copy``, ``push``, ``pull``
+    and ``replicate`` declare them again, typed, and pass them on (a test checks the
+    declarations agree). ``finish(rc)`` re-raises what the progress callback
     raised, then the error for rc.
     """
 
@@ -317,8 +317,34 @@ def _json_out(name: str, rc: int, out: ctypes.c_void_p, finish: Callable[[int], 
     return parse_json(name, raw)
 
 
-@takes_options(_Call)
-def copy(src: str, dst: str, **options: Any) -> CopyResult:
+def copy(
+    src: str,
+    dst: str,
+    *,
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    src_plain_http: bool = False,
+    dest_plain_http: bool = False,
+    insecure: bool = False,
+    src_insecure: bool = False,
+    dest_insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    platform: Optional[str] = None,
+    jobs: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    extra_tags: Iterable[str] = (),
+    format: Optional[str] = None,  # noqa: A002 - the CLI's --format, the C ABI's format
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
+    chunk_size: Optional[int] = 0,
+    referrers: bool = True,
+    artifact_types: Iterable[str] = (),
+    create_repository: bool = False,
+    mirrors: Iterable[str] = (),
+    sign_key: Union[PathArg, None] = None,
+    sign_key_password: Optional[str] = None,
+) -> CopyResult:
     """Copies an image or index from ``src`` to ``dst`` and returns what it did.
 
     ``src`` and ``dst`` use skopeo's transports: ``"docker://HOST/REPO:TAG"`` (or
@@ -375,7 +401,15 @@ def copy(src: str, dst: str, **options: Any) -> CopyResult:
     """
     c_src = _convert.cstr(src, "src")
     c_dst = _convert.cstr(dst, "dst")
-    call = _Call(**options)
+    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                 ca_bundle=ca_bundle,
+                 platform=platform, jobs=jobs, progress=progress, extra_tags=extra_tags,
+                 format=format, timeout=timeout, stall_timeout=stall_timeout,
+                 chunk_size=chunk_size, referrers=referrers, artifact_types=artifact_types,
+                 create_repository=create_repository, mirrors=mirrors, sign_key=sign_key,
+                 sign_key_password=sign_key_password)
     out = ctypes.c_void_p()
     rc = function("berth_copy")(ctypes.byref(out), c_src, c_dst, ctypes.byref(call.opts))
     return copy_result(_json_out("berth_copy", rc, out, call.finish))
@@ -393,14 +427,44 @@ def _split_tag(ref: str) -> Tuple[str, Optional[str], bool]:
     return ref, None, False
 
 
-def push(src: str, ref: str, *, tags: Iterable[str] = (), **options: Any) -> CopyResult:
+def push(
+    src: str,
+    ref: str,
+    *,
+    tags: Iterable[str] = (),
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    src_plain_http: bool = False,
+    dest_plain_http: bool = False,
+    insecure: bool = False,
+    src_insecure: bool = False,
+    dest_insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    platform: Optional[str] = None,
+    jobs: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    format: Optional[str] = None,  # noqa: A002
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
+    chunk_size: Optional[int] = 0,
+    referrers: bool = True,
+    artifact_types: Iterable[str] = (),
+    create_repository: bool = False,
+    mirrors: Iterable[str] = (),
+    sign_key: Union[PathArg, None] = None,
+    sign_key_password: Optional[str] = None,
+) -> CopyResult:
     """Copies ``src`` to the registry reference ``ref`` and tags it with ``tags`` too.
 
     ``ref`` is ``"HOST/REPO:TAG"`` (``docker://`` may be given). Without a tag in
     ``ref`` the first of ``tags`` is the main one; one of the two is needed. The
     main tag is written after every blob arrived, then each other tag that does not
-    already point at the digest. ``options`` are those of ``copy``
-    (``dest_creds``, ``jobs``, ``progress``, ...).
+    already point at the digest. The other keyword arguments are ``copy``'s
+    (credentials and TLS of each side, ``platform``, ``jobs``, ``progress``,
+    ``format``, timeouts, ``chunk_size``, referrers, ``create_repository``,
+    ``mirrors``, and ``sign_key`` to sign what was pushed, as ``berth push
+    --sign-key`` does).
 
     Raises InvalidArgumentError for a malformed tag or a reference without any tag,
     then what ``copy`` raises.
@@ -408,8 +472,6 @@ def push(src: str, ref: str, *, tags: Iterable[str] = (), **options: Any) -> Cop
     if not isinstance(ref, str):
         raise TypeError(f"ref must be str, not {type(ref).__name__}")
     extra = [t.decode("utf-8") for t in string_list(tags, "tags")]
-    extra += [t.decode("utf-8") for t in string_list(options.pop("extra_tags", ()),
-                                                     "extra_tags")]
     for t in extra:
         if not _TAG.fullmatch(t):
             raise InvalidArgumentError(f"invalid tag {t!r}")
@@ -426,24 +488,155 @@ def push(src: str, ref: str, *, tags: Iterable[str] = (), **options: Any) -> Cop
         if t not in seen:
             seen.add(t)
             unique.append(t)
-    return copy(src, dst, extra_tags=unique, **options)
+    return copy(src, dst, src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                ca_bundle=ca_bundle,
+                platform=platform, jobs=jobs, progress=progress, extra_tags=unique,
+                format=format, timeout=timeout, stall_timeout=stall_timeout,
+                chunk_size=chunk_size, referrers=referrers, artifact_types=artifact_types,
+                create_repository=create_repository, mirrors=mirrors, sign_key=sign_key,
+                sign_key_password=sign_key_password)
 
 
-@takes_options(_Call)
-def replicate(src: str, dsts: Sequence[str], **options: Any) -> List[CopyResult]:
+@dataclass(frozen=True)
+class PullResult(CopyResult):
+    """What ``pull`` did: a ``CopyResult`` plus ``destination``, the location written
+    as ``copy`` names locations (``"docker-archive:out.tar"``, ``"oci:./dir:v1"``), and
+    with ``verify_key`` the digest that verified and its valid signatures."""
+
+    destination: str = ""
+    verified_digest: Optional[str] = None
+    signatures_verified: int = 0
+
+
+def pull(
+    ref: str,
+    dest: PathArg,
+    *,
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    src_plain_http: bool = False,
+    dest_plain_http: bool = False,
+    insecure: bool = False,
+    src_insecure: bool = False,
+    dest_insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    platform: Optional[str] = None,
+    jobs: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    format: Optional[str] = None,  # noqa: A002
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
+    chunk_size: Optional[int] = 0,
+    referrers: bool = True,
+    artifact_types: Iterable[str] = (),
+    mirrors: Iterable[str] = (),
+    verify_key: Union[PathArg, None] = None,
+) -> PullResult:
+    """Pulls the registry image ``ref`` into ``dest``, as ``berth pull REF DST`` does.
+
+    ``ref`` is ``"HOST/REPO:TAG"`` or ``"...@sha256:..."`` (``docker://`` may be
+    given); a local source raises InvalidArgumentError (that is ``copy``'s).
+    ``dest`` (a str or path) is taken as the CLI and crane take it: with a transport
+    as written (``"oci:DIR[:TAG]"``, ``"oci-archive:FILE[:TAG]"``,
+    ``"docker-archive:FILE[:REF]"``, ``"docker://..."``); ``"FILE.tar"`` (not a
+    directory) is a docker-archive, which ``docker load`` reads; a directory that
+    exists, or a path written ``"."``, ``"./DIR"``, ``"../DIR"``, ``"/DIR"`` or
+    ``"~..."`` (a ``pathlib.Path`` always is), an OCI layout; ``"HOST/REPO..."`` a
+    registry. A bare word (``"outdir"``), which would name a Docker Hub repository,
+    raises InvalidArgumentError naming those forms. The result's ``destination`` says
+    where the image went.
+
+    ``verify_key`` (a cosign PEM public key file) verifies the image's signatures
+    first, as ``verify`` does, and pulls it by the digest that verified, so a tag
+    that moves in between cannot slip an unsigned image in; GateFailedError, with
+    nothing written, when no valid signature is found.
+
+    The other keyword arguments are ``copy``'s: ``src_creds`` (else the docker
+    keychain), ``plain_http``/``insecure``/``ca_bundle`` (and their ``src_``/``dest_``
+    forms), ``platform`` (one image of an index), ``jobs``, ``progress``, ``format``
+    (``"oci"``/``"docker"`` media types), ``timeout``, ``stall_timeout``,
+    ``chunk_size``, ``referrers``/``artifact_types`` and ``mirrors``. Raises
+    UnsupportedError when the loaded libberth predates ``berth_pull``.
+    """
+    c_ref = _convert.cstr(ref, "ref")
+    if isinstance(dest, os.PathLike):
+        # A path object is a path, never a registry or a bare word: written so that
+        # the library reads it as one.
+        path = os.fspath(dest)
+        if not isinstance(path, str):
+            raise TypeError("dest must be a str or a str path")
+        dest = path if path.startswith(("/", "./", "../")) or path in (".", "..") else "./" + path
+    c_dest = _convert.cstr(dest, "dest")
+    c_key = _convert.cpath(verify_key, "verify_key")
+    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                 ca_bundle=ca_bundle,
+                 platform=platform, jobs=jobs, progress=progress, format=format,
+                 timeout=timeout, stall_timeout=stall_timeout, chunk_size=chunk_size,
+                 referrers=referrers, artifact_types=artifact_types, mirrors=mirrors)
+    fn = function("berth_pull")
+    out = ctypes.c_void_p()
+    rc = fn(ctypes.byref(out), c_ref, c_dest, c_key, ctypes.byref(call.opts))
+    d = _json_out("berth_pull", rc, out, call.finish)
+    base = copy_result(d)
+    verified = d.get("verified") or {}
+    return PullResult(**{f.name: getattr(base, f.name) for f in fields(CopyResult)},
+                      destination=str(d.get("destination", "")),
+                      verified_digest=str(verified["digest"]) if verified.get("digest") else None,
+                      signatures_verified=int(verified.get("valid") or 0))
+
+
+def replicate(
+    src: str,
+    dsts: Sequence[str],
+    *,
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    src_plain_http: bool = False,
+    dest_plain_http: bool = False,
+    insecure: bool = False,
+    src_insecure: bool = False,
+    dest_insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    platform: Optional[str] = None,
+    jobs: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    extra_tags: Iterable[str] = (),
+    format: Optional[str] = None,  # noqa: A002
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
+    chunk_size: Optional[int] = 0,
+    referrers: bool = True,
+    artifact_types: Iterable[str] = (),
+    create_repository: bool = False,
+    mirrors: Iterable[str] = (),
+) -> List[CopyResult]:
     """Copies one source to every destination of ``dsts``, reading each blob once.
 
     Each blob is streamed to every destination that lacks it; destinations on the
     source's registry mount instead. Returns one CopyResult per destination, in the
-    order of ``dsts``. ``options`` are those of ``copy`` (but ``sign_key``); the
-    ``dest_*`` ones apply to every destination, and ``format`` is decided for each (a
-    destination that converts reports its own digest).
+    order of ``dsts``. The keyword arguments are ``copy``'s (but ``sign_key``); the
+    ``dest_*`` ones apply to every destination, ``extra_tags`` tag each destination
+    more than once, and ``format`` is decided for each (a destination that converts
+    reports its own digest).
     """
     c_src = _convert.cstr(src, "src")
     c_dsts = string_list(dsts, "dsts")
     if not c_dsts:
         raise InvalidArgumentError("replicate needs at least one destination")
-    call = _Call(**options)
+    call = _Call(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                 src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                 insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                 ca_bundle=ca_bundle,
+                 platform=platform, jobs=jobs, progress=progress, extra_tags=extra_tags,
+                 format=format, timeout=timeout, stall_timeout=stall_timeout,
+                 chunk_size=chunk_size, referrers=referrers, artifact_types=artifact_types,
+                 create_repository=create_repository, mirrors=mirrors)
     array, n = string_array(c_dsts)
     out = ctypes.c_void_p()
     rc = function("berth_replicate")(ctypes.byref(out), c_src, array, n, ctypes.byref(call.opts))
@@ -518,8 +711,29 @@ class _IndexCall:
         check(rc, self.secrets)
 
 
-@takes_options(_IndexCall)
-def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
+def index(
+    srcs: Sequence[str],
+    dst: str,
+    *,
+    src_creds: Optional[str] = None,
+    dest_creds: Optional[str] = None,
+    plain_http: bool = False,
+    src_plain_http: bool = False,
+    dest_plain_http: bool = False,
+    insecure: bool = False,
+    src_insecure: bool = False,
+    dest_insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    jobs: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    extra_tags: Iterable[str] = (),
+    format: Optional[str] = None,  # noqa: A002
+    timeout: Optional[float] = None,
+    stall_timeout: Optional[float] = None,
+    chunk_size: Optional[int] = 0,
+    mirrors: Iterable[str] = (),
+    annotations: Optional[Mapping[str, str]] = None,
+) -> CopyResult:
     """Assembles a multi-arch index from the images ``srcs`` and tags it at ``dst``.
 
     Children are referenced by digest, their platforms read from their configs; an
@@ -533,7 +747,13 @@ def index(srcs: Sequence[str], dst: str, **options: Any) -> CopyResult:
     if not c_srcs:
         raise InvalidArgumentError("index needs at least one source image")
     c_dst = _convert.cstr(dst, "dst")
-    call = _IndexCall(**options)
+    call = _IndexCall(src_creds=src_creds, dest_creds=dest_creds, plain_http=plain_http,
+                      src_plain_http=src_plain_http, dest_plain_http=dest_plain_http,
+                      insecure=insecure, src_insecure=src_insecure, dest_insecure=dest_insecure,
+                      ca_bundle=ca_bundle,
+                      jobs=jobs, progress=progress, extra_tags=extra_tags, format=format,
+                      timeout=timeout, stall_timeout=stall_timeout, chunk_size=chunk_size,
+                      mirrors=mirrors, annotations=annotations)
     array, n = string_array(c_srcs)
     out = ctypes.c_void_p()
     rc = function("berth_index")(ctypes.byref(out), array, n, c_dst, ctypes.byref(call.opts))
@@ -608,5 +828,5 @@ def export(
     check(rc, access.secrets)
 
 
-__all__ = ["CopyResult", "Progress", "copy", "copy_result", "export", "index", "push",
-           "replicate", "string_list"]
+__all__ = ["CopyResult", "Progress", "PullResult", "copy", "copy_result", "export", "index",
+           "pull", "push", "replicate", "string_list"]

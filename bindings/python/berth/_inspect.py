@@ -208,15 +208,35 @@ def _image(d: Mapping[str, Any]) -> ImageDetails:
 # ---------------------------------------------------------------------------------
 
 
-def manifest(ref: str, *, platform: Optional[str] = None, **access: Any) -> Manifest:
+def manifest(
+    ref: str,
+    *,
+    platform: Optional[str] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> Manifest:
     """The manifest or index ``ref`` names, byte for byte as served.
 
     ``platform`` ("os/arch[/variant]") takes that image's manifest from an index.
     Raises NotFoundError, DigestMismatchError (the bytes do not match the digest
     asked for), AuthError, NetworkError, ...
+
+    Registry options (every inspection function takes them): ``creds``
+    ("USER:PASSWORD", else the docker keychain), ``plain_http``, ``insecure`` (no TLS
+    verification), ``ca_bundle`` (a PEM file of extra trusted CAs), ``stall_timeout``
+    (seconds without data; None: the library's default), ``mirrors``
+    ("SRC_REGISTRY=HOST[/PREFIX]", for the calls that read) and ``timeout`` (seconds
+    for the whole call; None: none).
     """
     c_ref = _convert.cstr(ref, "ref")
-    o = _Options(platform=platform, **access)
+    o = _Options(platform=platform, creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     out = ctypes.c_void_p()
     out_info = ctypes.c_void_p()
     rc = function("berth_manifest_get")(ctypes.byref(out), ctypes.byref(out_info), c_ref,
@@ -234,12 +254,28 @@ def manifest(ref: str, *, platform: Optional[str] = None, **access: Any) -> Mani
                     media_type=str(info.get("mediaType", "")))
 
 
-def inspect(ref: str, *, platform: Optional[str] = None, **access: Any) -> Inspection:
+def inspect(
+    ref: str,
+    *,
+    platform: Optional[str] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> Inspection:
     """Describes the image or index ``ref``: digest, media type, size, an index's
     entries, and for each image its config, layers and sizes. ``platform`` keeps
-    only that image of an index."""
+    only that image of an index.
+
+    The registry options are ``manifest``'s.
+    """
     c_ref = _convert.cstr(ref, "ref")
-    o = _Options(platform=platform, **access)
+    o = _Options(platform=platform, creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     d = _json_call("berth_inspect", c_ref, ctypes.byref(o.opts), secrets=o.secrets)
     return Inspection(reference=d["reference"], digest=d["digest"], media_type=d["mediaType"],
                       size=int(d["size"]), annotations=dict(d.get("annotations") or {}),
@@ -247,51 +283,125 @@ def inspect(ref: str, *, platform: Optional[str] = None, **access: Any) -> Inspe
                       images=tuple(_image(i) for i in d.get("images", [])))
 
 
-def list_tags(repository: str, *, page_size: Optional[int] = None, **access: Any) -> List[str]:
+def list_tags(
+    repository: str,
+    *,
+    page_size: Optional[int] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> List[str]:
     """The tags of ``repository`` ("HOST/REPO", "docker://...", or "oci:DIR" for a
     layout's tags), following the registry's Link pagination, in its order, asking
     ``page_size`` per page (None: the library's default,
-    ``berth.defaults()["pageSize"]``)."""
+    ``berth.defaults()["pageSize"]``).
+
+    The registry options are ``manifest``'s.
+    """
     c_repo = _convert.cstr(repository, "repository")
-    o = _Options(page_size=page_size, **access)
+    o = _Options(page_size=page_size, creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     d = _json_call("berth_tags_list", c_repo, ctypes.byref(o.opts), secrets=o.secrets)
     return [str(t) for t in d.get("tags", [])]
 
 
-def catalog(registry: str, *, page_size: Optional[int] = None, **access: Any) -> List[str]:
+def catalog(
+    registry: str,
+    *,
+    page_size: Optional[int] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> List[str]:
     """The repositories of ``registry`` ("HOST[:PORT]"), following Link pagination
-    (``page_size`` as for ``list_tags``)."""
+    (``page_size`` as for ``list_tags``).
+
+    The registry options are ``manifest``'s.
+    """
     c_reg = _convert.cstr(registry, "registry")
-    o = _Options(page_size=page_size, **access)
+    o = _Options(page_size=page_size, creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     d = _json_call("berth_catalog", c_reg, ctypes.byref(o.opts), secrets=o.secrets)
     return [str(r) for r in d.get("repositories", [])]
 
 
-def tag(ref: str, tags: Iterable[str], **access: Any) -> TagImageResult:
+def tag(
+    ref: str,
+    tags: Iterable[str],
+    *,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> TagImageResult:
     """Adds ``tags`` to the manifest ``ref`` names without moving any blob: a manifest
-    PUT per tag, skipped when the tag already points at the digest."""
+    PUT per tag, skipped when the tag already points at the digest.
+
+    The registry options are ``manifest``'s.
+    """
     c_ref = _convert.cstr(ref, "ref")
     c_tags = string_list(tags, "tags")
     if not c_tags:
         raise InvalidArgumentError("tag needs at least one tag")
-    o = _Options(**access)
+    o = _Options(creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     array, n = string_array(c_tags)
     d = _json_call("berth_tag", c_ref, array, n, ctypes.byref(o.opts), secrets=o.secrets)
     return TagImageResult(digest=d["digest"], tagged=tuple(d.get("tagged", [])),
                           skipped=tuple(d.get("skipped", [])))
 
 
-def delete_manifest(ref: str, **access: Any) -> str:
+def delete_manifest(
+    ref: str,
+    *,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> str:
     """Deletes the manifest ``ref`` names from its registry and returns its digest. A
     tag is resolved to its digest first; the registry drops every tag on it.
-    UnsupportedError when the registry does not allow deletion."""
+    UnsupportedError when the registry does not allow deletion.
+
+    The registry options are ``manifest``'s.
+    """
     c_ref = _convert.cstr(ref, "ref")
-    o = _Options(**access)
+    o = _Options(creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     d = _json_call("berth_manifest_delete", c_ref, ctypes.byref(o.opts), secrets=o.secrets)
     return str(d.get("digest", ""))
 
 
-def validate(ref: str, *, jobs: Optional[int] = None, **access: Any) -> ValidationReport:
+def validate(
+    ref: str,
+    *,
+    jobs: Optional[int] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> ValidationReport:
     """Reads every manifest and blob ``ref`` reaches (index children, configs,
     layers) and verifies each digest and size, ``jobs`` blobs at a time (None: the
     library's default, ``berth.defaults()["jobs"]``).
@@ -299,9 +409,13 @@ def validate(ref: str, *, jobs: Optional[int] = None, **access: Any) -> Validati
     Returns the report whether or not the image is sound: check ``report.ok`` and
     ``report.failures`` (each corrupt, truncated or missing item). Errors that say
     nothing about the image (no such image, authentication, network) are raised.
+
+    The registry options are ``manifest``'s.
     """
     c_ref = _convert.cstr(ref, "ref")
-    o = _Options(jobs=jobs, **access)
+    o = _Options(jobs=jobs, creds=creds, plain_http=plain_http, insecure=insecure,
+                 ca_bundle=ca_bundle, stall_timeout=stall_timeout, mirrors=mirrors,
+                 timeout=timeout)
     out = ctypes.c_void_p()
     rc = function("berth_validate")(ctypes.byref(out), c_ref, ctypes.byref(o.opts))
     raw = take_string(out)

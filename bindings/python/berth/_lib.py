@@ -482,6 +482,8 @@ OPTIONAL_PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "berth_registry_login": (c_int, [OutString, c_char_p, c_char_p, c_char_p, c_char_p,
                                      POINTER(LoginOptions)]),
     "berth_registry_logout": (c_int, [OutString, c_char_p, c_char_p]),
+    # 0.2 (later): berth pull, its destination read as the CLI reads it.
+    "berth_pull": (c_int, [OutString, c_char_p, c_char_p, c_char_p, POINTER(CopyOptions)]),
 }
 
 # Cancellation (0.2, later): optional too; without them calls cannot be interrupted.

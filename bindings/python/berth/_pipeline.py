@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _convert
-from ._aws import _call_json, _json_reply, _options, _secrets
+from ._aws import PathArg, _call_json, _json_reply, _options, _secrets
 from ._copy import string_list
 from ._errors import GateFailedError, InvalidArgumentError
 from ._lib import check, function, take_string
-from ._options import takes_options
 
 _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
@@ -154,7 +153,6 @@ def lifecycle_policy_validate(policy: Policy) -> None:
 # ECR
 
 
-@takes_options(_options)
 def ecr_ensure_repository(
     name: str,
     *,
@@ -164,7 +162,15 @@ def ecr_ensure_repository(
     encryption: Optional[str] = None,
     kms_key: Optional[str] = None,
     apply: bool = False,
-    **aws: Any,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """Describes the ECR repository ``name`` and creates it, with these settings, when missing.
 
@@ -176,6 +182,8 @@ def ecr_ensure_repository(
     are updated.
 
     Returns {"created": bool, "uri": "...", "differences": [...], "updated": bool}.
+
+    The AWS options are ``berth.aws_credentials``'s.
     """
     c_name = _convert.cstr(name, "name")
     settings: Dict[str, Any] = {"scanOnPush": bool(scan_on_push), "immutable": bool(immutable)}
@@ -193,19 +201,29 @@ def ecr_ensure_repository(
         _convert.cstr(kms_key, "kms_key")
         settings["kmsKey"] = kms_key
     c_settings = _convert.json_text(settings, "settings")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     return _call_json("berth_ecr_ensure_repository", c_name, c_settings, int(bool(apply)),
                       ctypes.byref(opts), secrets=_secrets())
 
 
-@takes_options(_options)
 def ecr_ensure_pull_through_cache(
     prefix: str,
     upstream_url: str,
     *,
     credential_arn: Optional[str] = None,
     apply: bool = False,
-    **aws: Any,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """Makes the repository prefix ``prefix`` an ECR pull-through cache of the registry
     ``upstream_url`` (created when missing).
@@ -214,18 +232,22 @@ def ecr_ensure_pull_through_cache(
     change); another ``credential_arn`` (a Secrets Manager ARN) is changed with
     ``apply``. Returns {"created", "uri": "<registry>/<prefix>", "differences",
     "updated"}; "uri" is what a mirror points at (``copy(mirrors=[...])``).
+
+    The AWS options are ``berth.aws_credentials``'s.
     """
     rule = {"prefix": prefix, "upstreamUrl": upstream_url}
     if credential_arn is not None:
         rule["credentialArn"] = credential_arn
     for k, v in rule.items():
         _convert.cstr(v, k)
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     return _call_json("berth_ecr_ensure_pull_through_cache", _convert.json_text(rule, "rule"),
                       int(bool(apply)), ctypes.byref(opts), secrets=_secrets())
 
 
-@takes_options(_options)
 def ecr_ensure_creation_template(
     prefix: str,
     *,
@@ -237,7 +259,15 @@ def ecr_ensure_creation_template(
     lifecycle_policy: Union[str, Mapping[str, Any], None] = None,
     description: Optional[str] = None,
     apply: bool = False,
-    **aws: Any,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """The settings ECR gives repositories under ``prefix`` ("ROOT": all) that it
     creates itself, for ``applied_for`` ("CREATE_ON_PUSH", "PULL_THROUGH_CACHE",
@@ -245,6 +275,8 @@ def ecr_ensure_creation_template(
     ``apply``. ``lifecycle_policy`` is JSON text or a mapping, validated as for
     ``ecr_put_lifecycle_policy``. Returns {"created", "uri": prefix, "differences",
     "updated"}.
+
+    The AWS options are ``berth.aws_credentials``'s.
     """
     for name, value in (("applied_for", applied_for),
                         ("mutability_exclusions", mutability_exclusions)):
@@ -261,16 +293,27 @@ def ecr_ensure_creation_template(
         template["lifecyclePolicy"] = (lifecycle_policy if isinstance(lifecycle_policy, str)
                                        else json.dumps(dict(lifecycle_policy)))
     text = _convert.json_text(template, "template")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     return _call_json("berth_ecr_ensure_creation_template", text, int(bool(apply)),
                       ctypes.byref(opts), secrets=_secrets())
 
 
-@takes_options(_options)
 def ecr_lifecycle_preview(
     repository: str,
     policy: Policy,
-    **aws: Any,
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """The images of ``repository`` that ``policy`` would expire now.
 
@@ -278,37 +321,63 @@ def ecr_lifecycle_preview(
     "total": N} (``total`` counts all images of the repository). An index, its
     children and the referrers of any of them are one unit, judged by its top image
     ("unit") and expiring together. Nothing is changed.
+
+    The AWS options are ``berth.aws_credentials``'s.
     """
     c_repo = _convert.cstr(repository, "repository")
     c_policy = _convert.json_text(policy, "policy")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     return _call_json("berth_ecr_lifecycle_preview", c_repo, c_policy, ctypes.byref(opts),
                       secrets=_secrets())
 
 
-@takes_options(_options)
 def ecr_put_lifecycle_policy(
     repository: str,
     policy: Policy,
-    **aws: Any,
+    *,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> None:
-    """Validates ``policy`` (InvalidArgumentError), then sets it on ``repository``."""
+    """Validates ``policy`` (InvalidArgumentError), then sets it on ``repository``.
+
+    The AWS options are ``berth.aws_credentials``'s.
+    """
     c_repo = _convert.cstr(repository, "repository")
     c_policy = _convert.json_text(policy, "policy")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     rc = function("berth_ecr_put_lifecycle_policy")(c_repo, c_policy, ctypes.byref(opts))
     check(rc, _secrets())
 
 
-@takes_options(_options)
 def ecr_scan_gate(
     repository: str,
     image: str,
     *,
     fail_on: str = "CRITICAL",
-    max: int = 0,  # noqa: A002 - the gate's own word
+    max: int = 0,  # noqa: A002 - the gate's own word,
     timeout_seconds: Optional[int] = None,
-    **aws: Any,
+    region: Optional[str] = None,
+    profile: Optional[str] = None,
+    role_arn: Optional[str] = None,
+    role_session_name: Optional[str] = None,
+    external_id: Optional[str] = None,
+    role_duration_seconds: Optional[int] = None,
+    ecr_endpoint: Optional[str] = None,
+    sts_endpoint: Optional[str] = None,
+    ca_bundle: PathArg = None,
 ) -> Dict[str, Any]:
     """Fails when the image's scan has more than ``max`` findings at or above ``fail_on``.
 
@@ -321,6 +390,8 @@ def ecr_scan_gate(
     Returns {"status", "counts": {severity: n}, "counted": n, "passed": True,
     "table": "markdown"}. When the gate fails, raises GateFailedError whose
     ``result`` is that dict (with "passed": False).
+
+    The AWS options are ``berth.aws_credentials``'s.
     """
     c_repo = _convert.cstr(repository, "repository")
     c_image = _convert.cstr(image, "image")
@@ -331,7 +402,10 @@ def ecr_scan_gate(
         timeout = _convert.as_int(timeout_seconds, "timeout_seconds")
         if not 1 <= timeout <= _INT64_MAX:
             raise InvalidArgumentError(f"timeout_seconds must be at least 1, not {timeout}")
-    opts = _options(**aws)
+    opts = _options(region=region, profile=profile, role_arn=role_arn,
+                    role_session_name=role_session_name, external_id=external_id,
+                    role_duration_seconds=role_duration_seconds, ecr_endpoint=ecr_endpoint,
+                    sts_endpoint=sts_endpoint, ca_bundle=ca_bundle)
     out = ctypes.c_void_p()
     rc = function("berth_ecr_scan_gate")(ctypes.byref(out), c_repo, c_image, c_fail_on, limit,
                                          timeout, ctypes.byref(opts))

@@ -22,7 +22,6 @@ from ._copy import PathArg, _json_out
 from ._errors import GateFailedError
 from ._lib import (COSIGN_OPTIONS_VERSION, VERIFY_OPTIONS_VERSION, CosignOptions, VerifyOptions,
                    check, function, parse_json, take_string)
-from ._options import takes_options
 from ._registry import Registry, positive_seconds_to_ms
 
 
@@ -57,18 +56,37 @@ def _cosign_options(password: Optional[str], access: _Access) -> CosignOptions:
     return opts
 
 
-@takes_options(_Access)
-def sign(ref: str, key: PathArg, *, password: Optional[str] = None, **options: Any) -> str:
+def sign(
+    ref: str,
+    key: PathArg,
+    *,
+    password: Optional[str] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> str:
     """Signs the image ``ref`` (``docker://REF`` or ``oci:DIR[:TAG]``) with the private
     key file ``key`` (an encrypted cosign key takes ``password``); returns the signed
     digest. The signature is stored where ``cosign verify`` finds it (the
     ``sha256-<hex>.sig`` tag).
 
     Raises AuthError for a wrong password, ConfigError for a file that is no key.
+
+    Registry options: ``creds`` ("USER:PASSWORD", else the docker keychain),
+    ``plain_http``, ``insecure`` (no TLS verification), ``ca_bundle`` (a PEM file of
+    extra trusted CAs), ``stall_timeout`` (seconds without data before a transfer is
+    abandoned; None: the library's default), ``mirrors``
+    ("SRC_REGISTRY=HOST[/PREFIX]", for reading) and ``timeout`` (seconds for the whole
+    call; None: none).
     """
     c_ref = _convert.cstr(ref, "ref")
     c_key = _key(key, "key")
-    access = _Access(**options)
+    access = _Access(creds=creds, plain_http=plain_http, insecure=insecure, ca_bundle=ca_bundle,
+                     stall_timeout=stall_timeout, mirrors=mirrors, timeout=timeout)
     opts = _cosign_options(password, access)
     out = ctypes.c_void_p()
     rc = function("berth_sign")(ctypes.byref(out), c_ref, c_key, ctypes.byref(opts))
@@ -76,19 +94,34 @@ def sign(ref: str, key: PathArg, *, password: Optional[str] = None, **options: A
     return str(d.get("digest", ""))
 
 
-@takes_options(_Access)
-def attest(ref: str, key: PathArg, predicate: Union[str, Dict[str, Any]], *, predicate_type: str,
-           password: Optional[str] = None, **options: Any) -> str:
+def attest(
+    ref: str,
+    key: PathArg,
+    predicate: Union[str, Dict[str, Any]],
+    *,
+    predicate_type: str,
+    password: Optional[str] = None,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> str:
     """Attaches a signed in-toto attestation about ``ref``: ``predicate`` (a dict, or a
     JSON document as str) of ``predicate_type`` (a URI such as
     ``"https://spdx.dev/Document"``), in a DSSE envelope signed with ``key``, where
-    ``cosign verify-attestation --key`` finds it. Returns the image's digest."""
+    ``cosign verify-attestation --key`` finds it. Returns the image's digest.
+    ``password`` and the registry options as for ``sign``.
+    """
     c_ref = _convert.cstr(ref, "ref")
     c_key = _key(key, "key")
     text = predicate if isinstance(predicate, str) else json.dumps(predicate)
     c_predicate = _convert.cstr(text, "predicate")
     c_type = _convert.cstr(predicate_type, "predicate_type")
-    access = _Access(**options)
+    access = _Access(creds=creds, plain_http=plain_http, insecure=insecure, ca_bundle=ca_bundle,
+                     stall_timeout=stall_timeout, mirrors=mirrors, timeout=timeout)
     opts = _cosign_options(password, access)
     out = ctypes.c_void_p()
     rc = function("berth_attest")(ctypes.byref(out), c_ref, c_key, c_type, c_predicate,
@@ -97,16 +130,28 @@ def attest(ref: str, key: PathArg, predicate: Union[str, Dict[str, Any]], *, pre
     return str(d.get("digest", ""))
 
 
-@takes_options(_Access)
-def verify(ref: str, public_key: Union[PathArg, None], **options: Any) -> Dict[str, Any]:
+def verify(
+    ref: str,
+    public_key: Union[PathArg, None],
+    *,
+    creds: Optional[str] = None,
+    plain_http: bool = False,
+    insecure: bool = False,
+    ca_bundle: Union[PathArg, None] = None,
+    stall_timeout: Optional[float] = None,
+    mirrors: Iterable[str] = (),
+    timeout: Optional[float] = None,
+) -> Dict[str, Any]:
     """Checks the cosign signatures of ``ref`` with the PEM public key file: returns
     ``{"digest", "signatures", "valid", "payloads"}`` when at least one is signed by
     the key and names the image's digest; raises GateFailedError otherwise (unsigned,
     another key, another image), whose ``result`` holds the same dict. Nothing is
-    written."""
+    written. The registry options as for ``sign``.
+    """
     c_ref = _convert.cstr(ref, "ref")
     c_pub = _key(public_key, "public_key")
-    access = _Access(**options)
+    access = _Access(creds=creds, plain_http=plain_http, insecure=insecure, ca_bundle=ca_bundle,
+                     stall_timeout=stall_timeout, mirrors=mirrors, timeout=timeout)
     opts = VerifyOptions()
     check(function("berth_verify_options_init")(ctypes.byref(opts), VERIFY_OPTIONS_VERSION))
     opts.registry = access.registry.pointer()

@@ -8,3 +8,5 @@ berth.sign_request(1, "https://example.amazonaws.com/", {}, region="us-east-1", 
                    service="s", access_key="a", secret_key="b")
 digest: int = berth.build(output="oci:/tmp/x:v1").digest  # line 9
 berth.copy(b"oci:/tmp/a:v1", "oci:/tmp/b:v1")  # line 10
+berth.push("oci:/tmp/a:v1", "registry.example/app:v1", platfrom="linux/amd64")  # line 11
+berth.pull("registry.example/app:v1", "out.tar", jobs="4")  # line 12
