@@ -105,10 +105,13 @@ struct CopyResult {
   std::vector<std::string> warnings;
   std::string mirror;        // the source as read through a mirror ("docker://..."), else ""
   std::string signature_ref; // with CopyOptions::signer: where the signature lives
+  // Of CopyOptions::extra_tags, those written (the others already held the digest).
+  std::vector<std::string> tags_added;
   std::chrono::milliseconds duration{0};
 };
 
-// The result as the C ABI and `--json` give it: {"digest","mediaType","bytesCopied",
+// The result as the C ABI gives it (the CLI's --json prints it with snake_case keys
+// and "tags_added"): {"digest","mediaType","bytesCopied",
 // "blobsCopied","blobsSkipped","blobsMounted","manifests","referrers","digestTags",
 // "warnings":[..],"seconds", and "mirror", "signature" when set}.
 std::string to_json(const CopyResult &result);

@@ -191,7 +191,7 @@ int cmd_build(const std::vector<std::string> &argv) {
   o.from_access = registry_access(args, "--src-creds");
   o.output_access = registry_access(args, "--dest-creds");
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
-  o.progress = make_progress_printer(mode);
+  o.progress = make_progress_printer(mode, kWriting);
 
   // The key is read first: a wrong password fails before anything is built.
   o.attach_sbom = args.flag("--sbom");
@@ -213,7 +213,7 @@ int print_build_result(const BuildResult &r, OutputMode mode) {
   for (const auto &w : r.warnings)
     std::fprintf(stderr, "sbom warning: %s\n", core::printable(w).c_str());
   if (mode == OutputMode::json) {
-    std::printf("%s\n", to_json(r).c_str());
+    std::printf("%s\n", snake_case_keys(to_json(r)).c_str());
   } else {
     if (mode != OutputMode::quiet) {
       for (const auto &a : r.attestations)

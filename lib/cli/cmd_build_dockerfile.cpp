@@ -125,7 +125,7 @@ int build_dockerfile_command(const Args &args) {
   if (o.output.empty()) throw UsageError{"a build needs -t REF or --output DST"};
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
   if (progress == "plain" && mode == OutputMode::terminal) mode = OutputMode::plain;
-  o.progress = make_progress_printer(mode);
+  o.progress = make_progress_printer(mode, kWriting);
   auto log = std::make_shared<StepLog>();
   if (mode != OutputMode::quiet) o.log = [log](std::string_view s) { log->write(s); };
   o.attach_sbom = args.flag("--sbom");

@@ -105,26 +105,43 @@ std::string count_of(int n, const char *noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
-// What the copy did, in words: what moved, what was there, and "nothing to copy" for a
-// re-run that found everything in place.
+// What the copy did, in words: what moved, what was there, "nothing to copy" for a
+// re-run that found everything in place, and the tags it added.
 std::string summary(const CopyResult &r) {
+  std::string tagged;
+  for (const auto &t : r.tags_added)
+    tagged += (tagged.empty() ? "tagged :" : ", :") + t;
+  auto with_tags = [&](std::string s) { return tagged.empty() ? s : s + "; " + tagged; };
   if (r.blobs_copied == 0 && r.blobs_mounted == 0 && r.manifests == 0 && r.referrers == 0)
-    return r.blobs_skipped > 0 ? "nothing to copy: " + count_of(r.blobs_skipped, "blob") +
-                                     " and the manifest already there"
-                               : "nothing to copy: the image was already there";
+    return with_tags(r.blobs_skipped > 0 ? "nothing to copy: " + count_of(r.blobs_skipped, "blob") +
+                                               " and the manifest already there"
+                                         : "nothing to copy: the image was already there");
   std::string out = count_of(r.blobs_copied, "blob") + " copied";
   if (r.blobs_copied > 0) out += " (" + human_bytes(r.bytes_copied) + ")";
   if (r.blobs_skipped > 0) out += ", " + std::to_string(r.blobs_skipped) + " already there";
   if (r.blobs_mounted > 0) out += ", " + std::to_string(r.blobs_mounted) + " mounted";
   out += ", " + count_of(r.manifests, "manifest");
   if (r.referrers > 0) out += ", " + count_of(r.referrers, "referrer");
-  return out;
+  return with_tags(out);
+}
+
+// The --json result line: the C ABI's result document with snake_case keys, as every
+// --json line has them, and the tags the copy added.
+std::string result_json(const CopyResult &r) {
+  auto doc = snake_case_keys(to_json(r));
+  core::json::StringWriter tags;
+  tags.writer.StartArray();
+  for (const auto &t : r.tags_added)
+    tags.string(t);
+  tags.writer.EndArray();
+  doc.pop_back(); // the closing brace
+  return doc + ",\"tags_added\":" + tags.str() + "}";
 }
 
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
   print_warnings(r, label);
   if (mode == OutputMode::json) {
-    std::printf("%s\n", to_json(r).c_str());
+    std::printf("%s\n", result_json(r).c_str());
     return;
   }
   if (mode != OutputMode::quiet) {
@@ -191,7 +208,7 @@ int cmd_push(const std::vector<std::string> &argv) {
   if (args.positional().size() != 2) throw UsageError{"push needs SRC and REF"};
   auto o = copy_options(args);
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
-  o.progress = make_progress_printer(mode);
+  o.progress = make_progress_printer(mode, kPushing);
   std::string dst = args.positional()[1];
   auto ref = image::Reference::parse(dst.rfind("docker://", 0) == 0 ? dst.substr(9) : dst);
   std::vector<std::string> tags = args.values("--tag");
@@ -258,7 +275,7 @@ int cmd_pull(const std::vector<std::string> &argv) {
   if (args.positional().size() != 2) throw UsageError{"pull needs REF and DST"};
   auto o = copy_options(args);
   auto mode = detect_output_mode(args.flag("--json"), args.flag("--quiet"));
-  o.progress = make_progress_printer(mode);
+  o.progress = make_progress_printer(mode, kPulling);
   const auto &src = args.positional()[0];
   // The library takes DST as crane does (berth::pull_destination); a DST it cannot
   // place is a usage error, with the forms it takes.
@@ -308,9 +325,7 @@ int cmd_replicate(const std::vector<std::string> &argv) {
     }
     print_warnings(results[i], dsts[i] + ": ");
     if (mode != OutputMode::quiet)
-      std::fprintf(stderr, "%s: %d copied, %d already there, %d mounted, %d referrers\n",
-                   dsts[i].c_str(), results[i].blobs_copied, results[i].blobs_skipped,
-                   results[i].blobs_mounted, results[i].referrers);
+      std::fprintf(stderr, "%s: %s\n", dsts[i].c_str(), summary(results[i]).c_str());
   }
   if (mode != OutputMode::json) std::printf("%s\n", results.front().digest.c_str());
   github_output("digest", results.front().digest);

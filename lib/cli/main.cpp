@@ -1,6 +1,7 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/progress_printer.hpp"
 #include "cli/suggest.hpp"
 
 #include "core/untrusted_text.hpp"
@@ -132,9 +133,17 @@ int main(int argc, char **argv) {
     return argc < 2 ? kUsage : kOk;
   }
   if (!std::strcmp(argv[1], "--version")) return cmd_version({});
+  // With --json (anywhere before a "--"), everything berth says on stderr is a JSON
+  // line: progress events, retries and the error that ended the command.
+  bool json = false;
+  for (int k = 1; k < argc && std::strcmp(argv[k], "--"); ++k)
+    json = json || !std::strcmp(argv[k], "--json");
   // A wait is never silent: each retry is said on stderr as it starts.
-  berth::http::set_retry_notice([](const std::string &text) {
-    std::fprintf(stderr, "berth: %s\n", berth::core::printable(text).c_str());
+  berth::http::set_retry_notice([json](const std::string &text) {
+    if (json)
+      std::fprintf(stderr, "%s\n", retry_json(text).c_str());
+    else
+      std::fprintf(stderr, "berth: %s\n", berth::core::printable(text).c_str());
   });
   // Options before the command (`berth --json copy A B`) are read as if after it, as
   // git and docker allow; they go before a "--" that ends the options.
@@ -164,9 +173,19 @@ int main(int argc, char **argv) {
     try {
       return c.run(args);
     } catch (const UsageError &e) {
-      print_usage_error(std::string("berth ") + c.name, e.message, *c.help);
+      if (json)
+        std::fprintf(stderr, "%s\n", error_json(c.name, "usage", kUsage, e.message).c_str());
+      else
+        print_usage_error(std::string("berth ") + c.name, e.message, *c.help);
       return kUsage;
     } catch (const berth::Error &e) {
+      if (json) {
+        std::fprintf(
+            stderr, "%s\n",
+            error_json(c.name, errc_name(e.code()), exit_code_for(e), e.what(), e.http_status())
+                .c_str());
+        return exit_code_for(e);
+      }
       // A message of several lines (a failed RUN's output tail) is printed line by
       // line, each made printable on its own: none can pass for a workflow command.
       std::string_view text = e.what();
@@ -185,14 +204,33 @@ int main(int argc, char **argv) {
       } while (!text.empty());
       return exit_code_for(e);
     } catch (const std::exception &e) {
-      std::fprintf(stderr, "berth %s: internal error: %s\n", c.name, printable(e.what()).c_str());
+      if (json)
+        std::fprintf(
+            stderr, "%s\n",
+            error_json(c.name, "internal", kFailure, std::string("internal error: ") + e.what())
+                .c_str());
+      else
+        std::fprintf(stderr, "berth %s: internal error: %s\n", c.name, printable(e.what()).c_str());
       return kFailure;
     }
   }
   std::vector<std::string> names;
   for (const auto &c : commands())
     names.emplace_back(c.name);
-  std::fprintf(stderr, "berth: unknown command '%s'%s\nsee 'berth --help'\n",
-               berth::core::printable(all[0]).c_str(), did_you_mean(all[0], names).c_str());
+  // The word meant as the command: the first that is not an option (`berth --json pul`).
+  std::string word = all[0];
+  for (const auto &a : all)
+    if (a == "--" || a.empty() || a[0] != '-') {
+      if (a != "--") word = a;
+      break;
+    }
+  if (json)
+    std::fprintf(stderr, "%s\n",
+                 error_json("", "usage", kUsage,
+                            "unknown command '" + word + "'" + did_you_mean(word, names))
+                     .c_str());
+  else
+    std::fprintf(stderr, "berth: unknown command '%s'%s\nsee 'berth --help'\n",
+                 berth::core::printable(word).c_str(), did_you_mean(word, names).c_str());
   return kUsage;
 }

@@ -1,7 +1,10 @@
-// Progress output for the CLI: a redrawn bar on a terminal, plain lines otherwise
-// (CI logs), JSON lines with --json.
+// Progress output for the CLI, all on stderr (stdout is for results only): a redrawn
+// bar on a terminal; in plain logs (CI, pipes) a line per blob and a heartbeat line
+// while bytes move; with --json, JSON lines with the C ABI's event names and keys,
+// blob_progress throttled.
 #pragma once
 
+#include <berth/error.hpp>
 #include <berth/progress.hpp>
 
 #include "cli/progress_bar.hpp"
@@ -16,7 +19,27 @@ enum class OutputMode { terminal, plain, json, quiet };
 
 OutputMode detect_output_mode(bool json, bool quiet);
 
-// A callback that prints to stderr (stdout stays for results).
-ProgressFn make_progress_printer(OutputMode mode);
+// How often plain logs get a heartbeat line (10 s) and --json a blob_progress event
+// (1 s). $BERTH_PROGRESS_INTERVAL_MS sets both, for tests that cannot wait 10 s.
+std::chrono::milliseconds heartbeat_interval();
+std::chrono::milliseconds json_progress_interval();
+
+// A callback that prints to stderr. `verb` names what the command does to blobs.
+ProgressFn make_progress_printer(OutputMode mode, const Verb &verb = kCopying);
+
+// A result document (of berth's own: no keys from outside, such as annotations) with
+// its keys in snake_case ("bytesCopied" -> "bytes_copied", "diffID" -> "diff_id"), as
+// every --json line the CLI prints has them; values unchanged.
+std::string snake_case_keys(const std::string &json);
+
+// The one JSON line a failed command prints on stderr with --json:
+// {"event":"error","command":"copy","code":"not_found","exit_code":1,"message":"..."}
+// (and "http_status" when a registry answered).
+std::string error_json(const char *command, const std::string &code, int exit_code,
+                       const std::string &message, int http_status = 0);
+// {"event":"retry","message":"retrying 2/3 after ..."}: a retry notice with --json.
+std::string retry_json(const std::string &message);
+// The snake_case name of a code: "invalid_argument", "network", "digest_mismatch".
+const char *errc_name(Errc code);
 
 } // namespace berth::cli

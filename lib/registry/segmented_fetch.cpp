@@ -95,9 +95,13 @@ public:
       if (t.joinable()) t.join();
   }
 
+  // Progress counts every byte in the file as it lands, whichever segment brought it:
+  // the hasher may wait on the first segment while the others are far ahead, and a
+  // count of the in-order prefix would stand still and then jump. The count only
+  // grows, never passes the size, and reaches it when the last byte is absorbed.
   void run(const ByteProgress &progress) {
     bool probed = planned_ < 2; // nothing to decide
-    std::uint64_t absorbed = 0;
+    std::uint64_t absorbed = 0, reported = 0;
     for (std::size_t i = 0;; ++i) {
       Segment *seg;
       {
@@ -106,7 +110,7 @@ public:
         seg = segs_[i].get();
       }
       while (absorbed < seg->end.load()) {
-        std::uint64_t reached;
+        std::uint64_t reached, received;
         {
           std::unique_lock l(mutex_);
           for (;;) {
@@ -114,7 +118,9 @@ public:
               probed = true;
               split_if_slow();
             }
-            if (error_ || seg->complete() || seg->reached() >= absorbed + kAbsorbStep) break;
+            if (error_ || seg->complete() || seg->reached() >= absorbed + kAbsorbStep ||
+                (progress && received_ > reported))
+              break;
             if (!probed && first_byte_)
               cv_.wait_until(l, *first_byte_ + kProbe);
             else
@@ -122,10 +128,16 @@ public:
           }
           if (error_) std::rethrow_exception(error_);
           reached = std::min(seg->reached(), seg->end.load());
+          received = received_;
         }
-        sink_.absorb(reached);
-        if (progress && progress(reached - absorbed)) throw Error(Errc::cancelled, "cancelled");
-        absorbed = reached;
+        if (reached > absorbed) {
+          sink_.absorb(reached);
+          absorbed = reached;
+        }
+        if (received > reported) {
+          if (progress && progress(received - reported)) throw Error(Errc::cancelled, "cancelled");
+          reported = received;
+        }
       }
     }
   }
@@ -250,6 +262,7 @@ private:
       sink_.write_at(seg.reached(), batch.data(), batch.size());
       std::lock_guard g(mutex_);
       seg.got += batch.size();
+      received_ += batch.size();
       batch.clear();
       cv_.notify_all();
     };
@@ -299,6 +312,7 @@ private:
   std::condition_variable cv_;
   std::optional<Clock::time_point> first_byte_; // of the first segment's reply
   bool ranged_ = false;                         // which was a 206
+  std::uint64_t received_ = 0;                  // bytes in the file, all segments (under mutex_)
   std::exception_ptr error_;
   std::atomic<bool> stop_{false};
 };

@@ -34,7 +34,8 @@ std::size_t max_segments(std::uint64_t size, const RegistryOptions &options);
 // (Accept-Ranges: bytes, or a 206), what is left is split: the first GET keeps a
 // share and Range GETs fetch the others side by side, as many as max_segments()
 // allows. Each GET resumes after a dropped connection from its own offset, like
-// fetch_blob. progress gets the bytes absorbed (in order) and may cancel. On return
+// fetch_blob. progress gets the bytes every GET has stored, as they land, whatever
+// their order (monotonic, at most size, size at the end) and may cancel. On return
 // sink.absorb(size) was called; on failure no GET thread is left running.
 void fetch_blob_segments(Repository &repo, const std::string &digest, std::uint64_t size,
                          SegmentSink &sink, const ByteProgress &progress);

@@ -36,7 +36,9 @@ check "pull to out.tar is a docker-archive" bash -c "cd '$work' && '$berth' pull
 check "tags compute outside CI says why" bash -c "out=\$(env -u GITHUB_REF -u GITHUB_SHA '$berth' tags compute 2>\"$work/why\"); [[ \$? -eq 0 && -z \$out ]] && grep -q 'no CI context found: GITHUB_REF and GITHUB_SHA are unset' \"$work/why\""
 check "push --tags-from-ci outside CI says why" bash -c "env -u GITHUB_REF -u GITHUB_SHA '$berth' push --tags-from-ci oci:/nonexistent 127.0.0.1:9/app 2>&1 | grep -q -- '--tags-from-ci gave no tag: no CI context found'"
 check "options before the command" bash -c "'$berth' --nope copy a b 2>&1 | grep -q '^berth copy: unknown option --nope'"
-check "options before the command keep their values" bash -c "'$berth' --jobs 0 --json version 2>&1 | grep -q '^berth version: unknown option --jobs'"
+check "options before the command keep their values" bash -c "'$berth' --jobs 0 --quiet version 2>&1 | grep -q '^berth version: unknown option --jobs'"
+# With --json, anywhere before "--", a failure is one JSON line on stderr, stdout empty.
+check "--json errors are JSON" bash -c "out=\$('$berth' --jobs 0 --json version 2>\"$work/err\"); [[ \$? -eq 2 && -z \$out ]] && python3 -c 'import json,sys;e=json.load(open(sys.argv[1]));assert (e[\"event\"],e[\"command\"],e[\"code\"],e[\"exit_code\"])==(\"error\",\"version\",\"usage\",2),e;assert e[\"message\"]==\"unknown option --jobs\",e' \"$work/err\""
 
 # Each command's help and parser come from one option table: every option row of the
 # help ("  [-a, ]--name [METAVAR]  meaning") is parsed, as a value option when the row
@@ -105,7 +107,7 @@ umoci init --layout "$work/src" && umoci new --image "$work/src:v1" &&
 src_digest=$(python3 -c "import json,sys;print(json.load(open('$work/src/index.json'))['manifests'][0]['digest'])")
 check "copy oci -> oci" bash -c "[[ \$('$berth' copy --quiet oci:$work/src:v1 oci:$work/dst:copied) == '$src_digest' ]]"
 check "copied layout opens in umoci" bash -c "umoci stat --image '$work/dst:copied' >/dev/null"
-check "re-copy skips every blob" bash -c "'$berth' copy --json oci:$work/src:v1 oci:$work/dst:copied 2>/dev/null | grep -q '\"blobsCopied\":0'"
+check "re-copy skips every blob" bash -c "'$berth' copy --json oci:$work/src:v1 oci:$work/dst:copied 2>/dev/null | grep -q '\"blobs_copied\":0'"
 check "bad reference is a usage error (2)" bash -c "'$berth' copy oci:$work/src:v1 'docker://UPPER/Case:tag' >/dev/null 2>&1; [[ \$? -eq 2 ]]"
 check "missing tag is reported" bash -c "'$berth' copy oci:$work/src:nope oci:$work/x 2>&1 | grep -q \"no image tagged 'nope'\""
 check "nothing listens -> transfer failure (5)" bash -c "'$berth' copy oci:$work/src:v1 127.0.0.1:1/x:y >/dev/null 2>&1; [[ \$? -eq 5 ]]"

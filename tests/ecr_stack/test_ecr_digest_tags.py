@@ -101,14 +101,14 @@ def test_signature_tags_into_immutable_ecr_and_out(ecr_stack: E.EcrStack, upstre
     res = json.loads(r.stdout)
     tags = ecr_tags(st, st.immutable_repository)
     assert tags[tag] == digest and tags.get(sig_tag) == sig_a, tags
-    assert res["digest"] == digest and res["digestTags"] == 1, r.stdout
+    assert res["digest"] == digest and res["digest_tags"] == 1, r.stdout
     r = berth(st, "verify", "--key", keys["a"]["pub"], dst)
     assert r.returncode == 0, r.stderr
 
     # a re-run: the tag holds the same digest, nothing is overwritten
     r = berth(st, "copy", "--json", src, dst)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["digestTags"] == 1 and "warning" not in r.stderr, r.stderr
+    assert json.loads(r.stdout)["digest_tags"] == 1 and "warning" not in r.stderr, r.stderr
 
     # a second signature at the source: the immutable tag keeps the first, with a warning
     r = berth(st, "sign", "--key", keys["b"]["key"], src, extra=sign_env)
@@ -123,7 +123,7 @@ def test_signature_tags_into_immutable_ecr_and_out(ecr_stack: E.EcrStack, upstre
     out = "%s/%s-from-ecr:v1" % (upstream.hostport, repo)
     r = berth(st, "copy", "--json", dst, out)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["digestTags"] == 1, r.stdout
+    assert json.loads(r.stdout)["digest_tags"] == 1, r.stdout
     assert plain_tag_digest(upstream, repo + "-from-ecr", sig_tag) == sig_a
     p = cosign("verify", "--key", keys["a"]["pub"], "--insecure-ignore-tlog=true",
                "--allow-http-registry=true", "--allow-insecure-registry=true", out)

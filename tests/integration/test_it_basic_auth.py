@@ -33,7 +33,7 @@ def test_creds_flags_push_and_pull(basic_reg, small_image, berth, repo, tmp_path
     digest = layout_entry(small_image["layout"], "v1")["digest"]
     dst = "%s/%s:v1" % (basic_reg.hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst, "--dest-creds", creds(basic_reg))
-    assert r.json["digest"] == digest and r.json["blobsCopied"] == 3
+    assert r.json["digest"] == digest and r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == digest
 
     out = str(tmp_path / "out")
@@ -43,7 +43,7 @@ def test_creds_flags_push_and_pull(basic_reg, small_image, berth, repo, tmp_path
     # registry -> registry on the same host with both flags: a mount
     r = berth.copy("docker://" + dst, "docker://%s/%s-2:v1" % (basic_reg.hostport, repo),
                    "--src-creds", creds(basic_reg), "--dest-creds", creds(basic_reg))
-    assert r.json["blobsMounted"] == 3
+    assert r.json["blobs_mounted"] == 3
 
 
 def test_wrong_password_is_an_auth_error(basic_reg, small_image, berth, repo, tmp_path):
@@ -74,7 +74,7 @@ def test_credentials_from_docker_config(basic_reg, small_image, berth, repo):
     write_docker_config(berth.home, {"auths": {basic_reg.hostport: {"auth": auth}}})
     dst = "%s/%s:v1" % (basic_reg.hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst)
-    assert r.json["blobsCopied"] == 3
+    assert r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == r.json["digest"]
 
     # a wrong entry in the file gives the auth exit code
@@ -86,7 +86,7 @@ def test_credentials_from_docker_config(basic_reg, small_image, berth, repo):
     # --dest-creds overrides the file
     r = berth.copy(small_image["ref"], "docker://%s/%s:v2" % (basic_reg.hostport, repo),
                    "--dest-creds", creds(basic_reg))
-    assert r.json["blobsSkipped"] == 3
+    assert r.json["blobs_skipped"] == 3
 
 
 def test_credentials_from_credential_helper(basic_reg, small_image, berth, repo, tmp_path):
@@ -112,7 +112,7 @@ def test_credentials_from_credential_helper(basic_reg, small_image, berth, repo,
     env = {"PATH": "%s:%s" % (bindir, os.environ["PATH"])}
     dst = "%s/%s:v1" % (basic_reg.hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst, env=env)
-    assert r.json["blobsCopied"] == 3
+    assert r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == r.json["digest"]
     calls = log.read_text().splitlines()
     assert calls and all(c == "get " + basic_reg.hostport for c in calls), calls

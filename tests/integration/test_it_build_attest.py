@@ -97,7 +97,7 @@ def test_unsigned_attestations_are_referrers(plain_reg, berth, repo, app_dir, tm
     referrers = [e for e in entries if e.get("artifactType") == INTOTO]
     assert len(referrers) == 2
     # --json names each attachment: type, unsigned, and the referrer's digest
-    assert sorted((a["predicateType"], a["signed"], a["digest"]) for a in result["attestations"]) \
+    assert sorted((a["predicate_type"], a["signed"], a["digest"]) for a in result["attestations"]) \
         == sorted((json.loads(itlib.read_blob(str(layout), e["digest"]))["annotations"]
                    ["in-toto.io/predicate-type"], False, e["digest"]) for e in referrers)
     statements = {}

@@ -82,12 +82,12 @@ def test_copy_carries_signature_and_attestation_tags(plain_reg, berth, signed, k
     r = berth.copy("docker://" + signed["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, dst))
     assert r.json["digest"] == signed["digest"]
     assert_carried(plain_reg, dst, signed, keys["a"]["pub"])
-    assert r.json["digestTags"] == 2 and r.json["referrers"] == 2, r.describe()
+    assert r.json["digest_tags"] == 2 and r.json["referrers"] == 2, r.describe()
     # the other key still does not verify the copy
     assert cosign_verify("%s/%s:v1" % (plain_reg.hostport, dst), keys["b"]["pub"]).returncode != 0
     # a re-run finds both tags in place and writes nothing
     r = berth.copy("docker://" + signed["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, dst))
-    assert r.json["digestTags"] == 2 and r.json["manifests"] == 0, r.describe()
+    assert r.json["digest_tags"] == 2 and r.json["manifests"] == 0, r.describe()
 
     # the text summary counts them among the referrers
     r = run([berth.binary, "copy", signed["ref"], "%s/%s-text:v1" % (plain_reg.hostport, dst)],
@@ -101,21 +101,21 @@ def test_referrers_false_and_artifact_type_choose_digest_tags(plain_reg, berth, 
     r = berth.copy("docker://" + signed["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, none),
                    "--referrers=false")
     assert tag_digest(plain_reg, none, digest_tag(digest, "sig")) is None
-    assert r.json["digestTags"] == 0
+    assert r.json["digest_tags"] == 0
     # cosign's artifact type for signatures chooses the ".sig" tag alone
     sig = signed["repo"] + "-sig"
     r = berth.copy("docker://" + signed["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, sig),
                    "--artifact-type", SIG_TYPE)
     assert_carried(plain_reg, sig, signed, keys["a"]["pub"], suffixes=("sig",))
     assert tag_digest(plain_reg, sig, digest_tag(digest, "att")) is None
-    assert r.json["digestTags"] == 1, r.describe()
+    assert r.json["digest_tags"] == 1, r.describe()
     # ... and a DSSE envelope layer type the ".att" tag
     att = signed["repo"] + "-att"
     r = berth.copy("docker://" + signed["ref"], "docker://%s/%s:v1" % (plain_reg.hostport, att),
                    "--artifact-type", "application/vnd.dsse.envelope.v1+json")
     assert tag_digest(plain_reg, att, digest_tag(digest, "sig")) is None
     assert tag_digest(plain_reg, att, digest_tag(digest, "att")) == signed["tags"]["att"]
-    assert r.json["digestTags"] == 1, r.describe()
+    assert r.json["digest_tags"] == 1, r.describe()
 
 
 def test_replicate_carries_digest_tags(plain_reg, berth, signed, keys):
@@ -125,7 +125,7 @@ def test_replicate_carries_digest_tags(plain_reg, berth, signed, keys):
     results = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
     for d in dsts:
         assert_carried(plain_reg, d, signed, keys["a"]["pub"])
-    assert [x["digestTags"] for x in results] == [2, 2], r.describe()
+    assert [x["digest_tags"] for x in results] == [2, 2], r.describe()
 
 
 def test_pull_to_layout_and_push_back(plain_reg, berth, signed, keys, tmp_path):
@@ -135,14 +135,14 @@ def test_pull_to_layout_and_push_back(plain_reg, berth, signed, keys, tmp_path):
     for s in ("sig", "att"):
         entry = itlib.layout_entry(str(out), digest_tag(signed["digest"], s))
         assert entry["digest"] == signed["tags"][s]
-    assert json.loads(r.stdout.splitlines()[-1])["digestTags"] == 2, r.describe()
+    assert json.loads(r.stdout.splitlines()[-1])["digest_tags"] == 2, r.describe()
     itlib.verify_layout(str(out), "v1")
     # berth verifies the layout's signature, and a push carries the tags back
     run([berth.binary, "verify", "--key", keys["a"]["pub"], "oci:%s:v1" % out], env=berth.env)
     back = signed["repo"] + "-back"
     r = berth.copy("oci:%s:v1" % out, "docker://%s/%s:v1" % (plain_reg.hostport, back))
     assert_carried(plain_reg, back, signed, keys["a"]["pub"])
-    assert r.json["digestTags"] == 2, r.describe()
+    assert r.json["digest_tags"] == 2, r.describe()
 
 
 def test_index_and_child_signatures_follow(plain_reg, berth, repo, multi_image, keys):
@@ -160,7 +160,7 @@ def test_index_and_child_signatures_follow(plain_reg, berth, repo, multi_image, 
             tag_digest(plain_reg, repo, digest_tag(d, "sig"))
         p = cosign_verify("%s/%s@%s" % (plain_reg.hostport, dst, d), keys["a"]["pub"])
         assert p.returncode == 0, p.stderr
-    assert r.json["digestTags"] == 2, r.describe()
+    assert r.json["digest_tags"] == 2, r.describe()
 
 
 def test_fallback_tag_holding_an_image_is_no_referrers(plain_reg, berth, repo, small_image,

@@ -63,7 +63,7 @@ def test_skopeo_push_copied_by_berth(plain_reg, small_image, berth, repo, tmp_pa
     assert json.loads(skopeo_raw(ref, *NO_TLS))["mediaType"] == DOCKER_MANIFEST
     out = str(tmp_path / "out")
     r = berth.copy("docker://" + ref, "oci:%s:v1" % out)
-    assert r.json["digest"] == digest and r.json["mediaType"] == DOCKER_MANIFEST
+    assert r.json["digest"] == digest and r.json["media_type"] == DOCKER_MANIFEST
     got = verify_layout(out, "v1")
     assert got["digest"] == digest and got["media_type"] == DOCKER_MANIFEST
     r = berth.copy("oci:%s:v1" % out, "docker://%s/%s-again:v1" % (plain_reg.hostport, repo))
@@ -93,17 +93,17 @@ def test_crane_push_copied_by_berth(plain_reg, berth, repo, tmp_path, crane):
 
     out = str(tmp_path / "out")
     r = berth.copy("docker://" + lref, "oci:%s:list" % out)
-    assert r.json["digest"] == list_digest and r.json["mediaType"] == DOCKER_LIST
+    assert r.json["digest"] == list_digest and r.json["media_type"] == DOCKER_LIST
     assert r.json["manifests"] == 3
     verify_layout(out, "list")
     # to another repository (mounted) and one platform to a third
     r = berth.copy("docker://" + lref, "docker://%s/%s-copy:list" % (plain_reg.hostport, repo))
-    assert r.json["blobsMounted"] == 4
+    assert r.json["blobs_mounted"] == 4
     assert crane_digest(crane, "%s/%s-copy:list" % (plain_reg.hostport, repo)) == list_digest
     arm = run([crane, "digest", "--insecure", "--platform", "linux/arm64", lref]).stdout.strip()
     r = berth.copy("docker://" + lref, "docker://%s/%s-arm:v1" % (plain_reg.hostport, repo),
                    "--platform", "linux/arm64")
-    assert r.json["digest"] == arm and r.json["mediaType"] == DOCKER_MANIFEST
+    assert r.json["digest"] == arm and r.json["media_type"] == DOCKER_MANIFEST
     run([crane, "validate", "--insecure", "--remote", "%s/%s-arm:v1" % (plain_reg.hostport, repo)])
 
 

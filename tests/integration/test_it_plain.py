@@ -28,10 +28,10 @@ def test_roundtrip_registry_layout_registry(plain_reg, small_image, berth, repo,
     dst = "%s/%s:v1" % (plain_reg.hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst)
     assert r.json["digest"] == src_digest
-    assert r.json["mediaType"] == OCI_MANIFEST
-    assert (r.json["blobsCopied"], r.json["blobsSkipped"], r.json["blobsMounted"],
+    assert r.json["media_type"] == OCI_MANIFEST
+    assert (r.json["blobs_copied"], r.json["blobs_skipped"], r.json["blobs_mounted"],
             r.json["manifests"]) == (3, 0, 0, 1)
-    assert r.json["bytesCopied"] == sum(blobs.values())
+    assert r.json["bytes_copied"] == sum(blobs.values())
     # skopeo sees exactly the manifest bytes berth pushed
     raw = skopeo_raw(dst, *NO_TLS)
     assert raw == read_blob(small_image["layout"], src_digest)
@@ -59,13 +59,13 @@ def test_recopy_skips_blobs_and_noop_repush_does_nothing(plain_reg, small_image,
     px = proxy_for(plain_reg)
     blobs = image_blobs(small_image["layout"], "v1")
     first = berth.copy(small_image["ref"], "docker://%s/%s:v1" % (px.hostport, repo))
-    assert first.json["blobsCopied"] == 3
+    assert first.json["blobs_copied"] == 3
 
     # Same blobs under another tag: every blob is found by HEAD, none is sent again.
     px.clear_requests()
     again = berth.copy(small_image["ref"], "docker://%s/%s:v2" % (px.hostport, repo))
-    assert (again.json["blobsCopied"], again.json["blobsSkipped"], again.json["manifests"],
-            again.json["bytesCopied"]) == (0, 3, 1, 0)
+    assert (again.json["blobs_copied"], again.json["blobs_skipped"], again.json["manifests"],
+            again.json["bytes_copied"]) == (0, 3, 1, 0)
     assert px.find("POST") == [] and px.find("PATCH") == []
     assert [r["path"] for r in px.find("PUT")] == ["/v2/%s/manifests/v2" % repo]
     assert sorted(r["path"].rsplit("/", 1)[1] for r in px.find("HEAD", "/blobs/")) == sorted(blobs)
@@ -74,22 +74,22 @@ def test_recopy_skips_blobs_and_noop_repush_does_nothing(plain_reg, small_image,
     px.clear_requests()
     noop = berth.copy(small_image["ref"], "docker://%s/%s:v1" % (px.hostport, repo))
     assert noop.json["digest"] == first.json["digest"]
-    assert (noop.json["blobsCopied"], noop.json["blobsSkipped"], noop.json["manifests"],
-            noop.json["bytesCopied"]) == (0, 0, 0, 0)
+    assert (noop.json["blobs_copied"], noop.json["blobs_skipped"], noop.json["manifests"],
+            noop.json["bytes_copied"]) == (0, 0, 0, 0)
     writes = [r for r in px.requests if r["method"] in WRITES]
     assert writes == [], writes
     assert px.find("GET", "/blobs/") == []
 
     # Registry -> layout twice: the second run finds the tag in place and moves nothing.
     out = "oci:%s:v1" % (tmp_path / "out")
-    assert berth.copy("docker://%s/%s:v1" % (px.hostport, repo), out).json["blobsCopied"] == 3
+    assert berth.copy("docker://%s/%s:v1" % (px.hostport, repo), out).json["blobs_copied"] == 3
     px.clear_requests()
     r = berth.copy("docker://%s/%s:v1" % (px.hostport, repo), out)
-    assert (r.json["blobsCopied"], r.json["manifests"]) == (0, 0)
+    assert (r.json["blobs_copied"], r.json["manifests"]) == (0, 0)
     assert px.find("GET", "/blobs/") == []
     # ... and to a new tag of the same layout: blobs are already there.
     r = berth.copy("docker://%s/%s:v1" % (px.hostport, repo), "oci:%s:other" % (tmp_path / "out"))
-    assert (r.json["blobsCopied"], r.json["blobsSkipped"], r.json["manifests"]) == (0, 3, 1)
+    assert (r.json["blobs_copied"], r.json["blobs_skipped"], r.json["manifests"]) == (0, 3, 1)
     assert px.find("GET", "/blobs/") == []
 
 
@@ -100,7 +100,7 @@ def test_cross_repo_mount(plain_reg, small_image, berth, repo, proxy_for):
     px.clear_requests()
     dst_repo = repo + "-dst"
     r = berth.copy("docker://" + src, "docker://%s/%s:v1" % (px.hostport, dst_repo))
-    assert (r.json["blobsMounted"], r.json["blobsCopied"], r.json["bytesCopied"]) == (3, 0, 0)
+    assert (r.json["blobs_mounted"], r.json["blobs_copied"], r.json["bytes_copied"]) == (3, 0, 0)
     posts = px.find("POST", "/v2/%s/blobs/uploads/" % dst_repo)
     assert len(posts) == 3
     for p in posts:
@@ -120,7 +120,7 @@ def test_multiarch_index_whole_and_one_platform(plain_reg, multi_image, berth, r
     dst = "%s/%s:multi" % (plain_reg.hostport, repo)
 
     r = berth.copy(multi_image["ref"], "docker://" + dst)
-    assert r.json["digest"] == index_digest and r.json["mediaType"] == OCI_INDEX
+    assert r.json["digest"] == index_digest and r.json["media_type"] == OCI_INDEX
     assert r.json["manifests"] == 3
     raw = skopeo_raw(dst, *NO_TLS)
     assert sha256(raw) == index_digest
@@ -140,7 +140,7 @@ def test_multiarch_index_whole_and_one_platform(plain_reg, multi_image, berth, r
     # --platform: only the arm64 image, tagged by itself.
     arm_dst = "%s/%s-arm:v1" % (plain_reg.hostport, repo)
     r = berth.copy("docker://" + dst, "docker://" + arm_dst, "--platform", "linux/arm64")
-    assert r.json["digest"] == arm["digest"] and r.json["mediaType"] == OCI_MANIFEST
+    assert r.json["digest"] == arm["digest"] and r.json["media_type"] == OCI_MANIFEST
     assert r.json["manifests"] == 1
     assert skopeo_digest(arm_dst, *NO_TLS) == arm["digest"]
     st, _, _ = plain_reg.request("HEAD", "/v2/%s-arm/manifests/%s" % (repo, amd["digest"]),

@@ -149,7 +149,7 @@ def test_referrers_travel_layout_registry_registry_layout(regs, src_kind, dst_ki
 
     # a re-run copies nothing new and keeps one entry per referrer
     r = berth.copy(a, b)
-    assert r.json["blobsCopied"] == 0
+    assert r.json["blobs_copied"] == 0
     assert len(listed(rb, repo + "-b", s["image"]["digest"])) == 1
 
     # pull back into a layout: untagged entries, found again by their subject

@@ -75,5 +75,5 @@ def test_regctl_lists_and_copies_what_berth_attached(kind, plain_reg, api_reg, b
     res = berth.copy("docker://" + dst, "oci:%s:v1" % out)
     # the referrer, and cosign's ".sig" tag regctl copied with --digest-tags
     assert res.json["digest"] == digest and res.json["referrers"] == 2
-    assert res.json["digestTags"] == 1
+    assert res.json["digest_tags"] == 1
     assert sbom_digest in {e["digest"] for e in itlib.layout_index(str(out))["manifests"]}

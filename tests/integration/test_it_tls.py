@@ -46,7 +46,7 @@ def test_ca_bundle(tls_reg, small_image, berth, repo, tmp_path):
     digest = layout_entry(small_image["layout"], "v1")["digest"]
     dst = "%s/%s:v1" % (tls_reg.tls_hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst, "--ca-bundle", tls_reg.ca_file)
-    assert r.json["digest"] == digest and r.json["blobsCopied"] == 3
+    assert r.json["digest"] == digest and r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, "--cert-dir", tls_reg.cert_dir) == digest
     out = str(tmp_path / "out")
     berth.copy("docker://" + dst, "oci:%s:v1" % out, "--ca-bundle", tls_reg.ca_file)
@@ -59,7 +59,7 @@ def test_certs_d_in_docker_config(tls_reg, small_image, berth, repo):
     shutil.copyfile(tls_reg.ca_file, os.path.join(certs, "ca.crt"))
     dst = "%s/%s:v1" % (tls_reg.tls_hostport, repo)
     r = berth.copy(small_image["ref"], "docker://" + dst)
-    assert r.json["blobsCopied"] == 3
+    assert r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, "--cert-dir", tls_reg.cert_dir) == r.json["digest"]
     # certs.d is per host:port: the same CA filed under another port does not count
     r = berth.copy(small_image["ref"], "docker://%s/%s:v1" % (tls_reg.hostport, repo),
@@ -75,7 +75,7 @@ def test_connect_to_with_a_registry_name(tls_reg, small_image, berth, repo, tmp_
     r = berth.copy(small_image["ref"], "docker://" + dst, env=env, check=False)
     assert_tls_failure(r)
     r = berth.copy(small_image["ref"], "docker://" + dst, "--ca-bundle", tls_reg.ca_file, env=env)
-    assert r.json["blobsCopied"] == 3
+    assert r.json["blobs_copied"] == 3
     assert skopeo_digest("%s/%s:v1" % (tls_reg.tls_hostport, repo),
                          "--cert-dir", tls_reg.cert_dir) == r.json["digest"]
     out = str(tmp_path / "out")
@@ -87,7 +87,7 @@ def test_connect_to_with_a_registry_name(tls_reg, small_image, berth, repo, tmp_
     os.makedirs(certs)
     shutil.copyfile(tls_reg.ca_file, os.path.join(certs, "ca.crt"))
     r = berth.copy(small_image["ref"], "docker://registry.test/%s:v2" % repo, env=env)
-    assert r.json["blobsSkipped"] == 3
+    assert r.json["blobs_skipped"] == 3
 
     # a name the certificate does not carry fails the hostname check, CA or not
     env = {"BERTH_CONNECT_TO": "other.test:443:%s:%d" % (stack.LOOPBACK, tls_reg.port)}

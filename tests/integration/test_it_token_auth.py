@@ -23,7 +23,7 @@ def test_push_pull_with_token_reuse(token_reg, berth, repo, tmp_path):
     ts.clear_requests()
     dst = "%s/%s:v1" % (token_reg.hostport, repo)
     r = berth.copy("oci:%s:v1" % layout, "docker://" + dst, "--dest-creds", creds(token_reg))
-    assert r.json["digest"] == desc["digest"] and r.json["blobsCopied"] == 7
+    assert r.json["digest"] == desc["digest"] and r.json["blobs_copied"] == 7
     reqs = ts.requests
     assert all(q["status"] == 200 and q["username"] == token_reg.username for q in reqs), reqs
     # A token per scope set (pull for the HEADs, pull,push for the uploads), each reused
@@ -41,7 +41,7 @@ def test_push_pull_with_token_reuse(token_reg, berth, repo, tmp_path):
     out = str(tmp_path / "out")
     r = berth.copy("docker://" + dst, "oci:%s:v1" % out, "--src-creds", creds(token_reg))
     assert verify_layout(out, "v1")["digest"] == desc["digest"]
-    assert r.json["blobsCopied"] == 7
+    assert r.json["blobs_copied"] == 7
     reqs = ts.requests
     assert 1 <= len(reqs) <= 2, reqs
     assert all(q["scopes"] == ["repository:%s:pull" % repo] for q in reqs), reqs
@@ -54,7 +54,7 @@ def test_mount_asks_pull_on_the_source(token_reg, small_image, berth, repo):
     ts.clear_requests()
     r = berth.copy("docker://" + src, "docker://%s/%s-dst:v1" % (token_reg.hostport, repo),
                    "--src-creds", creds(token_reg), "--dest-creds", creds(token_reg))
-    assert r.json["blobsMounted"] == 3 and r.json["blobsCopied"] == 0
+    assert r.json["blobs_mounted"] == 3 and r.json["blobs_copied"] == 0
     wanted = {"repository:%s-dst:pull,push" % repo, "repository:%s-src:pull" % repo}
     mount_reqs = [q for q in ts.requests if wanted <= set(q["scopes"])]
     assert mount_reqs, scopes_of(ts.requests)

@@ -881,13 +881,13 @@ class Rule:
     (regex searched in the path without query; ``query`` likewise in the query string).
     Fires for the first ``times`` matching requests (``None`` = always); ``hits`` counts."""
 
-    ACTIONS = ("status", "drop_request", "drop_response", "close", "delay", "redirect")
+    ACTIONS = ("status", "drop_request", "drop_response", "close", "delay", "redirect", "slow")
 
     def __init__(self, action: str, method: str | None = None, path: str = ".*",
                  query: str | None = None, times: int | None = 1, *, status: int = 503,
                  headers: dict | None = None, body: bytes | str | None = None,
                  retry_after: int | str | None = None, after_bytes: int = 0,
-                 reset: bool = False, seconds: float = 0.0):
+                 reset: bool = False, seconds: float = 0.0, rate: float = 0.0):
         if action not in self.ACTIONS:
             raise ValueError("action must be one of %s" % (self.ACTIONS,))
         self.id = uuid.uuid4().hex[:12]
@@ -897,6 +897,7 @@ class Rule:
         self.body = body.encode() if isinstance(body, str) else body
         self.retry_after, self.after_bytes, self.reset, self.seconds = \
             retry_after, after_bytes, reset, seconds
+        self.rate = rate
         self._method_re = re.compile(method, re.I) if method else None
         self._path_re = re.compile(path)
         self._query_re = re.compile(query) if query else None
@@ -919,12 +920,12 @@ class Rule:
                 "query": self.query, "times": self.times, "hits": self.hits,
                 "status": self.status, "headers": self.headers,
                 "retry_after": self.retry_after, "after_bytes": self.after_bytes,
-                "reset": self.reset, "seconds": self.seconds}
+                "reset": self.reset, "seconds": self.seconds, "rate": self.rate}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Rule":
         keys = ("method", "path", "query", "times", "status", "headers", "body", "retry_after",
-                "after_bytes", "reset", "seconds")
+                "after_bytes", "reset", "seconds", "rate")
         return cls(d["action"], **{k: d[k] for k in keys if k in d})
 
 
@@ -1050,6 +1051,10 @@ class FaultProxy(TCPServer):
       response head and ``after_bytes`` of its body, then close the client connection.
     * ``close_connection(method, path, times=1)``: close without any answer.
     * ``delay(method, path, seconds, times=1)``: wait, then forward.
+    * ``slow_response(method, path, rate, times=None)``: forward, relaying the response
+      body at ``rate`` bytes per second (each matching response on its own, so parallel
+      connections each get the rate: a per-connection cap, as shaping between CI and
+      storage often is).
     * ``redirect_blobs(times=None)``: answer blob GETs with 307 to ``storage_url`` (a second
       listener, like S3 pre-signed URLs) which fetches the bytes from the registry with the
       original request's credentials, and answers 400 "Only one auth mechanism allowed"
@@ -1164,6 +1169,10 @@ class FaultProxy(TCPServer):
     def delay(self, method: str | None = None, path: str = ".*", seconds: float = 1.0,
               times: int | None = 1, **kw: Any) -> Rule:
         return self.rule("delay", method, path, seconds=seconds, times=times, **kw)
+
+    def slow_response(self, method: str | None = None, path: str = ".*", rate: float = 1e6,
+                      times: int | None = None, **kw: Any) -> Rule:
+        return self.rule("slow", method, path, times=times, rate=rate, **kw)
 
     def redirect_blobs(self, method: str = "GET", path: str = BLOB_PATH_RE,
                        times: int | None = None, status: int = 307, **kw: Any) -> Rule:
@@ -1414,8 +1423,14 @@ class _ProxyExchange:
                            + "\r\n").encode("latin-1")
             self._send_client(rhead_bytes)
             rlimit = rule.after_bytes if action == "drop_response" else None
+            send = self._send_client
+            if action == "slow" and rule.rate > 0:
+                def send(data: bytes, rate: float = rule.rate) -> None:
+                    for i in range(0, len(data), 16384):
+                        self._send_client(data[i:i + 16384])
+                        time.sleep(len(data[i:i + 16384]) / rate)
             try:
-                rec["response_bytes"] = _relay_body(up_reader, self._send_client, resp_framing, rlimit)
+                rec["response_bytes"] = _relay_body(up_reader, send, resp_framing, rlimit)
             except _LimitReached:
                 rec["response_bytes"] = rlimit
                 close_socket(self.client, rule.reset)

@@ -9,6 +9,7 @@
 #include "cli/progress_bar.hpp"
 #include "ops/transfer/progress_reporter.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,8 +44,8 @@ bool contains(const std::string &s, const std::string &part) {
 
 TEST_CASE("progress bar: a known total gives bar, percentage, bytes / total, rate, event") {
   auto line = render_bar(event(Progress::Event::blob_done, 1 * MiB, 2 * MiB), 120, 512 * 1024);
-  CHECK(line == "[###############...............]  50.0%  1.0 MiB / 2.0 MiB  512.0 KiB/s  copied "
-                "0123456789ab");
+  CHECK(line == "[###############...............]  50.0%  1.0 MiB / 2.0 MiB  512.0 KiB/s  ETA 2s  "
+                "copied sha256:0123456789ab");
   // Rounded down: not 100% before the last byte.
   auto almost = render_bar(event(Progress::Event::blob_progress, 2 * MiB - 1, 2 * MiB), 120, 0);
   CHECK(contains(almost, " 99.9%"));
@@ -63,10 +64,10 @@ TEST_CASE("progress bar: an unknown total shows bytes and rate, no total, no per
   CHECK_FALSE(contains(line, "["));
   // Bytes beyond the total: that total is wrong, so it is not shown either.
   auto over = render_bar(event(Progress::Event::blob_done, 5 * MiB, 3 * MiB), 120, 0);
-  CHECK(over == "5.0 MiB  copied 0123456789ab");
+  CHECK(over == "5.0 MiB  copied sha256:0123456789ab");
   // Nothing moved and nothing to move (a re-run): no fake 100% either.
   CHECK(render_bar(event(Progress::Event::manifest_done, 0, 0), 80, 0) ==
-        "0 B  manifest 0123456789ab");
+        "0 B  manifest written sha256:0123456789ab");
 }
 
 TEST_CASE("progress bar: the line fits the width, dropping the least useful parts first") {
@@ -85,6 +86,76 @@ TEST_CASE("progress bar: the line fits the width, dropping the least useful part
   auto narrow = render_bar(p, 30, 3 * MiB); // no room for a bar: the numbers
   CHECK(narrow == " 34.1%  700.0 KiB / 2.0 MiB");
   CHECK(render_bar(p, 10, 0) == " 34.1%  70");
+}
+
+TEST_CASE("progress bar: words a user knows, never internal event names (issue 24)") {
+  using berth::cli::kPulling;
+  using berth::cli::kPushing;
+  auto moving = event(Progress::Event::blob_progress, 1 * MiB, 4 * MiB);
+  auto pulling = render_bar(moving, 160, MiB, kPulling);
+  CHECK(contains(pulling, "pulling sha256:0123456789ab"));
+  CHECK_FALSE(contains(pulling, "progress"));
+  CHECK(contains(render_bar(event(Progress::Event::blob_done, MiB, 4 * MiB), 160, 0, kPushing),
+                 "pushed sha256:0123456789ab"));
+  CHECK(contains(render_bar(event(Progress::Event::blob_skipped, MiB, 4 * MiB), 160, 0),
+                 "already there sha256:"));
+  CHECK_FALSE(
+      contains(render_bar(event(Progress::Event::blob_skipped, MiB, 4 * MiB), 160, 0), "exists"));
+  CHECK(berth::cli::event_name(Progress::Event::blob_done) == std::string("blob_done"));
+  CHECK(berth::cli::event_name(Progress::Event::manifest_done) == std::string("manifest_done"));
+}
+
+TEST_CASE("progress rate: over the recent window, not an average since the start") {
+  using Clock = std::chrono::steady_clock;
+  using namespace std::chrono_literals;
+  berth::cli::RateMeter meter(5s);
+  const auto t0 = Clock::time_point{} + 1h;
+  CHECK(meter.rate(t0) == 0);
+  // 30 s at 1 MiB/s, then 10 s at 10 MiB/s: the average since the start is 3.25
+  // MiB/s, the last 5 s moved at 10.
+  std::uint64_t bytes = 0;
+  auto t = t0;
+  for (int i = 0; i < 300; ++i, t += 100ms)
+    meter.add(t, bytes += MiB / 10);
+  CHECK(meter.rate(t) == doctest::Approx(1.0 * MiB).epsilon(0.05));
+  for (int i = 0; i < 100; ++i, t += 100ms)
+    meter.add(t, bytes += MiB);
+  CHECK(meter.rate(t) == doctest::Approx(10.0 * MiB).epsilon(0.05));
+  // Samples closer than 100 ms do not crowd the window out.
+  for (int i = 0; i < 1000; ++i, t += 1ms)
+    meter.add(t, bytes += MiB / 100);
+  CHECK(meter.rate(t) == doctest::Approx(10.0 * MiB).epsilon(0.05));
+  // A stall brings it down: nothing for 4 s.
+  CHECK(meter.rate(t + 4s) < 3.0 * MiB);
+  // Too short a window is no rate at all.
+  berth::cli::RateMeter fresh;
+  fresh.add(t0, 0);
+  fresh.add(t0 + 100ms, MiB);
+  CHECK(fresh.rate(t0 + 100ms) == 0);
+}
+
+TEST_CASE("progress ETA: what is left at the recent rate, only with a known total") {
+  using berth::cli::eta_seconds;
+  using berth::cli::format_eta;
+  auto p = event(Progress::Event::blob_progress, 10 * MiB, 100 * MiB);
+  CHECK(eta_seconds(p, 1.0 * MiB) == doctest::Approx(90));
+  CHECK(eta_seconds(p, 0) < 0);
+  CHECK(eta_seconds(event(Progress::Event::blob_progress, MiB, 0), MiB) < 0);
+  CHECK(format_eta(7) == "7s");
+  CHECK(format_eta(6.2) == "7s");
+  CHECK(format_eta(65) == "1m05s");
+  CHECK(format_eta(2 * 3600 + 3 * 60) == "2h03m");
+  CHECK(format_eta(-1).empty());
+}
+
+TEST_CASE("progress heartbeat: bytes so far of the total, rate and ETA in one line") {
+  using berth::cli::heartbeat_line;
+  auto p = event(Progress::Event::blob_progress, 112 * MiB, 210 * MiB);
+  CHECK(heartbeat_line(p, 14 * MiB, berth::cli::kPulling) ==
+        "pulling: 112.0 MiB / 210.0 MiB (53.3%), 14.0 MiB/s, ETA 7s");
+  CHECK(heartbeat_line(p, 0, berth::cli::kPulling) == "pulling: 112.0 MiB / 210.0 MiB (53.3%)");
+  auto building = event(Progress::Event::blob_progress, 3 * MiB, 0, "");
+  CHECK(heartbeat_line(building, MiB, berth::cli::kWriting) == "building: 3.0 MiB, 1.0 MiB/s");
 }
 
 TEST_CASE("human_bytes") {

@@ -171,8 +171,10 @@ CopyResult copy_once(const std::string &src, const std::string &dst, const CopyO
   auto result = c.run();
   result.mirror = opened.mirror;
   for (const auto &tag : options.extra_tags)
-    if (destination->tag_digest(tag) != result.digest)
+    if (destination->tag_digest(tag) != result.digest) {
       destination->put_manifest_as(c.top_raw, result.media_type, tag);
+      result.tags_added.push_back(tag);
+    }
   if (c.referrer_error) std::rethrow_exception(c.referrer_error);
   if (options.signer) {
     // By digest: a tag moved in between cannot get the signature.

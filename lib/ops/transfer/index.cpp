@@ -95,8 +95,10 @@ CopyResult assemble_index(const std::vector<std::string> &sources, const std::st
   reporter.item(Progress::Event::manifest_done, result.digest, index.raw.size(), index.raw.size(),
                 0);
   for (const auto &tag : o.extra_tags)
-    if (destination->tag_digest(tag) != result.digest)
+    if (destination->tag_digest(tag) != result.digest) {
       destination->put_manifest_as(index.raw, index.media_type, tag);
+      result.tags_added.push_back(tag);
+    }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return result;

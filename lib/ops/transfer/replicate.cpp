@@ -401,7 +401,10 @@ private:
         ++results_[i].manifests;
       }
       for (const auto &tag : o_.extra_tags)
-        if (dst.tag_digest(tag) != top.digest) dst.put_manifest_as(top.raw, top.media_type, tag);
+        if (dst.tag_digest(tag) != top.digest) {
+          dst.put_manifest_as(top.raw, top.media_type, tag);
+          results_[i].tags_added.push_back(tag);
+        }
       if (!done_[i])
         reporter_.item(Progress::Event::manifest_done, top.digest, top.raw.size(), top.raw.size(),
                        0);
