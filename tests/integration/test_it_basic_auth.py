@@ -146,7 +146,7 @@ def test_creds_from_a_file_and_from_the_environment(basic_reg, small_image, bert
     creds_file.write_text(secret + "\n")  # as `echo USER:PASS > FILE` writes it
     creds_file.chmod(0o600)
     r = berth.copy(small_image["ref"], "docker://" + dst, "--dest-creds-file", str(creds_file))
-    assert r.json["digest"] == digest and r.json["blobsCopied"] == 3
+    assert r.json["digest"] == digest and r.json["blobs_copied"] == 3
     assert skopeo_digest(dst, *skopeo_creds(basic_reg)) == digest
     r = berth.copy("docker://" + dst, "oci:%s:v1" % (tmp_path / "out"), "--src-creds-env",
                    "REG_CREDS", env={"REG_CREDS": secret})
@@ -190,7 +190,7 @@ def test_authfile_replaces_the_default_files(basic_reg, small_image, berth, repo
     authfile.write_text(json.dumps(good))
     dst = "docker://%s/%s:v1" % (basic_reg.hostport, repo)
     r = berth.copy(small_image["ref"], dst, "--authfile", str(authfile))
-    assert r.json["blobsCopied"] == 3
+    assert r.json["blobs_copied"] == 3
     r = run([berth.binary, "inspect", "--authfile", str(authfile), dst], env=berth.env)
     # The default file has the login; an --authfile without one is used instead of it.
     write_docker_config(berth.home, good)

@@ -101,8 +101,14 @@ def test_bad_reference_is_a_usage_error(plain_reg, small_image, berth, tmp_path)
                 "docker://"):
         r = berth.copy(small_image["ref"], bad, check=False)
         assert r.returncode == EXIT_USAGE, r.describe()
-        assert r.stderr.startswith("berth copy: "), r.stderr
-        assert "reference" in r.stderr.lower() or "invalid" in r.stderr.lower(), r.stderr
+        # --json: the error is one JSON line, its exit code and message in it.
+        error = r.events[-1]
+        assert error["event"] == "error" and error["command"] == "copy", r.stderr
+        assert error["exit_code"] == EXIT_USAGE and error["code"] == "invalid_argument"
+        assert "reference" in error["message"].lower() or "invalid" in error["message"].lower()
+        plain = run([berth.binary, "copy", small_image["ref"], bad], env=berth.env, check=False)
+        assert plain.returncode == EXIT_USAGE and plain.stderr.startswith("berth copy: "), \
+            plain.describe()
     r = berth.copy("oci:", "oci:%s:v1" % (tmp_path / "x"), check=False)
     assert r.returncode == EXIT_USAGE and "oci:DIR" in r.stderr, r.describe()
     r = berth.copy(small_image["ref"], "dir:%s" % (tmp_path / "d"), check=False)
