@@ -168,6 +168,11 @@ BERTH_API int berth_cancel_attach(berth_cancel *cancel);
 /* Releases the caller's reference. NULL is accepted. */
 BERTH_API void berth_cancel_free(berth_cancel *cancel);
 
+/* A new handle on the token attached to the calling thread (*out NULL when none), so
+ * that a call made from inside another (a progress callback that calls berth)
+ * can attach its own token and put the outer one back after. */
+BERTH_API int berth_cancel_current(berth_cancel **out);
+
 /* ------------------------------------------------------------------------------ */
 /* AWS Signature Version 4                                                         */
 /* ------------------------------------------------------------------------------ */
@@ -426,8 +431,8 @@ BERTH_API int berth_replicate(char **out_json, const char *src, const char *cons
  * source is BERTH_EINVAL, that is berth_copy's) into dst, as berth_copy. dst is taken
  * as the CLI and crane take it: with a transport ("oci:DIR[:TAG]", "oci-archive:",
  * "docker-archive:", "docker://") as written; "FILE.tar" (not a directory) a
- * docker-archive; a directory that exists, or a path written ".", "./DIR", "../DIR",
- * "/DIR" or "~...", an OCI layout; "HOST/REPO..." a registry; anything else (a bare
+ * docker-archive; a directory that exists, or a path written ".", "./DIR", "../DIR"
+ * or "/DIR", an OCI layout ("~" is not expanded); "HOST/REPO..." a registry; anything else (a bare
  * word, which would be a Docker Hub name) BERTH_EINVAL naming those forms.
  * verify_key (NULL or "" = none): a cosign PEM public key; the image is verified first
  * (as berth_verify, with opts->src) and pulled by the digest that verified; nothing is

@@ -7,9 +7,10 @@
 #
 # URL is http(s):// or file://. The archive is checked against SHA256 when it is given
 # (hex; the stronger check, since it does not come from where the archive does), else
-# against URL.sha256 ("<hex>  <file name>", as cpack and sha256sum write it). An archive
-# without either, or that matches neither, is refused and nothing is installed. DEST is
-# replaced by the unpacked archive; its bin/berth is what to run.
+# against URL.sha256 ("<hex>  <file name>", as cpack and sha256sum write it; over https,
+# or http on loopback only). An archive without either, or that matches neither, is
+# refused and nothing is installed. DEST is replaced by the unpacked archive only once
+# it unpacked whole; its bin/berth is what to run.
 set -euo pipefail
 fail() {
   # In a workflow an error annotation (on stdout, where the runner reads commands).
@@ -22,14 +23,24 @@ work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/berth-release.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 archive=$work/berth.tar.gz
 
+# A checksum fetched over plain http proves nothing: whoever can swap the archive in
+# transit can swap it too. Loopback (a local mirror, the tests) is not in transit.
+if [[ -z $expected && $url == http://* && ! $url =~ ^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?/ ]]; then
+  fail "$url is plain http: give release-sha256, or serve the release over https"
+fi
+
 echo "downloading $url"
 curl -fsSL --retry 3 -o "$archive" "$url" || fail "cannot download $url"
 if [[ -n $expected ]]; then
   from="release-sha256"
 else
-  from="$url.sha256"
-  curl -fsSL --retry 3 -o "$work/sha256" "$url.sha256" ||
-    fail "no checksum for $url: $url.sha256 cannot be downloaded (cpack writes it beside the archive; publish it, or give release-sha256)"
+  # The .sha256 beside the archive: after its path, before any query (a presigned URL).
+  base=${url%%\?*} query=
+  [[ $url == *\?* ]] && query="?${url#*\?}"
+  sum_url="$base.sha256$query"
+  from="$base.sha256"
+  curl -fsSL --retry 3 -o "$work/sha256" "$sum_url" ||
+    fail "no checksum for $url: $from cannot be downloaded (cpack writes it beside the archive; publish it, or give release-sha256)"
   expected=$(head -c 4096 "$work/sha256" | awk 'NR == 1 {print $1}')
 fi
 expected=$(tr '[:upper:]' '[:lower:]' <<<"$expected")
@@ -39,6 +50,12 @@ got=$(sha256sum "$archive" | cut -c1-64)
   fail "release archive SHA-256 is $got, expected $expected (from $from): refusing $url"
 echo "SHA-256 $got matches $from"
 
+# Unpacked beside DEST, then swapped in: a failed unpack leaves an earlier install whole.
+parent=$(dirname "$dest")
+mkdir -p "$parent"
+tree=$(mktemp -d "$parent/.berth-unpack.XXXXXX")
+trap 'rm -rf "$work" "$tree"' EXIT
+tar -xzf "$archive" -C "$tree" --no-same-owner || fail "cannot unpack $url"
+find "$tree" -path '*/bin/berth' -type f | grep -q . || fail "no bin/berth in the release archive $url"
 rm -rf "$dest"
-mkdir -p "$dest"
-tar -xzf "$archive" -C "$dest" --no-same-owner || { rm -rf "$dest"; fail "cannot unpack $url"; }
+mv "$tree" "$dest"

@@ -18,6 +18,7 @@ import (
 type ctxCancel struct {
 	ctx    context.Context
 	token  *C.berth_cancel
+	outer  *C.berth_cancel // the thread's token before, put back by release
 	done   chan struct{}
 	exited chan struct{}
 }
@@ -32,8 +33,13 @@ func cancelOnDone(ctx context.Context) *ctxCancel {
 	if C.berth_cancel_new(&token) != C.BERTH_OK {
 		return nil // out of memory: the call runs uncancellable, as before
 	}
+	// A call from inside another (a Progress func calling berth) keeps the outer
+	// call's token for its thread once it returns.
+	var outer *C.berth_cancel
+	C.berth_cancel_current(&outer)
 	C.berth_cancel_attach(token)
-	c := &ctxCancel{ctx: ctx, token: token, done: make(chan struct{}), exited: make(chan struct{})}
+	c := &ctxCancel{ctx: ctx, token: token, outer: outer, done: make(chan struct{}),
+		exited: make(chan struct{})}
 	go func() {
 		defer close(c.exited)
 		select {
@@ -45,27 +51,31 @@ func cancelOnDone(ctx context.Context) *ctxCancel {
 	return c
 }
 
-// release stops the goroutine, detaches the token and frees it. It leaves
-// berth_last_error() alone, so the call's error may be read before or after.
+// release stops the goroutine, puts the thread's outer token back (none,
+// usually) and frees this one. It leaves berth_last_error() alone, so the
+// call's error may be read before or after.
 func (c *ctxCancel) release() {
 	if c == nil {
 		return
 	}
 	close(c.done)
 	<-c.exited
-	C.berth_cancel_attach(nil)
+	C.berth_cancel_attach(c.outer)
+	C.berth_cancel_free(c.outer)
 	C.berth_cancel_free(c.token)
 }
 
-// wrap gives an ECancelled error the context's error as its cause, so that
-// errors.Is(err, context.DeadlineExceeded) (or context.Canceled) holds.
+// wrap gives the error of a call whose context ended the context's error as
+// its cause, so that errors.Is(err, context.DeadlineExceeded) (or
+// context.Canceled) holds: ECancelled, and whatever else the cancel surfaced
+// as (a credential helper killed mid-prompt is an EAuth of berth's).
 func (c *ctxCancel) wrap(err error) error {
 	if c == nil || err == nil {
 		return err
 	}
 	var be *Error
-	if errors.As(err, &be) && be.Code == ECancelled && be.cause == nil {
-		be.cause = c.ctx.Err()
+	if errors.As(err, &be) && be.cause == nil {
+		be.cause = c.ctx.Err() // nil while ctx is live
 	}
 	return err
 }

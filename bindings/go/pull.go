@@ -43,7 +43,7 @@ type PullResult struct {
 // transport as written ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
 // "docker-archive:FILE[:REF]", "docker://..."); "FILE.tar" (not a directory) a
 // docker-archive, which docker load reads; a directory that exists, or a path
-// written ".", "./DIR", "../DIR", "/DIR" or "~...", an OCI layout; "HOST/REPO..."
+// written ".", "./DIR", "../DIR" or "/DIR", an OCI layout ("~" is not expanded); "HOST/REPO..."
 // a registry. A bare word ("outdir"), which would name a Docker Hub repository,
 // is EInvalid naming those forms. opts may be nil; cancellation by ctx is as
 // for [Copy].
@@ -57,6 +57,8 @@ func Pull(ctx context.Context, ref, dst string, opts *PullOptions) (*PullResult,
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	cc := cancelOnDone(ctx) // ctx ending stops the call (ECancelled wrapping ctx.Err())
+	defer cc.release()
 	c, err := newCopyCall(ctx, "Pull", &o.CopyOptions, namedString{"ref", ref},
 		namedString{"dst", dst}, namedString{"VerifyKey", o.VerifyKey})
 	defer c.free()
@@ -65,7 +67,7 @@ func Pull(ctx context.Context, ref, dst string, opts *PullOptions) (*PullResult,
 	}
 	var out *C.char
 	rc := C.berth_pull(&out, c.strs.add(ref), c.strs.add(dst), c.strs.optional(o.VerifyKey), c.co)
-	err = c.progress.finish(rc) // before any other berth call on this thread
+	err = cc.wrap(c.progress.finish(rc)) // before any other berth call on this thread
 	raw := takeReply(out)
 	if err != nil {
 		return nil, err

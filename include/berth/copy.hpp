@@ -132,8 +132,8 @@ std::vector<CopyResult> replicate_image(const std::string &src,
 // Where `berth pull REF DST` writes, as a location: DST with a transport (oci:,
 // oci-archive:, docker-archive:, docker://) as written; a plain path as crane reads it
 // (FILE.tar that is not a directory: a docker-archive, which docker load reads; a
-// directory that exists, or a path written ".", "..", "./DIR", "../DIR", "/DIR" or
-// "~...": an OCI layout); a registry reference ("HOST/REPO...", HOST with a '.' or ':'
+// directory that exists, or a path written ".", "..", "./DIR", "../DIR" or "/DIR": an
+// OCI layout; "~" is not expanded); a registry reference ("HOST/REPO...", HOST with a '.' or ':'
 // or "localhost") as it is. Anything else would be read as a Docker Hub name, which no
 // one pulling means: Errc::invalid_argument naming the local forms.
 std::string pull_destination(const std::string &dst);

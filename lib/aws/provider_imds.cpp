@@ -47,6 +47,7 @@ public:
     try {
       tok = client.send(put);
     } catch (const Error &e) {
+      if (e.code() == Errc::cancelled) throw; // stopped, not absent: the chain ends here
       throw Error(Errc::not_found,
                   std::string("imds: no instance metadata service (") + e.what() + ")");
     }

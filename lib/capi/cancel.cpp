@@ -39,4 +39,12 @@ BERTH_API void berth_cancel_free(berth_cancel *cancel) {
   delete cancel;
 }
 
+BERTH_API int berth_cancel_current(berth_cancel **out) {
+  if (out) *out = nullptr;
+  return berth::capi::guard([&] {
+    berth::capi::require(out != nullptr, "out is NULL");
+    if (const auto &token = berth::current_cancel()) *out = new berth_cancel{token};
+  });
+}
+
 } // extern "C"

@@ -13,6 +13,7 @@
 #include <berth/tags.hpp>
 
 #include "core/json.hpp"
+#include "core/untrusted_text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -94,11 +95,15 @@ CopyOptions copy_options(const Args &args) {
   return o;
 }
 
-// Warnings go to stderr whatever the mode: something the user asked for (a
-// referrer) was left out.
-void print_warnings(const CopyResult &r, const std::string &label) {
-  for (const auto &w : r.warnings)
-    std::fprintf(stderr, "%swarning: %s\n", label.c_str(), w.c_str());
+// Warnings go to stderr whatever the mode (a JSON line with --json): something the
+// user asked for (a referrer) was left out. They may quote a registry's words.
+void print_warnings(OutputMode mode, const CopyResult &r, const std::string &label) {
+  for (const auto &w : r.warnings) {
+    if (mode == OutputMode::json)
+      std::fprintf(stderr, "%s\n", notice_json("warning", label + w).c_str());
+    else
+      std::fprintf(stderr, "%swarning: %s\n", label.c_str(), core::printable(w).c_str());
+  }
 }
 
 std::string count_of(int n, const char *noun) {
@@ -139,7 +144,7 @@ std::string result_json(const CopyResult &r) {
 }
 
 void print_result(OutputMode mode, const CopyResult &r, double secs, const std::string &label) {
-  print_warnings(r, label);
+  print_warnings(mode, r, label);
   if (mode == OutputMode::json) {
     std::printf("%s\n", result_json(r).c_str());
     return;
@@ -290,9 +295,14 @@ int cmd_pull(const std::vector<std::string> &argv) {
   const auto key = args.value("--verify-key");
   auto pulled = pull_image(src, dst, o, key ? *key : std::string());
   const auto &r = pulled.copy;
-  if (key && mode != OutputMode::quiet)
-    std::fprintf(stderr, "verified: %d signature(s) of %s\n", pulled.signatures_verified,
-                 pulled.verified_digest.c_str());
+  if (key && mode != OutputMode::quiet) {
+    const auto verified =
+        std::to_string(pulled.signatures_verified) + " signature(s) of " + pulled.verified_digest;
+    if (mode == OutputMode::json)
+      std::fprintf(stderr, "%s\n", notice_json("verified", verified).c_str());
+    else
+      std::fprintf(stderr, "verified: %s\n", verified.c_str());
+  }
   print_result(mode, r, since(start), "pull: ");
   github_output("digest", r.digest);
   return kOk;
@@ -323,7 +333,7 @@ int cmd_replicate(const std::vector<std::string> &argv) {
       print_result(mode, results[i], secs, "");
       continue;
     }
-    print_warnings(results[i], dsts[i] + ": ");
+    print_warnings(mode, results[i], dsts[i] + ": ");
     if (mode != OutputMode::quiet)
       std::fprintf(stderr, "%s: %s\n", dsts[i].c_str(), summary(results[i]).c_str());
   }

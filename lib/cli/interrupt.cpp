@@ -21,13 +21,17 @@ extern "C" void on_stop_signal(int sig) {
 } // namespace
 
 void stop_on_signals() {
-  static const CancelRef token = std::make_shared<CancelToken>();
-  g_token = token.get();
-  attach_cancel(token);
+  // Leaked on purpose: a signal may come while static destructors run at exit.
+  static auto *const token = new CancelRef(std::make_shared<CancelToken>());
+  g_token = token->get();
+  attach_cancel(*token);
   struct sigaction sa = {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND; // the second one is the default action: the process ends
+  // SA_RESETHAND: the second one is the default action, the process ends. SA_RESTART:
+  // the token does the stopping; a read of stdin (login --password-stdin) or a write
+  // interrupted on another thread must not fail with EINTR as a different error.
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }

@@ -22,8 +22,9 @@ namespace berth::cli {
 // credentials (401, 403: 3) or throttling (429: 5); 2 is berth refusing its own command
 // line, never a server's reply; 5 is a transfer that failed where a retry may help.
 int exit_code_for(const Error &e) {
-  // Stopped by Ctrl-C or SIGTERM: 128+signal, as a shell reports a killed command.
-  if (e.code() == Errc::cancelled && interrupting_signal()) return 128 + interrupting_signal();
+  // Stopped by Ctrl-C or SIGTERM: 128+signal, as a shell reports a killed command,
+  // whatever error the cancel surfaced as (a helper killed mid-prompt, a cut read).
+  if (interrupting_signal()) return 128 + interrupting_signal();
   switch (e.code()) {
   case Errc::invalid_argument: return e.http_status() != 0 ? kFailure : kUsage;
   case Errc::auth:
@@ -189,7 +190,7 @@ int main(int argc, char **argv) {
       // A message of several lines (a failed RUN's output tail) is printed line by
       // line, each made printable on its own: none can pass for a workflow command.
       std::string_view text = e.what();
-      if (e.code() == berth::Errc::cancelled && interrupting_signal())
+      if (interrupting_signal())
         text = interrupting_signal() == SIGINT ? "interrupted" : "terminated";
       const char *prefix = c.name;
       do {

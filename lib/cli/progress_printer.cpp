@@ -230,9 +230,13 @@ const char *errc_name(Errc code) {
 }
 
 std::string retry_json(const std::string &message) {
+  return notice_json("retry", message);
+}
+
+std::string notice_json(const char *event, const std::string &message) {
   core::json::StringWriter out;
   out.writer.StartObject();
-  out.member("event", "retry");
+  out.member("event", event);
   out.member("message", core::printable(message));
   out.writer.EndObject();
   return out.str();

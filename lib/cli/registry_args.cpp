@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace berth::cli {
 namespace {
@@ -27,10 +26,12 @@ std::string read_creds_file(const std::string &option, const std::string &path) 
   const std::string source = option + " " + path;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Errc::auth, source + ": cannot read it (" + std::strerror(errno) + ")");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto value = text.str();
-  if (value.size() > 64 * 1024) throw Error(Errc::auth, source + " is larger than 64 KiB");
+  // At most one byte past the cap is read: /dev/zero or a FIFO is refused, not drained.
+  constexpr std::size_t kCap = 64 * 1024;
+  std::string value(kCap + 1, '\0');
+  in.read(value.data(), static_cast<std::streamsize>(value.size()));
+  value.resize(static_cast<std::size_t>(in.gcount()));
+  if (value.size() > kCap) throw Error(Errc::auth, source + " is larger than 64 KiB");
   // One line, with or without its newline (as `echo USER:PASS > FILE` writes it).
   if (auto nl = value.find_first_of("\r\n"); nl != std::string::npos) {
     auto rest = value.find_first_not_of("\r\n", nl);

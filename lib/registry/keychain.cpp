@@ -164,6 +164,7 @@ AuthConfig from_helper(const std::string &helper, const char *source, const std:
   try {
     c = helper_get(helper, docker_server_key(registry));
   } catch (const Error &e) {
+    if (e.code() == Errc::cancelled) throw; // the caller stopped it: not the helper's fault
     // A bad helper name is the file's fault; anything else (missing binary, timeout,
     // helper error) is an authentication failure the user must fix before retrying.
     throw Error(e.code() == Errc::invalid_argument ? Errc::config : Errc::auth,

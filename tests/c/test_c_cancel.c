@@ -103,6 +103,26 @@ int main(void) {
   CHECK(rc == BERTH_ECANCELLED);
   CHECK(berth_cancel_attach(NULL) == BERTH_OK);
 
+  /* Nesting: an inner call saves the outer token, attaches its own, puts it back. */
+  {
+    berth_cancel *outer = NULL, *inner = NULL, *saved = (berth_cancel *)1;
+    CHECK(berth_cancel_current(NULL) == BERTH_EINVAL);
+    CHECK(berth_cancel_current(&saved) == BERTH_OK && saved == NULL); /* none attached */
+    CHECK(berth_cancel_new(&outer) == BERTH_OK && berth_cancel_new(&inner) == BERTH_OK);
+    CHECK(berth_cancel_attach(outer) == BERTH_OK);
+    CHECK(berth_cancel_current(&saved) == BERTH_OK && saved != NULL);
+    CHECK(berth_cancel_attach(inner) == BERTH_OK);
+    berth_cancel_fire(outer); /* the outer call is cancelled while the inner one runs */
+    CHECK(berth_cancel_fired(saved) == 1); /* the same token behind another handle */
+    CHECK(berth_cancel_attach(saved) == BERTH_OK);
+    berth_cancel_free(saved);
+    rc = berth_inspect(&out, ref, NULL); /* the outer token is back: stops at once */
+    CHECK(rc == BERTH_ECANCELLED);
+    CHECK(berth_cancel_attach(NULL) == BERTH_OK);
+    berth_cancel_free(inner);
+    berth_cancel_free(outer);
+  }
+
   close(fd);
   fprintf(stderr, "%d checks, %d failures\n", checks, failures);
   return failures;

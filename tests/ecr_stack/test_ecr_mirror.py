@@ -107,7 +107,7 @@ def test_pull_and_build_through_the_cache(ecr_stack: E.EcrStack, upstream: S.Reg
               "oci:%s:app" % (tmp_path / "built"))
     assert r.returncode == 0, r.stderr
     built = json.loads(r.stdout.strip().splitlines()[-1])
-    assert built["baseDigest"] == digest and built["baseMirror"].startswith("docker://" + st.front.host)
+    assert built["base_digest"] == digest and built["base_mirror"].startswith("docker://" + st.front.host)
     index = json.loads((tmp_path / "built" / "index.json").read_text())
     blob = index["manifests"][0]["digest"].split(":")[1]
     manifest = json.loads((tmp_path / "built" / "blobs" / "sha256" / blob).read_text())

@@ -5,6 +5,7 @@ without writing anything. Against distribution 2.8."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -103,6 +104,13 @@ def test_pull_verify_key_refuses_unsigned_and_tampered(plain_reg, berth, repo, s
     run([berth.binary, "pull", "--quiet", "--verify-key", keys["a"]["pub"], ref,
          "oci:%s:v1" % good], env=berth.env)
     itlib.verify_layout(str(good), "v1")
+    # With --json every stderr line is JSON, the verification an event of its own.
+    r = run([berth.binary, "pull", "--json", "--verify-key", keys["a"]["pub"], ref,
+             "oci:%s:v1" % (tmp_path / "json")], env=berth.env)
+    events = [json.loads(line) for line in r.stderr.splitlines()]
+    verified = [e for e in events if e["event"] == "verified"]
+    assert len(verified) == 1 and verified[0]["message"].startswith("1 signature(s) of sha256:")
+    assert json.loads(r.stdout)["digest"] in verified[0]["message"]
 
     # the tag now moved to another image: its signature does not carry over
     push(berth, multi_image["ref"], ref)

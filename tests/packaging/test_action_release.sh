@@ -53,6 +53,10 @@ with open(sys.argv[1], "r+b") as f:
     f.write(bytes([b[0] ^ 0x01]))
 EOF
 cp "$tgz" "$work/www/bare/"
+# A truncated archive with a checksum that matches it: it verifies, then fails to unpack.
+mkdir -p "$work/www/truncated"
+head -c 4096 "$tgz" >"$work/www/truncated/$name"
+(cd "$work/www/truncated" && sha256sum "$name" >"$name.sha256")
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work/www" >"$work/http.log" 2>&1 &
 server=$!
 port=
@@ -89,6 +93,10 @@ refused "a tampered archive" "release archive SHA-256 is $bad_sum, expected $goo
   "$base/tampered/$name" "$dest"
 refused "an archive without a checksum" "no checksum for $base/bare/$name" "$base/bare/$name" "$dest"
 refused "a wrong release-sha256" "expected $bad_sum (from release-sha256)" "$base/good/$name" "$dest" "$bad_sum"
+refused "an archive that does not unpack" "cannot unpack $base/truncated/$name" \
+  "$base/truncated/$name" "$dest"
+refused "a checksum over plain http off loopback" "is plain http: give release-sha256" \
+  "http://berth.invalid/$name" "$dest"
 # In a workflow the refusal is an error annotation.
 out=$(GITHUB_ACTIONS=true "$install" "$base/tampered/$name" "$dest" 2>&1) && fail "installed in a workflow: $out"
 grep -q "^::error title=berth::release archive SHA-256 is $bad_sum" <<<"$out" || fail "no error annotation: $out"

@@ -42,7 +42,8 @@ TEST_CASE("pull_destination: plain paths as crane reads them") {
   CHECK(pull_destination("../up") == "oci:../up");
   CHECK(pull_destination("/abs/dir") == "oci:/abs/dir");
   CHECK(pull_destination(".") == "oci:.");
-  CHECK(pull_destination("~/images") == "oci:~/images");
+  // "~" is not expanded (a shell does it): refused, not written under "./~".
+  CHECK_THROWS_AS(pull_destination("~/images"), berth::Error);
 }
 
 TEST_CASE("pull_destination: an existing directory is a layout, even named *.tar") {

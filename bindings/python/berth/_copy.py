@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import _convert
+from . import _convert, _interrupt
 from ._errors import InvalidArgumentError, ProtocolError
 from ._lib import (COPY_OPTIONS_VERSION, EXPORT_OPTIONS_VERSION, FORMATS, INDEX_OPTIONS_VERSION,
                    PROGRESS_EVENTS, CopyOptions, ExportOptions, IndexOptions, ProgressFn,
@@ -305,7 +305,11 @@ class _Call:
 
     def finish(self, rc: int) -> None:
         if self.callback is not None:
-            self.callback.reraise()
+            try:
+                self.callback.reraise()
+            except BaseException:
+                _interrupt.discard_error()  # rc's details are not this error's
+                raise
         check(rc, self.secrets)
 
 
@@ -543,8 +547,8 @@ def pull(
     as written (``"oci:DIR[:TAG]"``, ``"oci-archive:FILE[:TAG]"``,
     ``"docker-archive:FILE[:REF]"``, ``"docker://..."``); ``"FILE.tar"`` (not a
     directory) is a docker-archive, which ``docker load`` reads; a directory that
-    exists, or a path written ``"."``, ``"./DIR"``, ``"../DIR"``, ``"/DIR"`` or
-    ``"~..."`` (a ``pathlib.Path`` always is), an OCI layout; ``"HOST/REPO..."`` a
+    exists, or a path written ``"."``, ``"./DIR"``, ``"../DIR"`` or ``"/DIR"`` (a
+    ``pathlib.Path`` always is; ``"~"`` is not expanded), an OCI layout; ``"HOST/REPO..."`` a
     registry. A bare word (``"outdir"``), which would name a Docker Hub repository,
     raises InvalidArgumentError naming those forms. The result's ``destination`` says
     where the image went.

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from . import _convert
+from . import _convert, _interrupt
 from ._copy import PathArg
 from ._errors import GateFailedError, InvalidArgumentError
 from ._lib import (INSPECT_OPTIONS_VERSION, InspectOptions, check, function, lib, parse_json,
@@ -422,6 +422,8 @@ def validate(
     # A failed validation (BERTH_EGATE) comes with its report; it is the answer here.
     if rc != GateFailedError.CODE or not raw:
         check(rc, o.secrets)
+    else:
+        _interrupt.discard_error()  # the report is the answer, not an exception
     d = parse_json("berth_validate", raw)
     return ValidationReport(
         reference=d["reference"], digest=d["digest"], media_type=d["mediaType"],

@@ -55,6 +55,9 @@ class Interruptible:
         if L.berth_cancel_new(ctypes.byref(token)) != 0:
             return self._fn(*args)
         box: Dict[str, Any] = {}
+        # The worker owns the token and frees it when it is done; the main thread only
+        # fires it, under this lock, while it still exists.
+        guard = threading.Lock()
 
         def run() -> None:
             L.berth_cancel_attach(token)
@@ -69,26 +72,30 @@ class Interruptible:
                 box["exc"] = e
             finally:
                 L.berth_cancel_attach(None)
+                with guard:
+                    L.berth_cancel_free(token)
+                    box["freed"] = True
 
         worker = threading.Thread(target=run, name="berth-call", daemon=True)
-        worker.start()
         try:
+            worker.start()
             while worker.is_alive():
                 worker.join(0.1)
         except BaseException:
-            L.berth_cancel_fire(token)
-            try:
-                while worker.is_alive():
-                    worker.join(0.1)
-            except BaseException:
-                # A second interrupt: stop waiting. The worker keeps the call's
-                # arguments (and the token: its thread holds a reference) alive.
-                L.berth_cancel_free(token)
-                raise
-            L.berth_cancel_free(token)
+            with guard:
+                if not box.get("freed"):
+                    L.berth_cancel_fire(token)
+            # Wait for the call to unwind; a second interrupt stops waiting (the worker
+            # keeps the call's arguments alive until it ends).
+            while worker.is_alive():
+                worker.join(0.1)
             raise
-        L.berth_cancel_free(token)
         if "exc" in box:
             raise box["exc"]
         _pending.error = box.get("error")
         return box["rc"]
+
+
+def discard_error() -> None:
+    """Forgets the details of a failure its caller handles without ``check``."""
+    _pending.error = None

@@ -16,8 +16,10 @@ std::string pull_destination(const std::string &dst) {
   if (dst.empty()) throw Error(Errc::invalid_argument, "pull needs a destination");
   for (const char *t : {"oci:", "oci-archive:", "docker-archive:", "docker://"})
     if (dst.rfind(t, 0) == 0) return dst;
+  // Not "~/...": nothing here expands it (a shell does, unquoted), and a layout under
+  // a literal "./~" would not be where the caller looks.
   const bool pathy = dst == "." || dst == ".." || dst.rfind("./", 0) == 0 ||
-                     dst.rfind("../", 0) == 0 || dst.rfind('/', 0) == 0 || dst.rfind("~", 0) == 0;
+                     dst.rfind("../", 0) == 0 || dst.rfind('/', 0) == 0;
   std::error_code ec;
   const bool is_dir = std::filesystem::is_directory(dst, ec);
   auto ends_with = [&](std::string_view s) {
