@@ -59,6 +59,7 @@ from ._errors import (
 from ._aws import (AwsCredentials, CallerIdentity, EcrLogin, aws_credentials, caller_identity,
                    ecr_call, ecr_docker_login, ecr_login)
 from ._build import Attestation, BuildResult, BuiltLayer, build
+from ._cancel import Cancel
 from ._dockerfile import build_dockerfile
 from ._login import login, logout
 from ._copy import CopyResult, Progress, PullResult, copy, export, index, pull, push, replicate
@@ -104,6 +105,7 @@ __all__ = [
     "BuildResult",
     "BuiltLayer",
     "CallerIdentity",
+    "Cancel",
     "CancelledError",
     "ConfigError",
     "CopyResult",

@@ -52,7 +52,12 @@ class Interruptible:
             return self._fn(*args)  # no signal handler ever runs on this thread
         L = self._cdll
         token = c_void_p()
-        if L.berth_cancel_new(ctypes.byref(token)) != 0:
+        # Under ``with berth.Cancel():`` the worker takes that switch's token (a handle of
+        # its own on it), so that cancel() reaches the call as well as Ctrl-C does.
+        current = getattr(L, "berth_cancel_current", None)
+        if current is not None:
+            current(ctypes.byref(token))
+        if not token.value and L.berth_cancel_new(ctypes.byref(token)) != 0:
             return self._fn(*args)
         box: Dict[str, Any] = {}
         # The worker owns the token and frees it when it is done; the main thread only

@@ -493,6 +493,7 @@ OPTIONAL_PROTOTYPES.update({
     "berth_cancel_fired": (c_int, [c_void_p]),
     "berth_cancel_attach": (c_int, [c_void_p]),
     "berth_cancel_free": (None, [c_void_p]),
+    "berth_cancel_current": (c_int, [POINTER(c_void_p)]),
 })
 
 # Functions that never wait on a network, a subprocess or a large file: called
