@@ -18,6 +18,12 @@ std::string pull_destination(const std::string &dst) {
     if (dst.rfind(t, 0) == 0) return dst;
   // Not "~/...": nothing here expands it (a shell does, unquoted), and a layout under
   // a literal "./~" would not be where the caller looks.
+  if (dst.rfind('~', 0) == 0)
+    throw Error(Errc::invalid_argument,
+                "destination '" + dst +
+                    "': '~' is not expanded here (a shell expands it unquoted): write the path "
+                    "out, such as $HOME" +
+                    dst.substr(dst.find('/') == std::string::npos ? dst.size() : dst.find('/')));
   const bool pathy = dst == "." || dst == ".." || dst.rfind("./", 0) == 0 ||
                      dst.rfind("../", 0) == 0 || dst.rfind('/', 0) == 0;
   std::error_code ec;
