@@ -69,6 +69,9 @@ struct Response {
     return find_header(headers, name);
   }
   bool ok() const { return status >= 200 && status < 300; }
+  // The Content-Length header as a number: 0 when absent, Error(protocol) naming the
+  // value when it is not one (digits only: no sign, no suffix, at most INT64_MAX).
+  std::uint64_t content_length() const;
 };
 
 struct Request {

@@ -257,8 +257,7 @@ std::optional<std::int64_t> Repository::blob_size(const std::string &digest) {
   auto resp = registry_->send(req, pull_scope());
   if (resp.status == 404) return std::nullopt;
   if (!resp.ok()) throw registry_error(resp, "HEAD blob " + name_ + "@" + digest);
-  auto len = resp.header("Content-Length");
-  return len ? std::stoll(*len) : 0;
+  return static_cast<std::int64_t>(resp.content_length());
 }
 
 void Repository::fetch_blob_range(const std::string &digest, std::uint64_t offset,
@@ -526,7 +525,7 @@ std::optional<image::Descriptor> Repository::head_manifest(const std::string &re
   image::Descriptor d;
   d.media_type = resp.header("Content-Type").value_or("");
   d.digest = resp.header("Docker-Content-Digest").value_or("");
-  d.size = std::stoll(resp.header("Content-Length").value_or("0"));
+  d.size = static_cast<std::int64_t>(resp.content_length());
   if (d.digest.empty() && image::Digest::valid(ref)) d.digest = ref;
   if (d.digest.empty()) {
     // Some registries omit the digest on HEAD; a GET tells it.
