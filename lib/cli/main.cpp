@@ -139,10 +139,11 @@ int main(int argc, char **argv) {
   bool json = false;
   for (int k = 1; k < argc && std::strcmp(argv[k], "--"); ++k)
     json = json || !std::strcmp(argv[k], "--json");
-  // A wait is never silent: each retry is said on stderr as it starts.
-  berth::http::set_retry_notice([json](const std::string &text) {
+  // A wait is never silent: each retry, and a transfer that moves nothing, is said on
+  // stderr (a JSON event with --json).
+  berth::http::set_wait_notice([json](const char *event, const std::string &text) {
     if (json)
-      std::fprintf(stderr, "%s\n", retry_json(text).c_str());
+      std::fprintf(stderr, "%s\n", notice_json(event, text).c_str());
     else
       std::fprintf(stderr, "berth: %s\n", berth::core::printable(text).c_str());
   });

@@ -229,10 +229,6 @@ const char *errc_name(Errc code) {
   return "unknown";
 }
 
-std::string retry_json(const std::string &message) {
-  return notice_json("retry", message);
-}
-
 std::string notice_json(const char *event, const std::string &message) {
   core::json::StringWriter out;
   out.writer.StartObject();

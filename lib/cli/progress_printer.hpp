@@ -37,8 +37,6 @@ std::string snake_case_keys(const std::string &json);
 // (and "http_status" when a registry answered).
 std::string error_json(const char *command, const std::string &code, int exit_code,
                        const std::string &message, int http_status = 0);
-// {"event":"retry","message":"retrying 2/3 after ..."}: a retry notice with --json.
-std::string retry_json(const std::string &message);
 // {"event":EVENT,"message":"..."}: any other line --json prints on stderr ("warning",
 // "verified"), the message made printable.
 std::string notice_json(const char *event, const std::string &message);

@@ -38,6 +38,21 @@ bool idempotent_method(const std::string &m) {
   return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS";
 }
 
+std::mutex g_notice_mutex;
+WaitNotice g_notice;
+
+void notice(const char *event, const std::string &text) {
+  std::lock_guard lock(g_notice_mutex);
+  if (g_notice) g_notice(event, text);
+}
+
+// "12 s", "2 min 5 s": a wait as a person reads it.
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s < 120) return std::to_string(s) + " s";
+  return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+}
+
 // State of one transfer, reachable from curl's callbacks.
 struct Transfer {
   const Request *req = nullptr;
@@ -48,8 +63,14 @@ struct Transfer {
   std::exception_ptr error;    // thrown by a sink, source or progress function
   bool cancelled = false;
   const CancelToken *cancel = nullptr; // the operation's, polled by on_progress
-  std::vector<std::string> extra_cas;  // PEM files trusted for this request's host
-  std::size_t header_bytes = 0;        // of every header line of this transfer
+  // While nothing moves, "no data for N s" is said every `waiting_step` (a third of
+  // the stall timeout; zero: never), so that no wait before a stall is silent.
+  std::chrono::steady_clock::duration waiting_step{};
+  std::chrono::seconds stall_timeout{};
+  std::uint64_t moved = 0; // down + up bytes when they last changed
+  std::chrono::steady_clock::time_point moved_at, said_at;
+  std::vector<std::string> extra_cas; // PEM files trusted for this request's host
+  std::size_t header_bytes = 0;       // of every header line of this transfer
 };
 
 // Reply headers a registry may send in all (curl's own limit is 300 KiB, refused as
@@ -145,6 +166,20 @@ int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   if (t->cancel && t->cancel->fired()) {
     t->cancelled = true;
     return 1;
+  }
+  if (t->waiting_step.count() > 0) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto moved = static_cast<std::uint64_t>(dlnow) + static_cast<std::uint64_t>(ulnow);
+    if (moved != t->moved) {
+      t->moved = moved;
+      t->moved_at = t->said_at = now;
+    } else if (now - t->said_at >= t->waiting_step &&
+               now - t->moved_at < t->stall_timeout) { // at the stall, the retry is said
+      t->said_at = now;
+      notice("waiting", "no data for " + seconds_text(now - t->moved_at) + " from " +
+                            origin_of(t->req->url) + " (a stall is given up after " +
+                            seconds_text(t->stall_timeout) + ")");
+    }
   }
   if (!t->req->progress) return 0;
   try {
@@ -297,6 +332,12 @@ Response Client::send_once(const Request &req) {
   Transfer t;
   t.req = &req;
   t.cancel = current_cancel().get(); // the thread's reference outlives this call
+  if (options_.stall_timeout.count() > 0) {
+    t.stall_timeout = options_.stall_timeout;
+    t.waiting_step =
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.stall_timeout) / 3;
+    t.moved_at = t.said_at = std::chrono::steady_clock::now();
+  }
   t.max_buffered = options_.max_buffered_body;
   t.resp.url = req.url;
   if (!options_.ca_bundle.empty()) t.extra_cas.push_back(options_.ca_bundle);
@@ -408,26 +449,7 @@ Response Client::send_once(const Request &req) {
   return std::move(t.resp);
 }
 
-namespace {
-
-std::mutex g_notice_mutex;
-std::function<void(const std::string &)> g_notice;
-
-void notice(const std::string &text) {
-  std::lock_guard lock(g_notice_mutex);
-  if (g_notice) g_notice(text);
-}
-
-// "12 s", "2 min 5 s": a wait as a person reads it.
-std::string seconds_text(std::chrono::steady_clock::duration d) {
-  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  if (s < 120) return std::to_string(s) + " s";
-  return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
-}
-
-} // namespace
-
-void set_retry_notice(std::function<void(const std::string &)> fn) {
+void set_wait_notice(WaitNotice fn) {
   std::lock_guard lock(g_notice_mutex);
   g_notice = std::move(fn);
 }
@@ -451,9 +473,9 @@ Response Client::send(Request req) {
     };
   auto sleep_before_retry = [&](std::optional<std::chrono::milliseconds> retry_after,
                                 const std::string &why) {
-    notice("retrying " + std::to_string(attempt + 1) + "/" +
-           std::to_string(options_.retry.max_attempts) + " after " + why + " from " +
-           origin_of(req.url));
+    notice("retry", "retrying " + std::to_string(attempt + 1) + "/" +
+                        std::to_string(options_.retry.max_attempts) + " after " + why + " from " +
+                        origin_of(req.url));
     std::chrono::milliseconds delay;
     {
       std::lock_guard g(impl_->rng_mutex);

@@ -85,9 +85,12 @@ bool different_origin(const std::string &a, const std::string &b);
 // "scheme://host:port" of a URL, for messages (no path, query or userinfo).
 std::string origin_of(const std::string &url);
 
-// Told each retry before its wait ("retrying 2/5 after 60 s without data from HOST"),
-// so that a command is never silent while it waits; the CLI prints it on stderr.
-// Process-wide, thread-safe; an empty function (the default) tells no one.
-void set_retry_notice(std::function<void(const std::string &)> notice);
+// Told of every wait, so that a command is never silent while it waits (the CLI
+// prints them on stderr): event "retry" before a retry's backoff ("retrying 2/5 after
+// 60 s without data from HOST"), "waiting" every third of the stall timeout while a
+// transfer moves nothing ("no data for 20 s from HOST (a stall is given up after
+// 60 s)"). Process-wide, thread-safe; an empty function (the default) tells no one.
+using WaitNotice = std::function<void(const char *event, const std::string &text)>;
+void set_wait_notice(WaitNotice notice);
 
 } // namespace berth::http

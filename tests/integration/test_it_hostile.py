@@ -165,9 +165,15 @@ def test_a_silent_registry_is_given_up_after_two_stalls_each_retry_said(berth, t
     try:
         start = time.monotonic()
         r = pull(berth, "127.0.0.1:%d/app:v1" % srv.getsockname()[1], str(tmp_path / "l"),
-                 "--stall-timeout", "1s", timeout=60)
+                 "--stall-timeout", "3s", timeout=60)
         assert r.returncode == EXIT_TRANSFER, r.describe()
-        assert "berth: retrying 2/5 after 1 s without data from http://127.0.0.1:" in r.stderr
+        # While nothing moves, a line every third of the stall timeout, before the retry.
+        origin = "http://127.0.0.1:%d" % srv.getsockname()[1]
+        waiting = "berth: no data for 1 s from %s (a stall is given up after 3 s)" % origin
+        lines = r.stderr.splitlines()
+        assert waiting in lines, r.stderr
+        assert lines.index(waiting) < lines.index(
+            "berth: retrying 2/5 after 3 s without data from %s" % origin), r.stderr
         assert "(2 tries over " in r.stderr, r.stderr
         assert time.monotonic() - start < 20
     finally:
