@@ -244,7 +244,12 @@ std::string error_json(const char *command, const std::string &code, int exit_co
   auto &w = out.writer;
   w.StartObject();
   out.member("event", "error");
-  out.member("command", command);
+  if (command && *command) {
+    out.member("command", command);
+  } else {
+    w.Key("command"); // no command was recognised: berth --json pul
+    w.Null();
+  }
   out.member("code", code);
   w.Key("exit_code");
   w.Int(exit_code);

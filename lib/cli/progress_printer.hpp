@@ -34,7 +34,8 @@ std::string snake_case_keys(const std::string &json);
 
 // The one JSON line a failed command prints on stderr with --json:
 // {"event":"error","command":"copy","code":"not_found","exit_code":1,"message":"..."}
-// (and "http_status" when a registry answered).
+// (and "http_status" when a registry answered); "command" is null when none was
+// recognised.
 std::string error_json(const char *command, const std::string &code, int exit_code,
                        const std::string &message, int http_status = 0);
 // {"event":EVENT,"message":"..."}: any other line --json prints on stderr ("warning",

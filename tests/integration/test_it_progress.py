@@ -120,6 +120,7 @@ def test_json_errors_are_json(plain_reg, berth, repo, tmp_path):
     assert r.returncode == EXIT_USAGE and r.stdout == ""
     err = json.loads(r.stderr)
     assert err["code"] == "usage" and "did you mean 'pull'" in err["message"], err
+    assert err["command"] is None, err  # none was recognised
 
 
 def test_repush_that_only_adds_a_tag_says_so(plain_reg, small_image, berth, repo):
