@@ -28,18 +28,7 @@ _MISSING = [t for t in (REGISTRY_BIN, "umoci", "htpasswd") if not shutil.which(t
 needs_registry = pytest.mark.skipif(bool(_MISSING), reason=f"needs {', '.join(_MISSING)}")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def empty_keychain(tmp_path_factory):
-    """No credentials from the user's docker config: the tests pass them explicitly."""
-    saved = {k: os.environ.get(k) for k in ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE")}
-    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
-    os.environ.pop("REGISTRY_AUTH_FILE", None)
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+from _keychain import empty_keychain  # noqa: E402,F401  (autouse, module-wide)
 
 
 @pytest.fixture(scope="module")

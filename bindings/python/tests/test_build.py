@@ -30,16 +30,7 @@ needs_registry = pytest.mark.skipif(
     reason=f"needs {REGISTRY_BIN} and skopeo")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def empty_keychain(tmp_path_factory):
-    """No credentials from the user's docker config."""
-    saved = os.environ.get("DOCKER_CONFIG")
-    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
-    yield
-    if saved is None:
-        os.environ.pop("DOCKER_CONFIG", None)
-    else:
-        os.environ["DOCKER_CONFIG"] = saved
+from _keychain import empty_keychain  # noqa: E402,F401  (autouse, module-wide)
 
 
 def _tree(root: Path) -> dict:

@@ -54,18 +54,7 @@ def raw_digest(ref: str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def empty_keychain(tmp_path_factory):
-    """No credentials from the user's docker config: the tests pass them explicitly."""
-    saved = {k: os.environ.get(k) for k in ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE")}
-    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
-    os.environ.pop("REGISTRY_AUTH_FILE", None)
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+from _keychain import empty_keychain  # noqa: E402,F401  (autouse, module-wide)
 
 
 @pytest.fixture(scope="module")

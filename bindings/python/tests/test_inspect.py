@@ -37,17 +37,7 @@ def skopeo_raw(ref: str) -> bytes:
     return _run("skopeo", "inspect", "--raw", "--tls-verify=false", ref)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def empty_keychain(tmp_path_factory):
-    saved = {k: os.environ.get(k) for k in ("DOCKER_CONFIG", "REGISTRY_AUTH_FILE")}
-    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
-    os.environ.pop("REGISTRY_AUTH_FILE", None)
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+from _keychain import empty_keychain  # noqa: E402,F401  (autouse, module-wide)
 
 
 @pytest.fixture(scope="module")
